@@ -1,0 +1,94 @@
+// swift-tools-version:6.0
+//
+// m365: a thin host executable over small libraries cut by concern, three service plugins
+// built as shared libraries, and a local tenant emulator. See README.md and docs/.
+import PackageDescription
+
+// Plugins export exactly one symbol, `m365_plugin_entry`; the version script hides the rest so
+// two plugins (or a plugin and the host) never clash on a Swift symbol.
+let pluginLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/plugin.exports"]),
+]
+
+let package = Package(
+    name: "m365",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "m365", targets: ["Host"]),
+        .executable(name: "m365-emulator", targets: ["Emulator"]),
+        .library(name: "m365-spo", type: .dynamic, targets: ["SPO"]),
+        .library(name: "m365-aad", type: .dynamic, targets: ["AAD"]),
+        .library(name: "m365-graph", type: .dynamic, targets: ["Graph"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
+    ],
+    targets: [
+        // MARK: The stable C ABI: the header and nothing else.
+        .target(name: "PluginAPI", path: "Sources/PluginAPI"),
+
+        // MARK: Host libraries (no Foundation on the start path: see docs/architecture.md).
+        .target(name: "JSONModel"),
+        .target(name: "JMESPath", dependencies: ["JSONModel"]),
+        .target(name: "OutputFormat", dependencies: ["JSONModel"]),
+        .target(name: "CommandModel", dependencies: ["JSONModel"]),
+        .target(name: "ArgumentParsing", dependencies: ["CommandModel", "JSONModel"]),
+        .target(name: "HostConfig", dependencies: ["JSONModel"]),
+        .target(name: "PluginLoader", dependencies: ["PluginAPI", "CommandModel", "JSONModel", "HostConfig"]),
+        .target(
+            name: "HostKit",
+            dependencies: [
+                "PluginAPI", "JSONModel", "JMESPath", "OutputFormat", "CommandModel",
+                "ArgumentParsing", "HostConfig", "PluginLoader",
+            ]
+        ),
+        .executableTarget(name: "Host", dependencies: ["HostKit"]),
+
+        // MARK: Swift convenience layer for plugins written in Swift.
+        .target(name: "PluginKit", dependencies: ["PluginAPI", "JSONModel", "CommandModel"]),
+
+        // MARK: Service plugins (shared libraries loaded by the host through the C ABI).
+        .target(name: "SPO", dependencies: ["PluginKit"], path: "Plugins/SPO", linkerSettings: pluginLinkerSettings),
+        .target(name: "AAD", dependencies: ["PluginKit"], path: "Plugins/AAD", linkerSettings: pluginLinkerSettings),
+        .target(name: "Graph", dependencies: ["PluginKit"], path: "Plugins/Graph", linkerSettings: pluginLinkerSettings),
+
+        // MARK: The local tenant emulator.
+        .target(
+            name: "EmulatorKit",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(name: "Emulator", dependencies: ["EmulatorKit"]),
+
+        // MARK: Tests
+        .testTarget(name: "JSONModelTests", dependencies: ["JSONModel"]),
+        .testTarget(name: "JMESPathTests", dependencies: ["JMESPath", "JSONModel"]),
+        .testTarget(name: "OutputFormatTests", dependencies: ["OutputFormat", "JSONModel"]),
+        .testTarget(
+            name: "HostUnitTests",
+            dependencies: ["ArgumentParsing", "CommandModel", "PluginLoader", "HostConfig", "JSONModel", "HostKit"]
+        ),
+        .testTarget(name: "EndToEndTests", dependencies: ["JSONModel"]),
+        .testTarget(
+            name: "EmulatorTests",
+            dependencies: [
+                "EmulatorKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            exclude: ["Fixtures"]
+        ),
+    ]
+)

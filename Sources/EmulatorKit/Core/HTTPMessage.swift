@@ -1,0 +1,163 @@
+import Foundation
+import NIOHTTP1
+
+/// A fully received request, independent of NIO so services stay plain functions.
+public struct EmulatorRequest: Sendable {
+    public var method: HTTPMethod
+    /// Lower-cased host name without the port (from the Host header).
+    public var host: String
+    /// The port the request came in on (lets the managed-identity listener tell itself apart).
+    public var listener: Listener
+    public var path: String
+    public var rawQuery: String
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+    public var remoteAddress: String
+    /// Set by a service once the bearer token was validated, before its router runs.
+    public var auth: ValidatedToken?
+
+    public enum Listener: Sendable { case https, managedIdentity }
+
+    /// Path plus query exactly as sent.
+    public var target: String { rawQuery.isEmpty ? path : path + "?" + rawQuery }
+
+    public var query: [String: String] { FormEncoding.decode(rawQuery) }
+
+    public func header(_ name: String) -> String? { headers.first(name: name) }
+
+    public var bodyString: String { String(decoding: body, as: UTF8.self) }
+
+    /// Form fields of an `application/x-www-form-urlencoded` body.
+    public var form: [String: String] { FormEncoding.decode(bodyString) }
+
+    public var pathSegments: [Substring] { path.split(separator: "/", omittingEmptySubsequences: true) }
+}
+
+public struct EmulatorResponse: Sendable {
+    public var status: HTTPResponseStatus
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+
+    public init(status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public static func json(_ value: JSON, status: HTTPResponseStatus = .ok,
+                            contentType: String = "application/json; charset=utf-8") -> EmulatorResponse {
+        var h = HTTPHeaders()
+        h.add(name: "Content-Type", value: contentType)
+        return EmulatorResponse(status: status, headers: h, body: Array(value.serialized().utf8))
+    }
+
+    public static func text(_ text: String, status: HTTPResponseStatus = .ok,
+                            contentType: String = "text/plain; charset=utf-8") -> EmulatorResponse {
+        var h = HTTPHeaders()
+        h.add(name: "Content-Type", value: contentType)
+        return EmulatorResponse(status: status, headers: h, body: Array(text.utf8))
+    }
+
+    public static func html(_ html: String, status: HTTPResponseStatus = .ok) -> EmulatorResponse {
+        text(html, status: status, contentType: "text/html; charset=utf-8")
+    }
+
+    public func adding(header name: String, _ value: String) -> EmulatorResponse {
+        var copy = self
+        copy.headers.replaceOrAdd(name: name, value: value)
+        return copy
+    }
+}
+
+/// `application/x-www-form-urlencoded` and query-string coding.
+public enum FormEncoding {
+    public static func decode(_ s: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for pair in s.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = percentDecode(String(parts[0]))
+            let value = parts.count > 1 ? percentDecode(String(parts[1])) : ""
+            if out[key] == nil { out[key] = value }
+        }
+        return out
+    }
+
+    public static func percentDecode(_ s: String) -> String {
+        let plusFixed = s.replacingOccurrences(of: "+", with: " ")
+        return plusFixed.removingPercentEncoding ?? plusFixed
+    }
+
+    public static func encode(_ pairs: [(String, String)]) -> String {
+        pairs.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
+    }
+
+    public static func escape(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+}
+
+/// Helpers for ids, times and encodings shared by the services.
+public enum Util {
+    public static func newGUID() -> String { UUID().uuidString.lowercased() }
+
+    public static func isGUID(_ s: String) -> Bool { s.count == 36 && UUID(uuidString: s) != nil }
+
+    /// Entra's error timestamp format: `2016-01-09 02:02:12Z`.
+    public static func entraTimestamp(_ date: Date = Date()) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss'Z'"
+        return f.string(from: date)
+    }
+
+    /// Graph's innerError date: `2025-02-13T10:17:05`.
+    public static func graphDate(_ date: Date = Date()) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
+        return f.string(from: date)
+    }
+
+    public static func iso8601(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: date)
+    }
+
+    public static func parseISO8601(_ s: String) -> Date? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        if let d = f.date(from: s) { return d }
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.date(from: s)
+    }
+
+    public static func randomToken(bytes: Int) -> String {
+        var rng = SystemRandomNumberGenerator()
+        return Base64URL.encode((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &rng) })
+    }
+
+    public static func htmlEscape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
+
+public enum Base64URL {
+    public static func encode<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    public static func encode(_ string: String) -> String { encode(Array(string.utf8)) }
+
+    public static func decode(_ s: String) -> [UInt8]? {
+        var t = s.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while t.count % 4 != 0 { t += "=" }
+        return Data(base64Encoded: t).map { [UInt8]($0) }
+    }
+}

@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writing for people and for programs: results go to stdout, everything else to stderr.
+enum Console {
+    /// stdout is buffered (results can be long); flushed before stderr writes and at exit.
+    nonisolated(unsafe) private static var pending: [UInt8] = []
+
+    static func out(_ text: String) {
+        pending.append(contentsOf: text.utf8)
+        if pending.count >= 64 * 1024 { flush() }
+    }
+
+    static func flush() {
+        writeAll(1, pending)
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    static func err(_ text: String) {
+        flush()
+        writeAll(2, Array(text.utf8))
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return  // a closed pipe (m365 … | head): nothing more to say
+            }
+            offset += written
+        }
+    }
+
+    static var stderrIsTerminal: Bool { isatty(2) != 0 }
+    static var stdinIsTerminal: Bool { isatty(0) != 0 }
+
+    /// Reads one line from the terminal; without echo for secrets.
+    static func readLine(secret: Bool) -> String? {
+        var saved = termios()
+        let restore = secret && tcgetattr(0, &saved) == 0
+        if restore {
+            var quiet = saved
+            quiet.c_lflag &= ~tcflag_t(ECHO)
+            tcsetattr(0, TCSANOW, &quiet)
+        }
+        defer {
+            if restore {
+                tcsetattr(0, TCSANOW, &saved)
+                err("\n")
+            }
+        }
+        return Swift.readLine(strippingNewline: true)
+    }
+
+    /// Today's date as the md output prints it (YYYY-MM-DD, local time).
+    static func today() -> String {
+        var now = time(nil)
+        var parts = tm()
+        localtime_r(&now, &parts)
+        var buffer = [CChar](repeating: 0, count: 32)
+        let count = strftime(&buffer, buffer.count, "%Y-%m-%d", &parts)
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,239 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParsing
+import CommandModel
+import HostConfig
+import JSONModel
+import OutputFormat
+import PluginLoader
+
+/// The services our own plugins provide, by the file that provides them: when one is missing,
+/// `m365 spo …` names the plugin to install instead of "unknown command".
+let wellKnownServices: [String: String] = [
+    "spo": "libm365-spo.so",
+    "aad": "libm365-aad.so", "entra": "libm365-aad.so",
+    "graph": "libm365-graph.so", "teams": "libm365-graph.so", "outlook": "libm365-graph.so",
+    "planner": "libm365-graph.so", "onedrive": "libm365-graph.so", "todo": "libm365-graph.so",
+]
+
+/// The m365 program: argv in, exit code out.
+public enum M365 {
+    public static func main(_ arguments: [String]) -> Int32 {
+        defer { Console.flush() }
+        // The fastest path: no settings, no plugins.
+        if arguments == ["--version"] {
+            Console.out(m365Version + "\n")
+            return 0
+        }
+        var run = Run(arguments: arguments)
+        return run.execute()
+    }
+}
+
+struct Run {
+    var arguments: [String]
+    let paths = HostPaths.fromEnvironment()
+    var config: CLIConfig?
+    private var registryCache: PluginRegistry?
+
+    init(arguments: [String]) {
+        self.arguments = arguments
+    }
+
+    mutating func execute() -> Int32 {
+        do {
+            return try dispatch()
+        } catch {
+            report(error)
+            return error.exitCode
+        }
+    }
+
+    private mutating func dispatch() throws(HostError) -> Int32 {
+        if arguments.first == "__complete" {
+            completion(Array(arguments.dropFirst()))
+            return 0
+        }
+        // `m365 help spo list list` is `m365 spo list list --help`.
+        if arguments.first == "help" {
+            if arguments.dropFirst().first == "exit-codes" {
+                Console.out(ExitCodes.help)
+                return 0
+            }
+            arguments = Array(arguments.dropFirst()) + ["--help"]
+        }
+        do { config = try CLIConfig(path: paths.configFile) } catch { throw HostError(error.description) }
+
+        let catalog = buildCatalog(needsPlugins: needsPlugins)
+        let parser = ArgumentParser(catalog: catalog, readFile: readOptionFile)
+        let invocation: Invocation
+        do {
+            invocation = try parser.parse(arguments)
+        } catch {
+            if let missing = missingService(error) { throw missing }
+            throw HostError(error.description, kind: .usage(command: error.command))
+        }
+
+        switch invocation {
+        case .groupHelp(let words, let service, let children, _):
+            var notes: [String] = []
+            if words.isEmpty { notes = unavailableServiceNotes() }
+            Console.out(HelpRenderer.group(words: words, service: service, children: children, catalog: catalog, version: m365Version, notes: notes))
+            return 0
+        case .commandHelp(let route, _):
+            Console.out(HelpRenderer.command(route))
+            return 0
+        case .run(let route, let options, let global):
+            try perform(route, options: options, global: global)
+            return 0
+        }
+    }
+
+    /// Host root commands other than `plugin …` never need the plugin directories scanned.
+    private var needsPlugins: Bool {
+        let first = arguments.first { !$0.hasPrefix("-") }
+        guard let first else { return true }
+        return !["version", "cli"].contains(first)
+    }
+
+    private mutating func registry() -> PluginRegistry {
+        if let registryCache { return registryCache }
+        let tracing = environment("M365_DEBUG")?.split(separator: ",").contains("plugins") ?? false
+        let registry = PluginRegistry(paths: paths, trace: { line in
+            if tracing { Console.err("m365 plugins: \(line)\n") }
+        })
+        registryCache = registry
+        return registry
+    }
+
+    private mutating func buildCatalog(needsPlugins: Bool) -> CommandCatalog {
+        var services: [CommandCatalog.Service] = []
+        if needsPlugins {
+            for binding in registry().services().bindings {
+                services.append(CommandCatalog.Service(
+                    spec: binding.spec, owner: .plugin(path: binding.record.path),
+                    hostCommands: HostCommands.serviceCommands(for: binding.spec).map(\.spec)))
+            }
+        }
+        return CommandCatalog(rootCommands: HostCommands.root.map(\.spec), services: services)
+    }
+
+    private mutating func perform(_ route: CommandRoute, options: JSONObject, global: GlobalOptions) throws(HostError) {
+        let config = self.config!
+        let modeName = global.output ?? config.string("output") ?? "json"
+        let selection = GlobalSelection(
+            mode: OutputMode(rawValue: modeName) ?? .json, query: global.query,
+            debug: global.debug || environment("CLIMICROSOFT365_DEBUG") != nil,
+            verbose: global.verbose || environment("CLIMICROSOFT365_VERBOSE") != nil)
+        let printer = try ResultPrinter(global: selection, command: route.command, commandLine: commandLine(), config: config)
+
+        switch route.owner {
+        case .host:
+            let name = route.command.words
+            let handler = route.service == nil
+                ? HostCommands.root.first { $0.spec.words == name }?.handler
+                : HostCommands.serviceCommands(for: route.service!).first { $0.spec.words == name }?.handler
+            guard let handler else { throw HostError("internal: no handler for \(route.fullName)") }
+            var registryCopy = registryCache
+            let paths = self.paths
+            var context = HostContext(
+                paths: paths, config: config,
+                registry: {
+                    if let registryCopy { return registryCopy }
+                    let made = PluginRegistry(paths: paths)
+                    registryCopy = made
+                    return made
+                },
+                catalog: { CommandCatalog(rootCommands: [], services: []) })
+            if let value = try handler(&context, options) {
+                try printer.emit(result: value)
+            }
+            self.config = context.config
+            try printer.finish()
+        case .plugin(let path):
+            guard let record = registry().records.first(where: { $0.path == path }),
+                  case .available(let info, _) = record.state else {
+                throw HostError("the plugin \(path) is no longer available", kind: .pluginUnavailable)
+            }
+            let context = CallContext(route: route, pluginID: info.id, printer: printer, global: selection, paths: paths, config: config)
+            try runInPlugin(record, route: route, options: options, context: context)
+        }
+    }
+
+    /// The command line as typed, for the title of md output.
+    private func commandLine() -> String {
+        "m365 " + arguments.map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " ")
+    }
+
+    /// When the first word names a service whose plugin is missing or refused, say so.
+    private mutating func missingService(_ error: UsageError) -> HostError? {
+        guard let word = arguments.first(where: { !$0.hasPrefix("-") }) else { return nil }
+        let registry = registry()
+        if let conflict = registry.services().conflicts.first(where: { $0.service == word }) {
+            return HostError("'\(word)' is unavailable: \(conflict.message)", kind: .pluginUnavailable)
+        }
+        if let refused = registry.refusedRecord(forService: word) {
+            return HostError("'\(word)' is unavailable: the plugin \(refused.path) was refused: \(refused.refusal!)", kind: .pluginUnavailable)
+        }
+        if let file = wellKnownServices[word] {
+            if let refused = registry.records.first(where: { $0.fileName == file && $0.refusal != nil }) {
+                return HostError("'\(word)' is unavailable: the plugin \(refused.path) was refused: \(refused.refusal!)", kind: .pluginUnavailable)
+            }
+            return HostError(
+                "'\(word)' is provided by the plugin \(file), which is not installed. Searched: \(registry.directories.joined(separator: ", "))",
+                kind: .pluginUnavailable)
+        }
+        return nil
+    }
+
+    /// Lines for `m365 --help` about services that cannot be used right now.
+    private mutating func unavailableServiceNotes() -> [String] {
+        let registry = registry()
+        var notes = registry.services().conflicts.map { "Unavailable: \($0.message)" }
+        for record in registry.records {
+            if let reason = record.refusal { notes.append("Refused: \(record.fileName): \(reason)") }
+        }
+        if !notes.isEmpty { notes.append("Run 'm365 plugin list' for details.") }
+        return notes
+    }
+
+    private mutating func completion(_ words: [String]) {
+        guard let separator = words.lastIndex(of: "--") else { return }
+        let previous = Array(words[..<separator])
+        let current = words.count > separator + 1 ? words[separator + 1] : ""
+        config = try? CLIConfig(path: paths.configFile)
+        let catalog = buildCatalog(needsPlugins: true)
+        for candidate in Completion.candidates(catalog: catalog, previous: previous, current: current) {
+            Console.out(candidate + "\n")
+        }
+    }
+
+    private func report(_ error: HostError) {
+        let config = self.config
+        var message = error.description
+        if case .usage(let command) = error.kind, config?.bool("showHelpOnFailure") ?? true {
+            message += command.map { "\nRun 'm365 \($0) -h' for help." } ?? ""
+        }
+        let toStdout = config?.string("errorOutput") == "stdout"
+        let mode = arguments.firstIndex(where: { $0 == "--output" || $0 == "-o" }).flatMap { i in
+            i + 1 < arguments.count ? arguments[i + 1] : nil
+        } ?? config?.string("output") ?? "json"
+        let text: String
+        if mode == "json" && config?.bool("printErrorsAsPlainText") == false {
+            text = JSON.object(JSONObject([("error", .string(error.description))])).serialized(pretty: true) + "\n"
+        } else {
+            text = "Error: \(message)\n"
+        }
+        if toStdout { Console.out(text) } else { Console.err(text) }
+    }
+}
+
+/// `@path` option values: the file's content.
+private func readOptionFile(_ path: String) throws(UsageError) -> String {
+    do {
+        return try FileSystem.readText(path)
+    } catch {
+        throw UsageError("Cannot read the option value from a file: \(error)")
+    }
+}

@@ -1,0 +1,59 @@
+import PluginAPI
+
+/// A failure the host reports as `Error: <message>` with a documented exit code
+/// (`m365 help exit-codes`).
+struct HostError: Error, CustomStringConvertible {
+    enum Kind {
+        /// The command ran and failed (exit 1).
+        case failed
+        /// The command line was wrong (exit 2); help is offered.
+        case usage(command: String?)
+        /// The plugin for the service is missing or was refused (exit 3).
+        case pluginUnavailable
+        /// The user pressed Ctrl-C (exit 130).
+        case cancelled
+    }
+
+    var kind: Kind
+    var description: String
+
+    init(_ description: String, kind: Kind = .failed) {
+        self.description = description
+        self.kind = kind
+    }
+
+    var exitCode: Int32 {
+        switch kind {
+        case .failed: return 1
+        case .usage: return 2
+        case .pluginUnavailable: return 3
+        case .cancelled: return 130
+        }
+    }
+}
+
+enum ExitCodes {
+    static let help = """
+    Exit codes of m365:
+
+      0    success
+      1    the command failed (the service refused it, a file could not be read, …)
+      2    the command line is wrong: unknown command or option, a missing or invalid value
+      3    the plugin that serves the command is not installed or was refused (see 'm365 plugin list')
+      130  cancelled with Ctrl-C
+
+    Errors are printed as 'Error: <message>' on stderr (or stdout with the setting errorOutput=stdout),
+    or as {"error": "<message>"} with --output json when printErrorsAsPlainText is false.
+
+    """
+
+    /// The exit code for a status a plugin returned.
+    static func forStatus(_ status: m365_status) -> Int32 {
+        switch status {
+        case M365_OK: return 0
+        case M365_ERR_INVALID_ARGUMENT: return 2
+        case M365_ERR_CANCELLED: return 130
+        default: return 1
+        }
+    }
+}

@@ -1,0 +1,270 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CommandModel
+import HostConfig
+import JSONModel
+import PluginAPI
+import PluginLoader
+
+/// The host side of one command run by a plugin: what the host table's functions act on.
+/// Reached from C through the opaque `m365_call*`, which is this object, unretained.
+final class CallContext {
+    let route: CommandRoute
+    let pluginID: String
+    let printer: ResultPrinter
+    let global: GlobalSelection
+    let paths: HostPaths
+    var config: CLIConfig
+    /// The message behind the last failed host call; kept alive until the next one.
+    private var lastErrorStorage: UnsafeMutablePointer<CChar>?
+    /// A failure the host itself detected while the plugin ran (malformed JSON emitted …).
+    var hostFailure: HostError?
+    private var progressShown = false
+
+    init(route: CommandRoute, pluginID: String, printer: ResultPrinter, global: GlobalSelection, paths: HostPaths, config: CLIConfig) {
+        self.route = route
+        self.pluginID = pluginID
+        self.printer = printer
+        self.global = global
+        self.paths = paths
+        self.config = config
+        lastErrorStorage = strdup("")
+    }
+
+    deinit { free(lastErrorStorage) }
+
+    var lastError: UnsafePointer<CChar> { UnsafePointer(lastErrorStorage!) }
+
+    func fail(_ status: m365_status, _ message: String) -> m365_status {
+        free(lastErrorStorage)
+        lastErrorStorage = strdup(message)
+        return status
+    }
+
+    func succeed() -> m365_status {
+        if lastErrorStorage?.pointee != 0 {
+            free(lastErrorStorage)
+            lastErrorStorage = strdup("")
+        }
+        return M365_OK
+    }
+
+    func log(_ level: Int32, _ message: String) {
+        switch level {
+        case M365_LOG_DEBUG where !global.debug: return
+        case M365_LOG_VERBOSE where !(global.verbose || global.debug): return
+        default: break
+        }
+        endProgressLine()
+        let prefix = level == M365_LOG_WARNING ? "Warning: " : level == M365_LOG_ERROR ? "Error: " : ""
+        Console.err(prefix + message + "\n")
+    }
+
+    func progress(_ label: String, done: Int64, total: Int64) {
+        guard Console.stderrIsTerminal else { return }
+        var line = "\r\(label) \(done)"
+        if total > 0 { line += "/\(total) (\(done * 100 / total)%)" }
+        Console.err(line + "\u{1B}[K")
+        progressShown = true
+    }
+
+    func endProgressLine() {
+        if progressShown {
+            Console.err("\r\u{1B}[K")
+            progressShown = false
+        }
+    }
+
+    /// Per-plugin state, a JSON object in the config directory. (The sign-in issue namespaces it
+    /// by connection.)
+    var stateFile: String { paths.configDirectory + "/plugin-state/\(pluginID).json" }
+
+    static func from(_ call: OpaquePointer?) -> CallContext? {
+        guard let call else { return nil }
+        return Unmanaged<CallContext>.fromOpaque(UnsafeRawPointer(call)).takeUnretainedValue()
+    }
+}
+
+/// Set by SIGINT while a plugin runs; polled through is_cancelled.
+nonisolated(unsafe) var cancellationRequested: Int32 = 0
+
+private func handleInterrupt(_ signal: Int32) {
+    if cancellationRequested != 0 { _exit(130) }  // a second Ctrl-C does not wait
+    cancellationRequested = 1
+}
+
+private func copyString(_ text: String, into out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) {
+    out?.pointee = strdup(text)
+}
+
+private func parseEmitted(_ json: UnsafePointer<CChar>?, _ length: Int, _ context: CallContext) -> JSON? {
+    guard let json else {
+        context.hostFailure = HostError("the plugin emitted a NULL result")
+        return nil
+    }
+    let bytes = UnsafeRawBufferPointer(start: json, count: length)
+    do {
+        return try JSON.parse(bytes: bytes)
+    } catch {
+        context.hostFailure = HostError("the plugin '\(context.pluginID)' emitted malformed JSON: \(error)")
+        return nil
+    }
+}
+
+/// The host table handed to plugins: static for the process, built once.
+enum HostTable {
+    static let version = m365Version
+
+    nonisolated(unsafe) static let table: UnsafeMutablePointer<m365_host> = {
+        let table = UnsafeMutablePointer<m365_host>.allocate(capacity: 1)
+        table.initialize(to: m365_host())
+        table.pointee.header = m365_header(abi_major: UInt32(M365_ABI_MAJOR), abi_minor: UInt32(M365_ABI_MINOR), struct_size: UInt32(MemoryLayout<m365_host>.size))
+        table.pointee.host_name = UnsafePointer(strdup("m365"))
+        table.pointee.host_version = UnsafePointer(strdup(m365Version))
+        table.pointee.get_extension = { _, _ in nil }
+        table.pointee.host_free = { free($0) }
+        table.pointee.last_error = { call in
+            guard let context = CallContext.from(call) else { return nil }
+            return context.lastError
+        }
+        table.pointee.log = { call, level, message in
+            guard let context = CallContext.from(call), let message else { return }
+            context.log(level, String(cString: message))
+        }
+        table.pointee.emit_result = { call, json, length in
+            guard let context = CallContext.from(call) else { return M365_ERR_INVALID_ARGUMENT }
+            guard let value = parseEmitted(json, length, context) else {
+                return context.fail(M365_ERR_INVALID_ARGUMENT, context.hostFailure!.description)
+            }
+            do throws(HostError) {
+                try context.printer.emit(result: value)
+            } catch {
+                context.hostFailure = error
+                return context.fail(M365_ERR_INVALID_ARGUMENT, error.description)
+            }
+            return context.succeed()
+        }
+        table.pointee.emit_item = { call, json, length in
+            guard let context = CallContext.from(call) else { return M365_ERR_INVALID_ARGUMENT }
+            guard let value = parseEmitted(json, length, context) else {
+                return context.fail(M365_ERR_INVALID_ARGUMENT, context.hostFailure!.description)
+            }
+            do throws(HostError) {
+                try context.printer.emit(item: value)
+            } catch {
+                context.hostFailure = error
+                return context.fail(M365_ERR_INVALID_ARGUMENT, error.description)
+            }
+            return context.succeed()
+        }
+        table.pointee.progress = { call, label, done, total in
+            guard let context = CallContext.from(call) else { return }
+            context.progress(label.map { String(cString: $0) } ?? "", done: done, total: total)
+        }
+        table.pointee.prompt = { call, question, flags, answer in
+            guard let context = CallContext.from(call) else { return M365_ERR_INVALID_ARGUMENT }
+            guard Console.stdinIsTerminal, Console.stderrIsTerminal, context.config.bool("prompt") else {
+                return context.fail(M365_ERR_NOT_SUPPORTED, "cannot ask: no terminal (or the 'prompt' setting is false)")
+            }
+            let text = question.map { String(cString: $0) } ?? ""
+            let confirm = flags & UInt32(M365_PROMPT_CONFIRM) != 0
+            context.endProgressLine()
+            Console.err(text + (confirm ? " [y/N] " : " "))
+            guard let line = Console.readLine(secret: flags & UInt32(M365_PROMPT_SECRET) != 0) else {
+                return context.fail(M365_ERR_CANCELLED, "no answer")
+            }
+            if confirm {
+                let yes = ["y", "yes"].contains(line.lowercased())
+                copyString(yes ? "true" : "false", into: answer)
+            } else {
+                copyString(line, into: answer)
+            }
+            return context.succeed()
+        }
+        table.pointee.config_get = { call, key, value in
+            guard let context = CallContext.from(call), let key else { return M365_ERR_INVALID_ARGUMENT }
+            let name = String(cString: key)
+            guard let setting = context.config.value(name) else {
+                return context.fail(M365_ERR_NOT_FOUND, "setting '\(name)' is not set")
+            }
+            copyString(setting.stringValue ?? setting.serialized(), into: value)
+            return context.succeed()
+        }
+        table.pointee.state_get = { call, key, value in
+            guard let context = CallContext.from(call), let key else { return M365_ERR_INVALID_ARGUMENT }
+            let name = String(cString: key)
+            let state = (try? JSON.parse(FileSystem.readText(context.stateFile)))?.objectValue ?? JSONObject()
+            guard let stored = state[name]?.stringValue else {
+                return context.fail(M365_ERR_NOT_FOUND, "no state '\(name)'")
+            }
+            copyString(stored, into: value)
+            return context.succeed()
+        }
+        table.pointee.state_set = { call, key, value in
+            guard let context = CallContext.from(call), let key else { return M365_ERR_INVALID_ARGUMENT }
+            var state = (try? JSON.parse(FileSystem.readText(context.stateFile)))?.objectValue ?? JSONObject()
+            state[String(cString: key)] = value.map { .string(String(cString: $0)) }
+            do {
+                try FileSystem.writeAtomically(context.stateFile, text: JSON.object(state).serialized())
+            } catch {
+                return context.fail(M365_ERR_IO, "\(error)")
+            }
+            return context.succeed()
+        }
+        table.pointee.get_access_token = { call, _, _ in
+            guard let context = CallContext.from(call) else { return M365_ERR_INVALID_ARGUMENT }
+            return context.fail(M365_ERR_NOT_SUPPORTED, "sign-in is not available in this build of m365 yet")
+        }
+        table.pointee.http_send = { call, _, _ in
+            guard let context = CallContext.from(call) else { return M365_ERR_INVALID_ARGUMENT }
+            return context.fail(M365_ERR_NOT_SUPPORTED, "HTTP through the host is not available in this build of m365 yet")
+        }
+        table.pointee.http_response_free = { _, _ in }
+        table.pointee.is_cancelled = { _ in cancellationRequested }
+        return table
+    }()
+}
+
+/// Runs one command in its plugin: load, init, run, and turn the outcome into output or an error.
+func runInPlugin(_ record: PluginRecord, route: CommandRoute, options: JSONObject, context: CallContext) throws(HostError) {
+    let plugin: LoadedPlugin
+    switch openPlugin(at: record.path) {
+    case .success(let loaded): plugin = loaded
+    case .failure(let refusal):
+        throw HostError("the plugin \(record.path) cannot be used: \(refusal.reason)", kind: .pluginUnavailable)
+    }
+    var initError: UnsafePointer<CChar>?
+    let initStatus = plugin.table.`init`(HostTable.table, record.path, &initError)
+    guard initStatus == M365_OK else {
+        let message = initError.map { String(cString: $0) } ?? "status \(initStatus)"
+        throw HostError("the plugin \(plugin.info.id) failed to start: \(message)", kind: .pluginUnavailable)
+    }
+    defer { plugin.table.deinit?() }
+
+    let call = OpaquePointer(Unmanaged.passUnretained(context).toOpaque())
+    let service = route.service?.name ?? ""
+    let optionsJSON = JSON.object(options).serialized()
+    var runError: UnsafePointer<CChar>?
+
+    cancellationRequested = 0
+    let previous = signal(SIGINT, handleInterrupt)
+    let status = plugin.table.run(call, service, route.command.name, optionsJSON, &runError)
+    signal(SIGINT, previous)
+    context.endProgressLine()
+
+    // Print what arrived even after a failure: a streamed list is closed and stays valid JSON.
+    let printFailure: HostError?
+    do { try context.printer.finish(); printFailure = nil } catch { printFailure = error }
+
+    if let failure = context.hostFailure { throw failure }
+    guard status == M365_OK else {
+        let message = runError.map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "the command failed (status \(status))"
+        switch status {
+        case M365_ERR_CANCELLED: throw HostError(message, kind: .cancelled)
+        case M365_ERR_INVALID_ARGUMENT: throw HostError(message, kind: .usage(command: route.fullName))
+        default: throw HostError(message)
+        }
+    }
+    if let printFailure { throw printFailure }
+}

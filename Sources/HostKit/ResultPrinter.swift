@@ -1,0 +1,100 @@
+import CommandModel
+import HostConfig
+import JMESPath
+import JSONModel
+import OutputFormat
+
+/// Takes a command's result, as one value or as items streamed one by one, applies `--query` and
+/// prints it in the chosen output format. Streams when it can (no query; json, csv or none),
+/// so a long list never sits in memory; buffers otherwise.
+final class ResultPrinter {
+    private let options: OutputOptions
+    private let query: JMESPathExpression?
+    private var streaming: StreamingOutput?
+    private var buffered: [JSON] = []
+    private var result: JSON?
+    private var itemCount = 0
+
+    init(global: GlobalSelection, command: CommandSpec, commandLine: String, config: CLIConfig) throws(HostError) {
+        if let text = global.query {
+            do {
+                query = try JMESPathExpression(text)
+            } catch {
+                throw HostError("JMESPath query error: \(error). See https://jmespath.org/specification.html", kind: .usage(command: nil))
+            }
+        } else {
+            query = nil
+        }
+        var options = OutputOptions(mode: global.mode)
+        options.defaultProperties = command.defaultProperties.isEmpty ? nil : command.defaultProperties
+        options.queryApplied = query != nil
+        options.commandLine = commandLine
+        options.date = Console.today()
+        options.csvHeader = config.bool("csvHeader")
+        options.csvQuoted = config.bool("csvQuoted")
+        options.csvQuotedEmpty = config.bool("csvQuotedEmpty")
+        if let quote = config.string("csvQuote")?.first { options.csvQuote = quote }
+        if let escape = config.string("csvEscape")?.first { options.csvEscape = escape }
+        self.options = options
+    }
+
+    var hasOutput: Bool { result != nil || itemCount > 0 }
+
+    func emit(result value: JSON) throws(HostError) {
+        guard result == nil && itemCount == 0 else {
+            throw HostError("the plugin emitted more than one result")
+        }
+        result = value
+    }
+
+    func emit(item value: JSON) throws(HostError) {
+        guard result == nil else { throw HostError("the plugin emitted list items after a result") }
+        itemCount += 1
+        if query == nil, StreamingOutput.canStream(options.mode) {
+            if streaming == nil {
+                let stream = StreamingOutput(options: options) { Console.out($0) }
+                stream.begin()
+                streaming = stream
+            }
+            streaming?.item(value)
+        } else {
+            buffered.append(value)
+        }
+    }
+
+    /// Prints what was emitted. Also called after a failure, so a streamed array is closed and
+    /// stays valid JSON.
+    func finish() throws(HostError) {
+        if let streaming {
+            streaming.end()
+            return
+        }
+        var value: JSON
+        if let result {
+            value = result
+        } else if itemCount > 0 {
+            value = .array(buffered)
+        } else {
+            return
+        }
+        var options = self.options
+        if let query {
+            let input = value
+            do {
+                value = try query.search(value)
+            } catch {
+                throw HostError("JMESPath query error: \(error). See https://jmespath.org/specification.html")
+            }
+            options.queryKeptShape = OutputOptions.queryKeptShape(input: input, result: value)
+        }
+        Console.out(formatOutput(value, options: options))
+    }
+}
+
+/// The output choices of one run: `--output` wins over the `output` setting.
+struct GlobalSelection {
+    var mode: OutputMode
+    var query: String?
+    var debug: Bool
+    var verbose: Bool
+}

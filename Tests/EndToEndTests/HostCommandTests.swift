@@ -1,0 +1,92 @@
+import Foundation
+import XCTest
+
+/// The host's own commands through the real binary: version, settings, help, errors.
+final class HostCommandTests: XCTestCase {
+    var harness: Harness!
+
+    override func setUpWithError() throws {
+        harness = try Harness()
+    }
+
+    override func tearDown() {
+        harness.cleanUp()
+    }
+
+    func testVersion() throws {
+        let flag = try harness.run(["--version"])
+        XCTAssertEqual(flag.status, 0)
+        XCTAssertTrue(flag.stdout.range(of: #"^\d+\.\d+\.\d+\n$"#, options: .regularExpression) != nil, flag.stdout)
+        let command = try harness.run(["version"])
+        XCTAssertEqual(command.stdout, "\"\(flag.stdout.dropLast())\"\n")
+        XCTAssertEqual(try harness.run(["version", "-o", "text"]).stdout, flag.stdout)
+    }
+
+    func testConfigSetGetListReset() throws {
+        XCTAssertEqual(try harness.run(["cli", "config", "get", "--key", "output"]).stdout, "\"json\"\n")
+        XCTAssertEqual(try harness.run(["cli", "config", "set", "-k", "output", "-v", "text"]).status, 0)
+        XCTAssertEqual(try harness.run(["cli", "config", "get", "--key", "output"]).stdout, "text\n", "the setting itself applies: text output")
+        let file = harness.home.appendingPathComponent("m365/config.json")
+        let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+        XCTAssertEqual(try harness.run(["cli", "config", "set", "-k", "csvHeader", "-v", "false"]).status, 0)
+        let list = try harness.run(["cli", "config", "list", "-o", "json"])
+        XCTAssertEqual(try list.json() as? NSDictionary, ["output": "text", "csvHeader": false] as NSDictionary)
+        XCTAssertEqual(try harness.run(["cli", "config", "reset", "--key", "output"]).status, 0)
+        XCTAssertEqual(try harness.run(["cli", "config", "get", "--key", "output"]).stdout, "\"json\"\n")
+        XCTAssertEqual(try harness.run(["cli", "config", "reset"]).status, 0)
+        XCTAssertEqual(try harness.run(["cli", "config", "list"]).stdout, "{}\n")
+    }
+
+    func testConfigRejectsBadKeysAndValues() throws {
+        let key = try harness.run(["cli", "config", "set", "--key", "outptu", "--value", "text"])
+        XCTAssertEqual(key.status, 2)
+        XCTAssertTrue(key.stderr.contains("'outptu' is not a setting. Did you mean 'output'?"), key.stderr)
+        let value = try harness.run(["cli", "config", "set", "--key", "output", "--value", "yaml"])
+        XCTAssertEqual(value.status, 2)
+        XCTAssertTrue(value.stderr.contains("Setting 'output' must be one of json, text, csv, md, none; got 'yaml'"), value.stderr)
+    }
+
+    func testDamagedConfigIsReportedNotOverwritten() throws {
+        let file = harness.home.appendingPathComponent("m365/config.json")
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "{ not json".write(to: file, atomically: true, encoding: .utf8)
+        let result = try harness.run(["cli", "config", "set", "--key", "output", "--value", "text"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("cannot be read"), result.stderr)
+        XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "{ not json")
+    }
+
+    func testErrorOutputSettings() throws {
+        XCTAssertEqual(try harness.run(["cli", "config", "set", "--key", "printErrorsAsPlainText", "--value", "false"]).status, 0)
+        let json = try harness.run(["nosuchcommand"])
+        XCTAssertEqual(json.status, 2)
+        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(json.stderr.utf8)) as? [String: String])?["error"]?.hasPrefix("Command 'nosuchcommand' was not found"), true, json.stderr)
+        XCTAssertEqual(try harness.run(["cli", "config", "set", "--key", "errorOutput", "--value", "stdout"]).status, 0)
+        let text = try harness.run(["nosuchcommand", "-o", "text"])
+        XCTAssertTrue(text.stdout.hasPrefix("Error: Command 'nosuchcommand' was not found."), text.stdout)
+        XCTAssertEqual(text.stderr, "")
+    }
+
+    func testHelpAndExitCodes() throws {
+        let root = try harness.run(["--help"])
+        XCTAssertEqual(root.status, 0)
+        for expected in ["Usage: m365 <command> [options]", "cli config set", "plugin list", "spo", "aad", "(alias: entra)", "graph", "Global options:"] {
+            XCTAssertTrue(root.stdout.contains(expected), "missing '\(expected)':\n\(root.stdout)")
+        }
+        XCTAssertEqual(try harness.run([]).stdout, root.stdout)
+        let codes = try harness.run(["help", "exit-codes"])
+        XCTAssertTrue(codes.stdout.contains("130  cancelled with Ctrl-C"), codes.stdout)
+        let group = try harness.run(["cli", "config"])
+        XCTAssertEqual(group.status, 0)
+        XCTAssertTrue(group.stdout.contains("m365 cli config set"), group.stdout)
+    }
+
+    func testServiceCommandsProvidedByTheHost() throws {
+        let status = try harness.run(["spo", "status", "-o", "text"])
+        XCTAssertEqual(status.stdout, "Logged out\n")
+        let connect = try harness.run(["aad", "connect"])
+        XCTAssertEqual(connect.status, 1)
+        XCTAssertTrue(connect.stderr.hasPrefix("Error: "), connect.stderr)
+    }
+}

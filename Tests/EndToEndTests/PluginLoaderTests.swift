@@ -1,0 +1,201 @@
+import Foundation
+import XCTest
+
+/// The loader, through the real binary and real plugin files: what is accepted, what is refused
+/// and why, and that a refusal never takes other services down.
+final class PluginLoaderTests: XCTestCase {
+    var harness: Harness!
+
+    override func setUpWithError() throws {
+        harness = try Harness()
+    }
+
+    override func tearDown() {
+        harness.cleanUp()
+    }
+
+    private func pluginList() throws -> [[String: Any]] {
+        let result = try harness.run(["plugin", "list"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return try XCTUnwrap(try result.json() as? [[String: Any]])
+    }
+
+    private func row(_ file: String) throws -> [String: Any] {
+        try XCTUnwrap(try pluginList().first { $0["file"] as? String == file }, "\(file) is not listed")
+    }
+
+    /// Builds a variant plugin (Tests/Fixtures/plugin-variants.c) into the plugin directory.
+    @discardableResult
+    private func variant(_ file: String, _ flags: [String]) throws -> URL {
+        try Harness.compileCPlugin(
+            into: harness.pluginDirectory, name: file, extraFlags: flags,
+            source: Harness.packageRoot + "/Tests/Fixtures/plugin-variants.c")
+    }
+
+    /// A refused plugin is listed with its reason, its service fails with exit 3 naming the
+    /// reason, and the other services keep working.
+    private func assertRefused(_ file: String, service: String, reason: String, line: UInt = #line) throws {
+        let listed = try row(file)
+        XCTAssertEqual(listed["status"] as? String, "refused", line: line)
+        let listedReason = listed["reason"] as? String ?? ""
+        XCTAssertTrue(listedReason.contains(reason), "reason was: \(listedReason)", line: line)
+
+        let used = try harness.run([service, "ping"])
+        XCTAssertEqual(used.status, 3, used.stderr, line: line)
+        XCTAssertTrue(used.stderr.hasPrefix("Error: "), used.stderr, line: line)
+        XCTAssertTrue(used.stderr.contains(reason), used.stderr, line: line)
+        XCTAssertEqual(used.stderr.split(separator: "\n").count, 1, "one line: \(used.stderr)", line: line)
+
+        let other = try harness.run(["spo", "status"])
+        XCTAssertEqual(other.status, 0, other.stderr, line: line)
+        let healthy = try harness.run(["good", "ping"])
+        XCTAssertEqual(healthy.status, 0, healthy.stderr, line: line)
+        XCTAssertEqual(try healthy.json() as? [String: String], ["pong": "good"], line: line)
+    }
+
+    private func addHealthyNeighbour() throws {
+        try variant("libm365-good.so", ["-DSERVICE=\"good\""])
+    }
+
+    func testOurPluginsRegisterTheirServices() throws {
+        let rows = try pluginList()
+        XCTAssertEqual(rows.map { $0["file"] as? String }, ["libm365-aad.so", "libm365-graph.so", "libm365-spo.so"])
+        XCTAssertTrue(rows.allSatisfy { $0["status"] as? String == "available" })
+        let aad = try row("libm365-aad.so")
+        XCTAssertEqual(aad["services"] as? String, "aad (entra)")
+        XCTAssertEqual(aad["id"] as? String, "com.m365.aad")
+        let graph = try row("libm365-graph.so")
+        XCTAssertEqual(graph["services"] as? String, "graph, teams, outlook, planner, onedrive, todo")
+        for service in ["spo", "aad", "entra", "graph", "teams"] {
+            let help = try harness.run([service, "-h"])
+            XCTAssertEqual(help.status, 0, help.stderr)
+            XCTAssertTrue(help.stdout.contains("m365 \(service == "entra" ? "aad" : service) connect"), help.stdout)
+        }
+    }
+
+    func testAnotherABIMajorIsRefused() throws {
+        try addHealthyNeighbour()
+        try variant("libm365-future.so", ["-DSERVICE=\"future\"", "-DABI_MAJOR=2"])
+        try assertRefused("libm365-future.so", service: "future", reason: "built for plugin ABI 2.0")
+    }
+
+    func testMissingEntrySymbolIsRefused() throws {
+        try addHealthyNeighbour()
+        try variant("libm365-noentry.so", ["-DNO_ENTRY"])
+        try assertRefused("libm365-noentry.so", service: "noentry", reason: "has no entry symbol m365_plugin_entry")
+    }
+
+    func testNullEntryTableIsRefused() throws {
+        try addHealthyNeighbour()
+        try variant("libm365-nulltable.so", ["-DSERVICE=\"nulltable\"", "-DNULL_ENTRY"])
+        try assertRefused("libm365-nulltable.so", service: "nulltable", reason: "returned NULL")
+    }
+
+    func testTooSmallStructIsRefused() throws {
+        try addHealthyNeighbour()
+        try variant("libm365-small.so", ["-DSERVICE=\"small\"", "-DSTRUCT_SIZE=12"])
+        try assertRefused("libm365-small.so", service: "small", reason: "declares struct_size 12")
+    }
+
+    func testMalformedDescriptorIsRefused() throws {
+        try addHealthyNeighbour()
+        try variant("libm365-badjson.so", ["-DSERVICE=\"badjson\"", "-DBAD_JSON"])
+        try assertRefused("libm365-badjson.so", service: "badjson", reason: "malformed descriptor: the descriptor is not valid JSON")
+        try variant("libm365-badschema.so", ["-DSERVICE=\"badschema\"", "-DBAD_SCHEMA"])
+        try assertRefused("libm365-badschema.so", service: "badschema", reason: "malformed descriptor: services[0].commands[0].options[0]: an enum option needs \"allowed\" values")
+    }
+
+    func testTwoPluginsClaimingOneServiceAreBothNamed() throws {
+        try addHealthyNeighbour()
+        try variant("libm365-twin-a.so", ["-DSERVICE=\"twin\""])
+        try variant("libm365-twin-b.so", ["-DSERVICE=\"twin\""])
+        let used = try harness.run(["twin", "ping"])
+        XCTAssertEqual(used.status, 3)
+        XCTAssertTrue(used.stderr.contains("libm365-twin-a.so"), used.stderr)
+        XCTAssertTrue(used.stderr.contains("libm365-twin-b.so"), used.stderr)
+        XCTAssertTrue(used.stderr.contains("claimed by more than one plugin"), used.stderr)
+        XCTAssertEqual(try row("libm365-twin-a.so")["status"] as? String, "conflict")
+        XCTAssertEqual(try harness.run(["good", "ping"]).status, 0)
+        XCTAssertEqual(try harness.run(["spo", "status"]).status, 0)
+    }
+
+    func testPluginFileWritableByOthersIsRefused() throws {
+        try addHealthyNeighbour()
+        let file = try variant("libm365-open.so", ["-DSERVICE=\"open\""])
+        XCTAssertEqual(chmod(file.path, 0o666), 0)
+        try assertRefused("libm365-open.so", service: "open", reason: "is writable by other users")
+    }
+
+    func testPluginDirectoryWritableByOthersIsRefused() throws {
+        // A second directory through M365_PLUGIN_PATH, writable by everyone: its plugins are
+        // refused; the install directory's plugins keep working.
+        let shared = harness.root.appendingPathComponent("shared-plugins")
+        try FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true)
+        try Harness.compileCPlugin(into: shared, name: "libm365-open.so", extraFlags: ["-DSERVICE=\"open\""],
+                                   source: Harness.packageRoot + "/Tests/Fixtures/plugin-variants.c")
+        XCTAssertEqual(chmod(shared.path, 0o777), 0)
+        try addHealthyNeighbour()
+        var h = harness!
+        h.environment["M365_PLUGIN_PATH"] = shared.path
+        harness = h
+        try assertRefused("libm365-open.so", service: "open", reason: "plugin directory \(shared.path) is writable by other users")
+    }
+
+    func testAFileThatIsNotASharedLibraryIsRefused() throws {
+        try addHealthyNeighbour()
+        let path = harness.pluginDirectory.appendingPathComponent("libm365-text.so").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data("just text\n".utf8), attributes: [.posixPermissions: 0o644]))
+        try assertRefused("libm365-text.so", service: "text", reason: "not a shared library")
+    }
+
+    func testFilesOutsideTheNamingRuleAreIgnored() throws {
+        try variant("widgets.so", ["-DSERVICE=\"stray\""])
+        let result = try harness.run(["plugin", "list"], environment: ["M365_DEBUG": "plugins"])
+        XCTAssertFalse(result.stdout.contains("widgets.so"))
+        XCTAssertTrue(result.stderr.contains("widgets.so: ignored, the name does not follow libm365-<name>.so"), result.stderr)
+        XCTAssertEqual(try harness.run(["stray", "ping"]).status, 2)
+    }
+
+    func testDeletingSPOPluginRemovesOnlySPO() throws {
+        try FileManager.default.removeItem(at: harness.pluginDirectory.appendingPathComponent("libm365-spo.so"))
+        let spo = try harness.run(["spo", "status"])
+        XCTAssertEqual(spo.status, 3)
+        XCTAssertTrue(spo.stderr.contains("libm365-spo.so, which is not installed"), spo.stderr)
+        for service in ["aad", "entra", "graph"] {
+            let status = try harness.run([service, "status"])
+            XCTAssertEqual(status.status, 0, "\(service): \(status.stderr)")
+        }
+        let help = try harness.run(["--help"])
+        XCTAssertFalse(help.stdout.contains("\n  spo "), help.stdout)
+        XCTAssertTrue(help.stdout.contains("\n  aad "), help.stdout)
+    }
+
+    func testDebugTraceExplainsDecisionsAndTheIndexAvoidsReopening() throws {
+        let first = try harness.run(["plugin", "list"], environment: ["M365_DEBUG": "plugins"])
+        XCTAssertTrue(first.stderr.contains("libm365-spo.so: accepted com.m365.spo 0.1.0, services: spo (opened to read its descriptor)"), first.stderr)
+        XCTAssertTrue(first.stderr.contains("index "), first.stderr)
+        let second = try harness.run(["plugin", "list"], environment: ["M365_DEBUG": "plugins"])
+        XCTAssertTrue(second.stderr.contains("libm365-spo.so: accepted com.m365.spo 0.1.0, services: spo (from the index)"), second.stderr)
+        XCTAssertFalse(second.stderr.contains("opened to read its descriptor"), second.stderr)
+        // A changed file is opened again.
+        let spo = harness.pluginDirectory.appendingPathComponent("libm365-spo.so").path
+        var times = [timespec(tv_sec: 1_700_000_000, tv_nsec: 0), timespec(tv_sec: 1_700_000_000, tv_nsec: 0)]
+        XCTAssertEqual(utimensat(AT_FDCWD, spo, &times, 0), 0)
+        let third = try harness.run(["plugin", "list"], environment: ["M365_DEBUG": "plugins"])
+        XCTAssertTrue(third.stderr.contains("libm365-spo.so: accepted com.m365.spo 0.1.0, services: spo (opened to read its descriptor)"), third.stderr)
+        XCTAssertTrue(third.stderr.contains("libm365-aad.so: accepted com.m365.aad 0.1.0, services: aad (from the index)"), third.stderr)
+    }
+
+    func testAServiceCommandLoadsOnlyItsPlugin() throws {
+        // Warm the index, then break the other plugins' files in place (same size, mtime kept):
+        // a command of one service must succeed without opening the others.
+        _ = try harness.run(["plugin", "list"])
+        try variant("libm365-good.so", ["-DSERVICE=\"good\""])
+        _ = try harness.run(["plugin", "list"])
+        let result = try harness.run(["good", "ping"], environment: ["M365_DEBUG": "plugins", "LD_DEBUG": "files"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("libm365-good.so"), result.stderr)
+        let opened = result.stderr.split(separator: "\n").filter { $0.contains("file=") && $0.contains("libm365-") && $0.contains("[0];  dynamically loaded") }
+        XCTAssertEqual(opened.count, 1, opened.joined(separator: "\n"))
+    }
+}

@@ -1,0 +1,61 @@
+import JSONModel
+import OutputFormat
+import XCTest
+
+final class StreamingOutputTests: XCTestCase {
+    static let samples: [[JSON]] = [
+        [],
+        [["id": 1]],
+        [["id": 1, "name": "a \"q\"", "nested": ["x": [1, 2, ["deep": true]]], "empty": [:], "list": []],
+         ["id": 2, "name": "b,c", "nested": nil, "ok": false]],
+        ["a", 1, nil, [1, 2]],
+        [nil, ["a": 1]],
+    ]
+
+    private func streamed(_ items: [JSON], _ options: OutputOptions) -> (String, chunks: Int) {
+        var out = ""
+        var chunks = 0
+        let stream = StreamingOutput(options: options) { out += $0; chunks += 1 }
+        stream.begin()
+        for item in items { stream.item(item) }
+        stream.end()
+        return (out, chunks)
+    }
+
+    func testStreamedOutputEqualsFormattedOutputByteForByte() {
+        for mode in OutputMode.allCases {
+            for queryApplied in [false, true] {
+                var options = OutputOptions(mode: mode, queryApplied: queryApplied, commandLine: "m365 x", date: "today")
+                options.defaultProperties = ["id"]
+                for sample in Self.samples {
+                    let expected = formatOutput(.array(sample), options: options)
+                    XCTAssertEqual(streamed(sample, options).0, expected, "mode \(mode), query \(queryApplied), \(sample)")
+                }
+            }
+        }
+    }
+
+    func testJSONAndCSVWriteItemsAsTheyArrive() {
+        let items: [JSON] = [["id": 1], ["id": 2], ["id": 3]]
+        var out = ""
+        let stream = StreamingOutput(options: OutputOptions(mode: .json)) { out += $0 }
+        stream.begin()
+        stream.item(items[0])
+        XCTAssertEqual(out, "[\n  {\n    \"id\": 1\n  }")
+        stream.item(items[1])
+        stream.item(items[2])
+        stream.end()
+        XCTAssertEqual(try JSON.parse(out), .array(items))
+
+        var csv = ""
+        let csvStream = StreamingOutput(options: OutputOptions(mode: .csv)) { csv += $0 }
+        csvStream.begin()
+        csvStream.item(items[0])
+        XCTAssertEqual(csv, "id\n1\n")
+        XCTAssertEqual(streamed(items, OutputOptions(mode: .none)).chunks, 0)
+    }
+
+    func testCanStream() {
+        XCTAssertEqual(OutputMode.allCases.filter(StreamingOutput.canStream), [.json, .csv, .none])
+    }
+}
