@@ -28,11 +28,11 @@ install: build
 test:
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	$(MAKE) install CONFIG=debug PREFIX=$(STAGE)
-	M365_TEST_PREFIX=$(STAGE) swift test --skip-build 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+	M365_TEST_PREFIX=$(STAGE) bash scripts/test.sh 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
 
 bench:
 	$(MAKE) install CONFIG=release PREFIX=$(CURDIR)/.build/bench-stage
-	bash scripts/bench.sh $(CURDIR)/.build/bench-stage
+	python3 scripts/bench.py $(CURDIR)/.build/bench-stage $${BENCH_RUNS:-51}
 
 demo:
 	$(MAKE) install CONFIG=release PREFIX=$(CURDIR)/.build/demo-stage

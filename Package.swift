@@ -39,6 +39,14 @@ let package = Package(
         .target(name: "ArgumentParsing", dependencies: ["CommandModel", "JSONModel"]),
         .target(name: "HostConfig", dependencies: ["JSONModel"]),
         .target(name: "PluginLoader", dependencies: ["PluginAPI", "CommandModel", "JSONModel", "HostConfig"]),
+
+        // MARK: System libraries, opened with dlopen on first use (never linked: start-up budget).
+        .target(name: "CCurl", path: "Sources/CCurl"),
+        .target(name: "CSecret", path: "Sources/CSecret"),
+        .target(name: "CCrypto", path: "Sources/CCrypto"),
+        .target(name: "HTTPClient", dependencies: ["CCurl", "HostConfig"]),
+        .target(name: "TokenStore", dependencies: ["CSecret", "HostConfig", "JSONModel"]),
+        .target(name: "Credentials", dependencies: ["CCrypto", "JSONModel"]),
         .target(
             name: "HostKit",
             dependencies: [
@@ -81,6 +89,9 @@ let package = Package(
             dependencies: ["ArgumentParsing", "CommandModel", "PluginLoader", "HostConfig", "JSONModel", "HostKit"]
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["JSONModel"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"]),
+        .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore"]),
+        .testTarget(name: "CredentialsTests", dependencies: ["Credentials"]),
         .testTarget(
             name: "EmulatorTests",
             dependencies: [

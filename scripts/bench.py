@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
-"""Start-up benchmarks: median wall time and peak memory (max RSS) of m365 commands over
-repeated runs, each beside /bin/true measured in the same run. Usage: bench.py PREFIX [RUNS]."""
+"""make bench: start-up, request latency and emulator throughput, each beside a baseline
+measured in the same run. Usage: bench.py PREFIX [RUNS]. Results belong in BENCHMARKS.md."""
+import json
 import os
 import platform
+import re
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -11,7 +15,7 @@ import time
 
 
 def measure(argv, env, runs):
-    """Median wall seconds (fork+exec+exit) and the largest max-RSS in KiB over `runs` runs."""
+    """Median wall seconds (spawn to exit) and the largest max-RSS in KiB over `runs` runs."""
     walls, peaks = [], []
     for _ in range(runs):
         start = time.perf_counter()
@@ -27,34 +31,125 @@ def measure(argv, env, runs):
     return statistics.median(walls), max(peaks)
 
 
-def main():
-    prefix = os.path.abspath(sys.argv[1])
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 51
-    m365 = os.path.join(prefix, "bin", "m365")
-    home = tempfile.mkdtemp(prefix="m365-bench-")
-    env = {"PATH": "/usr/bin:/bin", "HOME": home, "M365_HOME": home + "/m365", "XDG_DATA_HOME": home + "/share"}
-    # Warm the plugin index once, as any second run of m365 would find it.
-    subprocess.run([m365, "plugin", "list"], env=env, stdout=subprocess.DEVNULL, check=True)
+def row(name, wall, peak, base_name, base_wall, target=""):
+    print(f"| {name} | {wall * 1000:.2f} | {peak / 1024:.1f} | {base_name} | {base_wall * 1000:.2f} | {target} |")
 
-    cases = [
+
+def startup(prefix, runs, env):
+    m365 = os.path.join(prefix, "bin", "m365")
+    subprocess.run([m365, "plugin", "list"], env=env, stdout=subprocess.DEVNULL, check=True)  # warm the index
+    print("\n## Start-up\n")
+    print("| command | median ms | peak RSS MiB | baseline | baseline ms | target |")
+    print("|---|---|---|---|---|---|")
+    ok = True
+    for name, argv, target in [
         ("m365 --version", [m365, "--version"], 10),
         ("m365 --help", [m365, "--help"], 20),
         ("m365 spo -h", [m365, "spo", "-h"], 10),
         ("m365 plugin list", [m365, "plugin", "list"], None),
-    ]
-    print(f"# m365 start-up, {runs} runs each, {time.strftime('%Y-%m-%d')}, "
-          f"{platform.machine()} {os.cpu_count()} cores, {platform.platform()}")
-    print(f"{'command':<20} {'median ms':>10} {'peak RSS MiB':>13} {'/bin/true ms':>13} {'target ms':>10}")
-    failed = False
-    for name, argv, target in cases:
-        true_wall, _ = measure(["/bin/true"], env, runs)
+    ]:
+        base, _ = measure(["/bin/true"], env, runs)
         wall, peak = measure(argv, env, runs)
-        verdict = ""
-        if target is not None:
-            verdict = f"{target:>10}" + ("" if wall * 1000 <= target else "  MISSED")
-            failed |= wall * 1000 > target
-        print(f"{name:<20} {wall * 1000:>10.2f} {peak / 1024:>13.1f} {true_wall * 1000:>13.2f} {verdict}")
-    sys.exit(1 if failed else 0)
+        verdict = "" if target is None else (f"≤ {target} ms " + ("met" if wall * 1000 <= target else "MISSED"))
+        ok &= target is None or wall * 1000 <= target
+        row(name, wall, peak, "/bin/true", base, verdict)
+    return ok
+
+
+class Emulator:
+    def __init__(self, prefix, workdir):
+        self.state = os.path.join(workdir, "emulator")
+        self.pidfile = os.path.join(workdir, "emulator.pid")
+        out = subprocess.run([os.path.join(prefix, "bin", "m365-emulator"), "serve", "--port", "0", "--mi-port", "0",
+                              "--state-dir", self.state, "--print-env", "--background", "--pid-file", self.pidfile],
+                             check=True, capture_output=True, text=True).stdout
+        self.env = {}
+        for line in out.splitlines():
+            line = line.removeprefix("export ")
+            if "=" in line:
+                key, value = line.split("=", 1)
+                self.env[key] = value.strip("'")
+        self.port = self.env["M365_CONNECT_TO"].rsplit(":", 1)[1]
+
+    def curl(self, *args):
+        return subprocess.run(["curl", "-sS", "--cacert", self.env["M365_CA_BUNDLE"], "--connect-to", self.env["M365_CONNECT_TO"], *args],
+                              check=True, capture_output=True, text=True).stdout
+
+    def requests(self, path):
+        return json.loads(self.curl(f"https://login.microsoftonline.com/_emulator/requests?path={path}"))["value"]
+
+    def stop(self):
+        try:
+            os.kill(int(open(self.pidfile).read()), signal.SIGTERM)
+        except (OSError, ValueError):
+            pass
+
+
+def request_latency(prefix, runs, env, emulator):
+    """m365 request --url @graph/me with a cached token, beside curl sending the same request."""
+    m365 = os.path.join(prefix, "bin", "m365")
+    env = dict(env, M365_CONNECT_TO=emulator.env["M365_CONNECT_TO"], M365_CA_BUNDLE=emulator.env["M365_CA_BUNDLE"], M365_TOKEN_STORE="file")
+    subprocess.run([m365, "login", "--authType", "password", "--appId", "dccb2514-078b-4158-a8c5-9c9238e27952",
+                    "--tenant", "contoso.onmicrosoft.com", "--userName", "admin@contoso.onmicrosoft.com",
+                    "--password", "Adm1n!Passw0rd"], env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([m365, "request", "--url", "@graph/me"], env=env, check=True, stdout=subprocess.DEVNULL)
+    store = json.load(open(os.path.join(env["M365_HOME"], "tokens.json")))
+    token = None
+    for value in store.values():
+        entry = json.loads(value) if isinstance(value, str) else value
+        token = entry.get("accessTokens", {}).get("https://graph.microsoft.com", {}).get("token") or token
+    before = len(emulator.requests("/v1.0/me"))
+    wall, peak = measure([m365, "request", "--url", "@graph/me"], env, runs)
+    sent = (len(emulator.requests("/v1.0/me")) - before) / runs
+    curl = shutil.which("curl")
+    curl_wall, _ = measure([curl, "-sS", "--cacert", emulator.env["M365_CA_BUNDLE"], "--connect-to", emulator.env["M365_CONNECT_TO"],
+                            "-H", f"Authorization: Bearer {token}", "-H", "Accept: application/json",
+                            "https://graph.microsoft.com/v1.0/me"], env, runs)
+    print("\n## A Graph request with a cached token\n")
+    print("| command | median ms | peak RSS MiB | baseline | baseline ms | target |")
+    print("|---|---|---|---|---|---|")
+    ratio = wall / curl_wall
+    row("m365 request --url @graph/me", wall, peak, "curl, same request and token", curl_wall,
+        f"≤ 1.3× curl: {ratio:.2f}× " + ("met" if ratio <= 1.3 else "MISSED"))
+    print(f"\nHTTP requests per `m365 request` run: {sent:.2f} (target: exactly 1)")
+    return ratio <= 1.3 and sent == 1
+
+
+def emulator_throughput(emulator):
+    """Small authenticated GETs per second over keep-alive, with wrk."""
+    if not shutil.which("wrk"):
+        print("\nwrk is not installed (apt-get install wrk): emulator throughput not measured")
+        return False
+    token = json.loads(emulator.curl("-X", "POST", "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+                                     "-d", "client_id=539f7720-4b42-49e3-99d6-244b2bfe9858&grant_type=client_credentials"
+                                     "&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
+                                     "&client_secret=Aut0mation~Secret.Value_0123456789abcdef"))["access_token"]
+    out = subprocess.run(["wrk", "-t2", "-c16", "-d10s", "-H", "Host: graph.microsoft.com", "-H", f"Authorization: Bearer {token}",
+                          f"https://127.0.0.1:{emulator.port}/v1.0/organization"], check=True, capture_output=True, text=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    print("\n## Emulator throughput (wrk -t2 -c16 -d10s, authenticated GET /v1.0/organization)\n")
+    print(f"- {rate:,.0f} requests/s (target ≥ 2,000: {'met' if rate >= 2000 else 'MISSED'})"
+          + (f"; non-2xx answers: {non2xx.group(1)}" if non2xx else "; every answer 200"))
+    return rate >= 2000 and not non2xx
+
+
+def main():
+    prefix = os.path.abspath(sys.argv[1])
+    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 51
+    work = tempfile.mkdtemp(prefix="m365-bench-")
+    env = {"PATH": "/usr/bin:/bin", "HOME": work, "M365_HOME": work + "/m365", "XDG_DATA_HOME": work + "/share"}
+    print(f"# m365 benchmarks, {time.strftime('%Y-%m-%d')}: {platform.machine()}, {os.cpu_count()} cores, "
+          f"{platform.platform()}; median of {runs} runs")
+    ok = startup(prefix, runs, env)
+    emulator = Emulator(prefix, work)
+    try:
+        ok &= request_latency(prefix, runs, env, emulator)
+        ok &= emulator_throughput(emulator)
+    finally:
+        emulator.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":

@@ -112,7 +112,7 @@ class EmulatorTestCase: XCTestCase {
                         file: StaticString = #filePath, line: UInt = #line) -> [String: Any] {
         XCTAssertEqual(r.status, status, r.text, file: file, line: line)
         let j = r.json
-        XCTAssertEqual(j["error"] as? String, error, r.text, file: file, line: line)
+        XCTAssertEqual(j["error"] as? String, error, file: file, line: line)
         let description = j["error_description"] as? String ?? ""
         XCTAssertTrue(description.hasPrefix("AADSTS\(code): "), description, file: file, line: line)
         XCTAssertTrue(description.contains("\r\nTrace ID: "), file: file, line: line)
@@ -229,10 +229,10 @@ enum Assertions {
         var header: [String: Any] = ["typ": "JWT"]
         if pss {
             header["alg"] = "PS256"
-            header["x5t#S256"] = TestJWT.b64url(SHA256.hash(data: der))
+            header["x5t#S256"] = TestJWT.b64url(Data(SHA256.hash(data: der)))
         } else {
             header["alg"] = "RS256"
-            header["x5t"] = TestJWT.b64url(Insecure.SHA1.hash(data: der))
+            header["x5t"] = TestJWT.b64url(Data(Insecure.SHA1.hash(data: der)))
         }
         let now = Int(Date().timeIntervalSince1970)
         let claims: [String: Any] = ["aud": audience, "iss": clientId, "sub": subject ?? clientId, "jti": UUID().uuidString,

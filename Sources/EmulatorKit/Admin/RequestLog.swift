@@ -16,7 +16,7 @@ public final class RequestLog: @unchecked Sendable {
 
     public init(path: String?) throws {
         if let path {
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
             guard let h = FileHandle(forWritingAtPath: path) else { throw EmulatorError.configuration("cannot write request log \(path)") }
             h.seekToEndOfFile()
             file = h
@@ -66,7 +66,8 @@ public final class RequestLog: @unchecked Sendable {
         pairs.append(("durationMs", .double((durationMs * 1000).rounded() / 1000)))
         let entry = JSON.object(pairs)
         lock.withLock {
-            if entries.count >= Self.limit { entries.removeFirst(entries.count - Self.limit + 1) }
+            // Drop the older half at once: amortized O(1) instead of a shift per request.
+            if entries.count >= Self.limit { entries.removeFirst(Self.limit / 2) }
             entries.append(entry)
             file?.write(Data((entry.serialized() + "\n").utf8))
         }

@@ -105,36 +105,14 @@ public enum Util {
     public static func isGUID(_ s: String) -> Bool { s.count == 36 && UUID(uuidString: s) != nil }
 
     /// Entra's error timestamp format: `2016-01-09 02:02:12Z`.
-    public static func entraTimestamp(_ date: Date = Date()) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd HH:mm:ss'Z'"
-        return f.string(from: date)
-    }
+    public static func entraTimestamp(_ date: Date = Date()) -> String { Formatters.format(date, .entra) }
 
     /// Graph's innerError date: `2025-02-13T10:17:05`.
-    public static func graphDate(_ date: Date = Date()) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
-        return f.string(from: date)
-    }
+    public static func graphDate(_ date: Date = Date()) -> String { Formatters.format(date, .graph) }
 
-    public static func iso8601(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: date)
-    }
+    public static func iso8601(_ date: Date) -> String { Formatters.format(date, .iso) }
 
-    public static func parseISO8601(_ s: String) -> Date? {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        if let d = f.date(from: s) { return d }
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.date(from: s)
-    }
+    public static func parseISO8601(_ s: String) -> Date? { Formatters.parseISO(s) }
 
     public static func randomToken(bytes: Int) -> String {
         var rng = SystemRandomNumberGenerator()
@@ -159,5 +137,50 @@ public enum Base64URL {
         var t = s.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while t.count % 4 != 0 { t += "=" }
         return Data(base64Encoded: t).map { [UInt8]($0) }
+    }
+}
+
+/// Date formatters are costly to create; these are made once and used under a lock (the
+/// request log formats a date per request).
+enum Formatters {
+    enum Kind { case entra, graph, iso }
+
+    private static let lock = NSLock()
+    private static let entra = make("yyyy-MM-dd HH:mm:ss'Z'")
+    private static let graph = make("yyyy-MM-dd'T'HH:mm:ss")
+    private static let iso = make("yyyy-MM-dd'T'HH:mm:ss'Z'")
+    nonisolated(unsafe) private static let isoParser: ISO8601DateFormatter = {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f
+    }()
+    nonisolated(unsafe) private static let isoFractionalParser: ISO8601DateFormatter = {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f
+    }()
+
+    private static func make(_ format: String) -> DateFormatter {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = format
+        return f
+    }
+
+    static func format(_ date: Date, _ kind: Kind) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        switch kind {
+        case .entra: return entra.string(from: date)
+        case .graph: return graph.string(from: date)
+        case .iso: return iso.string(from: date)
+        }
+    }
+
+    static func parseISO(_ s: String) -> Date? {
+        lock.lock()
+        defer { lock.unlock() }
+        return isoParser.date(from: s) ?? isoFractionalParser.date(from: s)
     }
 }

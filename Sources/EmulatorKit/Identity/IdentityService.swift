@@ -30,7 +30,7 @@ public final class IdentityService: Sendable {
             r.add(.POST, "{tenant}/oauth2/devicecode") { req, p in device.handle(req, tenantSegment: p["tenant"]!, version: 1) }
             r.add(.POST, "{tenant}/oauth2/v2.0/token") { req, p in tokens.handle(req, tenantSegment: p["tenant"]!, version: 2) }
             r.add(.POST, "{tenant}/oauth2/token") { req, p in tokens.handle(req, tenantSegment: p["tenant"]!, version: 1) }
-            for path in ["devicelogin", "device", "common/oauth2/deviceauth"] {
+            for path in ["devicelogin", "deviceloginus", "deviceloginchina", "device", "common/oauth2/deviceauth"] {
                 r.add(.GET, path) { req, _ in page.form(req) }
                 r.add(.POST, path) { req, _ in page.submit(req) }
             }

@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderHTTPClientTests: XCTestCase { func testNothing() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderTokenStoreTests: XCTestCase { func testNothing() {} }
