@@ -21,7 +21,6 @@ let package = Package(
         .library(name: "m365-graph", type: .dynamic, targets: ["Graph"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.0.0"),
@@ -47,11 +46,12 @@ let package = Package(
         .target(name: "HTTPClient", dependencies: ["CCurl", "HostConfig"]),
         .target(name: "TokenStore", dependencies: ["CSecret", "HostConfig", "JSONModel"]),
         .target(name: "Credentials", dependencies: ["CCrypto", "JSONModel"]),
+        .target(name: "SignIn", dependencies: ["HTTPClient", "TokenStore", "Credentials", "JSONModel", "HostConfig"]),
         .target(
             name: "HostKit",
             dependencies: [
                 "PluginAPI", "JSONModel", "JMESPath", "OutputFormat", "CommandModel",
-                "ArgumentParsing", "HostConfig", "PluginLoader",
+                "ArgumentParsing", "HostConfig", "PluginLoader", "HTTPClient", "SignIn", "TokenStore",
             ]
         ),
         .executableTarget(name: "Host", dependencies: ["HostKit"]),
@@ -68,6 +68,7 @@ let package = Package(
         .target(
             name: "EmulatorKit",
             dependencies: [
+                "JSONModel",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -91,7 +92,7 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["JSONModel"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"]),
         .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore"]),
-        .testTarget(name: "CredentialsTests", dependencies: ["Credentials"]),
+        .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "JSONModel"]),
         .testTarget(
             name: "EmulatorTests",
             dependencies: [

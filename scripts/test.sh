@@ -15,9 +15,10 @@ log=$(mktemp /tmp/m365-test-log.XXXXXX)
 status=0
 swift test --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log" || status=$?
 # One plain closing line: "N passed, N failed", from XCTest's last summary.
-summary=$(grep -E "Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -n 1 || true)
+summary=$(grep -E "Executed [0-9]+ tests?, with " "$log" | tail -n 1 || true)
 rm -f "$log"
-if [[ $summary =~ Executed\ ([0-9]+)\ tests?,\ with\ ([0-9]+)\ failure ]]; then
-  echo "${BASH_REMATCH[1]} - ${BASH_REMATCH[2]}" | awk '{ printf "%d passed, %d failed\n", $1 - $3, $3 }'
+if [[ $summary =~ Executed\ ([0-9]+)\ tests?,\ with\ (([0-9]+)\ tests?\ skipped\ and\ )?([0-9]+)\ failure ]]; then
+  total=${BASH_REMATCH[1]} skipped=${BASH_REMATCH[3]:-0} failed=${BASH_REMATCH[4]}
+  echo "$((total - skipped - failed)) passed, $failed failed, $skipped skipped"
 fi
 exit "$status"

@@ -12,6 +12,7 @@
  */
 #include "m365_plugin.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,9 @@ static const char descriptor[] =
     "{\"name\":\"name\",\"short\":\"n\",\"type\":\"string\",\"required\":true,\"description\":\"Name of the widget\"},"
     "{\"name\":\"price\",\"type\":\"number\",\"default\":1,\"description\":\"Price in euros\"},"
     "{\"name\":\"color\",\"type\":\"enum\",\"allowed\":[\"red\",\"green\",\"blue\"],\"default\":\"red\",\"description\":\"Color\"},"
-    "{\"name\":\"inStock\",\"type\":\"boolean\",\"default\":false,\"description\":\"Whether it is in stock\"}]}"
+    "{\"name\":\"inStock\",\"type\":\"boolean\",\"default\":false,\"description\":\"Whether it is in stock\"}]},"
+    "{\"name\":\"me\",\"description\":\"Shows who is signed in, asking Microsoft Graph through the host\","
+    "\"defaultProperties\":[\"displayName\",\"userPrincipalName\"]}"
     "]}]}";
 
 /* ------------------------------------------------------------------------------------------ */
@@ -259,6 +262,33 @@ static m365_status add_widget(m365_call *call, const char *options, const char *
     return M365_OK;
 }
 
+/* Calls Microsoft Graph through the host: the host signs in, adds the token, retries and traces;
+ * the plugin only sees the response. */
+static m365_status whoami(m365_call *call, const char **error) {
+    /* http_send arrived in ABI 1.0, but a plugin checks the host table's size before using a field. */
+    if (host->header.struct_size < offsetof(m365_host, http_response_free) + sizeof(void *))
+        return fail(M365_ERR_NOT_SUPPORTED, error, "this m365 cannot send HTTP requests for plugins");
+    m365_http_request request = {
+        .header = M365_HEADER_INIT(m365_http_request),
+        .method = "GET",
+        .url = "https://graph.microsoft.com/v1.0/me",
+        .headers_json = "{\"Accept\":\"application/json\"}",
+        .body_size = -1,
+    };
+    m365_http_response *response = NULL;
+    m365_status status = host->http_send(call, &request, &response);
+    if (status != M365_OK) return fail(status, error, host->last_error(call));
+    if (response->status != 200) {
+        char message[64];
+        snprintf(message, sizeof message, "Microsoft Graph answered HTTP %d", (int)response->status);
+        host->http_response_free(call, response);
+        return fail(M365_ERROR, error, message);
+    }
+    status = host->emit_result(call, (const char *)response->body, response->body_len);
+    host->http_response_free(call, response);
+    return status;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* The entry table.                                                                            */
 
@@ -278,6 +308,7 @@ static m365_status widgets_run(m365_call *call, const char *service, const char 
     if (strcmp(command, "list") == 0) return list_widgets(call, options, error);
     if (strcmp(command, "get") == 0) return get_widget(call, options, error);
     if (strcmp(command, "add") == 0) return add_widget(call, options, error);
+    if (strcmp(command, "me") == 0) return whoami(call, error);
     return fail(M365_ERR_NOT_FOUND, error, "unknown command");
 }
 

@@ -121,6 +121,14 @@ public enum FileSystem {
     }
 }
 
+/// `path` made absolute against the working directory.
+public func absolutePath(_ path: String) -> String {
+    guard !path.hasPrefix("/") else { return path }
+    var buffer = [CChar](repeating: 0, count: 4096)
+    guard getcwd(&buffer, buffer.count) != nil else { return path }
+    return String(cString: buffer) + "/" + path
+}
+
 /// Reads an environment variable; empty counts as unset.
 public func environment(_ name: String) -> String? {
     guard let value = getenv(name) else { return nil }

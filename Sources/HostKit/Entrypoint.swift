@@ -90,11 +90,10 @@ struct Run {
         }
     }
 
-    /// Host root commands other than `plugin …` never need the plugin directories scanned.
+    /// Host root commands other than `plugin …` and `help` never need the plugin directories scanned.
     private var needsPlugins: Bool {
-        let first = arguments.first { !$0.hasPrefix("-") }
-        guard let first else { return true }
-        return !["version", "cli"].contains(first)
+        guard let first = arguments.first(where: { !$0.hasPrefix("-") }), !["plugin", "help"].contains(first) else { return true }
+        return !HostCommands.root.contains { $0.spec.words.first == first }
     }
 
     private mutating func registry() -> PluginRegistry {
@@ -128,6 +127,7 @@ struct Run {
             verbose: global.verbose || environment("CLIMICROSOFT365_VERBOSE") != nil)
         let printer = try ResultPrinter(global: selection, command: route.command, commandLine: commandLine(), config: config)
 
+        let session = Session(paths: paths, config: config, debug: selection.debug, verbose: selection.verbose)
         switch route.owner {
         case .host:
             let name = route.command.words
@@ -135,28 +135,18 @@ struct Run {
                 ? HostCommands.root.first { $0.spec.words == name }?.handler
                 : HostCommands.serviceCommands(for: route.service!).first { $0.spec.words == name }?.handler
             guard let handler else { throw HostError("internal: no handler for \(route.fullName)") }
-            var registryCopy = registryCache
-            let paths = self.paths
-            var context = HostContext(
-                paths: paths, config: config,
-                registry: {
-                    if let registryCopy { return registryCopy }
-                    let made = PluginRegistry(paths: paths)
-                    registryCopy = made
-                    return made
-                },
-                catalog: { CommandCatalog(rootCommands: [], services: []) })
-            if let value = try handler(&context, options) {
-                try printer.emit(result: value)
-            }
+            let registry = name == ["plugin", "list"] ? self.registry() : nil
+            var context = HostContext(paths: paths, config: config, session: session, registry: { registry ?? PluginRegistry(paths: HostPaths.fromEnvironment()) })
+            let value = try interruptible { () throws(HostError) in try handler(&context, options) }
             self.config = context.config
+            if let value { try printer.emit(result: value) }
             try printer.finish()
         case .plugin(let path):
             guard let record = registry().records.first(where: { $0.path == path }),
                   case .available(let info, _) = record.state else {
                 throw HostError("the plugin \(path) is no longer available", kind: .pluginUnavailable)
             }
-            let context = CallContext(route: route, pluginID: info.id, printer: printer, global: selection, paths: paths, config: config)
+            let context = CallContext(route: route, pluginID: info.id, printer: printer, global: selection, paths: paths, config: config, session: session)
             try runInPlugin(record, route: route, options: options, context: context)
         }
     }

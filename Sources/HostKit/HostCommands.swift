@@ -10,9 +10,9 @@ let m365Version = "0.1.0"
 struct HostContext {
     var paths: HostPaths
     var config: CLIConfig
-    /// Scans plugins on first use only: most host commands never need them.
+    var session: Session
+    /// The plugins found (only `plugin list` needs them).
     var registry: () -> PluginRegistry
-    var catalog: () -> CommandCatalog
 }
 
 typealias HostHandler = @Sendable (inout HostContext, JSONObject) throws(HostError) -> JSON?
@@ -31,7 +31,14 @@ private func option(_ name: String, _ description: String, short: String? = nil,
 
 enum HostCommands {
     /// Root commands, in the order help lists them.
-    static let root: [HostCommand] = [
+    static let root: [HostCommand] = SignInCommands.root.prefix(3) + [RequestCommand.command] + SignInCommands.root.dropFirst(3) + basics
+
+    /// Commands the host adds to every service that signs in.
+    static func serviceCommands(for service: ServiceSpec) -> [HostCommand] {
+        SignInCommands.serviceCommands(for: service)
+    }
+
+    private static let basics: [HostCommand] = [
         HostCommand(
             spec: CommandSpec(words: ["version"], description: "Shows the version of m365"),
             handler: { _, _ throws(HostError) in .string(m365Version) }),
@@ -92,25 +99,6 @@ enum HostCommands {
             handler: pluginList),
     ]
 
-    /// Commands the host adds to every service that signs in. Sign-in itself arrives with the
-    /// sign-in issue; until then they say so plainly.
-    static func serviceCommands(for service: ServiceSpec) -> [HostCommand] {
-        guard service.signIn else { return [] }
-        let name = service.name
-        return [
-            HostCommand(
-                spec: CommandSpec(words: ["connect"], description: "Connects \(name) to a Microsoft 365 account"),
-                handler: { _, _ throws(HostError) in
-                    throw HostError("signing in is not available in this build of m365 yet")
-                }),
-            HostCommand(
-                spec: CommandSpec(words: ["status"], description: "Shows the account \(name) is connected with"),
-                handler: { _, _ throws(HostError) in .string("Logged out") }),
-            HostCommand(
-                spec: CommandSpec(words: ["disconnect"], description: "Disconnects \(name)"),
-                handler: { _, _ throws(HostError) in nil }),
-        ]
-    }
 }
 
 // MARK: cli config

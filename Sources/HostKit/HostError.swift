@@ -6,6 +6,10 @@ struct HostError: Error, CustomStringConvertible {
     enum Kind {
         /// The command ran and failed (exit 1).
         case failed
+        /// No connection, or its sign-in expired (exit 1).
+        case authRequired
+        /// The network failed, or throttling outlasted the retries (exit 1).
+        case network(throttled: Bool)
         /// The command line was wrong (exit 2); help is offered.
         case usage(command: String?)
         /// The plugin for the service is missing or was refused (exit 3).
@@ -24,10 +28,24 @@ struct HostError: Error, CustomStringConvertible {
 
     var exitCode: Int32 {
         switch kind {
-        case .failed: return 1
+        case .failed, .authRequired, .network: return 1
         case .usage: return 2
         case .pluginUnavailable: return 3
         case .cancelled: return 130
+        }
+    }
+}
+
+extension HostError {
+    /// The status a plugin sees when a host call fails with this error.
+    var pluginStatus: m365_status {
+        switch kind {
+        case .failed: return M365_ERROR
+        case .authRequired: return M365_ERR_AUTH_REQUIRED
+        case .network(let throttled): return throttled ? M365_ERR_THROTTLED : M365_ERR_NETWORK
+        case .usage: return M365_ERR_INVALID_ARGUMENT
+        case .pluginUnavailable: return M365_ERR_NOT_SUPPORTED
+        case .cancelled: return M365_ERR_CANCELLED
         }
     }
 }

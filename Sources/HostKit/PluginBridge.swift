@@ -16,13 +16,15 @@ final class CallContext {
     let global: GlobalSelection
     let paths: HostPaths
     var config: CLIConfig
+    let session: Session
     /// The message behind the last failed host call; kept alive until the next one.
     private var lastErrorStorage: UnsafeMutablePointer<CChar>?
     /// A failure the host itself detected while the plugin ran (malformed JSON emitted …).
     var hostFailure: HostError?
     private var progressShown = false
 
-    init(route: CommandRoute, pluginID: String, printer: ResultPrinter, global: GlobalSelection, paths: HostPaths, config: CLIConfig) {
+    init(route: CommandRoute, pluginID: String, printer: ResultPrinter, global: GlobalSelection, paths: HostPaths, config: CLIConfig, session: Session) {
+        self.session = session
         self.route = route
         self.pluginID = pluginID
         self.printer = printer
@@ -92,6 +94,15 @@ nonisolated(unsafe) var cancellationRequested: Int32 = 0
 private func handleInterrupt(_ signal: Int32) {
     if cancellationRequested != 0 { _exit(130) }  // a second Ctrl-C does not wait
     cancellationRequested = 1
+}
+
+/// Runs `body` with Ctrl-C turned into a cancellation request (polled by plugins through
+/// is_cancelled and by the HTTP client), instead of killing the process mid-write.
+func interruptible<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+    cancellationRequested = 0
+    let previous = signal(SIGINT, handleInterrupt)
+    defer { signal(SIGINT, previous) }
+    return try body()
 }
 
 private func copyString(_ text: String, into out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) {
@@ -212,18 +223,88 @@ enum HostTable {
             }
             return context.succeed()
         }
-        table.pointee.get_access_token = { call, _, _ in
-            guard let context = CallContext.from(call) else { return M365_ERR_INVALID_ARGUMENT }
-            return context.fail(M365_ERR_NOT_SUPPORTED, "sign-in is not available in this build of m365 yet")
+        table.pointee.get_access_token = { call, resource, token in
+            guard let context = CallContext.from(call), let resource else { return M365_ERR_INVALID_ARGUMENT }
+            do throws(HostError) {
+                let connection = try context.session.connection(forService: context.route.service?.name)
+                copyString(try context.session.accessToken(connection, resource: String(cString: resource)), into: token)
+                return context.succeed()
+            } catch {
+                return context.fail(error.pluginStatus, error.description)
+            }
         }
-        table.pointee.http_send = { call, _, _ in
-            guard let context = CallContext.from(call) else { return M365_ERR_INVALID_ARGUMENT }
-            return context.fail(M365_ERR_NOT_SUPPORTED, "HTTP through the host is not available in this build of m365 yet")
+        table.pointee.http_send = { call, request, response in
+            guard let context = CallContext.from(call), let request, let response else { return M365_ERR_INVALID_ARGUMENT }
+            return sendForPlugin(context, request, response)
         }
-        table.pointee.http_response_free = { _, _ in }
+        table.pointee.http_response_free = { _, response in
+            guard let response else { return }
+            free(UnsafeMutableRawPointer(mutating: response.pointee.headers_json))
+            free(UnsafeMutableRawPointer(mutating: response.pointee.body))
+            response.deallocate()
+        }
         table.pointee.is_cancelled = { _ in cancellationRequested }
         return table
     }()
+}
+
+/// http_send: the plugin's request (only the bytes it declared), sent through the session.
+private func sendForPlugin(_ context: CallContext, _ raw: UnsafePointer<m365_http_request>, _ out: UnsafeMutablePointer<UnsafeMutablePointer<m365_http_response>?>) -> m365_status {
+    var request = m365_http_request()
+    let declared = Int(UnsafeRawPointer(raw).loadUnaligned(as: m365_header.self).struct_size)
+    withUnsafeMutableBytes(of: &request) { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: min(declared, MemoryLayout<m365_http_request>.size))) }
+    guard let method = request.method, let url = request.url else {
+        return context.fail(M365_ERR_INVALID_ARGUMENT, "http_send needs a method and a url")
+    }
+    var outgoing = AuthenticatedRequest(method: String(cString: method), url: String(cString: url))
+    outgoing.resource = request.resource.map { String(cString: $0) }
+    outgoing.authenticate = request.flags & UInt32(M365_HTTP_NO_AUTH) == 0
+    outgoing.retries = request.flags & UInt32(M365_HTTP_NO_RETRY) == 0
+    if request.flags & UInt32(M365_HTTP_IDEMPOTENT) != 0 { outgoing.idempotent = true }
+    if let headers = request.headers_json {
+        guard let object = (try? JSON.parse(String(cString: headers)))?.objectValue else {
+            return context.fail(M365_ERR_INVALID_ARGUMENT, "headers_json is not a JSON object")
+        }
+        for (name, value) in object { outgoing.headers.append((name: name, value: value.stringValue ?? value.serialized())) }
+    }
+    let user = request.user
+    if let read = request.read_body {
+        outgoing.body = .stream(size: request.body_size >= 0 ? request.body_size : nil) { buffer in
+            let count = read(user, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), buffer.count)
+            return count == Int.max || count == -1 || count > buffer.count ? -1 : count
+        }
+    } else if let body = request.body, request.body_len > 0 {
+        outgoing.body = .bytes(Array(UnsafeBufferPointer(start: body, count: request.body_len)))
+    }
+    if let write = request.write_body {
+        outgoing.onResponseBody = { chunk in
+            write(user, chunk.baseAddress!.assumingMemoryBound(to: UInt8.self), chunk.count) == 0
+        }
+    }
+    if request.flags & UInt32(M365_HTTP_PROGRESS) != 0 {
+        let label = "\(outgoing.method) \(outgoing.url)"
+        outgoing.onProgress = { done, total in context.progress(label, done: done, total: total) }
+    }
+    do throws(HostError) {
+        let answer = try context.session.send(outgoing, service: context.route.service?.name)
+        var headers = JSONObject()
+        for (name, value) in answer.headers { headers[name] = .string(value) }
+        let result = UnsafeMutablePointer<m365_http_response>.allocate(capacity: 1)
+        result.initialize(to: m365_http_response())
+        result.pointee.header = m365_header(abi_major: UInt32(M365_ABI_MAJOR), abi_minor: UInt32(M365_ABI_MINOR), struct_size: UInt32(MemoryLayout<m365_http_response>.size))
+        result.pointee.status = Int32(answer.status)
+        result.pointee.headers_json = UnsafePointer(strdup(JSON.object(headers).serialized()))
+        if !answer.body.isEmpty {
+            let body = malloc(answer.body.count)!.assumingMemoryBound(to: UInt8.self)
+            answer.body.withUnsafeBufferPointer { body.update(from: $0.baseAddress!, count: $0.count) }
+            result.pointee.body = UnsafePointer(body)
+            result.pointee.body_len = answer.body.count
+        }
+        out.pointee = result
+        return context.succeed()
+    } catch {
+        return context.fail(error.pluginStatus, error.description)
+    }
 }
 
 /// Runs one command in its plugin: load, init, run, and turn the outcome into output or an error.
@@ -247,10 +328,7 @@ func runInPlugin(_ record: PluginRecord, route: CommandRoute, options: JSONObjec
     let optionsJSON = JSON.object(options).serialized()
     var runError: UnsafePointer<CChar>?
 
-    cancellationRequested = 0
-    let previous = signal(SIGINT, handleInterrupt)
-    let status = plugin.table.run(call, service, route.command.name, optionsJSON, &runError)
-    signal(SIGINT, previous)
+    let status = interruptible { plugin.table.run(call, service, route.command.name, optionsJSON, &runError) }
     context.endProgressLine()
 
     // Print what arrived even after a failure: a streamed list is closed and stays valid JSON.

@@ -62,6 +62,18 @@ final class DeviceCodeTests: EmulatorTestCase {
         assertAADError(try poll(s.json["device_code"] as! String), error: "authorization_declined", code: 70017)
     }
 
+    func testDeclineThroughTheHTMLPage() throws {
+        let s = try start()
+        XCTAssertEqual(try curl("https://microsoft.com/deviceloginus").status, 200)
+        let page = try curl("https://www.microsoft.com/devicelogin", form: [("otc", s.json["user_code"] as! String), ("action", "decline")])
+        XCTAssertTrue(page.text.contains("You declined to sign in"), page.text)
+        assertAADError(try poll(s.json["device_code"] as! String), error: "authorization_declined", code: 70017)
+        // A decided flow can't be approved afterwards.
+        let late = try admin("devicecode/approve", method: "POST",
+                             json: "{\"user_code\":\"\(s.json["user_code"] as! String)\",\"username\":\"\(Fixtures.adele.upn)\"}")
+        XCTAssertEqual(late.status, 409)
+    }
+
     func testApproveThroughAdminAPI() throws {
         let s = try start()
         let code = s.json["user_code"] as! String

@@ -25,6 +25,18 @@ final class FaultInjectionTests: EmulatorTestCase {
         XCTAssertEqual((try admin("faults").json["value"] as? [Any])?.count, 0, "spent rules are removed")
     }
 
+    func testRuleOptionsMayBeJSONNumbersOrStrings() throws {
+        let rule = try addFault("{\"kind\":429,\"count\":\"1\",\"retryAfter\":\"4\",\"rate\":1}").json
+        XCTAssertEqual(rule["kind"] as? String, "429")
+        XCTAssertEqual(rule["count"] as? Int, 1)
+        XCTAssertEqual(rule["retryAfter"] as? Int, 4)
+        XCTAssertEqual(rule["rate"] as? Double, 1)
+        let hit = try curl(openID)
+        XCTAssertEqual(hit.status, 429)
+        XCTAssertEqual(hit.header("retry-after"), "4")
+        XCTAssertEqual(try curl(openID).status, 200)
+    }
+
     func testServiceUnavailableHTMLAndPathFilter() throws {
         _ = try addFault("{\"spec\":\"503:count=1,retry-after=3,path=/contoso.onmicrosoft.com/v2.0\"}")
         XCTAssertEqual(try curl("\(login)/common/discovery/instance").status, 200)

@@ -174,7 +174,7 @@ final class CPluginTests: XCTestCase {
             XCTAssertTrue(script.stdout.contains("m365 __complete"), script.stdout)
         }
         XCTAssertEqual(try ok(["__complete", "--", "wid"]).stdout, "widgets\n")
-        XCTAssertEqual(try ok(["__complete", "widgets", "--", ""]).stdout, "list\nget\nadd\n")
+        XCTAssertEqual(try ok(["__complete", "widgets", "--", ""]).stdout, "list\nget\nadd\nme\n")
         XCTAssertEqual(try ok(["__complete", "widgets", "list", "--", "--c"]).stdout, "--color\n")
         XCTAssertEqual(try ok(["__complete", "widgets", "list", "--color", "--", "g"]).stdout, "green\n")
         // A real bash, sourcing the script, completes through the binary.

@@ -85,8 +85,9 @@ final class HostCommandTests: XCTestCase {
     func testServiceCommandsProvidedByTheHost() throws {
         let status = try harness.run(["spo", "status", "-o", "text"])
         XCTAssertEqual(status.stdout, "Logged out\n")
+        // Connecting needs an app id; without one the error says where to put it.
         let connect = try harness.run(["aad", "connect"])
-        XCTAssertEqual(connect.status, 1)
-        XCTAssertTrue(connect.stderr.hasPrefix("Error: "), connect.stderr)
+        XCTAssertEqual(connect.status, 2)
+        XCTAssertTrue(connect.stderr.hasPrefix("Error: No app id: pass --appId"), connect.stderr)
     }
 }

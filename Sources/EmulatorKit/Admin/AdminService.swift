@@ -1,4 +1,5 @@
 import Foundation
+import JSONModel
 import NIOHTTP1
 
 /// The emulator's own API under the reserved path `/_emulator/` on every host and both ports:
@@ -29,7 +30,7 @@ public final class AdminService: Sendable {
                 })])
             }
             r.add(.POST, "_emulator/devicecode/approve") { req, _ in
-                guard let body = try? JSON.parse(Data(req.body)), let code = body["user_code"]?.stringValue,
+                guard let body = try? JSON.parse(bytes: req.body), let code = body["user_code"]?.stringValue,
                       let user = body["username"]?.stringValue
                 else { return AdminService.badRequest("body must be {\"user_code\":…, \"username\":…[, \"password\":…]}") }
                 switch approval.approve(userCode: code, username: user, password: body["password"]?.stringValue) {
@@ -38,7 +39,7 @@ public final class AdminService: Sendable {
                 }
             }
             r.add(.POST, "_emulator/devicecode/decline") { req, _ in
-                guard let body = try? JSON.parse(Data(req.body)), let code = body["user_code"]?.stringValue else {
+                guard let body = try? JSON.parse(bytes: req.body), let code = body["user_code"]?.stringValue else {
                     return AdminService.badRequest("body must be {\"user_code\":…}")
                 }
                 switch approval.decline(userCode: code) {
@@ -50,8 +51,8 @@ public final class AdminService: Sendable {
             r.add(.GET, "_emulator/faults") { _, _ in .json(["value": .array(state.faults.activeRules.map(\.json))]) }
             r.add(.POST, "_emulator/faults") { req, _ in
                 do {
-                    let body = try JSON.parse(Data(req.body))
-                    if let seed = body["randomSeed"]?.intValue { state.faults.reseed(UInt64(truncatingIfNeeded: seed)) }
+                    let body = try JSON.parse(bytes: req.body)
+                    if let seed = body["randomSeed"]?.lenientInt { state.faults.reseed(UInt64(truncatingIfNeeded: seed)) }
                     if body["kind"] == nil && body["spec"] == nil { return .json(["status": "ok"]) }
                     let rule = try FaultRule(json: body)
                     state.faults.add(rule)
@@ -89,7 +90,7 @@ public final class AdminService: Sendable {
         switch router.route(request) {
         case let .handled(r): return r
         case .methodNotAllowed: return .json(["error": "method_not_allowed"], status: .methodNotAllowed)
-        case .notFound: return .json(["error": "not_found", "message": "unknown emulator admin endpoint \(request.path)"], status: .notFound)
+        case .notFound: return .json(["error": "not_found", "message": .string("unknown emulator admin endpoint \(request.path)")], status: .notFound)
         }
     }
 
@@ -110,7 +111,7 @@ public final class AdminService: Sendable {
     /// Mints a JWT from a trusted federated issuer that has no keys of its own (signed with
     /// the emulator's key), as a CI system would hand a workload.
     static func federatedToken(_ req: EmulatorRequest, state: EmulatorState) -> EmulatorResponse {
-        guard let body = try? JSON.parse(Data(req.body)), let subject = body["subject"]?.stringValue else {
+        guard let body = try? JSON.parse(bytes: req.body), let subject = body["subject"]?.stringValue else {
             return badRequest("body must be {\"subject\":…[, \"issuer\":…, \"audience\":…, \"lifetime\":seconds]}")
         }
         let keyless = state.directory.federatedIssuers.filter { ($0.publicKeysPEM ?? []).isEmpty }
@@ -119,11 +120,11 @@ public final class AdminService: Sendable {
             return badRequest("issuer '\(issuer)' is not a federated issuer signed by the emulator (see federatedIssuers in the seed)")
         }
         let now = Int(Date().timeIntervalSince1970)
-        let lifetime = body["lifetime"]?.intValue ?? 600
+        let lifetime = body["lifetime"]?.lenientInt ?? 600
         let claims: JSON = [
             "iss": .string(issuer), "sub": .string(subject),
             "aud": .string(body["audience"]?.stringValue ?? "api://AzureADTokenExchange"),
-            "jti": .string(Util.newGUID()), "iat": .int(now), "nbf": .int(now), "exp": .int(now + lifetime),
+            "jti": .string(Util.newGUID()), "iat": JSON(now), "nbf": JSON(now), "exp": JSON(now + lifetime),
         ]
         do {
             let token = try state.signingKey.sign(claims: claims, version1: false)

@@ -1,4 +1,5 @@
 import Foundation
+import JSONModel
 import NIOConcurrencyHelpers
 
 /// Records what clients sent (secrets redacted) so tests can assert on it: kept in memory for
@@ -40,17 +41,17 @@ public final class RequestLog: @unchecked Sendable {
             ("time", .string(Util.iso8601(Date()))), ("method", .string(req.method.rawValue)), ("host", .string(req.host)),
             ("path", .string(req.path)), ("query", .string(Self.redactForm(req.rawQuery))),
             ("target", .string(req.rawQuery.isEmpty ? req.path : req.path + "?" + Self.redactForm(req.rawQuery))),
-            ("headers", .object(headers)),
+            ("headers", .object(JSONObject(headers))),
         ]
         if req.header("Content-Type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
             let form = FormEncoding.decode(req.bodyString)
-            pairs.append(("form", .object(form.keys.sorted().map { k in
+            pairs.append(("form", .object(JSONObject(form.keys.sorted().map { k in
                 (k, .string(Self.secretFields.contains(k.lowercased()) ? "[REDACTED]" : form[k]!))
-            })))
+            }))))
         } else {
-            pairs.append(("bodyLength", .int(req.body.count)))
+            pairs.append(("bodyLength", JSON(req.body.count)))
         }
-        pairs.append(("status", .int(status)))
+        pairs.append(("status", JSON(status)))
         if let fault, !fault.ruleIds.isEmpty {
             let action: String
             switch fault.action {
@@ -61,10 +62,10 @@ public final class RequestLog: @unchecked Sendable {
             case .truncate: action = "truncate"
             }
             pairs.append(("fault", .string(action)))
-            if fault.delayMilliseconds > 0 { pairs.append(("addedLatencyMs", .int(fault.delayMilliseconds))) }
+            if fault.delayMilliseconds > 0 { pairs.append(("addedLatencyMs", JSON(fault.delayMilliseconds))) }
         }
-        pairs.append(("durationMs", .double((durationMs * 1000).rounded() / 1000)))
-        let entry = JSON.object(pairs)
+        pairs.append(("durationMs", .number((durationMs * 1000).rounded() / 1000)))
+        let entry = JSON.object(JSONObject(pairs))
         lock.withLock {
             // Drop the older half at once: amortized O(1) instead of a shift per request.
             if entries.count >= Self.limit { entries.removeFirst(Self.limit / 2) }

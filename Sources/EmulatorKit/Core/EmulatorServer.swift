@@ -1,4 +1,5 @@
 import Foundation
+import JSONModel
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -29,7 +30,7 @@ public final class EmulatorServer: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
         let ports = PortBox()
         let app = EmulatorApp(state: state) {
-            ["port": .int(ports.https), "managedIdentityPort": .int(ports.mi), "caBundle": .string(state.certificates.caPath),
+            ["port": JSON(ports.https), "managedIdentityPort": JSON(ports.mi), "caBundle": .string(state.certificates.caPath),
              "identityEndpoint": .string("http://127.0.0.1:\(ports.mi)\(ManagedIdentityService.appServicePath)"),
              "identityHeader": .string(state.identityHeader),
              "tenants": .array(state.directory.allTenants.map { ["id": .string($0.id), "domains": JSON($0.seed.domains)] })]
@@ -64,7 +65,7 @@ public final class EmulatorServer: Sendable {
             ("M365_CA_BUNDLE", caBundlePath),
             ("IDENTITY_ENDPOINT", "http://127.0.0.1:\(managedIdentityPort)\(ManagedIdentityService.appServicePath)"),
             ("IDENTITY_HEADER", state.identityHeader),
-            ("M365_EMULATOR_IMDS_ENDPOINT", "http://127.0.0.1:\(managedIdentityPort)\(ManagedIdentityService.imdsPath)"),
+            ("M365_IMDS_ENDPOINT", "http://127.0.0.1:\(managedIdentityPort)\(ManagedIdentityService.imdsPath)"),
             ("M365_EMULATOR_PID", String(getpid())),
         ]
     }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONModel
 import NIOHTTP1
 
 /// A fully received request, independent of NIO so services stay plain functions.

@@ -1,4 +1,5 @@
 import Foundation
+import JSONModel
 import NIOConcurrencyHelpers
 
 /// One fault-injection rule. Without `count` or `rate` it hits every matching request.
@@ -78,27 +79,29 @@ public struct FaultRule: Sendable {
         }
     }
 
+    /// The admin API's form: `{"spec":"429:count=3"}` or `{"kind":"429","count":3,…}`, where each
+    /// option may be a JSON number or a string (`"count":"3"`) and goes through `set` as text.
     public init(json: JSON) throws {
         if let spec = json["spec"]?.stringValue {
             self = try FaultRule.parse(spec)
             return
         }
-        guard let k = json["kind"]?.stringValue, let kind = Kind(rawValue: k.lowercased()) else {
+        guard let k = json["kind"]?.scalarText, let kind = Kind(rawValue: k.lowercased()) else {
             throw EmulatorError.usage("'kind' must be one of \(Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         self.init(kind: kind)
-        if case let .object(pairs) = json {
-            for (key, value) in pairs where key != "kind" {
-                guard let s = value.stringValue else { continue }
+        if let options = json.objectValue {
+            for (key, value) in options where key != "kind" {
+                guard let s = value.scalarText else { continue }
                 try set(key, s)
             }
         }
     }
 
     public var json: JSON {
-        ["id": .string(id), "kind": .string(kind.rawValue), "count": count.map { .int($0) } ?? .null,
-         "rate": rate.map { .double($0) } ?? .null, "retryAfter": .int(retryAfter), "milliseconds": .int(milliseconds),
-         "status": .int(status), "host": JSON(host), "pathPrefix": JSON(pathPrefix)]
+        ["id": .string(id), "kind": .string(kind.rawValue), "count": count.map { JSON($0) } ?? .null,
+         "rate": rate.map { .number($0) } ?? .null, "retryAfter": JSON(retryAfter), "milliseconds": JSON(milliseconds),
+         "status": JSON(status), "host": JSON(host), "pathPrefix": JSON(pathPrefix)]
     }
 
     func matches(host requestHost: String, path: String) -> Bool {

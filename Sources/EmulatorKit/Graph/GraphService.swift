@@ -1,8 +1,10 @@
 import Foundation
+import JSONModel
 import NIOHTTP1
 
 /// Microsoft Graph (graph.microsoft.com and the national roots). Every request needs a valid
-/// bearer token for Graph; endpoints are added to `router` (one line each).
+/// bearer token for Graph; endpoints are added to `router` (one line each). Handlers return the
+/// JSON body or throw a `GraphError`; collections page and project through `GraphQuery`.
 public final class GraphService: Sendable {
     let state: EmulatorState
     let cloud: Cloud
@@ -13,8 +15,13 @@ public final class GraphService: Sendable {
         self.cloud = cloud
         self.router = Router { r in
             for version in ["v1.0", "beta"] {
-                r.add(.GET, "\(version)/me") { req, _ in GraphService.me(req, state: state, version: version) }
-                r.add(.GET, "\(version)/organization") { req, _ in GraphService.organization(req, state: state, version: version) }
+                func get(_ path: String, _ handler: @escaping @Sendable (EmulatorRequest, [String: String]) throws -> JSON) {
+                    r.add(.GET, "\(version)/\(path)") { req, p in GraphService.respond(req) { try handler(req, p) } }
+                }
+                get("me") { req, _ in try GraphUsers.me(req, state: state, version: version) }
+                get("users") { req, _ in try GraphUsers.list(req, state: state, version: version) }
+                get("users/{id}") { req, p in try GraphUsers.get(req, idOrUPN: p["id"]!, state: state, version: version) }
+                get("organization") { req, _ in try GraphService.organization(req, state: state, version: version) }
             }
         }
     }
@@ -43,8 +50,11 @@ public final class GraphService: Sendable {
 
     static let contentType = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 
+    /// Adds Graph's response headers. Idempotent: a response that already has a `request-id` (an
+    /// error body quotes it in `innerError`) keeps it.
     static func decorate(_ response: EmulatorResponse, _ req: EmulatorRequest, requestId: String = Util.newGUID()) -> EmulatorResponse {
         var r = response
+        let requestId = r.headers.first(name: "request-id") ?? requestId
         r.headers.replaceOrAdd(name: "request-id", value: requestId)
         r.headers.replaceOrAdd(name: "client-request-id", value: req.header("client-request-id") ?? requestId)
         r.headers.replaceOrAdd(name: "x-ms-ags-diagnostic", value: "{\"ServerInfo\":{\"DataCenter\":\"Local\",\"Slice\":\"E\",\"Ring\":\"1\",\"ScaleUnit\":\"000\",\"RoleInstance\":\"m365-emulator\"}}")
@@ -54,6 +64,17 @@ public final class GraphService: Sendable {
             r.headers.replaceOrAdd(name: "OData-Version", value: "4.0")
         }
         return r
+    }
+
+    /// A handler's body as a 200 response, or its `GraphError` in Graph's error shape.
+    static func respond(_ req: EmulatorRequest, _ handler: () throws -> JSON) -> EmulatorResponse {
+        do {
+            return .json(try handler())
+        } catch let e as GraphError {
+            return error(e.status, e.code, e.message, req)
+        } catch {
+            return Self.error(.internalServerError, "generalException", "\(error)", req)
+        }
     }
 
     /// Graph's error shape: `{"error":{"code","message","innerError":{date, request-id, client-request-id}}}`.
@@ -82,32 +103,10 @@ public final class GraphService: Sendable {
             "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", client_id=\"\(WellKnownApp.graph)\"")
     }
 
-    // MARK: Endpoints
+    // MARK: Endpoints (users are in GraphUsers.swift)
 
-    static func me(_ req: EmulatorRequest, state: EmulatorState, version: String) -> EmulatorResponse {
-        let token = req.auth!
-        if token.isAppOnly {
-            return error(.badRequest, "BadRequest", "/me request is only valid with delegated authentication flow.", req)
-        }
-        guard let tenant = state.directory.tenant(idOrDomain: token.tenantId), let user = tenant.user(id: token.objectId) else {
-            return error(.notFound, "Request_ResourceNotFound",
-                         "Resource '\(token.objectId)' does not exist or one of its queried reference-property objects are not present.", req)
-        }
-        let body: JSON = [
-            "@odata.context": .string("https://\(req.host)/\(version)/$metadata#users/$entity"),
-            "businessPhones": [], "displayName": .string(user.displayName), "givenName": JSON(user.givenName),
-            "jobTitle": JSON(user.jobTitle), "mail": JSON(user.mail), "mobilePhone": nil, "officeLocation": nil,
-            "preferredLanguage": nil, "surname": JSON(user.surname), "userPrincipalName": .string(user.userPrincipalName),
-            "id": .string(user.id),
-        ]
-        return .json(body)
-    }
-
-    static func organization(_ req: EmulatorRequest, state: EmulatorState, version: String) -> EmulatorResponse {
-        let token = req.auth!
-        guard let tenant = state.directory.tenant(idOrDomain: token.tenantId) else {
-            return error(.notFound, "Request_ResourceNotFound", "Resource '\(token.tenantId)' does not exist.", req)
-        }
+    static func organization(_ req: EmulatorRequest, state: EmulatorState, version: String) throws -> JSON {
+        let tenant = try GraphUsers.tenant(req, state: state)
         let domains: [JSON] = tenant.seed.domains.map { d in
             ["capabilities": "Email, OfficeCommunicationsOnline", "isDefault": .bool(d == tenant.seed.domains.last),
              "isInitial": .bool(d == tenant.initialDomain), "name": .string(d), "type": "Managed"]
@@ -117,6 +116,6 @@ public final class GraphService: Sendable {
             "country": nil, "countryLetterCode": JSON(tenant.seed.countryLetterCode), "createdDateTime": "2020-01-01T00:00:00Z",
             "displayName": .string(tenant.displayName), "tenantType": "AAD", "verifiedDomains": .array(domains),
         ]
-        return .json(["@odata.context": .string("https://\(req.host)/\(version)/$metadata#organization"), "value": [org]])
+        return ["@odata.context": .string("https://\(req.host)/\(version)/$metadata#organization"), "value": [org]]
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONModel
 import NIOHTTP1
 
 /// An identity-platform error in Entra's contract: `error`, `error_description` starting with
@@ -24,11 +25,23 @@ public struct AADError: Error, Sendable {
         let description = "AADSTS\(code): \(message)\r\nTrace ID: \(trace)\r\nCorrelation ID: \(correlation)\r\nTimestamp: \(ts)"
         let host = ServiceHost.identityHosts[request.host] != nil ? request.host : "login.microsoftonline.com"
         let body: JSON = [
-            "error": .string(error), "error_description": .string(description), "error_codes": [.int(code)],
+            "error": .string(error), "error_description": .string(description), "error_codes": [JSON(code)],
             "timestamp": .string(ts), "trace_id": .string(trace), "correlation_id": .string(correlation),
             "error_uri": .string("https://\(host)/error?code=\(code)"),
         ]
         return IdentityHeaders.apply(to: .json(body, status: status), request: request, traceId: trace)
+    }
+
+    /// Runs an identity endpoint that answers JSON: its body with the identity headers, or the
+    /// thrown `AADError`; anything else becomes `server_error` (50000), its text after `serverErrorPrefix`.
+    static func respond(_ req: EmulatorRequest, serverErrorPrefix: String = "", _ body: () throws -> JSON) -> EmulatorResponse {
+        do {
+            return IdentityHeaders.apply(to: .json(try body()), request: req)
+        } catch let e as AADError {
+            return e.response(for: req)
+        } catch {
+            return AADError(.internalServerError, "server_error", 50000, serverErrorPrefix + "\(error)").response(for: req)
+        }
     }
 
     // MARK: The errors the emulator returns (codes marked [U] in protocols.md are best knowledge).

@@ -1,39 +1,22 @@
 import Foundation
+import JSONModel
 
 /// `POST /{tenant}/oauth2/v2.0/devicecode` and v1 `/{tenant}/oauth2/devicecode`.
 struct DeviceCodeEndpoint: Sendable {
     let state: EmulatorState
 
     func handle(_ req: EmulatorRequest, tenantSegment: String, version: Int) -> EmulatorResponse {
-        do {
-            return IdentityHeaders.apply(to: .json(try start(req, tenantSegment: tenantSegment, version: version)), request: req)
-        } catch let e as AADError {
-            return e.response(for: req)
-        } catch {
-            return AADError(.internalServerError, "server_error", 50000, "\(error)").response(for: req)
-        }
+        AADError.respond(req) { try start(req, tenantSegment: tenantSegment, version: version) }
     }
 
     private func start(_ req: EmulatorRequest, tenantSegment: String, version: Int) throws -> JSON {
-        let cloud = ServiceHost.identityHosts[req.host] ?? .global
-        let form = req.form
-        guard let segment = TenantSegment.resolve(tenantSegment, directory: state.directory) else {
-            throw AADError.tenantNotFound(tenantSegment, cloud: cloud)
-        }
-        guard let clientId = form["client_id"], !clientId.isEmpty else { throw AADError.missingParameter("client_id") }
         let endpoint = TokenEndpoint(state: state)
+        let (cloud, segment) = try endpoint.resolve(tenantSegment, req)
+        let form = req.form
+        guard let clientId = form["client_id"], !clientId.isEmpty else { throw AADError.missingParameter("client_id") }
         let (app, home) = try endpoint.findApp(clientId, segment: segment, segmentText: tenantSegment)
-        let tenant = segment.tenant ?? home
-        let selection: ScopeSelection
-        if version == 1 {
-            guard let resource = form["resource"], !resource.isEmpty else { throw AADError.missingParameter("resource") }
-            selection = try ScopeSelection.v1(resource: resource, tenant: tenant, app: app).get()
-        } else {
-            guard let scope = form["scope"], !scope.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw AADError.missingParameter("scope")
-            }
-            selection = try ScopeSelection.parse(scope: scope, tenant: tenant, app: app, appOnly: false).get()
-        }
+        let selection = try TokenEndpoint.selection(form: form, version: version, tenant: segment.tenant ?? home, app: app,
+                                                    appOnly: false, required: true)!
         let userCode = Self.makeUserCode()
         let deviceCode = "DAQABIQEAAAD" + Util.randomToken(bytes: 120)
         let lifetime = Int(state.config.deviceCodeLifetime)
@@ -50,7 +33,7 @@ struct DeviceCodeEndpoint: Sendable {
                     "expires_in": .string(String(lifetime)), "interval": .string(String(interval)), "message": .string(message)]
         }
         return ["user_code": .string(userCode), "device_code": .string(deviceCode), "verification_uri": .string(uri),
-                "expires_in": .int(lifetime), "interval": .int(interval), "message": .string(message)]
+                "expires_in": JSON(lifetime), "interval": JSON(interval), "message": .string(message)]
     }
 
     /// Nine characters without look-alikes (no 0/O, 1/I/L), like Entra's codes.

@@ -1,4 +1,5 @@
 import Foundation
+import JSONModel
 import NIOHTTP1
 
 /// login.microsoftonline.com and the other clouds' authority hosts: discovery, JWKS, device
@@ -107,64 +108,60 @@ public final class IdentityService: Sendable {
             issuerTenant = t.id
         }
         let base = "https://\(host)/\(segment)"
-        let body: JSON
+        let oauth = v2 ? "\(base)/oauth2/v2.0" : "\(base)/oauth2"
+        // v1 and v2 share the head and the cloud block at the end; the middle differs.
+        var body: JSONObject = [
+            "token_endpoint": .string("\(oauth)/token"),
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "jwks_uri": .string(v2 ? "\(base)/discovery/v2.0/keys" : "https://\(host)/common/discovery/keys"),
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        ]
+        let middle: JSONObject
         if v2 {
-            body = [
-                "token_endpoint": .string("\(base)/oauth2/v2.0/token"),
-                "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
-                "jwks_uri": .string("\(base)/discovery/v2.0/keys"),
-                "response_modes_supported": ["query", "fragment", "form_post"],
-                "subject_types_supported": ["pairwise"],
-                "id_token_signing_alg_values_supported": ["RS256"],
+            middle = [
                 "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
                 "scopes_supported": ["openid", "profile", "email", "offline_access"],
                 "issuer": .string("https://\(host)/\(issuerTenant)/v2.0"),
                 "request_uri_parameter_supported": false,
                 "userinfo_endpoint": .string("https://\(cloud.graphHost)/oidc/userinfo"),
-                "authorization_endpoint": .string("\(base)/oauth2/v2.0/authorize"),
-                "device_authorization_endpoint": .string("\(base)/oauth2/v2.0/devicecode"),
+                "authorization_endpoint": .string("\(oauth)/authorize"),
+                "device_authorization_endpoint": .string("\(oauth)/devicecode"),
                 "http_logout_supported": true, "frontchannel_logout_supported": true,
-                "end_session_endpoint": .string("\(base)/oauth2/v2.0/logout"),
+                "end_session_endpoint": .string("\(oauth)/logout"),
                 "claims_supported": ["sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name",
                                      "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username",
                                      "name", "tid", "ver", "at_hash", "c_hash", "email"],
-                "kerberos_endpoint": .string("\(base)/kerberos"),
-                "tenant_region_scope": "NA",
-                "cloud_instance_name": .string(cloud.cloudInstanceName),
-                "cloud_graph_host_name": "graph.windows.net",
-                "msgraph_host": .string(cloud.graphHost),
-                "rbac_url": "https://pas.windows.net",
             ]
         } else {
-            body = [
-                "token_endpoint": .string("\(base)/oauth2/token"),
-                "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
-                "jwks_uri": .string("https://\(host)/common/discovery/keys"),
-                "response_modes_supported": ["query", "fragment", "form_post"],
-                "subject_types_supported": ["pairwise"],
-                "id_token_signing_alg_values_supported": ["RS256"],
+            middle = [
                 "response_types_supported": ["code", "id_token", "code id_token", "token id_token", "token"],
                 "scopes_supported": ["openid"],
                 "issuer": .string(issuerTenant == "{tenantid}" ? "https://sts.windows.net/{tenantid}/" : cloud.v1Issuer(tenantId: issuerTenant)),
                 "microsoft_multi_refresh_token": true,
-                "authorization_endpoint": .string("\(base)/oauth2/authorize"),
-                "device_authorization_endpoint": .string("\(base)/oauth2/devicecode"),
+                "authorization_endpoint": .string("\(oauth)/authorize"),
+                "device_authorization_endpoint": .string("\(oauth)/devicecode"),
                 "http_logout_supported": true, "frontchannel_logout_supported": true,
-                "end_session_endpoint": .string("\(base)/oauth2/logout"),
+                "end_session_endpoint": .string("\(oauth)/logout"),
                 "claims_supported": ["sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name",
                                      "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "amr", "nonce", "email",
                                      "given_name", "family_name", "nickname"],
-                "check_session_iframe": .string("\(base)/oauth2/checksession"),
+                "check_session_iframe": .string("\(oauth)/checksession"),
                 "userinfo_endpoint": .string("\(base)/openid/userinfo"),
-                "kerberos_endpoint": .string("\(base)/kerberos"),
-                "tenant_region_scope": "NA",
-                "cloud_instance_name": .string(cloud.cloudInstanceName),
-                "cloud_graph_host_name": "graph.windows.net",
-                "msgraph_host": .string(cloud.graphHost),
-                "rbac_url": "https://pas.windows.net",
             ]
         }
-        return IdentityHeaders.apply(to: .json(body), request: req)
+        let tail: JSONObject = [
+            "kerberos_endpoint": .string("\(base)/kerberos"),
+            "tenant_region_scope": "NA",
+            "cloud_instance_name": .string(cloud.cloudInstanceName),
+            "cloud_graph_host_name": "graph.windows.net",
+            "msgraph_host": .string(cloud.graphHost),
+            "rbac_url": "https://pas.windows.net",
+        ]
+        for (key, value) in middle { body[key] = value }
+        for (key, value) in tail { body[key] = value }
+        return IdentityHeaders.apply(to: .json(.object(body)), request: req)
     }
 
     static func keys(_ req: EmulatorRequest, tenant segment: String, v2: Bool, state: EmulatorState) -> EmulatorResponse {

@@ -1,4 +1,5 @@
 import Foundation
+import JSONModel
 import NIOHTTP1
 
 /// `POST /{tenant}/oauth2/v2.0/token` and the v1 `/{tenant}/oauth2/token`.
@@ -8,22 +9,24 @@ struct TokenEndpoint: Sendable {
     static let deviceCodeGrant = "urn:ietf:params:oauth:grant-type:device_code"
 
     func handle(_ req: EmulatorRequest, tenantSegment: String, version: Int) -> EmulatorResponse {
-        do {
-            let body = try token(req, tenantSegment: tenantSegment, version: version)
-            return IdentityHeaders.apply(to: .json(body), request: req)
-        } catch let e as AADError {
-            return e.response(for: req)
-        } catch {
-            return AADError(.internalServerError, "server_error", 50000, "There was an error issuing a token. \(error)").response(for: req)
+        AADError.respond(req, serverErrorPrefix: "There was an error issuing a token. ") {
+            try token(req, tenantSegment: tenantSegment, version: version)
         }
     }
 
-    private func token(_ req: EmulatorRequest, tenantSegment: String, version: Int) throws -> JSON {
+    /// The cloud of the login host and the `{tenant}` path segment, which must name a known
+    /// tenant (or common/organizations/consumers): the first check of every OAuth endpoint.
+    func resolve(_ tenantSegment: String, _ req: EmulatorRequest) throws -> (Cloud, TenantSegment) {
         let cloud = ServiceHost.identityHosts[req.host] ?? .global
-        let form = req.form
         guard let segment = TenantSegment.resolve(tenantSegment, directory: state.directory) else {
             throw AADError.tenantNotFound(tenantSegment, cloud: cloud)
         }
+        return (cloud, segment)
+    }
+
+    private func token(_ req: EmulatorRequest, tenantSegment: String, version: Int) throws -> JSON {
+        let (cloud, segment) = try resolve(tenantSegment, req)
+        let form = req.form
         guard let grantType = form["grant_type"], !grantType.isEmpty else { throw AADError.missingParameter("grant_type") }
         guard let clientId = form["client_id"] ?? ClientAuthentication.basicCredentials(req)?.0, !clientId.isEmpty else {
             throw AADError.missingParameter("client_id")
@@ -96,20 +99,27 @@ struct TokenEndpoint: Sendable {
 
     /// The requested resource and permissions (v2 `scope`, v1 `resource`).
     func selection(_ c: RequestContext, tenant: Tenant, appOnly: Bool, required: Bool = true) throws -> ScopeSelection? {
-        if c.version == 1 {
-            guard let resource = c.form["resource"], !resource.isEmpty else {
+        try Self.selection(form: c.form, version: c.version, tenant: tenant, app: c.app, appOnly: appOnly, required: required)
+    }
+
+    /// The requested resource and permissions from a token or device-code form: v1 `resource`,
+    /// v2 `scope`. Absent: nil, or a missing-parameter error when `required`.
+    static func selection(form: [String: String], version: Int, tenant: Tenant, app: Application, appOnly: Bool,
+                          required: Bool) throws -> ScopeSelection? {
+        if version == 1 {
+            guard let resource = form["resource"], !resource.isEmpty else {
                 if required { throw AADError.missingParameter("resource") }
                 return nil
             }
-            var s = try ScopeSelection.v1(resource: resource, tenant: tenant, app: c.app).get()
+            var s = try ScopeSelection.v1(resource: resource, tenant: tenant, app: app).get()
             if appOnly { s.scopes = [] }
             return s
         }
-        guard let scope = c.form["scope"], !scope.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard let scope = form["scope"], !scope.trimmingCharacters(in: .whitespaces).isEmpty else {
             if required { throw AADError.missingParameter("scope") }
             return nil
         }
-        return try ScopeSelection.parse(scope: scope, tenant: tenant, app: c.app, appOnly: appOnly).get()
+        return try ScopeSelection.parse(scope: scope, tenant: tenant, app: app, appOnly: appOnly).get()
     }
 
     func grant(_ c: RequestContext, tenant: Tenant, subject: TokenSubject, appidacr: String, selection: ScopeSelection,

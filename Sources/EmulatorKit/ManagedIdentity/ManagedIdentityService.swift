@@ -1,4 +1,5 @@
 import Foundation
+import JSONModel
 import NIOHTTP1
 
 /// Managed identity on the plain-HTTP port: App Service style (`IDENTITY_ENDPOINT` +
@@ -61,7 +62,7 @@ public final class ManagedIdentityService: Sendable {
         let apiVersion = q["api-version"] ?? ""
         let presented = apiVersion == "2017-09-01" ? req.header("secret") : req.header("X-IDENTITY-HEADER")
         func fail(_ status: HTTPResponseStatus, _ message: String) -> EmulatorResponse {
-            .json(["statusCode": .int(Int(status.code)), "message": .string(message), "correlationId": .string(Util.newGUID())], status: status)
+            .json(["statusCode": JSON(Int(status.code)), "message": .string(message), "correlationId": .string(Util.newGUID())], status: status)
         }
         guard presented == state.identityHeader else {
             return fail(.unauthorized, "Unauthorized request: the X-IDENTITY-HEADER header is missing or does not match IDENTITY_HEADER.")

@@ -1,4 +1,5 @@
 import Foundation
+import JSONModel
 import NIOHTTP1
 
 /// SharePoint Online REST for `<tenant>.sharepoint.com`, `-admin` and `-my`. Requests are
@@ -163,14 +164,14 @@ public final class SharePointService: Sendable {
         switch format(r.request) {
         case .verbose:
             props.insert(("__metadata", ["id": .string(url + "/_api/Web"), "uri": .string(url + "/_api/Web"), "type": "SP.Web"]), at: 0)
-            return .json(["d": .object(props)])
+            return .json(["d": .object(JSONObject(props))])
         case .minimal:
             props.insert(contentsOf: [("odata.metadata", .string(url + "/_api/$metadata#SP.ApiData.Webs/@Element")),
                                       ("odata.type", "SP.Web"), ("odata.id", .string(url + "/_api/Web")),
                                       ("odata.editLink", "Web")], at: 0)
-            return .json(.object(props))
+            return .json(.object(JSONObject(props)))
         case .nometadata:
-            return .json(.object(props))
+            return .json(.object(JSONObject(props)))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONModel
 
 /// The seed file format (see docs/emulator.md). Everything optional that has an obvious
 /// default is optional, so hand-written seeds stay short.
@@ -132,7 +133,22 @@ public struct SeedFederatedIssuer: Codable, Sendable {
 }
 
 public struct SeedSharePoint: Codable, Sendable {
+    /// Free-form site objects (`url`, `title`, `webId`, `description`, `webTemplate`, …).
     public var sites: [JSON]?
+
+    private enum CodingKeys: String, CodingKey { case sites }
+
+    public init(sites: [JSON]? = nil) { self.sites = sites }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        sites = try c.decodeIfPresent([CodableJSON].self, forKey: .sites)?.map(\.value)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(sites?.map(CodableJSON.init), forKey: .sites)
+    }
 }
 
 extension Seed {

@@ -1,4 +1,5 @@
 import Foundation
+import JSONModel
 import NIOConcurrencyHelpers
 
 /// A bearer token that passed signature, audience and lifetime checks.
@@ -51,8 +52,8 @@ public final class BearerValidator: @unchecked Sendable {
         }
         let c = ValidatedToken(claims: claims!)
         let t = now.timeIntervalSince1970
-        if let exp = c.claims["exp"]?.doubleValue, exp <= t { return .failure(.expired) }
-        if let nbf = c.claims["nbf"]?.doubleValue, nbf > t + 300 { return .failure(.notYetValid) }
+        if let exp = c.claims["exp"]?.numberValue, exp <= t { return .failure(.expired) }
+        if let nbf = c.claims["nbf"]?.numberValue, nbf > t + 300 { return .failure(.notYetValid) }
         let aud = c.audience
         guard audiences.contains(where: { $0.caseInsensitiveCompare(aud) == .orderedSame }) else { return .failure(.wrongAudience(aud)) }
         return .success(c)

@@ -1,6 +1,7 @@
 import Crypto
 import _CryptoExtras
 import Foundation
+import JSONModel
 
 /// A decoded (not yet verified) compact JWS.
 public struct JWT: Sendable {
@@ -17,7 +18,7 @@ public struct JWT: Sendable {
         guard parts.count == 3,
               let h = Base64URL.decode(String(parts[0])), let p = Base64URL.decode(String(parts[1])),
               let s = Base64URL.decode(String(parts[2])),
-              let header = try? JSON.parse(Data(h)), let claims = try? JSON.parse(Data(p)),
+              let header = try? JSON.parse(bytes: h), let claims = try? JSON.parse(bytes: p),
               case .object = header, case .object = claims
         else { throw DecodeError.malformed }
         self.header = header
@@ -30,7 +31,8 @@ public struct JWT: Sendable {
     public var kid: String? { header["kid"]?.stringValue }
 
     public func claim(_ name: String) -> String? { claims[name]?.stringValue }
-    public func numericClaim(_ name: String) -> Double? { claims[name]?.doubleValue }
+    /// A NumericDate claim (`exp`, `nbf`, `iat`): a JSON number, as RFC 7519 requires.
+    public func numericClaim(_ name: String) -> Double? { claims[name]?.numberValue }
 
     /// Audiences as a list (`aud` may be a string or an array).
     public var audiences: [String] {
@@ -58,6 +60,6 @@ public struct JWT: Sendable {
 
     /// An unsigned token (`alg: none`), as v1 id_tokens are.
     public static func unsigned(claims: JSON) -> String {
-        Base64URL.encode(JSON.object([("typ", "JWT"), ("alg", "none")]).serialized()) + "." + Base64URL.encode(claims.serialized()) + "."
+        Base64URL.encode((["typ": "JWT", "alg": "none"] as JSON).serialized()) + "." + Base64URL.encode(claims.serialized()) + "."
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import _CryptoExtras
 import Foundation
+import JSONModel
 import SwiftASN1
 import X509
 
@@ -65,6 +66,6 @@ public final class SigningKey: Sendable {
             ("x5c", [.string(Data(certificateDER).base64EncodedString())]),
         ]
         if let issuer { pairs.append(("issuer", .string(issuer))) }
-        return .object(pairs)
+        return .object(JSONObject(pairs))
     }
 }

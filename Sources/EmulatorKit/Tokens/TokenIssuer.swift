@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JSONModel
 
 /// Who a token is for.
 public enum TokenSubject: Sendable {
@@ -39,7 +40,7 @@ public struct TokenIssuer: Sendable {
         var c: [(String, JSON)] = [
             ("aud", .string(g.selection.resource.audience)),
             ("iss", .string(g.tenant.cloud.v1Issuer(tenantId: g.tenant.id))),
-            ("iat", .int(iat)), ("nbf", .int(iat)), ("exp", .int(exp)),
+            ("iat", JSON(iat)), ("nbf", JSON(iat)), ("exp", JSON(exp)),
         ]
         switch g.subject {
         case let .user(u):
@@ -64,7 +65,7 @@ public struct TokenIssuer: Sendable {
             c += appOnlyClaims(g, oid: mi.principalId)
             c.append(("xms_mirid", .string(mi.resourceId ?? "")))
         }
-        return (try key.sign(claims: .object(c)), exp)
+        return (try key.sign(claims: .object(JSONObject(c))), exp)
     }
 
     private func appOnlyClaims(_ g: TokenGrant, oid: String) -> [(String, JSON)] {
@@ -90,7 +91,7 @@ public struct TokenIssuer: Sendable {
             // v1 id_tokens are unsigned (alg "none").
             return JWT.unsigned(claims: [
                 "aud": .string(g.clientId), "iss": .string(g.tenant.cloud.v1Issuer(tenantId: g.tenant.id)),
-                "iat": .int(iat), "nbf": .int(iat), "exp": .int(iat + 3600), "amr": ["pwd"],
+                "iat": JSON(iat), "nbf": JSON(iat), "exp": JSON(iat + 3600), "amr": ["pwd"],
                 "family_name": JSON(user.surname), "given_name": JSON(user.givenName), "name": .string(user.displayName),
                 "oid": .string(user.id), "sub": .string(TokenIssuer.pairwiseSubject(user.id, g.clientId)),
                 "tid": .string(g.tenant.id), "unique_name": .string(user.userPrincipalName),
@@ -99,7 +100,7 @@ public struct TokenIssuer: Sendable {
         }
         var c: [(String, JSON)] = [
             ("aud", .string(g.clientId)), ("iss", .string("https://\(g.loginHost)/\(g.tenant.id)/v2.0")),
-            ("iat", .int(iat)), ("nbf", .int(iat)), ("exp", .int(iat + 3600)),
+            ("iat", JSON(iat)), ("nbf", JSON(iat)), ("exp", JSON(iat + 3600)),
         ]
         if let nonce = g.clientNonce { c.append(("nonce", .string(nonce))) }
         c += [
@@ -109,7 +110,7 @@ public struct TokenIssuer: Sendable {
             ("uti", .string(Util.randomToken(bytes: 16))), ("ver", "2.0"),
         ]
         if g.selection.oidcScopes.contains("email"), let mail = user.mail { c.append(("email", .string(mail))) }
-        return try key.sign(claims: .object(c), version1: false)
+        return try key.sign(claims: .object(JSONObject(c)), version1: false)
     }
 
     /// The token endpoint's 200 body.
@@ -139,16 +140,16 @@ public struct TokenIssuer: Sendable {
             ]
             if let refresh { pairs.append(("refresh_token", .string(refresh))) }
             if let idToken { pairs.append(("id_token", .string(idToken))) }
-            return .object(pairs)
+            return .object(JSONObject(pairs))
         }
         var pairs: [(String, JSON)] = [("token_type", "Bearer")]
         if case .user = g.subject { pairs.append(("scope", .string(g.selection.responseScope))) }
-        pairs += [("expires_in", .int(lifetime)), ("ext_expires_in", .int(lifetime)), ("access_token", .string(access))]
+        pairs += [("expires_in", JSON(lifetime)), ("ext_expires_in", JSON(lifetime)), ("access_token", .string(access))]
         if let refresh { pairs.append(("refresh_token", .string(refresh))) }
         if let idToken { pairs.append(("id_token", .string(idToken))) }
         if g.wantClientInfo, case let .user(u) = g.subject {
-            pairs.append(("client_info", .string(Base64URL.encode(JSON.object([("uid", .string(u.id)), ("utid", .string(g.tenant.id))]).serialized()))))
+            pairs.append(("client_info", .string(Base64URL.encode((["uid": .string(u.id), "utid": .string(g.tenant.id)] as JSON).serialized()))))
         }
-        return .object(pairs)
+        return .object(JSONObject(pairs))
     }
 }

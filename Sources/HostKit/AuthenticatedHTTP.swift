@@ -1,0 +1,78 @@
+import HostConfig
+import HTTPClient
+import JSONModel
+import SignIn
+
+/// One way to send a request on behalf of a command: pick the service's connection, add a token
+/// for the resource (the URL's origin unless named), decorate SharePoint traffic, send.
+struct AuthenticatedRequest {
+    var method: String
+    var url: String
+    var resource: String?
+    var headers: [(name: String, value: String)] = []
+    var body: HTTPBody = .empty
+    var authenticate = true
+    var idempotent: Bool?
+    var retries = true
+    var onResponseBody: ((UnsafeRawBufferPointer) -> Bool)?
+    var onProgress: ((Int64, Int64) -> Void)?
+}
+
+extension Session {
+    func send(_ request: AuthenticatedRequest, service: String?) throws(HostError) -> HTTPResponse {
+        var outgoing = HTTPRequest(method: request.method, url: request.url)
+        outgoing.headers = request.headers
+        outgoing.body = request.body
+        outgoing.idempotent = request.idempotent
+        outgoing.retries = request.retries
+        outgoing.onResponseBody = request.onResponseBody
+        outgoing.onProgress = request.onProgress
+        let connection = request.authenticate ? try connection(forService: service) : nil
+        if let connection {
+            guard let resource = request.resource ?? origin(of: request.url) else {
+                throw HostError("'\(request.url)' is not an absolute URL", kind: .usage(command: nil))
+            }
+            let token = try accessToken(connection, resource: resource)
+            outgoing.headers.append((name: "Authorization", value: "Bearer \(token)"))
+        }
+        if let host = origin(of: request.url), host.contains(".sharepoint") {
+            // SharePoint asks callers to identify themselves (NONISV|… user agent, client tag).
+            let tag = ["m365/\(m365Version)", connection?.clientTag].compactMap { $0 }.joined(separator: " ")
+            outgoing.headers.append((name: "X-ClientService-ClientTag", value: tag))
+        }
+        do {
+            return try http().send(outgoing)
+        } catch let error as HTTPError {
+            switch error.kind {
+            case .cancelled: throw HostError(error.description, kind: .cancelled)
+            case .throttled: throw HostError(error.description, kind: .network(throttled: true))
+            default: throw HostError(error.description, kind: .network(throttled: false))
+            }
+        } catch {
+            throw HostError("\(error)")
+        }
+    }
+}
+
+/// The one-line message of an error response: Graph (`error.message`), SharePoint OData v3/v4
+/// (`odata.error.message.value`, `error.message.value`), Entra (`error_description`), else the
+/// status and the start of the body.
+func serviceErrorMessage(status: Int, body: [UInt8]) -> String {
+    if let json = try? JSON.parse(bytes: body) {
+        let candidates: [JSON?] = [
+            json["odata.error"]?["message"]?["value"], json["error"]?["message"]?["value"],
+            json["error"]?["message"], json["error_description"], json["message"], json["error"],
+        ]
+        for candidate in candidates {
+            if let text = candidate?.stringValue, !text.isEmpty {
+                let code = json["error"]?["code"]?.stringValue ?? json["odata.error"]?["code"]?.stringValue
+                let line = text.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).first.map(String.init) ?? text
+                return code.map { "\($0): \(line)" } ?? line
+            }
+        }
+    }
+    let text = String(decoding: body.prefix(300), as: UTF8.self)
+    if text.lowercased().contains("<html") { return "HTTP \(status) (the server answered with an HTML page)" }
+    let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+    return line.isEmpty ? "HTTP \(status)" : "HTTP \(status): \(line)"
+}

@@ -1,0 +1,138 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CommandModel
+import HostConfig
+import HTTPClient
+import JSONModel
+import SignIn
+
+/// `m365 request`: any Graph or SharePoint call with the connection's token, as CLI for
+/// Microsoft 365 offers it. Unknown options become request headers.
+enum RequestCommand {
+    static let command = HostCommand(
+        spec: CommandSpec(
+            words: ["request"], description: "Sends a request to Microsoft Graph, SharePoint or another Microsoft 365 API",
+            options: [
+                OptionSpec(name: "url", short: "u", required: true, description: "The URL; @graph, @graphbeta and @spo expand to the connection's endpoints", readsFileReferences: false),
+                OptionSpec(name: "method", short: "m", type: .enum, allowed: ["get", "post", "put", "patch", "delete", "head", "options"], defaultValue: "get", description: "HTTP method"),
+                OptionSpec(name: "resource", short: "r", description: "Token audience (default: the URL's origin)"),
+                OptionSpec(name: "body", short: "b", description: "Request body (@file reads it from a file)"),
+                OptionSpec(name: "filePath", short: "p", description: "Save the response body to this file"),
+                OptionSpec(name: "all", type: .boolean, description: "Follow next links (@odata.nextLink) and print every item"),
+            ],
+            acceptsUnknownOptions: true,
+            examples: [
+                ExampleSpec(description: "The signed-in user", command: "m365 request --url @graph/me"),
+                ExampleSpec(description: "All users, every page", command: "m365 request --url @graph/users --all"),
+                ExampleSpec(description: "A SharePoint call with a header", command: "m365 request --url @spo/_api/web --accept 'application/json;odata=nometadata'"),
+            ]),
+        handler: run)
+
+    /// Options that are not headers (everything the command declares).
+    private static let declared: Set<String> = ["url", "method", "resource", "body", "filePath", "all"]
+
+    static func expand(_ url: String, connection: Connection?) throws(HostError) -> String {
+        let cloud = connection?.cloud ?? .Public
+        for (token, base) in [("@graphbeta", cloud.graphOrigin + "/beta"), ("@graph", cloud.graphOrigin + "/v1.0")] where url.hasPrefix(token) {
+            return base + url.dropFirst(token.count)
+        }
+        if url.hasPrefix("@spo") {
+            guard let spo = connection?.spoUrl else {
+                throw HostError("@spo needs the SharePoint URL of the connection: run 'm365 spo set --url https://contoso.sharepoint.com'", kind: .usage(command: "request"))
+            }
+            return spo + url.dropFirst(4)
+        }
+        return url
+    }
+
+    private static func run(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
+        let session = context.session
+        let connection = try? session.connection(forService: nil)
+        var url = try expand(options["url"]!.stringValue!, connection: connection)
+        let method = options["method"]!.stringValue!.uppercased()
+        var headers: [(name: String, value: String)] = []
+        for (key, value) in options where !declared.contains(key) {
+            headers.append((name: key, value: value.stringValue ?? value.serialized()))
+        }
+        if !headers.contains(where: { $0.name.lowercased() == "accept" }) {
+            headers.append((name: "accept", value: "application/json"))
+        }
+        var body = HTTPBody.empty
+        if let text = options["body"]?.stringValue {
+            body = .bytes(Array(text.utf8))
+            if !headers.contains(where: { $0.name.lowercased() == "content-type" }) {
+                headers.append((name: "content-type", value: "application/json"))
+            }
+        }
+        var request = AuthenticatedRequest(method: method, url: url, resource: options["resource"]?.stringValue, headers: headers, body: body)
+
+        if let path = options["filePath"]?.stringValue {
+            try download(request, to: path, session: session)
+            return nil
+        }
+        let followAll = options["all"]?.boolValue == true
+        var items: [JSON] = []
+        while true {
+            let response = try session.send(request, service: nil)
+            guard response.status < 400 else {
+                throw HostError(serviceErrorMessage(status: response.status, body: response.body))
+            }
+            guard let json = try? JSON.parse(bytes: response.body) else {
+                // Not JSON: print the body as it came.
+                Console.out(String(decoding: response.body, as: UTF8.self))
+                return nil
+            }
+            guard followAll else { return json }
+            items += json["value"]?.arrayValue ?? [json]
+            guard let next = json["@odata.nextLink"]?.stringValue ?? json["odata.nextLink"]?.stringValue else { break }
+            url = next
+            request.url = url
+            request.method = "GET"
+            request.body = .empty
+        }
+        return .array(items)
+    }
+
+    /// Streams the body to a temporary file next to the target, renamed into place only when
+    /// complete: a failed download never leaves a partial file under the target name.
+    private static func download(_ base: AuthenticatedRequest, to path: String, session: Session) throws(HostError) {
+        let temporary = "\(path).m365-partial-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw HostError("Cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        var writeFailed = false
+        var request = base
+        var errorBody: [UInt8] = []
+        var status = 0
+        request.onResponseBody = { chunk in
+            var offset = 0
+            while offset < chunk.count {
+                let written = write(fd, chunk.baseAddress! + offset, chunk.count - offset)
+                if written <= 0 { writeFailed = true; return false }
+                offset += written
+            }
+            if errorBody.count < 4096 { errorBody += Array(chunk.prefix(4096 - errorBody.count)) }
+            return true
+        }
+        do {
+            status = try session.send(request, service: nil).status
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        close(fd)
+        guard !writeFailed else {
+            unlink(temporary)
+            throw HostError("Cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        guard status < 400 else {
+            unlink(temporary)
+            throw HostError(serviceErrorMessage(status: status, body: errorBody))
+        }
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw HostError("Cannot move the download into place at \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}

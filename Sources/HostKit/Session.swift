@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import HostConfig
+import HTTPClient
+import JSONModel
+import SignIn
+import TokenStore
+
+/// The signed-in side of a run, built on first use: the HTTP client (libcurl is loaded only
+/// then), the token store, the connection book and the token provider.
+final class Session {
+    let paths: HostPaths
+    let config: CLIConfig
+    let debug: Bool
+    let verbose: Bool
+    private var httpClient: HTTPClient?
+    private var selection: TokenStoreSelection?
+    private var tokenProvider: TokenProvider?
+
+    init(paths: HostPaths, config: CLIConfig, debug: Bool, verbose: Bool) {
+        self.paths = paths
+        self.config = config
+        self.debug = debug
+        self.verbose = verbose
+    }
+
+    func http() throws(HostError) -> HTTPClient {
+        if let httpClient { return httpClient }
+        var configuration = HTTPClientConfiguration.fromEnvironment(version: m365Version)
+        configuration.maxRetries = config.value("httpRetries")?.intValue ?? 5
+        configuration.isCancelled = { cancellationRequested != 0 }
+        if debug { configuration.trace = { Console.err($0.hasSuffix("\n") ? $0 : $0 + "\n") } }
+        do {
+            let client = try HTTPClient(configuration)
+            httpClient = client
+            return client
+        } catch {
+            throw HostError(error.description)
+        }
+    }
+
+    func tokenStore() throws(HostError) -> TokenStoreSelection {
+        if let selection { return selection }
+        do {
+            let opened = try TokenStores.open(configDirectory: paths.configDirectory, preference: environment("M365_TOKEN_STORE"))
+            if verbose || debug { Console.err("Token store: \(opened.store.kind.rawValue) (\(opened.reason))\n") }
+            selection = opened
+            return opened
+        } catch {
+            throw HostError("The token store cannot be opened: \(error)")
+        }
+    }
+
+    func provider() throws(HostError) -> TokenProvider {
+        if let tokenProvider { return tokenProvider }
+        let made = TokenProvider(
+            configDirectory: paths.configDirectory, store: try tokenStore().store,
+            flows: SignInFlows(transport: HostTransport(session: self), environment: .host))
+        tokenProvider = made
+        return made
+    }
+
+    func book() throws(HostError) -> ConnectionBook {
+        do { return try ConnectionBook.load(configDirectory: paths.configDirectory) } catch { throw HostError(error) }
+    }
+
+    func save(_ book: ConnectionBook) throws(HostError) {
+        do { try book.save(configDirectory: paths.configDirectory) } catch { throw HostError(error) }
+    }
+
+    /// The connection a service's commands use, or a clear "sign in first".
+    func connection(forService service: String?) throws(HostError) -> Connection {
+        guard let connection = try book().connection(forService: service) else {
+            let hint = service.map { " (or 'm365 \($0) connect')" } ?? ""
+            throw HostError("Log in to Microsoft 365 first: run 'm365 login'\(hint)", kind: .authRequired)
+        }
+        return connection
+    }
+
+    func accessToken(_ connection: Connection, resource: String) throws(HostError) -> String {
+        let provider = try provider()
+        do { return try provider.accessToken(for: connection, resource: resource) } catch { throw HostError(error) }
+    }
+
+    func forget(_ connection: Connection) throws(HostError) {
+        let provider = try provider()
+        do { try provider.forget(connection) } catch { throw HostError(error) }
+    }
+
+    func signIn(_ request: LoginRequest, existing: [Connection]) throws(HostError) -> Connection {
+        let provider = try provider()
+        do { return try provider.signIn(request, existing: existing) } catch { throw HostError(error) }
+    }
+}
+
+extension HostError {
+    init(_ error: SignInError) {
+        switch error.kind {
+        case .cancelled: self.init(error.description, kind: .cancelled)
+        case .usage: self.init(error.description, kind: .usage(command: nil))
+        case .failed: self.init(error.description)
+        case .authRequired: self.init(error.description, kind: .authRequired)
+        }
+    }
+}
+
+extension SignInEnvironment {
+    /// The real world: the clock, the terminal, Ctrl-C, the process environment.
+    static var host: SignInEnvironment {
+        SignInEnvironment(
+            now: { Int(time(nil)) },
+            sleep: { seconds in usleep(UInt32(seconds * 1_000_000)) },
+            isCancelled: { cancellationRequested != 0 },
+            tell: { Console.err($0) },
+            variable: { environment($0) },
+            readFile: { path throws(SignInError) in
+                do { return try FileSystem.readBytes(path) } catch { throw SignInError("Cannot read \(path): \(error)") }
+            })
+    }
+}
+
+/// Sign-in traffic through the host's HTTP client (so --debug traces it, redacted).
+struct HostTransport: SignInTransport {
+    let session: Session
+
+    private func send(_ request: HTTPRequest) throws(SignInError) -> (status: Int, body: [UInt8]) {
+        do {
+            let response = try session.http().send(request)
+            return (response.status, response.body)
+        } catch let error as HTTPError {
+            throw SignInError(error.kind == .cancelled ? "Sign-in cancelled." : error.description, kind: error.kind == .cancelled ? .cancelled : .failed)
+        } catch {
+            throw SignInError("\(error)")
+        }
+    }
+
+    func postForm(_ url: String, _ fields: [(String, String)], headers: [(String, String)]) throws(SignInError) -> (status: Int, body: [UInt8]) {
+        var request = HTTPRequest(method: "POST", url: url)
+        request.headers = [(name: "Content-Type", value: "application/x-www-form-urlencoded")] + headers.map { (name: $0.0, value: $0.1) }
+        request.body = .bytes(Array(formEncode(fields).utf8))
+        return try send(request)
+    }
+
+    func get(_ url: String, headers: [(String, String)]) throws(SignInError) -> (status: Int, body: [UInt8]) {
+        var request = HTTPRequest(method: "GET", url: url)
+        request.headers = headers.map { (name: $0.0, value: $0.1) }
+        return try send(request)
+    }
+
+    func post(_ url: String, body: [UInt8], headers: [(String, String)]) throws(SignInError) -> (status: Int, body: [UInt8]) {
+        var request = HTTPRequest(method: "POST", url: url)
+        request.headers = headers.map { (name: $0.0, value: $0.1) }
+        request.body = .bytes(body)
+        return try send(request)
+    }
+}

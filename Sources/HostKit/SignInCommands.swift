@@ -1,0 +1,304 @@
+import ArgumentParsing
+import CommandModel
+import HostConfig
+import JSONModel
+import SignIn
+import TokenStore
+
+/// The options of `m365 login`, shared by every `<service> connect`.
+let loginOptions: [OptionSpec] = [
+    OptionSpec(name: "authType", short: "t", type: .enum, allowed: AuthType.allCases.map(\.rawValue),
+               description: "How to sign in (default: deviceCode, or the authType setting)"),
+    OptionSpec(name: "appId", description: "App (client) id; else the clientId setting, CLIMICROSOFT365_ENTRAAPPID or OFFICE365CLI_AADAPPID"),
+    OptionSpec(name: "tenant", description: "Tenant id or domain; else the tenantId setting, CLIMICROSOFT365_TENANT, or common"),
+    OptionSpec(name: "userName", short: "u", description: "User name (password), or the client id of a user-assigned managed identity (identity)"),
+    OptionSpec(name: "password", short: "p", description: "Password (password), or the password of the PFX file (certificate)"),
+    OptionSpec(name: "certificateFile", short: "c", description: "PEM or PFX file with the app's certificate and private key"),
+    OptionSpec(name: "certificateBase64Encoded", description: "The PFX file's content, base64-encoded"),
+    OptionSpec(name: "thumbprint", description: "SHA-1 thumbprint of the certificate (computed when omitted)"),
+    OptionSpec(name: "secret", short: "s", description: "Client secret (secret)"),
+    OptionSpec(name: "cloud", type: .enum, allowed: Cloud.allCases.map(\.rawValue), defaultValue: "Public", description: "The Microsoft 365 cloud"),
+    OptionSpec(name: "connectionName", description: "Name of the connection (default: the signed-in identity)"),
+    OptionSpec(name: "ensure", type: .boolean, description: "Sign in only when not signed in already with the same settings and a valid token"),
+]
+
+private let loginExamples = [
+    ExampleSpec(description: "Sign in with a device code", command: "m365 login --appId 31359c7f-bd7e-475c-86db-fdb8c937548e"),
+    ExampleSpec(description: "Sign in as an app with a certificate", command: "m365 login --authType certificate --certificateFile app.pem --appId <id> --tenant contoso.onmicrosoft.com"),
+]
+
+enum SignInCommands {
+    static let root: [HostCommand] = [
+        HostCommand(spec: CommandSpec(words: ["login"], description: "Signs in to Microsoft 365", options: loginOptions, examples: loginExamples),
+                    handler: { context, options throws(HostError) in try login(&context, options, service: nil); return nil }),
+        HostCommand(spec: CommandSpec(words: ["logout"], description: "Signs out of every connection and forgets their tokens"),
+                    handler: logout),
+        HostCommand(spec: CommandSpec(words: ["status"], description: "Shows the active connection"),
+                    handler: { context, _ throws(HostError) in try status(&context, service: nil) }),
+        HostCommand(spec: CommandSpec(words: ["connection", "list"], description: "Lists the connections", defaultProperties: ["connectionName", "connectedAs", "authType", "active"]),
+                    handler: connectionList),
+        HostCommand(spec: CommandSpec(words: ["connection", "use"], description: "Makes a connection the active one",
+                                      options: [OptionSpec(name: "name", short: "n", required: true, description: "Name of the connection")]),
+                    handler: connectionUse),
+        HostCommand(spec: CommandSpec(words: ["connection", "set"], description: "Renames a connection",
+                                      options: [OptionSpec(name: "name", short: "n", required: true, description: "Name of the connection"),
+                                                OptionSpec(name: "newName", required: true, description: "Its new name")]),
+                    handler: connectionSet),
+        HostCommand(spec: CommandSpec(words: ["connection", "remove"], description: "Signs out of one connection",
+                                      options: [OptionSpec(name: "name", short: "n", required: true, description: "Name of the connection"),
+                                                OptionSpec(name: "force", short: "f", type: .boolean, description: "Do not ask for confirmation")]),
+                    handler: connectionRemove),
+        HostCommand(spec: CommandSpec(words: ["cli", "doctor"], description: "Shows how m365 is set up: version, directories, token store, plugins"),
+                    handler: doctor),
+    ]
+
+    /// `<service> connect|status|disconnect`, and for SharePoint `set`/`get` of its URL.
+    static func serviceCommands(for service: ServiceSpec) -> [HostCommand] {
+        guard service.signIn else { return [] }
+        let name = service.name
+        var connectOptions = loginOptions
+        if name == "spo" {
+            connectOptions.insert(OptionSpec(name: "url", description: "URL of the SharePoint site (or tenant admin site)", readsFileReferences: false, positional: true), at: 0)
+            connectOptions += [
+                OptionSpec(name: "region", type: .enum, allowed: ["Default", "ITAR", "Germany", "China"], defaultValue: "Default", description: "The SharePoint region (as Connect-SPOService)"),
+                OptionSpec(name: "clientTag", description: "Added to the X-ClientService-ClientTag header of SharePoint requests"),
+                OptionSpec(name: "authenticationUrl", description: "The sign-in URL (as Connect-SPOService); its host selects the cloud"),
+            ]
+        }
+        var commands = [
+            HostCommand(spec: CommandSpec(words: ["connect"], description: "Connects \(name) with its own account (otherwise it uses the active connection)", options: connectOptions),
+                        handler: { context, options throws(HostError) in try login(&context, options, service: name); return nil }),
+            HostCommand(spec: CommandSpec(words: ["status"], description: "Shows the account \(name) uses"),
+                        handler: { context, _ throws(HostError) in try status(&context, service: name) }),
+            HostCommand(spec: CommandSpec(words: ["disconnect"], description: "Disconnects \(name) from its own account"),
+                        handler: { context, _ throws(HostError) in try disconnect(&context, service: name) }),
+        ]
+        if name == "spo" {
+            commands += [
+                HostCommand(spec: CommandSpec(words: ["set"], description: "Sets the SharePoint URL of the connection",
+                                              options: [OptionSpec(name: "url", short: "u", required: true, description: "Root URL of the SharePoint tenant", readsFileReferences: false)]),
+                            handler: spoSet),
+                HostCommand(spec: CommandSpec(words: ["get"], description: "Shows the SharePoint URL of the connection"),
+                            handler: spoGet),
+            ]
+        }
+        return commands
+    }
+}
+
+// MARK: login
+
+private func login(_ context: inout HostContext, _ options: JSONObject, service: String?) throws(HostError) {
+    let session = context.session
+    let config = context.config
+    let authName = options["authType"]?.stringValue ?? config.string("authType") ?? "deviceCode"
+    guard let authType = AuthType(rawValue: authName) else { throw HostError("Unknown authType '\(authName)'", kind: .usage(command: "login")) }
+    var cloud = Cloud(rawValue: options["cloud"]?.stringValue ?? "Public") ?? .Public
+    if let region = options["region"]?.stringValue {
+        switch region {
+        case "ITAR": cloud = .USGovHigh
+        case "China": cloud = .China
+        case "Germany": throw HostError("The Germany region (Microsoft Cloud Deutschland) closed in 2021", kind: .usage(command: "spo connect"))
+        default: break
+        }
+    }
+    let appId = options["appId"]?.stringValue ?? config.string("clientId")
+        ?? environment("CLIMICROSOFT365_ENTRAAPPID") ?? environment("OFFICE365CLI_AADAPPID")
+    let tenant = options["tenant"]?.stringValue ?? config.string("tenantId") ?? environment("CLIMICROSOFT365_TENANT") ?? "common"
+
+    var request = LoginRequest(authType: authType, appId: appId, tenant: tenant, cloud: cloud)
+    request.userName = options["userName"]?.stringValue
+    request.password = options["password"]?.stringValue
+    request.secret = options["secret"]?.stringValue ?? (authType == .secret ? config.string("clientSecret") : nil)
+    request.thumbprint = options["thumbprint"]?.stringValue
+    request.connectionName = options["connectionName"]?.stringValue
+    if let file = options["certificateFile"]?.stringValue {
+        request.certificateFile = absolutePath(file)
+        do { request.certificate = try FileSystem.readBytes(file) } catch {
+            throw HostError("Cannot read the certificate file: \(error)", kind: .usage(command: "login"))
+        }
+    } else if let encoded = options["certificateBase64Encoded"]?.stringValue {
+        request.certificate = Array(encoded.utf8)  // the credential loader recognises base64 text
+    }
+
+    var book = try session.book()
+    if options["ensure"]?.boolValue == true, let current = book.connection(forService: service),
+       current.authType == authType, current.appId == (appId ?? current.appId), current.cloud == cloud,
+       current.tenant == tenant, (try? session.provider().hasValidToken(current, resource: cloud.graphOrigin)) == true {
+        return
+    }
+    let connection: Connection
+    var made = try session.signIn(request, existing: book.connections)
+    if let url = options["url"]?.stringValue { made.spoUrl = siteRootURL(url) }
+    if let tag = options["clientTag"]?.stringValue { made.clientTag = tag }
+    connection = made
+    book.upsert(connection)
+    if let service {
+        // Connecting a service again replaces its previous connection.
+        let previous = book.serviceBindings[service]
+        book.serviceBindings[service] = connection.id
+        if let previous, previous != connection.id { try forgetIfUnused(previous, in: &book, session: session) }
+    } else {
+        book.activeID = connection.id
+    }
+    try session.save(book)
+}
+
+/// `https://contoso-admin.sharepoint.com/…` → `https://contoso.sharepoint.com`: the tenant's root,
+/// from which every site (the admin site included) is derived.
+func siteRootURL(_ url: String) -> String {
+    guard let root = origin(of: url) else { return url }
+    // The first label is "<tenant>" or "<tenant>-admin".
+    guard let dot = root.firstIndex(of: "."), root[..<dot].hasSuffix("-admin") else { return root }
+    return String(root[..<root.index(dot, offsetBy: -6)]) + String(root[dot...])
+}
+
+private func forgetIfUnused(_ id: String, in book: inout ConnectionBook, session: Session) throws(HostError) {
+    guard book.activeID != id, !book.serviceBindings.values.contains(id),
+          let connection = book.connections.first(where: { $0.id == id }) else { return }
+    try session.forget(connection)
+    book.remove(id: id)
+}
+
+private func logout(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
+    let session = context.session
+    var book = try session.book()
+    for connection in book.connections {
+        try session.forget(connection)
+    }
+    book = ConnectionBook()
+    try session.save(book)
+    return nil
+}
+
+private func status(_ context: inout HostContext, service: String?) throws(HostError) -> JSON? {
+    let session = context.session
+    let book = try session.book()
+    guard let connection = book.connection(forService: service) else {
+        return .string(book.connections.isEmpty ? "Logged out" : "Logged out, signed in connections available")
+    }
+    // As CLI for Microsoft 365 does: prove the connection works by getting a Graph token.
+    do {
+        _ = try session.accessToken(connection, resource: connection.cloud.graphOrigin)
+    } catch {
+        if case .authRequired = error.kind {
+            throw HostError("Your login has expired. Sign in again to continue. (\(error.description))", kind: .authRequired)
+        }
+        throw error
+    }
+    var details = connection.details(store: try session.tokenStore().store.kind.rawValue).objectValue!
+    if let service { details["service"] = .string(service) }
+    if let spoUrl = connection.spoUrl { details["spoUrl"] = .string(spoUrl) }
+    return .object(details)
+}
+
+private func disconnect(_ context: inout HostContext, service: String) throws(HostError) -> JSON? {
+    let session = context.session
+    var book = try session.book()
+    guard let id = book.serviceBindings.removeValue(forKey: service) else { return nil }
+    try forgetIfUnused(id, in: &book, session: session)
+    try session.save(book)
+    return nil
+}
+
+// MARK: connection
+
+private func connectionList(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
+    let session = context.session
+    let book = try session.book()
+    let store = try session.tokenStore().store.kind.rawValue
+    return .array(book.connections.map { connection in
+        var details = connection.details(store: store).objectValue!
+        details["active"] = .bool(connection.id == book.activeID)
+        return .object(details)
+    })
+}
+
+private func named(_ book: ConnectionBook, _ options: JSONObject) throws(HostError) -> Connection {
+    let name = options["name"]!.stringValue!
+    guard let connection = book.connection(named: name) else {
+        let names = book.connections.map(\.name)
+        var message = "There is no connection named '\(name)'."
+        if let best = nearest(name, among: names, limit: 1).first { message += " Did you mean '\(best)'?" }
+        throw HostError(message)
+    }
+    return connection
+}
+
+private func connectionUse(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
+    var book = try context.session.book()
+    let connection = try named(book, options)
+    book.activeID = connection.id
+    try context.session.save(book)
+    return connection.details(store: try context.session.tokenStore().store.kind.rawValue)
+}
+
+private func connectionSet(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
+    var book = try context.session.book()
+    var connection = try named(book, options)
+    let newName = options["newName"]!.stringValue!
+    if book.connection(named: newName) != nil { throw HostError("A connection named '\(newName)' already exists") }
+    connection.name = newName
+    book.upsert(connection)
+    try context.session.save(book)
+    return nil
+}
+
+private func connectionRemove(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
+    var book = try context.session.book()
+    let connection = try named(book, options)
+    if options["force"]?.boolValue != true {
+        guard Console.stdinIsTerminal else {
+            throw HostError("Removing a connection needs confirmation: add --force", kind: .usage(command: "connection remove"))
+        }
+        Console.err("Sign out of '\(connection.name)' and forget its tokens? [y/N] ")
+        guard let answer = Console.readLine(secret: false), ["y", "yes"].contains(answer.lowercased()) else { return nil }
+    }
+    try context.session.forget(connection)
+    book.remove(id: connection.id)
+    try context.session.save(book)
+    return nil
+}
+
+// MARK: spo set / get
+
+private func spoSet(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
+    var book = try context.session.book()
+    var connection = try context.session.connection(forService: "spo")
+    let url = options["url"]!.stringValue!
+    guard url.hasPrefix("https://"), origin(of: url) != nil else {
+        throw HostError("'\(url)' is not an absolute https URL", kind: .usage(command: "spo set"))
+    }
+    connection.spoUrl = siteRootURL(url)
+    book.upsert(connection)
+    try context.session.save(book)
+    return nil
+}
+
+private func spoGet(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
+    let connection = try context.session.connection(forService: "spo")
+    return .object(JSONObject([("SpoUrl", connection.spoUrl.map { .string($0) } ?? .null)]))
+}
+
+// MARK: cli doctor
+
+private func doctor(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
+    let session = context.session
+    var report = JSONObject()
+    report["cliVersion"] = .string(m365Version)
+    report["configDirectory"] = .string(context.paths.configDirectory)
+    report["pluginDirectories"] = .array(context.paths.pluginDirectories.map { .string($0) })
+    do {
+        let selection = try session.tokenStore()
+        report["tokenStore"] = .string(selection.store.kind.rawValue)
+        report["tokenStoreReason"] = .string(selection.reason)
+    } catch {
+        report["tokenStore"] = .null
+        report["tokenStoreReason"] = .string(error.description)
+    }
+    let book = (try? session.book()) ?? ConnectionBook()
+    report["connections"] = .number(Double(book.connections.count))
+    report["activeConnection"] = book.active.map { .string($0.name) } ?? .null
+    report["cliConfig"] = .object(context.config.values)
+    return .object(report)
+}

@@ -1,0 +1,53 @@
+/// The Microsoft 365 clouds `--cloud` selects, with the hosts each one signs in and calls at.
+public enum Cloud: String, CaseIterable, Sendable {
+    case Public, USGov, USGovHigh, USGovDoD, China
+
+    public var loginHost: String {
+        switch self {
+        case .Public, .USGov: return "login.microsoftonline.com"
+        case .USGovHigh, .USGovDoD: return "login.microsoftonline.us"
+        case .China: return "login.chinacloudapi.cn"
+        }
+    }
+
+    public var graphOrigin: String {
+        switch self {
+        case .Public, .USGov: return "https://graph.microsoft.com"
+        case .USGovHigh: return "https://graph.microsoft.us"
+        case .USGovDoD: return "https://dod-graph.microsoft.us"
+        case .China: return "https://microsoftgraph.chinacloudapi.cn"
+        }
+    }
+}
+
+/// The origin of a URL (`https://contoso.sharepoint.com/sites/a` → `https://contoso.sharepoint.com`):
+/// the audience of the token a request to it needs.
+public func origin(of url: String) -> String? {
+    let scalars = Array(url.utf8)
+    guard let colon = scalars.firstIndex(of: UInt8(ascii: ":")), colon > 0,
+          scalars.count > colon + 2, scalars[colon + 1] == UInt8(ascii: "/"), scalars[colon + 2] == UInt8(ascii: "/") else { return nil }
+    let hostStart = colon + 3
+    let hostEnd = scalars[hostStart...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? scalars.count
+    guard hostEnd > hostStart else { return nil }
+    return String(decoding: scalars[..<hostEnd], as: UTF8.self).lowercased()
+}
+
+/// application/x-www-form-urlencoded, as the token endpoints take it.
+public func formEncode(_ fields: [(String, String)]) -> String {
+    fields.map { "\(percentEncode($0.0))=\(percentEncode($0.1))" }.joined(separator: "&")
+}
+
+public func percentEncode(_ text: String) -> String {
+    var out = ""
+    for byte in text.utf8 {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            out.unicodeScalars.append(Unicode.Scalar(byte))
+        default:
+            let hex = Array("0123456789ABCDEF".utf8)
+            out += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 15)]], as: UTF8.self)
+        }
+    }
+    return out
+}

@@ -1,0 +1,190 @@
+import HostConfig
+import JSONModel
+
+/// How a connection signs in (`m365 login --authType`).
+public enum AuthType: String, CaseIterable, Sendable {
+    case deviceCode, password, certificate, secret, identity, federatedIdentity
+
+    /// App-only flows have no refresh token: they re-acquire with their credential.
+    public var isAppOnly: Bool {
+        switch self {
+        case .deviceCode, .password: return false
+        case .certificate, .secret, .identity, .federatedIdentity: return true
+        }
+    }
+}
+
+/// One signed-in identity: what m365 knows about it that is not secret. Tokens and credentials
+/// live in the token store under `secretKey`.
+public struct Connection: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var authType: AuthType
+    public var appId: String
+    /// The tenant as given (`common`, a domain or an id).
+    public var tenant: String
+    /// The tenant id from the first token.
+    public var tenantId: String
+    public var cloud: Cloud
+    /// User principal name, app name or managed identity: what `status` shows as connectedAs.
+    public var identityName: String
+    public var identityId: String
+    /// For password sign-in, the user; for a user-assigned managed identity, its client id.
+    public var userName: String?
+    public var thumbprint: String?
+    /// The certificate file signed in with (a path, not a secret): with the file token store,
+    /// which never keeps the key, later tokens are signed with the file again.
+    public var certificateFile: String?
+    /// The SharePoint URL the connection works with (`spo connect <url>`, `spo set --url`).
+    public var spoUrl: String?
+    /// Added to X-ClientService-ClientTag on SharePoint requests (`spo connect --clientTag`).
+    public var clientTag: String?
+
+    public var secretKey: String { "connection/\(id)" }
+
+    public init(id: String, name: String, authType: AuthType, appId: String, tenant: String, tenantId: String, cloud: Cloud,
+                identityName: String, identityId: String, userName: String? = nil, thumbprint: String? = nil, spoUrl: String? = nil) {
+        self.id = id
+        self.name = name
+        self.authType = authType
+        self.appId = appId
+        self.tenant = tenant
+        self.tenantId = tenantId
+        self.cloud = cloud
+        self.identityName = identityName
+        self.identityId = identityId
+        self.userName = userName
+        self.thumbprint = thumbprint
+        self.spoUrl = spoUrl
+    }
+
+    var json: JSON {
+        var object = JSONObject()
+        object["id"] = .string(id)
+        object["name"] = .string(name)
+        object["authType"] = .string(authType.rawValue)
+        object["appId"] = .string(appId)
+        object["tenant"] = .string(tenant)
+        object["tenantId"] = .string(tenantId)
+        object["cloud"] = .string(cloud.rawValue)
+        object["identityName"] = .string(identityName)
+        object["identityId"] = .string(identityId)
+        if let userName { object["userName"] = .string(userName) }
+        if let thumbprint { object["thumbprint"] = .string(thumbprint) }
+        if let certificateFile { object["certificateFile"] = .string(certificateFile) }
+        if let spoUrl { object["spoUrl"] = .string(spoUrl) }
+        if let clientTag { object["clientTag"] = .string(clientTag) }
+        return .object(object)
+    }
+
+    init?(json: JSON) {
+        guard let id = json["id"]?.stringValue, let name = json["name"]?.stringValue,
+              let authType = json["authType"]?.stringValue.flatMap(AuthType.init(rawValue:)),
+              let appId = json["appId"]?.stringValue, let tenant = json["tenant"]?.stringValue,
+              let cloud = json["cloud"]?.stringValue.flatMap(Cloud.init(rawValue:)) else { return nil }
+        self.init(
+            id: id, name: name, authType: authType, appId: appId, tenant: tenant,
+            tenantId: json["tenantId"]?.stringValue ?? tenant, cloud: cloud,
+            identityName: json["identityName"]?.stringValue ?? "", identityId: json["identityId"]?.stringValue ?? "",
+            userName: json["userName"]?.stringValue, thumbprint: json["thumbprint"]?.stringValue, spoUrl: json["spoUrl"]?.stringValue)
+        clientTag = json["clientTag"]?.stringValue
+        certificateFile = json["certificateFile"]?.stringValue
+    }
+
+    /// What `m365 status` and `connection list` print, as CLI for Microsoft 365 names it.
+    public func details(store: String) -> JSON {
+        .object(JSONObject([
+            ("connectionName", .string(name)),
+            ("connectedAs", .string(identityName)),
+            ("authType", .string(authType.rawValue)),
+            ("appId", .string(appId)),
+            ("appTenant", .string(tenant)),
+            ("cloudType", .string(cloud.rawValue)),
+            ("tokenStore", .string(store)),
+        ]))
+    }
+}
+
+/// The connections file (`connections.json` in the config directory, mode 0600): every
+/// connection, the active one, and which service uses which. Holds no secret.
+public struct ConnectionBook: Sendable {
+    public var connections: [Connection] = []
+    public var activeID: String?
+    /// Service name → connection id, for services connected with their own account.
+    public var serviceBindings: [String: String] = [:]
+
+    public init() {}
+
+    public static func path(_ configDirectory: String) -> String { configDirectory + "/connections.json" }
+
+    public static func load(configDirectory: String) throws(SignInError) -> ConnectionBook {
+        let file = path(configDirectory)
+        guard FileSystem.exists(file) else { return ConnectionBook() }
+        let json: JSON
+        do {
+            json = try JSON.parse(try FileSystem.readText(file))
+        } catch {
+            throw SignInError("The connections file \(file) cannot be read (\(error)). Fix or delete it, then sign in again.")
+        }
+        var book = ConnectionBook()
+        book.connections = (json["connections"]?.arrayValue ?? []).compactMap(Connection.init(json:))
+        book.activeID = json["active"]?.stringValue
+        for (service, id) in json["services"]?.objectValue ?? JSONObject() {
+            if let id = id.stringValue { book.serviceBindings[service] = id }
+        }
+        return book
+    }
+
+    public func save(configDirectory: String) throws(SignInError) {
+        var services = JSONObject()
+        for key in serviceBindings.keys.sorted() { services[key] = .string(serviceBindings[key]!) }
+        let document = JSON.object(JSONObject([
+            ("version", 1),
+            ("active", activeID.map { .string($0) } ?? .null),
+            ("services", .object(services)),
+            ("connections", .array(connections.map(\.json))),
+        ]))
+        do {
+            try FileSystem.writeAtomically(ConnectionBook.path(configDirectory), text: document.serialized(pretty: true) + "\n")
+        } catch {
+            throw SignInError("Cannot save the connections: \(error)")
+        }
+    }
+
+    public var active: Connection? { connections.first { $0.id == activeID } }
+
+    /// The connection a service uses: its own, else the active one.
+    public func connection(forService service: String?) -> Connection? {
+        if let service, let id = serviceBindings[service], let bound = connections.first(where: { $0.id == id }) { return bound }
+        return active
+    }
+
+    public func connection(named name: String) -> Connection? {
+        connections.first { $0.name == name }
+    }
+
+    public mutating func upsert(_ connection: Connection) {
+        if let index = connections.firstIndex(where: { $0.id == connection.id }) {
+            connections[index] = connection
+        } else {
+            connections.append(connection)
+        }
+    }
+
+    public mutating func remove(id: String) {
+        connections.removeAll { $0.id == id }
+        if activeID == id { activeID = nil }
+        serviceBindings = serviceBindings.filter { $0.value != id }
+    }
+}
+
+/// A sign-in failure: one line that says what happened and what to do.
+public struct SignInError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable { case failed, authRequired, cancelled, usage }
+    public var kind: Kind
+    public var description: String
+    public init(_ description: String, kind: Kind = .failed) {
+        self.description = description
+        self.kind = kind
+    }
+}

@@ -1,0 +1,245 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Credentials
+import HostConfig
+import JSONModel
+
+/// The HTTP a sign-in needs: a form POST and a GET. The host passes its HTTP client (libcurl);
+/// unit tests pass a fake.
+public protocol SignInTransport {
+    func postForm(_ url: String, _ fields: [(String, String)], headers: [(String, String)]) throws(SignInError) -> (status: Int, body: [UInt8])
+    func get(_ url: String, headers: [(String, String)]) throws(SignInError) -> (status: Int, body: [UInt8])
+    func post(_ url: String, body: [UInt8], headers: [(String, String)]) throws(SignInError) -> (status: Int, body: [UInt8])
+}
+
+/// What a sign-in needs from the user's environment; injectable for tests.
+public struct SignInEnvironment {
+    public var now: () -> Int
+    public var sleep: (Double) -> Void
+    public var isCancelled: () -> Bool
+    /// Where the device code message goes (stderr).
+    public var tell: (String) -> Void
+    public var variable: (String) -> String?
+    public var readFile: (String) throws(SignInError) -> [UInt8]
+
+    public init(now: @escaping () -> Int, sleep: @escaping (Double) -> Void, isCancelled: @escaping () -> Bool,
+                tell: @escaping (String) -> Void, variable: @escaping (String) -> String?,
+                readFile: @escaping (String) throws(SignInError) -> [UInt8]) {
+        self.now = now
+        self.sleep = sleep
+        self.isCancelled = isCancelled
+        self.tell = tell
+        self.variable = variable
+        self.readFile = readFile
+    }
+}
+
+/// The credential an app-only connection signs in with. Kept only in the Secret Service.
+public enum AppCredential: Sendable {
+    case secret(String)
+    case certificate(bytes: [UInt8], password: String?)
+    case managedIdentity(clientId: String?)
+    case federated
+
+    var json: JSON? {
+        switch self {
+        case .secret(let secret): return .object(JSONObject([("secret", .string(secret))]))
+        case .certificate(let bytes, let password):
+            var object = JSONObject([("certificate", .string(Base64.encode(bytes)))])
+            if let password { object["password"] = .string(password) }
+            return .object(object)
+        case .managedIdentity, .federated: return nil  // nothing secret: the environment provides them
+        }
+    }
+
+    init?(json: JSON) {
+        if let secret = json["secret"]?.stringValue {
+            self = .secret(secret)
+        } else if let certificate = json["certificate"]?.stringValue, let bytes = Base64.decode(certificate) {
+            self = .certificate(bytes: bytes, password: json["password"]?.stringValue)
+        } else {
+            return nil
+        }
+    }
+}
+
+/// The grants m365 uses, each a function from what it needs to a `TokenSet`.
+public struct SignInFlows {
+    public var transport: SignInTransport
+    public var environment: SignInEnvironment
+
+    public init(transport: SignInTransport, environment: SignInEnvironment) {
+        self.transport = transport
+        self.environment = environment
+    }
+
+    func tokenURL(cloud: Cloud, tenant: String) -> String {
+        "https://\(cloud.loginHost)/\(tenant)/oauth2/v2.0/token"
+    }
+
+    static func scope(_ resource: String, offline: Bool) -> String {
+        let base = resource.hasSuffix("/") ? String(resource.dropLast()) : resource
+        return offline ? "\(base)/.default offline_access" : "\(base)/.default"
+    }
+
+    private func redeem(_ url: String, _ fields: [(String, String)], what: String) throws(SignInError) -> TokenSet {
+        let answer = try transport.postForm(url, fields, headers: [])
+        guard answer.status == 200 else { throw signInError(status: answer.status, body: answer.body, what: what) }
+        do {
+            return try TokenSet(try JSON.parse(bytes: answer.body), now: environment.now())
+        } catch let error as SignInError {
+            throw error
+        } catch {
+            throw SignInError("\(what) failed: the token endpoint answered with malformed JSON")
+        }
+    }
+
+    // MARK: Delegated (user) flows
+
+    /// Device code: the message with the code and URL goes to stderr; polling honours
+    /// `interval` and `slow_down`; Ctrl-C cancels.
+    public func deviceCode(cloud: Cloud, tenant: String, appId: String, resource: String) throws(SignInError) -> TokenSet {
+        let start = try transport.postForm(
+            "https://\(cloud.loginHost)/\(tenant)/oauth2/v2.0/devicecode",
+            [("client_id", appId), ("scope", SignInFlows.scope(resource, offline: true))], headers: [])
+        guard start.status == 200, let codes = try? JSON.parse(bytes: start.body),
+              let deviceCode = codes["device_code"]?.stringValue else {
+            throw signInError(status: start.status, body: start.body, what: "Starting the device code sign-in")
+        }
+        environment.tell((codes["message"]?.stringValue ?? "Open \(codes["verification_uri"]?.stringValue ?? "the sign-in page") and enter the code \(codes["user_code"]?.stringValue ?? "")") + "\n")
+        var interval = Double(codes["interval"]?.intValue ?? 5)
+        let deadline = environment.now() + (codes["expires_in"]?.intValue ?? 900)
+        while true {
+            try wait(interval)
+            if environment.now() > deadline { throw SignInError("The device code expired before sign-in completed. Run 'm365 login' again.") }
+            let poll = try transport.postForm(
+                tokenURL(cloud: cloud, tenant: tenant),
+                [("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("client_id", appId), ("device_code", deviceCode)],
+                headers: [])
+            if poll.status == 200 {
+                do { return try TokenSet(try JSON.parse(bytes: poll.body), now: environment.now()) } catch let error as SignInError { throw error } catch {
+                    throw SignInError("Device code sign-in failed: the token endpoint answered with malformed JSON")
+                }
+            }
+            let error = (try? JSON.parse(bytes: poll.body))?["error"]?.stringValue
+            switch error {
+            case "authorization_pending": continue
+            case "slow_down": interval += 5
+            case "authorization_declined": throw SignInError("Sign-in was declined on the device login page.")
+            case "expired_token": throw SignInError("The device code expired before sign-in completed. Run 'm365 login' again.")
+            default: throw signInError(status: poll.status, body: poll.body, what: "Device code sign-in")
+            }
+        }
+    }
+
+    /// Sleeps in short steps so Ctrl-C is noticed quickly.
+    private func wait(_ seconds: Double) throws(SignInError) {
+        var left = seconds
+        while left > 0 {
+            if environment.isCancelled() { throw SignInError("Sign-in cancelled.", kind: .cancelled) }
+            let step = min(left, 0.2)
+            environment.sleep(step)
+            left -= step
+        }
+        if environment.isCancelled() { throw SignInError("Sign-in cancelled.", kind: .cancelled) }
+    }
+
+    public func password(cloud: Cloud, tenant: String, appId: String, userName: String, password: String, resource: String) throws(SignInError) -> TokenSet {
+        try redeem(tokenURL(cloud: cloud, tenant: tenant), [
+            ("client_id", appId), ("grant_type", "password"), ("username", userName), ("password", password),
+            ("scope", SignInFlows.scope(resource, offline: true)),
+        ], what: "Signing in with a password")
+    }
+
+    /// Redeems a refresh token for another resource (or the same one later). The answer carries
+    /// a new refresh token: the caller must store it in place of the old one.
+    public func refresh(cloud: Cloud, tenant: String, appId: String, refreshToken: String, resource: String) throws(SignInError) -> TokenSet {
+        try redeem(tokenURL(cloud: cloud, tenant: tenant), [
+            ("client_id", appId), ("grant_type", "refresh_token"), ("refresh_token", refreshToken),
+            ("scope", SignInFlows.scope(resource, offline: true)),
+        ], what: "Refreshing the access token")
+    }
+
+    // MARK: App-only flows
+
+    public func clientCredentials(cloud: Cloud, tenant: String, appId: String, credential: AppCredential, thumbprint: String? = nil, resource: String) throws(SignInError) -> TokenSet {
+        let url = tokenURL(cloud: cloud, tenant: tenant)
+        var fields: [(String, String)] = [("client_id", appId), ("grant_type", "client_credentials"), ("scope", SignInFlows.scope(resource, offline: false))]
+        switch credential {
+        case .secret(let secret):
+            fields.append(("client_secret", secret))
+        case .certificate(let bytes, let password):
+            let assertion: String
+            do {
+                let certificate = try CertificateCredential.load(pemOrPFX: bytes, password: password)
+                assertion = try certificate.clientAssertion(clientId: appId, audience: url, now: environment.now(), thumbprintOverride: thumbprint)
+            } catch {
+                throw SignInError("The certificate cannot be used: \(error)")
+            }
+            fields += [("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"), ("client_assertion", assertion)]
+        case .federated:
+            let assertion = try federatedToken()
+            fields += [("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"), ("client_assertion", assertion)]
+        case .managedIdentity(let clientId):
+            return try managedIdentity(clientId: clientId, resource: resource)
+        }
+        return try redeem(url, fields, what: "Signing in as the app")
+    }
+
+    /// A token from the managed identity endpoint: App Service (IDENTITY_ENDPOINT + IDENTITY_HEADER)
+    /// or the instance metadata service (IMDS).
+    public func managedIdentity(clientId: String?, resource: String) throws(SignInError) -> TokenSet {
+        let answer: (status: Int, body: [UInt8])
+        var query = "resource=\(percentEncode(resource))"
+        if let endpoint = environment.variable("IDENTITY_ENDPOINT"), let header = environment.variable("IDENTITY_HEADER") {
+            query = "api-version=2019-08-01&" + query
+            if let clientId { query += "&client_id=\(percentEncode(clientId))" }
+            answer = try transport.get(endpoint + (endpoint.contains("?") ? "&" : "?") + query, headers: [("X-IDENTITY-HEADER", header)])
+        } else {
+            // IMDS; M365_IMDS_ENDPOINT moves it (tests, the emulator).
+            let endpoint = environment.variable("M365_IMDS_ENDPOINT") ?? "http://169.254.169.254/metadata/identity/oauth2/token"
+            query = "api-version=2018-02-01&" + query
+            if let clientId { query += "&client_id=\(percentEncode(clientId))" }
+            answer = try transport.get(endpoint + "?" + query, headers: [("Metadata", "true")])
+        }
+        guard answer.status == 200 else {
+            throw signInError(status: answer.status, body: answer.body, what: "Signing in with the managed identity")
+        }
+        do {
+            return try TokenSet(try JSON.parse(bytes: answer.body), now: environment.now())
+        } catch let error as SignInError {
+            throw error
+        } catch {
+            throw SignInError("Signing in with the managed identity failed: malformed JSON")
+        }
+    }
+
+    /// The workload's own token for a federated credential: GitHub Actions, Azure DevOps, or a
+    /// file (AZURE_FEDERATED_TOKEN_FILE, as Kubernetes workload identity provides).
+    func federatedToken() throws(SignInError) -> String {
+        let v = environment.variable
+        if let file = v("AZURE_FEDERATED_TOKEN_FILE") {
+            let text = String(decoding: try environment.readFile(file), as: UTF8.self)
+            return text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        }
+        if let url = v("ACTIONS_ID_TOKEN_REQUEST_URL"), let bearer = v("ACTIONS_ID_TOKEN_REQUEST_TOKEN") {
+            let answer = try transport.get(url + (url.contains("?") ? "&" : "?") + "audience=api://AzureADTokenExchange",
+                                           headers: [("Authorization", "Bearer \(bearer)")])
+            guard answer.status == 200, let token = (try? JSON.parse(bytes: answer.body))?["value"]?.stringValue else {
+                throw SignInError("Getting the GitHub Actions OIDC token failed (HTTP \(answer.status))")
+            }
+            return token
+        }
+        if let url = v("SYSTEM_OIDCREQUESTURI"), let bearer = v("SYSTEM_ACCESSTOKEN") {
+            var request = url + (url.contains("?") ? "&" : "?") + "api-version=7.1"
+            if let connection = v("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID") { request += "&serviceConnectionId=\(percentEncode(connection))" }
+            let answer = try transport.post(request, body: Array("{}".utf8), headers: [("Authorization", "Bearer \(bearer)"), ("Content-Type", "application/json")])
+            guard answer.status == 200, let token = (try? JSON.parse(bytes: answer.body))?["oidcToken"]?.stringValue else {
+                throw SignInError("Getting the Azure DevOps OIDC token failed (HTTP \(answer.status))")
+            }
+            return token
+        }
+        throw SignInError("No federated token found: set AZURE_FEDERATED_TOKEN_FILE, or run in GitHub Actions (id-token: write) or Azure DevOps", kind: .usage)
+    }
+}

@@ -1,0 +1,153 @@
+import HostConfig
+import JSONModel
+import TokenStore
+
+/// What the token store keeps for one connection: the refresh token, access tokens per resource,
+/// and (Secret Service only) the credential an app-only connection signs in with again.
+struct StoredSecrets {
+    var refreshToken: String?
+    var accessTokens: [String: (token: String, expiresOn: Int)] = [:]
+    var credential: AppCredential?
+
+    init() {}
+
+    init(text: String) throws(SignInError) {
+        guard let json = try? JSON.parse(text) else { throw SignInError("The stored tokens are damaged; run 'm365 login' again.", kind: .authRequired) }
+        refreshToken = json["refreshToken"]?.stringValue
+        for (resource, entry) in json["accessTokens"]?.objectValue ?? JSONObject() {
+            if let token = entry["token"]?.stringValue, let expires = entry["expiresOn"]?.intValue {
+                accessTokens[resource] = (token, expires)
+            }
+        }
+        credential = json["credential"].flatMap(AppCredential.init(json:))
+    }
+
+    func text(keepCredential: Bool) -> String {
+        var object = JSONObject()
+        if let refreshToken { object["refreshToken"] = .string(refreshToken) }
+        var tokens = JSONObject()
+        for resource in accessTokens.keys.sorted() {
+            let entry = accessTokens[resource]!
+            tokens[resource] = .object(JSONObject([("token", .string(entry.token)), ("expiresOn", .number(Double(entry.expiresOn)))]))
+        }
+        object["accessTokens"] = .object(tokens)
+        if keepCredential, let credential = credential?.json { object["credential"] = credential }
+        return JSON.object(object).serialized()
+    }
+}
+
+/// Access tokens per resource for a connection: reused until shortly before they expire, then
+/// refreshed (user flows, saving the rotated refresh token) or acquired again with the app's
+/// credential (app-only flows). Concurrent m365 processes take turns through the store lock, so
+/// a rotated refresh token is never lost.
+public final class TokenProvider {
+    public let configDirectory: String
+    public let store: CredentialStore
+    public let flows: SignInFlows
+    /// Tokens expiring within this many seconds are renewed first.
+    public var renewalMargin = 300
+
+    public init(configDirectory: String, store: CredentialStore, flows: SignInFlows) {
+        self.configDirectory = configDirectory
+        self.store = store
+        self.flows = flows
+    }
+
+    private func load(_ connection: Connection) throws(SignInError) -> StoredSecrets {
+        let text: String?
+        do { text = try store.load(connection.secretKey) } catch {
+            throw SignInError("Cannot read the token store (\(store.kind.rawValue)): \(error)")
+        }
+        guard let text else {
+            throw SignInError("No tokens are stored for the connection '\(connection.name)'. Run 'm365 login' again.", kind: .authRequired)
+        }
+        return try StoredSecrets(text: text)
+    }
+
+    func save(_ secrets: StoredSecrets, for connection: Connection) throws(SignInError) {
+        do {
+            try store.save(connection.secretKey, secrets.text(keepCredential: store.canHoldCredentials))
+        } catch {
+            throw SignInError("Cannot write the token store (\(store.kind.rawValue)): \(error)")
+        }
+    }
+
+    func locked<T>(_ body: () throws(SignInError) -> T) throws(SignInError) -> T {
+        var result: Result<T, SignInError>?
+        do {
+            try StoreLock.withExclusiveLock(configDirectory: configDirectory) {
+                do throws(SignInError) { result = .success(try body()) } catch { result = .failure(error) }
+            }
+        } catch {
+            throw SignInError("Cannot lock the token store: \(error)")
+        }
+        return try result!.get()
+    }
+
+    /// A valid access token for `resource`.
+    public func accessToken(for connection: Connection, resource: String) throws(SignInError) -> String {
+        let now = flows.environment.now()
+        // Most calls find a fresh token: read without waiting for the lock.
+        if let cached = try? load(connection).accessTokens[resource], cached.expiresOn - renewalMargin > now {
+            return cached.token
+        }
+        return try locked { () throws(SignInError) -> String in
+            var secrets = try load(connection)
+            // Another process may have renewed it while we waited for the lock.
+            if let cached = secrets.accessTokens[resource], cached.expiresOn - renewalMargin > flows.environment.now() {
+                return cached.token
+            }
+            let tokens = try acquire(connection, secrets: secrets, resource: resource)
+            if let rotated = tokens.refreshToken { secrets.refreshToken = rotated }
+            secrets.accessTokens[resource] = (tokens.accessToken, tokens.expiresOn)
+            try save(secrets, for: connection)
+            return tokens.accessToken
+        }
+    }
+
+    private func acquire(_ connection: Connection, secrets: StoredSecrets, resource: String) throws(SignInError) -> TokenSet {
+        switch connection.authType {
+        case .deviceCode, .password:
+            guard let refreshToken = secrets.refreshToken else {
+                throw SignInError("The sign-in of '\(connection.name)' has no refresh token. Run 'm365 login' again.", kind: .authRequired)
+            }
+            return try flows.refresh(cloud: connection.cloud, tenant: connection.tenantId, appId: connection.appId, refreshToken: refreshToken, resource: resource)
+        case .identity:
+            return try flows.managedIdentity(clientId: connection.userName, resource: resource)
+        case .federatedIdentity:
+            return try flows.clientCredentials(cloud: connection.cloud, tenant: connection.tenantId, appId: connection.appId, credential: .federated, resource: resource)
+        case .certificate where secrets.credential == nil && connection.certificateFile != nil:
+            // The file store keeps no key: sign with the certificate file again.
+            let bytes = try flows.environment.readFile(connection.certificateFile!)
+            return try flows.clientCredentials(cloud: connection.cloud, tenant: connection.tenantId, appId: connection.appId, credential: .certificate(bytes: bytes, password: nil), thumbprint: connection.thumbprint, resource: resource)
+        case .secret, .certificate:
+            guard let credential = secrets.credential else {
+                let what = connection.authType == .secret ? "client secret" : "certificate"
+                throw SignInError(
+                    "The \(what) of '\(connection.name)' is kept only in the Secret Service, and this machine uses the file token store. Run 'm365 login' again.",
+                    kind: .authRequired)
+            }
+            return try flows.clientCredentials(cloud: connection.cloud, tenant: connection.tenantId, appId: connection.appId, credential: credential, thumbprint: connection.thumbprint, resource: resource)
+        }
+    }
+
+    /// Stores what a fresh sign-in produced, replacing anything kept for the connection.
+    public func storeSignIn(_ connection: Connection, tokens: TokenSet, resource: String, credential: AppCredential?) throws(SignInError) {
+        var secrets = StoredSecrets()
+        secrets.refreshToken = tokens.refreshToken
+        secrets.accessTokens[resource] = (tokens.accessToken, tokens.expiresOn)
+        secrets.credential = credential
+        try locked { () throws(SignInError) in try save(secrets, for: connection) }
+    }
+
+    public func forget(_ connection: Connection) throws(SignInError) {
+        do { try store.remove(connection.secretKey) } catch {
+            throw SignInError("Cannot remove the stored tokens of '\(connection.name)': \(error)")
+        }
+    }
+
+    /// Whether a connection has a Graph token that is valid now (for `login --ensure`).
+    public func hasValidToken(_ connection: Connection, resource: String) -> Bool {
+        (try? accessToken(for: connection, resource: resource)) != nil
+    }
+}

@@ -1,0 +1,371 @@
+import Foundation
+import XCTest
+
+/// Sign-in end to end: the real m365 binary against the real emulator over HTTPS, every auth
+/// type, refresh and rotation, errors, throttling, concurrency, and no secret left in sight.
+class SignInTestCase: XCTestCase {
+    static let tenant = "contoso.onmicrosoft.com"
+    static let publicApp = "dccb2514-078b-4158-a8c5-9c9238e27952"
+    static let secretApp = "539f7720-4b42-49e3-99d6-244b2bfe9858"
+    static let clientSecret = "Aut0mation~Secret.Value_0123456789abcdef"
+    static let certificateApp = "66b9ef51-4f42-4914-bfa1-5b48f1fd8da2"
+    static let federatedApp = "d04bbb9c-4bc9-460c-b1bd-0db0cd3d89ca"
+    static let admin = (user: "admin@contoso.onmicrosoft.com", password: "Adm1n!Passw0rd")
+
+    var harness: Harness!
+    var emulator: EmulatorProcess!
+    /// Extra emulator flags for a test class (short token lifetimes …).
+    var emulatorArguments: [String] { [] }
+
+    override func setUpWithError() throws {
+        harness = try Harness()
+        emulator = try EmulatorProcess(arguments: emulatorArguments)
+        harness.environment["M365_CONNECT_TO"] = emulator.environment["M365_CONNECT_TO"]
+        harness.environment["M365_CA_BUNDLE"] = emulator.environment["M365_CA_BUNDLE"]
+        harness.environment["M365_TOKEN_STORE"] = "file"
+    }
+
+    override func tearDown() {
+        emulator?.stop()
+        harness?.cleanUp()
+    }
+
+    @discardableResult
+    func m365(_ arguments: [String], environment: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> Harness.Result {
+        let result = try harness.run(arguments, environment: environment)
+        XCTAssertEqual(result.status, 0, "m365 \(arguments.joined(separator: " ")): \(result.stderr)", file: file, line: line)
+        return result
+    }
+
+    func loginWithPassword(_ extra: [String] = []) throws {
+        try m365(["login", "--authType", "password", "--appId", Self.publicApp, "--tenant", Self.tenant,
+                  "--userName", Self.admin.user, "--password", Self.admin.password] + extra)
+    }
+
+    func status() throws -> [String: Any] {
+        try XCTUnwrap(try m365(["status"]).json() as? [String: Any])
+    }
+
+    var configDirectory: URL { harness.home.appendingPathComponent("m365") }
+
+    /// Every file under the config directory, as text.
+    func configFiles() throws -> [String: String] {
+        var files: [String: String] = [:]
+        let enumerator = FileManager.default.enumerator(at: configDirectory, includingPropertiesForKeys: nil)
+        while let url = enumerator?.nextObject() as? URL {
+            if let text = try? String(contentsOf: url, encoding: .utf8) { files[url.lastPathComponent] = text }
+        }
+        return files
+    }
+}
+
+final class SignInTests: SignInTestCase {
+    func testPasswordSignInStatusAndAGraphRequest() throws {
+        try loginWithPassword()
+        let details = try status()
+        XCTAssertEqual(details["connectedAs"] as? String, Self.admin.user)
+        XCTAssertEqual(details["authType"] as? String, "password")
+        XCTAssertEqual(details["appId"] as? String, Self.publicApp)
+        XCTAssertEqual(details["tokenStore"] as? String, "file")
+        let me = try XCTUnwrap(try m365(["request", "--url", "@graph/me"]).json() as? [String: Any])
+        XCTAssertEqual(me["userPrincipalName"] as? String, Self.admin.user)
+        // The file store is private.
+        let tokens = configDirectory.appendingPathComponent("tokens.json").path
+        let mode = (try FileManager.default.attributesOfItem(atPath: tokens)[.posixPermissions] as? NSNumber)?.intValue
+        XCTAssertEqual(mode, 0o600)
+        XCTAssertFalse(try configFiles().values.contains { $0.contains(Self.admin.password) }, "the password is never stored")
+    }
+
+    /// A third-party plugin in C calls Graph through the host table's http_send: the host signs
+    /// the request with the active connection's token.
+    func testACPluginCallsGraphThroughTheHost() throws {
+        let directory = harness.root.appendingPathComponent("third-party")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
+        try Harness.compileCPlugin(into: directory)
+        harness.environment["M365_PLUGIN_PATH"] = directory.path
+        let signedOut = try harness.run(["widgets", "me"])
+        XCTAssertEqual(signedOut.status, 1)
+        XCTAssertTrue(signedOut.stderr.contains("Log in to Microsoft 365 first"), signedOut.stderr)
+        try loginWithPassword()
+        let me = try m365(["widgets", "me", "-o", "text"])
+        XCTAssertTrue(me.stdout.contains("userPrincipalName: \(Self.admin.user)"), me.stdout)
+        let seen = try emulator.requests(pathPrefix: "/v1.0/me").last?["headers"] as? [String: Any]
+        XCTAssertEqual(seen?["user-agent"] as? String, "NONISV|m365|m365/0.1.0")
+    }
+
+    func testManagedIdentityThroughIMDS() throws {
+        let env = ["M365_IMDS_ENDPOINT": emulator.environment["M365_IMDS_ENDPOINT"]!]
+        try m365(["login", "--authType", "identity"], environment: env)
+        XCTAssertEqual((try m365(["status"], environment: env).json() as? [String: Any])?["authType"] as? String, "identity")
+    }
+
+    func testEnsureSkipsASecondSignIn() throws {
+        try m365(["cli", "config", "set", "--key", "clientId", "--value", Self.publicApp])
+        try loginWithPassword()
+        try emulator.admin("requests", method: "DELETE")
+        try m365(["login", "--authType", "password", "--tenant", Self.tenant, "--userName", Self.admin.user, "--password", Self.admin.password, "--ensure"])
+        XCTAssertEqual(try emulator.requests(pathPrefix: "/\(Self.tenant)/oauth2").count, 0, "already signed in: no sign-in request")
+        XCTAssertEqual(try status()["appId"] as? String, Self.publicApp, "the app id came from the clientId setting")
+    }
+
+    func testDeviceCodeSignInApprovedOnTheEmulator() throws {
+        let process = Process()
+        process.executableURL = harness.binary
+        process.arguments = ["login", "--appId", Self.publicApp, "--tenant", Self.tenant]
+        process.environment = harness.environment
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var message = ""
+        while !message.contains("enter the code") {
+            let chunk = err.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            message += String(decoding: chunk, as: UTF8.self)
+        }
+        let code = try XCTUnwrap(message.range(of: #"code [A-Z0-9]{8,9}"#, options: .regularExpression).map { String(message[$0].dropFirst(5)) }, message)
+        try emulator.admin("devicecode/approve", method: "POST", json: #"{"user_code":"\#(code)","username":"\#(Self.admin.user)"}"#)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        XCTAssertEqual(try status()["authType"] as? String, "deviceCode")
+        XCTAssertEqual(try status()["connectedAs"] as? String, Self.admin.user)
+    }
+
+    func testSecretSignIn() throws {
+        let login = try m365(["login", "--authType", "secret", "--appId", Self.secretApp, "--tenant", Self.tenant, "--secret", Self.clientSecret])
+        XCTAssertTrue(login.stderr.contains("not stored"), "the file store does not keep the secret, and says so: \(login.stderr)")
+        XCTAssertEqual(try status()["authType"] as? String, "secret")
+        let organization = try m365(["request", "--url", "@graph/organization", "--query", "value[0].displayName"])
+        XCTAssertEqual(organization.stdout, "\"Contoso\"\n")
+        XCTAssertFalse(try configFiles().values.contains { $0.contains(Self.clientSecret) })
+    }
+
+    func testCertificateSignInFromPEM() throws {
+        let fixtures = Harness.packageRoot + "/Tests/EmulatorTests/Fixtures/"
+        let pem = harness.root.appendingPathComponent("app.pem")
+        let key = try String(contentsOfFile: fixtures + "cert-app.key.pem", encoding: .utf8)
+        let cert = try String(contentsOfFile: fixtures + "cert-app.cert.pem", encoding: .utf8)
+        try (key + "\n" + cert).write(to: pem, atomically: true, encoding: .utf8)
+        try m365(["login", "--authType", "certificate", "--appId", Self.certificateApp, "--tenant", Self.tenant, "--certificateFile", pem.path])
+        XCTAssertEqual(try status()["authType"] as? String, "certificate")
+        // SharePoint accepts certificate app-only tokens.
+        try m365(["spo", "set", "--url", "https://contoso.sharepoint.com"])
+        let web = try XCTUnwrap(try m365(["request", "--url", "@spo/_api/web", "--accept", "application/json;odata=nometadata"]).json() as? [String: Any])
+        XCTAssertNotNil(web["Title"])
+    }
+
+    func testManagedIdentitySignIn() throws {
+        let env = ["IDENTITY_ENDPOINT": emulator.environment["IDENTITY_ENDPOINT"]!, "IDENTITY_HEADER": emulator.environment["IDENTITY_HEADER"]!]
+        try m365(["login", "--authType", "identity"], environment: env)
+        let details = try XCTUnwrap(try m365(["status"], environment: env).json() as? [String: Any])
+        XCTAssertEqual(details["authType"] as? String, "identity")
+    }
+
+    func testFederatedIdentitySignInWithATokenFile() throws {
+        let minted = try XCTUnwrap(try emulator.admin("federated-token", method: "POST", json: #"{"subject":"repo:contoso/intranet:ref:refs/heads/main","issuer":"https://token.actions.githubusercontent.com"}"#) as? [String: Any])
+        let token = try XCTUnwrap(minted["token"] as? String ?? minted["value"] as? String ?? minted["access_token"] as? String, "\(minted)")
+        let file = harness.root.appendingPathComponent("federated.jwt")
+        try token.write(to: file, atomically: true, encoding: .utf8)
+        try m365(["login", "--authType", "federatedIdentity", "--appId", Self.federatedApp, "--tenant", Self.tenant],
+                 environment: ["AZURE_FEDERATED_TOKEN_FILE": file.path])
+        XCTAssertEqual(try m365(["status"], environment: ["AZURE_FEDERATED_TOKEN_FILE": file.path]).json() as? NSDictionary != nil, true)
+    }
+
+    func testWrongPasswordUnknownAppAndMissingAppId() throws {
+        let wrong = try harness.run(["login", "--authType", "password", "--appId", Self.publicApp, "--tenant", Self.tenant, "-u", Self.admin.user, "-p", "nope"])
+        XCTAssertEqual(wrong.status, 1)
+        XCTAssertTrue(wrong.stderr.hasPrefix("Error: Signing in with a password failed: AADSTS50126"), wrong.stderr)
+        XCTAssertEqual(wrong.stderr.split(separator: "\n").count, 1, wrong.stderr)
+        let unknown = try harness.run(["login", "--authType", "password", "--appId", "00000000-0000-0000-0000-000000000001", "--tenant", Self.tenant, "-u", Self.admin.user, "-p", "x"])
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertTrue(unknown.stderr.contains("AADSTS700016"), unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("Check the app id"), unknown.stderr)
+        let missing = try harness.run(["login", "--authType", "password", "-u", Self.admin.user, "-p", "x"])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.contains("No app id: pass --appId"), missing.stderr)
+        XCTAssertEqual(try harness.run(["status"]).stdout, "\"Logged out\"\n")
+    }
+
+    func testAppIdAndTenantFromEnvironment() throws {
+        try m365(["login", "--authType", "password", "-u", Self.admin.user, "-p", Self.admin.password],
+                 environment: ["CLIMICROSOFT365_ENTRAAPPID": Self.publicApp, "CLIMICROSOFT365_TENANT": Self.tenant])
+        XCTAssertEqual(try status()["appId"] as? String, Self.publicApp)
+    }
+
+    func testThrottledTokenEndpointIsRetried() throws {
+        try emulator.admin("faults", method: "POST", json: #"{"kind":"429","count":2,"retryAfter":1,"host":"login.microsoftonline.com","pathPrefix":"/\#(Self.tenant)/oauth2/v2.0/token"}"#)
+        try loginWithPassword()
+        let tokenCalls = try emulator.requests(pathPrefix: "/\(Self.tenant)/oauth2/v2.0/token")
+        XCTAssertEqual(tokenCalls.count, 3, "two throttled answers, then success")
+    }
+
+    func testConnectionsAndServiceConnections() throws {
+        try loginWithPassword(["--connectionName", "admin"])
+        try m365(["login", "--authType", "secret", "--appId", Self.secretApp, "--tenant", Self.tenant, "--secret", Self.clientSecret, "--connectionName", "daemon"])
+        let list = try XCTUnwrap(try m365(["connection", "list"]).json() as? [[String: Any]])
+        XCTAssertEqual(list.map { $0["connectionName"] as? String }, ["admin", "daemon"])
+        XCTAssertEqual(list.map { $0["active"] as? Bool }, [false, true])
+        try m365(["connection", "use", "--name", "admin"])
+        XCTAssertEqual(try status()["connectionName"] as? String, "admin")
+        // spo gets its own account; aad keeps using the active one.
+        let cert = Harness.packageRoot + "/Tests/EmulatorTests/Fixtures/"
+        let pem = harness.root.appendingPathComponent("app.pem")
+        let key = try String(contentsOfFile: cert + "cert-app.key.pem", encoding: .utf8)
+        let certificate = try String(contentsOfFile: cert + "cert-app.cert.pem", encoding: .utf8)
+        try (key + certificate).write(to: pem, atomically: true, encoding: .utf8)
+        try m365(["spo", "connect", "https://contoso-admin.sharepoint.com", "--authType", "certificate", "--appId", Self.certificateApp, "--tenant", Self.tenant, "--certificateFile", pem.path])
+        let spo = try XCTUnwrap(try m365(["spo", "status"]).json() as? [String: Any])
+        XCTAssertEqual(spo["authType"] as? String, "certificate")
+        XCTAssertEqual(spo["spoUrl"] as? String, "https://contoso.sharepoint.com")
+        XCTAssertEqual((try m365(["aad", "status"]).json() as? [String: Any])?["connectionName"] as? String, "admin")
+        XCTAssertEqual(try m365(["spo", "get", "-o", "json"]).json() as? [String: String], ["SpoUrl": "https://contoso.sharepoint.com"])
+        try m365(["spo", "disconnect"])
+        XCTAssertEqual((try m365(["spo", "status"]).json() as? [String: Any])?["connectionName"] as? String, "admin")
+        try m365(["connection", "set", "--name", "daemon", "--newName", "robot"])
+        let removal = try harness.run(["connection", "remove", "--name", "robot"])
+        XCTAssertEqual(removal.status, 2, "no terminal: confirmation needs --force")
+        try m365(["connection", "remove", "--name", "robot", "--force"])
+        XCTAssertEqual(try XCTUnwrap(try m365(["connection", "list"]).json() as? [[String: Any]]).count, 1)
+        try m365(["logout"])
+        XCTAssertEqual(try harness.run(["status"]).stdout, "\"Logged out\"\n")
+        XCTAssertEqual(try XCTUnwrap(try m365(["connection", "list"]).json() as? [Any]).count, 0)
+    }
+
+    func testRequestCommand() throws {
+        try loginWithPassword()
+        let users = try XCTUnwrap(try m365(["request", "--url", "@graph/users?$top=2", "--all", "--query", "length(@)"]).stdout)
+        XCTAssertGreaterThanOrEqual(Int(users.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, 4, "every page")
+        let missing = try harness.run(["request", "--url", "@graph/users/00000000-0000-0000-0000-00000000dead"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.hasPrefix("Error: Request_ResourceNotFound"), missing.stderr)
+        let file = harness.root.appendingPathComponent("me.json")
+        try m365(["request", "--url", "@graph/me", "--filePath", file.path])
+        XCTAssertTrue(try String(contentsOf: file, encoding: .utf8).contains(Self.admin.user))
+        // Unknown options are headers: the emulator saw this one.
+        try m365(["request", "--url", "@graph/me", "--x-test-header", "hello"])
+        let seen = try emulator.requests(pathPrefix: "/v1.0/me").last
+        let headers = seen?["headers"] as? [String: Any]
+        XCTAssertEqual(headers?["x-test-header"] as? String, "hello", "\(seen ?? [:])")
+    }
+}
+
+/// Short-lived access tokens: every command refreshes, and refresh tokens rotate.
+final class TokenRefreshTests: SignInTestCase {
+    override var emulatorArguments: [String] { ["--access-token-lifetime", "60"] }
+
+    func testRefreshRotatesAndAReusedRefreshTokenAsksToSignInAgain() throws {
+        try loginWithPassword()
+        let tokens = configDirectory.appendingPathComponent("tokens.json")
+        let before = try String(contentsOf: tokens, encoding: .utf8)
+        try m365(["request", "--url", "@graph/me"])
+        let after = try String(contentsOf: tokens, encoding: .utf8)
+        XCTAssertNotEqual(before, after, "the refresh stored the rotated refresh token")
+        // Put the used refresh token back: the emulator refuses it, and m365 says to sign in again.
+        try before.write(to: tokens, atomically: true, encoding: .utf8)
+        let reused = try harness.run(["request", "--url", "@graph/me"])
+        XCTAssertEqual(reused.status, 1)
+        XCTAssertTrue(reused.stderr.contains("Run 'm365 login' again"), reused.stderr)
+    }
+
+    func testSixteenConcurrentProcessesShareOneRotatingRefreshToken() throws {
+        try loginWithPassword()
+        let processes: [Process] = try (0..<16).map { _ in
+            let process = Process()
+            process.executableURL = harness.binary
+            process.arguments = ["request", "--url", "@graph/me", "--query", "userPrincipalName"]
+            process.environment = harness.environment
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        for process in processes { process.waitUntilExit() }
+        XCTAssertEqual(processes.map(\.terminationStatus), Array(repeating: 0, count: 16))
+        // The store is intact and its refresh token still works.
+        let tokens = try String(contentsOf: configDirectory.appendingPathComponent("tokens.json"), encoding: .utf8)
+        XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(tokens.utf8)))
+        try m365(["request", "--url", "@graph/me"])
+        XCTAssertNotNil(try status()["connectedAs"])
+    }
+}
+
+/// No secret in any output, any --debug trace, or any file of the config directory.
+final class SecretHygieneTests: SignInTestCase {
+    func testNoSecretAnywhere() throws {
+        var outputs: [String] = []
+        func run(_ arguments: [String]) throws {
+            let result = try harness.run(arguments + ["--debug"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            outputs += [result.stdout, result.stderr]
+        }
+        try run(["login", "--authType", "password", "--appId", Self.publicApp, "--tenant", Self.tenant, "--userName", Self.admin.user, "--password", Self.admin.password])
+        try run(["request", "--url", "@graph/me"])
+        try run(["login", "--authType", "secret", "--appId", Self.secretApp, "--tenant", Self.tenant, "--secret", Self.clientSecret, "--connectionName", "daemon"])
+        try run(["request", "--url", "@graph/organization"])
+        try run(["status"])
+        XCTAssertTrue(outputs.joined().contains("oauth2/v2.0/token"), "the trace shows the token requests")
+        // What must never show: the password, the client secret, and any token the store holds.
+        let stored = try String(contentsOf: configDirectory.appendingPathComponent("tokens.json"), encoding: .utf8)
+        let store = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(stored.utf8)) as? [String: Any])
+        var secrets = [Self.admin.password, Self.clientSecret]
+        for value in (store["entries"] as? [String: Any] ?? [:]).values {
+            guard let entry = (value as? String).flatMap({ try? JSONSerialization.jsonObject(with: Data($0.utf8)) }) as? [String: Any] ?? value as? [String: Any] else { continue }
+            if let refresh = entry["refreshToken"] as? String { secrets.append(refresh) }
+            for token in (entry["accessTokens"] as? [String: [String: Any]] ?? [:]).values { if let t = token["token"] as? String { secrets.append(t) } }
+        }
+        XCTAssertGreaterThan(secrets.count, 3, "tokens were found to look for")
+        for secret in secrets {
+            for output in outputs { XCTAssertFalse(output.contains(secret), "a secret leaked into output") }
+            for (name, text) in try configFiles() where name != "tokens.json" {
+                XCTAssertFalse(text.contains(secret), "a secret leaked into \(name)")
+            }
+        }
+        XCTAssertFalse(stored.contains(Self.admin.password))
+        XCTAssertFalse(stored.contains(Self.clientSecret))
+    }
+}
+
+/// The Secret Service store against the real gnome-keyring that `make test` starts in a private
+/// D-Bus session: tokens and the app's credential live there, never in a file.
+final class SecretServiceSignInTests: SignInTestCase {
+    override var emulatorArguments: [String] { ["--access-token-lifetime", "60"] }
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        guard ProcessInfo.processInfo.environment["M365_TEST_KEYRING"] != nil else {
+            throw HarnessError("no test keyring: run the tests with 'make test', which starts gnome-keyring in a private D-Bus session")
+        }
+        for name in ["DBUS_SESSION_BUS_ADDRESS"] {
+            harness.environment[name] = ProcessInfo.processInfo.environment[name]
+        }
+        harness.environment["M365_TOKEN_STORE"] = "secret-service"
+    }
+
+    func testSecretSignInKeepsEverythingInTheKeyring() throws {
+        try m365(["login", "--authType", "secret", "--appId", Self.secretApp, "--tenant", Self.tenant, "--secret", Self.clientSecret])
+        XCTAssertEqual(try status()["tokenStore"] as? String, "secret-service")
+        // Tokens live 60 s, under the renewal margin: every request signs in again with the
+        // secret read back from the keyring.
+        for _ in 0..<2 { try m365(["request", "--url", "@graph/organization"]) }
+        let grants = try emulator.requests().filter { ($0["path"] as? String)?.hasSuffix("/oauth2/v2.0/token") == true }
+        XCTAssertEqual(grants.count, 4, "the login, then one re-acquisition each for status and the two requests")
+        for (name, text) in try configFiles() {
+            XCTAssertFalse(text.contains(Self.clientSecret), "the secret is in \(name)")
+            XCTAssertFalse(text.contains("accessTokens"), "tokens are in \(name)")
+        }
+        let doctor = try XCTUnwrap(try m365(["cli", "doctor"]).json() as? [String: Any])
+        XCTAssertEqual(doctor["tokenStore"] as? String, "secret-service")
+        // auto finds the keyring too.
+        XCTAssertEqual((try m365(["status"], environment: ["M365_TOKEN_STORE": "auto"]).json() as? [String: Any])?["tokenStore"] as? String, "secret-service")
+        try m365(["logout"])
+    }
+
+    func testPasswordSignInRefreshesFromTheKeyring() throws {
+        try loginWithPassword()
+        try m365(["request", "--url", "@graph/me"])
+        try m365(["request", "--url", "@graph/me"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: configDirectory.appendingPathComponent("tokens.json").path))
+        try m365(["logout"])
+    }
+}
