@@ -35,7 +35,7 @@ bench:
 	python3 scripts/bench.py $(CURDIR)/.build/bench-stage $${BENCH_RUNS:-51}
 
 demo:
-	$(MAKE) install CONFIG=release PREFIX=$(CURDIR)/.build/demo-stage
+	$(MAKE) install CONFIG=debug PREFIX=$(CURDIR)/.build/demo-stage
 	bash scripts/demo.sh $(CURDIR)/.build/demo-stage
 
 clean:
