@@ -89,8 +89,9 @@ let package = Package(
             name: "HostUnitTests",
             dependencies: ["ArgumentParsing", "CommandModel", "PluginLoader", "HostConfig", "JSONModel", "HostKit"]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["JSONModel"]),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "EndToEndTests", dependencies: ["JSONModel", "TestSupport"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),
         .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore"]),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "JSONModel"]),
         .testTarget(

@@ -18,9 +18,12 @@ public struct UsageError: Error, CustomStringConvertible, Equatable {
     public var description: String
     /// The command the error is about, for "Run 'm365 <command> -h' for help".
     public var command: String?
-    public init(_ description: String, command: String? = nil) {
+    /// The words typed, when they name no command (the host then checks for a missing plugin).
+    public var unknownCommand: [String]?
+    public init(_ description: String, command: String? = nil, unknownCommand: [String]? = nil) {
         self.description = description
         self.command = command
+        self.unknownCommand = unknownCommand
     }
 }
 
@@ -147,7 +150,7 @@ public struct ArgumentParser {
         if let first = typed.first, catalog.service(named: first) == nil, typed.count > 0 {
             message += " Run 'm365 --help' for the list of commands."
         }
-        return UsageError(message)
+        return UsageError(message, unknownCommand: typed)
     }
 }
 

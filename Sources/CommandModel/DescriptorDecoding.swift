@@ -126,6 +126,9 @@ private func decodeService(_ json: JSON, at path: String) throws(DescriptorError
     var reached: [String: String] = [:]
     for (index, entry) in try objects(object, "commands", at: path).enumerated() {
         let command = try decodeCommand(entry, at: "\(path).commands[\(index)]")
+        if service.signIn, command.words.count == 1, ["connect", "status", "disconnect"].contains(command.words[0]) {
+            throw DescriptorError("\(path): '\(command.name)' is provided by m365 for every service that signs in (declare \"signIn\": false to provide it yourself)")
+        }
         for route in [command.words] + command.aliases {
             let key = route.joined(separator: " ")
             if let other = reached[key] {

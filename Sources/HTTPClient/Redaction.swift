@@ -17,6 +17,8 @@ public enum Redaction {
     public static let secretFields: Set<String> = [
         "password", "passwd", "client_secret", "client_assertion", "refresh_token", "access_token", "id_token",
         "device_code", "code", "assertion",
+        // Graph and SharePoint bodies: app secrets (addPassword), request digests, OIDC tokens.
+        "secrettext", "clientsecret", "formdigestvalue", "oidctoken", "private_key", "privatekey",
     ]
 
     /// Query parameters that carry credentials in URLs (pre-authenticated download links,

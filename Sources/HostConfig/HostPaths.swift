@@ -1,3 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The user's home from the password database, when HOME is unset (cron, some CI runners).
+func homeFromPasswordDatabase() -> String? {
+    guard let entry = getpwuid(geteuid()), let directory = entry.pointee.pw_dir else { return nil }
+    return String(cString: directory)
+}
+
 /// Where m365 keeps its files. `$M365_HOME` moves all of them (tests use a temporary one).
 public struct HostPaths: Sendable {
     /// Settings, connections and the file token store: `$M365_HOME`, else `$XDG_CONFIG_HOME/m365`,
@@ -17,7 +27,7 @@ public struct HostPaths: Sendable {
     }
 
     public static func fromEnvironment(executable: String? = FileSystem.executablePath()) -> HostPaths {
-        let home = environment("HOME") ?? "/tmp"
+        let home = environment("HOME") ?? homeFromPasswordDatabase() ?? "/nonexistent"
         let config: String
         let cache: String
         if let m365Home = environment("M365_HOME") {
@@ -35,7 +45,8 @@ public struct HostPaths: Sendable {
         }
         plugins.append((environment("XDG_DATA_HOME") ?? home + "/.local/share") + "/m365/plugins")
         if let extra = environment("M365_PLUGIN_PATH") {
-            plugins.append(contentsOf: extra.split(separator: ":").map(String.init))
+            // Only absolute directories: a relative one would load code from wherever m365 runs.
+            plugins.append(contentsOf: extra.split(separator: ":").map(String.init).filter { $0.hasPrefix("/") })
         }
         var unique: [String] = []
         for directory in plugins where !unique.contains(directory) { unique.append(directory) }

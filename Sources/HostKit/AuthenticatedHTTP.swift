@@ -28,12 +28,16 @@ extension Session {
         outgoing.onResponseBody = request.onResponseBody
         outgoing.onProgress = request.onProgress
         let connection = request.authenticate ? try connection(forService: service) : nil
+        var resource: String?
         if let connection {
-            guard let resource = request.resource ?? origin(of: request.url) else {
+            guard let audience = request.resource ?? origin(of: request.url) else {
                 throw HostError("'\(request.url)' is not an absolute URL", kind: .usage(command: nil))
             }
-            let token = try accessToken(connection, resource: resource)
-            outgoing.headers.append((name: "Authorization", value: "Bearer \(token)"))
+            guard request.url.lowercased().hasPrefix("https://") || isLoopback(request.url) else {
+                throw HostError("Refusing to send an access token over plain HTTP to \(request.url); use https", kind: .usage(command: nil))
+            }
+            resource = audience
+            outgoing.headers.append((name: "Authorization", value: "Bearer \(try accessToken(connection, resource: audience))"))
         }
         if let host = origin(of: request.url), host.contains(".sharepoint") {
             // SharePoint asks callers to identify themselves (NONISV|… user agent, client tag).
@@ -41,7 +45,20 @@ extension Session {
             outgoing.headers.append((name: "X-ClientService-ClientTag", value: tag))
         }
         do {
-            return try http().send(outgoing)
+            var response = try http().send(outgoing)
+            // A 401 for a cached token (revoked, password changed): forget it and try once more
+            // with a fresh one, when the body can be sent again.
+            if response.status == 401, let connection, let resource, outgoing.body.isReplayable {
+                try provider(for: connection).invalidate(connection, resource: resource)
+                outgoing.headers.removeAll { $0.name == "Authorization" }
+                outgoing.headers.append((name: "Authorization", value: "Bearer \(try accessToken(connection, resource: resource))"))
+                response = try http().send(outgoing)
+            }
+            return response
+        } catch let error as HostError {
+            throw error
+        } catch let error as SignInError {
+            throw HostError(error)
         } catch let error as HTTPError {
             switch error.kind {
             case .cancelled: throw HostError(error.description, kind: .cancelled)
@@ -52,6 +69,20 @@ extension Session {
             throw HostError("\(error)")
         }
     }
+}
+
+extension HTTPBody {
+    /// Bytes can be sent again; a stream cannot.
+    var isReplayable: Bool {
+        if case .stream = self { return false }
+        return true
+    }
+}
+
+/// Loopback hosts (tests, local endpoints) may receive tokens over plain HTTP.
+func isLoopback(_ url: String) -> Bool {
+    guard let host = origin(of: url)?.split(separator: "/").last?.split(separator: ":").first else { return false }
+    return host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host.hasPrefix("127.")
 }
 
 /// The one-line message of an error response: Graph (`error.message`), SharePoint OData v3/v4

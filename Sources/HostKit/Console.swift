@@ -28,7 +28,10 @@ enum Console {
             let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if written < 0 {
                 if errno == EINTR { continue }
-                return  // a closed pipe (m365 … | head): nothing more to say
+                // A closed pipe (m365 … | head): the reader has what it wanted. Stop here, as a
+                // process killed by SIGPIPE would, without fetching more.
+                if errno == EPIPE && fd == 1 { _exit(141) }
+                return
             }
             offset += written
         }
@@ -37,22 +40,34 @@ enum Console {
     static var stderrIsTerminal: Bool { isatty(2) != 0 }
     static var stdinIsTerminal: Bool { isatty(0) != 0 }
 
+    /// The terminal settings to put back if the process is interrupted during a secret prompt.
+    nonisolated(unsafe) private static var savedTerminal = termios()
+    nonisolated(unsafe) private static var echoOff: Int32 = 0
+
     /// Reads one line from the terminal; without echo for secrets.
     static func readLine(secret: Bool) -> String? {
-        var saved = termios()
-        let restore = secret && tcgetattr(0, &saved) == 0
+        let restore = secret && tcgetattr(0, &savedTerminal) == 0
         if restore {
-            var quiet = saved
+            var quiet = savedTerminal
             quiet.c_lflag &= ~tcflag_t(ECHO)
+            echoOff = 1
             tcsetattr(0, TCSANOW, &quiet)
         }
         defer {
             if restore {
-                tcsetattr(0, TCSANOW, &saved)
+                restoreTerminal()
                 err("\n")
             }
         }
         return Swift.readLine(strippingNewline: true)
+    }
+
+    /// Puts echo back after a secret prompt; safe in a signal handler.
+    static func restoreTerminal() {
+        if echoOff != 0 {
+            tcsetattr(0, TCSANOW, &savedTerminal)
+            echoOff = 0
+        }
     }
 
     /// Today's date as the md output prints it (YYYY-MM-DD, local time).

@@ -6,6 +6,7 @@ import CommandModel
 import HostConfig
 import JSONModel
 import OutputFormat
+import PluginAPI
 import PluginLoader
 
 /// The services our own plugins provide, by the file that provides them: when one is missing,
@@ -17,12 +18,15 @@ let wellKnownServices: [String: String] = [
     "planner": "libm365-graph.so", "onedrive": "libm365-graph.so", "todo": "libm365-graph.so",
 ]
 
+/// Words of m365's own commands: no plugin service may take them.
+let reservedNames = Set(HostCommands.root.compactMap(\.spec.words.first))
+
 /// The m365 program: argv in, exit code out.
 public enum M365 {
     public static func main(_ arguments: [String]) -> Int32 {
         defer { Console.flush() }
         // The fastest path: no settings, no plugins.
-        if arguments == ["--version"] {
+        if arguments.contains("--version") && arguments.allSatisfy({ $0.hasPrefix("-") }) {
             Console.out(m365Version + "\n")
             return 0
         }
@@ -99,7 +103,7 @@ struct Run {
     private mutating func registry() -> PluginRegistry {
         if let registryCache { return registryCache }
         let tracing = environment("M365_DEBUG")?.split(separator: ",").contains("plugins") ?? false
-        let registry = PluginRegistry(paths: paths, trace: { line in
+        let registry = PluginRegistry(paths: paths, hostVersion: "\(m365Version)/abi\(M365_ABI_MAJOR).\(M365_ABI_MINOR)", trace: { line in
             if tracing { Console.err("m365 plugins: \(line)\n") }
         })
         registryCache = registry
@@ -109,7 +113,7 @@ struct Run {
     private mutating func buildCatalog(needsPlugins: Bool) -> CommandCatalog {
         var services: [CommandCatalog.Service] = []
         if needsPlugins {
-            for binding in registry().services().bindings {
+            for binding in registry().services(reserved: reservedNames).bindings {
                 services.append(CommandCatalog.Service(
                     spec: binding.spec, owner: .plugin(path: binding.record.path),
                     hostCommands: HostCommands.serviceCommands(for: binding.spec).map(\.spec)))
@@ -151,6 +155,17 @@ struct Run {
         }
     }
 
+    /// The output format asked for on the command line (`--output X`, `--output=X`, `-o X`), also
+    /// when the command line is otherwise wrong.
+    private var requestedOutput: String? {
+        for (index, token) in arguments.enumerated() {
+            if token == "--output" || token == "-o" { return index + 1 < arguments.count ? arguments[index + 1] : nil }
+            if token.hasPrefix("--output=") { return String(token.dropFirst(9)) }
+            if token.hasPrefix("-o=") { return String(token.dropFirst(3)) }
+        }
+        return nil
+    }
+
     /// The command line as typed, for the title of md output.
     private func commandLine() -> String {
         "m365 " + arguments.map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " ")
@@ -158,9 +173,12 @@ struct Run {
 
     /// When the first word names a service whose plugin is missing or refused, say so.
     private mutating func missingService(_ error: UsageError) -> HostError? {
-        guard let word = arguments.first(where: { !$0.hasPrefix("-") }) else { return nil }
+        // Only an unknown first word can be a missing service; option errors are usage errors.
+        guard let word = error.unknownCommand?.first else { return nil }
         let registry = registry()
-        if let conflict = registry.services().conflicts.first(where: { $0.service == word }) {
+        let services = registry.services(reserved: reservedNames)
+        if services.bindings.contains(where: { $0.spec.allNames.contains(word) }) { return nil }
+        if let conflict = services.conflicts.first(where: { $0.service == word && !$0.reservedByHost }) {
             return HostError("'\(word)' is unavailable: \(conflict.message)", kind: .pluginUnavailable)
         }
         if let refused = registry.refusedRecord(forService: word) {
@@ -180,7 +198,7 @@ struct Run {
     /// Lines for `m365 --help` about services that cannot be used right now.
     private mutating func unavailableServiceNotes() -> [String] {
         let registry = registry()
-        var notes = registry.services().conflicts.map { "Unavailable: \($0.message)" }
+        var notes = registry.services(reserved: reservedNames).conflicts.map { "Unavailable: \($0.message)" }
         for record in registry.records {
             if let reason = record.refusal { notes.append("Refused: \(record.fileName): \(reason)") }
         }
@@ -206,9 +224,9 @@ struct Run {
             message += command.map { "\nRun 'm365 \($0) -h' for help." } ?? ""
         }
         let toStdout = config?.string("errorOutput") == "stdout"
-        let mode = arguments.firstIndex(where: { $0 == "--output" || $0 == "-o" }).flatMap { i in
-            i + 1 < arguments.count ? arguments[i + 1] : nil
-        } ?? config?.string("output") ?? "json"
+        let mode = requestedOutput ?? config?.string("output") ?? "json"
+        // --output none: the exit code says it all, as CLI for Microsoft 365 does.
+        if mode == "none" { return }
         let text: String
         if mode == "json" && config?.bool("printErrorsAsPlainText") == false {
             text = JSON.object(JSONObject([("error", .string(error.description))])).serialized(pretty: true) + "\n"

@@ -153,7 +153,7 @@ private func checkKey(_ key: String) throws(HostError) {
 
 private func pluginList(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
     let registry = context.registry()
-    let (_, conflicts) = registry.services()
+    let (_, conflicts) = registry.services(reserved: reservedNames)
     var rows: [JSON] = []
     for record in registry.records {
         var row = JSONObject()

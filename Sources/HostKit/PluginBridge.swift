@@ -6,6 +6,7 @@ import HostConfig
 import JSONModel
 import PluginAPI
 import PluginLoader
+import TokenStore
 
 /// The host side of one command run by a plugin: what the host table's functions act on.
 /// Reached from C through the opaque `m365_call*`, which is this object, unretained.
@@ -66,7 +67,7 @@ final class CallContext {
     func progress(_ label: String, done: Int64, total: Int64) {
         guard Console.stderrIsTerminal else { return }
         var line = "\r\(label) \(done)"
-        if total > 0 { line += "/\(total) (\(done * 100 / total)%)" }
+        if total > 0 { line += "/\(total) (\(Int(Double(done) * 100 / Double(total)))%)" }
         Console.err(line + "\u{1B}[K")
         progressShown = true
     }
@@ -78,9 +79,13 @@ final class CallContext {
         }
     }
 
-    /// Per-plugin state, a JSON object in the config directory. (The sign-in issue namespaces it
-    /// by connection.)
-    var stateFile: String { paths.configDirectory + "/plugin-state/\(pluginID).json" }
+    /// Per-plugin, per-connection state: a JSON object in the config directory. The plugin id
+    /// is checked when the plugin is accepted (reverse DNS); only its safe characters reach the path.
+    var stateFile: String {
+        let safe = String(pluginID.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "." || $0 == "-") })
+        let connection = (try? session.book().connection(forService: route.service?.name))?.id ?? "signed-out"
+        return paths.configDirectory + "/plugin-state/\(safe)/\(connection).json"
+    }
 
     static func from(_ call: OpaquePointer?) -> CallContext? {
         guard let call else { return nil }
@@ -92,7 +97,12 @@ final class CallContext {
 nonisolated(unsafe) var cancellationRequested: Int32 = 0
 
 private func handleInterrupt(_ signal: Int32) {
-    if cancellationRequested != 0 { _exit(130) }  // a second Ctrl-C does not wait
+    if cancellationRequested != 0 {
+        // A second Ctrl-C does not wait; a terminal left without echo by a secret prompt is
+        // restored first (tcsetattr is async-signal-safe).
+        Console.restoreTerminal()
+        _exit(130)
+    }
     cancellationRequested = 1
 }
 
@@ -101,6 +111,7 @@ private func handleInterrupt(_ signal: Int32) {
 func interruptible<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
     cancellationRequested = 0
     let previous = signal(SIGINT, handleInterrupt)
+    siginterrupt(SIGINT, 1)  // a prompt's read() returns instead of restarting
     defer { signal(SIGINT, previous) }
     return try body()
 }
@@ -123,6 +134,9 @@ private func parseEmitted(_ json: UnsafePointer<CChar>?, _ length: Int, _ contex
     }
 }
 
+/// What last_error answers when it has no call to look at: never NULL.
+nonisolated(unsafe) private let emptyString: UnsafeMutablePointer<CChar> = strdup("")
+
 /// The host table handed to plugins: static for the process, built once.
 enum HostTable {
     static let version = m365Version
@@ -136,7 +150,7 @@ enum HostTable {
         table.pointee.get_extension = { _, _ in nil }
         table.pointee.host_free = { free($0) }
         table.pointee.last_error = { call in
-            guard let context = CallContext.from(call) else { return nil }
+            guard let context = CallContext.from(call) else { return UnsafePointer(emptyString) }
             return context.lastError
         }
         table.pointee.log = { call, level, message in
@@ -182,8 +196,8 @@ enum HostTable {
             let confirm = flags & UInt32(M365_PROMPT_CONFIRM) != 0
             context.endProgressLine()
             Console.err(text + (confirm ? " [y/N] " : " "))
-            guard let line = Console.readLine(secret: flags & UInt32(M365_PROMPT_SECRET) != 0) else {
-                return context.fail(M365_ERR_CANCELLED, "no answer")
+            guard let line = Console.readLine(secret: flags & UInt32(M365_PROMPT_SECRET) != 0), cancellationRequested == 0 else {
+                return context.fail(M365_ERR_CANCELLED, "no answer (cancelled)")
             }
             if confirm {
                 let yes = ["y", "yes"].contains(line.lowercased())
@@ -214,10 +228,14 @@ enum HostTable {
         }
         table.pointee.state_set = { call, key, value in
             guard let context = CallContext.from(call), let key else { return M365_ERR_INVALID_ARGUMENT }
-            var state = (try? JSON.parse(FileSystem.readText(context.stateFile)))?.objectValue ?? JSONObject()
-            state[String(cString: key)] = value.map { .string(String(cString: $0)) }
+            let file = context.stateFile
             do {
-                try FileSystem.writeAtomically(context.stateFile, text: JSON.object(state).serialized())
+                // Read-modify-write under the store lock: concurrent runs do not lose updates.
+                try StoreLock.withExclusiveLock(configDirectory: context.paths.configDirectory) {
+                    var state = (try? JSON.parse(FileSystem.readText(file)))?.objectValue ?? JSONObject()
+                    state[String(cString: key)] = value.map { .string(String(cString: $0)) }
+                    try FileSystem.writeAtomically(file, text: JSON.object(state).serialized())
+                }
             } catch {
                 return context.fail(M365_ERR_IO, "\(error)")
             }
@@ -251,7 +269,11 @@ enum HostTable {
 /// http_send: the plugin's request (only the bytes it declared), sent through the session.
 private func sendForPlugin(_ context: CallContext, _ raw: UnsafePointer<m365_http_request>, _ out: UnsafeMutablePointer<UnsafeMutablePointer<m365_http_response>?>) -> m365_status {
     var request = m365_http_request()
-    let declared = Int(UnsafeRawPointer(raw).loadUnaligned(as: m365_header.self).struct_size)
+    let header = UnsafeRawPointer(raw).loadUnaligned(as: m365_header.self)
+    guard header.abi_major == UInt32(M365_ABI_MAJOR), Int(header.struct_size) >= MemoryLayout<m365_header>.size else {
+        return context.fail(M365_ERR_INVALID_ARGUMENT, "the m365_http_request has an unknown header: initialise it with M365_HEADER_INIT(m365_http_request)")
+    }
+    let declared = Int(header.struct_size)
     withUnsafeMutableBytes(of: &request) { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: min(declared, MemoryLayout<m365_http_request>.size))) }
     guard let method = request.method, let url = request.url else {
         return context.fail(M365_ERR_INVALID_ARGUMENT, "http_send needs a method and a url")
@@ -288,7 +310,10 @@ private func sendForPlugin(_ context: CallContext, _ raw: UnsafePointer<m365_htt
     do throws(HostError) {
         let answer = try context.session.send(outgoing, service: context.route.service?.name)
         var headers = JSONObject()
-        for (name, value) in answer.headers { headers[name] = .string(value) }
+        for (name, value) in answer.headers {
+            // Repeated headers (set-cookie, link) are joined, as HTTP allows for lists.
+            headers[name] = .string(headers[name]?.stringValue.map { "\($0), \(value)" } ?? value)
+        }
         let result = UnsafeMutablePointer<m365_http_response>.allocate(capacity: 1)
         result.initialize(to: m365_http_response())
         result.pointee.header = m365_header(abi_major: UInt32(M365_ABI_MAJOR), abi_minor: UInt32(M365_ABI_MINOR), struct_size: UInt32(MemoryLayout<m365_http_response>.size))
@@ -331,9 +356,14 @@ func runInPlugin(_ record: PluginRecord, route: CommandRoute, options: JSONObjec
     let status = interruptible { plugin.table.run(call, service, route.command.name, optionsJSON, &runError) }
     context.endProgressLine()
 
-    // Print what arrived even after a failure: a streamed list is closed and stays valid JSON.
+    // After a failure, only a list already streaming is finished (closed, so the JSON stays
+    // valid); a buffered result is dropped: a failed command prints no result.
     let printFailure: HostError?
-    do { try context.printer.finish(); printFailure = nil } catch { printFailure = error }
+    if status == M365_OK && context.hostFailure == nil || context.printer.isStreaming {
+        do { try context.printer.finish(); printFailure = nil } catch { printFailure = error }
+    } else {
+        printFailure = nil
+    }
 
     if let failure = context.hostFailure { throw failure }
     guard status == M365_OK else {

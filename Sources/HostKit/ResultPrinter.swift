@@ -40,6 +40,9 @@ final class ResultPrinter {
 
     var hasOutput: Bool { result != nil || itemCount > 0 }
 
+    /// Items have already gone to stdout (a JSON array or csv rows being streamed).
+    var isStreaming: Bool { streaming != nil }
+
     func emit(result value: JSON) throws(HostError) {
         guard result == nil && itemCount == 0 else {
             throw HostError("the plugin emitted more than one result")

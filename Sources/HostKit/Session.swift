@@ -15,8 +15,8 @@ final class Session {
     let debug: Bool
     let verbose: Bool
     private var httpClient: HTTPClient?
-    private var selection: TokenStoreSelection?
-    private var tokenProvider: TokenProvider?
+    private var selections: [String: TokenStoreSelection] = [:]
+    private var providers: [String: TokenProvider] = [:]
 
     init(paths: HostPaths, config: CLIConfig, debug: Bool, verbose: Bool) {
         self.paths = paths
@@ -40,24 +40,43 @@ final class Session {
         }
     }
 
+    /// The store for new sign-ins: M365_TOKEN_STORE, else whichever answers (auto).
     func tokenStore() throws(HostError) -> TokenStoreSelection {
-        if let selection { return selection }
+        try tokenStore(preference: environment("M365_TOKEN_STORE"))
+    }
+
+    private func tokenStore(preference: String?) throws(HostError) -> TokenStoreSelection {
+        let key = preference ?? "auto"
+        if let known = selections[key] { return known }
         do {
-            let opened = try TokenStores.open(configDirectory: paths.configDirectory, preference: environment("M365_TOKEN_STORE"))
+            let opened = try TokenStores.open(configDirectory: paths.configDirectory, preference: preference)
             if verbose || debug { Console.err("Token store: \(opened.store.kind.rawValue) (\(opened.reason))\n") }
-            selection = opened
+            selections[key] = opened
             return opened
         } catch {
             throw HostError("The token store cannot be opened: \(error)")
         }
     }
 
+    /// The provider for new sign-ins.
     func provider() throws(HostError) -> TokenProvider {
-        if let tokenProvider { return tokenProvider }
+        try provider(selection: tokenStore())
+    }
+
+    /// The provider for a connection: the store its secrets went to, even if `auto` would pick
+    /// another one now (no bus over ssh, a slow keyring).
+    func provider(for connection: Connection) throws(HostError) -> TokenProvider {
+        guard let kind = connection.tokenStore else { return try provider() }
+        return try provider(selection: tokenStore(preference: kind))
+    }
+
+    private func provider(selection: TokenStoreSelection) throws(HostError) -> TokenProvider {
+        let kind = selection.store.kind.rawValue
+        if let known = providers[kind] { return known }
         let made = TokenProvider(
-            configDirectory: paths.configDirectory, store: try tokenStore().store,
+            configDirectory: paths.configDirectory, store: selection.store,
             flows: SignInFlows(transport: HostTransport(session: self), environment: .host))
-        tokenProvider = made
+        providers[kind] = made
         return made
     }
 
@@ -67,6 +86,26 @@ final class Session {
 
     func save(_ book: ConnectionBook) throws(HostError) {
         do { try book.save(configDirectory: paths.configDirectory) } catch { throw HostError(error) }
+    }
+
+    /// Read, change and write the connection book under the store lock, so two m365 processes
+    /// changing connections at once do not undo each other.
+    func updateBook(_ change: (inout ConnectionBook) throws(HostError) -> Void) throws(HostError) {
+        var failure: HostError?
+        do {
+            try StoreLock.withExclusiveLock(configDirectory: paths.configDirectory) {
+                do throws(HostError) {
+                    var book = try self.book()
+                    try change(&book)
+                    try self.save(book)
+                } catch {
+                    failure = error
+                }
+            }
+        } catch {
+            throw HostError("Cannot lock the connections: \(error)")
+        }
+        if let failure { throw failure }
     }
 
     /// The connection a service's commands use, or a clear "sign in first".
@@ -79,12 +118,12 @@ final class Session {
     }
 
     func accessToken(_ connection: Connection, resource: String) throws(HostError) -> String {
-        let provider = try provider()
+        let provider = try provider(for: connection)
         do { return try provider.accessToken(for: connection, resource: resource) } catch { throw HostError(error) }
     }
 
     func forget(_ connection: Connection) throws(HostError) {
-        let provider = try provider()
+        let provider = try provider(for: connection)
         do { try provider.forget(connection) } catch { throw HostError(error) }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParsing
 import CommandModel
 import HostConfig
+import HTTPClient
 import JSONModel
 import SignIn
 import TokenStore
@@ -23,7 +24,7 @@ let loginOptions: [OptionSpec] = [
 ]
 
 private let loginExamples = [
-    ExampleSpec(description: "Sign in with a device code", command: "m365 login --appId 31359c7f-bd7e-475c-86db-fdb8c937548e"),
+    ExampleSpec(description: "Sign in with a device code", command: "m365 login --appId <appId> --tenant contoso.onmicrosoft.com"),
     ExampleSpec(description: "Sign in as an app with a certificate", command: "m365 login --authType certificate --certificateFile app.pem --appId <id> --tenant contoso.onmicrosoft.com"),
 ]
 
@@ -102,15 +103,32 @@ private func login(_ context: inout HostContext, _ options: JSONObject, service:
         default: break
         }
     }
-    let appId = options["appId"]?.stringValue ?? config.string("clientId")
+    if let url = options["authenticationUrl"]?.stringValue, let host = origin(of: url) {
+        // Connect-SPOService's --authenticationUrl names the sign-in host: its cloud.
+        guard let match = Cloud.allCases.first(where: { host.hasSuffix($0.loginHost) }) else {
+            throw HostError("'\(url)' is not a Microsoft sign-in URL (login.microsoftonline.com, login.microsoftonline.us, login.chinacloudapi.cn)", kind: .usage(command: "spo connect"))
+        }
+        if match.loginHost != cloud.loginHost { cloud = match }
+    }
+    // Values read with @file keep the file's last newline; a credential never ends with one.
+    func value(_ key: String) -> String? {
+        guard var text = options[key]?.stringValue else { return nil }
+        while text.last == "\n" || text.last == "\r" { text.removeLast() }
+        return text
+    }
+    // Workload identity (AKS) and Azure DevOps service connections name the app and tenant.
+    let workload = authType == .federatedIdentity
+    let appId = value("appId") ?? config.string("clientId")
         ?? environment("CLIMICROSOFT365_ENTRAAPPID") ?? environment("OFFICE365CLI_AADAPPID")
-    let tenant = options["tenant"]?.stringValue ?? config.string("tenantId") ?? environment("CLIMICROSOFT365_TENANT") ?? "common"
+        ?? (workload ? environment("AZURE_CLIENT_ID") ?? environment("AZURESUBSCRIPTION_CLIENT_ID") : nil)
+    let tenant = value("tenant") ?? config.string("tenantId") ?? environment("CLIMICROSOFT365_TENANT")
+        ?? (workload ? environment("AZURE_TENANT_ID") ?? environment("AZURESUBSCRIPTION_TENANT_ID") : nil) ?? "common"
 
     var request = LoginRequest(authType: authType, appId: appId, tenant: tenant, cloud: cloud)
-    request.userName = options["userName"]?.stringValue
-    request.password = options["password"]?.stringValue
-    request.secret = options["secret"]?.stringValue ?? (authType == .secret ? config.string("clientSecret") : nil)
-    request.thumbprint = options["thumbprint"]?.stringValue
+    request.userName = value("userName")
+    request.password = value("password")
+    request.secret = value("secret")
+    request.thumbprint = value("thumbprint")
     request.connectionName = options["connectionName"]?.stringValue
     if let file = options["certificateFile"]?.stringValue {
         request.certificateFile = absolutePath(file)
@@ -121,27 +139,27 @@ private func login(_ context: inout HostContext, _ options: JSONObject, service:
         request.certificate = Array(encoded.utf8)  // the credential loader recognises base64 text
     }
 
-    var book = try session.book()
-    if options["ensure"]?.boolValue == true, let current = book.connection(forService: service),
+    let existing = try session.book()
+    if options["ensure"]?.boolValue == true, let current = existing.connection(forService: service),
        current.authType == authType, current.appId == (appId ?? current.appId), current.cloud == cloud,
-       current.tenant == tenant, (try? session.provider().hasValidToken(current, resource: cloud.graphOrigin)) == true {
+       current.tenant == tenant, (try? session.accessToken(current, resource: cloud.graphOrigin)) != nil {
         return
     }
-    let connection: Connection
-    var made = try session.signIn(request, existing: book.connections)
-    if let url = options["url"]?.stringValue { made.spoUrl = siteRootURL(url) }
-    if let tag = options["clientTag"]?.stringValue { made.clientTag = tag }
-    connection = made
-    book.upsert(connection)
-    if let service {
-        // Connecting a service again replaces its previous connection.
-        let previous = book.serviceBindings[service]
-        book.serviceBindings[service] = connection.id
-        if let previous, previous != connection.id { try forgetIfUnused(previous, in: &book, session: session) }
-    } else {
-        book.activeID = connection.id
+    // The sign-in may take minutes (device code): the book is changed only afterwards, locked.
+    var connection = try session.signIn(request, existing: existing.connections)
+    if let url = options["url"]?.stringValue { connection.spoUrl = siteRootURL(url) }
+    if let tag = options["clientTag"]?.stringValue { connection.clientTag = tag }
+    try session.updateBook { book throws(HostError) in
+        book.upsert(connection)
+        if let service {
+            // Connecting a service again replaces its previous connection.
+            let previous = book.serviceBindings[service]
+            book.serviceBindings[service] = connection.id
+            if let previous, previous != connection.id { try forgetIfUnused(previous, in: &book, session: session) }
+        } else {
+            book.activeID = connection.id
+        }
     }
-    try session.save(book)
 }
 
 /// `https://contoso-admin.sharepoint.com/…` → `https://contoso.sharepoint.com`: the tenant's root,
@@ -162,12 +180,10 @@ private func forgetIfUnused(_ id: String, in book: inout ConnectionBook, session
 
 private func logout(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
     let session = context.session
-    var book = try session.book()
-    for connection in book.connections {
-        try session.forget(connection)
+    try session.updateBook { book throws(HostError) in
+        for connection in book.connections { try session.forget(connection) }
+        book = ConnectionBook()
     }
-    book = ConnectionBook()
-    try session.save(book)
     return nil
 }
 
@@ -186,7 +202,7 @@ private func status(_ context: inout HostContext, service: String?) throws(HostE
         }
         throw error
     }
-    var details = connection.details(store: try session.tokenStore().store.kind.rawValue).objectValue!
+    var details = connection.details(store: try session.provider(for: connection).store.kind.rawValue).objectValue!
     if let service { details["service"] = .string(service) }
     if let spoUrl = connection.spoUrl { details["spoUrl"] = .string(spoUrl) }
     return .object(details)
@@ -194,10 +210,10 @@ private func status(_ context: inout HostContext, service: String?) throws(HostE
 
 private func disconnect(_ context: inout HostContext, service: String) throws(HostError) -> JSON? {
     let session = context.session
-    var book = try session.book()
-    guard let id = book.serviceBindings.removeValue(forKey: service) else { return nil }
-    try forgetIfUnused(id, in: &book, session: session)
-    try session.save(book)
+    try session.updateBook { book throws(HostError) in
+        guard let id = book.serviceBindings.removeValue(forKey: service) else { return }
+        try forgetIfUnused(id, in: &book, session: session)
+    }
     return nil
 }
 
@@ -206,9 +222,9 @@ private func disconnect(_ context: inout HostContext, service: String) throws(Ho
 private func connectionList(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
     let session = context.session
     let book = try session.book()
-    let store = try session.tokenStore().store.kind.rawValue
+    let current = try session.tokenStore().store.kind.rawValue
     return .array(book.connections.map { connection in
-        var details = connection.details(store: store).objectValue!
+        var details = connection.details(store: connection.tokenStore ?? current).objectValue!
         details["active"] = .bool(connection.id == book.activeID)
         return .object(details)
     })
@@ -226,27 +242,28 @@ private func named(_ book: ConnectionBook, _ options: JSONObject) throws(HostErr
 }
 
 private func connectionUse(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
-    var book = try context.session.book()
-    let connection = try named(book, options)
-    book.activeID = connection.id
-    try context.session.save(book)
-    return connection.details(store: try context.session.tokenStore().store.kind.rawValue)
+    var chosen: Connection?
+    try context.session.updateBook { book throws(HostError) in
+        let connection = try named(book, options)
+        book.activeID = connection.id
+        chosen = connection
+    }
+    return chosen!.details(store: try context.session.provider(for: chosen!).store.kind.rawValue)
 }
 
 private func connectionSet(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
-    var book = try context.session.book()
-    var connection = try named(book, options)
-    let newName = options["newName"]!.stringValue!
-    if book.connection(named: newName) != nil { throw HostError("A connection named '\(newName)' already exists") }
-    connection.name = newName
-    book.upsert(connection)
-    try context.session.save(book)
+    try context.session.updateBook { book throws(HostError) in
+        var connection = try named(book, options)
+        let newName = options["newName"]!.stringValue!
+        if book.connection(named: newName) != nil { throw HostError("A connection named '\(newName)' already exists") }
+        connection.name = newName
+        book.upsert(connection)
+    }
     return nil
 }
 
 private func connectionRemove(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
-    var book = try context.session.book()
-    let connection = try named(book, options)
+    let connection = try named(try context.session.book(), options)
     if options["force"]?.boolValue != true {
         guard Console.stdinIsTerminal else {
             throw HostError("Removing a connection needs confirmation: add --force", kind: .usage(command: "connection remove"))
@@ -254,24 +271,27 @@ private func connectionRemove(_ context: inout HostContext, _ options: JSONObjec
         Console.err("Sign out of '\(connection.name)' and forget its tokens? [y/N] ")
         guard let answer = Console.readLine(secret: false), ["y", "yes"].contains(answer.lowercased()) else { return nil }
     }
-    try context.session.forget(connection)
-    book.remove(id: connection.id)
-    try context.session.save(book)
+    try context.session.updateBook { book throws(HostError) in
+        try context.session.forget(connection)
+        book.remove(id: connection.id)
+    }
     return nil
 }
 
 // MARK: spo set / get
 
 private func spoSet(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
-    var book = try context.session.book()
-    var connection = try context.session.connection(forService: "spo")
     let url = options["url"]!.stringValue!
     guard url.hasPrefix("https://"), origin(of: url) != nil else {
         throw HostError("'\(url)' is not an absolute https URL", kind: .usage(command: "spo set"))
     }
-    connection.spoUrl = siteRootURL(url)
-    book.upsert(connection)
-    try context.session.save(book)
+    try context.session.updateBook { book throws(HostError) in
+        guard var connection = book.connection(forService: "spo") else {
+            throw HostError("Log in to Microsoft 365 first: run 'm365 login' (or 'm365 spo connect')", kind: .authRequired)
+        }
+        connection.spoUrl = siteRootURL(url)
+        book.upsert(connection)
+    }
     return nil
 }
 
@@ -300,5 +320,10 @@ private func doctor(_ context: inout HostContext, _ options: JSONObject) throws(
     report["connections"] = .number(Double(book.connections.count))
     report["activeConnection"] = book.active.map { .string($0.name) } ?? .null
     report["cliConfig"] = .object(context.config.values)
+    report["libcurl"] = HTTPClient.libraryVersion.map { .string($0) } ?? .string("not available")
+    let registry = context.registry()
+    report["plugins"] = .array(registry.records.map { record in
+        .string("\(record.fileName): " + (record.refusal.map { "refused (\($0))" } ?? "available"))
+    })
     return .object(report)
 }

@@ -25,22 +25,25 @@ public struct Invocation {
     let call: OpaquePointer?
 
     public func emit(result: JSON) throws(PluginFailure) {
-        try check(result.serialized().withCString { host.pointee.emit_result(call, $0, strlen($0)) })
+        guard let emit = host.pointee.emit_result else { throw PluginFailure("the host cannot take results", status: M365_ERR_NOT_SUPPORTED) }
+        try check(result.serialized().withCString { emit(call, $0, strlen($0)) })
     }
 
     public func emit(item: JSON) throws(PluginFailure) {
-        try check(item.serialized().withCString { host.pointee.emit_item(call, $0, strlen($0)) })
+        guard let emit = host.pointee.emit_item else { throw PluginFailure("the host cannot take list items", status: M365_ERR_NOT_SUPPORTED) }
+        try check(item.serialized().withCString { emit(call, $0, strlen($0)) })
     }
 
     public func log(_ message: String, level: Int32 = M365_LOG_VERBOSE) {
-        message.withCString { host.pointee.log(call, level, $0) }
+        guard let log = host.pointee.log else { return }
+        message.withCString { log(call, level, $0) }
     }
 
-    public var isCancelled: Bool { host.pointee.is_cancelled(call) != 0 }
+    public var isCancelled: Bool { host.pointee.is_cancelled.map { $0(call) != 0 } ?? false }
 
     private func check(_ status: m365_status) throws(PluginFailure) {
         guard status == M365_OK else {
-            let message = host.pointee.last_error(call).map { String(cString: $0) } ?? ""
+            let message = host.pointee.last_error.flatMap { $0(call) }.map { String(cString: $0) } ?? ""
             throw PluginFailure(message.isEmpty ? "host call failed (status \(status))" : message, status: status)
         }
     }
@@ -72,6 +75,7 @@ private nonisolated(unsafe) var exported: PluginDefinition?
 private nonisolated(unsafe) var exportedTable: UnsafeMutablePointer<m365_plugin>?
 private nonisolated(unsafe) var hostTable: UnsafePointer<m365_host>?
 private nonisolated(unsafe) var lastRunError: UnsafeMutablePointer<CChar>?
+private nonisolated(unsafe) let staticMessage: UnsafeMutablePointer<CChar> = strdup("this plugin needs an m365 host of ABI 1.x")
 
 /// Builds the entry table for `definition`. Call it from the plugin's exported entry:
 ///
@@ -90,8 +94,18 @@ public func exportPlugin(_ definition: @autoclosure () -> PluginDefinition) -> U
     table.pointee.version = UnsafePointer(strdup(definition.version))
     table.pointee.vendor = UnsafePointer(strdup(definition.vendor))
     table.pointee.descriptor_json = UnsafePointer(strdup(definition.descriptor.json.serialized()))
-    table.pointee.`init` = { host, _, _ in
-        hostTable = host
+    table.pointee.`init` = { host, _, error in
+        guard let host, host.pointee.header.abi_major == UInt32(M365_ABI_MAJOR) else {
+            error?.pointee = UnsafePointer(staticMessage)
+            return M365_ERR_NOT_SUPPORTED
+        }
+        // Keep a zero-filled copy holding only the bytes the host declared: functions a
+        // newer PluginKit knows but an older host lacks read as NULL.
+        let copy = UnsafeMutablePointer<m365_host>.allocate(capacity: 1)
+        copy.initialize(to: m365_host())
+        let count = min(Int(host.pointee.header.struct_size), MemoryLayout<m365_host>.size)
+        UnsafeMutableRawPointer(copy).copyMemory(from: UnsafeRawPointer(host), byteCount: count)
+        hostTable = UnsafePointer(copy)
         return M365_OK
     }
     table.pointee.run = { call, service, command, options, errorOut in

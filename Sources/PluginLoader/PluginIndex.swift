@@ -12,10 +12,12 @@ struct PluginIndex: Equatable {
     }
 
     private(set) var entries: [Entry] = []
+    /// The host that wrote the index (another version may judge plugins differently).
+    var hostVersion = ""
     private static let version = 1
 
     static func == (lhs: PluginIndex, rhs: PluginIndex) -> Bool {
-        lhs.entries.map { [$0.path, $0.fingerprint] } == rhs.entries.map { [$0.path, $0.fingerprint] }
+        lhs.hostVersion == rhs.hostVersion && lhs.entries.map { [$0.path, $0.fingerprint] } == rhs.entries.map { [$0.path, $0.fingerprint] }
     }
 
     static func load(_ file: String, trace: (String) -> Void) -> PluginIndex {
@@ -27,6 +29,7 @@ struct PluginIndex: Equatable {
                 return PluginIndex()
             }
             var index = PluginIndex()
+            index.hostVersion = json["host"]?.stringValue ?? ""
             for plugin in plugins {
                 guard let path = plugin["path"]?.stringValue, let fingerprint = plugin["fingerprint"]?.stringValue else { continue }
                 index.entries.append(Entry(path: path, fingerprint: fingerprint, json: plugin))
@@ -39,8 +42,8 @@ struct PluginIndex: Equatable {
     }
 
     /// The cached state of a plugin file, if its fingerprint still matches.
-    func entry(path: String, fingerprint: Fingerprint) -> PluginRecord.State? {
-        guard let entry = entries.first(where: { $0.path == path && $0.fingerprint == fingerprint.text }) else { return nil }
+    func entry(path: String, fingerprint: Fingerprint, hostVersion: String) -> PluginRecord.State? {
+        guard hostVersion == self.hostVersion, let entry = entries.first(where: { $0.path == path && $0.fingerprint == fingerprint.text }) else { return nil }
         let json = entry.json
         if let reason = json["refused"]?.stringValue { return .refused(reason) }
         guard let id = json["id"]?.stringValue, let name = json["name"]?.stringValue,
@@ -70,9 +73,10 @@ struct PluginIndex: Equatable {
         entries.append(Entry(path: path, fingerprint: fingerprint.text, json: .object(object)))
     }
 
-    func save(_ file: String, trace: (String) -> Void) {
+    func save(_ file: String, hostVersion: String, trace: (String) -> Void) {
         let document: JSON = .object(JSONObject([
             ("version", .number(Double(PluginIndex.version))),
+            ("host", .string(hostVersion)),
             ("plugins", .array(entries.map(\.json))),
         ]))
         do {

@@ -33,16 +33,21 @@ public struct PluginRegistry: Sendable {
     let trace: @Sendable (String) -> Void
 
     /// - Parameter trace: receives one line per decision (M365_DEBUG=plugins).
-    public init(paths: HostPaths, trace: @escaping @Sendable (String) -> Void = { _ in }) {
+    /// The host's version and ABI: an index written by another host is rebuilt.
+    let hostVersion: String
+
+    public init(paths: HostPaths, hostVersion: String = "", trace: @escaping @Sendable (String) -> Void = { _ in }) {
         directories = paths.pluginDirectories
         self.trace = trace
+        self.hostVersion = hostVersion
         let index = PluginIndex.load(paths.pluginIndexFile, trace: trace)
         var fresh = PluginIndex()
+        fresh.hostVersion = hostVersion
         for directory in directories {
             scan(directory, cached: index, into: &fresh)
         }
         if fresh != index {
-            fresh.save(paths.pluginIndexFile, trace: trace)
+            fresh.save(paths.pluginIndexFile, hostVersion: hostVersion, trace: trace)
         }
     }
 
@@ -73,12 +78,16 @@ public struct PluginRegistry: Sendable {
                 (state, source) = (.refused(problem), "checked without opening it")
             } else if !fingerprint.isRegularFile {
                 (state, source) = (.refused("not a regular file"), "checked without opening it")
-            } else if let known = cached.entry(path: path, fingerprint: fingerprint) {
+            } else if let known = cached.entry(path: path, fingerprint: fingerprint, hostVersion: hostVersion) {
                 (state, source) = (known, "from the index")
                 fresh.add(path: path, fingerprint: fingerprint, state: known)
             } else {
                 (state, source) = (probe(path), "opened to read its descriptor")
-                fresh.add(path: path, fingerprint: fingerprint, state: state)
+                // A load failure can depend on the environment (a missing library): retried
+                // on every run rather than remembered.
+                if case .refused(let reason) = state, reason.hasPrefix("cannot be loaded") {} else {
+                    fresh.add(path: path, fingerprint: fingerprint, state: state)
+                }
             }
             trace("\(path): \(describe(state)) (\(source))")
             records.append(PluginRecord(path: path, fingerprint: fingerprint, state: state))
@@ -112,8 +121,13 @@ public struct PluginRegistry: Sendable {
     public struct Conflict: Sendable, Equatable {
         public var service: String
         public var paths: [String]
+        /// The name is one of m365's own commands, which no plugin may take over.
+        public var reservedByHost = false
         public var message: String {
-            "service '\(service)' is claimed by more than one plugin: \(paths.joined(separator: " and ")); remove one of them"
+            if reservedByHost {
+                return "service '\(service)' of \(paths.joined(separator: " and ")) would hide the m365 command '\(service)'; the plugin must use another name"
+            }
+            return "service '\(service)' is claimed by more than one plugin: \(paths.joined(separator: " and ")); remove one of them"
         }
     }
 
@@ -123,7 +137,8 @@ public struct PluginRegistry: Sendable {
     }
 
     /// The usable services (by every name and alias) and the conflicts that disabled others.
-    public func services() -> (bindings: [ServiceBinding], conflicts: [Conflict]) {
+    /// `reserved` names (the host's own commands) are never given to a plugin.
+    public func services(reserved: Set<String> = []) -> (bindings: [ServiceBinding], conflicts: [Conflict]) {
         var claims: [String: [(ServiceSpec, PluginRecord)]] = [:]
         var order: [String] = []
         for record in records {
@@ -137,7 +152,12 @@ public struct PluginRegistry: Sendable {
         }
         var conflicted: Set<String> = []
         var conflicts: [Conflict] = []
-        for name in order where claims[name]!.count > 1 {
+        for name in order where reserved.contains(name) {
+            let owners = claims[name]!
+            conflicts.append(Conflict(service: name, paths: owners.map(\.1.path), reservedByHost: true))
+            for (service, _) in owners where service.name == name { conflicted.insert(service.name) }
+        }
+        for name in order where claims[name]!.count > 1 && !reserved.contains(name) {
             let owners = claims[name]!
             conflicts.append(Conflict(service: name, paths: owners.map(\.1.path)))
             for (service, _) in owners { conflicted.insert(service.name) }
@@ -147,7 +167,7 @@ public struct PluginRegistry: Sendable {
             guard case .available(_, let descriptor) = record.state else { continue }
             for service in descriptor.services where !conflicted.contains(service.name) {
                 var usable = service
-                usable.aliases.removeAll { claims[$0]!.count > 1 }
+                usable.aliases.removeAll { claims[$0]!.count > 1 || reserved.contains($0) }
                 bindings.append(ServiceBinding(spec: usable, record: record))
             }
         }

@@ -39,6 +39,9 @@ public struct Connection: Sendable, Equatable {
     public var spoUrl: String?
     /// Added to X-ClientService-ClientTag on SharePoint requests (`spo connect --clientTag`).
     public var clientTag: String?
+    /// The token store the connection's secrets went to (`secret-service` or `file`): later runs
+    /// use that one, whatever `auto` would pick now.
+    public var tokenStore: String?
 
     public var secretKey: String { "connection/\(id)" }
 
@@ -74,6 +77,7 @@ public struct Connection: Sendable, Equatable {
         if let certificateFile { object["certificateFile"] = .string(certificateFile) }
         if let spoUrl { object["spoUrl"] = .string(spoUrl) }
         if let clientTag { object["clientTag"] = .string(clientTag) }
+        if let tokenStore { object["tokenStore"] = .string(tokenStore) }
         return .object(object)
     }
 
@@ -89,6 +93,7 @@ public struct Connection: Sendable, Equatable {
             userName: json["userName"]?.stringValue, thumbprint: json["thumbprint"]?.stringValue, spoUrl: json["spoUrl"]?.stringValue)
         clientTag = json["clientTag"]?.stringValue
         certificateFile = json["certificateFile"]?.stringValue
+        tokenStore = json["tokenStore"]?.stringValue
     }
 
     /// What `m365 status` and `connection list` print, as CLI for Microsoft 365 names it.

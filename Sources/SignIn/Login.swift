@@ -64,8 +64,11 @@ extension TokenProvider {
         case .federatedIdentity:
             tokens = try flows.clientCredentials(cloud: request.cloud, tenant: tenant, appId: appId, credential: .federated, resource: resource)
         }
-        if request.authType.isAppOnly && request.authType != .identity && request.authType != .federatedIdentity && !store.canHoldCredentials {
-            flows.environment.tell("Warning: the \(request.authType == .secret ? "client secret" : "certificate") is not stored: the file token store never keeps credentials. You will sign in again when the token expires (about an hour).\n")
+        // A certificate file without a password can be read again later; a secret or a
+        // password cannot be kept by the file store.
+        let rereadable = request.authType == .certificate && request.certificateFile != nil && request.password == nil
+        if (request.authType == .secret || request.authType == .certificate) && !store.canHoldCredentials && !rereadable {
+            flows.environment.tell("Warning: the \(request.authType == .secret ? "client secret" : "certificate password") is not stored: the file token store never keeps credentials. You will sign in again when the token expires (about an hour).\n")
         }
 
         let claims = TokenClaims(accessToken: tokens.accessToken)
@@ -85,7 +88,8 @@ extension TokenProvider {
             tenant: request.tenant, tenantId: tenantId, cloud: request.cloud,
             identityName: claims?.identityName ?? appId, identityId: identityId,
             userName: request.userName, thumbprint: request.thumbprint, spoUrl: previous?.spoUrl)
-        connection.certificateFile = request.certificateFile
+        connection.certificateFile = rereadable ? request.certificateFile : nil
+        connection.tokenStore = store.kind.rawValue
         try storeSignIn(connection, tokens: tokens, resource: resource, credential: credential)
         return connection
     }

@@ -108,7 +108,7 @@ public struct SignInFlows {
             throw signInError(status: start.status, body: start.body, what: "Starting the device code sign-in")
         }
         environment.tell((codes["message"]?.stringValue ?? "Open \(codes["verification_uri"]?.stringValue ?? "the sign-in page") and enter the code \(codes["user_code"]?.stringValue ?? "")") + "\n")
-        var interval = Double(codes["interval"]?.intValue ?? 5)
+        var interval = Double(max(1, codes["interval"]?.intValue ?? 5))
         let deadline = environment.now() + (codes["expires_in"]?.intValue ?? 900)
         while true {
             try wait(interval)

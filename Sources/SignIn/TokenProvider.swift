@@ -100,7 +100,13 @@ public final class TokenProvider {
             let tokens = try acquire(connection, secrets: secrets, resource: resource)
             if let rotated = tokens.refreshToken { secrets.refreshToken = rotated }
             secrets.accessTokens[resource] = (tokens.accessToken, tokens.expiresOn)
-            try save(secrets, for: connection)
+            do {
+                try save(secrets, for: connection)
+            } catch {
+                // The token is good; only keeping it failed. Use it, and say that the next run may
+                // have to sign in again.
+                flows.environment.tell("Warning: \(error). The next command may need 'm365 login' again.\n")
+            }
             return tokens.accessToken
         }
     }
@@ -141,8 +147,20 @@ public final class TokenProvider {
     }
 
     public func forget(_ connection: Connection) throws(SignInError) {
-        do { try store.remove(connection.secretKey) } catch {
-            throw SignInError("Cannot remove the stored tokens of '\(connection.name)': \(error)")
+        // Under the lock, so a refresh running in another process cannot write them back.
+        try locked { () throws(SignInError) in
+            do { try store.remove(connection.secretKey) } catch {
+                throw SignInError("Cannot remove the stored tokens of '\(connection.name)': \(error)")
+            }
+        }
+    }
+
+    /// Drops the cached access token for `resource` (the service rejected it).
+    public func invalidate(_ connection: Connection, resource: String) throws(SignInError) {
+        try locked { () throws(SignInError) in
+            var secrets = try load(connection)
+            guard secrets.accessTokens.removeValue(forKey: resource) != nil else { return }
+            try save(secrets, for: connection)
         }
     }
 

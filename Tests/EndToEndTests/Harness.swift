@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@_exported import TestSupport
 
 /// Runs the real, installed `m365` binary in an isolated home, the way a user's shell would.
 struct Harness {

@@ -22,6 +22,13 @@ final class HostCommandTests: XCTestCase {
         XCTAssertEqual(try harness.run(["version", "-o", "text"]).stdout, flag.stdout)
     }
 
+    func testVersionWithOtherFlagsAndSilentErrorsWithOutputNone() throws {
+        XCTAssertEqual(try harness.run(["--version", "--debug"]).status, 0)
+        let silent = try harness.run(["nosuchcommand", "--output=none"])
+        XCTAssertEqual(silent.status, 2)
+        XCTAssertEqual(silent.stderr + silent.stdout, "")
+    }
+
     func testConfigSetGetListReset() throws {
         XCTAssertEqual(try harness.run(["cli", "config", "get", "--key", "output"]).stdout, "\"json\"\n")
         XCTAssertEqual(try harness.run(["cli", "config", "set", "-k", "output", "-v", "text"]).status, 0)

@@ -148,6 +148,31 @@ final class PluginLoaderTests: XCTestCase {
         try assertRefused("libm365-text.so", service: "text", reason: "not a shared library")
     }
 
+    func testAServiceMayNotTakeAnM365CommandsName() throws {
+        try addHealthyNeighbour()
+        try variant("libm365-login.so", ["-DSERVICE=\"login\""])
+        let help = try harness.run(["login", "-h"])
+        XCTAssertTrue(help.stdout.contains("Signs in to Microsoft 365"), "m365's own login stays: \(help.stdout)")
+        let listed = try row("libm365-login.so")
+        XCTAssertEqual(listed["status"] as? String, "conflict")
+        XCTAssertTrue((listed["reason"] as? String ?? "").contains("would hide the m365 command 'login'"), "\(listed)")
+        XCTAssertEqual(try harness.run(["good", "ping"]).status, 0)
+    }
+
+    func testAMistypedOptionOfAnInstalledServiceIsAUsageError() throws {
+        let result = try harness.run(["spo", "status", "--bogus"])
+        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertTrue(result.stderr.hasPrefix("Error: Invalid option '--bogus'"), result.stderr)
+    }
+
+    func testRelativePluginPathsAreIgnored() throws {
+        try FileManager.default.createDirectory(at: harness.root.appendingPathComponent("rel"), withIntermediateDirectories: true)
+        try Harness.compileCPlugin(into: harness.root.appendingPathComponent("rel"), name: "libm365-rel.so", extraFlags: ["-DSERVICE=\"rel\""],
+                                   source: Harness.packageRoot + "/Tests/Fixtures/plugin-variants.c")
+        // The harness runs m365 in its root directory, where "rel" exists.
+        XCTAssertEqual(try harness.run(["rel", "ping"], environment: ["M365_PLUGIN_PATH": "rel"]).status, 2)
+    }
+
     func testFilesOutsideTheNamingRuleAreIgnored() throws {
         try variant("widgets.so", ["-DSERVICE=\"stray\""])
         let result = try harness.run(["plugin", "list"], environment: ["M365_DEBUG": "plugins"])

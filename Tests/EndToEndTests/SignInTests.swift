@@ -242,6 +242,10 @@ final class SignInTests: SignInTestCase {
         let file = harness.root.appendingPathComponent("me.json")
         try m365(["request", "--url", "@graph/me", "--filePath", file.path])
         XCTAssertTrue(try String(contentsOf: file, encoding: .utf8).contains(Self.admin.user))
+        // A token never travels over plain HTTP.
+        let plain = try harness.run(["request", "--url", "http://graph.microsoft.com/v1.0/me"])
+        XCTAssertEqual(plain.status, 2)
+        XCTAssertTrue(plain.stderr.contains("Refusing to send an access token over plain HTTP"), plain.stderr)
         // Unknown options are headers: the emulator saw this one.
         try m365(["request", "--url", "@graph/me", "--x-test-header", "hello"])
         let seen = try emulator.requests(pathPrefix: "/v1.0/me").last

@@ -1,78 +1,7 @@
 import Foundation
 import HTTPClient
 import XCTest
-
-/// A real `m365-emulator serve --port 0 --print-env` process for the end-to-end tests.
-final class EmulatorProcess {
-    let process: Process
-    let stateDirectory: String
-    let environment: [String: String]
-
-    var connectTo: String { environment["M365_CONNECT_TO"]! }
-    var caBundle: String { environment["M365_CA_BUNDLE"]! }
-    var port: Int { Int(connectTo.split(separator: ":").last!)! }
-
-    /// The binary: $M365_EMULATOR_BIN, else next to the test bundle (the build's bin
-    /// directory), else .build/debug of the package.
-    static func binary() -> String? {
-        if let p = ProcessInfo.processInfo.environment["M365_EMULATOR_BIN"], !p.isEmpty { return p }
-        var candidates: [String] = []
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-            // …/debug/m365PackageTests.xctest (a file on Linux) or inside a bundle directory.
-            for _ in 0..<4 {
-                candidates.append(dir.appendingPathComponent("m365-emulator").path)
-                dir = dir.deletingLastPathComponent()
-            }
-        }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(root.appendingPathComponent(".build/debug/m365-emulator").path)
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    init() throws {
-        guard let binary = Self.binary() else {
-            throw XCTSkip("m365-emulator is not built; run `swift build --product m365-emulator` or set M365_EMULATOR_BIN")
-        }
-        stateDirectory = NSTemporaryDirectory() + "m365-httpclient-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--port", "0", "--state-dir", stateDirectory, "--print-env"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var text = ""
-        let handle = out.fileHandleForReading
-        while !text.contains("M365_CA_BUNDLE=") || !text.hasSuffix("\n") {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        var env: [String: String] = [:]
-        for line in text.split(separator: "\n") where line.hasPrefix("export ") {
-            let kv = line.dropFirst(7).split(separator: "=", maxSplits: 1).map(String.init)
-            guard kv.count == 2 else { continue }
-            var v = kv[1]
-            if v.hasPrefix("'") && v.hasSuffix("'") && v.count >= 2 { v = String(v.dropFirst().dropLast()) }
-            env[kv[0]] = v
-        }
-        environment = env
-        guard env["M365_CONNECT_TO"] != nil, env["M365_CA_BUNDLE"] != nil else {
-            process.terminate()
-            throw NSError(domain: "EmulatorProcess", code: 1, userInfo: [NSLocalizedDescriptionKey: "unexpected output: \(text)"])
-        }
-    }
-
-    func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
-        }
-        try? FileManager.default.removeItem(atPath: stateDirectory)
-    }
-}
+@_exported import TestSupport
 
 /// Records the client's retry waits instead of sleeping.
 final class SleepRecorder: @unchecked Sendable {

@@ -137,11 +137,12 @@ typedef struct m365_host {
     /* Free anything the host returned to the plugin (strings, responses' memory is separate). [any] */
     void (*host_free)(void *ptr);
 
-    /* The message of the last failed host call made for this call, or "" — borrowed, valid until
-     * the next host call on the same call. [main] */
+    /* The message of the last failed host call made for this call, or "" (never NULL) — borrowed,
+     * valid until the next host call on the same call. [main] */
     const char *(*last_error)(m365_call *call);
 
-    /* A line for people on stderr, filtered by --debug / --verbose. message is borrowed. [any] */
+    /* A line for people on stderr, filtered by --debug / --verbose. message is borrowed. [main]
+     * (It shares the terminal with results and progress, which are written from the main thread.) */
     void (*log)(m365_call *call, int32_t level, const char *message);
 
     /* Emit the command's result: one complete JSON value. The host applies --query and
@@ -179,8 +180,11 @@ typedef struct m365_host {
 
     /* Send an HTTP request with authentication, retries and tracing. On M365_OK *response is
      * host-owned (any status code, 4xx/5xx included); release it with http_response_free.
-     * Fails with M365_ERR_NETWORK, M365_ERR_AUTH_REQUIRED, M365_ERR_THROTTLED, M365_ERR_CANCELLED.
-     * [main] */
+     * With write_body set, a 2xx body is streamed to it and response->body is NULL; other
+     * statuses keep their (error) body in the response. Headers that repeat are joined with ", ".
+     * A token is only ever sent over https (or to a loopback host). Do not call http_send from
+     * inside read_body or write_body. Fails with M365_ERR_NETWORK, M365_ERR_AUTH_REQUIRED,
+     * M365_ERR_CANCELLED, M365_ERR_INVALID_ARGUMENT. [main] */
     m365_status (*http_send)(m365_call *call, const m365_http_request *request,
                              m365_http_response **response);
     void (*http_response_free)(m365_call *call, m365_http_response *response);
