@@ -95,7 +95,7 @@ def request_latency(prefix, runs, env, emulator):
     subprocess.run([m365, "request", "--url", "@graph/me"], env=env, check=True, stdout=subprocess.DEVNULL)
     store = json.load(open(os.path.join(env["M365_HOME"], "tokens.json")))
     token = None
-    for value in store.values():
+    for value in store["entries"].values():
         entry = json.loads(value) if isinstance(value, str) else value
         token = entry.get("accessTokens", {}).get("https://graph.microsoft.com", {}).get("token") or token
     before = len(emulator.requests("/v1.0/me"))

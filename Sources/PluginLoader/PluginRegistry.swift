@@ -160,7 +160,8 @@ public struct PluginRegistry: Sendable {
         for name in order where claims[name]!.count > 1 && !reserved.contains(name) {
             let owners = claims[name]!
             conflicts.append(Conflict(service: name, paths: owners.map(\.1.path)))
-            for (service, _) in owners { conflicted.insert(service.name) }
+            // A clash of main names disables that service; a clash of aliases drops only the alias.
+            for (service, _) in owners where service.name == name { conflicted.insert(service.name) }
         }
         var bindings: [ServiceBinding] = []
         for record in records {
