@@ -29,4 +29,5 @@ chmod 755 "$work"
 export M365_PLUGIN_PATH="$work"
 step "$m365" widgets list --output text
 step "$m365" widgets list --color red --output csv
+step "$m365" widgets me --output text   # the C plugin calls Graph through the host
 step "$m365" logout
