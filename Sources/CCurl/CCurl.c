@@ -39,10 +39,12 @@ static const curl_version_info_data *version_data;
 
 static void do_load(void) {
     /* M365_LIBCURL names another libcurl (a diagnostic aid, and how the tests check the
-     * error below); RTLD_LOCAL keeps libcurl's symbols out of the global namespace. */
+     * error below); RTLD_LOCAL keeps libcurl's symbols out of the global namespace. Lazy
+     * binding: libcurl pulls in some thirty libraries (Kerberos, LDAP, RTMP …) whose symbols
+     * a request never calls; binding them all up front costs every command time. */
     const char *name = getenv("M365_LIBCURL");
     if (!name || !*name) name = "libcurl.so.4";
-    void *lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    void *lib = dlopen(name, RTLD_LAZY | RTLD_LOCAL);
     if (!lib) {
         const char *e = dlerror();
         snprintf(load_error, sizeof load_error, "libcurl could not be loaded: %s", e ? e : "unknown error");

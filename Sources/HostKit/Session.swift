@@ -155,6 +155,11 @@ extension SignInEnvironment {
             variable: { environment($0) },
             readFile: { path throws(SignInError) in
                 do { return try FileSystem.readBytes(path) } catch { throw SignInError("Cannot read \(path): \(error)") }
+            },
+            askSecret: { question in
+                guard Console.stdinIsTerminal, Console.stderrIsTerminal else { return nil }
+                Console.err(question + " ")
+                return Console.readLine(secret: true)
             })
     }
 }

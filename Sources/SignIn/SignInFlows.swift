@@ -22,10 +22,13 @@ public struct SignInEnvironment {
     public var tell: (String) -> Void
     public var variable: (String) -> String?
     public var readFile: (String) throws(SignInError) -> [UInt8]
+    /// Asks the user for a secret on a terminal (no echo); nil without one.
+    public var askSecret: (String) -> String?
 
     public init(now: @escaping () -> Int, sleep: @escaping (Double) -> Void, isCancelled: @escaping () -> Bool,
                 tell: @escaping (String) -> Void, variable: @escaping (String) -> String?,
-                readFile: @escaping (String) throws(SignInError) -> [UInt8]) {
+                readFile: @escaping (String) throws(SignInError) -> [UInt8], askSecret: @escaping (String) -> String? = { _ in nil }) {
+        self.askSecret = askSecret
         self.now = now
         self.sleep = sleep
         self.isCancelled = isCancelled

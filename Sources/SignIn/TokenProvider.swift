@@ -126,6 +126,14 @@ public final class TokenProvider {
             // The file store keeps no key: sign with the certificate file again.
             let bytes = try flows.environment.readFile(connection.certificateFile!)
             return try flows.clientCredentials(cloud: connection.cloud, tenant: connection.tenantId, appId: connection.appId, credential: .certificate(bytes: bytes, password: nil), thumbprint: connection.thumbprint, resource: resource)
+        case .secret where secrets.credential == nil:
+            // The file store keeps no secret: on a terminal, ask for it again.
+            guard let secret = flows.environment.askSecret("Client secret of the app \(connection.appId) ('\(connection.name)'):"), !secret.isEmpty else {
+                throw SignInError(
+                    "The client secret of '\(connection.name)' is kept only in the Secret Service, and this machine uses the file token store. Run 'm365 login' again.",
+                    kind: .authRequired)
+            }
+            return try flows.clientCredentials(cloud: connection.cloud, tenant: connection.tenantId, appId: connection.appId, credential: .secret(secret), resource: resource)
         case .secret, .certificate:
             guard let credential = secrets.credential else {
                 let what = connection.authType == .secret ? "client secret" : "certificate"

@@ -98,6 +98,33 @@ struct Harness {
         return output
     }
 
+    /// Runs a tool with the harness's environment and types `stdin` once its output shows
+    /// `prompt` (so a terminal has turned echo off by then); returns stdout and stderr.
+    func runTool(_ path: String, _ arguments: [String], stdin: String, after prompt: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.environment = environment
+        process.currentDirectoryURL = root
+        let input = Pipe()
+        let output = root.appendingPathComponent("tool-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: output)
+        process.standardInput = input
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        for _ in 0..<200 where !(String(decoding: (try? Data(contentsOf: output)) ?? Data(), as: UTF8.self).contains(prompt)) {
+            usleep(50_000)
+        }
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+        process.waitUntilExit()
+        try input.fileHandleForWriting.close()
+        try handle.close()
+        defer { try? FileManager.default.removeItem(at: output) }
+        return String(decoding: try Data(contentsOf: output), as: UTF8.self)
+    }
+
     static func runTool(_ path: String, _ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)

@@ -272,6 +272,21 @@ final class TokenRefreshTests: SignInTestCase {
         XCTAssertTrue(reused.stderr.contains("Run 'm365 login' again"), reused.stderr)
     }
 
+    /// The file store keeps no client secret: without a terminal m365 says to sign in again; on
+    /// a terminal it asks for the secret (no echo) and carries on.
+    func testFileStoreAsksForTheClientSecretAgain() throws {
+        try m365(["login", "--authType", "secret", "--appId", Self.secretApp, "--tenant", Self.tenant, "--secret", Self.clientSecret])
+        let noTerminal = try harness.run(["request", "--url", "@graph/organization"])
+        XCTAssertEqual(noTerminal.status, 1)
+        XCTAssertTrue(noTerminal.stderr.contains("Run 'm365 login' again"), noTerminal.stderr)
+        // `script` gives m365 a terminal and types what we pipe into it.
+        let command = ([harness.binary.path, "request", "--url", "@graph/organization", "--query", "value[0].displayName"]).joined(separator: " ")
+        let typed = try harness.runTool("/usr/bin/script", ["-qec", command, "/dev/null"], stdin: Self.clientSecret + "\n", after: "Client secret")
+        XCTAssertTrue(typed.contains("Client secret of the app \(Self.secretApp)"), typed)
+        XCTAssertTrue(typed.contains("\"Contoso\""), typed)
+        XCTAssertFalse(typed.contains(Self.clientSecret), "not echoed")
+    }
+
     func testSixteenConcurrentProcessesShareOneRotatingRefreshToken() throws {
         try loginWithPassword()
         let processes: [Process] = try (0..<16).map { _ in
