@@ -10,6 +10,12 @@ let pluginLinkerSettings: [LinkerSetting] = [
     .unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/plugin.exports"]),
 ]
 
+// The CLI's start path does without Swift Concurrency: not importing it implicitly keeps its
+// runtime library (and libdispatch) out of every m365 process.
+let lean: [SwiftSetting] = [
+    .unsafeFlags(["-Xfrontend", "-disable-implicit-concurrency-module-import"]),
+]
+
 let package = Package(
     name: "m365",
     platforms: [.macOS(.v14)],
@@ -31,38 +37,39 @@ let package = Package(
         .target(name: "PluginAPI", path: "Sources/PluginAPI"),
 
         // MARK: Host libraries (no Foundation on the start path: see docs/architecture.md).
-        .target(name: "JSONModel"),
-        .target(name: "JMESPath", dependencies: ["JSONModel"]),
-        .target(name: "OutputFormat", dependencies: ["JSONModel"]),
-        .target(name: "CommandModel", dependencies: ["JSONModel"]),
-        .target(name: "ArgumentParsing", dependencies: ["CommandModel", "JSONModel"]),
-        .target(name: "HostConfig", dependencies: ["JSONModel"]),
-        .target(name: "PluginLoader", dependencies: ["PluginAPI", "CommandModel", "JSONModel", "HostConfig"]),
+        .target(name: "JSONModel", swiftSettings: lean),
+        .target(name: "JMESPath", dependencies: ["JSONModel"], swiftSettings: lean),
+        .target(name: "OutputFormat", dependencies: ["JSONModel"], swiftSettings: lean),
+        .target(name: "CommandModel", dependencies: ["JSONModel"], swiftSettings: lean),
+        .target(name: "ArgumentParsing", dependencies: ["CommandModel", "JSONModel"], swiftSettings: lean),
+        .target(name: "HostConfig", dependencies: ["JSONModel"], swiftSettings: lean),
+        .target(name: "PluginLoader", dependencies: ["PluginAPI", "CommandModel", "JSONModel", "HostConfig"], swiftSettings: lean),
 
         // MARK: System libraries, opened with dlopen on first use (never linked: start-up budget).
         .target(name: "CCurl", path: "Sources/CCurl"),
         .target(name: "CSecret", path: "Sources/CSecret"),
         .target(name: "CCrypto", path: "Sources/CCrypto"),
-        .target(name: "HTTPClient", dependencies: ["CCurl", "HostConfig"]),
-        .target(name: "TokenStore", dependencies: ["CSecret", "HostConfig", "JSONModel"]),
-        .target(name: "Credentials", dependencies: ["CCrypto", "JSONModel"]),
-        .target(name: "SignIn", dependencies: ["HTTPClient", "TokenStore", "Credentials", "JSONModel", "HostConfig"]),
+        .target(name: "HTTPClient", dependencies: ["CCurl", "HostConfig"], swiftSettings: lean),
+        .target(name: "TokenStore", dependencies: ["CSecret", "HostConfig", "JSONModel"], swiftSettings: lean),
+        .target(name: "Credentials", dependencies: ["CCrypto", "JSONModel"], swiftSettings: lean),
+        .target(name: "SignIn", dependencies: ["HTTPClient", "TokenStore", "Credentials", "JSONModel", "HostConfig"], swiftSettings: lean),
         .target(
             name: "HostKit",
             dependencies: [
                 "PluginAPI", "JSONModel", "JMESPath", "OutputFormat", "CommandModel",
                 "ArgumentParsing", "HostConfig", "PluginLoader", "HTTPClient", "SignIn", "TokenStore",
-            ]
+            ],
+            swiftSettings: lean
         ),
-        .executableTarget(name: "Host", dependencies: ["HostKit"]),
+        .executableTarget(name: "Host", dependencies: ["HostKit"], swiftSettings: lean),
 
         // MARK: Swift convenience layer for plugins written in Swift.
-        .target(name: "PluginKit", dependencies: ["PluginAPI", "JSONModel", "CommandModel"]),
+        .target(name: "PluginKit", dependencies: ["PluginAPI", "JSONModel", "CommandModel"], swiftSettings: lean),
 
         // MARK: Service plugins (shared libraries loaded by the host through the C ABI).
-        .target(name: "SPO", dependencies: ["PluginKit"], path: "Plugins/SPO", linkerSettings: pluginLinkerSettings),
-        .target(name: "AAD", dependencies: ["PluginKit"], path: "Plugins/AAD", linkerSettings: pluginLinkerSettings),
-        .target(name: "Graph", dependencies: ["PluginKit"], path: "Plugins/Graph", linkerSettings: pluginLinkerSettings),
+        .target(name: "SPO", dependencies: ["PluginKit"], path: "Plugins/SPO", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
+        .target(name: "AAD", dependencies: ["PluginKit"], path: "Plugins/AAD", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
+        .target(name: "Graph", dependencies: ["PluginKit"], path: "Plugins/Graph", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
 
         // MARK: The local tenant emulator.
         .target(

@@ -29,7 +29,7 @@ final class ResultPrinter {
         options.defaultProperties = command.defaultProperties.isEmpty ? nil : command.defaultProperties
         options.queryApplied = query != nil
         options.commandLine = commandLine
-        options.date = Console.today()
+        if global.mode == .md { options.date = Console.today() }  // reading the time zone costs a file read
         options.csvHeader = config.bool("csvHeader")
         options.csvQuoted = config.bool("csvQuoted")
         options.csvQuotedEmpty = config.bool("csvQuotedEmpty")

@@ -80,12 +80,23 @@ final class Session {
         return made
     }
 
+    /// The connection book as read once for this run; `updateBook` reads it afresh under the lock.
+    private var cachedBook: ConnectionBook?
+
     func book() throws(HostError) -> ConnectionBook {
-        do { return try ConnectionBook.load(configDirectory: paths.configDirectory) } catch { throw HostError(error) }
+        if let cachedBook { return cachedBook }
+        do {
+            let book = try ConnectionBook.load(configDirectory: paths.configDirectory)
+            cachedBook = book
+            return book
+        } catch {
+            throw HostError(error)
+        }
     }
 
     func save(_ book: ConnectionBook) throws(HostError) {
         do { try book.save(configDirectory: paths.configDirectory) } catch { throw HostError(error) }
+        cachedBook = book
     }
 
     /// Read, change and write the connection book under the store lock, so two m365 processes
@@ -95,6 +106,7 @@ final class Session {
         do {
             try StoreLock.withExclusiveLock(configDirectory: paths.configDirectory) {
                 do throws(HostError) {
+                    self.cachedBook = nil  // another process may have changed it
                     var book = try self.book()
                     try change(&book)
                     try self.save(book)
