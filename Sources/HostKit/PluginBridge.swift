@@ -110,9 +110,14 @@ private func handleInterrupt(_ signal: Int32) {
 /// is_cancelled and by the HTTP client), instead of killing the process mid-write.
 func interruptible<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
     cancellationRequested = 0
-    let previous = signal(SIGINT, handleInterrupt)
-    siginterrupt(SIGINT, 1)  // a prompt's read() returns instead of restarting
-    defer { signal(SIGINT, previous) }
+    // No SA_RESTART: a prompt's read() returns on Ctrl-C instead of waiting on.
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = handleInterrupt
+    sigemptyset(&action.sa_mask)
+    action.sa_flags = 0
+    var previous = sigaction()
+    sigaction(SIGINT, &action, &previous)
+    defer { sigaction(SIGINT, &previous, nil) }
     return try body()
 }
 

@@ -64,11 +64,12 @@ extension TokenProvider {
         case .federatedIdentity:
             tokens = try flows.clientCredentials(cloud: request.cloud, tenant: tenant, appId: appId, credential: .federated, resource: resource)
         }
-        // A certificate file without a password can be read again later; a secret or a
-        // password cannot be kept by the file store.
-        let rereadable = request.authType == .certificate && request.certificateFile != nil && request.password == nil
-        if (request.authType == .secret || request.authType == .certificate) && !store.canHoldCredentials && !rereadable {
-            flows.environment.tell("Warning: the \(request.authType == .secret ? "client secret" : "certificate password") is not stored: the file token store never keeps credentials. You will sign in again when the token expires (about an hour).\n")
+        // The file store keeps no credential: a certificate file is read again later (its
+        // password, like a client secret, is asked for on a terminal).
+        let rereadable = request.authType == .certificate && request.certificateFile != nil
+        if !store.canHoldCredentials && (request.authType == .secret || rereadable && request.password != nil || request.authType == .certificate && !rereadable) {
+            let what = request.authType == .secret ? "client secret" : rereadable ? "certificate password" : "certificate"
+            flows.environment.tell("Warning: the \(what) is not stored: the file token store never keeps credentials. When the token expires (about an hour) m365 asks for it on a terminal, else you sign in again.\n")
         }
 
         let claims = TokenClaims(accessToken: tokens.accessToken)

@@ -1,3 +1,4 @@
+import Credentials
 import HostConfig
 import JSONModel
 import TokenStore
@@ -123,9 +124,24 @@ public final class TokenProvider {
         case .federatedIdentity:
             return try flows.clientCredentials(cloud: connection.cloud, tenant: connection.tenantId, appId: connection.appId, credential: .federated, resource: resource)
         case .certificate where secrets.credential == nil && connection.certificateFile != nil:
-            // The file store keeps no key: sign with the certificate file again.
-            let bytes = try flows.environment.readFile(connection.certificateFile!)
-            return try flows.clientCredentials(cloud: connection.cloud, tenant: connection.tenantId, appId: connection.appId, credential: .certificate(bytes: bytes, password: nil), thumbprint: connection.thumbprint, resource: resource)
+            // The file store keeps no key: sign with the certificate file again, asking for its
+            // password on a terminal when it has one.
+            let file = connection.certificateFile!
+            let bytes = try flows.environment.readFile(file)
+            var password: String?
+            do {
+                _ = try CertificateCredential.load(pemOrPFX: bytes, password: nil)
+            } catch where error.kind == .passwordRequired {
+                guard let asked = flows.environment.askSecret("Password of the certificate \(file):") else {
+                    throw SignInError(
+                        "The certificate \(file) needs its password, which the file token store does not keep. Run 'm365 login' again.",
+                        kind: .authRequired)
+                }
+                password = asked
+            } catch {
+                throw SignInError("The certificate \(file) cannot be used: \(error)")
+            }
+            return try flows.clientCredentials(cloud: connection.cloud, tenant: connection.tenantId, appId: connection.appId, credential: .certificate(bytes: bytes, password: password), thumbprint: connection.thumbprint, resource: resource)
         case .secret where secrets.credential == nil:
             // The file store keeps no secret: on a terminal, ask for it again.
             guard let secret = flows.environment.askSecret("Client secret of the app \(connection.appId) ('\(connection.name)'):"), !secret.isEmpty else {

@@ -132,6 +132,29 @@ final class SignInTests: SignInTestCase {
         XCTAssertEqual(try status()["connectedAs"] as? String, Self.admin.user)
     }
 
+    func testCtrlCCancelsADeviceCodeSignIn() throws {
+        let process = Process()
+        process.executableURL = harness.binary
+        process.arguments = ["login", "--appId", Self.publicApp, "--tenant", Self.tenant]
+        process.environment = harness.environment
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var message = ""
+        while !message.contains("enter the code") {
+            let chunk = err.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            message += String(decoding: chunk, as: UTF8.self)
+        }
+        process.interrupt()  // Ctrl-C while it polls
+        process.waitUntilExit()
+        message += String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(process.terminationStatus, 130, message)
+        XCTAssertTrue(message.contains("Error: Sign-in cancelled."), message)
+        XCTAssertEqual(try harness.run(["status"]).stdout, "\"Logged out\"\n", "nothing was saved")
+    }
+
     func testSecretSignIn() throws {
         let login = try m365(["login", "--authType", "secret", "--appId", Self.secretApp, "--tenant", Self.tenant, "--secret", Self.clientSecret])
         XCTAssertTrue(login.stderr.contains("not stored"), "the file store does not keep the secret, and says so: \(login.stderr)")
@@ -285,6 +308,29 @@ final class TokenRefreshTests: SignInTestCase {
         XCTAssertTrue(typed.contains("Client secret of the app \(Self.secretApp)"), typed)
         XCTAssertTrue(typed.contains("\"Contoso\""), typed)
         XCTAssertFalse(typed.contains(Self.clientSecret), "not echoed")
+    }
+
+    /// A password-protected PFX: the file store keeps neither key nor password, so m365 reads the
+    /// file again and asks for its password on a terminal.
+    func testFileStoreAsksForThePFXPasswordAgain() throws {
+        let fixtures = Harness.packageRoot + "/Tests/EmulatorTests/Fixtures/"
+        let pfx = harness.root.appendingPathComponent("app.pfx")
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = ["pkcs12", "-export", "-inkey", fixtures + "cert-app.key.pem", "-in", fixtures + "cert-app.cert.pem",
+                             "-out", pfx.path, "-passout", "pass:pfx-pw"]
+        try openssl.run()
+        openssl.waitUntilExit()
+        XCTAssertEqual(openssl.terminationStatus, 0)
+        try m365(["login", "--authType", "certificate", "--appId", Self.certificateApp, "--tenant", Self.tenant,
+                  "--certificateFile", pfx.path, "--password", "pfx-pw"])
+        let noTerminal = try harness.run(["request", "--url", "@graph/organization"])
+        XCTAssertEqual(noTerminal.status, 1)
+        XCTAssertTrue(noTerminal.stderr.contains("needs its password"), noTerminal.stderr)
+        let command = [harness.binary.path, "request", "--url", "@graph/organization", "--query", "value[0].displayName"].joined(separator: " ")
+        let typed = try harness.runTool("/usr/bin/script", ["-qec", command, "/dev/null"], stdin: "pfx-pw\n", after: "Password of the certificate")
+        XCTAssertTrue(typed.contains("\"Contoso\""), typed)
+        XCTAssertFalse(try configFiles().values.contains { $0.contains("pfx-pw") })
     }
 
     func testSixteenConcurrentProcessesShareOneRotatingRefreshToken() throws {
