@@ -46,6 +46,25 @@ class SignInTestCase: XCTestCase {
         try XCTUnwrap(try m365(["status"]).json() as? [String: Any])
     }
 
+    /// Starts `m365 login` with a device code and returns once it has printed the code.
+    func startDeviceCodeLogin() throws -> (Process, Pipe, String) {
+        let process = Process()
+        process.executableURL = harness.binary
+        process.arguments = ["login", "--appId", Self.publicApp, "--tenant", Self.tenant]
+        process.environment = harness.environment
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var message = ""
+        while !message.contains("enter the code") {
+            let chunk = err.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            message += String(decoding: chunk, as: UTF8.self)
+        }
+        return (process, err, message)
+    }
+
     var configDirectory: URL { harness.home.appendingPathComponent("m365") }
 
     /// Every file under the config directory, as text.
@@ -110,20 +129,7 @@ final class SignInTests: SignInTestCase {
     }
 
     func testDeviceCodeSignInApprovedOnTheEmulator() throws {
-        let process = Process()
-        process.executableURL = harness.binary
-        process.arguments = ["login", "--appId", Self.publicApp, "--tenant", Self.tenant]
-        process.environment = harness.environment
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        var message = ""
-        while !message.contains("enter the code") {
-            let chunk = err.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { break }
-            message += String(decoding: chunk, as: UTF8.self)
-        }
+        let (process, err, message) = try startDeviceCodeLogin()
         let code = try XCTUnwrap(message.range(of: #"code [A-Z0-9]{8,9}"#, options: .regularExpression).map { String(message[$0].dropFirst(5)) }, message)
         try emulator.admin("devicecode/approve", method: "POST", json: #"{"user_code":"\#(code)","username":"\#(Self.admin.user)"}"#)
         process.waitUntilExit()
@@ -133,20 +139,8 @@ final class SignInTests: SignInTestCase {
     }
 
     func testCtrlCCancelsADeviceCodeSignIn() throws {
-        let process = Process()
-        process.executableURL = harness.binary
-        process.arguments = ["login", "--appId", Self.publicApp, "--tenant", Self.tenant]
-        process.environment = harness.environment
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        var message = ""
-        while !message.contains("enter the code") {
-            let chunk = err.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { break }
-            message += String(decoding: chunk, as: UTF8.self)
-        }
+        let (process, err, started) = try startDeviceCodeLogin()
+        var message = started
         process.interrupt()  // Ctrl-C while it polls
         process.waitUntilExit()
         message += String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
