@@ -65,11 +65,13 @@ let package = Package(
 
         // MARK: Swift convenience layer for plugins written in Swift.
         .target(name: "PluginKit", dependencies: ["PluginAPI", "JSONModel", "CommandModel"], swiftSettings: lean),
+        // Microsoft Graph for plugins: paging that streams, JSON batching, errors (AAD and Graph share it).
+        .target(name: "GraphKit", dependencies: ["PluginKit"], swiftSettings: lean),
 
         // MARK: Service plugins (shared libraries loaded by the host through the C ABI).
         .target(name: "SPO", dependencies: ["PluginKit"], path: "Plugins/SPO", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
-        .target(name: "AAD", dependencies: ["PluginKit"], path: "Plugins/AAD", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
-        .target(name: "Graph", dependencies: ["PluginKit"], path: "Plugins/Graph", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
+        .target(name: "AAD", dependencies: ["PluginKit", "GraphKit"], path: "Plugins/AAD", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
+        .target(name: "Graph", dependencies: ["PluginKit", "GraphKit"], path: "Plugins/Graph", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
 
         // MARK: The local tenant emulator.
         .target(

@@ -106,11 +106,7 @@ def request_latency(prefix, runs, env, emulator):
                     "--tenant", "contoso.onmicrosoft.com", "--userName", "admin@contoso.onmicrosoft.com",
                     "--password", "Adm1n!Passw0rd"], env=env, check=True, stdout=subprocess.DEVNULL)
     subprocess.run([m365, "request", "--url", "@graph/me"], env=env, check=True, stdout=subprocess.DEVNULL)
-    store = json.load(open(os.path.join(env["M365_HOME"], "tokens.json")))
-    token = None
-    for value in store["entries"].values():
-        entry = json.loads(value) if isinstance(value, str) else value
-        token = entry.get("accessTokens", {}).get("https://graph.microsoft.com", {}).get("token") or token
+    token = graph_token(env)
     before = len(emulator.requests("/v1.0/me"))
     measure([m365, "request", "--url", "@graph/me"], env, runs)
     sent = (len(emulator.requests("/v1.0/me")) - before) / runs
@@ -126,6 +122,64 @@ def request_latency(prefix, runs, env, emulator):
         f"≤ 1.3× curl: {ratio:.2f}× " + ("met" if ratio <= 1.3 else "MISSED"))
     print(f"\nHTTP requests per `m365 request` run: {sent:.2f} (target: exactly 1)")
     return ratio <= 1.3 and sent == 1
+
+
+def graph_token(env):
+    """The cached Graph access token of the signed-in connection (from the 0600 file store)."""
+    store = json.load(open(os.path.join(env["M365_HOME"], "tokens.json")))
+    token = None
+    for value in store["entries"].values():
+        entry = json.loads(value) if isinstance(value, str) else value
+        token = entry.get("accessTokens", {}).get("https://graph.microsoft.com", {}).get("token") or token
+    return token
+
+
+def directory_listing(prefix, env, emulator, runs=3):
+    """aad user list over 1,000 and 100,000 users: wall time and peak memory beside one curl
+    process fetching the same pages over one connection; then group member add of 500 users."""
+    m365 = os.path.join(prefix, "bin", "m365")
+    env = dict(env, M365_CONNECT_TO=emulator.env["M365_CONNECT_TO"], M365_CA_BUNDLE=emulator.env["M365_CA_BUNDLE"], M365_TOKEN_STORE="file")
+    token = graph_token(env)
+    select = "id,displayName,mail,userPrincipalName"
+    print("\n## aad user list (streaming, 999 per page)\n")
+    print("| users | m365 median s | m365 peak RSS MiB | curl, same pages, s | ratio | target |")
+    print("|---|---|---|---|---|---|")
+    ok = True
+    total = 5
+    for size in (1_000, 100_000):
+        emulator.curl("-X", "POST", "-H", "Content-Type: application/json", "--data-binary",
+                      json.dumps({"count": size - total, "prefix": f"bench{size}"}), "https://login.microsoftonline.com/_emulator/directory/users")
+        total = size
+        # The page URLs m365 will fetch, walked once, so curl fetches exactly the same pages.
+        pages = [f"https://graph.microsoft.com/v1.0/users?%24select={select.replace(',', '%2C')}&%24top=999"]
+        while True:
+            page = json.loads(emulator.curl("-H", f"Authorization: Bearer {token}", pages[-1]))
+            if "@odata.nextLink" not in page:
+                break
+            pages.append(page["@odata.nextLink"])
+        curl = [shutil.which("curl"), "-sS", "--cacert", emulator.env["M365_CA_BUNDLE"], "--connect-to", emulator.env["M365_CONNECT_TO"],
+                "-H", f"Authorization: Bearer {token}", "-H", "Accept: application/json;odata.metadata=none"]
+        for url in pages:
+            curl += [url]
+        wall, peak, curl_wall = measure_interleaved([m365, "aad", "user", "list", "--properties", select], curl, env, runs)
+        ratio = wall / curl_wall
+        met = ratio <= 1.5 and peak / 1024 < 40
+        ok &= met
+        print(f"| {size:,} | {wall:.2f} | {peak / 1024:.1f} | {curl_wall:.2f} | {ratio:.2f}× | ≤ 1.5× and < 40 MiB: {'met' if met else 'MISSED'} |")
+
+    users = json.loads(emulator.curl("-H", f"Authorization: Bearer {token}",
+                                     "https://graph.microsoft.com/v1.0/users?%24select=id&%24top=500"))["value"]
+    group = "b6f009ce-1ea0-491f-a9a3-d9cd60559893"
+    def http_requests():  # a batch is one HTTP request; its items are logged with batchItem
+        return [r for r in emulator.requests("/v1.0") if not r.get("batchItem")]
+    before = len(http_requests())
+    start = time.perf_counter()
+    subprocess.run([m365, "aad", "group", "member", "add", "--groupId", group, "--role", "Member",
+                    "--userIds", ",".join(u["id"] for u in users)], env=env, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    sent = len(http_requests()) - before
+    print(f"\n`aad group member add` of 500 users: {sent} HTTP requests in {wall:.2f} s (target: at most 25: {'met' if sent <= 25 else 'MISSED'})")
+    return ok and sent <= 25
 
 
 def emulator_throughput(emulator):
@@ -158,6 +212,7 @@ def main():
     emulator = Emulator(prefix, work)
     try:
         ok &= request_latency(prefix, runs, env, emulator)
+        ok &= directory_listing(prefix, env, emulator)
         ok &= emulator_throughput(emulator)
     finally:
         emulator.stop()

@@ -1,15 +1,15 @@
-import PluginKit
+import GraphKit
 
-/// Entra ID (formerly Azure AD), reachable as `aad` and `entra`. Its commands arrive with the
-/// Entra issue.
+/// Entra ID (formerly Azure AD), reachable as `aad` and `entra`: directory objects through
+/// Microsoft Graph, with the names, options and output of CLI for Microsoft 365's `entra` commands.
 let definition = PluginDefinition(
-    id: "com.m365.aad", name: "Entra ID", version: "0.1.0", vendor: "m365",
-    descriptor: PluginDescriptor(services: [
-        ServiceSpec(name: "aad", aliases: ["entra"], description: "Entra ID: users, groups, apps and service principals"),
-    ]),
-    run: { invocation throws(PluginFailure) in
-        throw PluginFailure("aad \(invocation.command) is not implemented", status: M365_ERR_NOT_SUPPORTED)
-    })
+    id: "com.m365.aad", name: "Entra ID", version: "0.2.0", vendor: "m365",
+    services: [
+        PluginService(
+            ServiceSpec(name: "aad", aliases: ["entra"], description: "Entra ID: users, groups, apps and service principals"),
+            commands: UserCommands.all + GroupCommands.all + M365GroupCommands.all + AppCommands.all
+                + EnterpriseAppCommands.all + DirectoryCommands.all),
+    ])
 
 @_cdecl("m365_plugin_entry")
 public func m365PluginEntry() -> UnsafeRawPointer? { exportPlugin(definition) }

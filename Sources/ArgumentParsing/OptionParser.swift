@@ -173,12 +173,3 @@ struct OptionParser {
         return result
     }
 }
-
-extension String {
-    var trimmingSpaces: String {
-        var text = Substring(self)
-        while text.first?.isWhitespace == true { text.removeFirst() }
-        while text.last?.isWhitespace == true { text.removeLast() }
-        return String(text)
-    }
-}

@@ -4,6 +4,7 @@ import Glibc
 import CommandModel
 import HostConfig
 import JSONModel
+import SignIn
 import PluginAPI
 import PluginLoader
 import TokenStore
@@ -215,6 +216,15 @@ enum HostTable {
         table.pointee.config_get = { call, key, value in
             guard let context = CallContext.from(call), let key else { return M365_ERR_INVALID_ARGUMENT }
             let name = String(cString: key)
+            if name.hasPrefix("connection.") {
+                // Read-only facts about the service's active connection (docs/plugin-abi.md).
+                guard let connection = try? context.session.connection(forService: context.route.service?.name) else {
+                    return context.fail(M365_ERR_AUTH_REQUIRED, "Log in to Microsoft 365 first: run 'm365 login'")
+                }
+                guard let fact = connectionFact(connection, name) else { return context.fail(M365_ERR_NOT_FOUND, "setting '\(name)' is not set") }
+                copyString(fact, into: value)
+                return context.succeed()
+            }
             guard let setting = context.config.value(name) else {
                 return context.fail(M365_ERR_NOT_FOUND, "setting '\(name)' is not set")
             }
@@ -269,6 +279,22 @@ enum HostTable {
         table.pointee.is_cancelled = { _ in cancellationRequested }
         return table
     }()
+}
+
+/// The `connection.*` keys config_get answers: what a plugin needs to build URLs for the
+/// connection's cloud and tenant. Never a secret.
+private func connectionFact(_ connection: Connection, _ key: String) -> String? {
+    switch key {
+    case "connection.graphOrigin": return connection.cloud.graphOrigin
+    case "connection.cloud": return connection.cloud.rawValue
+    case "connection.tenantId": return connection.tenantId
+    case "connection.appId": return connection.appId
+    case "connection.identityName": return connection.identityName
+    case "connection.authType": return connection.authType.rawValue
+    case "connection.isAppOnly": return connection.authType.isAppOnly ? "true" : "false"
+    case "connection.spoUrl": return connection.spoUrl
+    default: return nil
+    }
 }
 
 /// http_send: the plugin's request (only the bytes it declared), sent through the session.

@@ -96,3 +96,13 @@ extension JSON: CustomStringConvertible {
     /// Compact JSON text.
     public var description: String { serialized() }
 }
+
+extension JSON {
+    /// A string, or `null` when absent (optional fields Graph shows as null).
+    public init(_ string: String?) { self = string.map(JSON.string) ?? .null }
+
+    public init(_ strings: [String]) { self = .array(strings.map(JSON.string)) }
+
+    /// An integer as a JSON number (counts, ports, `expires_in`).
+    public init(_ int: Int) { self = .number(Double(int)) }
+}

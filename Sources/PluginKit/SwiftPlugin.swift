@@ -41,7 +41,7 @@ public struct Invocation {
 
     public var isCancelled: Bool { host.pointee.is_cancelled.map { $0(call) != 0 } ?? false }
 
-    private func check(_ status: m365_status) throws(PluginFailure) {
+    func check(_ status: m365_status) throws(PluginFailure) {
         guard status == M365_OK else {
             let message = host.pointee.last_error.flatMap { $0(call) }.map { String(cString: $0) } ?? ""
             throw PluginFailure(message.isEmpty ? "host call failed (status \(status))" : message, status: status)

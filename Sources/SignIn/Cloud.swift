@@ -1,3 +1,5 @@
+import JSONModel
+
 /// The Microsoft 365 clouds `--cloud` selects, with the hosts each one signs in and calls at.
 public enum Cloud: String, CaseIterable, Sendable {
     case Public, USGov, USGovHigh, USGovDoD, China
@@ -37,17 +39,3 @@ public func formEncode(_ fields: [(String, String)]) -> String {
     fields.map { "\(percentEncode($0.0))=\(percentEncode($0.1))" }.joined(separator: "&")
 }
 
-public func percentEncode(_ text: String) -> String {
-    var out = ""
-    for byte in text.utf8 {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-            out.unicodeScalars.append(Unicode.Scalar(byte))
-        default:
-            let hex = Array("0123456789ABCDEF".utf8)
-            out += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 15)]], as: UTF8.self)
-        }
-    }
-    return out
-}

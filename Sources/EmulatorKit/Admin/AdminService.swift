@@ -82,6 +82,23 @@ public final class AdminService: Sendable {
                 return EmulatorResponse(status: .noContent)
             }
 
+            r.add(.POST, "_emulator/directory/users") { req, _ in
+                guard let body = try? JSON.parse(bytes: req.body), let count = body["count"]?.lenientInt, count >= 0 else {
+                    return AdminService.badRequest("body must be {\"count\":N[, \"prefix\":\"bench\", \"tenant\":…]}")
+                }
+                do {
+                    let n = try state.store.generateUsers(tenantId: body["tenant"]?.stringValue, count: count,
+                                                          prefix: body["prefix"]?.stringValue ?? "bench")
+                    return .json(["created": JSON(n)], status: .created)
+                } catch {
+                    return .json(["error": "not_found", "message": "no such tenant"], status: .notFound)
+                }
+            }
+            r.add(.POST, "_emulator/directory/reset") { _, _ in
+                state.store.reset()
+                return .json(["status": "reset"])
+            }
+
             r.add(.POST, "_emulator/federated-token") { req, _ in AdminService.federatedToken(req, state: state) }
         }
     }

@@ -26,7 +26,8 @@ public final class RequestLog: @unchecked Sendable {
         }
     }
 
-    public func record(_ req: EmulatorRequest, status: Int, fault: FaultDecision?, durationMs: Double) {
+    /// `extra` fields go before `status` (a `$batch` item carries `"batchItem": true`).
+    public func record(_ req: EmulatorRequest, status: Int, fault: FaultDecision?, durationMs: Double, extra: [(String, JSON)] = []) {
         var headers: [(String, JSON)] = []
         for (name, value) in req.headers {
             let lower = name.lowercased()
@@ -51,6 +52,7 @@ public final class RequestLog: @unchecked Sendable {
         } else {
             pairs.append(("bodyLength", JSON(req.body.count)))
         }
+        pairs.append(contentsOf: extra)
         pairs.append(("status", JSON(status)))
         if let fault, !fault.ruleIds.isEmpty {
             let action: String

@@ -4,6 +4,8 @@ import Foundation
 public final class EmulatorState: Sendable {
     public let config: EmulatorConfiguration
     public let directory: Directory
+    /// The stateful Graph directory (users, groups, apps …), seeded from the same seed.
+    public let store: DirectoryStore
     public let signingKey: SigningKey
     public let grants: GrantStore
     public let issuer: TokenIssuer
@@ -18,6 +20,7 @@ public final class EmulatorState: Sendable {
         self.config = config
         let seed = try Seed.load(path: config.seedPath)
         self.directory = try Directory(seed: seed)
+        self.store = DirectoryStore(seed: seed, directory: directory)
         self.certificates = try CertificateAuthority.loadOrCreate(in: config.stateDirectory)
         self.signingKey = try SigningKey.loadOrCreate(in: config.stateDirectory)
         self.grants = GrantStore()

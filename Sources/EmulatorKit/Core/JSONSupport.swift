@@ -4,14 +4,6 @@ import JSONModel
 // as JavaScript prints them). What follows are the few conveniences the services want on top.
 
 extension JSON {
-    /// A string, or `null` when absent (seed fields such as `jobTitle` that Graph shows as null).
-    init(_ string: String?) { self = string.map(JSON.string) ?? .null }
-
-    init(_ strings: [String]) { self = .array(strings.map(JSON.string)) }
-
-    /// An integer as a JSON number (`exp`, `expires_in`, ports, counts).
-    init(_ int: Int) { self = .number(Double(int)) }
-
     /// A scalar as the text a form field or a `--fault` option would carry: strings as they are,
     /// numbers as JavaScript prints them (`3`, `0.5`), booleans as `true`/`false`. The admin API
     /// takes `{"count":3}` and `{"count":"3"}` alike this way.

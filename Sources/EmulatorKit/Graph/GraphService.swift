@@ -3,8 +3,10 @@ import JSONModel
 import NIOHTTP1
 
 /// Microsoft Graph (graph.microsoft.com and the national roots). Every request needs a valid
-/// bearer token for Graph; endpoints are added to `router` (one line each). Handlers return the
-/// JSON body or throw a `GraphError`; collections page and project through `GraphQuery`.
+/// bearer token for Graph; endpoints are added to `router` through `GraphRoutes.on` (one line
+/// each, with the permission they need). Handlers take a `GraphContext` and return a response or
+/// throw a `GraphError`; collections filter, page and project through `GraphQuery`; the
+/// directory's state is `EmulatorState.store`.
 public final class GraphService: Sendable {
     let state: EmulatorState
     let cloud: Cloud
@@ -15,13 +17,13 @@ public final class GraphService: Sendable {
         self.cloud = cloud
         self.router = Router { r in
             for version in ["v1.0", "beta"] {
-                func get(_ path: String, _ handler: @escaping @Sendable (EmulatorRequest, [String: String]) throws -> JSON) {
-                    r.add(.GET, "\(version)/\(path)") { req, p in GraphService.respond(req) { try handler(req, p) } }
-                }
-                get("me") { req, _ in try GraphUsers.me(req, state: state, version: version) }
-                get("users") { req, _ in try GraphUsers.list(req, state: state, version: version) }
-                get("users/{id}") { req, p in try GraphUsers.get(req, idOrUPN: p["id"]!, state: state, version: version) }
-                get("organization") { req, _ in try GraphService.organization(req, state: state, version: version) }
+                var g = GraphRoutes(list: r, version: version, state: state)
+                g.on(.GET, "organization", .signedIn) { c in .json(try GraphService.organization(c)) }
+                GraphUsers.register(&g)
+                GraphGroups.register(&g)
+                GraphApplications.register(&g)
+                GraphRoles.register(&g)
+                r = g.list
             }
         }
     }
@@ -36,6 +38,26 @@ public final class GraphService: Sendable {
         case let .failure(f): return Self.unauthorized(f, req)
         case let .success(token): req.auth = token
         }
+        let segments = req.pathSegments
+        if segments.count == 2, FormEncoding.percentDecode(String(segments[1])).lowercased() == "$batch", ["v1.0", "beta"].contains(segments[0].lowercased()) {
+            guard req.method == .POST else {
+                return Self.error(.methodNotAllowed, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.", req)
+            }
+            return Self.decorate(GraphBatch.run(req, version: String(segments[0]), service: self), req)
+        }
+        return dispatch(req)
+    }
+
+    /// Routes an authenticated request (a top-level one or a `$batch` item).
+    func dispatch(_ request: EmulatorRequest) -> EmulatorResponse {
+        var req = request
+        do {
+            req.path = try rewrite(req)
+        } catch let e as GraphError {
+            return Self.error(e.status, e.code, e.message, req)
+        } catch {
+            return Self.error(.internalServerError, "generalException", "\(error)", req)
+        }
         switch router.route(req) {
         case let .handled(r): return Self.decorate(r, req)
         case .methodNotAllowed:
@@ -44,6 +66,34 @@ public final class GraphService: Sendable {
             let segment = req.pathSegments.dropFirst().first.map(String.init) ?? ""
             return Self.error(.badRequest, "BadRequest", "Resource not found for the segment '\(segment)'.", req)
         }
+    }
+
+    /// `/me/…` becomes `/users/{oid}/…`; `/applications(appId='…')` and
+    /// `/servicePrincipals(appId='…')` become `/{set}/{object id}`.
+    private func rewrite(_ req: EmulatorRequest) throws -> String {
+        var segments = req.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        guard segments.count >= 2 else { return req.path }
+        if segments[1].lowercased() == "me" {
+            let token = req.auth!
+            if token.isAppOnly {
+                throw GraphError(.badRequest, "BadRequest", "/me request is only valid with delegated authentication flow.")
+            }
+            segments.replaceSubrange(1...1, with: ["users", token.objectId])
+        } else {
+            let decoded = FormEncoding.percentDecode(segments[1])
+            for (set, kind) in [("applications", EntityKind.applications), ("servicePrincipals", .servicePrincipals)] {
+                let prefix = set.lowercased() + "(appid="
+                guard decoded.lowercased().hasPrefix(prefix), decoded.hasSuffix(")") else { continue }
+                var appId = String(decoded.dropFirst(prefix.count).dropLast())
+                if appId.hasPrefix("'") && appId.hasSuffix("'") && appId.count >= 2 { appId = String(appId.dropFirst().dropLast()) }
+                let id = try state.store.with(req.auth!.tenantId) { t in
+                    t.table(kind).items.first { $0["appId"]?.stringValue?.lowercased() == appId.lowercased() }?["id"]?.stringValue
+                }
+                guard let id else { throw GraphError.resourceNotFound(appId) }
+                segments.replaceSubrange(1...1, with: [set, id])
+            }
+        }
+        return "/" + segments.joined(separator: "/")
     }
 
     // MARK: Responses
@@ -66,10 +116,10 @@ public final class GraphService: Sendable {
         return r
     }
 
-    /// A handler's body as a 200 response, or its `GraphError` in Graph's error shape.
-    static func respond(_ req: EmulatorRequest, _ handler: () throws -> JSON) -> EmulatorResponse {
+    /// A handler's response, or its `GraphError` in Graph's error shape.
+    static func respond(_ req: EmulatorRequest, _ handler: () throws -> EmulatorResponse) -> EmulatorResponse {
         do {
-            return .json(try handler())
+            return try handler()
         } catch let e as GraphError {
             return error(e.status, e.code, e.message, req)
         } catch {
@@ -103,10 +153,11 @@ public final class GraphService: Sendable {
             "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", client_id=\"\(WellKnownApp.graph)\"")
     }
 
-    // MARK: Endpoints (users are in GraphUsers.swift)
+    // MARK: Endpoints (the directory's are in GraphUsers, GraphGroups, GraphApplications, GraphRoles)
 
-    static func organization(_ req: EmulatorRequest, state: EmulatorState, version: String) throws -> JSON {
-        let tenant = try GraphUsers.tenant(req, state: state)
+    static func organization(_ c: GraphContext) throws -> JSON {
+        let req = c.req
+        guard let tenant = c.state.directory.tenant(idOrDomain: c.tenantId) else { throw GraphError.resourceNotFound(c.tenantId) }
         let domains: [JSON] = tenant.seed.domains.map { d in
             ["capabilities": "Email, OfficeCommunicationsOnline", "isDefault": .bool(d == tenant.seed.domains.last),
              "isInitial": .bool(d == tenant.initialDomain), "name": .string(d), "type": "Managed"]
@@ -116,6 +167,60 @@ public final class GraphService: Sendable {
             "country": nil, "countryLetterCode": JSON(tenant.seed.countryLetterCode), "createdDateTime": "2020-01-01T00:00:00Z",
             "displayName": .string(tenant.displayName), "tenantType": "AAD", "verifiedDomains": .array(domains),
         ]
-        return ["@odata.context": .string("https://\(req.host)/\(version)/$metadata#organization"), "value": [org]]
+        return ["@odata.context": .string("https://\(req.host)/\(c.version)/$metadata#organization"), "value": [org]]
     }
+}
+
+/// One request as a handler sees it.
+struct GraphContext {
+    let req: EmulatorRequest
+    let params: [String: String]
+    let version: String
+    let state: EmulatorState
+
+    var token: ValidatedToken { req.auth! }
+    var tenantId: String { token.tenantId }
+    var store: DirectoryStore { state.store }
+
+    func param(_ name: String) -> String { params[name] ?? "" }
+
+    /// Runs `body` on the token's tenant under the store's lock.
+    func with<T>(_ body: (TenantData) throws -> T) throws -> T { try state.store.with(tenantId, body) }
+
+    /// The JSON object body; anything else is Graph's "Unable to read JSON request payload".
+    func body() throws -> JSONObject {
+        guard let v = try? JSON.parse(bytes: req.body), let o = v.objectValue else { throw GraphError.badBody() }
+        return o
+    }
+
+    func query(_ type: GraphEntityType, collection: Bool = true, expandable: [String] = []) throws -> GraphQuery {
+        try GraphQuery(req, type: type, supported: collection ? GraphQuery.collectionOptions : ["select", "expand"], expandable: expandable)
+    }
+
+    /// `https://graph.microsoft.com/v1.0/$metadata#<set>/$entity`.
+    func entityContext(_ set: String) -> String { "https://\(req.host)/\(version)/$metadata#\(set)/$entity" }
+}
+
+/// The route list of one API version, with the permission check in front of every handler.
+struct GraphRoutes {
+    var list: Router<EmulatorRequest>.RouteList
+    let version: String
+    let state: EmulatorState
+
+    mutating func on(_ method: HTTPMethod, _ path: String, _ access: GraphAccess,
+                     _ handler: @escaping @Sendable (GraphContext) throws -> EmulatorResponse) {
+        let version = self.version, state = self.state
+        list.add(method, "\(version)/\(path)") { req, p in
+            GraphService.respond(req) {
+                let c = GraphContext(req: req, params: p, version: version, state: state)
+                try GraphAuthorization.check(access, c)
+                return try handler(c)
+            }
+        }
+    }
+}
+
+extension EmulatorResponse {
+    static func created(_ value: JSON) -> EmulatorResponse { .json(value, status: .created) }
+    static var noContent: EmulatorResponse { EmulatorResponse(status: .noContent) }
 }

@@ -26,7 +26,9 @@ public enum DefaultSeed {
           "password": "Adm1n!Passw0rd",
           "directoryRoles": [
             "62e90394-69f5-4237-9190-012177145e10"
-          ]
+          ],
+          "usageLocation": "US",
+          "department": "IT"
         },
         {
           "id": "50c76ef9-2b4f-46b8-91c3-7e65e3c6cf4e",
@@ -36,7 +38,10 @@ public enum DefaultSeed {
           "surname": "Vance",
           "mail": "adele.vance@contoso.com",
           "jobTitle": "Retail Manager",
-          "password": "Adele!Passw0rd"
+          "password": "Adele!Passw0rd",
+          "usageLocation": "US",
+          "department": "Retail",
+          "manager": "megan.bowen@contoso.com"
         },
         {
           "id": "c3b7e6f9-dd4e-4e84-a28c-9af85b134cc2",
@@ -46,7 +51,9 @@ public enum DefaultSeed {
           "surname": "Bowen",
           "mail": "megan.bowen@contoso.com",
           "jobTitle": "Marketing Manager",
-          "password": "Megan!Passw0rd"
+          "password": "Megan!Passw0rd",
+          "usageLocation": "US",
+          "department": "Marketing"
         },
         {
           "id": "bba51a5f-2897-41a7-a2c2-dc0fdfeed816",

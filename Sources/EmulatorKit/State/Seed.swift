@@ -41,6 +41,11 @@ public struct SeedUser: Codable, Sendable {
     public var directoryRoles: [String]?
     /// Sign-in needs MFA: ROPC fails with AADSTS50076, as it does for real.
     public var mfaRequired: Bool?
+    /// Graph-only properties (the stateful directory): two-letter country for licensing,
+    /// department, and the manager's id or UPN.
+    public var usageLocation: String?
+    public var department: String?
+    public var manager: String?
 }
 
 public struct SeedGroup: Codable, Sendable {

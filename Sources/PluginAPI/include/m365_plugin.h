@@ -163,8 +163,11 @@ typedef struct m365_host {
      * host-allocated: release it with host_free. [main] */
     m365_status (*prompt)(m365_call *call, const char *question, uint32_t flags, char **answer);
 
-    /* Read a CLI setting (m365 cli config) or a plugin setting "<service>.<key>". *value is
-     * host-allocated (host_free); M365_ERR_NOT_FOUND when unset. [main] */
+    /* Read a CLI setting (m365 cli config) or a plugin setting "<service>.<key>". Keys under
+     * "connection." are read-only facts about the service's active connection: graphOrigin,
+     * cloud, tenantId, appId, identityName, authType, isAppOnly ("true"/"false"), spoUrl
+     * (M365_ERR_AUTH_REQUIRED without a connection). *value is host-allocated (host_free);
+     * M365_ERR_NOT_FOUND when unset. [main] */
     m365_status (*config_get)(m365_call *call, const char *key, char **value);
 
     /* Per-connection state a plugin keeps for itself (e.g. the discovered SharePoint URL):

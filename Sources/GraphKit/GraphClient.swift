@@ -1,0 +1,163 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+@_exported import PluginKit
+
+/// Microsoft Graph as a plugin command uses it: URLs on the connection's cloud, JSON in and out,
+/// Graph's error bodies turned into one-line failures, collections streamed page by page.
+public struct GraphClient {
+    public let invocation: Invocation
+    /// `https://graph.microsoft.com` or the national cloud's Graph origin.
+    public let origin: String
+    public let version: String
+
+    public init(_ invocation: Invocation, version: String = "v1.0") {
+        self.invocation = invocation
+        self.origin = invocation.setting("connection.graphOrigin") ?? "https://graph.microsoft.com"
+        self.version = version
+    }
+
+    /// `https://graph.microsoft.com/v1.0`.
+    public var root: String { origin + "/" + version }
+
+    /// An absolute URL for `path` (relative to the version root), or `path` itself when absolute.
+    public func url(_ path: String) -> String {
+        if path.hasPrefix("https://") || path.hasPrefix("http://") { return path }
+        return root + (path.hasPrefix("/") ? path : "/" + path)
+    }
+
+    /// The `@odata.id` Graph expects in `$ref` and `@odata.bind` bodies for a directory object.
+    public func directoryObjectURL(_ id: String) -> String { root + "/directoryObjects/" + id }
+
+    /// Sends one request; returns the JSON body (nil for an empty 2xx body such as 204).
+    @discardableResult
+    public func send(_ method: String, _ path: String, body: JSON? = nil, headers: [(name: String, value: String)] = []) throws(PluginFailure) -> JSON? {
+        var request = HTTPRequest(method: method, url: url(path), headers: Self.jsonHeaders + headers)
+        if let body {
+            request.headers.append(("Content-Type", "application/json"))
+            request.body = Array(body.serialized().utf8)
+        }
+        let response = try invocation.send(request)
+        guard response.isSuccess else { throw Self.failure(response) }
+        if response.body.isEmpty { return nil }
+        guard let json = response.json else {
+            throw PluginFailure("Microsoft Graph sent a response that is not valid JSON (\(response.body.count) bytes)", status: M365_ERR_SERVER)
+        }
+        return json
+    }
+
+    /// GETs one object.
+    public func get(_ path: String, headers: [(name: String, value: String)] = []) throws(PluginFailure) -> JSONObject {
+        guard let object = try send("GET", path, headers: headers)?.objectValue else {
+            throw PluginFailure("Microsoft Graph sent no object for \(path)", status: M365_ERR_SERVER)
+        }
+        return object
+    }
+
+    /// Calls `body` with every item of a collection, fetching the next page only when the
+    /// previous one is done: memory stays one page whatever the collection's size. Headers
+    /// (ConsistencyLevel) are resent with each page, as Graph requires.
+    public func forEachItem(_ path: String, headers: [(name: String, value: String)] = [],
+                            _ body: (JSONObject) throws(PluginFailure) -> Void) throws(PluginFailure) {
+        var next: String? = url(path)
+        while let page = next {
+            if invocation.isCancelled { throw PluginFailure("cancelled", status: M365_ERR_CANCELLED) }
+            let object = try get(page, headers: headers)
+            guard let items = object["value"]?.arrayValue else {
+                throw PluginFailure("Microsoft Graph sent a collection without 'value' for \(path)", status: M365_ERR_SERVER)
+            }
+            for item in items {
+                guard let entity = item.objectValue else { continue }
+                try body(entity)
+            }
+            next = object["@odata.nextLink"]?.stringValue
+        }
+    }
+
+    /// Every item of a (small) collection, for lookups.
+    public func all(_ path: String, headers: [(name: String, value: String)] = []) throws(PluginFailure) -> [JSONObject] {
+        var out: [JSONObject] = []
+        try forEachItem(path, headers: headers) { item throws(PluginFailure) in out.append(item) }
+        return out
+    }
+
+    /// Streams a collection to the command's output as pages arrive (an empty one prints `[]`).
+    public func list(_ path: String, headers: [(name: String, value: String)] = [],
+                     transform: (JSONObject) throws(PluginFailure) -> JSONObject? = { $0 }) throws(PluginFailure) {
+        var count = 0
+        try forEachItem(path, headers: headers) { item throws(PluginFailure) in
+            guard let shaped = try transform(item) else { return }
+            try invocation.emit(item: .object(shaped))
+            count += 1
+        }
+        if count == 0 { try invocation.emit(result: []) }
+    }
+
+    /// `Accept` as CLI for Microsoft 365 sends it: no OData annotations in objects.
+    public static let jsonHeaders: [(name: String, value: String)] = [("Accept", "application/json;odata.metadata=none")]
+
+    /// Headers for Graph's advanced directory queries (`ne`, `endsWith`, `$count`, `$search`).
+    public static let eventual: [(name: String, value: String)] = [("ConsistencyLevel", "eventual")]
+
+    // MARK: Errors
+
+    /// A Graph error answer as one line naming Graph's code, with the status an ABI caller expects.
+    public static func failure(_ response: HTTPResponse) -> PluginFailure {
+        let status = statusFor(httpStatus: response.status)
+        if let error = response.json?["error"] {
+            let code = error["code"]?.stringValue ?? ""
+            let message = oneLine(error["message"]?.stringValue ?? "")
+            let text = [code, message].filter { !$0.isEmpty }.joined(separator: ": ")
+            return PluginFailure(text.isEmpty ? "Microsoft Graph answered HTTP \(response.status)" : text, status: status)
+        }
+        let type = response.header("content-type").map { " (\($0.split(separator: ";").first ?? ""))" } ?? ""
+        return PluginFailure("Microsoft Graph answered HTTP \(response.status)\(type) without a Graph error body", status: status)
+    }
+
+    /// The ABI status for an HTTP error status.
+    public static func statusFor(httpStatus: Int) -> m365_status {
+        switch httpStatus {
+        case 401: return M365_ERR_AUTH_REQUIRED
+        case 403: return M365_ERR_FORBIDDEN
+        case 404: return M365_ERR_NOT_FOUND
+        case 429: return M365_ERR_THROTTLED
+        case 500...: return M365_ERR_SERVER
+        default: return M365_ERROR
+        }
+    }
+
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { String($0).trimmingSpaces }.joined(separator: " ")
+    }
+}
+
+/// OData query text: quoting literals and assembling `?$select=…&$filter=…` with encoded values.
+public enum OData {
+    /// A string literal: `'O''Brien'`.
+    public static func quote(_ value: String) -> String {
+        var out = "'"
+        for character in value { out += character == "'" ? "''" : String(character) }
+        return out + "'"
+    }
+
+    /// `?name=value&…` for the pairs that have a value (nil values are left out).
+    public static func query(_ pairs: [(String, String?)]) -> String {
+        let parts = pairs.compactMap { name, value in value.map { "\(name)=\(percentEncode($0))" } }
+        return parts.isEmpty ? "" : "?" + parts.joined(separator: "&")
+    }
+
+    /// A path segment (a user principal name, an id), percent-encoded.
+    public static func segment(_ value: String) -> String { percentEncode(value) }
+}
+
+/// Waits `seconds`, waking every 100 ms to honour Ctrl-C.
+func pause(seconds: Double, invocation: Invocation) throws(PluginFailure) {
+    var remaining = seconds
+    while remaining > 0 {
+        if invocation.isCancelled { throw PluginFailure("cancelled", status: M365_ERR_CANCELLED) }
+        let step = min(remaining, 0.1)
+        var request = timespec(tv_sec: 0, tv_nsec: Int(step * 1_000_000_000))
+        _ = nanosleep(&request, nil)
+        remaining -= step
+    }
+}

@@ -1,0 +1,448 @@
+import Foundation
+import XCTest
+
+/// `m365 aad …` (alias `entra`) end to end: the real binary and the real AAD plugin against the
+/// emulator's directory over HTTPS. One emulator and one admin sign-in serve the class; the
+/// directory is reset before every test.
+final class AADTests: XCTestCase {
+    nonisolated(unsafe) static var shared: (harness: Harness, emulator: EmulatorProcess)?
+    static let tenant = "contoso.onmicrosoft.com"
+    static let publicApp = "dccb2514-078b-4158-a8c5-9c9238e27952"
+    static let secretApp = "539f7720-4b42-49e3-99d6-244b2bfe9858"
+    static let clientSecret = "Aut0mation~Secret.Value_0123456789abcdef"
+    static let adele = (id: "50c76ef9-2b4f-46b8-91c3-7e65e3c6cf4e", upn: "adele.vance@contoso.com")
+    static let megan = (id: "c3b7e6f9-dd4e-4e84-a28c-9af85b134cc2", upn: "megan.bowen@contoso.com")
+    static let itAdmins = "b6f009ce-1ea0-491f-a9a3-d9cd60559893"
+    static let allCompany = "779c7b9d-cb9d-4874-aeac-b79f9d6b29e8"
+    static let missing = "00000000-0000-0000-0000-0000000000aa"
+
+    var harness: Harness { Self.shared!.harness }
+    var emulator: EmulatorProcess { Self.shared!.emulator }
+
+    override class func setUp() {
+        super.setUp()
+        do {
+            var harness = try Harness()
+            let emulator = try EmulatorProcess()
+            harness.environment["M365_CONNECT_TO"] = emulator.connectTo
+            harness.environment["M365_CA_BUNDLE"] = emulator.caBundle
+            harness.environment["M365_TOKEN_STORE"] = "file"
+            let login = try harness.run(["login", "--authType", "password", "--appId", publicApp, "--tenant", tenant,
+                                         "--userName", "admin@contoso.onmicrosoft.com", "--password", "Adm1n!Passw0rd"])
+            guard login.status == 0 else { throw HarnessError("sign-in failed: \(login.stderr)") }
+            shared = (harness, emulator)
+        } catch {
+            XCTFail("AADTests could not start: \(error)")
+        }
+    }
+
+    override class func tearDown() {
+        shared?.emulator.stop()
+        shared?.harness.cleanUp()
+        shared = nil
+        super.tearDown()
+    }
+
+    override func setUpWithError() throws {
+        guard Self.shared != nil else { throw XCTSkip("the emulator or the sign-in failed to start (see the class set-up failure)") }
+        try emulator.admin("directory/reset", method: "POST")
+        try emulator.admin("faults", method: "DELETE")
+        try emulator.admin("requests", method: "DELETE")
+    }
+
+    // MARK: Helpers
+
+    @discardableResult
+    func aad(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Harness.Result {
+        let result = try harness.run(["aad"] + arguments)
+        XCTAssertEqual(result.status, 0, "m365 aad \(arguments.joined(separator: " ")): \(result.stderr)", file: file, line: line)
+        return result
+    }
+
+    func object(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        try XCTUnwrap(try aad(arguments, file: file, line: line).json() as? [String: Any], file: file, line: line)
+    }
+
+    func array(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
+        try XCTUnwrap(try aad(arguments, file: file, line: line).json() as? [[String: Any]], file: file, line: line)
+    }
+
+    /// Runs a command that must fail with `exit`, one line on stderr containing `message`.
+    func fails(_ arguments: [String], exit: Int32 = 1, _ message: String, harness other: Harness? = nil,
+               file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try (other ?? harness).run(["aad"] + arguments)
+        XCTAssertEqual(result.status, exit, "m365 aad \(arguments.joined(separator: " ")): \(result.stderr)", file: file, line: line)
+        XCTAssertTrue(result.stderr.contains(message), "expected '\(message)' in: \(result.stderr)", file: file, line: line)
+        XCTAssertEqual(result.stdout, "", "a failed command prints no result", file: file, line: line)
+        XCTAssertFalse(result.stderr.contains("Fatal error") || result.stderr.contains("Stack dump"), file: file, line: line)
+    }
+
+    /// HTTP requests the emulator received (a batch counts once; its items are not requests).
+    func httpRequests(_ prefix: String = "/v1.0") throws -> [[String: Any]] {
+        try emulator.requests(pathPrefix: prefix).filter { ($0["batchItem"] as? Bool) != true }
+    }
+
+    func ids(_ items: [[String: Any]]) -> Set<String> { Set(items.compactMap { $0["id"] as? String }) }
+
+    func fault(_ pathPrefix: String, count: Int = 1) throws {
+        try emulator.admin("faults", method: "POST",
+                           json: #"{"kind":"429","count":\#(count),"retryAfter":1,"host":"graph.microsoft.com","pathPrefix":"\#(pathPrefix)"}"#)
+    }
+
+    // MARK: Users
+
+    func testUserLifecycleWithManagerLicensesAndMemberships() throws {
+        let created = try object(["user", "add", "--displayName", "John Doe", "--userName", "john.doe@contoso.com",
+                                  "--usageLocation", "US", "--jobTitle", "Analyst", "--managerUserName", Self.adele.upn])
+        let id = try XCTUnwrap(created["id"] as? String)
+        XCTAssertEqual(created["userPrincipalName"] as? String, "john.doe@contoso.com")
+        XCTAssertEqual((created["password"] as? String)?.count, 16, "a generated password is returned once")
+
+        let fetched = try object(["user", "get", "--userName", "john.doe@contoso.com", "--withManager"])
+        XCTAssertEqual(fetched["id"] as? String, id)
+        XCTAssertEqual((fetched["manager"] as? [String: Any])?["userPrincipalName"] as? String, Self.adele.upn)
+
+        try aad(["user", "set", "--id", id, "--jobTitle", "Lead", "--accountEnabled", "false", "--department", "Finance"])
+        let updated = try object(["user", "get", "--id", id, "--properties", "jobTitle,accountEnabled,department"])
+        XCTAssertEqual(updated["jobTitle"] as? String, "Lead")
+        XCTAssertEqual(updated["accountEnabled"] as? Bool, false)
+        XCTAssertEqual(updated["department"] as? String, "Finance")
+
+        // Unknown options filter by equality.
+        let finance = try array(["user", "list", "--department", "Finance"])
+        XCTAssertEqual(finance.compactMap { $0["id"] as? String }, [id])
+
+        let sku = "6fd2c87f-b296-42f0-b197-1e91e994b900"
+        try aad(["user", "license", "add", "--userId", id, "--ids", sku])
+        let licenses = try array(["user", "license", "list", "--userName", "john.doe@contoso.com"])
+        XCTAssertEqual(licenses.compactMap { $0["skuId"] as? String }, [sku])
+        try aad(["user", "license", "remove", "--userId", id, "--ids", sku, "--force"])
+        XCTAssertEqual(try array(["user", "license", "list", "--userId", id]).count, 0)
+
+        try aad(["group", "member", "add", "--groupId", Self.itAdmins, "--userIds", id, "--role", "Member"])
+        let memberships = try array(["user", "groupmembership", "list", "--userName", "john.doe@contoso.com"])
+        XCTAssertEqual(memberships.compactMap { $0["groupId"] as? String }, [Self.itAdmins])
+
+        try aad(["user", "remove", "--id", id, "--force"])
+        try fails(["user", "get", "--id", id], "Request_ResourceNotFound")
+    }
+
+    func testUserGetByEmailAndTextOutput() throws {
+        let adele = try object(["user", "get", "--email", Self.adele.upn])
+        XCTAssertEqual(adele["id"] as? String, Self.adele.id)
+        let text = try aad(["user", "list", "--output", "text"]).stdout
+        let header = try XCTUnwrap(text.split(separator: "\n").first)
+        XCTAssertEqual(header.split(separator: " ").map(String.init), ["id", "displayName", "mail", "userPrincipalName"])
+        XCTAssertTrue(text.contains("Adele Vance"))
+        try fails(["user", "get", "--email", "nobody@contoso.com"], "does not exist")
+    }
+
+    func testUserListStreamsEveryPage() throws {
+        try emulator.admin("directory/users", method: "POST", json: #"{"count":2500,"prefix":"paged"}"#)
+        let users = try array(["user", "list", "--properties", "id,userPrincipalName"])
+        XCTAssertEqual(users.count, 2505)
+        XCTAssertEqual(ids(users).count, 2505, "no user twice")
+        XCTAssertEqual(try httpRequests("/v1.0/users").count, 3, "999 per page: three pages")
+        // A query the output only reshapes still sees every item.
+        let count = try aad(["user", "list", "--query", "length(@)"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(count, "2505")
+    }
+
+    // MARK: Groups
+
+    func testGroupLifecycle() throws {
+        let group = try object(["group", "add", "--displayName", "Finance", "--type", "security",
+                                "--memberUserNames", "\(Self.adele.upn),\(Self.megan.upn)", "--ownerIds", Self.adele.id])
+        let id = try XCTUnwrap(group["id"] as? String)
+        XCTAssertEqual(try object(["group", "get", "--displayName", "Finance"])["id"] as? String, id)
+        XCTAssertTrue(ids(try array(["group", "list", "--type", "security"])).contains(id))
+        XCTAssertFalse(ids(try array(["group", "list", "--type", "microsoft365"])).contains(id))
+
+        let members = try array(["group", "member", "list", "--groupId", id])
+        let roles = Dictionary(uniqueKeysWithValues: members.map { ($0["id"] as! String, $0["roles"] as! [String]) })
+        XCTAssertEqual(roles[Self.adele.id], ["Owner", "Member"])
+        XCTAssertEqual(roles[Self.megan.id], ["Member"])
+
+        let text = try aad(["group", "list", "--output", "text"]).stdout
+        XCTAssertTrue(text.contains("groupType") && text.contains("Microsoft 365") && text.contains("Security"), text)
+
+        try aad(["group", "member", "remove", "--groupId", id, "--userNames", Self.megan.upn, "--force"])
+        XCTAssertEqual(ids(try array(["group", "member", "list", "--groupName", "Finance", "--role", "Member"])), [Self.adele.id])
+
+        try aad(["group", "set", "--id", id, "--description", "Money", "--newDisplayName", "Finance Team"])
+        let updated = try object(["group", "get", "--id", id, "--properties", "displayName,description"])
+        XCTAssertEqual(updated["displayName"] as? String, "Finance Team")
+        XCTAssertEqual(updated["description"] as? String, "Money")
+
+        try aad(["group", "remove", "--id", id, "--force"])
+        try fails(["group", "get", "--id", id], "Request_ResourceNotFound")
+        try fails(["group", "get", "--displayName", "Nope"], "The specified group 'Nope' does not exist.")
+    }
+
+    func testGroupMemberAddOf500UsersTakesTwoCheckedBatches() throws {
+        try emulator.admin("directory/users", method: "POST", json: #"{"count":500,"prefix":"bulk"}"#)
+        let users = try array(["user", "list", "--properties", "id,userPrincipalName", "--query", "[?starts_with(userPrincipalName, 'bulk')]"])
+        XCTAssertEqual(users.count, 500)
+        try emulator.admin("requests", method: "DELETE")
+        let list = users.compactMap { $0["id"] as? String }.joined(separator: ",")
+        try aad(["group", "member", "add", "--groupId", Self.itAdmins, "--userIds", list, "--role", "Member"])
+        let sent = try httpRequests()
+        XCTAssertEqual(sent.count, 2, "500 users: 25 PATCHes of 20, 20 PATCHes to a batch")
+        XCTAssertTrue(sent.allSatisfy { ($0["path"] as? String) == "/v1.0/$batch" })
+        XCTAssertEqual(try array(["group", "member", "list", "--groupId", Self.itAdmins, "--role", "Member"]).count, 501)
+    }
+
+    func testABatchWithOneFailingSubRequestNamesIt() throws {
+        // 21 users: two PATCHes in one batch; the second holds an unknown id and fails alone.
+        try emulator.admin("directory/users", method: "POST", json: #"{"count":20,"prefix":"chunk"}"#)
+        let users = try array(["user", "list", "--properties", "id,userPrincipalName", "--query", "[?starts_with(userPrincipalName, 'chunk')]"])
+        let list = (users.compactMap { $0["id"] as? String } + [Self.missing]).joined(separator: ",")
+        try fails(["group", "member", "add", "--groupId", Self.itAdmins, "--userIds", list, "--role", "Member"],
+                  "1 of 2 requests failed: adding users 21–21")
+        XCTAssertEqual(try array(["group", "member", "list", "--groupId", Self.itAdmins, "--role", "Member"]).count, 21,
+                       "the first PATCH's 20 users were added")
+    }
+
+    func testThrottledBatchItemsAreSentAgain() throws {
+        try fault("/v1.0/users/\(Self.megan.upn)")
+        try aad(["group", "member", "add", "--groupId", Self.itAdmins, "--userNames", "\(Self.adele.upn),\(Self.megan.upn)", "--role", "Owner"])
+        let owners = ids(try array(["group", "member", "list", "--groupId", Self.itAdmins, "--role", "Owner"]))
+        XCTAssertTrue(owners.isSuperset(of: [Self.adele.id, Self.megan.id]))
+    }
+
+    // MARK: Microsoft 365 groups
+
+    func testM365GroupLifecycle() throws {
+        let group = try object(["m365group", "add", "--displayName", "Project X", "--mailNickname", "projectx",
+                                "--owners", Self.adele.upn, "--members", Self.megan.upn])
+        let id = try XCTUnwrap(group["id"] as? String)
+        XCTAssertEqual(group["groupTypes"] as? [String], ["Unified"])
+        XCTAssertTrue(ids(try array(["m365group", "list", "--displayName", "Project"])).contains(id))
+        XCTAssertEqual(try object(["m365group", "get", "--displayName", "Project X"])["id"] as? String, id)
+        try aad(["m365group", "set", "--id", id, "--description", "Secret project", "--visibility", "Private"])
+        XCTAssertEqual(try object(["m365group", "get", "--id", id])["visibility"] as? String, "Private")
+
+        try aad(["m365group", "user", "add", "--groupId", id, "--userNames", "admin@contoso.onmicrosoft.com", "--role", "Owner"])
+        let users = try array(["m365group", "user", "list", "--groupId", id])
+        XCTAssertEqual(users.count, 3)
+        try aad(["m365group", "user", "remove", "--groupId", id, "--userNames", Self.megan.upn, "--force"])
+        XCTAssertEqual(try array(["m365group", "user", "list", "--groupId", id]).count, 2)
+
+        try fails(["m365group", "get", "--id", Self.itAdmins], "is not a Microsoft 365 group")
+        try aad(["m365group", "remove", "--id", id, "--force"])
+        try fails(["m365group", "get", "--id", id], "Request_ResourceNotFound")
+    }
+
+    // MARK: Apps and enterprise apps
+
+    func testAppWithSecretPermissionsConsentAndRoles() throws {
+        let created = try object(["app", "add", "--name", "Payroll", "--withSecret", "--platform", "web", "--redirectUris", "https://payroll.contoso.com/auth",
+                                  "--apisDelegated", "https://graph.microsoft.com/User.Read", "--apisApplication", "https://graph.microsoft.com/User.Read.All",
+                                  "--grantAdminConsent"])
+        let appId = try XCTUnwrap(created["appId"] as? String)
+        let objectId = try XCTUnwrap(created["objectId"] as? String)
+        XCTAssertEqual(created["tenantId"] as? String, "9657196e-8d5e-466d-8046-6eda47ab4aad")
+        let secret = try XCTUnwrap((created["secrets"] as? [[String: Any]])?.first?["value"] as? String)
+        XCTAssertGreaterThan(secret.count, 20)
+
+        XCTAssertEqual(try object(["app", "get", "--appId", appId])["id"] as? String, objectId)
+        let permissions = try array(["app", "permission", "list", "--appId", appId])
+        XCTAssertEqual(Set(permissions.map { "\($0["type"]!) \($0["permission"]!)" }), ["Delegated User.Read", "Application User.Read.All"])
+
+        try aad(["app", "permission", "add", "--appObjectId", objectId, "--delegatedPermissions", "https://graph.microsoft.com/Mail.Send"])
+        XCTAssertEqual(try array(["app", "permission", "list", "--appId", appId, "--type", "delegated"]).count, 2)
+        try fails(["app", "permission", "add", "--appId", appId, "--delegatedPermissions", "https://graph.microsoft.com/Nope.Read"], exit: 1, "Nope.Read")
+
+        try aad(["app", "role", "add", "--appId", appId, "--name", "Readers", "--allowedMembers", "both", "--claim", "Payroll.Read"])
+        let roles = try array(["app", "role", "list", "--appName", "Payroll"])
+        XCTAssertEqual(roles.first?["value"] as? String, "Payroll.Read")
+        XCTAssertEqual(roles.first?["allowedMemberTypes"] as? [String], ["User", "Application"])
+
+        try aad(["app", "set", "--objectId", objectId, "--redirectUris", "https://payroll.contoso.com/second", "--platform", "web",
+                 "--redirectUrisToRemove", "https://payroll.contoso.com/auth"])
+        let web = try object(["app", "get", "--objectId", objectId, "--properties", "web"])["web"] as? [String: Any]
+        XCTAssertEqual(web?["redirectUris"] as? [String], ["https://payroll.contoso.com/second"])
+
+        // Consent made a service principal, a delegated grant and an app role assignment.
+        let principal = try object(["enterpriseapp", "get", "--id", appId])
+        let principalId = try XCTUnwrap(principal["id"] as? String)
+        let grants = try array(["oauth2grant", "list", "--spObjectId", principalId])
+        XCTAssertEqual(grants.first?["scope"] as? String, "User.Read")
+        let assignments = try array(["approleassignment", "list", "--appId", appId])
+        XCTAssertEqual(assignments.first?["roleName"] as? String, "User.Read.All")
+        XCTAssertEqual(assignments.first?["resourceDisplayName"] as? String, "Microsoft Graph")
+
+        try aad(["app", "remove", "--appId", appId, "--force"])
+        try fails(["app", "get", "--appId", appId], "does not exist")
+    }
+
+    func testSecretsAndPasswordsStayOutOfDebugTraces() throws {
+        let app = try aad(["app", "add", "--name", "Traced", "--withSecret", "--debug"])
+        let secret = try XCTUnwrap(((try app.json() as? [String: Any])?["secrets"] as? [[String: Any]])?.first?["value"] as? String)
+        XCTAssertTrue(app.stderr.contains("/addPassword"), "the trace shows the request")
+        XCTAssertFalse(app.stderr.contains(secret), "the new client secret is not in the --debug trace")
+        let user = try aad(["user", "add", "--displayName", "T", "--userName", "traced@contoso.com", "--password", "Tr4ced!Passw0rd", "--debug"])
+        XCTAssertFalse(user.stderr.contains("Tr4ced!Passw0rd"))
+        XCTAssertTrue(user.stderr.contains("[redacted]"))
+    }
+
+    func testEnterpriseAppsGrantsAndAppRoleAssignments() throws {
+        let app = try object(["app", "add", "--name", "Reporter"])
+        let appId = try XCTUnwrap(app["appId"] as? String)
+        let principal = try object(["sp", "add", "--appId", appId])
+        let principalId = try XCTUnwrap(principal["id"] as? String)
+        XCTAssertEqual(try array(["enterpriseapp", "list", "--displayName", "Reporter"]).map { $0["id"] as? String }, [principalId])
+
+        let graph = try object(["enterpriseapp", "get", "--displayName", "Microsoft Graph"])
+        let graphId = try XCTUnwrap(graph["id"] as? String)
+        try aad(["oauth2grant", "add", "--clientId", principalId, "--resourceId", graphId, "--scope", "User.Read Mail.Send"])
+        let grant = try XCTUnwrap(try array(["oauth2grant", "list", "--spObjectId", principalId]).first)
+        XCTAssertEqual(grant["scope"] as? String, "User.Read Mail.Send")
+        try aad(["oauth2grant", "remove", "--grantId", grant["id"] as! String, "--force"])
+        XCTAssertEqual(try array(["oauth2grant", "list", "--spObjectId", principalId]).count, 0)
+
+        let added = try array(["approleassignment", "add", "--appId", appId, "--resource", "Microsoft Graph", "--scopes", "User.Read.All,Group.Read.All"])
+        XCTAssertEqual(added.count, 2)
+        XCTAssertEqual(Set(try array(["approleassignment", "list", "--appObjectId", principalId]).compactMap { $0["roleName"] as? String }),
+                       ["User.Read.All", "Group.Read.All"])
+        try fails(["approleassignment", "add", "--appId", appId, "--resource", "Microsoft Graph", "--scopes", "Nope.All"], "Nope.All")
+
+        try aad(["enterpriseapp", "remove", "--id", appId, "--force"])
+        try fails(["enterpriseapp", "get", "--id", appId], "does not exist")
+    }
+
+    // MARK: Directory
+
+    func testLicensesRolesOrganizationAndAdministrativeUnits() throws {
+        let skus = try array(["license", "list"])
+        XCTAssertTrue(skus.contains { $0["skuPartNumber"] as? String == "ENTERPRISEPACK" })
+        XCTAssertEqual(try object(["organization", "list", "--query", "[0]"])["id"] as? String, "9657196e-8d5e-466d-8046-6eda47ab4aad")
+
+        let definitions = try array(["roledefinition", "list", "--filter", "displayName eq 'User Administrator'"])
+        XCTAssertEqual(definitions.first?["id"] as? String, "fe930be7-5e62-47db-91af-98c3a49a38b1")
+        XCTAssertEqual(try object(["roledefinition", "get", "--displayName", "Groups Administrator"])["id"] as? String,
+                       "fdd7a751-b60b-444a-984c-02652fe8fa1c")
+
+        let unit = try object(["administrativeunit", "add", "--displayName", "Finance", "--description", "Finance staff", "--hiddenMembership"])
+        let unitId = try XCTUnwrap(unit["id"] as? String)
+        XCTAssertEqual(unit["visibility"] as? String, "HiddenMembership")
+        XCTAssertEqual(try object(["administrativeunit", "get", "--displayName", "Finance"])["id"] as? String, unitId)
+        XCTAssertTrue(ids(try array(["administrativeunit", "list"])).contains(unitId))
+
+        let assignment = try object(["roleassignment", "add", "--roleDefinitionName", "User Administrator", "--principal", Self.adele.upn,
+                                     "--administrativeUnitName", "Finance"])
+        XCTAssertEqual(assignment["directoryScopeId"] as? String, "/administrativeUnits/\(unitId)")
+        XCTAssertEqual(assignment["principalId"] as? String, Self.adele.id)
+        let tenantWide = try object(["roleassignment", "add", "--roleDefinitionId", "fdd7a751-b60b-444a-984c-02652fe8fa1c", "--principal", Self.megan.id])
+        XCTAssertEqual(tenantWide["directoryScopeId"] as? String, "/")
+    }
+
+    // MARK: Failures, across commands
+
+    func testNotFoundIsOneClearLine() throws {
+        let cases: [([String], String)] = [
+            (["user", "get", "--id", Self.missing], "Request_ResourceNotFound"),
+            (["user", "set", "--userName", "ghost@contoso.com", "--jobTitle", "x"], "The specified user with user name ghost@contoso.com does not exist."),
+            (["user", "remove", "--id", Self.missing, "--force"], "Request_ResourceNotFound"),
+            (["user", "license", "list", "--userId", Self.missing], "Request_ResourceNotFound"),
+            (["user", "groupmembership", "list", "--userId", Self.missing], "Request_ResourceNotFound"),
+            (["group", "get", "--id", Self.missing], "Request_ResourceNotFound"),
+            (["group", "member", "list", "--groupName", "Ghosts"], "The specified group 'Ghosts' does not exist."),
+            (["group", "member", "add", "--groupId", Self.itAdmins, "--userNames", "ghost@contoso.com", "--role", "Member"], "ghost@contoso.com"),
+            (["m365group", "get", "--id", Self.missing], "Request_ResourceNotFound"),
+            (["app", "get", "--name", "Ghost app"], "The specified app registration 'Ghost app' does not exist."),
+            (["app", "role", "list", "--appId", Self.missing], "does not exist"),
+            (["enterpriseapp", "get", "--objectId", Self.missing], "Request_ResourceNotFound"),
+            (["oauth2grant", "remove", "--grantId", "nope", "--force"], "Request_ResourceNotFound"),
+            (["approleassignment", "list", "--appDisplayName", "Ghost"], "does not exist"),
+            (["roledefinition", "get", "--displayName", "Ghost"], "The specified role definition 'Ghost' does not exist."),
+            (["administrativeunit", "get", "--id", Self.missing], "Request_ResourceNotFound"),
+        ]
+        for (arguments, message) in cases { try fails(arguments, message) }
+    }
+
+    func testForbiddenNamesGraphsCode() throws {
+        // An app-only connection with User.Read.All and Group.Read.All only.
+        var appOnly = try Harness()
+        defer { appOnly.cleanUp() }
+        appOnly.environment["M365_CONNECT_TO"] = emulator.connectTo
+        appOnly.environment["M365_CA_BUNDLE"] = emulator.caBundle
+        appOnly.environment["M365_TOKEN_STORE"] = "file"
+        let login = try appOnly.run(["login", "--authType", "secret", "--appId", Self.secretApp, "--tenant", Self.tenant, "--secret", Self.clientSecret])
+        XCTAssertEqual(login.status, 0, login.stderr)
+        let read = try appOnly.run(["aad", "user", "list"])
+        XCTAssertEqual(read.status, 0, "reading users is allowed: \(read.stderr)")
+        let cases: [[String]] = [
+            ["user", "add", "--displayName", "X", "--userName", "x@contoso.com"],
+            ["user", "set", "--id", Self.adele.id, "--jobTitle", "x"],
+            ["group", "add", "--displayName", "X", "--type", "security"],
+            ["group", "member", "add", "--groupId", Self.itAdmins, "--userIds", Self.adele.id, "--role", "Member"],
+            ["group", "remove", "--id", Self.itAdmins, "--force"],
+            ["app", "list"],
+            ["enterpriseapp", "list"],
+            ["administrativeunit", "add", "--displayName", "X"],
+        ]
+        for arguments in cases { try fails(arguments, "Authorization_RequestDenied", harness: appOnly) }
+        XCTAssertNotNil(try? object(["group", "get", "--id", Self.itAdmins]), "nothing was removed")
+    }
+
+    func testBadInputFailsBeforeAnyRequest() throws {
+        let cases: [([String], String)] = [
+            (["user", "get"], "id"),
+            (["user", "get", "--id", Self.adele.id, "--userName", Self.adele.upn], "id"),
+            (["user", "add", "--displayName", "X", "--userName", "nodomain"], "user principal name"),
+            (["user", "set", "--id", Self.adele.id, "--resetPassword"], "--newPassword"),
+            (["user", "license", "add", "--userId", Self.adele.id, "--ids", "not-a-guid"], "not a valid GUID"),
+            (["user", "list", "--type", "Robot"], "Robot"),
+            (["group", "add", "--displayName", "X", "--type", "club"], "club"),
+            (["group", "set", "--id", Self.itAdmins], "at least one"),
+            (["group", "member", "add", "--groupId", Self.itAdmins, "--userIds", "x", "--role", "Member"], "not a valid GUID"),
+            (["group", "member", "add", "--groupId", Self.itAdmins, "--userIds", Self.adele.id, "--role", "Boss"], "Boss"),
+            (["m365group", "add", "--displayName", "X", "--mailNickname", "has space"], "spaces"),
+            (["app", "add", "--name", "X", "--redirectUris", "https://x"], "--platform"),
+            (["app", "add", "--name", "X", "--grantAdminConsent"], "--apisDelegated"),
+            (["app", "add", "--name", "X", "--apisDelegated", "User.Read"], "<resource URI>/<permission>"),
+            (["app", "role", "add", "--appId", Self.publicApp, "--name", "R", "--allowedMembers", "both", "--claim", ".bad"], "--claim"),
+            (["oauth2grant", "add", "--clientId", "x", "--resourceId", Self.missing, "--scope", "User.Read"], "not a valid GUID"),
+            (["roleassignment", "add", "--roleDefinitionId", Self.missing, "--principal", Self.adele.id, "--userId", Self.adele.id,
+              "--groupId", Self.itAdmins], "at most one scope"),
+            (["user", "list", "--nope"], "--nope"),
+        ]
+        for (arguments, message) in cases {
+            // user list takes unknown options as filters: `--nope` without a value is the mistake there.
+            try fails(arguments, exit: 2, message)
+        }
+        XCTAssertEqual(try httpRequests("").count, 0, "bad input sends nothing")
+    }
+
+    func testThrottledRequestsSucceedAfterRetryAfter() throws {
+        let cases: [(String, [String])] = [
+            ("/v1.0/users", ["user", "list"]),
+            ("/v1.0/groups", ["group", "list"]),
+            ("/v1.0/applications", ["app", "list"]),
+            ("/v1.0/servicePrincipals", ["enterpriseapp", "list"]),
+            ("/v1.0/subscribedSkus", ["license", "list"]),
+            ("/v1.0/roleManagement", ["roledefinition", "list"]),
+            ("/v1.0/directory/administrativeUnits", ["administrativeunit", "list"]),
+            ("/v1.0/organization", ["organization", "list"]),
+        ]
+        for (path, arguments) in cases {
+            try emulator.admin("requests", method: "DELETE")
+            try fault(path)
+            _ = try array(arguments)
+            XCTAssertEqual(try httpRequests(path).count, 2, "\(arguments): throttled once, then answered")
+        }
+    }
+
+    func testRemovalAsksAndWithoutATerminalNeedsForce() throws {
+        try fails(["group", "remove", "--id", Self.itAdmins], exit: 2, "--force")
+        XCTAssertNotNil(try? object(["group", "get", "--id", Self.itAdmins]), "nothing was removed")
+    }
+
+    func testEntraAndAADNamesAndOldAliasesReachTheSameCommands() throws {
+        let viaEntra = try harness.run(["entra", "sp", "get", "--id", Self.publicApp])
+        XCTAssertEqual(viaEntra.status, 0, viaEntra.stderr)
+        let viaAAD = try object(["enterpriseapp", "get", "--id", Self.publicApp])
+        XCTAssertEqual(try viaEntra.json() as? NSDictionary, viaAAD as NSDictionary)
+    }
+}
