@@ -265,7 +265,7 @@ enum AppCommands {
         command("app remove", "Removes an app registration", options: AppDirectory.appSelector + [forceOption],
                 sets: [["appId", "objectId", "name"]]) { graph, options throws(PluginFailure) in
             let id = try AppDirectory.appObjectId(graph, options)
-            guard try confirmed(graph, options, "the app registration '\(options.string("name") ?? options.string("appId") ?? id)'") else { return }
+            guard try graph.invocation.confirmedRemoval(options, "the app registration '\(options.string("name") ?? options.string("appId") ?? id)'") else { return }
             try graph.send("DELETE", "/applications/\(id)")
         },
 
@@ -393,14 +393,14 @@ enum EnterpriseAppCommands {
         command("enterpriseapp remove", "Removes an enterprise application", aliases: aliases("remove"), options: selector + [forceOption],
                 sets: [["id", "displayName", "objectId"]]) { graph, options throws(PluginFailure) in
             let id = try principalId(graph, options, appId: "id", name: "displayName", objectId: "objectId")
-            guard try confirmed(graph, options, "the enterprise application '\(options.string("displayName") ?? options.string("id") ?? id)'") else { return }
+            guard try graph.invocation.confirmedRemoval(options, "the enterprise application '\(options.string("displayName") ?? options.string("id") ?? id)'") else { return }
             try graph.send("DELETE", "/servicePrincipals/\(id)")
         },
 
         command("oauth2grant list", "Lists the delegated permissions granted to a service principal",
                 options: [option("spObjectId", "i", "The object ID of the service principal (client)", required: true)],
                 defaults: ["id", "resourceId", "scope"]) { graph, options throws(PluginFailure) in
-            try requireGUIDs(options, ["spObjectId"])
+            try options.requireGUIDs(["spObjectId"])
             try graph.list("/oauth2PermissionGrants" + OData.query([("$filter", "clientId eq \(OData.quote(options.string("spObjectId") ?? ""))")]))
         },
 
@@ -408,7 +408,7 @@ enum EnterpriseAppCommands {
                 options: [option("clientId", "i", "The object ID of the client service principal", required: true),
                           option("resourceId", "r", "The object ID of the resource service principal", required: true),
                           option("scope", "s", "Space-separated permissions, e.g. 'User.Read Mail.Send'", required: true)]) { graph, options throws(PluginFailure) in
-            try requireGUIDs(options, ["clientId", "resourceId"])
+            try options.requireGUIDs(["clientId", "resourceId"])
             try graph.send("POST", "/oauth2PermissionGrants", body: [
                 "clientId": JSON(options.string("clientId")), "consentType": "AllPrincipals", "principalId": nil,
                 "resourceId": JSON(options.string("resourceId")), "scope": JSON(options.string("scope")),
@@ -418,7 +418,7 @@ enum EnterpriseAppCommands {
         command("oauth2grant remove", "Removes a delegated permission grant",
                 options: [option("grantId", "i", "The ID of the grant", required: true), forceOption]) { graph, options throws(PluginFailure) in
             let id = options.string("grantId") ?? ""
-            guard try confirmed(graph, options, "the OAuth2 permission grant '\(id)'") else { return }
+            guard try graph.invocation.confirmedRemoval(options, "the OAuth2 permission grant '\(id)'") else { return }
             try graph.send("DELETE", "/oauth2PermissionGrants/\(OData.segment(id))")
         },
 

@@ -151,8 +151,8 @@ enum GroupCommands {
                           option("visibility", nil, "Who can see the group", allowed: ["Public", "Private", "HiddenMembership"])],
                 defaults: ["id", "displayName", "groupType"],
                 examples: [("A security group with two members", "m365 entra group add --displayName Finance --type security --memberUserNames adele@contoso.com,megan@contoso.com")]) { graph, options throws(PluginFailure) in
-            try requireGUIDs(options, ["ownerIds", "memberIds"])
-            try exclusive(options, ["ownerIds", "ownerUserNames"]); try exclusive(options, ["memberIds", "memberUserNames"])
+            try options.requireGUIDs(["ownerIds", "memberIds"])
+            try options.exclusive(["ownerIds", "ownerUserNames"]); try options.exclusive(["memberIds", "memberUserNames"])
             let owners = try Membership.userIds(graph, options, ids: "ownerIds", names: "ownerUserNames")
             let members = try Membership.userIds(graph, options, ids: "memberIds", names: "memberUserNames")
             let unified = options.string("type")?.lowercased() == "microsoft365"
@@ -179,8 +179,8 @@ enum GroupCommands {
             option("memberIds", nil, "Comma-separated IDs of members to add"), option("memberUserNames", nil, "Comma-separated user names of members to add"),
             option("visibility", nil, "Who can see the group", allowed: ["Public", "Private", "HiddenMembership"]),
         ], sets: [["id", "displayName"]]) { graph, options throws(PluginFailure) in
-            try requireGUIDs(options, ["ownerIds", "memberIds"])
-            try exclusive(options, ["ownerIds", "ownerUserNames"]); try exclusive(options, ["memberIds", "memberUserNames"])
+            try options.requireGUIDs(["ownerIds", "memberIds"])
+            try options.exclusive(["ownerIds", "ownerUserNames"]); try options.exclusive(["memberIds", "memberUserNames"])
             guard ["newDisplayName", "description", "mailNickname", "ownerIds", "ownerUserNames", "memberIds", "memberUserNames", "visibility"]
                 .contains(where: options.has) else { throw usage("specify at least one property to update") }
             let id = try graph.groupId(options, id: "id", name: "displayName")
@@ -198,7 +198,7 @@ enum GroupCommands {
 
         command("group remove", "Removes a group", options: groupSelector + [forceOption], sets: [["id", "displayName"]]) { graph, options throws(PluginFailure) in
             let id = try graph.groupId(options, id: "id", name: "displayName")
-            guard try confirmed(graph, options, "the group '\(options.string("displayName") ?? id)'") else { return }
+            guard try graph.invocation.confirmedRemoval(options, "the group '\(options.string("displayName") ?? id)'") else { return }
             try graph.send("DELETE", "/groups/\(id)")
         },
 
@@ -212,7 +212,7 @@ enum GroupCommands {
                 options: memberGroup + userChoice + [option("role", "r", "The role", required: true, allowed: ["Owner", "Member"])],
                 sets: [["groupId", "groupName"], ["userIds", "userNames"]],
                 examples: [("Two members", "m365 entra group member add --groupName Finance --userNames adele@contoso.com,megan@contoso.com --role Member")]) { graph, options throws(PluginFailure) in
-            try requireGUIDs(options, ["userIds", "groupId"])
+            try options.requireGUIDs(["userIds", "groupId"])
             let id = try graph.groupId(options, id: "groupId", name: "groupName")
             let users = try Membership.userIds(graph, options, ids: "userIds", names: "userNames")
             try Membership.add(graph, group: id, ids: users, role: options.string("role") ?? "Member")
@@ -221,18 +221,13 @@ enum GroupCommands {
         command("group member remove", "Removes users from a group",
                 options: memberGroup + userChoice + [option("role", "r", "Remove only from this role", allowed: ["Owner", "Member"]), forceOption],
                 sets: [["groupId", "groupName"], ["userIds", "userNames"]]) { graph, options throws(PluginFailure) in
-            try requireGUIDs(options, ["userIds", "groupId"])
+            try options.requireGUIDs(["userIds", "groupId"])
             let id = try graph.groupId(options, id: "groupId", name: "groupName")
-            guard try confirmed(graph, options, "the users from the group") else { return }
+            guard try graph.invocation.confirmedRemoval(options, "the users from the group") else { return }
             let users = try Membership.userIds(graph, options, ids: "userIds", names: "userNames")
             try Membership.remove(graph, group: id, ids: users, role: options.string("role"))
         },
     ]
-
-    static func exclusive(_ options: Options, _ names: [String]) throws(PluginFailure) {
-        let given = names.filter(options.has)
-        if given.count > 1 { throw usage("specify only one of " + given.map { "--" + $0 }.joined(separator: ", ")) }
-    }
 }
 
 /// `aad m365group …`: Microsoft 365 groups (groupTypes contains Unified).
@@ -312,7 +307,7 @@ enum M365GroupCommands {
 
         command("m365group remove", "Removes a Microsoft 365 group", options: selector + [forceOption], sets: [["id", "displayName"]]) { graph, options throws(PluginFailure) in
             let id = try groupId(graph, options, id: "id", name: "displayName")
-            guard try confirmed(graph, options, "the group '\(options.string("displayName") ?? id)'") else { return }
+            guard try graph.invocation.confirmedRemoval(options, "the group '\(options.string("displayName") ?? id)'") else { return }
             try graph.send("DELETE", "/groups/\(id)")
         },
 
@@ -326,7 +321,7 @@ enum M365GroupCommands {
                 options: target + [option("ids", nil, "Comma-separated user IDs"), option("userNames", nil, "Comma-separated user names"),
                                    option("role", "r", "The role", allowed: ["Owner", "Member"], defaultValue: "Member")],
                 sets: [["groupId", "groupName"], ["ids", "userNames"]]) { graph, options throws(PluginFailure) in
-            try requireGUIDs(options, ["ids", "groupId"])
+            try options.requireGUIDs(["ids", "groupId"])
             let id = try groupId(graph, options, id: "groupId", name: "groupName")
             let users = try Membership.userIds(graph, options, ids: "ids", names: "userNames")
             try Membership.add(graph, group: id, ids: users, role: options.string("role") ?? "Member")
@@ -335,9 +330,9 @@ enum M365GroupCommands {
         command("m365group user remove", "Removes users from a Microsoft 365 group",
                 options: target + [option("ids", nil, "Comma-separated user IDs"), option("userNames", nil, "Comma-separated user names"), forceOption],
                 sets: [["groupId", "groupName"], ["ids", "userNames"]]) { graph, options throws(PluginFailure) in
-            try requireGUIDs(options, ["ids", "groupId"])
+            try options.requireGUIDs(["ids", "groupId"])
             let id = try groupId(graph, options, id: "groupId", name: "groupName")
-            guard try confirmed(graph, options, "the users from the group") else { return }
+            guard try graph.invocation.confirmedRemoval(options, "the users from the group") else { return }
             let users = try Membership.userIds(graph, options, ids: "ids", names: "userNames")
             try Membership.remove(graph, group: id, ids: users, role: nil)
         },

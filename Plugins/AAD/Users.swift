@@ -128,7 +128,7 @@ enum UserCommands {
         command("user remove", "Removes a user (to the recycle bin)", options: userSelector + [forceOption], sets: [["id", "userName"]],
                 examples: [("Remove without asking", "m365 entra user remove --userName john@contoso.com --force")]) { graph, options throws(PluginFailure) in
             let who = options.string("id") ?? options.string("userName") ?? ""
-            guard try confirmed(graph, options, "the user '\(who)'") else { return }
+            guard try graph.invocation.confirmedRemoval(options, "the user '\(who)'") else { return }
             try graph.send("DELETE", "/users/\(OData.segment(who))")
         },
 
@@ -141,7 +141,7 @@ enum UserCommands {
 
         command("user license add", "Assigns licenses to a user", options: targetUser + [option("ids", nil, "Comma-separated SKU IDs", required: true)],
                 sets: [["userId", "userName"]], defaults: userDefaults) { graph, options throws(PluginFailure) in
-            try requireGUIDs(options, ["ids"])
+            try options.requireGUIDs(["ids"])
             let key = options.string("userId") ?? options.string("userName") ?? ""
             let add: [JSON] = (options.list("ids") ?? []).map { ["disabledPlans": [], "skuId": .string($0)] }
             let user = try graph.send("POST", "/users/\(OData.segment(key))/assignLicense", body: ["addLicenses": .array(add), "removeLicenses": []])
@@ -151,9 +151,9 @@ enum UserCommands {
         command("user license remove", "Removes licenses from a user",
                 options: targetUser + [option("ids", nil, "Comma-separated SKU IDs", required: true), forceOption],
                 sets: [["userId", "userName"]]) { graph, options throws(PluginFailure) in
-            try requireGUIDs(options, ["ids"])
+            try options.requireGUIDs(["ids"])
             let key = options.string("userId") ?? options.string("userName") ?? ""
-            guard try confirmed(graph, options, "the licenses \(options.string("ids") ?? "") from '\(key)'") else { return }
+            guard try graph.invocation.confirmedRemoval(options, "the licenses \(options.string("ids") ?? "") from '\(key)'") else { return }
             try graph.send("POST", "/users/\(OData.segment(key))/assignLicense",
                            body: ["addLicenses": [], "removeLicenses": .array((options.list("ids") ?? []).map { .string($0) })])
         },

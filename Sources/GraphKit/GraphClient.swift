@@ -151,7 +151,7 @@ public enum OData {
 }
 
 /// Waits `seconds`, waking every 100 ms to honour Ctrl-C.
-func pause(seconds: Double, invocation: Invocation) throws(PluginFailure) {
+public func pause(seconds: Double, invocation: Invocation) throws(PluginFailure) {
     var remaining = seconds
     while remaining > 0 {
         if invocation.isCancelled { throw PluginFailure("cancelled", status: M365_ERR_CANCELLED) }
@@ -159,5 +159,21 @@ func pause(seconds: Double, invocation: Invocation) throws(PluginFailure) {
         var request = timespec(tv_sec: 0, tv_nsec: Int(step * 1_000_000_000))
         _ = nanosleep(&request, nil)
         remaining -= step
+    }
+}
+
+extension GraphClient {
+    /// An object and its entity tag (the `ETag` header, else `@odata.etag`), for updates that
+    /// Graph accepts only with `If-Match` (Planner).
+    public func getWithETag(_ path: String) throws(PluginFailure) -> (object: JSONObject, etag: String) {
+        let response = try invocation.send(HTTPRequest(url: url(path), headers: Self.jsonHeaders))
+        guard response.isSuccess else { throw Self.failure(response) }
+        guard let object = response.json?.objectValue else {
+            throw PluginFailure("Microsoft Graph sent no object for \(path)", status: M365_ERR_SERVER)
+        }
+        guard let etag = response.header("etag") ?? object["@odata.etag"]?.stringValue else {
+            throw PluginFailure("Microsoft Graph sent no ETag for \(path)", status: M365_ERR_SERVER)
+        }
+        return (object, etag)
     }
 }

@@ -359,6 +359,8 @@ public final class HTTPClient {
             return Failure(error: cancelled(parts, attempts: 0), transient: false, requestSent: true)
         case CURLE_TOO_MANY_REDIRECTS:
             return fail(.network, "\(host) redirected too many times", transient: false, sent: true)
+        case CURLE_SEND_FAIL_REWIND where transfer.replayRefused:
+            return fail(.network, "the connection to \(host) dropped while the request was being sent", transient: true, sent: true)
         case CURLE_WRITE_ERROR, CURLE_READ_ERROR, CURLE_SEND_FAIL_REWIND:
             return fail(.aborted, "the transfer with \(host) failed: \(errorText)", transient: false, sent: true)
         default:

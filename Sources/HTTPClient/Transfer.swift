@@ -16,6 +16,8 @@ final class Transfer {
     var uploadOffset = 0
     /// The stream's read closure was called (the stream can no longer be replayed).
     var streamTouched = false
+    /// A rewind to replay the body was refused (retries are off).
+    var replayRefused = false
     var senderAborted = false
 
     // Response.
@@ -100,6 +102,13 @@ final class Transfer {
     func seek(to offset: Int64) -> Int32 {
         switch request.body {
         case .empty, .bytes:
+            // libcurl rewinds to send the body again on a fresh connection when a reused one
+            // dies mid-request. A caller that turned retries off resumes by itself (an upload
+            // session asks the service what arrived), so that silent replay is refused.
+            if !request.retries && offset == 0 && uploadOffset > 0 {
+                replayRefused = true
+                return CCURL_SEEKFUNC_CANTSEEK
+            }
             uploadOffset = Int(offset)
             return CCURL_SEEKFUNC_OK
         case .stream:

@@ -34,6 +34,23 @@ public struct HTTPResponse {
     public var headers: [String: String]
     public var body: [UInt8]
 
+    /// Copies what the host returned (the caller frees the host's response).
+    init(_ answer: m365_http_response) {
+        var headers: [String: String] = [:]
+        if let raw = answer.headers_json, let object = (try? JSON.parse(String(cString: raw)))?.objectValue {
+            for (name, value) in object { headers[name] = value.stringValue ?? value.serialized() }
+        }
+        self.status = Int(answer.status)
+        self.headers = headers
+        self.body = answer.body.map { Array(UnsafeBufferPointer(start: $0, count: answer.body_len)) } ?? []
+    }
+
+    public init(status: Int, headers: [String: String], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
     public var text: String { String(decoding: body, as: UTF8.self) }
     public var isSuccess: Bool { (200..<300).contains(status) }
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
@@ -79,13 +96,7 @@ extension Invocation {
         try check(status)
         guard let response else { throw PluginFailure("the host returned no response", status: M365_ERR_INTERNAL) }
         defer { free(call, response) }
-        let answer = response.pointee
-        var parsedHeaders: [String: String] = [:]
-        if let raw = answer.headers_json, let object = (try? JSON.parse(String(cString: raw)))?.objectValue {
-            for (name, value) in object { parsedHeaders[name] = value.stringValue ?? value.serialized() }
-        }
-        let bytes = answer.body.map { Array(UnsafeBufferPointer(start: $0, count: answer.body_len)) } ?? []
-        return HTTPResponse(status: Int(answer.status), headers: parsedHeaders, body: bytes)
+        return HTTPResponse(response.pointee)
     }
 
     /// A CLI setting, the plugin's own `<service>.<key>` setting or a `connection.*` fact; nil when unset.
@@ -134,7 +145,7 @@ extension Invocation {
     }
 }
 
-private func withOptionalCString<R>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+func withOptionalCString<R>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
     guard let text else { return body(nil) }
     return text.withCString { body($0) }
 }

@@ -32,3 +32,145 @@ public func newGUID() -> String {
     }
     return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
 }
+
+/// `2026-11-22T08:30:00Z`: the UTC time `seconds` from now, as Graph's date-time values read.
+public func isoTimestamp(secondsFromNow seconds: Int) -> String {
+    var when = time(nil) + seconds
+    var parts = tm()
+    gmtime_r(&when, &parts)
+    func pad(_ n: Int32, _ width: Int = 2) -> String {
+        let digits = String(n)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+    return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec))Z"
+}
+
+/// A local file read in pieces (uploads of any size): positioned reads, no whole-file buffer.
+public final class LocalFileReader {
+    public let path: String
+    public let size: Int64
+    private let fd: Int32
+
+    public init(_ path: String) throws(PluginFailure) {
+        self.path = path
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw PluginFailure("cannot read \(path): \(String(cString: strerror(errno)))", status: M365_ERR_IO) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw PluginFailure("\(path) is not a regular file", status: M365_ERR_IO)
+        }
+        size = Int64(info.st_size)
+    }
+
+    deinit { close(fd) }
+
+    /// Up to `count` bytes at `offset` (fewer only at the end of the file).
+    public func read(at offset: Int64, count: Int) throws(PluginFailure) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw PluginFailure("cannot read \(path): \(String(cString: strerror(errno)))", status: M365_ERR_IO)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done == count ? bytes : Array(bytes[0..<done])
+    }
+}
+
+/// Where a download is written while it runs: a temporary file beside the target, renamed over
+/// it only when complete, so a failed download never leaves a partial file under the name.
+final class DownloadSink {
+    let target: String
+    let temporary: String
+    let fd: Int32
+    var written: Int64 = 0
+    var failure: String?
+
+    init(target: String) throws(PluginFailure) {
+        self.target = target
+        temporary = target + ".m365-part-\(getpid())"
+        fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw PluginFailure("cannot write \(target): \(String(cString: strerror(errno)))", status: M365_ERR_IO) }
+    }
+
+    func write(_ data: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        var done = 0
+        while done < count {
+            let n = Glibc.write(fd, data + done, count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                failure = "cannot write \(target): \(String(cString: strerror(errno)))"
+                return false
+            }
+            done += n
+        }
+        written += Int64(count)
+        return true
+    }
+
+    /// Makes the download visible under its name (after fsync), or removes the partial file.
+    func finish(success: Bool) throws(PluginFailure) {
+        let synced = success && fsync(fd) == 0
+        close(fd)
+        guard success else { unlink(temporary); return }
+        guard synced, rename(temporary, target) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw PluginFailure("cannot write \(target): \(reason)", status: M365_ERR_IO)
+        }
+    }
+}
+
+extension Invocation {
+    /// GETs `url` straight into the file at `path` (streamed, never held in memory; redirects
+    /// followed), with progress on a terminal. Returns the answer's status and headers; on any
+    /// failure nothing is left at `path`. A non-2xx answer keeps its (error) body in the response.
+    public func download(_ url: String, to path: String, resource: String? = nil, flags: UInt32 = 0) throws(PluginFailure) -> HTTPResponse {
+        guard let send = host.pointee.http_send, let free = host.pointee.http_response_free else {
+            throw PluginFailure("this m365 host cannot send HTTP requests", status: M365_ERR_NOT_SUPPORTED)
+        }
+        let sink = try DownloadSink(target: path)
+        var response: UnsafeMutablePointer<m365_http_response>?
+        let box = Unmanaged.passRetained(sink)
+        defer { box.release() }
+        let status: m365_status = url.withCString { urlPointer in
+            "GET".withCString { method in
+                withOptionalCString(resource) { resourcePointer in
+                    var raw = m365_http_request()
+                    raw.header = m365_header(abi_major: UInt32(M365_ABI_MAJOR), abi_minor: UInt32(M365_ABI_MINOR),
+                                             struct_size: UInt32(MemoryLayout<m365_http_request>.size))
+                    raw.method = method
+                    raw.url = urlPointer
+                    raw.resource = resourcePointer
+                    raw.body_size = -1
+                    raw.flags = flags | UInt32(M365_HTTP_PROGRESS)
+                    raw.user = box.toOpaque()
+                    raw.write_body = { user, data, count in
+                        guard let user, let data else { return 1 }
+                        return Unmanaged<DownloadSink>.fromOpaque(user).takeUnretainedValue().write(data, count) ? 0 : 1
+                    }
+                    return send(call, &raw, &response)
+                }
+            }
+        }
+        guard status == M365_OK, let response else {
+            try? sink.finish(success: false)
+            if let failure = sink.failure { throw PluginFailure(failure, status: M365_ERR_IO) }
+            try check(status)
+            throw PluginFailure("the host returned no response", status: M365_ERR_INTERNAL)
+        }
+        defer { free(call, response) }
+        let answer = HTTPResponse(response.pointee)
+        if let expected = answer.header("content-length").flatMap({ Int64($0) }), answer.isSuccess, expected != sink.written {
+            try? sink.finish(success: false)
+            throw PluginFailure("the download of \(path) was cut short (\(sink.written) of \(expected) bytes)", status: M365_ERR_NETWORK)
+        }
+        try sink.finish(success: answer.isSuccess)
+        return answer
+    }
+}

@@ -1,3 +1,4 @@
+import JSONModel
 import Credentials
 import Foundation
 import XCTest

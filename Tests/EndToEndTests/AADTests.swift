@@ -2,92 +2,27 @@ import Foundation
 import XCTest
 
 /// `m365 aad …` (alias `entra`) end to end: the real binary and the real AAD plugin against the
-/// emulator's directory over HTTPS. One emulator and one admin sign-in serve the class; the
-/// directory is reset before every test.
-final class AADTests: XCTestCase {
-    nonisolated(unsafe) static var shared: (harness: Harness, emulator: EmulatorProcess)?
-    static let tenant = "contoso.onmicrosoft.com"
-    static let publicApp = "dccb2514-078b-4158-a8c5-9c9238e27952"
-    static let secretApp = "539f7720-4b42-49e3-99d6-244b2bfe9858"
-    static let clientSecret = "Aut0mation~Secret.Value_0123456789abcdef"
-    static let adele = (id: "50c76ef9-2b4f-46b8-91c3-7e65e3c6cf4e", upn: "adele.vance@contoso.com")
-    static let megan = (id: "c3b7e6f9-dd4e-4e84-a28c-9af85b134cc2", upn: "megan.bowen@contoso.com")
-    static let itAdmins = "b6f009ce-1ea0-491f-a9a3-d9cd60559893"
-    static let allCompany = "779c7b9d-cb9d-4874-aeac-b79f9d6b29e8"
-    static let missing = "00000000-0000-0000-0000-0000000000aa"
-
-    var harness: Harness { Self.shared!.harness }
-    var emulator: EmulatorProcess { Self.shared!.emulator }
-
-    override class func setUp() {
-        super.setUp()
-        do {
-            var harness = try Harness()
-            let emulator = try EmulatorProcess()
-            harness.environment["M365_CONNECT_TO"] = emulator.connectTo
-            harness.environment["M365_CA_BUNDLE"] = emulator.caBundle
-            harness.environment["M365_TOKEN_STORE"] = "file"
-            let login = try harness.run(["login", "--authType", "password", "--appId", publicApp, "--tenant", tenant,
-                                         "--userName", "admin@contoso.onmicrosoft.com", "--password", "Adm1n!Passw0rd"])
-            guard login.status == 0 else { throw HarnessError("sign-in failed: \(login.stderr)") }
-            shared = (harness, emulator)
-        } catch {
-            XCTFail("AADTests could not start: \(error)")
-        }
-    }
-
-    override class func tearDown() {
-        shared?.emulator.stop()
-        shared?.harness.cleanUp()
-        shared = nil
-        super.tearDown()
-    }
-
-    override func setUpWithError() throws {
-        guard Self.shared != nil else { throw XCTSkip("the emulator or the sign-in failed to start (see the class set-up failure)") }
-        try emulator.admin("directory/reset", method: "POST")
-        try emulator.admin("faults", method: "DELETE")
-        try emulator.admin("requests", method: "DELETE")
-    }
-
-    // MARK: Helpers
-
+/// emulator's directory over HTTPS.
+final class AADTests: SharedEmulatorTestCase {
     @discardableResult
     func aad(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Harness.Result {
-        let result = try harness.run(["aad"] + arguments)
-        XCTAssertEqual(result.status, 0, "m365 aad \(arguments.joined(separator: " ")): \(result.stderr)", file: file, line: line)
-        return result
+        try m365(["aad"] + arguments, file: file, line: line)
     }
 
     func object(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
-        try XCTUnwrap(try aad(arguments, file: file, line: line).json() as? [String: Any], file: file, line: line)
+        try jsonObject(["aad"] + arguments, file: file, line: line)
     }
 
     func array(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
-        try XCTUnwrap(try aad(arguments, file: file, line: line).json() as? [[String: Any]], file: file, line: line)
+        try jsonArray(["aad"] + arguments, file: file, line: line)
     }
 
-    /// Runs a command that must fail with `exit`, one line on stderr containing `message`.
     func fails(_ arguments: [String], exit: Int32 = 1, _ message: String, harness other: Harness? = nil,
                file: StaticString = #filePath, line: UInt = #line) throws {
-        let result = try (other ?? harness).run(["aad"] + arguments)
-        XCTAssertEqual(result.status, exit, "m365 aad \(arguments.joined(separator: " ")): \(result.stderr)", file: file, line: line)
-        XCTAssertTrue(result.stderr.contains(message), "expected '\(message)' in: \(result.stderr)", file: file, line: line)
-        XCTAssertEqual(result.stdout, "", "a failed command prints no result", file: file, line: line)
-        XCTAssertFalse(result.stderr.contains("Fatal error") || result.stderr.contains("Stack dump"), file: file, line: line)
+        try mustFail(["aad"] + arguments, exit: exit, message, harness: other, file: file, line: line)
     }
 
-    /// HTTP requests the emulator received (a batch counts once; its items are not requests).
-    func httpRequests(_ prefix: String = "/v1.0") throws -> [[String: Any]] {
-        try emulator.requests(pathPrefix: prefix).filter { ($0["batchItem"] as? Bool) != true }
-    }
-
-    func ids(_ items: [[String: Any]]) -> Set<String> { Set(items.compactMap { $0["id"] as? String }) }
-
-    func fault(_ pathPrefix: String, count: Int = 1) throws {
-        try emulator.admin("faults", method: "POST",
-                           json: #"{"kind":"429","count":\#(count),"retryAfter":1,"host":"graph.microsoft.com","pathPrefix":"\#(pathPrefix)"}"#)
-    }
+    func fault(_ pathPrefix: String) throws { try throttle(pathPrefix) }
 
     // MARK: Users
 
@@ -363,13 +298,8 @@ final class AADTests: XCTestCase {
 
     func testForbiddenNamesGraphsCode() throws {
         // An app-only connection with User.Read.All and Group.Read.All only.
-        var appOnly = try Harness()
+        let appOnly = try appOnlyHarness()
         defer { appOnly.cleanUp() }
-        appOnly.environment["M365_CONNECT_TO"] = emulator.connectTo
-        appOnly.environment["M365_CA_BUNDLE"] = emulator.caBundle
-        appOnly.environment["M365_TOKEN_STORE"] = "file"
-        let login = try appOnly.run(["login", "--authType", "secret", "--appId", Self.secretApp, "--tenant", Self.tenant, "--secret", Self.clientSecret])
-        XCTAssertEqual(login.status, 0, login.stderr)
         let read = try appOnly.run(["aad", "user", "list"])
         XCTAssertEqual(read.status, 0, "reading users is allowed: \(read.stderr)")
         let cases: [[String]] = [

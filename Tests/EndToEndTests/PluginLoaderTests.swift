@@ -208,7 +208,8 @@ final class PluginLoaderTests: XCTestCase {
         XCTAssertEqual(utimensat(AT_FDCWD, spo, &times, 0), 0)
         let third = try harness.run(["plugin", "list"], environment: ["M365_DEBUG": "plugins"])
         XCTAssertTrue(third.stderr.contains("libm365-spo.so: accepted com.m365.spo 0.1.0, services: spo (opened to read its descriptor)"), third.stderr)
-        XCTAssertTrue(third.stderr.contains("libm365-aad.so: accepted com.m365.aad 0.1.0, services: aad (from the index)"), third.stderr)
+        XCTAssertTrue(third.stderr.split(separator: "\n").contains { $0.contains("libm365-aad.so: accepted com.m365.aad ") && $0.hasSuffix("services: aad (from the index)") },
+                      "an unchanged plugin stays in the index: \(third.stderr)")
     }
 
     func testAServiceCommandLoadsOnlyItsPlugin() throws {

@@ -27,7 +27,9 @@ public final class RequestLog: @unchecked Sendable {
     }
 
     /// `extra` fields go before `status` (a `$batch` item carries `"batchItem": true`).
-    public func record(_ req: EmulatorRequest, status: Int, fault: FaultDecision?, durationMs: Double, extra: [(String, JSON)] = []) {
+    /// `streamedBodyLength` is the byte count of a body that went to disk instead of `req.body`.
+    public func record(_ req: EmulatorRequest, status: Int, fault: FaultDecision?, durationMs: Double, extra: [(String, JSON)] = [],
+                       streamedBodyLength: Int64? = nil) {
         var headers: [(String, JSON)] = []
         for (name, value) in req.headers {
             let lower = name.lowercased()
@@ -50,7 +52,7 @@ public final class RequestLog: @unchecked Sendable {
                 (k, .string(Self.secretFields.contains(k.lowercased()) ? "[REDACTED]" : form[k]!))
             }))))
         } else {
-            pairs.append(("bodyLength", JSON(req.body.count)))
+            pairs.append(("bodyLength", streamedBodyLength.map { JSON(Int($0)) } ?? JSON(req.body.count)))
         }
         pairs.append(contentsOf: extra)
         pairs.append(("status", JSON(status)))

@@ -12,6 +12,8 @@ public final class EmulatorState: Sendable {
     public let validator: BearerValidator
     public let faults: FaultInjector
     public let requestLog: RequestLog
+    /// OneDrive items and upload sessions; file contents live under `<state-dir>/drive/`.
+    public let drives: DriveStore
     public let certificates: CertificateAuthority
     /// The secret App Service style managed-identity callers must send as X-IDENTITY-HEADER.
     public let identityHeader: String
@@ -28,6 +30,7 @@ public final class EmulatorState: Sendable {
         self.validator = BearerValidator(key: signingKey)
         self.faults = FaultInjector(rules: config.faults, seed: config.randomSeed)
         self.requestLog = try RequestLog(path: config.requestLogPath)
+        self.drives = DriveStore(stateDirectory: config.stateDirectory)
         self.identityHeader = config.identityHeader ?? Util.randomToken(bytes: 24)
     }
 }

@@ -25,6 +25,7 @@ final class HTTPServer: Sendable {
                     let ops = channel.pipeline.syncOperations
                     if let tls { try ops.addHandler(NIOSSLServerHandler(context: tls)) }
                     try ops.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+                    try ops.addHandler(DriveStreamHandler(app: app, listener: listener))
                     try ops.addHandler(HTTPRequestHandler(app: app, listener: listener))
                 }
             }

@@ -87,6 +87,8 @@ enum DirectorySeeder {
                                                           definition: template, principal: u.id, scope: "/"))
             }
         }
+        GraphWorkloads.seed(d, t)
+        TeamsMail.seed(d, t)
         return d
     }
 

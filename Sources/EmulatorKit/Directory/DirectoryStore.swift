@@ -66,6 +66,10 @@ final class TenantData: @unchecked Sendable {
     var owners: [String: [String]] = [:]
     /// User id → manager id.
     var manager: [String: String] = [:]
+    /// To Do, Planner, subscriptions and schema extensions (`Graph/GraphWorkloads.swift`).
+    var workloads = WorkloadStore()
+    /// Teams, chats and Outlook mailboxes (`Graph/GraphTeamsMailStore.swift`).
+    var teamsMail = TeamsMailStore()
 
     init(tenantId: String, domains: [String], initialDomain: String) {
         self.tenantId = tenantId

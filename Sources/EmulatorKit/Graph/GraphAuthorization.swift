@@ -11,6 +11,9 @@ enum GraphAccess: Sendable {
     case signedIn
     case read(DirectoryArea)
     case write(DirectoryArea)
+    /// Workloads outside the directory: one of `delegated` in `scp`, or one of `application` in
+    /// `roles` (empty: app-only tokens are refused). No directory role is needed.
+    case scopes(delegated: Set<String>, application: Set<String>)
 }
 
 /// Graph's permission model, simplified: delegated reads are open to any signed-in user;
@@ -23,6 +26,9 @@ enum GraphAuthorization {
         let token = c.token
         switch access {
         case .signedIn: return
+        case let .scopes(delegated, application):
+            let held = token.isAppOnly ? token.roles : token.scopes
+            guard held.contains(where: (token.isAppOnly ? application : delegated).contains) else { throw GraphError.accessDenied }
         case let .read(area):
             guard token.isAppOnly else { return }
             guard token.roles.contains(where: readRoles(area).contains) else { throw GraphError.accessDenied }

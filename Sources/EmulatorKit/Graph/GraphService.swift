@@ -23,6 +23,10 @@ public final class GraphService: Sendable {
                 GraphGroups.register(&g)
                 GraphApplications.register(&g)
                 GraphRoles.register(&g)
+                GraphDrive.register(&g)
+                GraphWorkloads.register(&g)
+                GraphTeams.register(&g)
+                GraphMail.register(&g)
                 r = g.list
             }
         }
@@ -45,7 +49,7 @@ public final class GraphService: Sendable {
             }
             return Self.decorate(GraphBatch.run(req, version: String(segments[0]), service: self), req)
         }
-        return dispatch(req)
+        return GraphMetadata.apply(dispatch(req), accept: req.header("Accept"))
     }
 
     /// Routes an authenticated request (a top-level one or a `$batch` item).
@@ -73,6 +77,13 @@ public final class GraphService: Sendable {
     private func rewrite(_ req: EmulatorRequest) throws -> String {
         var segments = req.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard segments.count >= 2 else { return req.path }
+        // Key segments as Graph's Location headers use them: `teams('{id}')` is `teams/{id}`.
+        segments = segments.flatMap { seg -> [String] in
+            let d = FormEncoding.percentDecode(seg)
+            guard let open = d.firstIndex(of: "("), open != d.startIndex, d[open...].hasPrefix("('"), d[open...].count >= 4,
+                  d.hasSuffix("')") else { return [seg] }
+            return [String(d[..<open]), String(d[d.index(open, offsetBy: 2)..<d.index(d.endIndex, offsetBy: -2)])]
+        }
         if segments[1].lowercased() == "me" {
             let token = req.auth!
             if token.isAppOnly {

@@ -1,4 +1,4 @@
-// Base64 (RFC 4648 §4) and base64url (§5), Foundation-free.
+// Base64 (RFC 4648 §4) and base64url (§5), Foundation-free: certificates, assertions and file attachments.
 
 /// Standard Base64: `+` and `/`, padded with `=`.
 public enum Base64 {

@@ -1,0 +1,148 @@
+import GraphKit
+
+/// `onedrive list`, `onedrive file list|get|add|download`: the signed-in user's OneDrive.
+enum OneDriveCommands {
+    /// Files up to this size go in one PUT; larger ones through an upload session.
+    static let simpleUploadLimit: Int64 = 4 * 1024 * 1024
+    /// Upload session fragments must be multiples of 320 KiB; 32 of them make 10 MiB.
+    static let fragment = 32 * 327_680
+    static let maxAttemptsPerFragment = 5
+    static let itemDefaults = ["name", "id", "size", "lastModifiedDateTime"]
+
+    /// `/me/drive/root:/a/b c:` for a drive path (`/a/b c`), each segment encoded; the root itself for "/".
+    static func itemPath(_ path: String) -> String {
+        let segments = path.split(separator: "/").map { OData.segment(String($0)) }
+        return segments.isEmpty ? "/me/drive/root" : "/me/drive/root:/" + segments.joined(separator: "/") + ":"
+    }
+
+    static func item(_ options: Options) -> String {
+        options.string("id").map { "/me/drive/items/\(OData.segment($0))" } ?? itemPath(options.string("path") ?? "/")
+    }
+
+    /// Streams the children of a folder, and of its subfolders when `recursive`.
+    static func listFolder(_ graph: GraphClient, _ folder: String, recursive: Bool, count: inout Int) throws(PluginFailure) {
+        var subfolders: [String] = []
+        try graph.forEachItem(folder + "/children") { item throws(PluginFailure) in
+            try graph.invocation.emit(item: .object(item))
+            count += 1
+            if recursive, item["folder"] != nil, let id = item["id"]?.stringValue { subfolders.append("/me/drive/items/\(id)") }
+        }
+        for subfolder in subfolders { try listFolder(graph, subfolder, recursive: true, count: &count) }
+    }
+
+    /// Uploads through an upload session: fragments read from disk one at a time, progress shown,
+    /// and after a dropped connection or a throttled fragment the upload resumes from the offset
+    /// the service reports. A failed upload cancels the session so nothing half-written remains.
+    static func uploadSession(_ graph: GraphClient, file: LocalFileReader, target: String, conflict: String) throws(PluginFailure) -> JSON? {
+        let created = try graph.send("POST", target + "/createUploadSession", body: [
+            "item": ["@microsoft.graph.conflictBehavior": .string(conflict)],
+        ])
+        guard let uploadURL = created?["uploadUrl"]?.stringValue else {
+            throw PluginFailure("Microsoft Graph did not return an upload URL", status: M365_ERR_SERVER)
+        }
+        do throws(PluginFailure) {
+            var offset: Int64 = 0
+            var attempts = 0
+            while true {
+                let bytes = try file.read(at: offset, count: fragment)
+                let end = offset + Int64(bytes.count) - 1
+                // The upload URL is pre-authenticated: no bearer token (it can cause a 401). The
+                // host must not replay a fragment on its own either: the session says what it has.
+                let request = HTTPRequest(method: "PUT", url: uploadURL,
+                                          headers: [("Content-Range", "bytes \(offset)-\(end)/\(file.size)")], body: bytes,
+                                          flags: UInt32(M365_HTTP_NO_AUTH) | UInt32(M365_HTTP_NO_RETRY))
+                var answer: HTTPResponse?
+                var problem: PluginFailure?
+                do throws(PluginFailure) { answer = try graph.invocation.send(request) } catch {
+                    if error.status != M365_ERR_NETWORK { throw error }
+                    problem = error
+                }
+                if let answer, answer.status == 200 || answer.status == 201 { return answer.json }
+                if let answer, answer.status == 202 {
+                    offset = end + 1
+                    attempts = 0
+                    graph.invocation.progress("Uploading \(file.path)", done: offset, total: file.size)
+                    continue
+                }
+                let transient = problem != nil || answer.map { [429, 500, 502, 503, 504].contains($0.status) } ?? false
+                guard transient, attempts < maxAttemptsPerFragment else {
+                    throw problem ?? GraphClient.failure(answer!)
+                }
+                attempts += 1
+                let wait = answer?.header("retry-after").flatMap { Double($0) } ?? Double(1 << (attempts - 1))
+                graph.invocation.log("upload of \(file.path) interrupted at byte \(offset) (\(problem?.description ?? "HTTP \(answer!.status)")); resuming in \(wait) s",
+                                     level: M365_LOG_VERBOSE)
+                try pause(seconds: wait, invocation: graph.invocation)
+                offset = try resumeOffset(graph, uploadURL)
+            }
+        } catch {
+            // Abandoned: cancel the session (best effort) so no partial upload lingers.
+            _ = try? graph.invocation.send(HTTPRequest(method: "DELETE", url: uploadURL, flags: UInt32(M365_HTTP_NO_AUTH)))
+            throw error
+        }
+    }
+
+    /// The first byte the session still expects (`nextExpectedRanges: ["1310720-"]`).
+    static func resumeOffset(_ graph: GraphClient, _ uploadURL: String) throws(PluginFailure) -> Int64 {
+        let status = try graph.invocation.send(HTTPRequest(url: uploadURL, flags: UInt32(M365_HTTP_NO_AUTH)))
+        guard status.isSuccess, let range = status.json?["nextExpectedRanges"]?.arrayValue?.first?.stringValue,
+              let start = Int64(range.split(separator: "-", omittingEmptySubsequences: false).first ?? "") else {
+            throw PluginFailure("the upload session cannot be resumed (HTTP \(status.status))", status: M365_ERR_NETWORK)
+        }
+        return start
+    }
+
+    static let all: [PluginCommand] = [
+        command("list", "Lists your drives", defaults: ["id", "name", "driveType", "webUrl"]) { graph, _ throws(PluginFailure) in
+            try graph.list("/me/drives")
+        },
+
+        command("file list", "Lists the files and folders of a folder",
+                options: [option("folderPath", nil, "The folder, e.g. /Documents (default: the root)"), flag("recursive", nil, "Include subfolders")],
+                defaults: itemDefaults) { graph, options throws(PluginFailure) in
+            var count = 0
+            try listFolder(graph, itemPath(options.string("folderPath") ?? "/"), recursive: options.bool("recursive"), count: &count)
+            if count == 0 { try graph.invocation.emit(result: []) }
+        },
+
+        command("file get", "Gets a file or folder", options: [option("path", nil, "The path, e.g. /Documents/report.docx"), option("id", "i", "The ID")],
+                sets: [["path", "id"]], defaults: itemDefaults) { graph, options throws(PluginFailure) in
+            try graph.invocation.emit(result: .object(try graph.get(item(options))))
+        },
+
+        command("file add", "Uploads a file (large files in resumable fragments)",
+                options: [option("filePath", "p", "The local file", required: true), option("folderPath", nil, "The folder to put it in (default: the root)"),
+                          flag("overwrite", nil, "Replace a file of the same name")],
+                defaults: itemDefaults,
+                examples: [("Upload a large file", "m365 onedrive file add --filePath backup.tar --folderPath /Backups --overwrite")]) { graph, options throws(PluginFailure) in
+            let file = try LocalFileReader(options.string("filePath") ?? "")
+            let name = String(file.path.split(separator: "/").last ?? "")
+            let folder = (options.string("folderPath") ?? "/").split(separator: "/").map(String.init)
+            let target = itemPath("/" + (folder + [name]).joined(separator: "/"))
+            let conflict = options.bool("overwrite") ? "replace" : "fail"
+            let uploaded: JSON?
+            if file.size <= simpleUploadLimit {
+                let bytes = try file.read(at: 0, count: Int(file.size))
+                var request = HTTPRequest(method: "PUT", url: graph.url(target + "/content?@microsoft.graph.conflictBehavior=\(conflict)"),
+                                          headers: GraphClient.jsonHeaders + [("Content-Type", "application/octet-stream")], body: bytes)
+                request.flags = UInt32(M365_HTTP_PROGRESS)
+                let answer = try graph.invocation.send(request)
+                guard answer.isSuccess else { throw GraphClient.failure(answer) }
+                uploaded = answer.json
+            } else {
+                uploaded = try uploadSession(graph, file: file, target: target, conflict: conflict)
+            }
+            try graph.invocation.emit(result: uploaded ?? .null)
+        },
+
+        command("file download", "Downloads a file (to a temporary name, renamed when complete)",
+                options: [option("path", nil, "The path in the drive"), option("id", "i", "The ID"),
+                          option("outputFile", nil, "Where to write it", required: true), flag("overwrite", nil, "Replace an existing local file")],
+                sets: [["path", "id"]]) { graph, options throws(PluginFailure) in
+            let output = options.string("outputFile") ?? ""
+            if !options.bool("overwrite"), (try? LocalFileReader(output)) != nil { throw usage("\(output) exists: add --overwrite to replace it") }
+            let answer = try graph.invocation.download(graph.url(item(options) + "/content"), to: output)
+            guard answer.isSuccess else { throw GraphClient.failure(answer) }
+        },
+    ]
+}

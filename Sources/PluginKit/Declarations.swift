@@ -1,0 +1,68 @@
+/// Shorthands that keep each command's declaration to the facts: names, aliases, types.
+public func option(_ name: String, _ short: String? = nil, _ description: String, type: OptionType = .string,
+                   required: Bool = false, allowed: [String] = [], defaultValue: JSON? = nil) -> OptionSpec {
+    OptionSpec(name: name, short: short, type: allowed.isEmpty ? type : .enum, required: required, allowed: allowed,
+               defaultValue: defaultValue, description: description)
+}
+
+public func flag(_ name: String, _ short: String? = nil, _ description: String) -> OptionSpec {
+    option(name, short, description, type: .boolean)
+}
+
+public let forceOption = flag("force", "f", "Do not ask for confirmation")
+
+/// A command's spec from the few facts that vary.
+public func commandSpec(_ words: String, _ description: String, aliases: [String] = [], options: [OptionSpec] = [], sets: [[String]] = [],
+                        unknownOptions: Bool = false, defaults: [String] = [], examples: [(String, String)] = []) -> CommandSpec {
+    CommandSpec(
+        words: words.split(separator: " ").map(String.init), aliases: aliases.map { $0.split(separator: " ").map(String.init) },
+        description: description, options: options, optionSets: sets.map { OptionSetSpec(options: $0) },
+        acceptsUnknownOptions: unknownOptions, defaultProperties: defaults,
+        examples: examples.map { ExampleSpec(description: $0.0, command: $0.1) })
+}
+
+/// A usage mistake the host's option checks cannot see (a combination, a value's shape): no
+/// request is sent, and the host shows it as a command-line error.
+public func usage(_ message: String) -> PluginFailure { PluginFailure(message, status: M365_ERR_INVALID_ARGUMENT) }
+
+public func isGUID(_ text: String) -> Bool {
+    let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+    guard parts.map(\.count) == [8, 4, 4, 4, 12] else { return false }
+    return text.allSatisfy { $0 == "-" || $0.isHexDigit }
+}
+
+extension Options {
+    /// Checks that each value of these GUID options is a GUID before anything is sent.
+    public func requireGUIDs(_ names: [String]) throws(PluginFailure) {
+        for name in names {
+            for value in list(name) ?? [] where !isGUID(value) {
+                throw usage("'\(value)' is not a valid GUID for --\(name)")
+            }
+        }
+    }
+
+    /// Fails when more than one of `names` was given.
+    public func exclusive(_ names: [String]) throws(PluginFailure) {
+        let given = names.filter(has)
+        if given.count > 1 { throw usage("specify only one of " + given.map { "--" + $0 }.joined(separator: ", ")) }
+    }
+}
+
+extension Invocation {
+    /// Asks before a removal unless `--force`; false when the user said no. Without a terminal the
+    /// failure tells the user to add --force, so a script never hangs on a question.
+    public func confirmedRemoval(_ options: Options, _ what: String) throws(PluginFailure) -> Bool {
+        if options.bool("force") { return true }
+        return try confirm("Are you sure you want to remove \(what)?",
+                           orExplain: "removing \(what) needs confirmation: add --force to run without a terminal")
+    }
+}
+
+extension JSONObject {
+    /// This object with `extra` appended (or replaced), keeping the order of the rest.
+    public func adding(_ extra: JSONObject) -> JSONObject {
+        var out = self
+        for (key, value) in extra { out[key] = value }
+        return out
+    }
+}

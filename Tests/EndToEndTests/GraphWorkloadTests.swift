@@ -1,0 +1,314 @@
+import Foundation
+import XCTest
+
+/// The Graph plugin end to end (`graph`, `todo`, `planner`, `teams`, `outlook`, `onedrive`): the
+/// real binary and plugin against the emulator over HTTPS.
+final class GraphWorkloadTests: SharedEmulatorTestCase {
+    func writeFile(_ name: String, _ text: String) throws -> String {
+        let url = harness.root.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    // MARK: graph batch
+
+    func testBatchKeepsInputOrderAcrossChunksWithDependenciesAndFailures() throws {
+        var requests: [[String: Any]] = []
+        for i in 1...45 {
+            var request: [String: Any] = ["id": "\(i)", "method": "GET", "url": "/users/\(i % 7 == 0 ? Self.missing : Self.adele.id)?$select=id"]
+            if i == 21 { request["dependsOn"] = ["20"] }  // across the chunk boundary, met
+            if i == 22 { request["dependsOn"] = ["14"] }  // 14 fails: 22 is answered 424 without being sent
+            requests.append(request)
+        }
+        let data = try JSONSerialization.data(withJSONObject: ["requests": requests])
+        let file = try writeFile("batch.json", String(decoding: data, as: UTF8.self))
+        let results = try jsonArray(["graph", "batch", "--filePath", file])
+        XCTAssertEqual(results.compactMap { $0["id"] as? String }, (1...45).map(String.init), "results in input order")
+        for (index, result) in results.enumerated() {
+            let i = index + 1
+            let expected = i == 22 ? 424 : (i % 7 == 0 ? 404 : 200)
+            XCTAssertEqual(result["status"] as? Int, expected, "request \(i)")
+        }
+        XCTAssertEqual(try httpRequests().count, 3, "45 requests: three batches of at most 20")
+        XCTAssertEqual(try emulator.requests(pathPrefix: "/v1.0/users").count, 44, "the dependent of a failed request was not sent")
+    }
+
+    func testBatchItemsThrottledWith429AreSentAgainAfterRetryAfter() throws {
+        let file = try writeFile("batch.json", #"{"requests":[{"id":"a","method":"GET","url":"/users/\#(Self.megan.upn)"},{"id":"b","method":"GET","url":"/organization"}]}"#)
+        try throttle("/v1.0/users/\(Self.megan.upn)")
+        let results = try jsonArray(["graph", "batch", "--filePath", file])
+        XCTAssertEqual(results.map { $0["status"] as? Int }, [200, 200])
+        XCTAssertEqual(try httpRequests().count, 2, "the throttled item went again in a second batch")
+    }
+
+    func testBatchFileMistakesFailBeforeAnyRequest() throws {
+        let cases: [(String, String)] = [
+            ("{not json", "not valid JSON"),
+            (#"{"requests":[{"id":"1","method":"GET","url":"/me"},{"id":"1","method":"GET","url":"/me"}]}"#, "used twice"),
+            (#"{"requests":[{"id":"1","method":"GET","url":"/me","dependsOn":["2"]},{"id":"2","method":"GET","url":"/me"}]}"#, "not an earlier request"),
+            (#"{"requests":[{"id":"1","method":"FETCH","url":"/me"}]}"#, "'method'"),
+            (#"{"requests":[{"id":"1","method":"GET","url":"https://graph.microsoft.com/v1.0/me"}]}"#, "relative"),
+            (#"{"requests":[]}"#, "no requests"),
+        ]
+        for (text, message) in cases {
+            try mustFail(["graph", "batch", "--filePath", try writeFile("bad.json", text)], exit: 2, message)
+        }
+        try mustFail(["graph", "batch", "--filePath", "/nonexistent/batch.json"], "cannot read")
+        XCTAssertEqual(try httpRequests("").count, 0)
+    }
+
+    // MARK: graph subscription, schemaextension
+
+    func testSubscriptions() throws {
+        let created = try jsonObject(["graph", "subscription", "add", "--resource", "groups", "--changeTypes", "updated,deleted",
+                                      "--notificationUrl", "https://hooks.contoso.com/graph", "--clientState", "s3cret"])
+        let id = try XCTUnwrap(created["id"] as? String)
+        XCTAssertEqual(created["changeType"] as? String, "updated,deleted")
+        XCTAssertNotNil(created["expirationDateTime"] as? String, "a default expiration was sent")
+        XCTAssertTrue(ids(try jsonArray(["graph", "subscription", "list"])).contains(id))
+        try m365(["graph", "subscription", "remove", "--id", id, "--force"])
+        XCTAssertFalse(ids(try jsonArray(["graph", "subscription", "list"])).contains(id))
+        try mustFail(["graph", "subscription", "add", "--resource", "groups", "--changeTypes", "updated",
+                      "--notificationUrl", "http://hooks.contoso.com"], exit: 2, "https")
+        try mustFail(["graph", "subscription", "add", "--resource", "groups", "--changeTypes", "renamed",
+                      "--notificationUrl", "https://hooks.contoso.com"], exit: 2, "renamed")
+        try mustFail(["graph", "subscription", "remove", "--id", "nope", "--force"], "ResourceNotFound")
+    }
+
+    func testSchemaExtensions() throws {
+        let created = try jsonObject(["graph", "schemaextension", "add", "--id", "courses", "--description", "Course data",
+                                      "--targetTypes", "Group", "--properties", #"[{"name":"courseId","type":"Integer"}]"#])
+        let id = try XCTUnwrap(created["id"] as? String)
+        XCTAssertTrue(id.hasSuffix("courses"))
+        XCTAssertEqual(created["status"] as? String, "InDevelopment")
+        XCTAssertEqual(try jsonObject(["graph", "schemaextension", "get", "--id", id])["description"] as? String, "Course data")
+        XCTAssertTrue(ids(try jsonArray(["graph", "schemaextension", "list", "--status", "InDevelopment"])).contains(id))
+        try m365(["graph", "schemaextension", "remove", "--id", id, "--force"])
+        try mustFail(["graph", "schemaextension", "get", "--id", id], "Request_ResourceNotFound")
+        try mustFail(["graph", "schemaextension", "add", "--id", "x", "--targetTypes", "Group", "--properties", "[1]"], exit: 2, "--properties")
+    }
+
+    // MARK: todo
+
+    func testTodoListsAndTasks() throws {
+        let list = try jsonObject(["todo", "list", "add", "--name", "Groceries"])
+        let listId = try XCTUnwrap(list["id"] as? String)
+        XCTAssertTrue(ids(try jsonArray(["todo", "list", "list"])).contains(listId))
+
+        let task = try jsonObject(["todo", "task", "add", "--listName", "Groceries", "--title", "Milk", "--importance", "high",
+                                   "--bodyContent", "Two litres"])
+        let taskId = try XCTUnwrap(task["id"] as? String)
+        XCTAssertEqual(task["importance"] as? String, "high")
+        try m365(["todo", "task", "set", "--listId", listId, "--id", taskId, "--status", "completed", "--title", "Oat milk"])
+        let fetched = try jsonObject(["todo", "task", "get", "--listName", "Groceries", "--id", taskId])
+        XCTAssertEqual(fetched["status"] as? String, "completed")
+        XCTAssertEqual(fetched["title"] as? String, "Oat milk")
+        let text = try m365(["todo", "task", "list", "--listId", listId, "--output", "text"]).stdout
+        XCTAssertTrue(text.contains("Oat milk") && text.contains("status"), text)
+
+        try m365(["todo", "task", "remove", "--listId", listId, "--id", taskId, "--force"])
+        XCTAssertEqual(try jsonArray(["todo", "task", "list", "--listId", listId]).count, 0)
+        try m365(["todo", "list", "remove", "--name", "Groceries", "--force"])
+        try mustFail(["todo", "task", "list", "--listName", "Groceries"], "The specified list 'Groceries' does not exist.")
+        try mustFail(["todo", "task", "add", "--listId", listId, "--title", "x", "--bodyContentType", "html"], exit: 2, "--bodyContent")
+        try mustFail(["todo", "task", "add", "--listId", listId, "--title", "x", "--status", "someday"], exit: 2, "someday")
+
+        let appOnly = try appOnlyHarness()
+        defer { appOnly.cleanUp() }
+        let denied = try appOnly.run(["todo", "list", "list"])
+        XCTAssertEqual(denied.status, 1, "To Do needs a signed-in user: \(denied.stderr)")
+    }
+
+    // MARK: planner
+
+    func testPlannerPlansBucketsAndTasksWithETags() throws {
+        let plan = try jsonObject(["planner", "plan", "add", "--title", "Roadmap", "--ownerGroupName", "Sales and Marketing"])
+        let planId = try XCTUnwrap(plan["id"] as? String)
+        XCTAssertTrue(ids(try jsonArray(["planner", "plan", "list", "--ownerGroupId", Self.salesAndMarketing])).contains(planId))
+        XCTAssertEqual(try jsonObject(["planner", "plan", "get", "--title", "Roadmap", "--ownerGroupName", "Sales and Marketing"])["id"] as? String, planId)
+
+        let bucket = try jsonObject(["planner", "bucket", "add", "--name", "Next", "--planId", planId])
+        let bucketId = try XCTUnwrap(bucket["id"] as? String)
+        XCTAssertEqual(try jsonArray(["planner", "bucket", "list", "--planId", planId]).compactMap { $0["name"] as? String }, ["Next"])
+
+        let task = try jsonObject(["planner", "task", "add", "--planId", planId, "--bucketId", bucketId, "--title", "Draft",
+                                   "--assignedToUserIds", Self.adele.id, "--description", "First draft", "--priority", "3"])
+        let taskId = try XCTUnwrap(task["id"] as? String)
+        // Each change reads the current ETag and sends it as If-Match: two changes in a row work.
+        try m365(["planner", "task", "set", "--id", taskId, "--percentComplete", "50"])
+        try m365(["planner", "task", "set", "--id", taskId, "--title", "Final", "--description", "Second draft"])
+        let fetched = try jsonObject(["planner", "task", "get", "--id", taskId])
+        XCTAssertEqual(fetched["title"] as? String, "Final")
+        XCTAssertEqual(fetched["percentComplete"] as? Int, 50)
+        XCTAssertEqual(try jsonArray(["planner", "task", "list", "--bucketId", bucketId]).count, 1)
+        let patches = try emulator.requests(pathPrefix: "/v1.0/planner/tasks").filter { $0["method"] as? String == "PATCH" }
+        XCTAssertFalse(patches.isEmpty)
+
+        try mustFail(["planner", "task", "set", "--id", taskId, "--percentComplete", "150"], exit: 2, "percentComplete")
+        try m365(["planner", "task", "remove", "--id", taskId, "--force"])
+        try mustFail(["planner", "task", "get", "--id", taskId], "not found")
+        try m365(["planner", "plan", "remove", "--id", planId, "--force"])
+        try mustFail(["planner", "plan", "get", "--title", "Roadmap", "--ownerGroupId", Self.salesAndMarketing], "does not exist")
+        try mustFail(["planner", "plan", "get", "--title", "Roadmap"], exit: 2, "--ownerGroupId")
+    }
+
+    // MARK: teams
+
+    func testTeamsChannelsMembersAndMessages() throws {
+        let team = try jsonObject(["teams", "team", "add", "--name", "Architecture", "--description", "Design reviews", "--wait"])
+        let teamId = try XCTUnwrap(team["id"] as? String)
+        XCTAssertEqual(team["displayName"] as? String, "Architecture")
+        XCTAssertTrue(ids(try jsonArray(["teams", "team", "list"])).contains(teamId))
+
+        let channel = try jsonObject(["teams", "channel", "add", "--teamId", teamId, "--name", "Reviews", "--description", "Weekly"])
+        let channelId = try XCTUnwrap(channel["id"] as? String)
+        XCTAssertTrue(ids(try jsonArray(["teams", "channel", "list", "--teamName", "Architecture"])).contains(channelId))
+        XCTAssertEqual(try jsonObject(["teams", "channel", "get", "--teamId", teamId, "--name", "Reviews"])["id"] as? String, channelId)
+
+        try m365(["teams", "member", "add", "--teamId", teamId, "--userNames", "\(Self.adele.upn),\(Self.megan.upn)"])
+        let members = try jsonArray(["teams", "member", "list", "--teamId", teamId])
+        XCTAssertTrue(Set(members.compactMap { $0["userId"] as? String }).isSuperset(of: [Self.adele.id, Self.megan.id]))
+        try m365(["teams", "member", "remove", "--teamId", teamId, "--userName", Self.megan.upn, "--force"])
+        XCTAssertFalse(try jsonArray(["teams", "member", "list", "--teamId", teamId]).contains { $0["userId"] as? String == Self.megan.id })
+        try mustFail(["teams", "member", "add", "--teamId", teamId, "--userNames", "ghost@contoso.com"], "ghost@contoso.com")
+
+        let sent = try jsonObject(["teams", "message", "send", "--teamId", teamId, "--channelId", channelId, "--message", "Hello <b>team</b>",
+                                   "--contentType", "html"])
+        let messageId = try XCTUnwrap(sent["id"] as? String)
+        let messages = try jsonArray(["teams", "message", "list", "--teamId", teamId, "--channelName", "Reviews"])
+        XCTAssertEqual(messages.first?["body"] as? String, "Hello <b>team</b>")
+        XCTAssertEqual(try jsonObject(["teams", "message", "get", "--teamId", teamId, "--channelId", channelId, "--id", messageId])["id"] as? String, messageId)
+
+        try m365(["teams", "team", "archive", "--id", teamId])
+        XCTAssertEqual(try jsonObject(["teams", "team", "get", "--id", teamId])["isArchived"] as? Bool, true)
+        try m365(["teams", "team", "unarchive", "--name", "Architecture"])
+        XCTAssertEqual(try jsonObject(["teams", "team", "get", "--id", teamId])["isArchived"] as? Bool, false)
+
+        try m365(["teams", "channel", "remove", "--teamId", teamId, "--id", channelId, "--force"])
+        try m365(["teams", "team", "remove", "--id", teamId, "--force"])
+        try mustFail(["teams", "team", "get", "--id", teamId], "NotFound")
+        try mustFail(["teams", "channel", "add", "--teamId", teamId, "--name", "x", "--type", "private"], exit: 2, "--owner")
+
+        XCTAssertFalse(try jsonArray(["teams", "chat", "list"]).isEmpty)
+        XCTAssertFalse(try jsonArray(["teams", "app", "list", "--distributionMethod", "organization"]).isEmpty)
+    }
+
+    // MARK: outlook
+
+    func testMailSendDeliversWithAttachmentsThenMoveAndRemove() throws {
+        let attachment = try writeFile("notes.txt", "quarterly numbers")
+        try m365(["outlook", "mail", "send", "--to", Self.adele.upn, "--subject", "Q3 report", "--bodyContents", "See attached",
+                  "--attachment", attachment])
+        let sent = try jsonArray(["outlook", "message", "list", "--folderName", "sentitems"])
+        let copy = try XCTUnwrap(sent.first { $0["subject"] as? String == "Q3 report" })
+        XCTAssertEqual(copy["hasAttachments"] as? Bool, true)
+
+        let id = try XCTUnwrap(copy["id"] as? String)
+        XCTAssertEqual(try jsonObject(["outlook", "message", "get", "--id", id])["subject"] as? String, "Q3 report")
+        let moved = try jsonObject(["outlook", "message", "move", "--id", id, "--sourceFolderName", "sentitems", "--targetFolderName", "archive"])
+        let movedId = try XCTUnwrap(moved["id"] as? String)
+        XCTAssertTrue(ids(try jsonArray(["outlook", "message", "list", "--folderName", "archive"])).contains(movedId))
+        try m365(["outlook", "message", "remove", "--id", movedId, "--force"])
+        try mustFail(["outlook", "message", "get", "--id", movedId], "ErrorItemNotFound")
+
+        // Delivered to Adele: an app-only connection reads her mailbox? The secret app has no Mail role: 403.
+        let appOnly = try appOnlyHarness()
+        defer { appOnly.cleanUp() }
+        let denied = try appOnly.run(["outlook", "message", "list", "--userName", Self.adele.upn])
+        XCTAssertEqual(denied.status, 1, denied.stderr)
+
+        XCTAssertNotNil(try jsonObject(["outlook", "mailbox", "settings", "get"])["timeZone"])
+        try mustFail(["outlook", "mail", "send", "--to", Self.adele.upn, "--subject", "x", "--bodyContents", "x", "--bodyContentType", "Markdown"], exit: 2, "Markdown")
+        try mustFail(["outlook", "mail", "send", "--to", Self.adele.upn, "--subject", "x", "--bodyContents", "x", "--attachment", "/nonexistent"], "cannot read")
+    }
+
+    // MARK: onedrive
+
+    func testOneDriveSmallAndChunkedRoundTripsByteForByte() throws {
+        let small = harness.root.appendingPathComponent("small.bin")
+        let large = harness.root.appendingPathComponent("large.bin")
+        try Data((0..<100_000).map { UInt8($0 % 251) }).write(to: small)
+        // Over the simple-upload limit: an upload session of two 10 MiB fragments and a remainder.
+        try Data((0..<(22 * 1024 * 1024)).map { UInt8(($0 * 7) % 253) }).write(to: large)
+        let smallItem = try jsonObject(["onedrive", "file", "add", "--filePath", small.path, "--folderPath", "/Documents"])
+        XCTAssertEqual(smallItem["size"] as? Int, 100_000)
+        let largeItem = try jsonObject(["onedrive", "file", "add", "--filePath", large.path, "--folderPath", "/Documents"])
+        XCTAssertEqual(largeItem["size"] as? Int, 22 * 1024 * 1024)
+        XCTAssertEqual(try emulator.requests(pathPrefix: "/_upload").filter { $0["method"] as? String == "PUT" }.count, 3)
+
+        let names = try jsonArray(["onedrive", "file", "list", "--folderPath", "/Documents"]).compactMap { $0["name"] as? String }
+        XCTAssertTrue(Set(names).isSuperset(of: ["small.bin", "large.bin"]))
+        for (name, original) in [("small.bin", small), ("large.bin", large)] {
+            let out = harness.root.appendingPathComponent("down-" + name)
+            try m365(["onedrive", "file", "download", "--path", "/Documents/\(name)", "--outputFile", out.path])
+            XCTAssertEqual(try Data(contentsOf: out), try Data(contentsOf: original), "\(name) came back byte for byte")
+        }
+        try mustFail(["onedrive", "file", "add", "--filePath", small.path, "--folderPath", "/Documents"], "nameAlreadyExists")
+        try m365(["onedrive", "file", "add", "--filePath", small.path, "--folderPath", "/Documents", "--overwrite"])
+        try mustFail(["onedrive", "file", "get", "--path", "/Documents/none.bin"], "itemNotFound")
+    }
+
+    func testAnUploadInterruptedByAResetResumesFromTheConfirmedOffset() throws {
+        let large = harness.root.appendingPathComponent("resume.bin")
+        try Data((0..<(25 * 1024 * 1024)).map { UInt8(($0 * 13) % 251) }).write(to: large)
+        try emulator.admin("faults", method: "POST", json: #"{"kind":"reset","count":1,"host":"graph.microsoft.com","pathPrefix":"/_upload"}"#)
+        let item = try jsonObject(["onedrive", "file", "add", "--filePath", large.path, "--folderPath", "/Documents", "--verbose"])
+        XCTAssertEqual(item["size"] as? Int, 25 * 1024 * 1024)
+        let out = harness.root.appendingPathComponent("resume-down.bin")
+        try m365(["onedrive", "file", "download", "--path", "/Documents/resume.bin", "--outputFile", out.path])
+        XCTAssertEqual(try Data(contentsOf: out), try Data(contentsOf: large))
+        let statusChecks = try emulator.requests(pathPrefix: "/_upload").filter { $0["method"] as? String == "GET" }
+        XCTAssertEqual(statusChecks.count, 1, "after the reset the client asked where to resume")
+    }
+
+    func testAnInterruptedDownloadLeavesNoFile() throws {
+        let file = harness.root.appendingPathComponent("cut.bin")
+        try Data(repeating: 7, count: 2 * 1024 * 1024).write(to: file)
+        try m365(["onedrive", "file", "add", "--filePath", file.path])
+        try emulator.admin("faults", method: "POST", json: #"{"kind":"truncate","count":5,"host":"graph.microsoft.com","pathPrefix":"/_download"}"#)
+        let out = harness.root.appendingPathComponent("cut-down.bin")
+        let result = try harness.run(["onedrive", "file", "download", "--path", "/cut.bin", "--outputFile", out.path])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "no partial file under the target name")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: harness.root.path).filter { $0.contains("m365-part") }
+        XCTAssertEqual(leftovers, [], "the temporary file is removed too")
+    }
+
+    // MARK: Across the workloads
+
+    func testThrottledWorkloadRequestsSucceedAfterRetryAfter() throws {
+        let cases: [(String, [String])] = [
+            ("/v1.0/subscriptions", ["graph", "subscription", "list"]),
+            ("/v1.0/schemaExtensions", ["graph", "schemaextension", "list"]),
+            ("/v1.0/me/todo/lists", ["todo", "list", "list"]),
+            ("/v1.0/groups/\(Self.salesAndMarketing)/planner/plans", ["planner", "plan", "list", "--ownerGroupId", Self.salesAndMarketing]),
+            ("/v1.0/teams", ["teams", "team", "list"]),
+            ("/v1.0/me/messages", ["outlook", "message", "list"]),
+            ("/v1.0/me/drives", ["onedrive", "list"]),
+        ]
+        for (path, arguments) in cases {
+            try emulator.admin("requests", method: "DELETE")
+            try throttle(path)
+            _ = try jsonArray(arguments)
+            XCTAssertEqual(try httpRequests(path).count, 2, "\(arguments): throttled once, then answered")
+        }
+    }
+
+    func testNotFoundAcrossWorkloads() throws {
+        let cases: [[String]] = [
+            ["todo", "task", "get", "--listId", "nope", "--id", "nope"],
+            ["planner", "task", "get", "--id", "nope"],
+            ["planner", "plan", "get", "--id", "nope"],
+            ["teams", "team", "get", "--id", Self.missing],
+            ["teams", "channel", "list", "--teamName", "Ghosts"],
+            ["outlook", "message", "get", "--id", "nope"],
+            ["onedrive", "file", "get", "--id", "nope"],
+            ["graph", "schemaextension", "get", "--id", "nope"],
+        ]
+        for arguments in cases {
+            let result = try harness.run(arguments)
+            XCTAssertEqual(result.status, 1, "\(arguments): \(result.stderr)")
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "one line: \(result.stderr)")
+        }
+    }
+}
