@@ -26,6 +26,14 @@ public enum Base64URL {
         Base64Codec.encode(bytes, alphabet: Base64Codec.url, pad: false)
     }
 
+    /// Bytes that are not a collection (a digest).
+    public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        encode(Array(bytes))
+    }
+
+    /// The UTF-8 of `text`, encoded.
+    public static func encode(_ text: String) -> String { encode(text.utf8) }
+
     /// The bytes of `text`, or nil when it is not base64url. Padding is optional; whitespace is
     /// not allowed. Standard-alphabet characters are accepted too.
     public static func decode<Text: StringProtocol>(_ text: Text) -> [UInt8]? {

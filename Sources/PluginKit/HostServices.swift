@@ -63,7 +63,16 @@ extension Invocation {
     /// Sends `request` through the host. A failure to get an answer at all (network, sign-in,
     /// Ctrl-C) throws; an answer with an error status is returned for the caller to explain.
     public func send(_ request: HTTPRequest) throws(PluginFailure) -> HTTPResponse {
-        guard let send = host.pointee.http_send, let free = host.pointee.http_response_free else {
+        let (status, response) = try transmit(request)
+        try check(status)
+        return try take(response)
+    }
+
+    /// Hands `request` to the host's http_send; `adjust` fills in what `HTTPRequest` does not
+    /// carry (a body sink). The caller owns the response: pass it to `take`.
+    func transmit(_ request: HTTPRequest, adjust: (inout m365_http_request) -> Void = { _ in })
+        throws(PluginFailure) -> (m365_status, UnsafeMutablePointer<m365_http_response>?) {
+        guard let send = host.pointee.http_send else {
             throw PluginFailure("this m365 host cannot send HTTP requests", status: M365_ERR_NOT_SUPPORTED)
         }
         var headers = JSONObject()
@@ -87,15 +96,20 @@ extension Invocation {
                             raw.body_len = bytes.count
                             raw.body_size = -1
                             raw.flags = request.flags
+                            adjust(&raw)
                             return send(call, &raw, &response)
                         }
                     }
                 }
             }
         }
-        try check(status)
+        return (status, response)
+    }
+
+    /// Copies the host's response and frees it.
+    func take(_ response: UnsafeMutablePointer<m365_http_response>?) throws(PluginFailure) -> HTTPResponse {
         guard let response else { throw PluginFailure("the host returned no response", status: M365_ERR_INTERNAL) }
-        defer { free(call, response) }
+        defer { host.pointee.http_response_free?(call, response) }
         return HTTPResponse(response.pointee)
     }
 

@@ -131,41 +131,23 @@ extension Invocation {
     /// followed), with progress on a terminal. Returns the answer's status and headers; on any
     /// failure nothing is left at `path`. A non-2xx answer keeps its (error) body in the response.
     public func download(_ url: String, to path: String, resource: String? = nil, flags: UInt32 = 0) throws(PluginFailure) -> HTTPResponse {
-        guard let send = host.pointee.http_send, let free = host.pointee.http_response_free else {
-            throw PluginFailure("this m365 host cannot send HTTP requests", status: M365_ERR_NOT_SUPPORTED)
-        }
         let sink = try DownloadSink(target: path)
-        var response: UnsafeMutablePointer<m365_http_response>?
         let box = Unmanaged.passRetained(sink)
         defer { box.release() }
-        let status: m365_status = url.withCString { urlPointer in
-            "GET".withCString { method in
-                withOptionalCString(resource) { resourcePointer in
-                    var raw = m365_http_request()
-                    raw.header = m365_header(abi_major: UInt32(M365_ABI_MAJOR), abi_minor: UInt32(M365_ABI_MINOR),
-                                             struct_size: UInt32(MemoryLayout<m365_http_request>.size))
-                    raw.method = method
-                    raw.url = urlPointer
-                    raw.resource = resourcePointer
-                    raw.body_size = -1
-                    raw.flags = flags | UInt32(M365_HTTP_PROGRESS)
-                    raw.user = box.toOpaque()
-                    raw.write_body = { user, data, count in
-                        guard let user, let data else { return 1 }
-                        return Unmanaged<DownloadSink>.fromOpaque(user).takeUnretainedValue().write(data, count) ? 0 : 1
-                    }
-                    return send(call, &raw, &response)
-                }
+        let (status, response) = try transmit(HTTPRequest(url: url, resource: resource, flags: flags | UInt32(M365_HTTP_PROGRESS))) { raw in
+            raw.user = box.toOpaque()
+            raw.write_body = { user, data, count in
+                guard let user, let data else { return 1 }
+                return Unmanaged<DownloadSink>.fromOpaque(user).takeUnretainedValue().write(data, count) ? 0 : 1
             }
         }
-        guard status == M365_OK, let response else {
+        guard status == M365_OK, response != nil else {
             try? sink.finish(success: false)
             if let failure = sink.failure { throw PluginFailure(failure, status: M365_ERR_IO) }
             try check(status)
             throw PluginFailure("the host returned no response", status: M365_ERR_INTERNAL)
         }
-        defer { free(call, response) }
-        let answer = HTTPResponse(response.pointee)
+        let answer = try take(response)
         if let expected = answer.header("content-length").flatMap({ Int64($0) }), answer.isSuccess, expected != sink.written {
             try? sink.finish(success: false)
             throw PluginFailure("the download of \(path) was cut short (\(sink.written) of \(expected) bytes)", status: M365_ERR_NETWORK)

@@ -4,40 +4,12 @@ import XCTest
 
 /// The stateful Entra directory behind Graph: OData queries, writes, links, licences, roles,
 /// `$batch`, permissions and large tenants.
-final class DirectoryTests: EmulatorTestCase {
-    let graph = "https://graph.microsoft.com/v1.0"
+final class DirectoryTests: GraphTestCase {
     let graphSP = "adef586f-f86d-4185-b833-f7b1d4d75589"
     let e3 = "6fd2c87f-b296-42f0-b197-1e91e994b900"
     let eventual = ["ConsistencyLevel": "eventual"]
 
-    func adminToken() throws -> String { try XCTUnwrap(passwordToken(user: Fixtures.admin)["access_token"] as? String) }
-    func adeleToken() throws -> String { try XCTUnwrap(passwordToken(user: Fixtures.adele)["access_token"] as? String) }
-    func appToken() throws -> String { try XCTUnwrap(clientSecretToken().json["access_token"] as? String) }
-
-    @discardableResult
-    func call(_ method: String, _ path: String, _ token: String, json: Any? = nil, headers: [String: String] = [:]) throws -> HTTPResult {
-        var h = headers
-        h["Authorization"] = "Bearer \(token)"
-        var body: String?
-        if let json {
-            h["Content-Type"] = h["Content-Type"] ?? "application/json"
-            body = String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)
-        }
-        let url = path.hasPrefix("https://") ? path : graph + path
-        return try curl(url, method: method, headers: h, body: body)
-    }
-
-    func values(_ r: HTTPResult, file: StaticString = #filePath, line: UInt = #line) -> [[String: Any]] {
-        XCTAssertEqual(r.status, 200, r.text, file: file, line: line)
-        return r.json["value"] as? [[String: Any]] ?? []
-    }
-
-    func errorCode(_ r: HTTPResult) -> String? { (r.json["error"] as? [String: Any])?["code"] as? String }
-    func errorMessage(_ r: HTTPResult) -> String { (r.json["error"] as? [String: Any])?["message"] as? String ?? "" }
-
     func upns(_ r: HTTPResult) -> [String] { values(r).compactMap { $0["userPrincipalName"] as? String } }
-
-    func q(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? s }
 
     // MARK: $filter
 

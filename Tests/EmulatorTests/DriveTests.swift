@@ -5,29 +5,9 @@ import XCTest
 /// OneDrive on Graph: folders, simple uploads, upload sessions (fragments, resume after a
 /// dropped connection, cancel), downloads through the pre-authenticated URL, permissions,
 /// throttling and quota.
-final class DriveTests: EmulatorTestCase {
-    let graph = "https://graph.microsoft.com/v1.0"
+final class DriveTests: GraphTestCase {
     let unit = 327_680
 
-    func adeleToken() throws -> String { try XCTUnwrap(passwordToken(user: Fixtures.adele)["access_token"] as? String) }
-    func appToken() throws -> String { try XCTUnwrap(clientSecretToken().json["access_token"] as? String) }
-
-    @discardableResult
-    func call(_ method: String, _ path: String, _ token: String?, json: Any? = nil, headers: [String: String] = [:],
-              file: String? = nil, extra: [String] = []) throws -> HTTPResult {
-        var h = headers
-        if let token { h["Authorization"] = "Bearer \(token)" }
-        var body: String?
-        if let json {
-            h["Content-Type"] = "application/json"
-            body = String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)
-        }
-        var x = extra
-        if let file { x += ["--data-binary", "@" + file] }
-        return try curl(path.hasPrefix("https://") ? path : graph + path, method: method, headers: h, body: body, extra: x)
-    }
-
-    func errorCode(_ r: HTTPResult) -> String? { (r.json["error"] as? [String: Any])?["code"] as? String }
     func innerCode(_ r: HTTPResult) -> String? { ((r.json["error"] as? [String: Any])?["innerError"] as? [String: Any])?["code"] as? String }
     func names(_ r: HTTPResult) -> [String] { (r.json["value"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } }
 

@@ -4,8 +4,7 @@ import XCTest
 
 /// Teams (teams, async operations, channels, members, channel messages, chats, apps) and
 /// Outlook mail (sendMail, folders, messages, move, mailbox settings) on the emulator's Graph.
-final class TeamsMailTests: EmulatorTestCase {
-    let graph = "https://graph.microsoft.com/v1.0"
+final class TeamsMailTests: GraphTestCase {
     let sales = "80f810ee-a906-4270-8827-743580252680"
     let allCompany = "779c7b9d-cb9d-4874-aeac-b79f9d6b29e8"
     let megan = "c3b7e6f9-dd4e-4e84-a28c-9af85b134cc2"
@@ -32,39 +31,12 @@ final class TeamsMailTests: EmulatorTestCase {
     func token(_ user: (upn: String, password: String, id: String), _ scope: String = "https://graph.microsoft.com/.default") throws -> String {
         try XCTUnwrap(passwordToken(user: user, scope: scope)["access_token"] as? String)
     }
-    func adminToken() throws -> String { try token(Fixtures.admin) }
     func mailToken(_ user: (upn: String, password: String, id: String) = Fixtures.admin) throws -> String {
         try token(user, "Mail.ReadWrite Mail.Send")
     }
-    func appToken() throws -> String { try XCTUnwrap(clientSecretToken().json["access_token"] as? String) }
     func certAppToken() throws -> String {
         try XCTUnwrap(certificateToken(scope: "https://graph.microsoft.com/.default").json["access_token"] as? String)
     }
-
-    @discardableResult
-    func call(_ method: String, _ path: String, _ token: String, json: Any? = nil, headers: [String: String] = [:],
-              extra: [String] = []) throws -> HTTPResult {
-        var h = headers
-        h["Authorization"] = "Bearer \(token)"
-        var body: String?
-        if let json {
-            h["Content-Type"] = "application/json"
-            body = String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)
-        }
-        return try curl(path.hasPrefix("https://") ? path : graph + path, method: method, headers: h, body: body, extra: extra)
-    }
-
-    func values(_ r: HTTPResult, file: StaticString = #filePath, line: UInt = #line) -> [[String: Any]] {
-        XCTAssertEqual(r.status, 200, r.text, file: file, line: line)
-        return r.json["value"] as? [[String: Any]] ?? []
-    }
-
-    func error(_ r: HTTPResult) -> (code: String?, message: String) {
-        let e = r.json["error"] as? [String: Any]
-        return (e?["code"] as? String, e?["message"] as? String ?? "")
-    }
-
-    func q(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? s }
 
     func member(_ userId: String) -> [String: Any] {
         ["@odata.type": "#microsoft.graph.aadUserConversationMember", "roles": [], "user@odata.bind": "https://graph.microsoft.com/v1.0/users('\(userId)')"]

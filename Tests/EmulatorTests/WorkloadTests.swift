@@ -4,41 +4,13 @@ import XCTest
 
 /// Graph workloads beyond the directory: To Do, Planner (etags), subscriptions and schema
 /// extensions; permissions, paging, `$batch`, throttling and reset.
-final class WorkloadTests: EmulatorTestCase {
-    let graph = "https://graph.microsoft.com/v1.0"
+final class WorkloadTests: GraphTestCase {
     let salesAndMarketing = "80f810ee-a906-4270-8827-743580252680"
     let itAdmins = "b6f009ce-1ea0-491f-a9a3-d9cd60559893"
     let megan = "c3b7e6f9-dd4e-4e84-a28c-9af85b134cc2"
 
-    func adminToken() throws -> String { try XCTUnwrap(passwordToken(user: Fixtures.admin)["access_token"] as? String) }
-    func adeleToken() throws -> String { try XCTUnwrap(passwordToken(user: Fixtures.adele)["access_token"] as? String) }
-    func appToken() throws -> String { try XCTUnwrap(clientSecretToken().json["access_token"] as? String) }
     /// A delegated token with `User.Read` only.
     func narrowToken() throws -> String { try XCTUnwrap(passwordToken(user: Fixtures.adele, scope: "User.Read")["access_token"] as? String) }
-
-    @discardableResult
-    func call(_ method: String, _ path: String, _ token: String, json: Any? = nil, headers: [String: String] = [:]) throws -> HTTPResult {
-        var h = headers
-        h["Authorization"] = "Bearer \(token)"
-        var body: String?
-        if let json {
-            h["Content-Type"] = "application/json"
-            body = String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)
-        }
-        return try curl(path.hasPrefix("https://") ? path : graph + path, method: method, headers: h, body: body)
-    }
-
-    func values(_ r: HTTPResult, file: StaticString = #filePath, line: UInt = #line) -> [[String: Any]] {
-        XCTAssertEqual(r.status, 200, r.text, file: file, line: line)
-        return r.json["value"] as? [[String: Any]] ?? []
-    }
-
-    func error(_ r: HTTPResult) -> (code: String?, message: String) {
-        let e = r.json["error"] as? [String: Any]
-        return (e?["code"] as? String, e?["message"] as? String ?? "")
-    }
-
-    func q(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? s }
 
     /// Follows `@odata.nextLink` and returns every page's items and the number of pages.
     func allPages(_ path: String, _ token: String) throws -> (items: [[String: Any]], pages: Int) {

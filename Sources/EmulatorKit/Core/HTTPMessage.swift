@@ -126,21 +126,6 @@ public enum Util {
     }
 }
 
-public enum Base64URL {
-    public static func encode<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    public static func encode(_ string: String) -> String { encode(Array(string.utf8)) }
-
-    public static func decode(_ s: String) -> [UInt8]? {
-        var t = s.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while t.count % 4 != 0 { t += "=" }
-        return Data(base64Encoded: t).map { [UInt8]($0) }
-    }
-}
-
 /// Date formatters are costly to create; these are made once and used under a lock (the
 /// request log formats a date per request).
 enum Formatters {

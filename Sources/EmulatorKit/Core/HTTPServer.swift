@@ -76,19 +76,17 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func handle(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
+    /// The request's host (no port, lower case), path and raw query.
+    static func target(of head: HTTPRequestHead) -> (host: String, path: String, query: String) {
         var host = (head.headers.first(name: "Host") ?? "").lowercased()
         if let colon = host.lastIndex(of: ":"), !host.hasSuffix("]") { host = String(host[..<colon]) }
         let uri = head.uri
-        let path: String
-        let query: String
-        if let q = uri.firstIndex(of: "?") {
-            path = String(uri[..<q])
-            query = String(uri[uri.index(after: q)...])
-        } else {
-            path = uri
-            query = ""
-        }
+        guard let q = uri.firstIndex(of: "?") else { return (host, uri, "") }
+        return (host, String(uri[..<q]), String(uri[uri.index(after: q)...]))
+    }
+
+    private func handle(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
+        let (host, path, query) = Self.target(of: head)
         let request = EmulatorRequest(method: head.method, host: host, listener: listener, path: path.isEmpty ? "/" : path,
                                       rawQuery: query, headers: head.headers, body: body, remoteAddress: remote)
         let outcome = app.respond(request)

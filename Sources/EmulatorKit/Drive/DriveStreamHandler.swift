@@ -103,17 +103,7 @@ final class DriveStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Takes over the request when it is one of ours; false lets it pass.
     private func begin(context: ChannelHandlerContext, head h: HTTPRequestHead) -> Bool {
-        var host = (h.headers.first(name: "Host") ?? "").lowercased()
-        if let colon = host.lastIndex(of: ":"), !host.hasSuffix("]") { host = String(host[..<colon]) }
-        let uri = h.uri
-        let path: String, query: String
-        if let q = uri.firstIndex(of: "?") {
-            path = String(uri[..<q])
-            query = String(uri[uri.index(after: q)...])
-        } else {
-            path = uri
-            query = ""
-        }
+        let (host, path, query) = HTTPRequestHandler.target(of: h)
         if h.method == .POST && path == AdminService.prefix + "directory/reset" {
             // The directory reset empties every OneDrive too (their files included).
             state.drives.reset()

@@ -1,4 +1,5 @@
 import Foundation
+import JSONModel
 import _CryptoExtras
 
 /// Checks how a client proved its identity at the token endpoint and returns the `appidacr`
