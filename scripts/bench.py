@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""make bench: start-up, request latency and emulator throughput, each beside a baseline
+"""make bench: start-up, request latency, directory listing, Graph batches, uploads and emulator throughput, each beside a baseline
 measured in the same run. Usage: bench.py PREFIX [RUNS]. Results belong in BENCHMARKS.md."""
 import json
 import os
@@ -27,7 +27,8 @@ def measure(argv, env, runs):
         walls.append(time.perf_counter() - start)
         peaks.append(usage.ru_maxrss)
         if os.waitstatus_to_exitcode(status) != 0:
-            sys.exit(f"{' '.join(argv)} exited with {os.waitstatus_to_exitcode(status)}")
+            # Only the command's name: its arguments may hold a bearer token.
+            sys.exit(f"{' '.join(argv[:4])} … exited with {os.waitstatus_to_exitcode(status)}")
     return statistics.median(walls), max(peaks)
 
 
@@ -182,6 +183,91 @@ def directory_listing(prefix, env, emulator, runs=3):
     return ok and sent <= 25
 
 
+def curl_options(emulator, token=None):
+    """The options of one curl request to the emulator (repeated after each --next)."""
+    options = ["-sS", "-o", "/dev/null", "--cacert", emulator.env["M365_CA_BUNDLE"], "--connect-to", emulator.env["M365_CONNECT_TO"]]
+    return options + (["-H", f"Authorization: Bearer {token}"] if token else [])
+
+
+def graph_batch(prefix, env, emulator, work, runs=5):
+    """graph batch of 1,000 requests beside the ideal: one curl process posting the same 50
+    batches of 20 in sequence over one connection."""
+    m365 = os.path.join(prefix, "bin", "m365")
+    env = dict(env, M365_CONNECT_TO=emulator.env["M365_CONNECT_TO"], M365_CA_BUNDLE=emulator.env["M365_CA_BUNDLE"], M365_TOKEN_STORE="file")
+    token = graph_token(env)
+    requests = [{"id": str(i), "method": "GET", "url": "/users/50c76ef9-2b4f-46b8-91c3-7e65e3c6cf4e?$select=id,displayName"}
+                for i in range(1, 1001)]
+    batch_file = os.path.join(work, "batch.json")
+    json.dump({"requests": requests}, open(batch_file, "w"))
+    curl = [shutil.which("curl")]
+    for n in range(50):
+        chunk = os.path.join(work, f"batch-{n}.json")
+        json.dump({"requests": requests[n * 20:(n + 1) * 20]}, open(chunk, "w"))
+        curl += (["--next"] if n else []) + curl_options(emulator, token) + ["-H", "Content-Type: application/json", "--data-binary", "@" + chunk, "https://graph.microsoft.com/v1.0/$batch"]
+    before = len([r for r in emulator.requests("/v1.0/$batch") if not r.get("batchItem")])
+    wall, peak, curl_wall = measure_interleaved([m365, "graph", "batch", "--filePath", batch_file], curl, env, runs)
+    sent = (len([r for r in emulator.requests("/v1.0/$batch") if not r.get("batchItem")]) - before - 50 * runs) / runs
+    ratio = wall / curl_wall
+    met = sent == 50 and ratio <= 1.2
+    print("\n## graph batch of 1,000 requests\n")
+    print("| m365 median s | m365 peak RSS MiB | HTTP requests per run | ideal: curl, 50 batches in sequence, s | ratio | target |")
+    print("|---|---|---|---|---|---|")
+    print(f"| {wall:.3f} | {peak / 1024:.1f} | {sent:.0f} | {curl_wall:.3f} | {ratio:.2f}× | 50 requests, ≤ 1.2×: {'met' if met else 'MISSED'} |")
+    return met
+
+
+def onedrive_upload(prefix, env, emulator, work, runs=3):
+    """onedrive file add of 1 GiB (an upload session of 10 MiB fragments) beside one curl process
+    sending the same fragments to an upload session it created."""
+    m365 = os.path.join(prefix, "bin", "m365")
+    env = dict(env, M365_CONNECT_TO=emulator.env["M365_CONNECT_TO"], M365_CA_BUNDLE=emulator.env["M365_CA_BUNDLE"], M365_TOKEN_STORE="file")
+    token = graph_token(env)
+    size, fragment = 1 << 30, 32 * 327_680
+    source = os.path.join(work, "upload.bin")
+    with open(source, "wb") as f:
+        block = os.urandom(1 << 20)
+        for i in range(size >> 20):
+            f.write(block[i % 251:] + block[:i % 251])
+    parts = []
+    with open(source, "rb") as f:
+        for n, offset in enumerate(range(0, size, fragment)):
+            part = os.path.join(work, f"part-{n}")
+            open(part, "wb").write(f.read(fragment))
+            parts.append((part, offset, min(offset + fragment, size) - 1))
+
+    def curl_upload():
+        session = json.loads(emulator.curl("-H", f"Authorization: Bearer {token}", "-H", "Content-Type: application/json", "-X", "POST",
+                                           "--data-binary", '{"item":{"@microsoft.graph.conflictBehavior":"replace"}}',
+                                           "https://graph.microsoft.com/v1.0/me/drive/root:/bench/curl.bin:/createUploadSession"))
+        argv = [shutil.which("curl")]
+        for i, (part, first, last) in enumerate(parts):
+            argv += (["--next"] if i else []) + curl_options(emulator)
+            argv += ["-H", f"Content-Range: bytes {first}-{last}/{size}", "-T", part, session["uploadUrl"]]
+        start = time.perf_counter()
+        subprocess.run(argv, check=True)
+        return time.perf_counter() - start
+
+    walls, peaks, curl_walls = [], [], []
+    for _ in range(runs):
+        wall, peak = measure([m365, "onedrive", "file", "add", "--filePath", source, "--folderPath", "/bench", "--overwrite"], env, 1)
+        walls.append(wall)
+        peaks.append(peak)
+        curl_walls.append(curl_upload())
+    for part, _, _ in parts:
+        os.unlink(part)
+    os.unlink(source)
+    wall, peak, curl_wall = statistics.median(walls), max(peaks), statistics.median(curl_walls)
+    share = curl_wall / wall
+    met = peak / 1024 < 64 and share >= 0.8
+    mib = size / (1 << 20)
+    print("\n## onedrive file add of 1 GiB (upload session, 10 MiB fragments)\n")
+    print("| m365 median s | m365 MiB/s | m365 peak RSS MiB | curl, same fragments, s | curl MiB/s | m365 / curl throughput | target |")
+    print("|---|---|---|---|---|---|---|")
+    print(f"| {wall:.2f} | {mib / wall:.0f} | {peak / 1024:.1f} | {curl_wall:.2f} | {mib / curl_wall:.0f} | {share:.0%} | "
+          f"< 64 MiB and ≥ 80%: {'met' if met else 'MISSED'} |")
+    return met
+
+
 def emulator_throughput(emulator):
     """Small authenticated GETs per second over keep-alive, with wrk."""
     if not shutil.which("wrk"):
@@ -213,6 +299,8 @@ def main():
     try:
         ok &= request_latency(prefix, runs, env, emulator)
         ok &= directory_listing(prefix, env, emulator)
+        ok &= graph_batch(prefix, env, emulator, work)
+        ok &= onedrive_upload(prefix, env, emulator, work)
         ok &= emulator_throughput(emulator)
     finally:
         emulator.stop()

@@ -43,8 +43,10 @@ enum OneDriveCommands {
         do throws(PluginFailure) {
             var offset: Int64 = 0
             var attempts = 0
+            var buffer = [UInt8](repeating: 0, count: fragment)
             while true {
-                let bytes = try file.read(at: offset, count: fragment)
+                let count = try file.read(at: offset, into: &buffer)
+                let bytes = count == buffer.count ? buffer : Array(buffer[..<count])
                 let end = offset + Int64(bytes.count) - 1
                 // The upload URL is pre-authenticated: no bearer token (it can cause a 401). The
                 // host must not replay a fragment on its own either: the session says what it has.

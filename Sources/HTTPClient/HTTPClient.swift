@@ -457,6 +457,7 @@ public final class HTTPClient {
         switch request.body {
         case .empty: break
         case let .bytes(b): traceBody(">", b, contentType: request.header("content-type"))
+        case let .borrowed(b): traceBody(">", Array(b), contentType: request.header("content-type"))  // a copy only when tracing
         case let .stream(size, _): trace("> [streamed body, \(size.map { "\($0) bytes" } ?? "size unknown")]")
         }
     }

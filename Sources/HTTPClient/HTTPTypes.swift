@@ -12,6 +12,9 @@ public enum HTTPBody {
 
     case empty
     case bytes([UInt8])
+    /// Bytes the caller owns and keeps valid until `send` returns (a plugin's buffer passed
+    /// through the host table): sent, and sent again on a retry, without a copy.
+    case borrowed(UnsafeRawBufferPointer)
     /// `read` fills the buffer and returns the count written, `0` at the end, `-1` to abort
     /// (the request then fails with `.aborted`). `size` is sent as `Content-Length` when known;
     /// otherwise the body goes out chunked. A stream cannot be rewound, so a request whose
@@ -22,6 +25,7 @@ public enum HTTPBody {
         switch self {
         case .empty: return 0
         case let .bytes(b): return Int64(b.count)
+        case let .borrowed(b): return Int64(b.count)
         case let .stream(size, _): return size
         }
     }

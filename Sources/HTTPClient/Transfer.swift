@@ -40,6 +40,7 @@ final class Transfer {
         switch request.body {
         case .empty: return false
         case let .bytes(b): return !b.isEmpty
+        case let .borrowed(b): return !b.isEmpty
         case .stream: return true
         }
     }
@@ -87,6 +88,12 @@ final class Transfer {
             }
             uploadOffset += n
             return n
+        case let .borrowed(bytes):
+            let n = min(buffer.count, bytes.count - uploadOffset)
+            guard n > 0 else { return 0 }
+            buffer.baseAddress!.copyMemory(from: bytes.baseAddress! + uploadOffset, byteCount: n)
+            uploadOffset += n
+            return n
         case let .stream(_, read):
             streamTouched = true
             let n = read(buffer)
@@ -101,7 +108,7 @@ final class Transfer {
 
     func seek(to offset: Int64) -> Int32 {
         switch request.body {
-        case .empty, .bytes:
+        case .empty, .bytes, .borrowed:
             // libcurl rewinds to send the body again on a fresh connection when a reused one
             // dies mid-request. A caller that turned retries off resumes by itself (an upload
             // session asks the service what arrived), so that silent replay is refused.

@@ -327,7 +327,8 @@ private func sendForPlugin(_ context: CallContext, _ raw: UnsafePointer<m365_htt
             return count == Int.max || count == -1 || count > buffer.count ? -1 : count
         }
     } else if let body = request.body, request.body_len > 0 {
-        outgoing.body = .bytes(Array(UnsafeBufferPointer(start: body, count: request.body_len)))
+        // The plugin's buffer stays valid for the whole call: sent from where it lies.
+        outgoing.body = .borrowed(UnsafeRawBufferPointer(start: body, count: request.body_len))
     }
     if let write = request.write_body {
         outgoing.onResponseBody = { chunk in

@@ -68,9 +68,17 @@ public final class LocalFileReader {
     /// Up to `count` bytes at `offset` (fewer only at the end of the file).
     public func read(at offset: Int64, count: Int) throws(PluginFailure) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
+        let done = try read(at: offset, into: &bytes)
+        return done == count ? bytes : Array(bytes[0..<done])
+    }
+
+    /// Fills `buffer` from its start with the bytes at `offset`; returns how many (fewer at the
+    /// end of the file). One buffer serves a whole transfer: no allocation per piece.
+    public func read(at offset: Int64, into buffer: inout [UInt8]) throws(PluginFailure) -> Int {
+        let count = buffer.count
         var done = 0
         while done < count {
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw PluginFailure("cannot read \(path): \(String(cString: strerror(errno)))", status: M365_ERR_IO)
@@ -78,7 +86,7 @@ public final class LocalFileReader {
             if n == 0 { break }
             done += n
         }
-        return done == count ? bytes : Array(bytes[0..<done])
+        return done
     }
 }
 

@@ -193,6 +193,29 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         XCTAssertFalse(try jsonArray(["teams", "app", "list", "--distributionMethod", "organization"]).isEmpty)
     }
 
+    func testChannelMessagesArePagedThrough() throws {
+        let general = try XCTUnwrap(try jsonArray(["teams", "channel", "list", "--teamId", Self.salesAndMarketing])
+            .first { $0["displayName"] as? String == "General" }?["id"] as? String)
+        let path = "/teams/\(Self.salesAndMarketing)/channels/\(general)/messages"
+        let requests: [[String: Any]] = (1...45).map { i in
+            ["id": "\(i)", "method": "POST", "url": path, "headers": ["Content-Type": "application/json"],
+             "body": ["body": ["content": "note \(i)"]]]
+        }
+        let data = try JSONSerialization.data(withJSONObject: ["requests": requests])
+        let results = try jsonArray(["graph", "batch", "--filePath", try writeFile("messages.json", String(decoding: data, as: UTF8.self))])
+        XCTAssertEqual(Set(results.compactMap { $0["status"] as? Int }), [201])
+        try emulator.admin("requests", method: "DELETE")
+
+        let bodies = try jsonArray(["teams", "message", "list", "--teamId", Self.salesAndMarketing, "--channelId", general])
+            .compactMap { $0["body"] as? String }
+        XCTAssertTrue(Set(bodies).isSuperset(of: (1...45).map { "note \($0)" }), "every message, across pages")
+        XCTAssertEqual(Set(bodies).count, bodies.count, "no message twice")
+        let pages = try httpRequests("/v1.0/teams/\(Self.salesAndMarketing)/channels/").filter {
+            $0["method"] as? String == "GET" && ($0["path"] as? String)?.hasSuffix("/messages") == true
+        }
+        XCTAssertGreaterThanOrEqual(pages.count, 3, "20 a page: the next links were followed")
+    }
+
     // MARK: outlook
 
     func testMailSendDeliversWithAttachmentsThenMoveAndRemove() throws {
