@@ -1,15 +1,14 @@
 import PluginKit
 
-/// SharePoint Online. Its commands arrive with the SharePoint issue; until then the service
-/// offers what the host provides for every service (connect, status, disconnect, help).
+/// SharePoint Online over its REST API (`{web}/_api/…`): webs, lists and list items, with the
+/// names, options and output of CLI for Microsoft 365's `spo` commands.
 let definition = PluginDefinition(
-    id: "com.m365.spo", name: "SharePoint Online", version: "0.1.0", vendor: "m365",
-    descriptor: PluginDescriptor(services: [
-        ServiceSpec(name: "spo", description: "SharePoint Online: sites, lists, items, files, apps and tenant settings"),
-    ]),
-    run: { invocation throws(PluginFailure) in
-        throw PluginFailure("spo \(invocation.command) is not implemented", status: M365_ERR_NOT_SUPPORTED)
-    })
+    id: "com.m365.spo", name: "SharePoint Online", version: "0.2.0", vendor: "m365",
+    services: [
+        PluginService(
+            ServiceSpec(name: "spo", description: "SharePoint Online: sites, lists, items, files, apps and tenant settings"),
+            commands: WebCommands.all + ListCommands.all + ListItemCommands.all),
+    ])
 
 @_cdecl("m365_plugin_entry")
 public func m365PluginEntry() -> UnsafeRawPointer? { exportPlugin(definition) }

@@ -178,11 +178,12 @@ enum HostTable {
         }
         table.pointee.emit_item = { call, json, length in
             guard let context = CallContext.from(call) else { return M365_ERR_INVALID_ARGUMENT }
-            guard let value = parseEmitted(json, length, context) else {
+            guard let json else {
+                context.hostFailure = HostError("the plugin emitted a NULL result")
                 return context.fail(M365_ERR_INVALID_ARGUMENT, context.hostFailure!.description)
             }
             do throws(HostError) {
-                try context.printer.emit(item: value)
+                try context.printer.emit(itemText: UnsafeRawBufferPointer(start: json, count: length), pluginID: context.pluginID)
             } catch {
                 context.hostFailure = error
                 return context.fail(M365_ERR_INVALID_ARGUMENT, error.description)

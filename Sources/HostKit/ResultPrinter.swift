@@ -65,6 +65,31 @@ final class ResultPrinter {
         }
     }
 
+    /// An item as JSON text: printed straight from the text when it streams as json (no query),
+    /// parsed like any item otherwise.
+    func emit(itemText bytes: UnsafeRawBufferPointer, pluginID: String) throws(HostError) {
+        guard result == nil, query == nil, options.mode == .json else {
+            let value: JSON
+            do {
+                value = try JSON.parse(buffer: bytes)
+            } catch {
+                throw HostError("the plugin '\(pluginID)' emitted malformed JSON: \(error)")
+            }
+            return try emit(item: value)
+        }
+        itemCount += 1
+        if streaming == nil {
+            let stream = StreamingOutput(options: options) { Console.out($0) }
+            stream.begin()
+            streaming = stream
+        }
+        do {
+            try streaming?.item(json: bytes)
+        } catch {
+            throw HostError("the plugin '\(pluginID)' emitted malformed JSON: \(error)")
+        }
+    }
+
     /// Prints what was emitted. Also called after a failure, so a streamed array is closed and
     /// stays valid JSON.
     func finish() throws(HostError) {

@@ -48,6 +48,15 @@ public final class StreamingOutput {
         }
     }
 
+    /// A JSON item given as text (json mode only): checked and laid out in one pass, so a
+    /// plugin's long list is printed without building values. Throws on invalid JSON.
+    public func item(json bytes: UnsafeRawBufferPointer) throws(JSONParseError) {
+        precondition(options.mode == .json, "item(json:) is for json output")
+        let text = try JSON.reformat(buffer: bytes, pretty: true, indentLevel: 1)
+        sink((count == 0 ? "[\n  " : ",\n  ") + text)
+        count += 1
+    }
+
     public func end() {
         switch options.mode {
         case .none:

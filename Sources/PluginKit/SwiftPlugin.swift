@@ -26,12 +26,21 @@ public struct Invocation {
 
     public func emit(result: JSON) throws(PluginFailure) {
         guard let emit = host.pointee.emit_result else { throw PluginFailure("the host cannot take results", status: M365_ERR_NOT_SUPPORTED) }
-        try check(result.serialized().withCString { emit(call, $0, strlen($0)) })
+        try check(Self.withText(result) { emit(call, $0, $1) })
     }
 
     public func emit(item: JSON) throws(PluginFailure) {
         guard let emit = host.pointee.emit_item else { throw PluginFailure("the host cannot take list items", status: M365_ERR_NOT_SUPPORTED) }
-        try check(item.serialized().withCString { emit(call, $0, strlen($0)) })
+        try check(Self.withText(item) { emit(call, $0, $1) })
+    }
+
+    /// The value's compact JSON text and its length (the host reads exactly that many bytes).
+    private static func withText(_ value: JSON, _ body: (UnsafePointer<CChar>, Int) -> m365_status) -> m365_status {
+        var bytes = value.serializedBytes()
+        bytes.append(0)  // a NUL after the text, for hosts written in C that print it
+        return bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress!, buffer.count - 1) }
+        }
     }
 
     public func log(_ message: String, level: Int32 = M365_LOG_VERBOSE) {

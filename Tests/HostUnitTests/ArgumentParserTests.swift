@@ -98,6 +98,11 @@ final class ArgumentParserTests: XCTestCase {
         XCTAssertEqual(try parse(["spo", "list", "get", "-u", "u", "-i", "1", "--top", "-3"]).1["top"], -3)
     }
 
+    func testIdsStartingWithADashAndADigitAreValues() throws {
+        XCTAssertEqual(try parse(["spo", "list", "get", "-u", "u", "-i", "-91xgrP0uBFZ"]).1["id"], "-91xgrP0uBFZ")
+        XCTAssertEqual(error(["spo", "list", "get", "-u", "-t", "x"]), "Option --webUrl needs a value", "a letter after the dash is an option")
+    }
+
     func testHelpAndGroups() throws {
         let parser = ArgumentParser(catalog: catalog) { _ throws(UsageError) in "" }
         guard case .commandHelp(let route, _) = try parser.parse(["spo", "list", "get", "-h"]) else { return XCTFail("help") }

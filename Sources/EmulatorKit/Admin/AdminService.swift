@@ -3,7 +3,8 @@ import JSONModel
 import NIOHTTP1
 
 /// The emulator's own API under the reserved path `/_emulator/` on every host and both ports:
-/// device-code approval for scripts, fault rules, the request log, federated test tokens.
+/// device-code approval for scripts, fault rules, the request log, federated test tokens,
+/// bulk data for benchmarks (directory users, SharePoint list items) and reset to the seed.
 public final class AdminService: Sendable {
     public static let prefix = "/_emulator/"
     let state: EmulatorState
@@ -96,7 +97,27 @@ public final class AdminService: Sendable {
             }
             r.add(.POST, "_emulator/directory/reset") { _, _ in
                 state.store.reset()
+                state.sharePoint.reset()
                 return .json(["status": "reset"])
+            }
+            r.add(.POST, "_emulator/sharepoint/items") { req, _ in
+                guard let body = try? JSON.parse(bytes: req.body), let site = body["site"]?.stringValue,
+                      let list = body["list"]?.stringValue, let count = body["count"]?.lenientInt, count >= 0 else {
+                    return AdminService.badRequest("body must be {\"site\":\"<absolute web URL>\", \"list\":\"<title>\", \"count\":N[, \"prefix\":\"bench\"]}")
+                }
+                guard let host = URL(string: site)?.host?.lowercased(), case let .sharePoint(name, _, _) = ServiceHost.classify(host),
+                      let tenant = state.directory.tenant(sharePointName: name) else {
+                    return .json(["error": "not_found", "message": .string("no SharePoint tenant serves \(site)")], status: .notFound)
+                }
+                do {
+                    let n = try state.sharePoint.generateItems(webURL: site, tenantId: tenant.id, listTitle: list, count: count,
+                                                               prefix: body["prefix"]?.stringValue ?? "bench")
+                    return .json(["created": JSON(n)], status: .created)
+                } catch SharePointStore.GenerateFailure.noSuchList {
+                    return .json(["error": "not_found", "message": .string("no list '\(list)' at \(site)")], status: .notFound)
+                } catch {
+                    return .json(["error": "not_found", "message": .string("no web at \(site)")], status: .notFound)
+                }
             }
 
             r.add(.POST, "_emulator/federated-token") { req, _ in AdminService.federatedToken(req, state: state) }

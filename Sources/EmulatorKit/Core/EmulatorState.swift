@@ -6,6 +6,8 @@ public final class EmulatorState: Sendable {
     public let directory: Directory
     /// The stateful Graph directory (users, groups, apps …), seeded from the same seed.
     public let store: DirectoryStore
+    /// SharePoint webs, lists and items, seeded from the seed's `sharePoint.sites`.
+    public let sharePoint: SharePointStore
     public let signingKey: SigningKey
     public let grants: GrantStore
     public let issuer: TokenIssuer
@@ -23,6 +25,7 @@ public final class EmulatorState: Sendable {
         let seed = try Seed.load(path: config.seedPath)
         self.directory = try Directory(seed: seed)
         self.store = DirectoryStore(seed: seed, directory: directory)
+        self.sharePoint = SharePointStore(seed: seed)
         self.certificates = try CertificateAuthority.loadOrCreate(in: config.stateDirectory)
         self.signingKey = try SigningKey.loadOrCreate(in: config.stateDirectory)
         self.grants = GrantStore()

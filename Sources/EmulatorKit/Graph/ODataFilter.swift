@@ -3,7 +3,7 @@ import JSONModel
 
 /// A parsed `$filter` expression and its evaluation over stored entities, covering what
 /// directory queries use: comparisons, `in`, `and`/`or`/`not`, parentheses, `startswith`,
-/// `endswith`, `contains`, and `any`/`all` lambdas over collection properties.
+/// `endswith`, `contains` (and SharePoint's `substringof`), and `any`/`all` lambdas over collection properties.
 indirect enum FilterExpr: Sendable {
     case literal(JSON)
     /// A property path from the entity (or from a lambda variable when `variable` is set).
@@ -256,13 +256,15 @@ struct FilterParser {
             if Self.reserved.contains(lower) { throw syntaxError(start) }
             _ = next()
             if peek == .symbol("(") {
-                guard ["startswith", "endswith", "contains"].contains(lower) else { throw syntaxError(start) }
+                guard ["startswith", "endswith", "contains", "substringof"].contains(lower) else { throw syntaxError(start) }
                 _ = next()
                 let a = try parseOperand()
                 try expect(",")
                 let b = try parseOperand()
                 try expect(")")
                 if lower == "endswith" { advanced.append("endsWith") }
+                // SharePoint's OData v3 `substringof('needle', Field)` is `contains(Field, 'needle')`.
+                if lower == "substringof" { return .function("contains", [b, a]) }
                 return .function(lower, [a, b])
             }
             return try parsePath(first: w, start: start)

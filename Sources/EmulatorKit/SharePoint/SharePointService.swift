@@ -2,9 +2,11 @@ import Foundation
 import JSONModel
 import NIOHTTP1
 
-/// SharePoint Online REST for `<tenant>.sharepoint.com`, `-admin` and `-my`. Requests are
-/// routed below the site they address (`/sites/x/_api/...`); the site prefix is resolved
-/// against the seeded sites, and handlers see the remainder after `_api`.
+/// SharePoint Online REST for `<tenant>.sharepoint.com`, `-admin` and `-my`. A request is
+/// resolved to the web whose URL is the longest prefix of its URL (`/sites/x/sub/_api/...`);
+/// handlers see the remainder, with OData call syntax (`lists(guid'…')`, `getbytitle('…')`,
+/// `items(5)`) rewritten into plain segments so the router can match it. State lives in
+/// `EmulatorState.sharePoint`; endpoints are in `SharePointEndpoints`.
 public final class SharePointService: Sendable {
     let state: EmulatorState
     let tenantName: String
@@ -17,9 +19,7 @@ public final class SharePointService: Sendable {
         self.tenantName = tenantName
         self.kind = kind
         self.cloud = cloud
-        self.router = Router { r in
-            r.add(.GET, "_api/web") { req, _ in SharePointService.web(req) }
-        }
+        self.router = Router { r in SharePointEndpoints.register(&r) }
     }
 
     public func handle(_ request: EmulatorRequest) -> EmulatorResponse {
@@ -38,49 +38,128 @@ public final class SharePointService: Sendable {
             }
             req.auth = token
         }
-        // Split "/sites/x/_api/web" into the site URL and the part the router sees.
         let url = "https://\(req.host)\(req.path)"
-        guard let site = Self.site(for: url, in: tenant) else {
+        guard let web = state.sharePoint.web(for: url, tenantId: tenant.id) else {
             return Self.decorate(.html(Self.notFoundPage, status: .notFound), req)
         }
-        let siteURL = site["url"]?.stringValue ?? ""
-        var relative = String(url.dropFirst(siteURL.count))
+        var relative = String(url.dropFirst(web.url.count))
         if relative.isEmpty { relative = "/" }
-        let scoped = SharePointRequest(request: req, site: site, tenant: tenant, relativePath: relative)
+        let lowered = relative.lowercased()
+        if !lowered.hasPrefix("/_api") && !lowered.hasPrefix("/_vti_bin") && relative != "/" {
+            // A path below a site that names no web of it (`/sites/x/nowhere/_api/web`).
+            return Self.decorate(Self.odataError(.notFound, "-2147024894, System.IO.FileNotFoundException", "File Not Found.", req), req)
+        }
+        let scoped = SharePointRequest(request: req, web: web, tenant: tenant, state: state,
+                                       relativePath: Self.canonicalPath(relative), method: Self.effectiveMethod(req))
+        if let denied = Self.guardRequest(scoped) { return Self.decorate(denied, req) }
         switch router.route(scoped) {
         case let .handled(r): return Self.decorate(r, req)
         case .methodNotAllowed, .notFound:
-            let segment = relative.split(separator: "/").dropFirst().first.map(String.init) ?? ""
+            // The segment SharePoint could not resolve: the last one, without its arguments.
+            let last = relative.split(separator: "/").last.map(String.init) ?? ""
+            let segment = String(last.prefix { $0 != "(" })
             return Self.decorate(Self.odataError(.notFound, "-1, Microsoft.SharePoint.Client.ResourceNotFoundException",
                                                  "Cannot find resource for the request \(segment).", req), req)
         }
     }
 
-    /// The seeded site whose URL is the longest prefix of `url`.
-    static func site(for url: String, in tenant: Tenant) -> JSON? {
-        let lower = url.lowercased()
-        var best: JSON?
-        var bestLength = -1
-        for site in tenant.seed.sharePoint?.sites ?? [] {
-            guard let u = site["url"]?.stringValue?.lowercased() else { continue }
-            if (lower == u || lower.hasPrefix(u + "/")) && u.count > bestLength {
-                best = site
-                bestLength = u.count
-            }
+    static let notFoundPage = "<!DOCTYPE html><html><head><title>404 NOT FOUND</title></head><body><h1>404 NOT FOUND</h1></body></html>"
+
+    // MARK: Verbs, paths, permissions and digests
+
+    /// POST with `X-HTTP-Method` tunnels another verb. MERGE, PATCH and PUT all update in place
+    /// (the emulator treats PUT as MERGE), so they route as PATCH.
+    static func effectiveMethod(_ req: EmulatorRequest) -> HTTPMethod {
+        var m = req.method
+        if m == .POST, let tunnel = req.header("X-HTTP-Method")?.uppercased() {
+            m = HTTPMethod(rawValue: tunnel)
         }
-        return best
+        switch m {
+        case .MERGE, .PUT, .PATCH: return .PATCH
+        default: return m
+        }
     }
 
-    static let notFoundPage = "<!DOCTYPE html><html><head><title>404 NOT FOUND</title></head><body><h1>404 NOT FOUND</h1></body></html>"
+    /// `/_api/web/lists/getbytitle('T')/items(5)` becomes `/_api/web/lists/title:T/items/5`:
+    /// lists by id, title or URL all become `lists/<kind>:<value>` (percent-encoded, as router
+    /// captures are decoded), keys become segments, and `()` calls lose their parentheses.
+    static func canonicalPath(_ relative: String) -> String {
+        var out: [String] = []
+        for raw in splitOutsideParentheses(relative) {
+            let seg = raw.removingPercentEncoding ?? raw
+            guard let open = seg.firstIndex(of: "("), seg.hasSuffix(")") else { out.append(seg); continue }
+            let name = seg[..<open].lowercased()
+            var arg = String(seg[seg.index(after: open)..<seg.index(before: seg.endIndex)])
+            if arg.lowercased().hasPrefix("guid'") { arg = String(arg.dropFirst(4)) }
+            let quoted = arg.count >= 2 && arg.hasPrefix("'") && arg.hasSuffix("'")
+            if quoted { arg = String(arg.dropFirst().dropLast()).replacingOccurrences(of: "''", with: "'") }
+            if arg.lowercased().hasPrefix("decodedurl=") { arg = String(arg.dropFirst("decodedurl=".count)).trimmingCharacters(in: ["'"]) }
+            let value = FormEncoding.escape(arg)
+            switch name {
+            case "getbytitle": if out.last?.lowercased() == "lists" { out.append("title:" + value) } else { out.append(seg) }
+            case "getbyid": out.append(out.last?.lowercased() == "lists" ? "id:" + value : value)
+            case "getlist", "getlistusingpath": out += ["lists", "url:" + value]
+            case "lists": out += ["lists", "id:" + value]
+            default: out.append(name)
+                if !arg.isEmpty { out.append(value) }
+            }
+        }
+        return "/" + out.joined(separator: "/")
+    }
+
+    /// Splits on `/` except inside parentheses (`GetList('/sites/x/Lists/T')`).
+    static func splitOutsideParentheses(_ path: String) -> [String] {
+        var parts: [String] = []
+        var current = ""
+        var depth = 0
+        for c in path {
+            if c == "(" { depth += 1 } else if c == ")" { depth = max(0, depth - 1) }
+            if c == "/" && depth == 0 {
+                if !current.isEmpty { parts.append(current) }
+                current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        if !current.isEmpty { parts.append(current) }
+        return parts
+    }
+
+    /// Permissions first, then the form digest every write must carry.
+    static func guardRequest(_ r: SharePointRequest) -> EmulatorResponse? {
+        let path = r.relativePath.lowercased()
+        let isContextInfo = path == "/_api/contextinfo"
+        // GetItems is a query sent as POST: a read for permissions, but still digest-checked.
+        let writes = r.method != .GET && !isContextInfo && !path.hasSuffix("/getitems")
+        let token = r.token
+        let held = Set(token.isAppOnly ? token.roles : token.scopes)
+        let allowed = token.isAppOnly
+            ? (writes ? SharePointAccess.writeRoles : SharePointAccess.readRoles)
+            : (writes ? SharePointAccess.writeScopes : SharePointAccess.readScopes)
+        if held.isDisjoint(with: allowed) { return SPError.accessDenied.response(r.request) }
+        if r.method != .GET && !isContextInfo {
+            let digest = r.request.header("X-RequestDigest")
+            switch r.state.sharePoint.checkDigest(digest, siteCollectionURL: r.web.siteCollectionURL) {
+            case .valid: break
+            case .invalid: return SPError.invalidDigest.response(r.request)
+            case .expired: return SPError.expiredDigest.response(r.request)
+            }
+        }
+        return nil
+    }
 
     // MARK: Responses and errors
 
-    enum ODataFormat { case verbose, minimal, nometadata }
+    /// The JSON flavours of `Accept`: OData v3 verbose, minimal and no metadata, and OData v4
+    /// minimal and none. Anything else (a bare `application/json`, no header) is v3 minimal.
+    enum ODataFormat { case verbose, minimal, nometadata, minimalV4, noneV4 }
 
     static func format(_ req: EmulatorRequest) -> ODataFormat {
         let accept = (req.header("Accept") ?? "").lowercased()
         if accept.contains("odata=verbose") { return .verbose }
-        if accept.contains("odata=nometadata") || accept.contains("odata.metadata=none") { return .nometadata }
+        if accept.contains("odata=nometadata") { return .nometadata }
+        if accept.contains("odata.metadata=none") { return .noneV4 }
+        if accept.contains("odata.metadata=minimal") || accept.contains("odata.metadata=full") { return .minimalV4 }
         return .minimal
     }
 
@@ -89,25 +168,35 @@ public final class SharePointService: Sendable {
         let id = Util.newGUID()
         r.headers.replaceOrAdd(name: "SPRequestGuid", value: id)
         r.headers.replaceOrAdd(name: "request-id", value: id)
-        r.headers.replaceOrAdd(name: "MicrosoftSharePointTeamServices", value: "16.0.0.25000")
+        r.headers.replaceOrAdd(name: "MicrosoftSharePointTeamServices", value: libraryVersion)
         r.headers.replaceOrAdd(name: "X-SharePointHealthScore", value: "0")
         if r.headers.first(name: "Content-Type")?.hasPrefix("application/json") == true {
-            let f: String
             switch format(req) {
-            case .verbose: f = "verbose"
-            case .minimal: f = "minimalmetadata"
-            case .nometadata: f = "nometadata"
+            case .verbose, .minimal, .nometadata:
+                let f = format(req) == .verbose ? "verbose" : format(req) == .minimal ? "minimalmetadata" : "nometadata"
+                r.headers.replaceOrAdd(name: "Content-Type", value: "application/json;odata=\(f);streaming=true;charset=utf-8")
+                r.headers.replaceOrAdd(name: "DataServiceVersion", value: "3.0")
+            case .minimalV4, .noneV4:
+                let f = format(req) == .minimalV4 ? "minimal" : "none"
+                r.headers.replaceOrAdd(name: "Content-Type",
+                                       value: "application/json;odata.metadata=\(f);odata.streaming=true;IEEE754Compatible=false;charset=utf-8")
+                r.headers.replaceOrAdd(name: "OData-Version", value: "4.0")
             }
-            r.headers.replaceOrAdd(name: "Content-Type", value: "application/json;odata=\(f);streaming=true;charset=utf-8")
-            r.headers.replaceOrAdd(name: "DataServiceVersion", value: "3.0")
         }
         return r
     }
 
-    /// `{"odata.error":{...}}` (light JSON) or `{"error":{...}}` (verbose).
+    static let libraryVersion = "16.0.0.25000"
+
+    /// `{"odata.error":{code, message:{lang, value}}}` (OData v3 light JSON), the same inner
+    /// object under `error` (verbose), or OData v4's `{"error":{code, message}}`.
     public static func odataError(_ status: HTTPResponseStatus, _ code: String, _ message: String, _ req: EmulatorRequest) -> EmulatorResponse {
         let inner: JSON = ["code": .string(code), "message": ["lang": "en-US", "value": .string(message)]]
-        return .json(format(req) == .verbose ? ["error": inner] : ["odata.error": inner], status: status)
+        switch format(req) {
+        case .verbose: return .json(["error": inner], status: status)
+        case .minimal, .nometadata: return .json(["odata.error": inner], status: status)
+        case .minimalV4, .noneV4: return .json(["error": ["code": .string(code), "message": .string(message)]], status: status)
+        }
     }
 
     static func unauthorized(_ f: BearerFailure, _ req: EmulatorRequest, tenant: Tenant) -> EmulatorResponse {
@@ -141,51 +230,32 @@ public final class SharePointService: Sendable {
         return r
     }
 
-    // MARK: Endpoints
-
-    static func web(_ r: SharePointRequest) -> EmulatorResponse {
-        let site = r.site
-        let url = site["url"]?.stringValue ?? ""
-        let serverRelative = URL(string: url)?.path ?? "/"
-        let webId = site["webId"]?.stringValue ?? ""
-        var props: [(String, JSON)] = [
-            ("AllowRssFeeds", true), ("Configuration", 0), ("Created", "2020-01-01T00:00:00Z"),
-            ("CustomMasterUrl", .string(serverRelative.trimmingSuffix("/") + "/_catalogs/masterpage/seattle.master")),
-            ("Description", .string(site["description"]?.stringValue ?? "")), ("Id", .string(webId)),
-            ("IsMultilingual", true), ("Language", 1033), ("LastItemModifiedDate", "2024-01-01T00:00:00Z"),
-            ("LastItemUserModifiedDate", "2024-01-01T00:00:00Z"),
-            ("MasterUrl", .string(serverRelative.trimmingSuffix("/") + "/_catalogs/masterpage/seattle.master")),
-            ("NoCrawl", false), ("QuickLaunchEnabled", true), ("RecycleBinEnabled", true),
-            ("ServerRelativeUrl", .string(serverRelative.isEmpty ? "/" : serverRelative)), ("SiteLogoUrl", nil),
-            ("Title", .string(site["title"]?.stringValue ?? "")), ("UIVersion", 15), ("Url", .string(url)),
-            ("WebTemplate", .string((site["webTemplate"]?.stringValue ?? "STS").split(separator: "#").first.map(String.init) ?? "STS")),
-            ("ResourcePath", ["DecodedUrl": .string(url)]),
-        ]
-        switch format(r.request) {
-        case .verbose:
-            props.insert(("__metadata", ["id": .string(url + "/_api/Web"), "uri": .string(url + "/_api/Web"), "type": "SP.Web"]), at: 0)
-            return .json(["d": .object(JSONObject(props))])
-        case .minimal:
-            props.insert(contentsOf: [("odata.metadata", .string(url + "/_api/$metadata#SP.ApiData.Webs/@Element")),
-                                      ("odata.type", "SP.Web"), ("odata.id", .string(url + "/_api/Web")),
-                                      ("odata.editLink", "Web")], at: 0)
-            return .json(.object(JSONObject(props)))
-        case .nometadata:
-            return .json(.object(JSONObject(props)))
-        }
-    }
 }
 
-/// A request addressed to one site: what SharePoint handlers work with.
+/// A request addressed to one web: what SharePoint handlers work with.
 public struct SharePointRequest: Routable {
     public let request: EmulatorRequest
-    /// The seeded site (its `url` is the absolute web URL).
-    public let site: JSON
+    let web: SPWeb
     public let tenant: Tenant
-    /// The path below the site URL, e.g. `/_api/web`.
+    let state: EmulatorState
+    /// The canonical path below the web URL, e.g. `/_api/web/lists/title:Tasks/items`.
     public let relativePath: String
+    /// The verb after `X-HTTP-Method` tunnelling (updates as PATCH).
+    public let method: HTTPMethod
     public var routingPath: String { relativePath }
-    public var routingMethod: HTTPMethod { request.method }
+    public var routingMethod: HTTPMethod { method }
+    var token: ValidatedToken { request.auth! }
+    var store: SharePointStore { state.sharePoint }
+    var format: SharePointService.ODataFormat { SharePointService.format(request) }
+}
+
+/// Which tokens may read and write SharePoint content: delegated `AllSites.*` scopes and
+/// application `Sites.*.All` roles, read-only ones refused on writes.
+enum SharePointAccess {
+    static let readScopes: Set<String> = ["AllSites.Read", "AllSites.Write", "AllSites.Manage", "AllSites.FullControl"]
+    static let writeScopes: Set<String> = ["AllSites.Write", "AllSites.Manage", "AllSites.FullControl"]
+    static let readRoles: Set<String> = ["Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"]
+    static let writeRoles: Set<String> = ["Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"]
 }
 
 extension String {

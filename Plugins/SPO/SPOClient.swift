@@ -1,0 +1,302 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import PluginKit
+
+/// SharePoint REST (`{web}/_api/…`) as a plugin command uses it: URLs expanded against the
+/// connection's SharePoint URL, light JSON without metadata, a request digest per site collection
+/// for writes, SharePoint's error bodies turned into one-line failures, collections streamed page
+/// by page.
+struct SPOClient {
+    let invocation: Invocation
+
+    init(_ invocation: Invocation) { self.invocation = invocation }
+
+    /// `Accept` as CLI for Microsoft 365 sends it: bare properties, `odata.nextLink` for paging.
+    static let accept = "application/json;odata=nometadata"
+    static let headers: [(name: String, value: String)] = [("Accept", accept)]
+
+    // MARK: URLs
+
+    /// The connection's SharePoint root (`https://contoso.sharepoint.com`), or a clear failure.
+    func spoURL() throws(PluginFailure) -> String {
+        guard let url = invocation.setting("connection.spoUrl"), !url.isEmpty else {
+            throw PluginFailure("SharePoint URL is not available: run 'm365 spo set --url https://contoso.sharepoint.com' or use absolute URLs",
+                                status: M365_ERR_INVALID_ARGUMENT)
+        }
+        return Self.trimSlash(url)
+    }
+
+    /// The absolute URL of the web an option names: server-relative values (`/sites/x`) are
+    /// expanded against the connection's SharePoint URL; absolute ones must be https.
+    func webURL(_ options: Options, _ name: String) throws(PluginFailure) -> String {
+        guard let value = options.string(name)?.trimmingSpaces, !value.isEmpty else { throw usage("--\(name) is required") }
+        return try absolute(value, option: name)
+    }
+
+    func absolute(_ value: String, option name: String) throws(PluginFailure) -> String {
+        if value.hasPrefix("/") { return Self.trimSlash(try spoURL() + value) }
+        let lower = value.lowercased()
+        guard lower.hasPrefix("https://"), value.count > 8, !value.dropFirst(8).hasPrefix("/") else {
+            throw usage("'\(value)' is not a valid SharePoint URL for --\(name): use https://contoso.sharepoint.com/sites/x or a server-relative /sites/x")
+        }
+        return Self.trimSlash(value)
+    }
+
+    /// `/sites/x` for `https://contoso.sharepoint.com/sites/x` ("/" for the root web).
+    static func serverRelative(_ absoluteURL: String) -> String {
+        let rest = absoluteURL.dropFirst(absoluteURL.hasPrefix("https://") ? 8 : 0)
+        guard let slash = rest.firstIndex(of: "/") else { return "/" }
+        return String(rest[slash...])
+    }
+
+    /// A server-relative URL for a list URL option given site-relative (`Lists/Tasks`) or
+    /// server-relative (`/sites/x/Lists/Tasks`) or absolute.
+    static func serverRelative(listURL: String, web: String) -> String {
+        if listURL.lowercased().hasPrefix("https://") { return serverRelative(trimSlash(listURL)) }
+        if listURL.hasPrefix("/") { return trimSlash(listURL) }
+        let base = serverRelative(web)
+        return (base == "/" ? "" : base) + "/" + trimSlash(listURL)
+    }
+
+    static func trimSlash(_ url: String) -> String {
+        var text = Substring(url)
+        while text.count > 1, text.hasSuffix("/"), !text.hasSuffix("://") { text.removeLast() }
+        return String(text)
+    }
+
+    // MARK: Requests
+
+    /// Sends one request to `url` (absolute); writes carry the site's request digest. Returns the
+    /// JSON body (nil for an empty 2xx body such as 204).
+    @discardableResult
+    func send(_ method: String, _ url: String, body: JSON? = nil, headers extra: [(name: String, value: String)] = [],
+              digestFor web: String? = nil) throws(PluginFailure) -> JSON? {
+        var request = HTTPRequest(method: method, url: url, headers: Self.headers + extra)
+        if let body {
+            request.headers.append(("Content-Type", "application/json;odata=nometadata"))
+            request.body = Array(body.serialized().utf8)
+        }
+        var response: HTTPResponse
+        if let web {
+            var digest = try self.digest(web)
+            request.headers.append(("X-RequestDigest", digest))
+            response = try invocation.send(request)
+            // A digest the server no longer accepts (expired early, site moved): fetch a new one once.
+            if response.status == 403, Self.odataError(response)?.code.hasPrefix("-2130575251") == true {
+                forgetDigest(web)
+                digest = try self.digest(web)
+                request.headers.removeAll { $0.name == "X-RequestDigest" }
+                request.headers.append(("X-RequestDigest", digest))
+                response = try invocation.send(request)
+            }
+        } else {
+            response = try invocation.send(request)
+        }
+        guard response.isSuccess else { throw failure(response, url: url, write: web != nil) }
+        if response.body.isEmpty { return nil }
+        guard let json = response.json else {
+            throw PluginFailure("SharePoint sent a response that is not valid JSON (\(response.body.count) bytes) for \(url)", status: M365_ERR_SERVER)
+        }
+        return json
+    }
+
+    /// GETs one object.
+    func get(_ url: String) throws(PluginFailure) -> JSONObject {
+        guard let object = try send("GET", url)?.objectValue else {
+            throw PluginFailure("SharePoint sent no object for \(url)", status: M365_ERR_SERVER)
+        }
+        return Self.unwrapVerbose(object)
+    }
+
+    /// A write (POST, or MERGE/DELETE tunnelled through POST as SharePoint expects) with the
+    /// site's request digest.
+    @discardableResult
+    func write(_ url: String, web: String, tunnel: String? = nil, body: JSON? = nil) throws(PluginFailure) -> JSON? {
+        var headers: [(name: String, value: String)] = []
+        if let tunnel { headers += [("X-HTTP-Method", tunnel), ("IF-MATCH", "*")] }
+        return try send("POST", url, body: body, headers: headers, digestFor: web)
+    }
+
+    /// Calls `body` with every item of a collection, fetching the next page (`odata.nextLink`)
+    /// only when the previous one is done: memory stays one page whatever the collection's size.
+    /// `first` may be a POST (GetItems with a CAML query); further pages are GETs.
+    func forEachItem(_ url: String, method: String = "GET", body requestBody: JSON? = nil, web: String? = nil,
+                     _ body: (JSONObject) throws(PluginFailure) -> Void) throws(PluginFailure) {
+        var next: String? = url
+        var first = true
+        while let page = next {
+            if invocation.isCancelled { throw PluginFailure("cancelled", status: M365_ERR_CANCELLED) }
+            let answer: JSON?
+            if first, method != "GET" {
+                answer = try send(method, page, body: requestBody, digestFor: web)
+            } else {
+                answer = try send("GET", page)
+            }
+            first = false
+            guard let object = answer?.objectValue else {
+                throw PluginFailure("SharePoint sent no collection for \(url)", status: M365_ERR_SERVER)
+            }
+            let verbose = object["d"]?.objectValue
+            guard let items = object["value"]?.arrayValue ?? verbose?["results"]?.arrayValue else {
+                throw PluginFailure("SharePoint sent a collection without 'value' for \(url)", status: M365_ERR_SERVER)
+            }
+            for item in items {
+                guard let entity = item.objectValue else { continue }
+                try body(entity)
+            }
+            next = object["odata.nextLink"]?.stringValue ?? object["@odata.nextLink"]?.stringValue ?? verbose?["__next"]?.stringValue
+        }
+    }
+
+    /// Streams a collection to the command's output as pages arrive (an empty one prints `[]`).
+    func list(_ url: String, method: String = "GET", body requestBody: JSON? = nil, web: String? = nil,
+              transform: (JSONObject) throws(PluginFailure) -> JSONObject? = { $0 }) throws(PluginFailure) {
+        var count = 0
+        try forEachItem(url, method: method, body: requestBody, web: web) { item throws(PluginFailure) in
+            guard let shaped = try transform(item) else { return }
+            try invocation.emit(item: .object(shaped))
+            count += 1
+        }
+        if count == 0 { try invocation.emit(result: []) }
+    }
+
+    /// `{"d":{…}}` (verbose) as its inner object; anything else unchanged.
+    static func unwrapVerbose(_ object: JSONObject) -> JSONObject {
+        if object.count == 1, let inner = object["d"]?.objectValue { return inner }
+        return object
+    }
+
+    // MARK: Request digest
+
+    /// The request digest for the site collection of `web`: from this connection's plugin state
+    /// while it is fresh, else `POST {web}/_api/contextinfo`. Kept under the web's URL and its
+    /// site collection's URL, so every web of a site collection shares one digest.
+    func digest(_ web: String) throws(PluginFailure) -> String {
+        let now = Self.now()
+        if let cached = invocation.state(Self.digestKey(web)), let entry = Self.parseDigest(cached), entry.expires > now { return entry.value }
+        let url = web + "/_api/contextinfo"
+        let response = try invocation.send(HTTPRequest(method: "POST", url: url, headers: Self.headers))
+        guard response.isSuccess else { throw failure(response, url: url, write: true) }
+        guard var info = response.json?.objectValue else {
+            throw PluginFailure("SharePoint sent no context information for \(web)", status: M365_ERR_SERVER)
+        }
+        if let inner = info["d"]?["GetContextWebInformation"]?.objectValue { info = inner }
+        guard let value = info["FormDigestValue"]?.stringValue, !value.isEmpty else {
+            throw PluginFailure("SharePoint sent no FormDigestValue for \(web)", status: M365_ERR_SERVER)
+        }
+        let timeout = info["FormDigestTimeoutSeconds"]?.intValue ?? 1800
+        // Reuse until shortly before it expires: a margin of a tenth of its life, at most a minute.
+        let expires = now + timeout - min(60, max(5, timeout / 10))
+        let entry = "\(expires)|\(value)"
+        invocation.setState(Self.digestKey(web), entry)
+        if let site = info["SiteFullUrl"]?.stringValue, Self.trimSlash(site).lowercased() != web.lowercased() {
+            invocation.setState(Self.digestKey(Self.trimSlash(site)), entry)
+        }
+        return value
+    }
+
+    func forgetDigest(_ web: String) { invocation.setState(Self.digestKey(web), nil) }
+
+    static func digestKey(_ web: String) -> String { "digest " + trimSlash(web).lowercased() }
+
+    static func parseDigest(_ text: String) -> (expires: Int, value: String)? {
+        guard let bar = text.firstIndex(of: "|"), let expires = Int(text[..<bar]) else { return nil }
+        return (expires, String(text[text.index(after: bar)...]))
+    }
+
+    static func now() -> Int { Int(time(nil)) }
+
+    // MARK: Errors
+
+    /// `code` and `message` of a SharePoint error body: OData v3 light (`odata.error`), verbose
+    /// (`error` with `message.value`) or OData v4 (`error` with a string `message`).
+    static func odataError(_ response: HTTPResponse) -> (code: String, message: String)? {
+        guard let json = response.json else { return nil }
+        guard let error = json["odata.error"] ?? json["error"], error.objectValue != nil else {
+            if let description = json["error_description"]?.stringValue { return ("", description) }
+            return nil
+        }
+        let code = error["code"]?.stringValue ?? ""
+        let message = error["message"]?["value"]?.stringValue ?? error["message"]?.stringValue ?? ""
+        return (code, message)
+    }
+
+    /// A SharePoint error answer as one line, with the status an ABI caller expects. 401 and 403
+    /// say what is missing; a body that is not SharePoint's (a proxy's HTML page) names the status
+    /// and the host.
+    func failure(_ response: HTTPResponse, url: String, write: Bool) -> PluginFailure {
+        let status = Self.statusFor(httpStatus: response.status)
+        let host = Self.host(url)
+        let appOnly = invocation.setting("connection.isAppOnly") == "true"
+        var text: String
+        if let error = Self.odataError(response) {
+            let message = Self.oneLine(error.message)
+            text = message.isEmpty ? error.code : message
+            if text.isEmpty { text = "SharePoint answered HTTP \(response.status)" }
+        } else if !response.body.isEmpty, response.json == nil, !(response.header("content-type") ?? "").contains("json") {
+            let plain = Self.oneLine(response.text)
+            let isHTML = plain.hasPrefix("<") || (response.header("content-type") ?? "").contains("html")
+            text = isHTML || plain.count > 200 || plain.isEmpty ? "HTTP \(response.status) from \(host)" : plain
+        } else {
+            text = "HTTP \(response.status) from \(host)"
+        }
+        switch response.status {
+        case 401:
+            if text.lowercased().contains("unsupported app only token") {
+                text = "SharePoint does not accept app-only tokens from a client secret (\(text)): sign in with a certificate (m365 login --authType certificate)"
+            } else {
+                text = "SharePoint did not accept the access token for \(host) (\(text)): sign in again with 'm365 login'"
+            }
+        case 403:
+            let need = write ? "Sites.ReadWrite.All" : "Sites.Read.All"
+            text = appOnly
+                ? "\(text) (HTTP 403): the app needs the SharePoint application permission \(need) or higher on \(host)"
+                : "\(text) (HTTP 403): the signed-in account needs \(write ? "edit" : "read") permission on this site"
+        case 404 where Self.odataError(response)?.code.contains("FileNotFoundException") == true:
+            // SharePoint's answer for a site or web that does not exist names neither.
+            let web = url.firstRange(of: "/_api/").map { String(url[..<$0.lowerBound]) } ?? url
+            text = "\(text) There is no site or web at \(web)"
+        default: break
+        }
+        return PluginFailure(text, status: status)
+    }
+
+    static func statusFor(httpStatus: Int) -> m365_status {
+        switch httpStatus {
+        case 401: return M365_ERR_AUTH_REQUIRED
+        case 403: return M365_ERR_FORBIDDEN
+        case 404: return M365_ERR_NOT_FOUND
+        case 429: return M365_ERR_THROTTLED
+        case 500...: return M365_ERR_SERVER
+        default: return M365_ERROR
+        }
+    }
+
+    static func host(_ url: String) -> String {
+        let rest = url.hasPrefix("https://") ? url.dropFirst(8) : Substring(url)
+        return String(rest.prefix { $0 != "/" && $0 != "?" })
+    }
+
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { String($0).trimmingSpaces }.joined(separator: " ")
+    }
+}
+
+/// OData query text for SharePoint REST: quoted literals and `?$select=…&$filter=…`.
+/// One SPO command: its spec and what runs it with a client for the connection.
+func command(_ words: String, _ description: String, options: [OptionSpec] = [], sets: [[String]] = [],
+             unknownOptions: Bool = false, defaults: [String] = [], examples: [(String, String)] = [],
+             run: @escaping @Sendable (SPOClient, Options) throws(PluginFailure) -> Void) -> PluginCommand {
+    let spec = commandSpec(words, description, options: options, sets: sets, unknownOptions: unknownOptions,
+                           defaults: defaults, examples: examples)
+    return PluginCommand(spec) { invocation, options throws(PluginFailure) in
+        // SharePoint rejects app-only tokens obtained with a client secret (401 "Unsupported app
+        // only token."): say so before any request, as CLI for Microsoft 365 does.
+        if invocation.setting("connection.authType") == "secret" {
+            throw PluginFailure("SharePoint does not support authentication using client ID and secret: sign in with a certificate (m365 login --authType certificate) or as a user",
+                                status: M365_ERR_AUTH_REQUIRED)
+        }
+        try run(SPOClient(invocation), options)
+    }
+}

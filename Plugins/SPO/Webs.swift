@@ -1,0 +1,41 @@
+import PluginKit
+
+/// `spo web …`: the web (site) at a URL and its subwebs.
+enum WebCommands {
+    static let url = option("url", "u", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
+
+    static let all: [PluginCommand] = [
+        command("web get", "Retrieves information about the specified site",
+                options: [url, flag("withGroups", nil, "Include the site's associated owner, member and visitor groups"),
+                          flag("withPermissions", nil, "Include the site's role assignments")],
+                examples: [("The site's properties", "m365 spo web get --url https://contoso.sharepoint.com/sites/project-x")]) { spo, options throws(PluginFailure) in
+            let web = try spo.webURL(options, "url")
+            let expand = options.bool("withGroups") ? "AssociatedMemberGroup,AssociatedOwnerGroup,AssociatedVisitorGroup" : nil
+            var object = try spo.get(web + "/_api/web" + OData.query([("$expand", expand)]))
+            if options.bool("withPermissions") {
+                var assignments: [JSON] = []
+                try spo.forEachItem(web + "/_api/web/RoleAssignments" + OData.query([("$expand", "Member,RoleDefinitionBindings")])) { item throws(PluginFailure) in
+                    assignments.append(.object(item))
+                }
+                object["RoleAssignments"] = .array(assignments)
+            }
+            try spo.invocation.emit(result: .object(object))
+        },
+
+        command("web list", "Lists the subsites of the specified site", options: [url], defaults: ["Title", "Url", "Id"]) { spo, options throws(PluginFailure) in
+            let web = try spo.webURL(options, "url")
+            try spo.list(web + "/_api/web/webs")
+        },
+
+        command("web set", "Updates the title and description of the specified site",
+                options: [url, option("title", "t", "New title for the site"), option("description", "d", "New description for the site")],
+                examples: [("Rename a site", "m365 spo web set --url https://contoso.sharepoint.com/sites/team-a --title 'Team A'")]) { spo, options throws(PluginFailure) in
+            guard options.has("title") || options.has("description") else { throw usage("specify at least one property to update: --title or --description") }
+            let web = try spo.webURL(options, "url")
+            var body = JSONObject()
+            if let title = options.string("title") { body["Title"] = .string(title) }
+            if let description = options.string("description") { body["Description"] = .string(description) }
+            try spo.write(web + "/_api/web", web: web, tunnel: "MERGE", body: .object(body))
+        },
+    ]
+}

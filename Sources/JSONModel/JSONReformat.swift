@@ -1,0 +1,117 @@
+extension JSON {
+    /// The text `parse(buffer:).serialized(pretty:indentLevel:)` gives, written in one pass over
+    /// the bytes without building values: a long list streamed from a plugin is checked and
+    /// printed item by item at the cost of a copy. Invalid JSON throws as `parse` does. Unlike
+    /// the round trip, a key given twice in an object is printed twice.
+    public static func reformat(buffer: UnsafeRawBufferPointer, pretty: Bool, indentLevel: Int) throws(JSONParseError) -> String {
+        var parser = JSONByteParser(buffer.bindMemory(to: UInt8.self))
+        var out = JSONTextBuffer()
+        out.bytes.reserveCapacity(buffer.count + buffer.count / 4)
+        if parser.bytes.count >= 3, parser.bytes[0] == 0xEF, parser.bytes[1] == 0xBB, parser.bytes[2] == 0xBF { parser.position = 3 }
+        parser.skipWhitespace()
+        try parser.reformatValue(into: &out, pretty: pretty, depth: indentLevel)
+        parser.skipWhitespace()
+        if parser.position < parser.bytes.count { throw parser.error("unexpected data after the JSON value") }
+        return out.finish()
+    }
+}
+
+extension JSONByteParser {
+    mutating func reformatValue(into out: inout JSONTextBuffer, pretty: Bool, depth: Int) throws(JSONParseError) {
+        guard position < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[position] {
+        case UInt8(ascii: "{"): try reformatContainer(into: &out, pretty: pretty, depth: depth, object: true)
+        case UInt8(ascii: "["): try reformatContainer(into: &out, pretty: pretty, depth: depth, object: false)
+        case UInt8(ascii: "\""): try reformatString(into: &out)
+        case UInt8(ascii: "t"): try expectWord("true"); out.append("true")
+        case UInt8(ascii: "f"): try expectWord("false"); out.append("false")
+        case UInt8(ascii: "n"): try expectWord("null"); out.append("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try reformatNumber(into: &out)
+        default: throw error("unexpected character '\(printable(bytes[position]))'")
+        }
+    }
+
+    /// An object or array, laid out as `JSONTextBuffer.write` lays it out.
+    mutating func reformatContainer(into out: inout JSONTextBuffer, pretty: Bool, depth: Int, object: Bool) throws(JSONParseError) {
+        let close = object ? UInt8(ascii: "}") : UInt8(ascii: "]")
+        try enter()
+        position += 1
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == close {
+            position += 1
+            self.depth -= 1
+            out.append(object ? "{}" : "[]")
+            return
+        }
+        out.bytes.append(object ? UInt8(ascii: "{") : UInt8(ascii: "["))
+        var first = true
+        while true {
+            skipWhitespace()
+            if !first { out.bytes.append(UInt8(ascii: ",")) }
+            first = false
+            if pretty { out.newline(indent: depth + 1) }
+            if object {
+                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+                    throw error(position < bytes.count ? "expected a string key in object" : "unterminated object")
+                }
+                try reformatString(into: &out)
+                skipWhitespace()
+                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
+                    throw error("expected ':' after object key")
+                }
+                position += 1
+                skipWhitespace()
+                out.bytes.append(UInt8(ascii: ":"))
+                if pretty { out.bytes.append(UInt8(ascii: " ")) }
+            }
+            try reformatValue(into: &out, pretty: pretty, depth: depth + 1)
+            skipWhitespace()
+            guard position < bytes.count else { throw error(object ? "unterminated object" : "unterminated array") }
+            let c = bytes[position]
+            position += 1
+            if c == UInt8(ascii: ",") { continue }
+            if c == close { break }
+            throw error(object ? "expected ',' or '}' in object" : "expected ',' or ']' in array", at: position - 1)
+        }
+        self.depth -= 1
+        if pretty { out.newline(indent: depth) }
+        out.bytes.append(close)
+    }
+
+    /// ASCII text without escapes is copied as it stands (JSON.stringify would write the same
+    /// bytes); anything else is decoded and escaped again.
+    mutating func reformatString(into out: inout JSONTextBuffer) throws(JSONParseError) {
+        var i = position + 1
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == UInt8(ascii: "\"") {
+                out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position...i]))
+                position = i + 1
+                return
+            }
+            if c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { break }
+            i += 1
+        }
+        out.writeString(try parseString())
+    }
+
+    /// Integers of up to 15 digits print as written; other numbers go through a Double, as the
+    /// round trip does ("1.0" → "1", "1E3" → "1000").
+    mutating func reformatNumber(into out: inout JSONTextBuffer) throws(JSONParseError) {
+        let start = position
+        var i = position
+        if bytes[i] == UInt8(ascii: "-") { i += 1 }
+        let digits = i
+        while i < bytes.count, bytes[i] >= UInt8(ascii: "0"), bytes[i] <= UInt8(ascii: "9") { i += 1 }
+        let count = i - digits
+        let plain = count > 0 && count <= 15 && (count == 1 || bytes[digits] != UInt8(ascii: "0"))
+            && !(i < bytes.count && (bytes[i] == UInt8(ascii: ".") || bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E")))
+            && !(digits > start && count == 1 && bytes[digits] == UInt8(ascii: "0"))  // "-0" prints "0"
+        if plain {
+            out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+            position = i
+            return
+        }
+        out.append(JSNumberFormatter.format(try parseNumber()))
+    }
+}

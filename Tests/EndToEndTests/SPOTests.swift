@@ -1,0 +1,251 @@
+import Foundation
+import XCTest
+
+/// `m365 spo …` end to end: the real binary and the SPO plugin against the emulator's
+/// SharePoint REST over HTTPS (contoso.sharepoint.com, seeded with the Tasks list: items 1–3).
+final class SPOTests: SharedEmulatorTestCase {
+    static let root = "https://contoso.sharepoint.com"
+    static let tasks = "60c210f9-1468-444a-8a34-157ff62c2dc2"
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        try m365(["spo", "set", "--url", Self.root])
+    }
+
+    @discardableResult
+    func spo(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Harness.Result {
+        try m365(["spo"] + arguments, file: file, line: line)
+    }
+
+    func object(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        try jsonObject(["spo"] + arguments, file: file, line: line)
+    }
+
+    func array(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
+        try jsonArray(["spo"] + arguments, file: file, line: line)
+    }
+
+    func fails(_ arguments: [String], exit: Int32 = 1, _ message: String, harness other: Harness? = nil,
+               file: StaticString = #filePath, line: UInt = #line) throws {
+        try mustFail(["spo"] + arguments, exit: exit, message, harness: other, file: file, line: line)
+    }
+
+    /// Requests SharePoint received (any host of the tenant) whose path starts with `prefix`.
+    func spRequests(_ prefix: String = "/") throws -> [[String: Any]] {
+        try emulator.requests(pathPrefix: prefix).filter { ($0["host"] as? String ?? "").hasSuffix("sharepoint.com") }
+    }
+
+    func contextInfoRequests() throws -> Int {
+        try spRequests().filter { ($0["path"] as? String ?? "").lowercased().hasSuffix("/_api/contextinfo") }.count
+    }
+
+    func throttleSharePoint(_ pathPrefix: String) throws { try throttle(pathPrefix, host: "contoso.sharepoint.com") }
+
+    /// The text table's header words.
+    func header(_ text: String) -> [String] {
+        (text.split(separator: "\n").first ?? "").split(separator: " ").map(String.init)
+    }
+
+    func forgetDigests() {
+        try? FileManager.default.removeItem(at: harness.home.appendingPathComponent("m365/plugin-state"))
+    }
+
+    // MARK: Webs
+
+    func testWebGetListSetAndTextOutput() throws {
+        let web = try object(["web", "get", "--url", Self.root])
+        XCTAssertEqual(web["Title"] as? String, "Contoso")
+        XCTAssertEqual(web["Url"] as? String, Self.root)
+        // Server-relative URLs expand against the connection's SharePoint URL.
+        XCTAssertEqual(try object(["web", "get", "--url", "/"])["Id"] as? String, web["Id"] as? String)
+
+        try spo(["web", "set", "--url", Self.root, "--title", "Contoso Intranet", "--description", "Home"])
+        let updated = try object(["web", "get", "--url", Self.root])
+        XCTAssertEqual(updated["Title"] as? String, "Contoso Intranet")
+        XCTAssertEqual(updated["Description"] as? String, "Home")
+        let text = try spo(["web", "get", "--url", Self.root, "--output", "text"]).stdout
+        XCTAssertTrue(text.contains("Contoso Intranet"), text)
+
+        XCTAssertEqual(try array(["web", "list", "--url", Self.root]).count, 0, "the seeded root has no subwebs")
+        try fails(["web", "get", "--url", Self.root + "/sites/nowhere"], "nowhere")
+        try fails(["web", "set", "--url", Self.root], exit: 2, "--title or --description")
+        try fails(["web", "get", "--url", "contoso.sharepoint.com"], exit: 2, "not a valid SharePoint URL")
+    }
+
+    // MARK: Lists
+
+    func testListLifecycle() throws {
+        let created = try object(["list", "add", "--webUrl", Self.root, "--title", "Projects", "--description", "All projects"])
+        let id = try XCTUnwrap(created["Id"] as? String)
+        XCTAssertEqual(created["BaseTemplate"] as? Int, 100, "GenericList is the default template")
+
+        XCTAssertEqual(try object(["list", "get", "--webUrl", Self.root, "--title", "Projects"])["Id"] as? String, id)
+        XCTAssertEqual(try object(["list", "get", "--webUrl", "/", "--id", id])["Title"] as? String, "Projects")
+        XCTAssertEqual(try object(["list", "get", "--webUrl", Self.root, "--url", "Lists/Tasks"])["Id"] as? String, Self.tasks)
+        let some = try object(["list", "get", "--webUrl", Self.root, "--id", id, "--properties", "Title,Description"])
+        XCTAssertEqual(some["Description"] as? String, "All projects")
+
+        let lists = try array(["list", "list", "--webUrl", Self.root])
+        XCTAssertTrue(lists.contains { $0["Id"] as? String == id })
+        let tasks = try XCTUnwrap(lists.first { $0["Title"] as? String == "Tasks" })
+        XCTAssertEqual(tasks["Url"] as? String, "/Lists/Tasks", "Url is the root folder's server-relative URL")
+        let filtered = try array(["list", "list", "--webUrl", Self.root, "--filter", "Title eq 'Projects'"])
+        XCTAssertEqual(filtered.compactMap { $0["Id"] as? String }, [id])
+        let text = try spo(["list", "list", "--webUrl", Self.root, "--output", "text"]).stdout
+        XCTAssertEqual(header(text), ["Title", "Url", "Id"])
+        XCTAssertTrue(text.contains("Projects"))
+
+        try spo(["list", "set", "--webUrl", Self.root, "--title", "Projects", "--newTitle", "Programs"])
+        XCTAssertEqual(try object(["list", "get", "--webUrl", Self.root, "--id", id])["Title"] as? String, "Programs")
+
+        try spo(["list", "remove", "--webUrl", Self.root, "--id", id, "--force"])
+        try fails(["list", "get", "--webUrl", Self.root, "--id", id], "does not exist")
+        try fails(["list", "get", "--webUrl", Self.root, "--title", "Ghosts"], "List 'Ghosts' does not exist")
+        try fails(["list", "remove", "--webUrl", Self.root, "--title", "Tasks"], exit: 2, "--force")
+    }
+
+    func testListRecycleAndDocumentLibrary() throws {
+        let library = try object(["list", "add", "--webUrl", Self.root, "--title", "Contracts", "--baseTemplate", "DocumentLibrary"])
+        XCTAssertEqual(library["BaseTemplate"] as? Int, 101)
+        try spo(["list", "remove", "--webUrl", Self.root, "--title", "Contracts", "--recycle", "--force"])
+        try fails(["list", "get", "--webUrl", Self.root, "--title", "Contracts"], "does not exist")
+    }
+
+    // MARK: List items
+
+    func testListItemLifecycle() throws {
+        let list = ["--webUrl", Self.root, "--listTitle", "Tasks"]
+        let added = try object(["listitem", "add"] + list + ["--Title", "Write the SPO plugin"])
+        let id = try XCTUnwrap(added["Id"] as? Int)
+        XCTAssertEqual(added["Title"] as? String, "Write the SPO plugin")
+
+        let fetched = try object(["listitem", "get", "--webUrl", Self.root, "--listId", Self.tasks, "--id", String(id)])
+        XCTAssertEqual(fetched["Title"] as? String, "Write the SPO plugin")
+        let some = try object(["listitem", "get", "--webUrl", Self.root, "--listUrl", "/Lists/Tasks", "--id", String(id), "--properties", "Id,Title"])
+        XCTAssertEqual(some["Title"] as? String, "Write the SPO plugin")
+
+        let updated = try object(["listitem", "set"] + list + ["--id", String(id), "--Title", "Ship the SPO plugin"])
+        XCTAssertEqual(updated["Title"] as? String, "Ship the SPO plugin")
+
+        let items = try array(["listitem", "list"] + list)
+        XCTAssertEqual(items.count, 4)
+        let titled = try array(["listitem", "list"] + list + ["--fields", "Id,Title", "--filter", "Title eq 'Ship the SPO plugin'"])
+        XCTAssertEqual(titled.compactMap { $0["Id"] as? Int }, [id])
+        let text = try spo(["listitem", "list"] + list + ["--output", "text"]).stdout
+        XCTAssertEqual(header(text), ["Title", "Id"])
+        XCTAssertTrue(text.contains("Ship the SPO plugin"))
+
+        try spo(["listitem", "remove"] + list + ["--id", String(id), "--force"])
+        try fails(["listitem", "get"] + list + ["--id", String(id)], "Item does not exist")
+        try spo(["listitem", "remove"] + list + ["--id", "1", "--recycle", "--force"])
+        XCTAssertEqual(try array(["listitem", "list"] + list).count, 2)
+        try fails(["listitem", "remove"] + list + ["--id", "999", "--force"], "does not exist")
+    }
+
+    func testListItemSystemUpdate() throws {
+        let list = ["--webUrl", Self.root, "--listTitle", "Tasks"]
+        let updated = try object(["listitem", "set"] + list + ["--id", "2", "--Title", "Quietly fixed", "--systemUpdate"])
+        XCTAssertEqual(updated["Title"] as? String, "Quietly fixed")
+    }
+
+    func testListItemCamlQuery() throws {
+        let list = ["--webUrl", Self.root, "--listTitle", "Tasks"]
+        let caml = "<View><Query><Where><Eq><FieldRef Name='Title'/><Value Type='Text'>Review the navigation</Value></Eq></Where></Query></View>"
+        let found = try array(["listitem", "list"] + list + ["--camlQuery", caml])
+        XCTAssertEqual(found.compactMap { $0["Id"] as? Int }, [2])
+    }
+
+    func testListItemPagesAndPaging() throws {
+        let list = ["--webUrl", Self.root, "--listTitle", "Tasks"]
+        let page = try array(["listitem", "list"] + list + ["--pageSize", "2", "--pageNumber", "1", "--fields", "Id"])
+        XCTAssertEqual(page.compactMap { $0["Id"] as? Int }, [3], "the second page of two holds the third item")
+
+        try emulator.admin("sharepoint/items", method: "POST", json: #"{"site":"\#(Self.root)","list":"Tasks","count":5200}"#)
+        try emulator.admin("requests", method: "DELETE")
+        let all = try array(["listitem", "list"] + list + ["--fields", "Id,Title"])
+        XCTAssertEqual(all.count, 5203)
+        XCTAssertEqual(Set(all.compactMap { $0["Id"] as? Int }).count, 5203, "no item twice")
+        XCTAssertEqual(try spRequests().filter { ($0["path"] as? String ?? "").lowercased().hasSuffix("/items") }.count, 2,
+                       "5000 per page: two pages, the second through odata.nextLink")
+    }
+
+    // MARK: Request digest
+
+    func testDigestIsReusedAcrossWritesAndProcesses() throws {
+        forgetDigests()
+        let list = ["--webUrl", Self.root, "--listTitle", "Tasks"]
+        let id = try XCTUnwrap(try object(["listitem", "add"] + list + ["--Title", "one"])["Id"] as? Int)
+        try spo(["listitem", "set"] + list + ["--id", String(id), "--Title", "two"])
+        try spo(["list", "set", "--webUrl", Self.root, "--title", "Tasks", "--description", "Things to do"])
+        try spo(["listitem", "remove"] + list + ["--id", String(id), "--force"])
+        XCTAssertEqual(try contextInfoRequests(), 1, "one digest for four writes in four processes")
+        let writes = try spRequests().filter { ($0["method"] as? String) == "POST" && !(($0["path"] as? String ?? "").lowercased().hasSuffix("contextinfo")) }
+        XCTAssertEqual(writes.count, 4)
+        for write in writes {
+            let headers = write["headers"] as? [String: Any] ?? [:]
+            XCTAssertNotNil(headers["x-requestdigest"], "every write carries the digest: \(write["path"] ?? "")")
+        }
+        // Reads need no digest.
+        try array(["listitem", "list"] + list)
+        XCTAssertEqual(try contextInfoRequests(), 1)
+    }
+
+    // MARK: Failures
+
+    func testBadInputFailsBeforeAnyRequest() throws {
+        try emulator.admin("requests", method: "DELETE")
+        let list = ["--webUrl", Self.root, "--listTitle", "Tasks"]
+        try fails(["list", "list", "--webUrl", "http://contoso.sharepoint.com"], exit: 2, "not a valid SharePoint URL")
+        try fails(["list", "get", "--webUrl", Self.root, "--id", "nope"], exit: 2, "not a valid GUID")
+        try fails(["list", "get", "--webUrl", Self.root], exit: 2, "--id")
+        try fails(["list", "add", "--webUrl", Self.root, "--title", "x", "--baseTemplate", "Spreadsheet"], exit: 2, "Spreadsheet")
+        try fails(["list", "set", "--webUrl", Self.root, "--title", "Tasks"], exit: 2, "--newTitle or --description")
+        try fails(["listitem", "list"] + list + ["--camlQuery", "<View/>", "--fields", "Title"], exit: 2, "not both")
+        try fails(["listitem", "list"] + list + ["--pageNumber", "2"], exit: 2, "--pageSize")
+        try fails(["listitem", "get"] + list + ["--id", "abc"], exit: 2, "id")
+        try fails(["listitem", "get"] + list + ["--id", "1.5"], exit: 2, "whole number")
+        try fails(["listitem", "set"] + list + ["--id", "1"], exit: 2, "at least one field")
+        try fails(["listitem", "get", "--webUrl", Self.root, "--listId", "x", "--id", "1"], exit: 2, "not a valid GUID")
+        XCTAssertEqual(try spRequests().count, 0, "nothing reaches SharePoint")
+    }
+
+    func testThrottledCommandsSucceedAfterRetryAfter() throws {
+        let cases: [(String, [String])] = [
+            ("/_api/web/webs", ["web", "list", "--url", Self.root]),
+            ("/_api/web/lists", ["list", "list", "--webUrl", Self.root]),
+            ("/_api/web/lists", ["listitem", "list", "--webUrl", Self.root, "--listId", Self.tasks]),
+        ]
+        for (path, arguments) in cases {
+            try emulator.admin("requests", method: "DELETE")
+            try throttleSharePoint(path)
+            _ = try array(arguments)
+            XCTAssertEqual(try spRequests(path).count, 2, "\(arguments): throttled once, then answered")
+        }
+        try throttleSharePoint("/_api/web")
+        XCTAssertEqual(try object(["web", "get", "--url", Self.root])["Title"] as? String, "Contoso")
+        try throttleSharePoint("/_api/web/lists")
+        let added = try object(["listitem", "add", "--webUrl", Self.root, "--listTitle", "Tasks", "--Title", "after a 429"])
+        XCTAssertEqual(added["Title"] as? String, "after a 429")
+    }
+
+    func testMissingSharePointURL() throws {
+        // A fresh home signed in as the admin, without 'spo set'.
+        let fresh = try Self.connectedHarness(emulator)
+        defer { fresh.cleanUp() }
+        let login = try fresh.run(["login", "--authType", "password", "--appId", Self.publicApp, "--tenant", Self.tenant,
+                                   "--userName", Self.admin.upn, "--password", "Adm1n!Passw0rd"])
+        XCTAssertEqual(login.status, 0, login.stderr)
+        try emulator.admin("requests", method: "DELETE")
+        try fails(["list", "list", "--webUrl", "/sites/marketing"], exit: 2, "m365 spo set --url https://contoso.sharepoint.com", harness: fresh)
+        XCTAssertEqual(try spRequests().count, 0)
+    }
+
+    func testAppOnlyWithSecretIsRefusedClearly() throws {
+        let appOnly = try appOnlyHarness()
+        defer { appOnly.cleanUp() }
+        XCTAssertEqual(try appOnly.run(["spo", "set", "--url", Self.root]).status, 0)
+        try emulator.admin("requests", method: "DELETE")
+        try fails(["list", "add", "--webUrl", Self.root, "--title", "Nope"], exit: 1, "SharePoint does not support authentication using client ID and secret", harness: appOnly)
+        XCTAssertEqual(try spRequests().count, 0)
+    }
+}

@@ -1,0 +1,44 @@
+import JSONModel
+import XCTest
+
+/// `JSON.reformat` must print what the parse + serialize round trip prints, and refuse what
+/// `parse` refuses.
+final class JSONReformatTests: XCTestCase {
+    func reformat(_ text: String, pretty: Bool = true, indentLevel: Int = 1) throws -> String {
+        var text = text
+        return try text.withUTF8 { buffer in
+            try JSON.reformat(buffer: UnsafeRawBufferPointer(buffer), pretty: pretty, indentLevel: indentLevel)
+        }
+    }
+
+    func testMatchesTheRoundTrip() throws {
+        let samples = [
+            #"{"id":"50c76ef9","displayName":"Adele Vance","mail":null,"accountEnabled":true,"tags":[],"extra":{}}"#,
+            #"  [1, -2, 0, -0, 1.0, 1.50, 1E3, 2e-7, 123456789012345, 1234567890123456789, 0.1e1]  "#,
+            #"{"escaped":"line\nbreak \"quoted\" \\ back\/slash \u00e9 \ud83d\ude00","plain":"a b c","tab":"\t"}"#,
+            #"{"nested":{"a":[{"b":[[],[{}],{"c":"é ü 漢字"}]}],"z":false}}"#,
+            #""just a string""#, "42", "null", "true", "\u{FEFF}{\"bom\":1}",
+            #"{"control":"\u0001\u001f","del":"\u007f"}"#,
+        ]
+        for sample in samples {
+            for (pretty, level) in [(true, 0), (true, 1), (true, 3), (false, 0)] {
+                let expected = try JSON.parse(sample).serialized(pretty: pretty, indentLevel: level)
+                XCTAssertEqual(try reformat(sample, pretty: pretty, indentLevel: level), expected, sample)
+            }
+        }
+    }
+
+    func testRefusesWhatParseRefuses() {
+        let bad = [#"{"a":1,}"#, "[1 2]", #"{"a" 1}"#, "[01]", "[1.]", #"["unterminated"#, "tru", "{} {}", "", #"{"a":"\x"}"#,
+                   "[\"\u{01}\"]", String(repeating: "[", count: 600) + String(repeating: "]", count: 600)]
+        for text in bad {
+            XCTAssertThrowsError(try JSON.parse(text), text)
+            XCTAssertThrowsError(try reformat(text), "reformat accepted \(text.prefix(40))")
+        }
+    }
+
+    func testInvalidUTF8IsRefused() {
+        let bytes: [UInt8] = [0x22, 0xC3, 0x28, 0x22]  // "\xC3(" — a broken two-byte sequence
+        XCTAssertThrowsError(try bytes.withUnsafeBytes { try JSON.reformat(buffer: $0, pretty: true, indentLevel: 0) })
+    }
+}
