@@ -226,7 +226,7 @@ struct SPOClient {
     /// say what is missing; a body that is not SharePoint's (a proxy's HTML page) names the status
     /// and the host.
     func failure(_ response: HTTPResponse, url: String, write: Bool) -> PluginFailure {
-        let status = Self.statusFor(httpStatus: response.status)
+        let status = response.failureStatus
         let host = Self.host(url)
         let appOnly = invocation.setting("connection.isAppOnly") == "true"
         var text: String
@@ -260,17 +260,6 @@ struct SPOClient {
         default: break
         }
         return PluginFailure(text, status: status)
-    }
-
-    static func statusFor(httpStatus: Int) -> m365_status {
-        switch httpStatus {
-        case 401: return M365_ERR_AUTH_REQUIRED
-        case 403: return M365_ERR_FORBIDDEN
-        case 404: return M365_ERR_NOT_FOUND
-        case 429: return M365_ERR_THROTTLED
-        case 500...: return M365_ERR_SERVER
-        default: return M365_ERROR
-        }
     }
 
     static func host(_ url: String) -> String {

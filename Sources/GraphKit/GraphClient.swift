@@ -103,7 +103,7 @@ public struct GraphClient {
 
     /// A Graph error answer as one line naming Graph's code, with the status an ABI caller expects.
     public static func failure(_ response: HTTPResponse) -> PluginFailure {
-        let status = statusFor(httpStatus: response.status)
+        let status = response.failureStatus
         if let error = response.json?["error"] {
             let code = error["code"]?.stringValue ?? ""
             let message = oneLine(error["message"]?.stringValue ?? "")
@@ -112,18 +112,6 @@ public struct GraphClient {
         }
         let type = response.header("content-type").map { " (\($0.split(separator: ";").first ?? ""))" } ?? ""
         return PluginFailure("Microsoft Graph answered HTTP \(response.status)\(type) without a Graph error body", status: status)
-    }
-
-    /// The ABI status for an HTTP error status.
-    public static func statusFor(httpStatus: Int) -> m365_status {
-        switch httpStatus {
-        case 401: return M365_ERR_AUTH_REQUIRED
-        case 403: return M365_ERR_FORBIDDEN
-        case 404: return M365_ERR_NOT_FOUND
-        case 429: return M365_ERR_THROTTLED
-        case 500...: return M365_ERR_SERVER
-        default: return M365_ERROR
-        }
     }
 
     static func oneLine(_ text: String) -> String {

@@ -73,7 +73,7 @@ extension GraphClient {
         for (upn, response) in zip(upns, responses) {
             if response.isSuccess, let id = response.body?["id"]?.stringValue { ids.append(id); continue }
             if response.status == 404 { missing.append(upn); continue }
-            throw PluginFailure("resolving user '\(upn)' failed: \(response.failureMessage)", status: GraphClient.statusFor(httpStatus: response.status))
+            throw PluginFailure("resolving user '\(upn)' failed: \(response.failureMessage)", status: abiStatus(forHTTPStatus: response.status))
         }
         guard missing.isEmpty else {
             throw PluginFailure("These users do not exist: \(missing.joined(separator: ", "))", status: M365_ERR_NOT_FOUND)

@@ -55,6 +55,9 @@ public struct HTTPResponse {
     public var isSuccess: Bool { (200..<300).contains(status) }
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
 
+    /// The ABI status a command fails with for this (error) answer.
+    public var failureStatus: m365_status { abiStatus(forHTTPStatus: status) }
+
     /// The body as JSON, or nil when it is empty or not JSON (an HTML error page from a proxy).
     public var json: JSON? { body.isEmpty ? nil : try? JSON.parse(text) }
 }
@@ -162,4 +165,16 @@ extension Invocation {
 func withOptionalCString<R>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
     guard let text else { return body(nil) }
     return text.withCString { body($0) }
+}
+
+/// The ABI status a command fails with for an HTTP error status (also of a batch item).
+public func abiStatus(forHTTPStatus status: Int) -> m365_status {
+    switch status {
+    case 401: return M365_ERR_AUTH_REQUIRED
+    case 403: return M365_ERR_FORBIDDEN
+    case 404: return M365_ERR_NOT_FOUND
+    case 429: return M365_ERR_THROTTLED
+    case 500...: return M365_ERR_SERVER
+    default: return M365_ERROR
+    }
 }
