@@ -82,9 +82,36 @@ public struct GraphClient {
     }
 
     /// Streams a collection to the command's output as pages arrive (an empty one prints `[]`).
+    /// Without a `transform` items go out as Graph wrote them, never parsed into values.
     public func list(_ path: String, headers: [(name: String, value: String)] = [],
-                     transform: (JSONObject) throws(PluginFailure) -> JSONObject? = { $0 }) throws(PluginFailure) {
+                     transform: ((JSONObject) throws(PluginFailure) -> JSONObject?)? = nil) throws(PluginFailure) {
         var count = 0
+        guard let transform else {
+            var next: String? = url(path)
+            while let page = next {
+                if invocation.isCancelled { throw PluginFailure("cancelled", status: M365_ERR_CANCELLED) }
+                let response = try invocation.send(HTTPRequest(url: page, headers: Self.jsonHeaders + headers))
+                guard response.isSuccess else { throw Self.failure(response) }
+                let others: JSONObject
+                var refused: PluginFailure?
+                do {
+                    others = try response.body.withUnsafeBytes { bytes throws(JSONParseError) in
+                        try JSON.forEachElement(ofMember: "value", in: bytes) { item in
+                            // Objects only, as forEachItem; after a refusal the rest is only checked.
+                            guard refused == nil, item.first == UInt8(ascii: "{") else { return }
+                            do throws(PluginFailure) { try invocation.emit(itemText: item) } catch { refused = error }
+                            count += 1
+                        }
+                    }
+                } catch {
+                    throw PluginFailure("Microsoft Graph sent a collection that is not valid JSON for \(path): \(error)", status: M365_ERR_SERVER)
+                }
+                if let refused { throw refused }
+                next = others["@odata.nextLink"]?.stringValue
+            }
+            if count == 0 { try invocation.emit(result: []) }
+            return
+        }
         try forEachItem(path, headers: headers) { item throws(PluginFailure) in
             guard let shaped = try transform(item) else { return }
             try invocation.emit(item: .object(shaped))

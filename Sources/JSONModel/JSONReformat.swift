@@ -115,3 +115,145 @@ extension JSONByteParser {
         out.append(JSNumberFormatter.format(try parseNumber()))
     }
 }
+
+extension JSON {
+    /// Reads a collection page (`{"value":[…], "@odata.nextLink":"…"}`) without building its
+    /// items: `element` gets the exact text of each element of the array member `key`, checked;
+    /// the other members are returned parsed. Throws on invalid JSON or when `key` is not an array.
+    public static func forEachElement(ofMember key: String, in buffer: UnsafeRawBufferPointer,
+                                      _ element: (UnsafeRawBufferPointer) throws(JSONParseError) -> Void) throws(JSONParseError) -> JSONObject {
+        var parser = JSONByteParser(buffer.bindMemory(to: UInt8.self))
+        if parser.bytes.count >= 3, parser.bytes[0] == 0xEF, parser.bytes[1] == 0xBB, parser.bytes[2] == 0xBF { parser.position = 3 }
+        parser.skipWhitespace()
+        guard parser.position < parser.bytes.count, parser.bytes[parser.position] == UInt8(ascii: "{") else {
+            throw parser.error("expected an object")
+        }
+        parser.position += 1
+        var others = JSONObject()
+        var found = false
+        parser.skipWhitespace()
+        if parser.position < parser.bytes.count, parser.bytes[parser.position] == UInt8(ascii: "}") {
+            parser.position += 1
+        } else {
+            while true {
+                parser.skipWhitespace()
+                guard parser.position < parser.bytes.count, parser.bytes[parser.position] == UInt8(ascii: "\"") else {
+                    throw parser.error("expected a string key in object")
+                }
+                let name = try parser.parseString()
+                parser.skipWhitespace()
+                guard parser.position < parser.bytes.count, parser.bytes[parser.position] == UInt8(ascii: ":") else {
+                    throw parser.error("expected ':' after object key")
+                }
+                parser.position += 1
+                parser.skipWhitespace()
+                if name == key {
+                    guard parser.position < parser.bytes.count, parser.bytes[parser.position] == UInt8(ascii: "[") else {
+                        throw parser.error("'\(key)' is not an array")
+                    }
+                    found = true
+                    try parser.forEachElement(element)
+                } else {
+                    others[name] = try parser.parseValue()
+                }
+                parser.skipWhitespace()
+                guard parser.position < parser.bytes.count else { throw parser.error("unterminated object") }
+                let c = parser.bytes[parser.position]
+                parser.position += 1
+                if c == UInt8(ascii: ",") { continue }
+                if c == UInt8(ascii: "}") { break }
+                throw parser.error("expected ',' or '}' in object", at: parser.position - 1)
+            }
+        }
+        parser.skipWhitespace()
+        if parser.position < parser.bytes.count { throw parser.error("unexpected data after the JSON value") }
+        guard found else { throw parser.error("no '\(key)' member") }
+        return others
+    }
+}
+
+extension JSONByteParser {
+    /// The elements of the array at `position`, each checked and handed over as its text.
+    mutating func forEachElement(_ element: (UnsafeRawBufferPointer) throws(JSONParseError) -> Void) throws(JSONParseError) {
+        position += 1
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+            position += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            let start = position
+            try skipValue()
+            try element(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<position]))
+            skipWhitespace()
+            guard position < bytes.count else { throw error("unterminated array") }
+            let c = bytes[position]
+            position += 1
+            if c == UInt8(ascii: ",") { continue }
+            if c == UInt8(ascii: "]") { return }
+            throw error("expected ',' or ']' in array", at: position - 1)
+        }
+    }
+
+    /// Moves past one value, checking it as `parseValue` would, without building it.
+    mutating func skipValue() throws(JSONParseError) {
+        guard position < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[position] {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let object = bytes[position] == UInt8(ascii: "{")
+            let close = object ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            try enter()
+            position += 1
+            skipWhitespace()
+            if position < bytes.count, bytes[position] == close {
+                position += 1
+                depth -= 1
+                return
+            }
+            while true {
+                skipWhitespace()
+                if object {
+                    guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+                        throw error(position < bytes.count ? "expected a string key in object" : "unterminated object")
+                    }
+                    try skipString()
+                    skipWhitespace()
+                    guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':' after object key") }
+                    position += 1
+                    skipWhitespace()
+                }
+                try skipValue()
+                skipWhitespace()
+                guard position < bytes.count else { throw error(object ? "unterminated object" : "unterminated array") }
+                let c = bytes[position]
+                position += 1
+                if c == UInt8(ascii: ",") { continue }
+                if c == close { break }
+                throw error(object ? "expected ',' or '}' in object" : "expected ',' or ']' in array", at: position - 1)
+            }
+            depth -= 1
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "t"): try expectWord("true")
+        case UInt8(ascii: "f"): try expectWord("false")
+        case UInt8(ascii: "n"): try expectWord("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try parseNumber()
+        default: throw error("unexpected character '\(printable(bytes[position]))'")
+        }
+    }
+
+    /// ASCII text without escapes is only scanned; anything else is checked by `parseString`.
+    mutating func skipString() throws(JSONParseError) {
+        var i = position + 1
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == UInt8(ascii: "\"") {
+                position = i + 1
+                return
+            }
+            if c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { break }
+            i += 1
+        }
+        _ = try parseString()
+    }
+}

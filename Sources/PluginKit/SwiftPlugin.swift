@@ -34,12 +34,17 @@ public struct Invocation {
         try check(Self.withText(item) { emit(call, $0, $1) })
     }
 
-    /// The value's compact JSON text and its length (the host reads exactly that many bytes).
+    /// One list item given as JSON text (a slice of a service's answer, passed on unparsed).
+    public func emit(itemText text: UnsafeRawBufferPointer) throws(PluginFailure) {
+        guard let emit = host.pointee.emit_item else { throw PluginFailure("the host cannot take list items", status: M365_ERR_NOT_SUPPORTED) }
+        try check(emit(call, text.baseAddress!.assumingMemoryBound(to: CChar.self), text.count))
+    }
+
+    /// The value's compact JSON text and its length (the ABI passes text with its length, not
+    /// NUL-terminated).
     private static func withText(_ value: JSON, _ body: (UnsafePointer<CChar>, Int) -> m365_status) -> m365_status {
-        var bytes = value.serializedBytes()
-        bytes.append(0)  // a NUL after the text, for hosts written in C that print it
-        return bytes.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress!, buffer.count - 1) }
+        value.serializedBytes().withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress!, buffer.count) }
         }
     }
 

@@ -42,3 +42,35 @@ final class JSONReformatTests: XCTestCase {
         XCTAssertThrowsError(try bytes.withUnsafeBytes { try JSON.reformat(buffer: $0, pretty: true, indentLevel: 0) })
     }
 }
+
+/// `JSON.forEachElement(ofMember:in:)` hands over each element's exact text and the other
+/// members parsed, and refuses what `parse` refuses.
+final class JSONElementScanTests: XCTestCase {
+    func scan(_ text: String, key: String = "value") throws -> (elements: [String], others: JSONObject) {
+        var text = text
+        var elements: [String] = []
+        let others = try text.withUTF8 { buffer in
+            try JSON.forEachElement(ofMember: key, in: UnsafeRawBufferPointer(buffer)) { element in
+                elements.append(String(decoding: element, as: UTF8.self))
+            }
+        }
+        return (elements, others)
+    }
+
+    func testElementsAndOtherMembers() throws {
+        let page = #"{"@odata.context":"ctx","value":[ {"id":"1","n":[1,2]} , {"id":"é\"x"},3,"s",null,[] ],"@odata.nextLink":"https://next"}"#
+        let (elements, others) = try scan(page)
+        XCTAssertEqual(elements, [#"{"id":"1","n":[1,2]}"#, #"{"id":"é\"x"}"#, "3", #""s""#, "null", "[]"])
+        XCTAssertEqual(others["@odata.nextLink"], "https://next")
+        XCTAssertEqual(others["@odata.context"], "ctx")
+        for element in elements { XCTAssertNoThrow(try JSON.parse(element), element) }
+        XCTAssertEqual(try scan(#"{"value":[]}"#).elements, [])
+    }
+
+    func testRefusesBrokenPages() {
+        for text in [#"{"value":[{"a":1,}]}"#, #"{"value":[1 2]}"#, #"{"value":{}}"#, #"{"other":[]}"#, #"[1]"#, #"{"value":[1]} x"#,
+                     #"{"value":["\x"]}"#, #"{"value":[01]}"#, #"{"value":[1],"next":}"#] {
+            XCTAssertThrowsError(try scan(text), text)
+        }
+    }
+}
