@@ -317,6 +317,28 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         }
     }
 
+    /// The secret app holds User.Read.All, Group.Read.All and Sites.Read.All: every change is
+    /// refused by the service with its own error, shown on one line, exit 1.
+    func testForbiddenAcrossWorkloads() throws {
+        let appOnly = try appOnlyHarness()
+        defer { appOnly.cleanUp() }
+        let file = try writeFile("note.txt", "x")
+        let cases: [([String], String)] = [
+            (["planner", "plan", "add", "--title", "X", "--ownerGroupId", Self.salesAndMarketing], "Authorization_RequestDenied"),
+            (["teams", "team", "add", "--name", "X"], "Team.Create"),
+            (["teams", "channel", "add", "--teamId", Self.salesAndMarketing, "--name", "Y"], "Channel.Create"),
+            (["graph", "schemaextension", "add", "--id", "courses", "--targetTypes", "Group", "--properties", #"[{"name":"a","type":"String"}]"#],
+             "Authorization_RequestDenied"),
+            (["todo", "list", "add", "--name", "X"], "delegated"),
+            (["onedrive", "file", "add", "--filePath", file], "delegated"),
+        ]
+        for (arguments, message) in cases {
+            try mustFail(arguments, message, harness: appOnly)
+        }
+        let list = try appOnly.run(["teams", "team", "list"])
+        XCTAssertEqual(list.status, 0, "reading is allowed: \(list.stderr)")
+    }
+
     func testNotFoundAcrossWorkloads() throws {
         let cases: [[String]] = [
             ["todo", "task", "get", "--listId", "nope", "--id", "nope"],

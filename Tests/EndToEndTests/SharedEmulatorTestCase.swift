@@ -88,7 +88,7 @@ class SharedEmulatorTestCase: XCTestCase {
         try XCTUnwrap(try m365(arguments, file: file, line: line).json() as? [[String: Any]], file: file, line: line)
     }
 
-    /// Runs a command that must fail with `exit`, one line on stderr containing `message`, nothing on stdout.
+    /// Runs a command that must fail with `exit`, `message` on stderr and nothing on stdout (no crash).
     func mustFail(_ arguments: [String], exit: Int32 = 1, _ message: String, harness other: Harness? = nil,
                   file: StaticString = #filePath, line: UInt = #line) throws {
         let result = try (other ?? harness).run(arguments)
