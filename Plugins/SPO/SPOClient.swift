@@ -72,6 +72,17 @@ struct SPOClient {
     @discardableResult
     func send(_ method: String, _ url: String, body: JSON? = nil, headers extra: [(name: String, value: String)] = [],
               digestFor web: String? = nil) throws(PluginFailure) -> JSON? {
+        let response = try answer(method, url, body: body, headers: extra, digestFor: web)
+        if response.body.isEmpty { return nil }
+        guard let json = response.json else {
+            throw PluginFailure("SharePoint sent a response that is not valid JSON (\(response.body.count) bytes) for \(url)", status: M365_ERR_SERVER)
+        }
+        return json
+    }
+
+    /// Like `send`, the successful answer itself.
+    func answer(_ method: String, _ url: String, body: JSON? = nil, headers extra: [(name: String, value: String)] = [],
+                digestFor web: String? = nil) throws(PluginFailure) -> HTTPResponse {
         var request = HTTPRequest(method: method, url: url, headers: Self.headers + extra)
         if let body {
             request.headers.append(("Content-Type", "application/json;odata=nometadata"))
@@ -94,11 +105,7 @@ struct SPOClient {
             response = try invocation.send(request)
         }
         guard response.isSuccess else { throw failure(response, url: url, write: web != nil) }
-        if response.body.isEmpty { return nil }
-        guard let json = response.json else {
-            throw PluginFailure("SharePoint sent a response that is not valid JSON (\(response.body.count) bytes) for \(url)", status: M365_ERR_SERVER)
-        }
-        return json
+        return response
     }
 
     /// GETs one object.
@@ -150,8 +157,15 @@ struct SPOClient {
     }
 
     /// Streams a collection to the command's output as pages arrive (an empty one prints `[]`).
+    /// Without a `transform` items go out as SharePoint wrote them, never parsed into values.
     func list(_ url: String, method: String = "GET", body requestBody: JSON? = nil, web: String? = nil,
-              transform: (JSONObject) throws(PluginFailure) -> JSONObject? = { $0 }) throws(PluginFailure) {
+              transform: ((JSONObject) throws(PluginFailure) -> JSONObject?)? = nil) throws(PluginFailure) {
+        guard let transform else {
+            try invocation.streamCollection(from: url, service: "SharePoint", page: { page, first throws(PluginFailure) in
+                first && method != "GET" ? try answer(method, page, body: requestBody, digestFor: web) : try answer("GET", page)
+            }, next: { $0["odata.nextLink"]?.stringValue ?? $0["@odata.nextLink"]?.stringValue })
+            return
+        }
         var count = 0
         try forEachItem(url, method: method, body: requestBody, web: web) { item throws(PluginFailure) in
             guard let shaped = try transform(item) else { return }
@@ -231,11 +245,11 @@ struct SPOClient {
         let appOnly = invocation.setting("connection.isAppOnly") == "true"
         var text: String
         if let error = Self.odataError(response) {
-            let message = Self.oneLine(error.message)
+            let message = oneLine(error.message)
             text = message.isEmpty ? error.code : message
             if text.isEmpty { text = "SharePoint answered HTTP \(response.status)" }
         } else if !response.body.isEmpty, response.json == nil, !(response.header("content-type") ?? "").contains("json") {
-            let plain = Self.oneLine(response.text)
+            let plain = oneLine(response.text)
             let isHTML = plain.hasPrefix("<") || (response.header("content-type") ?? "").contains("html")
             text = isHTML || plain.count > 200 || plain.isEmpty ? "HTTP \(response.status) from \(host)" : plain
         } else {
@@ -267,9 +281,6 @@ struct SPOClient {
         return String(rest.prefix { $0 != "/" && $0 != "?" })
     }
 
-    static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { String($0).trimmingSpaces }.joined(separator: " ")
-    }
 }
 
 /// OData query text for SharePoint REST: quoted literals and `?$select=…&$filter=…`.

@@ -92,13 +92,15 @@ struct OptionParser {
     }
 
     /// A following token is a value unless it looks like another option. Options are `--name` or
-    /// `-x` with a letter, so `-3` and an id such as `-91xgrP0…` (base64url ids may start with
-    /// `-`) are values.
+    /// `-x` with a letter, so `-3` and ids such as `-91xgrP0…` or `-Td6xOt…` (base64url ids may
+    /// start with `-`) are values.
     private func takesValue(_ token: String, for option: OptionSpec) -> Bool {
         guard token.hasPrefix("-"), token.count > 1 else { return true }
         if option.type == .number, Double(token) != nil { return true }
+        if token.hasPrefix("--") { return false }
         let second = token.utf8.dropFirst().first!
-        return second >= UInt8(ascii: "0") && second <= UInt8(ascii: "9")
+        if second >= UInt8(ascii: "0") && second <= UInt8(ascii: "9") { return true }
+        return splitOption(token).0.count > 2
     }
 
     private mutating func consumeUnknown(_ flag: String, inline: String?, _ arguments: [String], _ index: inout Int) throws(UsageError) {

@@ -38,7 +38,7 @@ public struct GraphBatchResponse: Sendable {
     /// Graph's `code: message` for a failed item.
     public var failureMessage: String {
         let error = body?["error"]
-        let text = [error?["code"]?.stringValue, error?["message"]?.stringValue.map(GraphClient.oneLine)]
+        let text = [error?["code"]?.stringValue, error?["message"]?.stringValue.map(oneLine)]
             .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
         return text.isEmpty ? "HTTP \(status)" : text
     }

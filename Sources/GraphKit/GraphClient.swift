@@ -87,29 +87,12 @@ public struct GraphClient {
                      transform: ((JSONObject) throws(PluginFailure) -> JSONObject?)? = nil) throws(PluginFailure) {
         var count = 0
         guard let transform else {
-            var next: String? = url(path)
-            while let page = next {
-                if invocation.isCancelled { throw PluginFailure("cancelled", status: M365_ERR_CANCELLED) }
-                let response = try invocation.send(HTTPRequest(url: page, headers: Self.jsonHeaders + headers))
+            let headers = Self.jsonHeaders + headers
+            try invocation.streamCollection(from: url(path), service: "Microsoft Graph", page: { page, _ throws(PluginFailure) in
+                let response = try invocation.send(HTTPRequest(url: page, headers: headers))
                 guard response.isSuccess else { throw Self.failure(response) }
-                let others: JSONObject
-                var refused: PluginFailure?
-                do {
-                    others = try response.body.withUnsafeBytes { bytes throws(JSONParseError) in
-                        try JSON.forEachElement(ofMember: "value", in: bytes) { item in
-                            // Objects only, as forEachItem; after a refusal the rest is only checked.
-                            guard refused == nil, item.first == UInt8(ascii: "{") else { return }
-                            do throws(PluginFailure) { try invocation.emit(itemText: item) } catch { refused = error }
-                            count += 1
-                        }
-                    }
-                } catch {
-                    throw PluginFailure("Microsoft Graph sent a collection that is not valid JSON for \(path): \(error)", status: M365_ERR_SERVER)
-                }
-                if let refused { throw refused }
-                next = others["@odata.nextLink"]?.stringValue
-            }
-            if count == 0 { try invocation.emit(result: []) }
+                return response
+            }, next: { $0["@odata.nextLink"]?.stringValue })
             return
         }
         try forEachItem(path, headers: headers) { item throws(PluginFailure) in
@@ -141,9 +124,6 @@ public struct GraphClient {
         return PluginFailure("Microsoft Graph answered HTTP \(response.status)\(type) without a Graph error body", status: status)
     }
 
-    static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { String($0).trimmingSpaces }.joined(separator: " ")
-    }
 }
 
 /// OData query text: quoting literals and assembling `?$select=…&$filter=…` with encoded values.

@@ -100,6 +100,7 @@ final class ArgumentParserTests: XCTestCase {
 
     func testIdsStartingWithADashAndADigitAreValues() throws {
         XCTAssertEqual(try parse(["spo", "list", "get", "-u", "u", "-i", "-91xgrP0uBFZ"]).1["id"], "-91xgrP0uBFZ")
+        XCTAssertEqual(try parse(["spo", "list", "get", "-u", "u", "-i", "-Td6xOtmsqux7-sz"]).1["id"], "-Td6xOtmsqux7-sz")
         XCTAssertEqual(error(["spo", "list", "get", "-u", "-t", "x"]), "Option --webUrl needs a value", "a letter after the dash is an option")
     }
 

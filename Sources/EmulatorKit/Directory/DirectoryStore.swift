@@ -243,7 +243,11 @@ extension Util {
     }
 
     /// Graph's opaque ids for grants and app role assignments (43 base64url characters).
+    /// Base64url ids as Graph's workloads use them; like the service's, never starting with `-`
+    /// or `_` (which a command line would take for an option).
     static func opaqueId(_ name: String) -> String {
-        String(Base64URL.encode(SHA256.hash(data: Array(("m365-emulator:" + name).utf8))).prefix(43))
+        var id = String(Base64URL.encode(SHA256.hash(data: Array(("m365-emulator:" + name).utf8))).prefix(43))
+        if id.first == "-" || id.first == "_" { id = "A" + id.dropFirst() }
+        return id
     }
 }
