@@ -210,7 +210,7 @@ def sharepoint_listing(prefix, env, emulator, runs=3):
         total = size
         emulator.clear_requests()
         subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)  # warm-up: digest-free, token cached
-        pages = [site + r["target"] for r in emulator.requests("/_api/web/lists") if r["method"] == "GET"]
+        pages = [site + r["target"] for r in emulator.requests("/_api/") if r["method"] == "GET" and "/items" in r["path"].lower()]
         token = graph_token(env, site)
         curl = [shutil.which("curl"), "-sS", "--cacert", emulator.env["M365_CA_BUNDLE"], "--connect-to", emulator.env["M365_CONNECT_TO"],
                 "-H", f"Authorization: Bearer {token}", "-H", "Accept: application/json;odata=nometadata"] + pages
