@@ -37,5 +37,35 @@ enum WebCommands {
             if let description = options.string("description") { body["Description"] = .string(description) }
             try spo.write(web + "/_api/web", web: web, tunnel: "MERGE", body: .object(body))
         },
+
+        command("web add", "Creates a subsite",
+                options: [option("title", "t", "Title of the new site", required: true),
+                          option("url", "u", "Relative URL of the new site (e.g. team-a)", required: true),
+                          option("parentWebUrl", "p", "URL of the parent site (absolute, or server-relative like /sites/x)", required: true),
+                          option("webTemplate", "w", "Template of the new site, e.g. STS#3", required: true),
+                          option("description", "d", "Description of the new site"),
+                          option("locale", "l", "Locale id of the new site (default: 1033)", type: .number),
+                          flag("breakInheritance", nil, "Give the site its own permissions instead of its parent's")],
+                examples: [("A team subsite", "m365 spo web add --title 'Team A' --url team-a --parentWebUrl /sites/project-x --webTemplate STS#3")]) { spo, options throws(PluginFailure) in
+            let parent = try spo.webURL(options, "parentWebUrl")
+            let relative = options.string("url") ?? ""
+            guard !relative.isEmpty, !relative.contains("/"), !relative.contains(":") else {
+                throw usage("--url is the new site's name below its parent (e.g. team-a), not '\(relative)'")
+            }
+            let parameters: JSONObject = [
+                "Title": .string(options.string("title") ?? ""), "Url": .string(relative),
+                "Description": .string(options.string("description") ?? ""), "WebTemplate": .string(options.string("webTemplate") ?? ""),
+                "Language": JSON(Int(options.number("locale") ?? 1033)), "UseSamePermissionsAsParentSite": .bool(!options.bool("breakInheritance")),
+            ]
+            let created = try spo.write(parent + "/_api/web/webs/add", web: parent, body: ["parameters": .object(parameters)])
+            try spo.invocation.emit(result: created?.objectValue.map { .object(SPOClient.unwrapVerbose($0)) } ?? .null)
+        },
+
+        command("web remove", "Deletes the specified subsite", options: [url, forceOption],
+                examples: [("Without a prompt", "m365 spo web remove --url /sites/project-x/team-a --force")]) { spo, options throws(PluginFailure) in
+            let web = try spo.webURL(options, "url")
+            guard try spo.invocation.confirmedRemoval(options, "the site \(web)") else { return }
+            try spo.write(web + "/_api/web", web: web, tunnel: "DELETE")
+        },
     ]
 }

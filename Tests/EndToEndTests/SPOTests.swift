@@ -74,6 +74,20 @@ final class SPOTests: SharedEmulatorTestCase {
 
     // MARK: Lists
 
+    func testWebAddAndRemove() throws {
+        let created = try object(["web", "add", "--title", "Team A", "--url", "team-a", "--parentWebUrl", "/", "--webTemplate", "STS#3",
+                                  "--description", "Our team"])
+        XCTAssertEqual(created["Title"] as? String, "Team A")
+        let url = Self.root + "/team-a"
+        XCTAssertEqual(try object(["web", "get", "--url", url])["Description"] as? String, "Our team")
+        XCTAssertTrue(try array(["web", "list", "--url", Self.root]).contains { ($0["Url"] as? String)?.lowercased() == url })
+        try fails(["web", "add", "--title", "Again", "--url", "team-a", "--parentWebUrl", "/", "--webTemplate", "STS#3"], "is already in use")
+        try fails(["web", "add", "--title", "X", "--url", "a/b", "--parentWebUrl", "/", "--webTemplate", "STS#3"], exit: 2, "--url")
+        try spo(["web", "remove", "--url", url, "--force"])
+        try fails(["web", "get", "--url", url], "There is no site or web at \(url)")
+        try fails(["web", "remove", "--url", url], exit: 2, "--force")
+    }
+
     func testListLifecycle() throws {
         let created = try object(["list", "add", "--webUrl", Self.root, "--title", "Projects", "--description", "All projects"])
         let id = try XCTUnwrap(created["Id"] as? String)
@@ -191,6 +205,34 @@ final class SPOTests: SharedEmulatorTestCase {
     }
 
     // MARK: Failures
+
+    /// With a token and a digest cached, each command sends exactly the requests it needs; the
+    /// count per command is stated here and read from the emulator's request log.
+    func testEachCommandSendsOnlyTheRequestsItNeeds() throws {
+        try spo(["list", "add", "--webUrl", Self.root, "--title", "Warm-up"])  // caches the token and the digest
+        let cases: [([String], [String])] = [
+            (["web", "get", "--url", Self.root], ["GET"]),
+            (["web", "list", "--url", Self.root], ["GET"]),
+            (["web", "set", "--url", Self.root, "--title", "Contoso"], ["POST"]),
+            (["list", "list", "--webUrl", Self.root], ["GET"]),
+            (["list", "get", "--webUrl", Self.root, "--title", "Tasks"], ["GET"]),
+            (["list", "add", "--webUrl", Self.root, "--title", "Counted"], ["POST"]),
+            (["list", "set", "--webUrl", Self.root, "--title", "Counted", "--description", "d"], ["POST"]),
+            (["listitem", "list", "--webUrl", Self.root, "--listTitle", "Tasks"], ["GET"]),
+            (["listitem", "get", "--webUrl", Self.root, "--listTitle", "Tasks", "--id", "1"], ["GET"]),
+            (["listitem", "add", "--webUrl", Self.root, "--listTitle", "Tasks", "--Title", "x"], ["POST"]),
+            // MERGE answers 204: the updated item is read back to print it.
+            (["listitem", "set", "--webUrl", Self.root, "--listTitle", "Tasks", "--id", "1", "--Title", "y"], ["POST", "GET"]),
+            (["listitem", "remove", "--webUrl", Self.root, "--listTitle", "Tasks", "--id", "2", "--force"], ["POST"]),
+            (["list", "remove", "--webUrl", Self.root, "--title", "Counted", "--force"], ["POST"]),
+        ]
+        for (arguments, methods) in cases {
+            try emulator.admin("requests", method: "DELETE")
+            try spo(arguments)
+            let sent = try httpRequests("").compactMap { $0["method"] as? String }
+            XCTAssertEqual(sent, methods, "spo \(arguments.prefix(2).joined(separator: " ")): no digest, token or lookup requests")
+        }
+    }
 
     func testBadInputFailsBeforeAnyRequest() throws {
         try emulator.admin("requests", method: "DELETE")
