@@ -19,13 +19,25 @@ struct SPOClient {
     // MARK: URLs
 
     /// The connection's SharePoint root (`https://contoso.sharepoint.com`), or a clear failure.
+    /// The tenant's SharePoint URL: set with `m365 spo set --url`, else learned once from
+    /// Graph's `sites/root` and kept with the connection (plugin state).
     func spoURL() throws(PluginFailure) -> String {
-        guard let url = invocation.setting("connection.spoUrl"), !url.isEmpty else {
-            throw PluginFailure("SharePoint URL is not available: run 'm365 spo set --url https://contoso.sharepoint.com' or use absolute URLs",
+        if let url = invocation.setting("connection.spoUrl"), !url.isEmpty { return Self.trimSlash(url) }
+        if let url = invocation.state(Self.discoveredKey), !url.isEmpty { return url }
+        let graph = invocation.setting("connection.graphOrigin") ?? "https://graph.microsoft.com"
+        let response = try invocation.send(HTTPRequest(url: graph + "/v1.0/sites/root?$select=webUrl",
+                                                        headers: [("Accept", "application/json")]))
+        guard response.isSuccess, let url = response.json?["webUrl"]?.stringValue, url.hasPrefix("https://") else {
+            let why = response.isSuccess ? "no webUrl" : "HTTP \(response.status)"
+            throw PluginFailure("SharePoint URL is not available (Graph sites/root: \(why)): run 'm365 spo set --url https://contoso.sharepoint.com' or use absolute URLs",
                                 status: M365_ERR_INVALID_ARGUMENT)
         }
-        return Self.trimSlash(url)
+        let root = Self.trimSlash(url)
+        invocation.setState(Self.discoveredKey, root)
+        return root
     }
+
+    static let discoveredKey = "spoUrl"
 
     /// The absolute URL of the web an option names: server-relative values (`/sites/x`) are
     /// expanded against the connection's SharePoint URL; absolute ones must be https.

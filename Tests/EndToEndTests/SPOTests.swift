@@ -270,16 +270,27 @@ final class SPOTests: SharedEmulatorTestCase {
         XCTAssertEqual(added["Title"] as? String, "after a 429")
     }
 
-    func testMissingSharePointURL() throws {
+    func testSharePointURLIsLearnedOnceThroughGraph() throws {
         // A fresh home signed in as the admin, without 'spo set'.
         let fresh = try Self.connectedHarness(emulator)
         defer { fresh.cleanUp() }
         let login = try fresh.run(["login", "--authType", "password", "--appId", Self.publicApp, "--tenant", Self.tenant,
                                    "--userName", Self.admin.upn, "--password", "Adm1n!Passw0rd"])
         XCTAssertEqual(login.status, 0, login.stderr)
+
+        // Graph cannot answer: the command says how to give the URL, and SharePoint sees nothing.
+        try emulator.admin("faults", method: "POST", json: #"{"kind":"html","status":403,"count":1,"host":"graph.microsoft.com","pathPrefix":"/v1.0/sites/root"}"#)
         try emulator.admin("requests", method: "DELETE")
         try fails(["list", "list", "--webUrl", "/sites/marketing"], exit: 2, "m365 spo set --url https://contoso.sharepoint.com", harness: fresh)
         XCTAssertEqual(try spRequests().count, 0)
+
+        // Then it is learned from sites/root once and kept with the connection.
+        for _ in 0..<2 {
+            let listed = try fresh.run(["spo", "list", "list", "--webUrl", "/sites/marketing"])
+            XCTAssertEqual(listed.status, 0, listed.stderr)
+        }
+        XCTAssertEqual(try emulator.requests(pathPrefix: "/v1.0/sites/root").count, 2, "the refused attempt, then one discovery")
+        XCTAssertEqual(try spRequests().count, 2, "both runs reached https://contoso.sharepoint.com/sites/marketing")
     }
 
     func testAppOnlyWithSecretIsRefusedClearly() throws {

@@ -24,6 +24,7 @@ public final class GraphService: Sendable {
                 GraphApplications.register(&g)
                 GraphRoles.register(&g)
                 GraphDrive.register(&g)
+                GraphSites.register(&g)
                 GraphWorkloads.register(&g)
                 GraphTeams.register(&g)
                 GraphMail.register(&g)

@@ -207,6 +207,15 @@ public final class SharePointStore: @unchecked Sendable {
     /// Runs `body` under the lock, for handlers that already hold their web and lists.
     func locked<T>(_ body: () throws -> T) rethrows -> T { try lock.withLock(body) }
 
+    /// The tenant's root site (`https://contoso.sharepoint.com`), as Graph's `sites/root` gives it.
+    func rootWeb(tenantId: String) -> SPWeb? {
+        lock.withLock {
+            webs[tenantId.lowercased()]?.values.filter { w in
+                w.url.split(separator: "/").count == 2 && !w.url.contains("-my.") && !w.url.contains("-admin.")
+            }.min { $0.url < $1.url }
+        }
+    }
+
     /// The web whose URL is the longest prefix of `url` (case-insensitive).
     func web(for url: String, tenantId: String) -> SPWeb? {
         var candidate = url.lowercased().trimmingSuffix("/")
