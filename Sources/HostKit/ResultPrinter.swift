@@ -54,12 +54,7 @@ final class ResultPrinter {
         guard result == nil else { throw HostError("the plugin emitted list items after a result") }
         itemCount += 1
         if query == nil, StreamingOutput.canStream(options.mode) {
-            if streaming == nil {
-                let stream = StreamingOutput(options: options) { Console.out($0) }
-                stream.begin()
-                streaming = stream
-            }
-            streaming?.item(value)
+            stream().item(value)
         } else {
             buffered.append(value)
         }
@@ -68,26 +63,23 @@ final class ResultPrinter {
     /// An item as JSON text: printed straight from the text when it streams as json (no query),
     /// parsed like any item otherwise.
     func emit(itemText bytes: UnsafeRawBufferPointer, pluginID: String) throws(HostError) {
+        func malformed(_ error: JSONParseError) -> HostError { HostError("the plugin '\(pluginID)' emitted malformed JSON: \(error)") }
         guard result == nil, query == nil, options.mode == .json else {
             let value: JSON
-            do {
-                value = try JSON.parse(buffer: bytes)
-            } catch {
-                throw HostError("the plugin '\(pluginID)' emitted malformed JSON: \(error)")
-            }
+            do { value = try JSON.parse(buffer: bytes) } catch { throw malformed(error) }
             return try emit(item: value)
         }
         itemCount += 1
-        if streaming == nil {
-            let stream = StreamingOutput(options: options) { Console.out($0) }
-            stream.begin()
-            streaming = stream
-        }
-        do {
-            try streaming?.item(json: bytes)
-        } catch {
-            throw HostError("the plugin '\(pluginID)' emitted malformed JSON: \(error)")
-        }
+        do { try stream().item(json: bytes) } catch { throw malformed(error) }
+    }
+
+    /// The streamed output, begun with the first item.
+    private func stream() -> StreamingOutput {
+        if let streaming { return streaming }
+        let stream = StreamingOutput(options: options) { Console.out($0) }
+        stream.begin()
+        streaming = stream
+        return stream
     }
 
     /// Prints what was emitted. Also called after a failure, so a streamed array is closed and
