@@ -5,7 +5,9 @@ import XCTest
 
 /// Runs the official JMESPath compliance suite (shared/conformance/jmespath) case by case.
 final class ComplianceTests: XCTestCase {
-    /// `M365_CONFORMANCE_DIR` wins; otherwise `../shared/conformance/jmespath` next to the package root.
+    /// `M365_CONFORMANCE_DIR` wins; otherwise `shared/conformance/jmespath` beside the package
+    /// root or beside one of its ancestors (a clone elsewhere, e.g. under /tmp, finds the
+    /// workspace's copy at /work/shared).
     static var suiteDirectory: URL {
         if let override = ProcessInfo.processInfo.environment["M365_CONFORMANCE_DIR"], !override.isEmpty {
             return URL(fileURLWithPath: override)
@@ -14,7 +16,14 @@ final class ComplianceTests: XCTestCase {
             .deletingLastPathComponent()  // JMESPathTests
             .deletingLastPathComponent()  // Tests
             .deletingLastPathComponent()  // package root
-        return packageRoot.appendingPathComponent("../shared/conformance/jmespath").standardizedFileURL
+        var candidates: [URL] = []
+        var directory = packageRoot
+        while directory.path != "/" {
+            candidates.append(directory.deletingLastPathComponent().appendingPathComponent("shared/conformance/jmespath"))
+            directory = directory.deletingLastPathComponent()
+        }
+        candidates.append(URL(fileURLWithPath: "/work/shared/conformance/jmespath"))
+        return candidates.first { FileManager.default.fileExists(atPath: $0.path) }?.standardizedFileURL ?? candidates[0].standardizedFileURL
     }
 
     func testComplianceSuite() throws {
