@@ -110,7 +110,7 @@ final class EmulatorEndToEndTests: XCTestCase {
         // One multi handle per process: another client reuses it too.
         let other = try HTTPClient(configuration())
         XCTAssertEqual(try other.send(HTTPRequest(url: url)).newConnections, 0)
-        XCTAssertEqual(second.httpVersion, "1.1", "the emulator offers only http/1.1 through ALPN")
+        XCTAssertEqual(second.httpVersion, "1.1", "without --http2 the emulator offers only http/1.1 through ALPN")
     }
 
     func testDecoratesTrafficAsSharePointAsks() throws {

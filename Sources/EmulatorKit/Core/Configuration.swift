@@ -22,6 +22,9 @@ public struct EmulatorConfiguration: Sendable {
     public var requestLogPath: String?
     /// The `IDENTITY_HEADER` secret App Service style callers must send.
     public var identityHeader: String?
+    /// Offer HTTP/2 through ALPN (`h2`, then `http/1.1`) as Microsoft's front doors do. Off by
+    /// default: the fault injection of a reset mid-body is a TCP reset only over HTTP/1.1.
+    public var http2 = false
 
     public init(stateDirectory: String) {
         self.stateDirectory = stateDirectory

@@ -29,6 +29,7 @@ public enum EmulatorCommand {
       --device-code-interval S       device code polling interval (default 5)
       --allow-refresh-token-reuse    keep used refresh tokens valid (default: strict rotation)
       --identity-header VALUE        the IDENTITY_HEADER secret (default: random per run)
+      --http2                        offer HTTP/2 through ALPN (h2, then http/1.1)
       --fault SPEC                   inject faults; repeatable. SPEC = KIND[:key=value,...]
                                      KIND: 429 503 latency reset truncate html
                                      keys: count, rate, retry-after, ms, status, host, path
@@ -112,6 +113,7 @@ public enum EmulatorCommand {
                 case "--device-code-interval": o.config.deviceCodeInterval = max(1, try number(a))
                 case "--allow-refresh-token-reuse": o.config.allowRefreshTokenReuse = true
                 case "--identity-header": o.config.identityHeader = try value(a)
+                case "--http2": o.config.http2 = true
                 case "--fault": o.config.faults.append(try FaultRule.parse(try value(a)))
                 case "--random-seed":
                     let v = try value(a)

@@ -38,11 +38,12 @@ public final class EmulatorServer: Sendable {
         var tlsConfig = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(state.certificates.serverCertificatePEM.utf8)).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(state.certificates.serverKeyPEM.utf8), format: .pem)))
-        tlsConfig.applicationProtocols = ["http/1.1"]
+        tlsConfig.applicationProtocols = config.http2 ? ["h2", "http/1.1"] : ["http/1.1"]
         let tls = try NIOSSLContext(configuration: tlsConfig)
         do {
-            let https = try await HTTPServer.start(app: app, host: config.bindHost, port: config.port, tls: tls, listener: .https, group: group)
-            let mi = try await HTTPServer.start(app: app, host: config.bindHost, port: config.managedIdentityPort, tls: nil,
+            let https = try await HTTPServer.start(app: app, host: config.bindHost, port: config.port, tls: tls, http2: config.http2,
+                                                  listener: .https, group: group)
+            let mi = try await HTTPServer.start(app: app, host: config.bindHost, port: config.managedIdentityPort, tls: nil, http2: false,
                                                 listener: .managedIdentity, group: group)
             ports.set(https: https.port, mi: mi.port)
             return EmulatorServer(state: state, app: app, https: https, mi: mi, group: group)

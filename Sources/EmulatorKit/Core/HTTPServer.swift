@@ -1,11 +1,14 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOHTTP2
 import NIOPosix
 import NIOSSL
 
-/// HTTP/1.1 (keep-alive, pipelining) over TLS or plain TCP, on SwiftNIO directly: fault
-/// injection needs control a framework hides (resetting a socket mid-body, a short body).
+/// HTTP/1.1 (keep-alive, pipelining) over TLS or plain TCP, and HTTP/2 when ALPN picks `h2`,
+/// on SwiftNIO directly: fault injection needs control a framework hides (resetting a socket
+/// mid-body, a short body). HTTP/2 streams are turned into HTTP/1 request parts, so the same
+/// handlers serve both.
 final class HTTPServer: Sendable {
     let channel: Channel
 
@@ -13,21 +16,49 @@ final class HTTPServer: Sendable {
 
     var port: Int { channel.localAddress?.port ?? 0 }
 
-    static func start(app: EmulatorApp, host: String, port: Int, tls: NIOSSLContext?,
+    static func start(app: EmulatorApp, host: String, port: Int, tls: NIOSSLContext?, http2: Bool,
                       listener: EmulatorRequest.Listener, group: EventLoopGroup) async throws -> HTTPServer {
+        /// The request handlers, after the HTTP/1 codec or an HTTP/2 stream's HTTP/1 adapter.
+        @Sendable func addHandlers(_ channel: Channel) throws {
+            let ops = channel.pipeline.syncOperations
+            try ops.addHandler(DriveStreamHandler(app: app, listener: listener))
+            try ops.addHandler(HTTPRequestHandler(app: app, listener: listener))
+        }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 512)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let ops = channel.pipeline.syncOperations
-                    if let tls { try ops.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try ops.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
-                    try ops.addHandler(DriveStreamHandler(app: app, listener: listener))
-                    try ops.addHandler(HTTPRequestHandler(app: app, listener: listener))
+                guard let tls, http2 else {
+                    return channel.eventLoop.makeCompletedFuture {
+                        let ops = channel.pipeline.syncOperations
+                        if let tls { try ops.addHandler(NIOSSLServerHandler(context: tls)) }
+                        try ops.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+                        try addHandlers(channel)
+                    }
                 }
+                do {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+                // ALPN decides: h2 gets a multiplexer whose streams speak HTTP/1 parts inward.
+                return channel.configureHTTP2SecureUpgrade(
+                    h2ChannelConfigurator: { connection in
+                        connection.configureHTTP2Pipeline(mode: .server) { stream in
+                            stream.eventLoop.makeCompletedFuture {
+                                try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
+                                try addHandlers(stream)
+                            }
+                        }.map { _ in }
+                    },
+                    http1ChannelConfigurator: { connection in
+                        connection.eventLoop.makeCompletedFuture {
+                            try connection.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+                            try addHandlers(connection)
+                        }
+                    })
             }
         let channel = try await bootstrap.bind(host: host, port: port).get()
         return HTTPServer(channel: channel)
@@ -56,7 +87,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        remote = context.remoteAddress?.ipAddress ?? ""
+        remote = context.channel.remoteAddress?.ipAddress ?? ""
         context.fireChannelActive()
     }
 
@@ -109,7 +140,8 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
         headers.replaceOrAdd(name: "Date", value: HTTPRequestHandler.httpDate())
         let closing = !keepAlive || outcome.fault.action == .reset || outcome.fault.action == .truncate
-        headers.replaceOrAdd(name: "Connection", value: closing ? "close" : "keep-alive")
+        // HTTP/2 has no connection header: the stream ends with the response.
+        if version.major < 2 { headers.replaceOrAdd(name: "Connection", value: closing ? "close" : "keep-alive") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))), promise: nil)
 
         switch outcome.fault.action {

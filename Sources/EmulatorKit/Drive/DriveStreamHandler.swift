@@ -46,7 +46,7 @@ final class DriveStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var state: EmulatorState { app.state }
 
     func channelActive(context: ChannelHandlerContext) {
-        remote = context.remoteAddress?.ipAddress ?? ""
+        remote = context.channel.remoteAddress?.ipAddress ?? ""
         context.fireChannelActive()
     }
 
