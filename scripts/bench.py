@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""make bench: start-up, request latency, directory listing, Graph batches, uploads and emulator throughput, each beside a baseline
+"""make bench: start-up, request latency, directory and site listings, Graph batches, uploads and emulator throughput, each beside a baseline
 measured in the same run. Usage: bench.py PREFIX [RUNS]. Results belong in BENCHMARKS.md."""
 import json
 import os
@@ -223,6 +223,68 @@ def sharepoint_listing(prefix, env, emulator, runs=3):
     return ok
 
 
+def site_listing(prefix, env, emulator, runs=3):
+    """spo site list over 1,000 and 10,000 site collections (CSOM at the admin site, pages cut by
+    SharePoint): wall time and peak memory beside one curl process posting the same page queries."""
+    m365 = os.path.join(prefix, "bin", "m365")
+    env = dict(env, M365_CONNECT_TO=emulator.env["M365_CONNECT_TO"], M365_CA_BUNDLE=emulator.env["M365_CA_BUNDLE"], M365_TOKEN_STORE="file")
+    root, admin = "https://contoso.sharepoint.com", "https://contoso-admin.sharepoint.com"
+    subprocess.run([m365, "spo", "set", "--url", root], env=env, check=True, stdout=subprocess.DEVNULL)
+    command = [m365, "spo", "site", "list"]
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)  # token, digest and tenant identity cached
+    token = graph_token(env, root)
+    auth = ["-H", f"Authorization: Bearer {token}"]
+    digest = json.loads(emulator.curl("-X", "POST", *auth, "-H", "Accept: application/json;odata=nometadata", "-d", "",
+                                      admin + "/_api/contextinfo"))["FormDigestValue"]
+
+    def query(start):
+        return ('<Request AddExpandoFieldTypeSuffix="true" SchemaVersion="15.0.0.0" LibraryVersion="16.0.0.0" ApplicationName="bench" '
+                'xmlns="http://schemas.microsoft.com/sharepoint/clientquery/2009"><Actions><ObjectPath Id="2" ObjectPathId="1" />'
+                '<ObjectPath Id="4" ObjectPathId="3" /><Query Id="5" ObjectPathId="3"><Query SelectAllProperties="true"><Properties /></Query>'
+                '<ChildItemQuery SelectAllProperties="true"><Properties /></ChildItemQuery></Query></Actions><ObjectPaths>'
+                '<Constructor Id="1" TypeId="{268004ae-ef6b-4e9b-8425-127220d84719}" /><Method Id="3" ParentId="1" '
+                'Name="GetSitePropertiesFromSharePointByFilters"><Parameters><Parameter TypeId="{b92aeee2-c92c-4b67-abcc-024e471bc140}">'
+                '<Property Name="Filter" Type="String"></Property><Property Name="IncludeDetail" Type="Boolean">false</Property>'
+                '<Property Name="IncludePersonalSite" Type="Enum">0</Property><Property Name="StartIndex" Type="String">'
+                f'{start}</Property><Property Name="Template" Type="String"></Property></Parameter></Parameters></Method></ObjectPaths></Request>')
+
+    print("\n## spo site list (CSOM, pages cut by SharePoint)\n")
+    print("| sites | m365 median s | m365 peak RSS MiB | curl, same page queries, s | ratio | target |")
+    print("|---|---|---|---|---|---|")
+    ok = True
+    created = 0
+    work = tempfile.mkdtemp(prefix="m365-bench-sites-")
+    for size in (1_000, 10_000):
+        emulator.curl("-X", "POST", "-H", "Content-Type: application/json", "--data-binary",
+                      json.dumps({"tenant": "contoso", "count": size - created, "prefix": f"bench{size}"}),
+                      "https://login.microsoftonline.com/_emulator/sharepoint/sites")
+        created = size
+        # The page queries m365 sends, walked once so curl posts exactly the same ones.
+        bodies, start = [], ""
+        while True:
+            bodies.append(query(start))
+            answer = json.loads(emulator.curl("-X", "POST", *auth, "-H", f"X-RequestDigest: {digest}", "-H", "Content-Type: text/xml",
+                                              "--data-binary", bodies[-1], admin + "/_vti_bin/client.svc/ProcessQuery"))
+            start = answer[-1].get("NextStartIndexFromSharePoint")
+            if not start:
+                break
+        curl = [shutil.which("curl")]
+        for n, body in enumerate(bodies):
+            path = os.path.join(work, f"page-{n}.xml")
+            open(path, "w").write(body)
+            curl += (["--next"] if n else []) + curl_options(emulator, token) + [
+                "-H", f"X-RequestDigest: {digest}", "-H", "Content-Type: text/xml", "--data-binary", "@" + path,
+                admin + "/_vti_bin/client.svc/ProcessQuery"]
+        wall, peak, curl_wall = measure_interleaved(command, curl, env, runs)
+        ratio = wall / curl_wall
+        met = (ratio <= 1.5 or size < 10_000) and peak / 1024 < 40
+        ok &= met
+        target = "≤ 1.5× and < 40 MiB" if size >= 10_000 else "< 40 MiB"
+        print(f"| {size:,} | {wall:.2f} | {peak / 1024:.1f} | {curl_wall:.2f} ({len(bodies)} pages) | {ratio:.2f}× | {target}: {'met' if met else 'MISSED'} |")
+    shutil.rmtree(work, ignore_errors=True)
+    return ok
+
+
 def curl_options(emulator, token=None):
     """The options of one curl request to the emulator (repeated after each --next)."""
     options = ["-sS", "-o", "/dev/null", "--cacert", emulator.env["M365_CA_BUNDLE"], "--connect-to", emulator.env["M365_CONNECT_TO"]]
@@ -341,6 +403,7 @@ def main():
         ok &= request_latency(prefix, runs, env, emulator)
         ok &= directory_listing(prefix, env, emulator)
         ok &= sharepoint_listing(prefix, env, emulator)
+        ok &= site_listing(prefix, env, emulator)
         ok &= graph_batch(prefix, env, emulator, work)
         ok &= onedrive_upload(prefix, env, emulator, work)
         ok &= emulator_throughput(emulator)

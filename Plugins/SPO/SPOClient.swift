@@ -22,7 +22,9 @@ struct SPOClient {
     /// The tenant's SharePoint URL: set with `m365 spo set --url`, else learned once from
     /// Graph's `sites/root` and kept with the connection (plugin state).
     func spoURL() throws(PluginFailure) -> String {
-        if let url = invocation.setting("connection.spoUrl"), !url.isEmpty { return Self.trimSlash(url) }
+        // Connected to the admin site (`spo connect https://contoso-admin…`): the tenant's other
+        // sites live on the root host, which is what server-relative URLs mean.
+        if let url = invocation.setting("connection.spoUrl"), !url.isEmpty { return Self.rootURL(Self.trimSlash(url)) }
         if let url = invocation.state(Self.discoveredKey), !url.isEmpty { return url }
         let graph = invocation.setting("connection.graphOrigin") ?? "https://graph.microsoft.com"
         let response = try invocation.send(HTTPRequest(url: graph + "/v1.0/sites/root?$select=webUrl",
@@ -38,6 +40,23 @@ struct SPOClient {
     }
 
     static let discoveredKey = "spoUrl"
+
+    /// `https://contoso.sharepoint.com` for a tenant URL given as the admin site's.
+    static func rootURL(_ url: String) -> String {
+        guard let range = url.firstRange(of: "-admin.") else { return url }
+        return String(url[..<range.lowerBound]) + "." + String(url[range.upperBound...])
+    }
+
+    /// The tenant admin site, derived from the SharePoint URL as CLI for Microsoft 365 does:
+    /// `https://contoso.sharepoint.com` → `https://contoso-admin.sharepoint.com`.
+    func adminURL() throws(PluginFailure) -> String {
+        let root = try spoURL()
+        let host = Self.host(root)
+        guard let dot = host.firstIndex(of: ".") else {
+            throw PluginFailure("cannot derive the SharePoint admin site from \(root)", status: M365_ERR_INVALID_ARGUMENT)
+        }
+        return "https://" + host[..<dot] + "-admin" + host[dot...]
+    }
 
     /// The absolute URL of the web an option names: server-relative values (`/sites/x`) are
     /// expanded against the connection's SharePoint URL; absolute ones must be https.
@@ -93,12 +112,16 @@ struct SPOClient {
     }
 
     /// Like `send`, the successful answer itself.
-    func answer(_ method: String, _ url: String, body: JSON? = nil, headers extra: [(name: String, value: String)] = [],
-                digestFor web: String? = nil) throws(PluginFailure) -> HTTPResponse {
+    /// `raw` sends a body that is not JSON (CSOM's XML) with its content type.
+    func answer(_ method: String, _ url: String, body: JSON? = nil, raw: (contentType: String, bytes: [UInt8])? = nil,
+                headers extra: [(name: String, value: String)] = [], digestFor web: String? = nil) throws(PluginFailure) -> HTTPResponse {
         var request = HTTPRequest(method: method, url: url, headers: Self.headers + extra)
         if let body {
             request.headers.append(("Content-Type", "application/json;odata=nometadata"))
             request.body = Array(body.serialized().utf8)
+        } else if let raw {
+            request.headers.append(("Content-Type", raw.contentType))
+            request.body = raw.bytes
         }
         var response: HTTPResponse
         if let web {

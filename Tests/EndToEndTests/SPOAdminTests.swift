@@ -1,0 +1,242 @@
+import Foundation
+import XCTest
+
+/// Tenant administration end to end: `spo site`, `spo tenant settings`, `spo cdn` and
+/// `spo storageentity` through CSOM at the emulator's admin site (contoso-admin.sharepoint.com).
+final class SPOAdminTests: SharedEmulatorTestCase {
+    static let root = "https://contoso.sharepoint.com"
+    static let adminHost = "contoso-admin.sharepoint.com"
+    static let processQuery = "/_vti_bin/client.svc/ProcessQuery"
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        try m365(["spo", "set", "--url", Self.root])
+    }
+
+    @discardableResult
+    func spo(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Harness.Result {
+        try m365(["spo"] + arguments, file: file, line: line)
+    }
+
+    func object(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        try jsonObject(["spo"] + arguments, file: file, line: line)
+    }
+
+    func array(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
+        try jsonArray(["spo"] + arguments, file: file, line: line)
+    }
+
+    func fails(_ arguments: [String], exit: Int32 = 1, _ message: String, harness other: Harness? = nil,
+               file: StaticString = #filePath, line: UInt = #line) throws {
+        try mustFail(["spo"] + arguments, exit: exit, message, harness: other, file: file, line: line)
+    }
+
+    /// SharePoint requests (any host of the tenant).
+    func spRequests(_ prefix: String = "/") throws -> [[String: Any]] {
+        try emulator.requests(pathPrefix: prefix).filter { ($0["host"] as? String ?? "").hasSuffix("sharepoint.com") }
+    }
+
+    func processQueries() throws -> Int {
+        try spRequests(Self.processQuery).filter { ($0["host"] as? String) == Self.adminHost }.count
+    }
+
+    func urls(_ sites: [[String: Any]]) -> [String] { sites.compactMap { $0["Url"] as? String } }
+
+    // MARK: Sites
+
+    func testSiteListPagesThroughEveryPageAndFilters() throws {
+        try emulator.admin("sharepoint/sites", method: "POST", json: #"{"tenant":"contoso","count":650,"prefix":"paged"}"#)
+        try emulator.admin("requests", method: "DELETE")
+        let all = try array(["site", "list"])
+        let listed = urls(all)
+        XCTAssertEqual(Set(listed).count, listed.count, "no site twice")
+        XCTAssertEqual(listed.filter { $0.contains("/sites/paged-") }.count, 650, "every page was read")
+        XCTAssertTrue(listed.contains(Self.root + "/sites/marketing"))
+        XCTAssertFalse(listed.contains { $0.contains("-my.sharepoint.com") }, "OneDrive sites only with --withOneDriveSites")
+        XCTAssertEqual(all.first?["_ObjectType_"] as? String, "Microsoft.Online.SharePoint.TenantAdministration.SiteProperties")
+        XCTAssertGreaterThanOrEqual(try processQueries(), 3, "650 sites take several pages")
+
+        let filtered = urls(try array(["site", "list", "--filter", "Url -like 'paged-00012'"]))
+        XCTAssertEqual(Set(filtered), Set((120...129).map { Self.root + "/sites/paged-000\($0)" }))
+        XCTAssertTrue(urls(try array(["site", "list", "--withOneDriveSites"])).contains { $0.contains("-my.sharepoint.com/personal/adele") })
+        XCTAssertEqual(urls(try array(["site", "list", "--type", "TeamSite"])), [Self.root + "/sites/marketing"])
+
+        let text = try spo(["site", "list", "--type", "TeamSite", "--output", "text"]).stdout
+        XCTAssertEqual(text.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) }, ["Title", "Url"])
+        XCTAssertTrue(text.contains("Marketing"), text)
+    }
+
+    func testClassicSiteLifecycleWaitsForItsOperations() throws {
+        let url = Self.root + "/sites/archive"
+        let created = try spo(["site", "add", "--type", "ClassicSite", "--url", "/sites/archive", "--title", "Archive",
+                               "--owners", Self.admin.upn, "--timeZone", "4", "--wait", "--output", "json"])
+        XCTAssertEqual(try created.json() as? String, url)
+        XCTAssertGreaterThanOrEqual(try processQueries(), 2, "created, then polled until complete")
+        let site = try object(["site", "get", "--url", url])
+        XCTAssertEqual((site["Url"] as? String)?.lowercased(), url)
+        XCTAssertEqual(try object(["web", "get", "--url", url])["Title"] as? String, "Archive")
+
+        try spo(["site", "set", "--url", url, "--title", "Old archive", "--description", "Kept for audits", "--lockState", "Unlock", "--wait"])
+        let web = try object(["web", "get", "--url", url])
+        XCTAssertEqual(web["Title"] as? String, "Old archive")
+        XCTAssertEqual(web["Description"] as? String, "Kept for audits")
+
+        try fails(["site", "add", "--type", "ClassicSite", "--url", url, "--title", "Again", "--owners", Self.admin.upn, "--timeZone", "4"],
+                  "already exists")
+        try spo(["site", "remove", "--url", url, "--force"])
+        XCTAssertFalse(urls(try array(["site", "list"])).contains(url), "a removed site is not listed")
+        try fails(["site", "get", "--url", url], "archive")
+        // The URL is free again once the deleted site is purged.
+        try spo(["site", "add", "--type", "ClassicSite", "--url", url, "--title", "Archive 2", "--owners", Self.admin.upn, "--timeZone", "4",
+                 "--removeDeletedSite", "--wait"])
+        XCTAssertEqual(try object(["web", "get", "--url", url])["Title"] as? String, "Archive 2")
+        try spo(["site", "remove", "--url", url, "--skipRecycleBin", "--force"])
+        try fails(["site", "remove", "--url", url, "--fromRecycleBin", "--force"], "archive")
+    }
+
+    func testTeamAndCommunicationSitesAreCreatedByTheirManagers() throws {
+        let team = try spo(["site", "add", "--alias", "project-x", "--title", "Project X", "--isPublic", "--output", "json"])
+        XCTAssertEqual(try team.json() as? String, Self.root + "/sites/project-x")
+        XCTAssertEqual(try object(["web", "get", "--url", "/sites/project-x"])["Title"] as? String, "Project X")
+        let news = try spo(["site", "add", "--type", "CommunicationSite", "--url", "/sites/news", "--title", "News", "--output", "json"])
+        XCTAssertEqual(try news.json() as? String, Self.root + "/sites/news")
+        XCTAssertTrue(urls(try array(["site", "list", "--type", "CommunicationSite"])).contains(Self.root + "/sites/news"))
+    }
+
+    func testSiteNotFound() throws {
+        try fails(["site", "get", "--url", "/sites/nowhere"], "nowhere")
+        try fails(["site", "set", "--url", "/sites/nowhere", "--title", "x"], "nowhere")
+    }
+
+    // MARK: Tenant settings, CDN, storage entities
+
+    func testTenantSettingsListAndSet() throws {
+        let before = try object(["tenant", "settings", "list"])
+        XCTAssertNil(before["_ObjectIdentity_"])
+        XCTAssertNotNil(before["SharingCapability"] as? String, "enumerations are printed by name")
+        try spo(["tenant", "settings", "set", "--SharingCapability", "Disabled", "--ShowEveryoneClaim", "true", "--OneDriveStorageQuota", "2048"])
+        let after = try object(["tenant", "settings", "list"])
+        XCTAssertEqual(after["SharingCapability"] as? String, "Disabled")
+        XCTAssertEqual(after["ShowEveryoneClaim"] as? Bool, true)
+        XCTAssertEqual(after["OneDriveStorageQuota"] as? Int, 2048)
+    }
+
+    func testCdnEnableOriginsAndPolicies() throws {
+        XCTAssertEqual(try spo(["cdn", "get", "--output", "json"]).json() as? Bool, false)
+        try spo(["cdn", "set", "--enabled", "true"])
+        XCTAssertEqual(try spo(["cdn", "get", "--output", "json"]).json() as? Bool, true)
+        XCTAssertEqual(try spo(["cdn", "get", "--type", "Private", "--output", "json"]).json() as? Bool, false, "types are separate")
+        let origins = try XCTUnwrap(try spo(["cdn", "origin", "list", "--output", "json"]).json() as? [String])
+        XCTAssertTrue(origins.contains("*/MASTERPAGE"), "\(origins)")
+        try spo(["cdn", "origin", "add", "--origin", "*/CDN"])
+        try spo(["cdn", "origin", "remove", "--origin", "*/MASTERPAGE", "--force"])
+        let changed = try XCTUnwrap(try spo(["cdn", "origin", "list", "--output", "json"]).json() as? [String])
+        XCTAssertTrue(changed.contains("*/CDN") && !changed.contains("*/MASTERPAGE"), "\(changed)")
+        let policies = try array(["cdn", "policy", "list"])
+        XCTAssertTrue(policies.contains { $0["Policy"] as? String == "IncludeFileExtensions" && ($0["Value"] as? String ?? "").contains("CSS") })
+        try spo(["cdn", "policy", "set", "--policy", "ExcludeIfNoScriptDisabled", "--value", "True"])
+        XCTAssertTrue(try array(["cdn", "policy", "list"]).contains { $0["Policy"] as? String == "ExcludeIfNoScriptDisabled" && $0["Value"] as? String == "True" })
+        let text = try spo(["cdn", "policy", "list", "--output", "text"]).stdout
+        XCTAssertEqual(text.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) }, ["Policy", "Value"])
+    }
+
+    func testStorageEntitiesRoundTrip() throws {
+        let catalog = "/sites/apps"
+        try spo(["storageentity", "set", "--appCatalogUrl", catalog, "--key", "AnalyticsId", "--value", "UA-123", "--description", "Web analytics"])
+        let entity = try object(["storageentity", "get", "--key", "AnalyticsId"])
+        XCTAssertEqual(entity["Value"] as? String, "UA-123")
+        XCTAssertEqual(entity["Description"] as? String, "Web analytics")
+        let listed = try array(["storageentity", "list", "--appCatalogUrl", catalog])
+        XCTAssertEqual(listed.first { $0["Key"] as? String == "AnalyticsId" }?["Value"] as? String, "UA-123")
+        try spo(["storageentity", "remove", "--appCatalogUrl", catalog, "--key", "AnalyticsId", "--force"])
+        XCTAssertEqual(try spo(["storageentity", "get", "--key", "AnalyticsId"]).stdout, "", "an unset key prints nothing")
+    }
+
+    // MARK: Admin site, identity, request counts
+
+    func testCommandsNeedingTheAdminSiteSaySo() throws {
+        let adele = try Self.connectedHarness(emulator)
+        defer { adele.cleanUp() }
+        let login = try adele.run(["login", "--authType", "password", "--appId", Self.publicApp, "--tenant", Self.tenant,
+                                   "--userName", Self.adele.upn, "--password", "Adele!Passw0rd"])
+        XCTAssertEqual(login.status, 0, login.stderr)
+        XCTAssertEqual(try adele.run(["spo", "set", "--url", Self.root]).status, 0)
+        for arguments in [["site", "list"], ["tenant", "settings", "list"], ["cdn", "get"]] {
+            try fails(arguments, "needs the SharePoint admin site https://contoso-admin.sharepoint.com", harness: adele)
+        }
+        try fails(["site", "list"], "sign in as a SharePoint or Global administrator", harness: adele)
+    }
+
+    /// The Tenant object is constructed once per connection; its identity is kept and replayed.
+    func testTenantIdentityIsLearnedOnceAndKept() throws {
+        try spo(["cdn", "get"])
+        let state = harness.home.appendingPathComponent("m365/plugin-state")
+        let files = try FileManager.default.subpathsOfDirectory(atPath: state.path)
+        let texts = files.compactMap { try? String(contentsOf: state.appendingPathComponent($0), encoding: .utf8) }
+        XCTAssertTrue(texts.contains { $0.contains("spoTenantId") && $0.contains("Tenant") }, "the identity is kept: \(files)")
+        try emulator.admin("requests", method: "DELETE")
+        XCTAssertEqual(try object(["tenant", "settings", "list"])["SharingCapability"] as? String != nil, true)
+        XCTAssertEqual(try processQueries(), 1)
+    }
+
+    func testEachAdminCommandSendsOnlyTheRequestsItNeeds() throws {
+        try spo(["cdn", "get"])                       // caches the token, the admin digest and the tenant identity
+        try spo(["web", "get", "--url", Self.root])   // and the root site's token
+        try spo(["storageentity", "set", "--appCatalogUrl", "/sites/apps", "--key", "k", "--value", "v"])
+        let cases: [([String], [String])] = [
+            (["site", "list", "--type", "TeamSite"], ["POST"]),
+            (["site", "get", "--url", Self.root], ["GET"]),
+            (["site", "set", "--url", Self.root + "/sites/marketing", "--title", "Marketing"], ["POST"]),
+            (["tenant", "settings", "list"], ["POST"]),
+            (["tenant", "settings", "set", "--ShowEveryoneClaim", "false"], ["POST"]),
+            (["cdn", "get"], ["POST"]),
+            (["cdn", "set", "--enabled", "false"], ["POST"]),
+            (["cdn", "policy", "list"], ["POST"]),
+            (["storageentity", "get", "--key", "k"], ["GET"]),
+            (["storageentity", "list", "--appCatalogUrl", "/sites/apps"], ["GET"]),
+            (["storageentity", "set", "--appCatalogUrl", "/sites/apps", "--key", "k", "--value", "w"], ["POST"]),
+        ]
+        for (arguments, methods) in cases {
+            try emulator.admin("requests", method: "DELETE")
+            try spo(arguments)
+            let sent = try httpRequests("").compactMap { $0["method"] as? String }
+            XCTAssertEqual(sent, methods, "spo \(arguments.prefix(3).joined(separator: " ")): no digest, identity or lookup requests")
+        }
+    }
+
+    func testBadInputFailsBeforeAnyRequest() throws {
+        try emulator.admin("requests", method: "DELETE")
+        try fails(["site", "list", "--type", "Wiki"], exit: 2, "Wiki")
+        try fails(["site", "list", "--type", "TeamSite", "--webTemplate", "STS#0"], exit: 2, "only one of")
+        try fails(["site", "add", "--title", "No alias"], exit: 2, "--alias")
+        try fails(["site", "add", "--type", "ClassicSite", "--url", "/sites/c", "--title", "C", "--owners", "a@b.c"], exit: 2, "--timeZone")
+        try fails(["site", "add", "--type", "CommunicationSite", "--title", "C"], exit: 2, "--url")
+        try fails(["site", "set", "--url", Self.root], exit: 2, "at least one property")
+        try fails(["site", "get", "--url", "contoso.sharepoint.com"], exit: 2, "not a valid SharePoint URL")
+        try fails(["tenant", "settings", "set"], exit: 2, "at least one setting")
+        try fails(["tenant", "settings", "set", "--SharingCapability", "Everyone"], exit: 2, "Everyone")
+        try fails(["tenant", "settings", "set", "--OneDriveStorageQuota", "1.5"], exit: 2, "whole number")
+        try fails(["cdn", "set"], exit: 2, "--enabled")
+        try fails(["cdn", "get", "--type", "Both"], exit: 2, "Both")
+        try fails(["storageentity", "set", "--appCatalogUrl", "/sites/apps", "--key", "k"], exit: 2, "--value")
+        XCTAssertEqual(try spRequests().count, 0, "nothing reaches SharePoint")
+    }
+
+    func testThrottledAdminCommandsSucceedAfterRetryAfter() throws {
+        try spo(["cdn", "get"])
+        try emulator.admin("requests", method: "DELETE")
+        try throttle(Self.processQuery, host: Self.adminHost)
+        XCTAssertFalse(try array(["site", "list"]).isEmpty)
+        XCTAssertEqual(try processQueries(), 2, "throttled once, then answered")
+    }
+
+    func testMalformedCSOMAnswerIsAClearError() throws {
+        try spo(["cdn", "get"])
+        try emulator.admin("faults", method: "POST", json: #"{"kind":"html","status":200,"count":1,"host":"\#(Self.adminHost)","pathPrefix":"\#(Self.processQuery)"}"#)
+        try fails(["cdn", "get"], "not a CSOM result array")
+        try emulator.admin("faults", method: "POST", json: #"{"kind":"truncate","count":1,"host":"\#(Self.adminHost)","pathPrefix":"\#(Self.processQuery)"}"#)
+        let truncated = try harness.run(["spo", "tenant", "settings", "list"])
+        XCTAssertNotEqual(truncated.status, 0)
+        XCTAssertFalse(truncated.stderr.contains("Fatal error"), truncated.stderr)
+    }
+}
