@@ -131,6 +131,7 @@ public final class SharePointService: Sendable {
         let isContextInfo = path == "/_api/contextinfo"
         // GetItems is a query sent as POST: a read for permissions, but still digest-checked.
         let writes = r.method != .GET && !isContextInfo && !path.hasSuffix("/getitems")
+            && !path.hasSuffix("/processquery") // CSOM: a read at the gate, checked per operation
         let token = r.token
         let held = Set(token.isAppOnly ? token.roles : token.scopes)
         let allowed = token.isAppOnly
