@@ -35,6 +35,7 @@ enum SharePointEndpoints {
         on(.POST, "_api/web/lists/{list}/items/{id}/recycle", recycleItem)
         on(.POST, "_api/web/lists/{list}/recycle", recycleList)
         on(.POST, "_api/web/lists/{list}/items/{id}/validateupdatelistitem", validateUpdateItem)
+        SharePointSites.register(on)
     }
 
     // MARK: Context info
