@@ -243,6 +243,7 @@ final class CSOMTests: SharePointTestCase {
         let identity = first["_ObjectIdentity_"] as? String ?? ""
         XCTAssertTrue(identity.hasSuffix("\nSiteProperties\nhttps%3a%2f%2fcontoso.sharepoint.com"), identity)
 
+        XCTAssertEqual(siteURLs(try listSites(start: "0")), [root, marketing], "CLI asks for the first page with StartIndex 0")
         XCTAssertEqual(siteURLs(try listSites(filter: "Url -like 'MARKET'")), [marketing])
         XCTAssertEqual(siteURLs(try listSites(filter: "Url -like '*market*'")), [marketing])
         XCTAssertEqual(siteURLs(try listSites(filter: "Url -eq '\(root)'")), [root])
@@ -300,6 +301,28 @@ final class CSOMTests: SharePointTestCase {
         let after = try tenantMethod("GetSitePropertiesByUrl", #"<Parameter Type="String">\#(marketing)</Parameter><Parameter Type="Boolean">false</Parameter>"#).object(10)
         XCTAssertEqual(after["SharingCapability"] as? Int, 0)
         XCTAssertEqual(after["LockState"] as? String, "ReadOnly")
+        // CLI for Microsoft 365 spells the identity with its own prefix and encodeURIComponent.
+        let cliIdentity = "53d8499e-d0d2-5000-cb83-9ade5be42ca4|908bed80-a04a-4433-b4a0-883d9847d110:\(Fixtures.tenantId)&#xA;SiteProperties&#xA;"
+            + (marketing.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        let cli = try csom(request(
+            #"<SetProperty Id="27" ObjectPathId="5" Name="Title"><Parameter Type="String">Marketing</Parameter></SetProperty><SetProperty Id="28" ObjectPathId="5" Name="DisableFlows"><Parameter Type="Boolean">true</Parameter></SetProperty><SetProperty Id="29" ObjectPathId="5" Name="UserCodeMaximumLevel"><Parameter Type="Double">100</Parameter></SetProperty><ObjectPath Id="14" ObjectPathId="13" /><ObjectIdentityQuery Id="15" ObjectPathId="5" /><Query Id="16" ObjectPathId="13"><Query SelectAllProperties="false"><Properties><Property Name="IsComplete" ScalarProperty="true" /><Property Name="PollingInterval" ScalarProperty="true" /></Properties></Query></Query>"#,
+            #"<Identity Id="5" Name="\#(cliIdentity)" /><Method Id="13" ParentId="5" Name="Update" />"#))
+        assertNoError(cli)
+        XCTAssertEqual(cli.object(15)["_ObjectIdentity_"] as? String, identity)
+        XCTAssertEqual(cli.object(15)["_ObjectType_"] as? String, "Microsoft.Online.SharePoint.TenantAdministration.SiteProperties")
+        XCTAssertEqual(cli.object(16)["IsComplete"] as? Bool, true)
+        XCTAssertEqual(try sp("GET", "\(marketing)/_api/web").json["Title"] as? String, "Marketing")
+        let kept = try tenantMethod("GetSitePropertiesByUrl", #"<Parameter Type="String">\#(marketing)</Parameter><Parameter Type="Boolean">false</Parameter>"#).object(10)
+        XCTAssertEqual(kept["DisableFlows"] as? Bool, true)
+        XCTAssertEqual(kept["UserCodeMaximumLevel"] as? Int, 100)
+        assertError(try csom(request(#"<SetProperty Id="6" ObjectPathId="5" Name="NoSuchProperty"><Parameter Type="String">x</Parameter></SetProperty>"#,
+                                     #"<Identity Id="5" Name="\#(x(identity))"/>"#)), type: "Microsoft.SharePoint.Client.InvalidClientQueryException")
+        // SetSiteAdmin (CLI's site set --owners) is accepted for a site, refused for none.
+        assertNoError(try csom(request(#"<ObjectPath Id="48" ObjectPathId="47" />"#,
+                                       Self.tenantCtor + #"<Method Id="47" ParentId="1" Name="SetSiteAdmin"><Parameters><Parameter Type="String">\#(marketing)</Parameter><Parameter Type="String">adele.vance@contoso.com</Parameter><Parameter Type="Boolean">true</Parameter></Parameters></Method>"#)))
+        assertError(try csom(request(#"<ObjectPath Id="48" ObjectPathId="47" />"#,
+                                     Self.tenantCtor + #"<Method Id="47" ParentId="1" Name="SetSiteAdmin"><Parameters><Parameter Type="String">\#(root)/sites/nope</Parameter><Parameter Type="String">adele.vance@contoso.com</Parameter><Parameter Type="Boolean">true</Parameter></Parameters></Method>"#)),
+                    type: "Microsoft.Online.SharePoint.Common.SpoNoSiteException")
         let badLock = try csom(request(#"<SetProperty Id="6" ObjectPathId="5" Name="LockState"><Parameter Type="String">Frozen</Parameter></SetProperty>"#,
                                        #"<Identity Id="5" Name="\#(x(identity))"/>"#))
         XCTAssertNotNil(badLock.errorInfo)
@@ -355,6 +378,20 @@ final class CSOMTests: SharePointTestCase {
         XCTAssertEqual(try sp("GET", "\(marketing)/_api/web").status, 404)
         assertError(try tenantMethod("GetSitePropertiesByUrl", #"<Parameter Type="String">\#(marketing)</Parameter><Parameter Type="Boolean">false</Parameter>"#),
                     type: "Microsoft.Online.SharePoint.Common.SpoNoSiteException")
+
+        let deleted = try csom(request(#"<ObjectPath Id="181" ObjectPathId="180" /><Query Id="182" ObjectPathId="180"><Query SelectAllProperties="true"><Properties /></Query></Query>"#,
+                                       Self.tenantCtor + #"<Method Id="180" ParentId="1" Name="GetDeletedSitePropertiesByUrl"><Parameters><Parameter Type="String">\#(marketing)</Parameter></Parameters></Method>"#))
+        assertNoError(deleted)
+        XCTAssertEqual(deleted.object(182)["Status"] as? String, "Recycled")
+        XCTAssertEqual(deleted.object(182)["Url"] as? String, marketing)
+        XCTAssertEqual(deleted.object(182)["_ObjectType_"] as? String, "Microsoft.Online.SharePoint.TenantAdministration.DeletedSiteProperties")
+        assertError(try csom(request(#"<ObjectPath Id="181" ObjectPathId="180" />"#,
+                                     Self.tenantCtor + #"<Method Id="180" ParentId="1" Name="GetDeletedSitePropertiesByUrl"><Parameters><Parameter Type="String">\#(root)/sites/never</Parameter></Parameters></Method>"#)),
+                    type: "Microsoft.SharePoint.Client.UnknownError")
+        let bin = try csom(request(#"<ObjectPath Id="4" ObjectPathId="3" /><ObjectPath Id="6" ObjectPathId="5" /><Query Id="7" ObjectPathId="5"><Query SelectAllProperties="true"><Properties><Property Name="NextStartIndexFromSharePoint" ScalarProperty="true" /></Properties></Query><ChildItemQuery SelectAllProperties="true"><Properties /></ChildItemQuery></Query>"#,
+                                   #"<Constructor Id="3" TypeId="{268004ae-ef6b-4e9b-8425-127220d84719}" /><Method Id="5" ParentId="3" Name="GetDeletedSitePropertiesFromSharePoint"><Parameters><Parameter Type="Null" /></Parameters></Method>"#))
+        assertNoError(bin)
+        XCTAssertEqual((bin.object(7)["_Child_Items_"] as? [[String: Any]])?.compactMap { $0["Url"] as? String }, [marketing])
 
         assertNoError(try tenantMethod("RestoreDeletedSite", #"<Parameter Type="String">\#(marketing)</Parameter>"#))
         XCTAssertEqual(try sp("GET", "\(marketing)/_api/web").json["Title"] as? String, "Marketing")
@@ -463,6 +500,21 @@ final class CSOMTests: SharePointTestCase {
         XCTAssertEqual(site.json["ReadOnly"] as? Bool, false)
         XCTAssertEqual(site.json["IsHubSite"] as? Bool, false)
         XCTAssertTrue(site.json["StatusBarText"] is NSNull)
+        let selected = try sp("GET", "\(marketing)/_api/site?$select=GroupId,Id")
+        XCTAssertEqual(Set(selected.json.keys), ["GroupId", "Id"], selected.text)
+        // Site-level CSOM (CLI's site set --classification) shows in _api/site.
+        let classify = try csom(request(#"<SetProperty Id="27" ObjectPathId="5" Name="Classification"><Parameter Type="String">Confidential</Parameter></SetProperty><SetProperty Id="28" ObjectPathId="5" Name="ShareByEmailEnabled"><Parameter Type="Boolean">true</Parameter></SetProperty>"#,
+                                        #"<StaticProperty Id="1" TypeId="{3747adcd-a3c3-41b9-bfab-4a64dd2f1e0a}" Name="Current" /><Property Id="5" ParentId="1" Name="Site" />"#),
+                                web: marketing)
+        assertNoError(classify)
+        let classified = try sp("GET", "\(marketing)/_api/site?$select=Classification,ShareByEmailEnabled")
+        XCTAssertEqual(classified.json["Classification"] as? String, "Confidential")
+        XCTAssertEqual(classified.json["ShareByEmailEnabled"] as? Bool, true)
+        // Renaming a group-connected site through the admin API.
+        let rename = try sp("POST", "\(adminHost)/_api/SPOGroup/UpdateGroupPropertiesBySiteId",
+                            json: ["groupId": "80f810ee-a906-4270-8827-743580252680", "siteId": "5d167b2f-135f-472b-9179-8a848602868a", "displayName": "Marketing Team"])
+        XCTAssertLessThan(rename.status, 300, rename.text)
+        XCTAssertEqual(try sp("GET", "\(marketing)/_api/web").json["Title"] as? String, "Marketing Team")
         let verbose = try sp("GET", "\(root)/_api/site", accept: Self.verbose)
         XCTAssertEqual(((verbose.json["d"] as? [String: Any])?["__metadata"] as? [String: Any])?["type"] as? String, "SP.Site")
 

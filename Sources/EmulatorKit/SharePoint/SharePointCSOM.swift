@@ -49,6 +49,8 @@ enum CSOMObject {
     case web(String)
     case context
     case value(JSON)
+    /// A site collection in the tenant's recycle bin (lower-cased URL).
+    case deletedSite(String)
 }
 
 /// `POST {web}/_vti_bin/client.svc/ProcessQuery`: parses the request XML, evaluates object
@@ -225,6 +227,11 @@ final class CSOMEvaluation {
             case let .value(v)?: return [JSON(id), v]
             case let obj?: return [JSON(id), try render(obj, query: nil, childQuery: nil, all: true)]
             }
+        case "ObjectIdentityQuery":
+            let props = try properties(try resolve(action["ObjectPathId"]))
+            var out = JSONObject()
+            for k in ["_ObjectType_", "_ObjectIdentity_"] { if let v = props[k] { out[k] = v } }
+            return [JSON(id), .object(out)]
         case "SetProperty":
             let obj = try resolve(action["ObjectPathId"])
             let params = try parameters(action, direct: true)
@@ -392,7 +399,7 @@ final class CSOMEvaluation {
     func siteProperties(_ web: SPWeb, _ info: SPSiteInfo, detail: Bool) -> JSONObject {
         let websCount = detail ? webs.values.reduce(0) { $0 + ($1.siteCollectionURL == web.siteCollectionURL && $1 !== web ? 1 : 0) } : 0
         let modified = max(info.lastContentModified, SharePointCSOM.isoDate(web.lastItemModified))
-        return [
+        let props: JSONObject = [
             "_ObjectType_": "Microsoft.Online.SharePoint.TenantAdministration.SiteProperties",
             "_ObjectIdentity_": .string(siteIdentity(web.url)),
             "AllowDownloadingNonWebViewableFiles": false, "AllowEditing": false, "AllowSelfServiceUpgrade": true,
@@ -408,8 +415,25 @@ final class CSOMEvaluation {
             "SiteId": .string("/Guid(\(web.siteId))/"), "Status": "Active", "StorageMaximumLevel": JSON(info.storageMaximumLevel),
             "StorageQuotaType": nil, "StorageUsage": JSON(info.storageUsage), "StorageWarningLevel": JSON(info.storageWarningLevel),
             "Template": .string(info.template), "TimeZoneId": JSON(info.timeZoneId), "Title": .string(web.title), "Url": .string(web.url),
-            "WebsCount": JSON(websCount),
+            "WebsCount": JSON(websCount), "AllowSelfServiceUpgrade": true, "DisableCompanyWideSharingLinks": 0,
+            "SocialBarOnSitePagesDisabled": false, "UserCodeMaximumLevel": 300, "UserCodeWarningLevel": 200,
+            "SandboxedCodeActivationCapability": 0, "RelatedGroupId": .string("/Guid(\(info.groupId))/"), "CreatedTime": SharePointCSOM.date(info.created),
         ]
+        var out = props
+        for (k, v) in info.extra { out[k] = v }
+        return out
+    }
+
+    /// DeletedSiteProperties of a site in the recycle bin (93 days, as SharePoint keeps them).
+    func deletedSiteProperties(_ key: String) -> JSONObject {
+        let d = admin.deleted[key]!
+        let root = d.webs.first { $0.url.lowercased() == key } ?? d.webs[0]
+        let remaining = max(0, 93 - Int(Date().timeIntervalSince(d.deleted) / 86_400))
+        return ["_ObjectType_": "Microsoft.Online.SharePoint.TenantAdministration.DeletedSiteProperties",
+                "_ObjectIdentity_": .string("\(identityPrefix)\nDeletedSiteProperties\n\(SharePointCSOM.encodeURL(root.url))"),
+                "DaysRemaining": JSON(remaining), "DeletionTime": SharePointCSOM.date(d.deleted), "SiteId": .string("/Guid(\(root.siteId))/"),
+                "Status": "Recycled", "StorageMaximumLevel": JSON(d.info?.storageMaximumLevel ?? 26_214_400),
+                "Url": .string(root.url), "UserCodeMaximumLevel": 300]
     }
 
     /// GetSitePropertiesFromSharePointByFilters: site collections by URL, 300 a page, the
@@ -422,7 +446,7 @@ final class CSOMEvaluation {
         let text = filter["Filter"]?.stringValue ?? ""
         let parsed = try SiteFilter.parse(text)
         var after: String?
-        if !start.isEmpty {
+        if !start.isEmpty && start != "0" && start != "-1" {
             guard let bytes = Base64URL.decode(start) else { throw CSOMError.argument("The StartIndex '\(start)' is not valid.") }
             after = String(decoding: bytes, as: UTF8.self)
         }
@@ -512,7 +536,7 @@ final class CSOMEvaluation {
     }
 
     func tenantMethod(_ name: String, _ params: [CSOMParam]) throws -> CSOMObject? {
-        let writes: Set<String> = ["CreateSite", "RemoveSite", "RemoveDeletedSite", "RestoreDeletedSite", "SetTenantCdnEnabled",
+        let writes: Set<String> = ["SetSiteAdmin", "CreateSite", "RemoveSite", "RemoveDeletedSite", "RestoreDeletedSite", "SetTenantCdnEnabled",
                                    "CreateTenantCdnDefaultOrigins", "AddTenantCdnOrigin", "RemoveTenantCdnOrigin", "SetTenantCdnPolicy", "Update"]
         try requireTenant(write: writes.contains(name))
         switch name {
@@ -563,6 +587,25 @@ final class CSOMEvaluation {
             for w in d.webs { webs[w.url.lowercased()] = w }
             if let info = d.info { admin.sites[url.lowercased()] = info }
             return startOperation("RestoreDeletedSite", url, atOnce: false)
+        case "SetSiteAdmin":
+            let url = try string(params, 0, name).trimmingSuffix("/")
+            let login = try string(params, 1, name)
+            guard let web = siteRoot(url) else { throw CSOMError.noSite(url) }
+            let info = admin.info(for: web)
+            let isAdmin = params.count > 2 ? try bool(params, 2, name) : true
+            let bare = login.split(separator: "|").last.map(String.init) ?? login
+            if isAdmin { if !info.admins.contains(bare) { info.admins.append(bare) } } else { info.admins.removeAll { $0 == bare } }
+            if isAdmin && info.owner.isEmpty { info.owner = bare }
+            return nil
+        case "GetDeletedSitePropertiesByUrl":
+            let url = try string(params, 0, name).trimmingSuffix("/")
+            guard admin.deleted[url.lowercased()] != nil else { throw CSOMError("Unknown Error", -1, "Microsoft.SharePoint.Client.UnknownError") }
+            return .deletedSite(url.lowercased())
+        case "GetDeletedSitePropertiesFromSharePoint":
+            let items = admin.deleted.keys.sorted().map { deletedSiteProperties($0) }
+            let own: JSONObject = ["_ObjectType_": "Microsoft.Online.SharePoint.TenantAdministration.SPODeletedSitePropertiesEnumerable",
+                                   "NextStartIndex": -1, "NextStartIndexFromSharePoint": nil]
+            return .enumerable(own, items)
         case "GetTenantCdnEnabled":
             return .value(.bool(admin.cdnEnabled[try cdnType(params, name)] ?? false))
         case "SetTenantCdnEnabled":
@@ -657,17 +700,38 @@ final class CSOMEvaluation {
             if name == "PublicCdnEnabled", let b = admin.settings[name]?.boolValue { admin.cdnEnabled[0] = b }
         case let .siteProperties(ref):
             try requireTenant(write: true)
+            // Typed properties the emulator acts on; any other property SiteProperties has (or a
+            // known writable one it doesn't render) is kept as sent.
             let samples: [String: JSON] = ["Title": "", "SharingCapability": 0, "LockState": "", "StorageMaximumLevel": 0,
                                            "StorageWarningLevel": 0, "DenyAddAndCustomizePages": 0, "Owner": "", "TimeZoneId": 0,
                                            "Lcid": 0, "Description": ""]
-            guard let sample = samples[name] else {
-                throw CSOMError.invalid("The property '\(name)' does not exist on type 'Microsoft.Online.SharePoint.TenantAdministration.SiteProperties'.")
+            let writable: Set<String> = ["Classification", "ShareByEmailEnabled", "DisableFlows", "DisableAppViews", "AnonymousLinkExpirationInDays",
+                                         "OverrideTenantAnonymousLinkExpirationPolicy", "DefaultSharingLinkType", "DefaultLinkPermission",
+                                         "SharingAllowedDomainList", "SharingBlockedDomainList", "SharingDomainRestrictionMode", "SensitivityLabel",
+                                         "HubSiteId", "LockReason", "RestrictedAccessControl", "BlockDownloadPolicy"]
+            let v: JSON
+            if let sample = samples[name] {
+                v = try typed(p, like: sample, name: name, nullableString: false)
+            } else {
+                guard let web = siteRoot(ref.url) else { throw CSOMError.noSite(ref.url) }
+                guard siteProperties(web, admin.peekInfo(for: web), detail: false)[name] != nil || writable.contains(name), !name.hasPrefix("_") else {
+                    throw CSOMError.invalid("The property '\(name)' does not exist on type 'Microsoft.Online.SharePoint.TenantAdministration.SiteProperties'.")
+                }
+                v = p.value
             }
-            let v = try typed(p, like: sample, name: name, nullableString: false)
             if name == "LockState", !["Unlock", "NoAccess", "ReadOnly", "NoAdditions"].contains(v.stringValue ?? "") {
                 throw CSOMError.argument("The LockState '\(v.stringValue ?? "")' is not valid. Use Unlock, NoAccess or ReadOnly.")
             }
             ref.pending.append((name, CSOMParam(type: p.type, value: v)))
+        case let .site(url):
+            guard canWrite else { throw CSOMError.accessDenied }
+            guard let web = siteRoot(url) else { throw CSOMError.noSite(url) }
+            let allowed: [String: JSON] = ["Classification": "", "ShareByEmailEnabled": false, "DisableFlows": false, "CommentsOnSitePagesDisabled": false,
+                                           "SocialBarOnSitePagesDisabled": false, "DisableAppViews": false, "DisableCompanyWideSharingLinks": false]
+            guard let sample = allowed[name] else {
+                throw CSOMError.invalid("The property '\(name)' does not exist on type 'SP.Site'.")
+            }
+            admin.info(for: web).siteExtra[name] = try typed(p, like: sample, name: name, nullableString: true)
         default:
             throw CSOMError.invalid("The property '\(name)' cannot be set on this object.")
         }
@@ -710,7 +774,7 @@ final class CSOMEvaluation {
             case "Owner": info.owner = p.value.stringValue ?? info.owner
             case "TimeZoneId": info.timeZoneId = n
             case "Lcid": info.lcid = n
-            default: break
+            default: info.extra[name] = p.value
             }
         }
         ref.pending = []
@@ -739,7 +803,7 @@ final class CSOMEvaluation {
             let complete = op.completeAtOnce || op.request != trace
             let ticks = Int64(op.started.timeIntervalSince1970 * 10_000_000) + 621_355_968_000_000_000
             return ["_ObjectType_": "Microsoft.Online.SharePoint.TenantAdministration.SpoOperation",
-                    "_ObjectIdentity_": .string("\(identityPrefix)\nSpoOperation\nSpoOperation\(op.kind)\n\(ticks)\n\(SharePointCSOM.encodeURL(op.url))\n\(op.id)"),
+                    "_ObjectIdentity_": .string("\(identityPrefix)\nSpoOperation\n\(op.kind)\n\(ticks)\n\(SharePointCSOM.encodeURL(op.url))\n\(op.id)"),
                     "HasTimedout": false, "IsComplete": .bool(complete), "PollingInterval": JSON(op.pollingInterval)]
         case let .site(url):
             guard let w = webs[url.lowercased()] else { throw CSOMError.noSite(url) }
@@ -754,6 +818,9 @@ final class CSOMEvaluation {
                     "Language": JSON(w.language), "Created": SharePointCSOM.date(SharePointCSOM.isoDate(w.created))]
         case .context:
             return ["_ObjectType_": "SP.ClientContext"]
+        case let .deletedSite(key):
+            guard admin.deleted[key] != nil else { throw CSOMError("Unknown Error", -1, "Microsoft.SharePoint.Client.UnknownError") }
+            return deletedSiteProperties(key)
         case let .value(v):
             return v.objectValue ?? [:]
         }

@@ -15,16 +15,17 @@ enum SharePointSites {
         on(.POST, "_api/spsitemanager/create", createSite)
         on(.GET, "_api/spsitemanager/status", siteStatus)
         on(.POST, "_api/groupsitemanager/creategroupex", createGroupEx)
+        on(.POST, "_api/spogroup/updategrouppropertiesbysiteid", updateGroupProperties)
     }
 
     // MARK: _api/site
 
     static func getSite(_ r: SharePointRequest, _: [String: String]) throws -> EmulatorResponse {
-        let props: JSONObject = r.store.withAdmin(r.tenant.id) { webs, admin in
+        var props: JSONObject = r.store.withAdmin(r.tenant.id) { webs, admin in
             let root = webs[r.web.siteCollectionURL.lowercased()] ?? r.web
             let info = admin.peekInfo(for: root)
             let zero = SPTenantAdminState.zeroGUID
-            return [
+            let base: JSONObject = [
                 "AllowCreateDeclarativeWorkflow": false, "AllowDesigner": true, "AllowMasterPageEditing": false,
                 "AllowRevertFromTemplate": false, "AllowSaveDeclarativeWorkflowAsTemplate": false, "AllowSavePublishDeclarativeWorkflow": false,
                 "AllowSelfServiceUpgrade": true, "AllowSelfServiceUpgradeEvaluation": true, "AuditLogTrimmingRetention": 90,
@@ -41,6 +42,18 @@ enum SharePointSites {
                 "UpgradeReminderDate": "1899-12-30T00:00:00", "UpgradeScheduled": false, "UpgradeScheduledDate": "1753-01-01T00:00:00",
                 "Upgrading": false, "Url": .string(root.url),
             ]
+            var out = base
+            for (k, v) in info.siteExtra { out[k] = v }
+            return out
+        }
+        if let select = r.request.query["$select"], !select.isEmpty {
+            var out = JSONObject()
+            for raw in select.split(separator: ",") {
+                let name = raw.trimmingCharacters(in: .whitespaces)
+                guard let key = props.keys.first(where: { $0.caseInsensitiveCompare(name) == .orderedSame }) else { throw SPError.noField(name) }
+                out[key] = props[key]
+            }
+            props = out
         }
         return .json(SPRender(r).entity(props, SPMeta(type: "SP.Site", editLink: "site"), context: "SP.ApiData.Sites"))
     }
@@ -136,6 +149,29 @@ enum SharePointSites {
     }
 
     // MARK: GroupSiteManager
+
+    /// `POST {admin}/_api/SPOGroup/UpdateGroupPropertiesBySiteId` `{groupId, siteId, displayName}`:
+    /// renames a group-connected site and its Microsoft 365 group.
+    static func updateGroupProperties(_ r: SharePointRequest, _: [String: String]) throws -> EmulatorResponse {
+        let body = try SharePointEndpoints.jsonBody(r)
+        guard let groupId = body["groupId"]?.stringValue, let siteId = body["siteId"]?.stringValue,
+              let displayName = body["displayName"]?.stringValue, !displayName.isEmpty else {
+            throw SPError(.badRequest, "-2147024809, System.ArgumentException", "Value does not fall within the expected range.")
+        }
+        let found: Bool = r.store.withAdmin(r.tenant.id) { webs, admin in
+            guard let web = webs.values.first(where: { $0.siteId.caseInsensitiveCompare(siteId) == .orderedSame && $0.url == $0.siteCollectionURL }),
+                  admin.peekInfo(for: web).groupId.caseInsensitiveCompare(groupId) == .orderedSame else { return false }
+            web.title = displayName
+            return true
+        }
+        guard found else {
+            throw SPError(.notFound, "-1, Microsoft.SharePoint.Client.ResourceNotFoundException", "The site \(siteId) is not connected to the group \(groupId).")
+        }
+        _ = try? r.state.store.with(r.tenant.id) { t in
+            _ = t.update(.groups, groupId) { $0["displayName"] = .string(displayName) }
+        }
+        return EmulatorResponse(status: .noContent)
+    }
 
     /// Creates the team site `/sites/<alias>` and, in the directory, the Microsoft 365 group
     /// (groupTypes Unified, mailNickname alias) it belongs to; the caller becomes an owner.

@@ -18,6 +18,12 @@ final class SPSiteInfo: @unchecked Sendable {
     var timeZoneId = 13
     var created: Date
     var lastContentModified: Date
+    /// Other SiteProperties set through CSOM (rendered over the defaults).
+    var extra = JSONObject()
+    /// SP.Site properties set through CSOM (`Classification`, `ShareByEmailEnabled`, …) for `_api/site`.
+    var siteExtra = JSONObject()
+    /// Site collection administrators added with SetSiteAdmin (login names).
+    var admins: [String] = []
 
     init(template: String, owner: String, groupId: String, lcid: Int, created: Date) {
         self.template = template
