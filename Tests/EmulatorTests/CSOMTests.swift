@@ -164,6 +164,21 @@ final class CSOMTests: SharePointTestCase {
         assertError(wrongType, type: "Microsoft.SharePoint.Client.InvalidClientQueryException")
         XCTAssertEqual(try queryTenant(["ShowEveryoneClaim"]).object(3)["ShowEveryoneClaim"] as? Bool, true)
 
+        // CLI's tenant settings set: every value as a String, arrays as Array, on the replayed identity.
+        let identity = try XCTUnwrap(try queryTenant().object(3)["_ObjectIdentity_"] as? String)
+        let cli = try csom(request(
+            #"<SetProperty Id="42" ObjectPathId="7" Name="SharingCapability"><Parameter Type="String">3</Parameter></SetProperty>"#
+                + #"<SetProperty Id="43" ObjectPathId="7" Name="SearchResolveExactEmailOrUPN"><Parameter Type="String">true</Parameter></SetProperty>"#
+                + #"<SetProperty Id="44" ObjectPathId="7" Name="ExcludedFileExtensionsForSyncClient"><Parameter Type="Array"><Object Type="String">exe</Object><Object Type="String">dll</Object></Parameter></SetProperty><Method Name="Update" Id="45" ObjectPathId="7" />"#,
+            #"<Identity Id="7" Name="\#(x(identity))" />"#))
+        assertNoError(cli)
+        let after = try queryTenant(["SharingCapability", "SearchResolveExactEmailOrUPN", "ExcludedFileExtensionsForSyncClient"]).object(3)
+        XCTAssertEqual(after["SharingCapability"] as? Int, 3)
+        XCTAssertEqual(after["SearchResolveExactEmailOrUPN"] as? Bool, true)
+        XCTAssertEqual(after["ExcludedFileExtensionsForSyncClient"] as? [String], ["exe", "dll"])
+        assertError(try csom(request(#"<SetProperty Id="42" ObjectPathId="1" Name="SharingCapability"><Parameter Type="String">lots</Parameter></SetProperty>"#, Self.tenantCtor)),
+                    type: "Microsoft.SharePoint.Client.InvalidClientQueryException")
+
         // Reset brings the seed's settings back.
         XCTAssertEqual(try admin("directory/reset", method: "POST").status, 200)
         XCTAssertEqual(try queryTenant(["SharingCapability"]).object(3)["SharingCapability"] as? Int, 1)

@@ -696,7 +696,7 @@ final class CSOMEvaluation {
                 if admin.settings[name] != nil { throw CSOMError.invalid("The property '\(name)' is read-only.") }
                 throw CSOMError.invalid("The property '\(name)' does not exist on type 'Microsoft.Online.SharePoint.TenantAdministration.Tenant'.")
             }
-            admin.settings[name] = try typed(p, like: current, name: name, nullableString: current.isNull)
+            admin.settings[name] = try typed(p, like: current, name: name)
             if name == "PublicCdnEnabled", let b = admin.settings[name]?.boolValue { admin.cdnEnabled[0] = b }
         case let .siteProperties(ref):
             try requireTenant(write: true)
@@ -711,7 +711,7 @@ final class CSOMEvaluation {
                                          "HubSiteId", "LockReason", "RestrictedAccessControl", "BlockDownloadPolicy"]
             let v: JSON
             if let sample = samples[name] {
-                v = try typed(p, like: sample, name: name, nullableString: false)
+                v = try typed(p, like: sample, name: name)
             } else {
                 guard let web = siteRoot(ref.url) else { throw CSOMError.noSite(ref.url) }
                 guard siteProperties(web, admin.peekInfo(for: web), detail: false)[name] != nil || writable.contains(name), !name.hasPrefix("_") else {
@@ -731,30 +731,51 @@ final class CSOMEvaluation {
             guard let sample = allowed[name] else {
                 throw CSOMError.invalid("The property '\(name)' does not exist on type 'SP.Site'.")
             }
-            admin.info(for: web).siteExtra[name] = try typed(p, like: sample, name: name, nullableString: true)
+            admin.info(for: web).siteExtra[name] = try typed(p, like: sample, name: name)
         default:
             throw CSOMError.invalid("The property '\(name)' cannot be set on this object.")
         }
     }
 
-    /// The parameter's value if its type fits the property's current value.
-    func typed(_ p: CSOMParam, like current: JSON, name: String, nullableString: Bool) throws -> JSON {
+    /// The parameter's value if its type fits the property's current value. A String parameter
+    /// is converted as SharePoint does (CLI's `spo tenant settings set` sends every value as
+    /// String): "true"/"false" for Booleans, digits for numbers.
+    func typed(_ p: CSOMParam, like current: JSON, name: String) throws -> JSON {
         let numeric: Set<String> = ["Enum", "Int32", "Int64", "UInt32", "UInt64", "Int16", "UInt16", "Byte", "SByte", "Double", "Single", "Decimal"]
-        switch (current, p.value) {
-        case (.bool, .bool), (.number, .number), (.string, .string): break
-        case (.string, .null), (.null, .string), (.null, .null): break
-        default:
-            if nullableString, case .string = p.value { break }
-            let expected: String
-            switch current {
-            case .bool: expected = "Boolean"
-            case .number: expected = "Int32"
-            default: expected = "String"
-            }
-            throw CSOMError.invalid("Cannot convert the value of type '\(p.type)' to the type '\(expected)' of property '\(name)'.")
+        func mismatch(_ expected: String) -> CSOMError {
+            CSOMError.invalid("Cannot convert the value '\(p.value.scalarText ?? p.type)' of type '\(p.type)' to the type '\(expected)' of property '\(name)'.")
         }
-        if case .number = current, !numeric.contains(p.type) { throw CSOMError.invalid("Cannot convert '\(p.type)' for property '\(name)'.") }
-        return p.value
+        switch current {
+        case .bool:
+            switch p.value {
+            case .bool: return p.value
+            case let .string(s) where p.type == "String":
+                switch s.trimmingCharacters(in: .whitespaces).lowercased() {
+                case "true": return true
+                case "false": return false
+                default: throw mismatch("Boolean")
+                }
+            default: throw mismatch("Boolean")
+            }
+        case .number:
+            switch p.value {
+            case .number where numeric.contains(p.type): return p.value
+            case let .string(s) where p.type == "String":
+                guard let n = Double(s.trimmingCharacters(in: .whitespaces)) else { throw mismatch("Int32") }
+                return .number(n)
+            default: throw mismatch("Int32")
+            }
+        case .array:
+            guard case .array = p.value else { throw mismatch("Array") }
+            return p.value
+        case .string, .null:
+            switch p.value {
+            case .string, .null: return p.value
+            default: throw mismatch("String")
+            }
+        case .object:
+            throw mismatch("Object")
+        }
     }
 
     /// Applies SetProperty changes of a SiteProperties object (its `Update`).

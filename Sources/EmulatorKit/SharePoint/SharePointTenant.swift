@@ -113,6 +113,23 @@ final class SPTenantAdminState: @unchecked Sendable {
             "ShowAllUsersClaim": false, "ShowEveryoneClaim": false, "ShowEveryoneExceptExternalUsersClaim": true,
             "SignInAccelerationDomain": "", "StorageQuota": 1_061_376, "StorageQuotaAllocated": 0,
             "UsePersistentCookiesForExplorerView": false, "UserVoiceForFeedbackEnabled": true,
+            // The rest of what `Set-SPOTenant` (and CLI's `spo tenant settings set`) can change.
+            "AllowLimitedAccessOnUnmanagedDevices": false, "AllowedDomainListForSyncClient": [], "BlockAccessOnUnmanagedDevices": false,
+            "BlockDownloadOfAllFilesForGuests": false, "BlockDownloadOfAllFilesOnUnmanagedDevices": false,
+            "BlockDownloadOfViewableFilesForGuests": false, "BlockDownloadOfViewableFilesOnUnmanagedDevices": false, "BlockMacSync": false,
+            "DisableReportProblemDialog": false, "DisabledWebPartIds": [], "DisallowInfectedFileDownload": false,
+            "DisplayNamesOfFileViewers": true, "EmailAttestationReAuthDays": 30, "EmailAttestationRequired": false,
+            "EnableAzureADB2BIntegration": false, "EnableGuestSignInAcceleration": false, "EnableMinimumVersionRequirement": true,
+            "ExcludedFileExtensionsForSyncClient": [], "FilePickerExternalImageSearchEnabled": true, "HideSyncButtonOnODB": false,
+            "IPAddressAllowList": "", "IPAddressEnforcement": false, "IPAddressWACTokenLifetime": 15,
+            "IsUnmanagedSyncClientForTenantRestricted": false, "LimitedAccessFileType": 1, "MaxCompatibilityLevel": 15,
+            "MinCompatibilityLevel": 15, "NotificationsInSharePointEnabled": true, "NotifyOwnersWhenInvitationsAccepted": true,
+            "NotifyOwnersWhenItemsReshared": true, "ODBAccessRequests": 0, "ODBMembersCanShare": 0, "OfficeClientADALDisabled": false,
+            "OneDriveForGuestsEnabled": false, "OptOutOfGrooveBlock": false, "OptOutOfGrooveSoftBlock": false, "OrgNewsSiteUrl": nil,
+            "OwnerAnonymousNotification": true, "PermissiveBrowserFileHandlingOverride": false,
+            "ShowNGSCDialogForSyncOnODB": true, "ShowPeoplePickerSuggestionsForGuestUsers": false, "SocialBarOnSitePagesDisabled": false,
+            "SpecialCharactersStateInFileFolderNames": 1, "StartASiteFormUrl": nil, "SyncAadB2BManagementPolicy": false,
+            "SyncPrivacyProfileProperties": true, "UseFindPeopleInPeoplePicker": false,
         ]
     }
 
