@@ -134,29 +134,66 @@ enum SharePointCSOM {
         var h = HTTPHeaders()
         h.add(name: "Content-Type", value: "application/json; charset=utf-8")
         h.add(name: "X-SharePointHealthScore", value: "0")
-        return EmulatorResponse(status: .ok, headers: h, body: Array(csomText(.array(body)).utf8))
+        return EmulatorResponse(status: .ok, headers: h, body: csomBytes(.array(body)))
     }
 
-    /// CSOM's JSON writes `/` in strings as `\u002f` and dates as `"\/Date(…)\/"`. JSON text has
-    /// `/` only inside strings, so a textual replacement is exact.
-    static func csomText(_ value: JSON) -> String {
-        value.serialized().replacingOccurrences(of: "/", with: "\\u002f")
-            .replacingOccurrences(of: "\"\\u002fDate(", with: "\"\\/Date(").replacingOccurrences(of: "\"\\u002fGuid(", with: "\"\\/Guid(")
-            .replacingOccurrences(of: ")\\u002f\"", with: ")\\/\"")
+    /// CSOM's JSON writes `/` in strings as `\u002f`, and dates and GUIDs as `"\/Date(…)\/"`,
+    /// `"\/Guid(…)\/"`. JSON text has `/` only inside strings, so one pass over the bytes is exact.
+    static func csomBytes(_ value: JSON) -> [UInt8] {
+        let raw = value.serializedBytes()
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count + raw.count / 8)
+        let slash = UInt8(ascii: "/"), quote = UInt8(ascii: "\""), close = UInt8(ascii: ")")
+        let date = Array("Date(".utf8), guid = Array("Guid(".utf8)
+        let escaped = Array("\\u002f".utf8)
+        var i = 0
+        while i < raw.count {
+            let b = raw[i]
+            guard b == slash else { out.append(b); i += 1; continue }
+            let opens = i > 0 && raw[i - 1] == quote && i + 5 < raw.count
+                && (raw[(i + 1)...(i + 5)].elementsEqual(date) || raw[(i + 1)...(i + 5)].elementsEqual(guid))
+            let closes = i > 0 && raw[i - 1] == close && i + 1 < raw.count && raw[i + 1] == quote
+            if opens || closes { out.append(UInt8(ascii: "\\")); out.append(slash) } else { out.append(contentsOf: escaped) }
+            i += 1
+        }
+        return out
     }
+
+    static func csomText(_ value: JSON) -> String { String(decoding: csomBytes(value), as: UTF8.self) }
 
     /// `/Date(2024,0,1,0,0,0,0)/` (JavaScript Date arguments: the month counts from 0); the
     /// serializer turns the slashes into CSOM's `\/`.
     static func date(_ d: Date) -> JSON {
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = TimeZone(identifier: "UTC")!
-        let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond], from: d)
-        let ms = (c.nanosecond ?? 0) / 1_000_000
-        return .string("/Date(\(c.year!),\(c.month! - 1),\(c.day!),\(c.hour!),\(c.minute!),\(c.second!),\(ms))/")
+        var t = time_t(d.timeIntervalSince1970.rounded(.down))
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        let ms = Int((d.timeIntervalSince1970 - Double(t)) * 1000)
+        return .string("/Date(\(tm.tm_year + 1900),\(tm.tm_mon),\(tm.tm_mday),\(tm.tm_hour),\(tm.tm_min),\(tm.tm_sec),\(ms))/")
     }
 
+    /// `2024-01-01T00:00:00Z` (the store's ISO dates; fractions ignored).
     static func isoDate(_ s: String) -> Date {
-        ISO8601DateFormatter().date(from: s) ?? SPSiteInfo.seedDate
+        let u = Array(s.utf8)
+        func num(_ a: Int, _ n: Int) -> Int32? {
+            guard a + n <= u.count else { return nil }
+            var v: Int32 = 0
+            for c in u[a..<(a + n)] {
+                guard c >= 0x30 && c <= 0x39 else { return nil }
+                v = v * 10 + Int32(c - 0x30)
+            }
+            return v
+        }
+        guard let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2), let se = num(17, 2) else {
+            return SPSiteInfo.seedDate
+        }
+        var tm = tm()
+        tm.tm_year = y - 1900
+        tm.tm_mon = mo - 1
+        tm.tm_mday = d
+        tm.tm_hour = h
+        tm.tm_min = mi
+        tm.tm_sec = se
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&tm)))
     }
 
     /// `https%3a%2f%2fcontoso.sharepoint.com%2fsites%2fx`, as SiteProperties identities spell URLs.
@@ -451,12 +488,20 @@ final class CSOMEvaluation {
             after = String(decoding: bytes, as: UTF8.self)
         }
         let wantPersonal = includePersonal == 1 || template.uppercased().hasPrefix("SPSPERS")
-        var roots = webs.filter { $0.key == $0.value.siteCollectionURL.lowercased() }.map { ($0.key, $0.value) }
-        roots.sort { $0.0 < $1.0 }
+        let keys = admin.rootKeys(webs)
+        // The first site after the token: a binary search over the sorted URLs.
+        var lo = 0
+        if let after {
+            var hi = keys.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if after.utf8.lexicographicallyPrecedes(keys[mid].utf8) { hi = mid } else { lo = mid + 1 }
+            }
+        }
         var page: [JSONObject] = []
         var next: String?
-        for (key, web) in roots {
-            if let after, key <= after { continue }
+        for key in keys[lo...] {
+            guard let web = webs[key] else { continue }
             let info = admin.peekInfo(for: web)
             let t = info.template.uppercased()
             if t.hasPrefix("TENANTADMIN") { continue }
@@ -515,6 +560,7 @@ final class CSOMEvaluation {
         if let storageMax, storageMax > 0 { info.storageMaximumLevel = storageMax }
         if let storageWarning, storageWarning > 0 { info.storageWarningLevel = storageWarning }
         admin.sites[url.lowercased()] = info
+        admin.generation += 1
         return web
     }
 
@@ -574,6 +620,7 @@ final class CSOMEvaluation {
                 webs[k] = nil
             }
             admin.deleted[key] = SPDeletedSite(webs: removed, info: admin.sites.removeValue(forKey: key), deleted: Date())
+            admin.generation += 1
             return startOperation("RemoveSite", web.url, atOnce: false)
         case "RemoveDeletedSite":
             let url = try string(params, 0, name).trimmingSuffix("/")
@@ -586,6 +633,7 @@ final class CSOMEvaluation {
             admin.deleted[url.lowercased()] = nil
             for w in d.webs { webs[w.url.lowercased()] = w }
             if let info = d.info { admin.sites[url.lowercased()] = info }
+            admin.generation += 1
             return startOperation("RestoreDeletedSite", url, atOnce: false)
         case "SetSiteAdmin":
             let url = try string(params, 0, name).trimmingSuffix("/")

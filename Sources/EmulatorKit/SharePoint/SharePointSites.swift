@@ -127,6 +127,7 @@ enum SharePointSites {
             webs[key] = web
             admin.sites[key] = SPSiteInfo(template: SPSiteInfo.fullTemplate(template), owner: owner, groupId: SPTenantAdminState.zeroGUID,
                                           lcid: web.language, created: Date())
+            admin.generation += 1
             return (web.siteId, 2)
         }
         return statusBody(r, siteId: siteId, status: status, url: status == 2 ? url : "")
@@ -232,6 +233,7 @@ enum SharePointSites {
             web.description = description
             webs[url.lowercased()] = web
             admin.sites[url.lowercased()] = SPSiteInfo(template: "GROUP#0", owner: ownerUPN, groupId: groupId, lcid: 1033, created: Date())
+            admin.generation += 1
         }
         return createGroupResult(r, groupId: groupId, status: 2, url: url, error: nil)
     }

@@ -78,6 +78,10 @@ final class SPTenantAdminState: @unchecked Sendable {
     /// Lower-cased site collection URL → the removed site.
     var deleted: [String: SPDeletedSite] = [:]
     var operations: [String: SPOperation] = [:]
+    /// Bumped whenever site collections come or go; with the web count it keys `sortedRoots`.
+    var generation = 0
+    private var sortedRoots: [String] = []
+    private var sortedFor = (generation: -1, count: -1)
 
     init(tenantId: String, rootURL: String) {
         self.tenantId = tenantId
@@ -153,6 +157,16 @@ final class SPTenantAdminState: @unchecked Sendable {
 
     static let zeroGUID = "00000000-0000-0000-0000-000000000000"
 
+    /// The lower-cased URLs of the live site collections in byte order, cached between requests
+    /// (listing 10,000 sites page by page must not sort them for every page).
+    func rootKeys(_ webs: [String: SPWeb]) -> [String] {
+        if sortedFor == (generation, webs.count) { return sortedRoots }
+        sortedRoots = webs.compactMap { $0.key == $0.value.siteCollectionURL.lowercased() ? $0.key : nil }
+            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        sortedFor = (generation, webs.count)
+        return sortedRoots
+    }
+
     /// The facts of a live site collection whose root web is `web` (defaults when none are kept).
     func info(for web: SPWeb) -> SPSiteInfo {
         if let i = sites[web.url.lowercased()] { return i }
@@ -217,6 +231,7 @@ extension SharePointStore {
                 webs[key] = w
                 created += 1
             }
+            admin.generation += 1
             return created
         }
     }
