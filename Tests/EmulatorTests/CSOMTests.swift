@@ -554,17 +554,31 @@ final class CSOMTests: SharePointTestCase {
                             json: ["groupId": "80f810ee-a906-4270-8827-743580252680", "siteId": "5d167b2f-135f-472b-9179-8a848602868a", "displayName": "Marketing Team"])
         XCTAssertLessThan(rename.status, 300, rename.text)
         XCTAssertEqual(try sp("GET", "\(marketing)/_api/web").json["Title"] as? String, "Marketing Team")
+        // The current web's identity (CLI's getCurrentWebIdentity) and its replay.
+        let current = try csom(request(#"<Query Id="1" ObjectPathId="5"><Query SelectAllProperties="false"><Properties><Property Name="ServerRelativeUrl" ScalarProperty="true" /></Properties></Query></Query>"#,
+                                       #"<Property Id="5" ParentId="3" Name="Web" /><StaticProperty Id="3" TypeId="{3747adcd-a3c3-41b9-bfab-4a64dd2f1e0a}" Name="Current" />"#),
+                               web: marketing)
+        let webIdentity = try XCTUnwrap(current.object(1)["_ObjectIdentity_"] as? String)
+        XCTAssertTrue(webIdentity.hasSuffix("|740c6a0b-85e2-48a0-a494-e0f1759d4aa7:site:5d167b2f-135f-472b-9179-8a848602868a:web:5cd05ed1-1523-4628-9133-07534af826dd"), webIdentity)
+        XCTAssertEqual(current.object(1)["ServerRelativeUrl"] as? String, "/sites/marketing")
+        let replay = try csom(request(#"<Query Id="11" ObjectPathId="5"><Query SelectAllProperties="true"><Properties /></Query></Query>"#,
+                                      #"<Identity Id="5" Name="\#(x(webIdentity))" />"#), web: marketing)
+        XCTAssertEqual(replay.object(11)["Title"] as? String, "Marketing Team")
         let verbose = try sp("GET", "\(root)/_api/site", accept: Self.verbose)
         XCTAssertEqual(((verbose.json["d"] as? [String: Any])?["__metadata"] as? [String: Any])?["type"] as? String, "SP.Site")
 
-        let body: [String: Any] = ["request": ["Title": "Comms", "Url": "\(root)/sites/comms", "Lcid": 1033, "ShareByEmailEnabled": false,
+        let body: [String: Any] = ["request": ["Title": "Comms", "Url": "\(root)/sites/comms", "Lcid": 1033, "ShareByEmailEnabled": true,
+                                               "Classification": "Public",
                                                "Description": "News", "WebTemplate": "SITEPAGEPUBLISHING#0", "Owner": "admin@contoso.onmicrosoft.com"]]
         let created = try sp("POST", "\(root)/_api/SPSiteManager/Create", json: body)
         XCTAssertEqual(created.status, 200, created.text)
         XCTAssertEqual(created.json["SiteStatus"] as? Int, 2)
         XCTAssertEqual(created.json["SiteUrl"] as? String, "\(root)/sites/comms")
         let siteId = try XCTUnwrap(created.json["SiteId"] as? String)
-        XCTAssertEqual(try sp("GET", "\(root)/sites/comms/_api/site").json["Id"] as? String, siteId)
+        let comms = try sp("GET", "\(root)/sites/comms/_api/site")
+        XCTAssertEqual(comms.json["Id"] as? String, siteId)
+        XCTAssertEqual(comms.json["Classification"] as? String, "Public")
+        XCTAssertEqual(comms.json["ShareByEmailEnabled"] as? Bool, true)
         XCTAssertEqual(try sp("GET", "\(root)/sites/comms/_api/web").json["Description"] as? String, "News")
         let status = try sp("GET", "\(root)/_api/SPSiteManager/status?url=\(q("'\(root)/sites/comms'"))")
         XCTAssertEqual(status.json["SiteStatus"] as? Int, 2, status.text)
@@ -577,7 +591,8 @@ final class CSOMTests: SharePointTestCase {
         XCTAssertEqual(props["Template"] as? String, "SITEPAGEPUBLISHING#0")
 
         let group: [String: Any] = ["displayName": "Project Y", "alias": "projecty", "isPublic": true,
-                                    "optionalParams": ["Description": "Y team", "CreationOptions": ["results": ["SPSiteLanguage:1033"]],
+                                    "optionalParams": ["Description": "Y team",
+                                                       "CreationOptions": ["results": ["SPSiteLanguage:1031"], "Classification": "Internal"],
                                                        "Owners": ["results": ["megan.bowen@contoso.com"]]]]
         let made = try sp("POST", "\(root)/_api/GroupSiteManager/CreateGroupEx", json: group)
         XCTAssertEqual(made.status, 200, made.text)
@@ -585,7 +600,10 @@ final class CSOMTests: SharePointTestCase {
         XCTAssertEqual(made.json["SiteUrl"] as? String, "\(root)/sites/projecty")
         XCTAssertTrue(made.json["ErrorMessage"] is NSNull)
         let groupId = try XCTUnwrap(made.json["GroupId"] as? String)
-        XCTAssertEqual(try sp("GET", "\(root)/sites/projecty/_api/site").json["GroupId"] as? String, groupId)
+        let groupSite = try sp("GET", "\(root)/sites/projecty/_api/site")
+        XCTAssertEqual(groupSite.json["GroupId"] as? String, groupId)
+        XCTAssertEqual(groupSite.json["Classification"] as? String, "Internal")
+        XCTAssertEqual(try sp("GET", "\(root)/sites/projecty/_api/web").json["Language"] as? Int, 1031)
         XCTAssertTrue(siteURLs(try listSites(template: "GROUP#0")).contains("\(root)/sites/projecty"))
         // The Microsoft 365 group exists in the directory.
         let graphToken = try XCTUnwrap(passwordToken(user: Fixtures.admin)["access_token"] as? String)

@@ -236,6 +236,8 @@ final class CSOMEvaluation {
     var identityPrefix: String {
         "\(Util.nameGUID("csom-identity/\(tenantId.lowercased())"))|\(SharePointCSOM.identityApp):\(tenantId.lowercased())"
     }
+    /// Content objects (SP.Site, SP.Web) are identified as `<guid>|740c6a0b-…:site:<id>[:web:<id>]`.
+    var contentPrefix: String { "\(Util.nameGUID("csom-identity/\(tenantId.lowercased())"))|740c6a0b-85e2-48a0-a494-e0f1759d4aa7" }
     var isAdminHost: Bool { r.request.host.lowercased().contains("-admin.") }
     /// `contoso.sharepoint.com` for a request to `contoso-admin.sharepoint.com`.
     var rootHost: String { r.request.host.lowercased().replacingOccurrences(of: "-admin.", with: ".") }
@@ -322,6 +324,21 @@ final class CSOMEvaluation {
     /// `<prefix>|908bed80-…:<tenant>\nTenant`, `…\nSiteProperties\n<encoded url>`,
     /// `…\nSpoOperation\n<kind>\n<ticks>\n<encoded url>\n<operation id>`.
     func identity(_ name: String) throws -> CSOMObject {
+        // SP.Site / SP.Web: `…|740c6a0b-…:site:<site id>[:web:<web id>]`.
+        if let r = name.range(of: "|740c6a0b-85e2-48a0-a494-e0f1759d4aa7:site:") {
+            let rest = name[r.upperBound...].split(separator: ":").map(String.init)
+            let siteId = rest.first?.lowercased() ?? ""
+            if rest.count >= 3, rest[1] == "web" {
+                guard let w = webs.values.first(where: { $0.id.lowercased() == rest[2].lowercased() && $0.siteId.lowercased() == siteId }) else {
+                    throw CSOMError.invalid("The object identity '\(name)' does not name a web.")
+                }
+                return .web(w.url)
+            }
+            guard let w = webs.values.first(where: { $0.siteId.lowercased() == siteId && $0.url == $0.siteCollectionURL }) else {
+                throw CSOMError.invalid("The object identity '\(name)' does not name a site.")
+            }
+            return .site(w.url)
+        }
         let parts = name.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 2, let bar = parts[0].firstIndex(of: "|"),
               parts[0][parts[0].index(after: bar)...].lowercased() == "\(SharePointCSOM.identityApp):\(tenantId.lowercased())" else {
@@ -876,12 +893,12 @@ final class CSOMEvaluation {
                     "HasTimedout": false, "IsComplete": .bool(complete), "PollingInterval": JSON(op.pollingInterval)]
         case let .site(url):
             guard let w = webs[url.lowercased()] else { throw CSOMError.noSite(url) }
-            return ["_ObjectType_": "SP.Site", "_ObjectIdentity_": .string("\(identityPrefix)\nSite\n\(w.siteId)"),
+            return ["_ObjectType_": "SP.Site", "_ObjectIdentity_": .string("\(contentPrefix):site:\(w.siteId)"),
                     "Id": .string("/Guid(\(w.siteId))/"), "ServerRelativeUrl": .string(w.serverRelativeUrl), "Url": .string(w.url),
                     "ReadOnly": false]
         case let .web(url):
             guard let w = webs[url.lowercased()] else { throw CSOMError.invalid("The web \(url) does not exist.") }
-            return ["_ObjectType_": "SP.Web", "_ObjectIdentity_": .string("\(identityPrefix)\nWeb\n\(w.id)"),
+            return ["_ObjectType_": "SP.Web", "_ObjectIdentity_": .string("\(contentPrefix):site:\(w.siteId):web:\(w.id)"),
                     "Id": .string("/Guid(\(w.id))/"), "Title": .string(w.title), "Description": .string(w.description),
                     "Url": .string(w.url), "ServerRelativeUrl": .string(w.serverRelativeUrl), "WebTemplate": .string(w.webTemplate),
                     "Language": JSON(w.language), "Created": SharePointCSOM.date(SharePointCSOM.isoDate(w.created))]

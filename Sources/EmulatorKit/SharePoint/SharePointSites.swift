@@ -125,8 +125,11 @@ enum SharePointSites {
                                                  created: Util.iso8601(Date()))
             web.description = req["Description"]?.stringValue ?? ""
             webs[key] = web
-            admin.sites[key] = SPSiteInfo(template: SPSiteInfo.fullTemplate(template), owner: owner, groupId: SPTenantAdminState.zeroGUID,
-                                          lcid: web.language, created: Date())
+            let info = SPSiteInfo(template: SPSiteInfo.fullTemplate(template), owner: owner, groupId: SPTenantAdminState.zeroGUID,
+                                  lcid: web.language, created: Date())
+            info.siteExtra["Classification"] = .string(req["Classification"]?.stringValue ?? "")
+            info.siteExtra["ShareByEmailEnabled"] = .bool(req["ShareByEmailEnabled"]?.boolValue ?? false)
+            admin.sites[key] = info
             admin.generation += 1
             return (web.siteId, 2)
         }
@@ -190,6 +193,12 @@ enum SharePointSites {
             (v?.arrayValue ?? v?["results"]?.arrayValue ?? []).compactMap(\.stringValue)
         }
         let description = optional["Description"]?.stringValue ?? ""
+        // CreationOptions: an array or {"results":[…], "Classification":…}; `SPSiteLanguage:<lcid>` sets the language.
+        let creation = optional["CreationOptions"]
+        let classification = optional["Classification"]?.stringValue ?? creation?["Classification"]?.stringValue ?? ""
+        let lcid = list(creation).compactMap { o -> Int? in
+            o.lowercased().hasPrefix("spsitelanguage:") ? Int(o.dropFirst("spsitelanguage:".count)) : nil
+        }.first ?? 1033
         let isPublic = body["isPublic"]?.boolValue ?? true
         let rootHost = r.request.host.lowercased().replacingOccurrences(of: "-admin.", with: ".")
         let url = "https://\(rootHost)/sites/\(alias)"
@@ -217,7 +226,7 @@ enum SharePointSites {
                 "securityEnabled": false, "securityIdentifier": .string(DirectorySeeder.securityIdentifier(groupId)),
                 "visibility": .string(isPublic ? "Public" : "Private"),
             ]
-            if let c = optional["Classification"]?.stringValue, !c.isEmpty { g["classification"] = .string(c) }
+            if !classification.isEmpty { g["classification"] = .string(classification) }
             t.insert(.groups, g)
             var owners: [String] = []
             if let caller, t.get(.users, caller) != nil { owners.append(caller) }
@@ -229,10 +238,12 @@ enum SharePointSites {
             t.members[groupId] = owners
         }
         r.store.withAdmin(r.tenant.id) { webs, admin in
-            let web = SharePointStore.newSiteWeb(url: url, title: displayName, template: "GROUP#0", lcid: 1033, created: Util.iso8601(Date()))
+            let web = SharePointStore.newSiteWeb(url: url, title: displayName, template: "GROUP#0", lcid: lcid, created: Util.iso8601(Date()))
             web.description = description
             webs[url.lowercased()] = web
-            admin.sites[url.lowercased()] = SPSiteInfo(template: "GROUP#0", owner: ownerUPN, groupId: groupId, lcid: 1033, created: Date())
+            let info = SPSiteInfo(template: "GROUP#0", owner: ownerUPN, groupId: groupId, lcid: lcid, created: Date())
+            info.siteExtra["Classification"] = .string(classification)
+            admin.sites[url.lowercased()] = info
             admin.generation += 1
         }
         return createGroupResult(r, groupId: groupId, status: 2, url: url, error: nil)
