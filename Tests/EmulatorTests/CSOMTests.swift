@@ -5,7 +5,9 @@ import XCTest
 /// CSOM (`/_vti_bin/client.svc/ProcessQuery`) against the admin host and site collections:
 /// the Tenant object, site listing and paging, site properties, long-running operations, CDN,
 /// storage entities, permissions, and the REST site-collection endpoints.
-final class CSOMTests: SharePointTestCase {
+/// Helpers shared by the CSOM test classes: request building, the ProcessQuery call with a
+/// cached digest per site and token, and ErrorInfo checks.
+class CSOMTestCase: SharePointTestCase {
     let adminHost = "https://contoso-admin.sharepoint.com"
     static let tenantCtor = #"<Constructor Id="1" TypeId="{268004ae-ef6b-4e9b-8425-127220d84719}"/>"#
     var digests: [String: String] = [:]
@@ -103,6 +105,14 @@ final class CSOMTests: SharePointTestCase {
                          #"<Identity Id="2" Name="\#(x(identity))"/>"#))
     }
 
+
+    func createSiteXML(_ url: String, title: String = "Project X", template: String = "STS#0") -> String {
+        request(#"<ObjectPath Id="4" ObjectPathId="3"/><Query Id="5" ObjectPathId="3"><Query SelectAllProperties="false"><Properties><Property Name="IsComplete" ScalarProperty="true"/><Property Name="PollingInterval" ScalarProperty="true"/></Properties></Query></Query>"#,
+                Self.tenantCtor + #"<Method Id="3" ParentId="1" Name="CreateSite"><Parameters><Parameter TypeId="{11f84fff-b8cf-47b6-8b50-34e692656606}"><Property Name="CompatibilityLevel" Type="Int32">0</Property><Property Name="Lcid" Type="UInt32">1033</Property><Property Name="Owner" Type="String">admin@contoso.onmicrosoft.com</Property><Property Name="StorageMaximumLevel" Type="Int64">100</Property><Property Name="StorageWarningLevel" Type="Int64">100</Property><Property Name="Template" Type="String">\#(template)</Property><Property Name="TimeZoneId" Type="Int32">4</Property><Property Name="Title" Type="String">\#(x(title))</Property><Property Name="Url" Type="String">\#(url)</Property><Property Name="UserCodeMaximumLevel" Type="Double">0</Property><Property Name="UserCodeWarningLevel" Type="Double">0</Property></Parameter></Parameters></Method>"#)
+    }
+}
+
+final class CSOMTests: CSOMTestCase {
     // MARK: Tenant
 
     func testTenantQueryAndIdentityReplay() throws {
@@ -367,10 +377,6 @@ final class CSOMTests: SharePointTestCase {
         XCTAssertNotNil(badLock.errorInfo)
     }
 
-    func createSiteXML(_ url: String, title: String = "Project X", template: String = "STS#0") -> String {
-        request(#"<ObjectPath Id="4" ObjectPathId="3"/><Query Id="5" ObjectPathId="3"><Query SelectAllProperties="false"><Properties><Property Name="IsComplete" ScalarProperty="true"/><Property Name="PollingInterval" ScalarProperty="true"/></Properties></Query></Query>"#,
-                Self.tenantCtor + #"<Method Id="3" ParentId="1" Name="CreateSite"><Parameters><Parameter TypeId="{11f84fff-b8cf-47b6-8b50-34e692656606}"><Property Name="CompatibilityLevel" Type="Int32">0</Property><Property Name="Lcid" Type="UInt32">1033</Property><Property Name="Owner" Type="String">admin@contoso.onmicrosoft.com</Property><Property Name="StorageMaximumLevel" Type="Int64">100</Property><Property Name="StorageWarningLevel" Type="Int64">100</Property><Property Name="Template" Type="String">\#(template)</Property><Property Name="TimeZoneId" Type="Int32">4</Property><Property Name="Title" Type="String">\#(x(title))</Property><Property Name="Url" Type="String">\#(url)</Property><Property Name="UserCodeMaximumLevel" Type="Double">0</Property><Property Name="UserCodeWarningLevel" Type="Double">0</Property></Parameter></Parameters></Method>"#)
-    }
 
     func testCreateSitePollingAndConflicts() throws {
         let url = "\(root)/sites/projectx"
@@ -618,5 +624,51 @@ final class CSOMTests: SharePointTestCase {
         // Writes need the digest like every POST.
         let noDigest = try sp("POST", "\(root)/_api/SPSiteManager/Create", json: body, headers: ["X-RequestDigest": "0xBAD,01 Jan 2025 00:00:00 -0000"])
         XCTAssertEqual(noDigest.status, 403)
+    }
+}
+
+/// Who counts as a SharePoint administrator: a delegated SharePoint Administrator (not only a
+/// Global Administrator) may change the tenant; an app with only Sites.Read.All may read it.
+final class CSOMRoleTests: CSOMTestCase {
+    static let seedPath: String = {
+        var seed = try! JSONSerialization.jsonObject(with: Data(DefaultSeed.json.utf8)) as! [String: Any]
+        var tenants = seed["tenants"] as! [[String: Any]]
+        var apps = tenants[0]["applications"] as! [[String: Any]]
+        let a = apps.firstIndex { $0["appId"] as? String == Fixtures.certApp }!
+        var rra = apps[a]["requiredResourceAccess"] as! [[String: Any]]
+        let sp = rra.firstIndex { $0["resourceAppId"] as? String == "00000003-0000-0ff1-ce00-000000000000" }!
+        rra[sp]["roles"] = ["Sites.Read.All"]
+        apps[a]["requiredResourceAccess"] = rra
+        tenants[0]["applications"] = apps
+        var users = tenants[0]["users"] as! [[String: Any]]
+        let adele = users.firstIndex { $0["userPrincipalName"] as? String == Fixtures.adele.upn }!
+        users[adele]["directoryRoles"] = ["f28a1f50-f6e7-4571-818b-6a12f2af6b6c"]
+        tenants[0]["users"] = users
+        seed["tenants"] = tenants
+        let path = sharedStateDirectory + "/csom-roles-seed.json"
+        try! JSONSerialization.data(withJSONObject: seed).write(to: URL(fileURLWithPath: path))
+        return path
+    }()
+
+    override func configure(_ config: inout EmulatorConfiguration) { config.seedPath = Self.seedPath }
+
+    func testSharePointAdministratorManagesTheTenant() throws {
+        let adele = try XCTUnwrap(passwordToken(user: Fixtures.adele, scope: "https://contoso.sharepoint.com/.default")["access_token"] as? String)
+        let set = try csom(request(#"<SetProperty Id="2" ObjectPathId="1" Name="SharingCapability"><Parameter Type="Enum">2</Parameter></SetProperty>"#,
+                                   Self.tenantCtor), token: adele)
+        assertNoError(set)
+        XCTAssertEqual(try queryTenant(["SharingCapability"], token: adele).object(3)["SharingCapability"] as? Int, 2)
+    }
+
+    func testReadOnlyAppReadsTheTenantButCannotChangeIt() throws {
+        let app = try XCTUnwrap(certificateToken(scope: "https://contoso.sharepoint.com/.default").json["access_token"] as? String)
+        assertNoError(try queryTenant(token: app))
+        let cdn = try csom(request(#"<Method Name="GetTenantCdnEnabled" Id="10" ObjectPathId="1"><Parameters><Parameter Type="Enum">0</Parameter></Parameters></Method>"#,
+                                   Self.tenantCtor), token: app)
+        XCTAssertEqual(cdn[10] as? Bool, false)
+        assertError(try csom(request(#"<SetProperty Id="2" ObjectPathId="1" Name="SharingCapability"><Parameter Type="Enum">2</Parameter></SetProperty>"#,
+                                     Self.tenantCtor), token: app), type: "System.UnauthorizedAccessException", code: -2147024891)
+        assertError(try csom(createSiteXML("\(root)/sites/readonly"), token: app), type: "System.UnauthorizedAccessException")
+        XCTAssertEqual(try queryTenant(["SharingCapability"]).object(3)["SharingCapability"] as? Int, 1)
     }
 }
