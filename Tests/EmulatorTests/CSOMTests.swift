@@ -17,6 +17,7 @@ class CSOMTestCase: SharePointTestCase {
         var status: Int
         var text: String
         var array: [Any]
+        var contentType: String?
         var header: [String: Any] { array.first as? [String: Any] ?? [:] }
         var errorInfo: [String: Any]? { header["ErrorInfo"] as? [String: Any] }
         /// The result of the action with this id.
@@ -55,7 +56,7 @@ class CSOMTestCase: SharePointTestCase {
                          headers: ["Authorization": "Bearer \(token ?? spToken!)", "X-RequestDigest": d!], body: body)
         let array = (try? JSONSerialization.jsonObject(with: r.body, options: [.fragmentsAllowed])) as? [Any] ?? []
         XCTAssertEqual(r.status, 200, r.text, file: file, line: line)
-        return CSOMResult(status: r.status, text: r.text, array: array)
+        return CSOMResult(status: r.status, text: r.text, array: array, contentType: r.header("content-type"))
     }
 
     func assertNoError(_ r: CSOMResult, file: StaticString = #filePath, line: UInt = #line) {
@@ -119,6 +120,7 @@ final class CSOMTests: CSOMTestCase {
         let r = try queryTenant()
         assertNoError(r)
         XCTAssertEqual(r.header["SchemaVersion"] as? String, "15.0.0.0")
+        XCTAssertEqual(r.contentType, "application/json; charset=utf-8")
         XCTAssertNotNil(r.header["LibraryVersion"] as? String)
         XCTAssertEqual((r.object(2))["IsNull"] as? Bool, false)
         let t = r.object(3)
@@ -216,6 +218,24 @@ final class CSOMTests: CSOMTestCase {
         // An undefined object path is refused too.
         assertError(try csom(request(#"<Query Id="1" ObjectPathId="9"><Query SelectAllProperties="true"><Properties/></Query></Query>"#, "")),
                     type: "Microsoft.SharePoint.Client.InvalidClientQueryException")
+    }
+
+    func testResetRestoresSitesCDNAndStorageEntities() throws {
+        assertNoError(try csom(createSiteXML("\(root)/sites/temporary")))
+        XCTAssertEqual(try admin("sharepoint/sites", method: "POST", json: #"{"count":3,"prefix":"tmp"}"#).json["created"] as? Int, 3)
+        assertNoError(try tenantMethod("RemoveSite", #"<Parameter Type="String">\#(marketing)</Parameter>"#))
+        assertNoError(try tenantMethod("SetTenantCdnEnabled", #"<Parameter Type="Enum">1</Parameter><Parameter Type="Boolean">true</Parameter>"#))
+        assertNoError(try csom(storageXML("SetStorageEntity", ["k", "v", "", ""])))
+        XCTAssertEqual(siteURLs(try listSites()).count, 5)
+
+        XCTAssertEqual(try admin("directory/reset", method: "POST").status, 200)
+        XCTAssertEqual(siteURLs(try listSites()), [root, marketing])
+        XCTAssertEqual(try sp("GET", "\(root)/sites/temporary/_api/web").status, 404)
+        XCTAssertEqual(try sp("GET", "\(marketing)/_api/web").status, 200)
+        XCTAssertEqual(try tenantMethod("GetTenantCdnEnabled", #"<Parameter Type="Enum">1</Parameter>"#)[10] as? Bool, false)
+        XCTAssertEqual(try sp("GET", "\(root)/_api/web/GetStorageEntity('k')").json["odata.null"] as? Bool, true)
+        // The URL of a site removed before the reset is free again.
+        assertNoError(try csom(createSiteXML("\(root)/sites/temporary")))
     }
 
     // MARK: Site listing
