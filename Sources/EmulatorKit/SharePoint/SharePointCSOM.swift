@@ -495,7 +495,7 @@ final class CSOMEvaluation {
     func listSites(_ filter: JSONObject) throws -> CSOMObject {
         let includePersonal = filter["IncludePersonalSite"]?.numberValue.map(Int.init) ?? 0
         let template = filter["Template"]?.stringValue ?? ""
-        let detail = filter["IncludeDetail"]?.boolValue ?? false
+        // IncludeDetail is accepted; it changes no listed property here (WebsCount stays 0).
         let start = filter["StartIndex"]?.stringValue ?? ""
         let text = filter["Filter"]?.stringValue ?? ""
         let parsed = try SiteFilter.parse(text)
@@ -528,7 +528,8 @@ final class CSOMEvaluation {
                 let ok = want.contains("#") ? t == want : t.split(separator: "#").first.map(String.init) == want
                 if !ok { continue }
             }
-            let props = siteProperties(web, info, detail: detail)
+            // WebsCount needs a scan of all webs: listings leave it 0, as SharePoint does without detail.
+            let props = siteProperties(web, info, detail: false)
             if let parsed, !(try parsed.matches(props)) { continue }
             if page.count == 300 {
                 next = Base64URL.encode(page.last?["Url"]?.stringValue?.lowercased() ?? "")
