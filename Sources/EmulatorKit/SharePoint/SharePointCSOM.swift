@@ -631,14 +631,7 @@ final class CSOMEvaluation {
             if path.isEmpty || path == "/" || admin.peekInfo(for: web).template.uppercased().hasPrefix("TENANTADMIN") {
                 throw CSOMError.spo("The site \(web.url) cannot be removed: it is the root site or the admin center of the tenant.")
             }
-            let key = web.url.lowercased()
-            var removed: [SPWeb] = []
-            for (k, w) in webs where w.siteCollectionURL.lowercased() == key {
-                removed.append(w)
-                webs[k] = nil
-            }
-            admin.deleted[key] = SPDeletedSite(webs: removed, info: admin.sites.removeValue(forKey: key), deleted: Date())
-            admin.generation += 1
+            admin.recycle(web, from: &webs)
             return startOperation("RemoveSite", web.url, atOnce: false)
         case "RemoveDeletedSite":
             let url = try string(params, 0, name).trimmingSuffix("/")

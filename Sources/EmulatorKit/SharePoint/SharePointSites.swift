@@ -16,6 +16,7 @@ enum SharePointSites {
         on(.GET, "_api/spsitemanager/status", siteStatus)
         on(.POST, "_api/groupsitemanager/creategroupex", createGroupEx)
         on(.POST, "_api/spogroup/updategrouppropertiesbysiteid", updateGroupProperties)
+        on(.POST, "_api/groupsitemanager/delete", deleteGroupSite)
     }
 
     // MARK: _api/site
@@ -247,6 +248,29 @@ enum SharePointSites {
             admin.generation += 1
         }
         return createGroupResult(r, groupId: groupId, status: 2, url: url, error: nil)
+    }
+
+    /// `POST _api/GroupSiteManager/Delete?siteUrl='…'` (or `{"siteUrl":…}`): a group-connected
+    /// site goes to the recycle bin and its Microsoft 365 group is deleted from the directory.
+    static func deleteGroupSite(_ r: SharePointRequest, _: [String: String]) throws -> EmulatorResponse {
+        var raw = r.request.query["siteUrl"] ?? r.request.query["siteurl"] ?? ""
+        if raw.isEmpty { raw = (try? SharePointEndpoints.jsonBody(r))?["siteUrl"]?.stringValue ?? "" }
+        if raw.count >= 2, raw.hasPrefix("'"), raw.hasSuffix("'") { raw = String(raw.dropFirst().dropLast()) }
+        let key = raw.trimmingSuffix("/").lowercased()
+        let groupId: String = try r.store.withAdmin(r.tenant.id) { webs, admin in
+            guard let web = webs[key], web.url.lowercased() == web.siteCollectionURL.lowercased() else {
+                throw SPError(.notFound, "-1, Microsoft.SharePoint.Client.ResourceNotFoundException", "Cannot get site \(raw).")
+            }
+            let groupId = admin.peekInfo(for: web).groupId
+            guard groupId != SPTenantAdminState.zeroGUID else {
+                throw SPError(.badRequest, "-2147024809, System.ArgumentException", "The site \(web.url) is not connected to a Microsoft 365 group.")
+            }
+            admin.recycle(web, from: &webs)
+            return groupId
+        }
+        _ = try? r.state.store.with(r.tenant.id) { t in _ = t.remove(.groups, groupId) }
+        if r.format == .verbose { return .json(["d": ["Delete": nil]]) }
+        return .json(["odata.null": true])
     }
 
     static func createGroupResult(_ r: SharePointRequest, groupId: String, status: Int, url: String, error: String?) -> EmulatorResponse {

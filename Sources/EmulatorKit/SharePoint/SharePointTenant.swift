@@ -176,6 +176,18 @@ final class SPTenantAdminState: @unchecked Sendable {
         return i
     }
 
+    /// Moves a live site collection (all its webs) to the recycle bin.
+    func recycle(_ root: SPWeb, from webs: inout [String: SPWeb]) {
+        let key = root.url.lowercased()
+        var removed: [SPWeb] = []
+        for (k, w) in webs where w.siteCollectionURL.lowercased() == key {
+            removed.append(w)
+            webs[k] = nil
+        }
+        deleted[key] = SPDeletedSite(webs: removed, info: sites.removeValue(forKey: key), deleted: Date())
+        generation += 1
+    }
+
     /// Facts without creating an entry (listing thousands of bulk sites stays cheap).
     func peekInfo(for web: SPWeb) -> SPSiteInfo {
         sites[web.url.lowercased()] ?? SPSiteInfo(template: SPSiteInfo.fullTemplate(web.webTemplate), owner: "", groupId: Self.zeroGUID,
