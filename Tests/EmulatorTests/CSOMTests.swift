@@ -458,6 +458,18 @@ final class CSOMTests: CSOMTestCase {
         assertNoError(bin)
         XCTAssertEqual((bin.object(7)["_Child_Items_"] as? [[String: Any]])?.compactMap { $0["Url"] as? String }, [marketing])
 
+        // The admin center's aggregated list (CLI's site remove reads GroupId, TimeDeleted, SiteId there).
+        let listURL = "\(adminHost)/_api/web/lists/GetByTitle('DO_NOT_DELETE_SPLIST_TENANTADMIN_AGGREGATED_SITECOLLECTIONS')/items"
+        let row = values(try sp("GET", "\(listURL)?$filter=\(q("SiteUrl eq '\(marketing)'"))&$select=GroupId,TimeDeleted,SiteId"))
+        XCTAssertEqual(row.count, 1)
+        XCTAssertEqual(row.first?["GroupId"] as? String, "80f810ee-a906-4270-8827-743580252680")
+        XCTAssertEqual(row.first?["SiteId"] as? String, "5d167b2f-135f-472b-9179-8a848602868a")
+        XCTAssertNotNil(row.first?["TimeDeleted"] as? String)
+        XCTAssertNil(row.first?["Title"])
+        let live = values(try sp("GET", "\(listURL)?$filter=\(q("SiteUrl eq '\(root)'"))"))
+        XCTAssertTrue(live.first?["TimeDeleted"] is NSNull, "\(live)")
+        XCTAssertEqual(try sp("GET", "\(root)/_api/web/lists/GetByTitle('DO_NOT_DELETE_SPLIST_TENANTADMIN_AGGREGATED_SITECOLLECTIONS')/items").status, 404)
+
         assertNoError(try tenantMethod("RestoreDeletedSite", #"<Parameter Type="String">\#(marketing)</Parameter>"#))
         XCTAssertEqual(try sp("GET", "\(marketing)/_api/web").json["Title"] as? String, "Marketing")
 

@@ -9,6 +9,7 @@ enum SharePointSites {
 
     static func register(_ on: On) {
         on(.POST, "_vti_bin/client.svc/ProcessQuery", SharePointCSOM.processQuery)
+        on(.GET, "_api/web/lists/title:\(aggregatedList)/items", aggregatedSites)
         on(.GET, "_api/site", getSite)
         on(.GET, "_api/web/getstorageentity/{key}", getStorageEntity)
         on(.GET, "_api/web/allproperties", allProperties)
@@ -57,6 +58,59 @@ enum SharePointSites {
             props = out
         }
         return .json(SPRender(r).entity(props, SPMeta(type: "SP.Site", editLink: "site"), context: "SP.ApiData.Sites"))
+    }
+
+    // MARK: The admin center's aggregated site list
+
+    static let aggregatedList = "DO_NOT_DELETE_SPLIST_TENANTADMIN_AGGREGATED_SITECOLLECTIONS"
+
+    /// `GET {admin}/_api/web/lists/GetByTitle('DO_NOT_DELETE_SPLIST_TENANTADMIN_AGGREGATED_SITECOLLECTIONS')/items`:
+    /// one row per site collection, live or in the recycle bin (`TimeDeleted` set), computed from
+    /// the tenant's sites, with `$filter`, `$select` and `$top`. Only on the admin host.
+    static func aggregatedSites(_ r: SharePointRequest, _: [String: String]) throws -> EmulatorResponse {
+        guard r.request.host.lowercased().contains("-admin.") else {
+            throw SPError.listNotFound(title: aggregatedList, web: r.web.url)
+        }
+        let names = ["ID", "Title", "SiteUrl", "SiteId", "GroupId", "TemplateName", "TemplateId", "TimeCreated", "TimeDeleted",
+                     "StorageUsed", "StorageQuota", "SiteOwnerEmail", "SiteOwnerName", "CreatedBy", "HubSiteId", "IsGroupConnected",
+                     "LockState", "LastActivityOn", "Modified", "Created"]
+        let q = try SPQuery(r.request, properties: names, typeName: "SP.Data.DO_x005f_NOT_x005f_DELETE_x005f_SPLIST_x005f_TENANTADMIN_x005f_AGGREGATED_x005f_SITECOLLECTIONSItem")
+        let rows: [JSONObject] = r.store.withAdmin(r.tenant.id) { webs, admin in
+            var out: [JSONObject] = []
+            func row(_ web: SPWeb, _ info: SPSiteInfo, deleted: Date?) -> JSONObject {
+                let template = info.template
+                return [
+                    "ID": JSON(out.count + 1), "Title": .string(web.title), "SiteUrl": .string(web.url), "SiteId": .string(web.siteId),
+                    "GroupId": .string(info.groupId), "TemplateName": .string(template),
+                    "TemplateId": JSON(template.hasPrefix("GROUP") ? 64 : template.hasPrefix("SITEPAGEPUBLISHING") ? 68 : template.hasPrefix("SPSPERS") ? 21 : 1),
+                    "TimeCreated": .string(Util.iso8601(info.created)), "TimeDeleted": deleted.map { .string(Util.iso8601($0)) } ?? .null,
+                    "StorageUsed": JSON(info.storageUsage), "StorageQuota": JSON(info.storageMaximumLevel * 1_048_576),
+                    "SiteOwnerEmail": .string(info.owner), "SiteOwnerName": .string(info.owner), "CreatedBy": .string(info.owner),
+                    "HubSiteId": .string(SPTenantAdminState.zeroGUID), "IsGroupConnected": .bool(info.groupId != SPTenantAdminState.zeroGUID),
+                    "LockState": .string(info.lockState), "LastActivityOn": .string(Util.iso8601(info.lastContentModified)),
+                    "Modified": .string(Util.iso8601(info.lastContentModified)), "Created": .string(Util.iso8601(info.created)),
+                ]
+            }
+            for key in admin.rootKeys(webs) {
+                guard let web = webs[key] else { continue }
+                let info = admin.peekInfo(for: web)
+                if info.template.uppercased().hasPrefix("TENANTADMIN") { continue }
+                out.append(row(web, info, deleted: nil))
+            }
+            for key in admin.deleted.keys.sorted() {
+                let d = admin.deleted[key]!
+                guard let web = d.webs.first(where: { $0.url.lowercased() == key }) else { continue }
+                out.append(row(web, d.info ?? admin.peekInfo(for: web), deleted: d.deleted))
+            }
+            return out
+        }
+        let render = SPRender(r)
+        let page = q.sorted(rows, { $0 }).filter(q.matches).prefix(q.top ?? Int.max)
+        let entries = page.map { props -> JSON in
+            let id = props["ID"]?.intValue ?? 0
+            return render.entry(q.project(props), SPMeta(type: q.type.errorTypeName, editLink: "Web/Lists/GetByTitle('\(aggregatedList)')/Items(\(id))"))
+        }
+        return .json(render.collection(Array(entries), context: "SP.ListData.\(aggregatedList)Items", next: nil))
     }
 
     // MARK: Storage entities
