@@ -120,6 +120,7 @@ public final class AdminService: Sendable {
                 }
             }
 
+            r.add(.POST, "_emulator/sharepoint/sites") { req, _ in AdminService.generateSites(req, state: state) }
             r.add(.POST, "_emulator/federated-token") { req, _ in AdminService.federatedToken(req, state: state) }
         }
     }
@@ -130,6 +131,25 @@ public final class AdminService: Sendable {
         case .methodNotAllowed: return .json(["error": "method_not_allowed"], status: .methodNotAllowed)
         case .notFound: return .json(["error": "not_found", "message": .string("unknown emulator admin endpoint \(request.path)")], status: .notFound)
         }
+    }
+
+    /// `{"tenant":"contoso" (SharePoint name, host or tenant id), "count":N, "prefix":"bench"}`:
+    /// N site collections `https://<tenant>.sharepoint.com/sites/<prefix>-NNNNNN`.
+    static func generateSites(_ req: EmulatorRequest, state: EmulatorState) -> EmulatorResponse {
+        guard let body = try? JSON.parse(bytes: req.body), let count = body["count"]?.lenientInt, count >= 0 else {
+            return badRequest("body must be {\"tenant\":\"contoso\", \"count\":N[, \"prefix\":\"bench\"]}")
+        }
+        var name = (body["tenant"]?.stringValue ?? "contoso").lowercased()
+        if let host = URL(string: name.hasPrefix("https://") ? name : "https://\(name)")?.host, host.hasSuffix(".sharepoint.com") || host.contains(".sharepoint.") {
+            name = String(host.prefix { $0 != "." }).replacingOccurrences(of: "-admin", with: "").replacingOccurrences(of: "-my", with: "")
+        }
+        guard let tenant = state.directory.tenant(sharePointName: name) ?? state.directory.tenant(idOrDomain: name),
+              let spName = tenant.seed.sharePointTenantName else {
+            return .json(["error": "not_found", "message": .string("no SharePoint tenant \(name)")], status: .notFound)
+        }
+        let n = state.sharePoint.generateSites(tenantId: tenant.id, rootHost: "\(spName).sharepoint.com", count: count,
+                                               prefix: body["prefix"]?.stringValue ?? "bench")
+        return .json(["created": JSON(n)], status: .created)
     }
 
     static func badRequest(_ message: String) -> EmulatorResponse {

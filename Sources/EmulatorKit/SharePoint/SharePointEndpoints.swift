@@ -15,6 +15,7 @@ enum SharePointEndpoints {
                 }
             }
         }
+        SharePointSites.register(on) // first: its admin-center list shadows the generic list routes
         on(.POST, "_api/contextinfo", contextInfo)
         on(.GET, "_api/web", { r, _ in try getWeb(r) })
         on(.PATCH, "_api/web", updateWeb)

@@ -131,6 +131,7 @@ public final class SharePointService: Sendable {
         let isContextInfo = path == "/_api/contextinfo"
         // GetItems is a query sent as POST: a read for permissions, but still digest-checked.
         let writes = r.method != .GET && !isContextInfo && !path.hasSuffix("/getitems")
+            && !path.hasSuffix("/processquery") // CSOM: a read at the gate, checked per operation
         let token = r.token
         let held = Set(token.isAppOnly ? token.roles : token.scopes)
         let allowed = token.isAppOnly
@@ -170,7 +171,8 @@ public final class SharePointService: Sendable {
         r.headers.replaceOrAdd(name: "request-id", value: id)
         r.headers.replaceOrAdd(name: "MicrosoftSharePointTeamServices", value: libraryVersion)
         r.headers.replaceOrAdd(name: "X-SharePointHealthScore", value: "0")
-        if r.headers.first(name: "Content-Type")?.hasPrefix("application/json") == true {
+        // CSOM answers are plain `application/json; charset=utf-8`, not OData.
+        if r.headers.first(name: "Content-Type")?.hasPrefix("application/json") == true && !req.path.lowercased().hasSuffix("/processquery") {
             switch format(req) {
             case .verbose, .minimal, .nometadata:
                 let f = format(req) == .verbose ? "verbose" : format(req) == .minimal ? "minimalmetadata" : "nometadata"

@@ -137,6 +137,8 @@ public final class SharePointStore: @unchecked Sendable {
     private let seed: Seed
     /// Tenant id → lower-cased absolute web URL → web.
     private var webs: [String: [String: SPWeb]] = [:]
+    /// Tenant id → admin-center state (SharePointTenant.swift); guarded by the same lock.
+    var tenantAdmin: [String: SPTenantAdminState] = [:]
     /// Signs form digests: a digest is `0x<HMAC of site collection and time>,<time>`, so it
     /// needs no table and can't be forged for another site collection.
     private let digestKey = SymmetricKey(size: .bits256)
@@ -159,7 +161,8 @@ public final class SharePointStore: @unchecked Sendable {
             }
             built[t.id.lowercased()] = tenantWebs
         }
-        lock.withLock { webs = built }
+        let admin = SPTenantAdminState.build(seed)
+        lock.withLock { webs = built; tenantAdmin = admin }
     }
 
     private static func build(_ seed: JSON, url: String, siteCollectionURL: String, siteId: String, into out: inout [String: SPWeb]) {
