@@ -141,6 +141,9 @@ public final class SharePointStore: @unchecked Sendable {
     /// needs no table and can't be forged for another site collection.
     private let digestKey = SymmetricKey(size: .bits256)
     let digestLifetime: TimeInterval = 1800
+    /// Site users and groups (`SharePointPrincipals.swift`) and app catalogs (`SharePointApps.swift`).
+    let principals = SPPrincipalStore()
+    let apps = SPAppStore()
 
     init(seed: Seed) {
         self.seed = seed
@@ -160,6 +163,8 @@ public final class SharePointStore: @unchecked Sendable {
             built[t.id.lowercased()] = tenantWebs
         }
         lock.withLock { webs = built }
+        principals.reset()
+        apps.reset()
     }
 
     private static func build(_ seed: JSON, url: String, siteCollectionURL: String, siteId: String, into out: inout [String: SPWeb]) {
