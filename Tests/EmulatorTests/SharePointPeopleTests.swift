@@ -23,6 +23,10 @@ final class SharePointPeopleTests: SharePointTestCase {
         XCTAssertEqual(missing.status, 404)
         XCTAssertEqual(spError(missing).message, "User cannot be found.")
 
+        let verbose = try sp("GET", "\(root)/_api/web/siteusers", accept: Self.verbose)
+        let results = (verbose.json["d"] as? [String: Any])?["results"] as? [[String: Any]] ?? []
+        XCTAssertEqual((results.first?["__metadata"] as? [String: Any])?["type"] as? String, "SP.User")
+
         // The marketing site belongs to Sales and Marketing: its owners and members are users.
         let marketingUsers = values(try sp("GET", "\(marketing)/_api/web/siteusers")).compactMap { $0["UserPrincipalName"] as? String }
         XCTAssertEqual(Set(marketingUsers), ["megan.bowen@contoso.com", Fixtures.adele.upn])

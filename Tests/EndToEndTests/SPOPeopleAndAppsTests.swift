@@ -198,6 +198,8 @@ final class SPOPeopleAndAppsTests: SharedEmulatorTestCase {
         try spo(["app", "remove", "--id", id, "--force"])
         try fails(["app", "get", "--id", id], "There is no app with id \(id) in the app catalog at \(Self.catalog)")
         try fails(["app", "deploy", "--id", id], "There is no app with id \(id)")
+        try fails(["app", "install", "--id", id, "--siteUrl", Self.marketing], "There is no app with id \(id) in the tenant app catalog")
+        try fails(["app", "remove", "--id", id, "--force"], "There is no app with id \(id)")
         try fails(["app", "list", "--appCatalogScope", "sitecollection", "--appCatalogUrl", Self.marketing], "There is no site collection app catalog")
         XCTAssertEqual(try array(["app", "list"]).count, 0)
     }
