@@ -95,6 +95,9 @@ enum AppCommands {
     static let scope = option("appCatalogScope", "s", "Scope of the app catalog: tenant (default) or sitecollection",
                               allowed: ["tenant", "sitecollection"], defaultValue: "tenant")
     static let catalogUrl = option("appCatalogUrl", "u", "URL of the app catalog site; required for the sitecollection scope")
+    /// Install and uninstall take `-s` for the site, as CLI for Microsoft 365 does.
+    static let siteScope = option("appCatalogScope", nil, "Scope of the app catalog: tenant (default) or sitecollection",
+                                  allowed: ["tenant", "sitecollection"], defaultValue: "tenant")
     static let choice = [option("id", "i", "ID of the app"), option("name", "n", "File name of the app package, e.g. solution.sppkg")]
 
     static let all: [PluginCommand] = [
@@ -155,14 +158,14 @@ enum AppCommands {
         },
 
         command("app install", "Installs an app from the specified app catalog in the site",
-                options: [option("id", "i", "ID of the app", required: true), option("siteUrl", nil, "URL of the site to install the app in", required: true), scope],
+                options: [option("id", "i", "ID of the app", required: true), option("siteUrl", "s", "URL of the site to install the app in", required: true), siteScope],
                 examples: [("In a site", "m365 spo app install --id b2307a39-e878-458b-bc90-03bc578531d6 --siteUrl https://contoso.sharepoint.com/sites/project-x")]) { spo, options throws(PluginFailure) in
             try siteAction(spo, options, "Install")
         },
 
         command("app uninstall", "Uninstalls an app from the site",
-                options: [option("id", "i", "ID of the app", required: true), option("siteUrl", nil, "URL of the site to uninstall the app from", required: true),
-                          scope, forceOption],
+                options: [option("id", "i", "ID of the app", required: true), option("siteUrl", "s", "URL of the site to uninstall the app from", required: true),
+                          siteScope, forceOption],
                 examples: [("Without a prompt", "m365 spo app uninstall --id b2307a39-e878-458b-bc90-03bc578531d6 --siteUrl https://contoso.sharepoint.com/sites/project-x --force")]) { spo, options throws(PluginFailure) in
             try options.requireGUIDs(["id"])
             let site = try spo.webURL(options, "siteUrl")

@@ -13,6 +13,13 @@ enum GroupCommands {
     static let associated = ["Owner": "AssociatedOwnerGroup", "Member": "AssociatedMemberGroup", "Visitor": "AssociatedVisitorGroup"]
     static let groupChoice = [option("groupId", nil, "ID of the SharePoint group"), option("groupName", nil, "Name of the SharePoint group")]
 
+    /// The membership settings `group add` takes, as booleans named like the group's properties.
+    static let settingNames = ["allowMembersEditMembership", "onlyAllowMembersViewMembership", "allowRequestToJoinLeave", "autoAcceptRequestToJoinLeave"]
+    static let settings = settingNames.map { option($0, nil, "Sets the group's \(upperFirst($0)) (true or false)", type: .boolean) }
+        + [option("requestToJoinLeaveEmailSetting", nil, "E-mail address membership requests are sent to")]
+
+    static func upperFirst(_ name: String) -> String { name.prefix(1).uppercased() + name.dropFirst() }
+
     static let all: [PluginCommand] = [
         command("group list", "Lists all the groups within specific web",
                 options: [webUrl, flag("associatedGroupsOnly", nil, "Only the site's associated owner, member and visitor groups")],
@@ -46,13 +53,15 @@ enum GroupCommands {
         },
 
         command("group add", "Creates group in the specified site",
-                options: [webUrl, option("name", "n", "Name of the group", required: true), option("description", nil, "Description of the group")],
+                options: [webUrl, option("name", "n", "Name of the group", required: true), option("description", nil, "Description of the group")] + settings,
                 examples: [("A group", "m365 spo group add --webUrl https://contoso.sharepoint.com/sites/project-x --name 'Project leads'")]) { spo, options throws(PluginFailure) in
             let name = (options.string("name") ?? "").trimmingSpaces
             guard !name.isEmpty else { throw usage("--name must not be empty") }
             let web = try spo.webURL(options, "webUrl")
             var body: JSONObject = ["Title": .string(name)]
             if let description = options.string("description") { body["Description"] = .string(description) }
+            for name in settingNames { if let value = options.optionalBool(name) { body[upperFirst(name)] = .bool(value) } }
+            if let email = options.string("requestToJoinLeaveEmailSetting") { body["RequestToJoinLeaveEmailSetting"] = .string(email) }
             guard let created = try spo.write(web + "/_api/web/sitegroups", web: web, body: .object(body))?.objectValue else {
                 throw PluginFailure("SharePoint did not return the new group", status: M365_ERR_SERVER)
             }

@@ -109,9 +109,13 @@ final class SPOPeopleAndAppsTests: SharedEmulatorTestCase {
         XCTAssertEqual(try object(["group", "get", "--webUrl", Self.root, "--name", "contoso owners"])["Id"] as? Int, 3)
         XCTAssertEqual(try object(["group", "get", "--webUrl", Self.marketing, "--associatedGroup", "Owner"])["Title"] as? String, "Marketing Owners")
 
-        let added = try object(["group", "add", "--webUrl", Self.root, "--name", "Project leads", "--description", "Leads"])
+        let added = try object(["group", "add", "--webUrl", Self.root, "--name", "Project leads", "--description", "Leads",
+                                "--allowRequestToJoinLeave", "true", "--onlyAllowMembersViewMembership", "false",
+                                "--requestToJoinLeaveEmailSetting", Self.megan.upn])
         let id = try XCTUnwrap(added["Id"] as? Int)
         XCTAssertEqual(added["Description"] as? String, "Leads")
+        XCTAssertEqual(added["AllowRequestToJoinLeave"] as? Bool, true)
+        XCTAssertEqual(added["RequestToJoinLeaveEmailSetting"] as? String, Self.megan.upn)
         XCTAssertEqual(try object(["group", "get", "--webUrl", Self.root, "--name", "Project leads"])["Id"] as? Int, id)
         try fails(["group", "add", "--webUrl", Self.root, "--name", "Project leads"], "The specified name is already in use.")
         try spo(["group", "remove", "--webUrl", Self.root, "--id", String(id), "--force"])
@@ -314,7 +318,7 @@ final class SPOPeopleAndAppsTests: SharedEmulatorTestCase {
             (["app", "add", "--filePath", file, "--overwrite"], ["POST"]),
             (["app", "deploy", "--id", id], ["POST"]),
             (["app", "uninstall", "--id", id, "--siteUrl", Self.marketing, "--force"], ["POST"]),
-            (["app", "install", "--id", id, "--siteUrl", Self.marketing], ["POST"]),
+            (["app", "install", "--id", id, "-s", Self.marketing], ["POST"]),
             (["app", "remove", "--id", id, "--force"], ["POST"]),
             (["search", "--queryText", "navigation"], ["GET"]),
         ]

@@ -22,6 +22,9 @@ final class SPSiteGroup: @unchecked Sendable {
     var description: String
     var ownerTitle: String
     var members: [Int]
+    /// AllowMembersEditMembership, OnlyAllowMembersViewMembership, AllowRequestToJoinLeave,
+    /// AutoAcceptRequestToJoinLeave and RequestToJoinLeaveEmailSetting, as set when created.
+    var settings: JSONObject = [:]
 
     init(id: Int, title: String, description: String, ownerTitle: String, members: [Int]) {
         self.id = id
@@ -169,12 +172,14 @@ enum SharePointPrincipals {
                              "RequestToJoinLeaveEmailSetting"]
 
     static func groupProps(_ g: SPSiteGroup) -> JSONObject {
-        [
+        var props: JSONObject = [
             "Id": JSON(g.id), "IsHiddenInUI": false, "LoginName": .string(g.title), "Title": .string(g.title), "PrincipalType": 8,
             "AllowMembersEditMembership": false, "AllowRequestToJoinLeave": false, "AutoAcceptRequestToJoinLeave": false,
             "Description": g.description.isEmpty ? .null : .string(g.description), "OnlyAllowMembersViewMembership": false,
             "OwnerTitle": .string(g.ownerTitle), "RequestToJoinLeaveEmailSetting": "",
         ]
+        for (k, v) in g.settings { props[k] = v }
+        return props
     }
 
     static func groupMeta(_ g: SPSiteGroup) -> SPMeta { SPMeta(type: "SP.Group", editLink: "Web/SiteGroups/GetById(\(g.id))") }
@@ -393,6 +398,10 @@ enum SharePointPrincipals {
             }
             let owner = site.group(id: SPSitePrincipals.ownerGroup)?.title ?? title
             let g = SPSiteGroup(id: site.nextId, title: title, description: body["Description"]?.stringValue ?? "", ownerTitle: owner, members: [])
+            for name in ["AllowMembersEditMembership", "OnlyAllowMembersViewMembership", "AllowRequestToJoinLeave", "AutoAcceptRequestToJoinLeave"] {
+                if let value = body[name]?.boolValue { g.settings[name] = .bool(value) }
+            }
+            if let email = body["RequestToJoinLeaveEmailSetting"]?.stringValue { g.settings["RequestToJoinLeaveEmailSetting"] = .string(email) }
             site.nextId += 1
             site.groups.append(g)
             return g
