@@ -92,11 +92,11 @@ extension SPOClient {
 /// `spo app …` (the ALM API of the tenant or a site collection app catalog) and
 /// `spo tenant appcatalogurl get`.
 enum AppCommands {
-    static let scope = option("appCatalogScope", "s", "Scope of the app catalog: tenant (default) or sitecollection",
+    static let scope = option("appCatalogScope", "s", "Scope of the app catalog: tenant or sitecollection",
                               allowed: ["tenant", "sitecollection"], defaultValue: "tenant")
     static let catalogUrl = option("appCatalogUrl", "u", "URL of the app catalog site; required for the sitecollection scope")
     /// Install and uninstall take `-s` for the site, as CLI for Microsoft 365 does.
-    static let siteScope = option("appCatalogScope", nil, "Scope of the app catalog: tenant (default) or sitecollection",
+    static let siteScope = option("appCatalogScope", nil, "Scope of the app catalog: tenant or sitecollection",
                                   allowed: ["tenant", "sitecollection"], defaultValue: "tenant")
     static let choice = [option("id", "i", "ID of the app"), option("name", "n", "File name of the app package, e.g. solution.sppkg")]
 

@@ -122,6 +122,22 @@ final class SharePointPeopleTests: SharePointTestCase {
         XCTAssertEqual(try sp("GET", "\(marketing)/_api/web/sitecollectionappcatalog/AvailableApps").status, 404, "marketing has no site collection catalog")
     }
 
+    func testSiteCollectionAppCatalog() throws {
+        let catalog = "\(marketing)/_api/web/sitecollectionappcatalog"
+        XCTAssertEqual(try sp("GET", catalog + "/AvailableApps").status, 404)
+        let library = try sp("POST", "\(marketing)/_api/web/lists", json: ["Title": "Apps for SharePoint", "BaseTemplate": 336])
+        XCTAssertEqual(library.status, 201, library.text)
+        let added = try upload(catalog + "/Add(overwrite=true,url='site.sppkg')", "no manifest here")
+        XCTAssertEqual(added.status, 200, added.text)
+        let id = try XCTUnwrap(added.json["UniqueId"] as? String)
+        let listed = values(try sp("GET", catalog + "/AvailableApps"))
+        XCTAssertEqual(listed.first?["Title"] as? String, "site", "without a manifest the title is the file name")
+        XCTAssertEqual(values(try sp("GET", "\(apps)/_api/web/tenantappcatalog/AvailableApps")).count, 0, "the tenant catalog is another")
+        XCTAssertEqual(try sp("POST", catalog + "/AvailableApps/GetById('\(id)')/Deploy", json: [:]).status, 200)
+        XCTAssertEqual(try sp("POST", catalog + "/AvailableApps/GetById('\(id)')/Install").status, 200)
+        XCTAssertEqual(try sp("GET", catalog + "/AvailableApps/GetById('\(id)')").json["InstalledVersion"] as? String, "1.0.0.0")
+    }
+
     /// A POST of raw bytes (a package) with the site's digest.
     func upload(_ url: String, _ body: String) throws -> HTTPResult {
         let web = String(url[..<url.range(of: "/_api/")!.lowerBound])

@@ -208,6 +208,32 @@ final class SPOPeopleAndAppsTests: SharedEmulatorTestCase {
         XCTAssertEqual(try array(["app", "list"]).count, 0)
     }
 
+    /// A tenant without an app catalog (the seed's catalog site made a team site): both
+    /// commands say so, and nothing is cached.
+    func testTenantWithoutAppCatalog() throws {
+        let binary = try XCTUnwrap(EmulatorProcess.binary())
+        let dump = Process()
+        dump.executableURL = URL(fileURLWithPath: binary)
+        dump.arguments = ["default-seed"]
+        let out = Pipe()
+        dump.standardOutput = out
+        try dump.run()
+        let seed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        dump.waitUntilExit()
+        XCTAssertTrue(seed.contains("\"APPCATALOG\""))
+        let file = harness.home.appendingPathComponent("no-catalog-seed.json")
+        try seed.replacingOccurrences(of: "\"APPCATALOG\"", with: "\"STS\"").write(to: file, atomically: true, encoding: .utf8)
+        let other = try EmulatorProcess(arguments: ["--seed", file.path])
+        defer { other.stop() }
+        let (home, _) = try Self.signedInHarness(emulator: other)
+        defer { home.cleanUp() }
+        XCTAssertEqual(try home.run(["spo", "set", "--url", Self.root]).status, 0)
+        try fails(["tenant", "appcatalogurl", "get"], "Tenant app catalog is not configured.", harness: home)
+        try fails(["app", "list"], "The tenant has no app catalog", harness: home)
+        try fails(["app", "list"], "The tenant has no app catalog", harness: home)
+        XCTAssertEqual(try other.requests(pathPrefix: "/_api/SP_TenantSettings_Current").count, 3, "an absent catalog is not remembered")
+    }
+
     // MARK: Search
 
     func testSearch() throws {
