@@ -87,6 +87,10 @@ final class SharePointPeopleTests: SharePointTestCase {
         XCTAssertEqual(denied.status, 403, denied.text)
         XCTAssertEqual(spError(denied).code, "-2147024891, System.UnauthorizedAccessException")
         XCTAssertEqual(values(try sp("GET", "\(root)/_api/web/sitegroups", token: adele)).count, 3, "reading is allowed")
+        let app = try certificateToken(scope: "https://contoso.sharepoint.com/.default")
+        let appToken = try XCTUnwrap(app.json["access_token"] as? String, app.text)
+        XCTAssertEqual(try sp("POST", "\(root)/_api/web/sitegroups", token: appToken, json: ["Title": "Daemon's"]).status, 201,
+                       "an app with Sites.FullControl.All manages any site")
     }
 
     // MARK: Apps

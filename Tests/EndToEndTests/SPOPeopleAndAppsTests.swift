@@ -311,6 +311,14 @@ final class SPOPeopleAndAppsTests: SharedEmulatorTestCase {
         XCTAssertEqual(try object(["group", "add", "--webUrl", Self.root, "--name", "After a 429"])["Title"] as? String, "After a 429")
         try throttle("/_api/web/siteusers", host: "contoso.sharepoint.com")
         XCTAssertEqual(try object(["user", "get", "--webUrl", Self.root, "--id", "6"])["Id"] as? Int, 6)
+        try throttle("/_api/web/ensureuser", host: "contoso.sharepoint.com")
+        XCTAssertEqual(try object(["user", "ensure", "--webUrl", Self.root, "--userName", Self.megan.upn])["Id"] as? Int, 8)
+        try emulator.admin("requests", method: "DELETE")
+        try throttle("/_api/SP_TenantSettings_Current", host: "contoso.sharepoint.com")
+        XCTAssertEqual(try spo(["tenant", "appcatalogurl", "get"]).stdout.contains(Self.catalog), true)
+        XCTAssertEqual(try spRequests("/_api/SP_TenantSettings_Current").count, 2)
+        try throttle("/sites/apps/_api/web/tenantappcatalog/Add", host: "contoso.sharepoint.com")
+        XCTAssertNotNil(try object(["app", "add", "--filePath", try packageFile()])["UniqueId"] as? String)
     }
 
     /// With the token, the digests and the catalog URL cached, each command sends only the

@@ -108,7 +108,7 @@ enum SharePointApps {
 
     static func fileProps(_ a: SPApp, catalog: String) -> JSONObject {
         let guid = a.id.uppercased()
-        let rel = SharePointPathless.serverRelative(catalog).trimmingSuffix("/") + "/AppCatalog/" + a.fileName
+        let rel = serverRelative(catalog).trimmingSuffix("/") + "/AppCatalog/" + a.fileName
         return [
             "CheckInComment": "", "CheckOutType": 2, "ContentTag": .string("{\(guid)},\(a.fileVersion),1"), "CustomizedPageStatus": 0,
             "ETag": .string("\"{\(guid)},\(a.fileVersion)\""), "Exists": true, "ExistsAllowThrowForPolicyFailures": true, "IrmEnabled": false,
@@ -117,6 +117,12 @@ enum SharePointApps {
             "TimeLastModified": .string(a.modified), "Title": .string(a.title), "UIVersion": JSON(512 * a.fileVersion),
             "UIVersionLabel": .string("\(a.fileVersion).0"), "UniqueId": .string(a.id),
         ]
+    }
+
+    /// `/sites/apps` for `https://contoso.sharepoint.com/sites/apps`.
+    static func serverRelative(_ url: String) -> String {
+        let path = URL(string: url)?.path ?? ""
+        return path.isEmpty ? "/" : path
     }
 
     static func fileMeta(_ a: SPApp) -> SPMeta { SPMeta(type: "SP.File", editLink: "Web/GetFileById(guid'\(a.id)')") }
@@ -259,13 +265,5 @@ enum SharePointApps {
         guard let app else { throw fileNotFound }
         let q = try SPQuery(r.request, properties: Array(fileProps(app, catalog: catalogURL).keys), typeName: "SP.File")
         return .json(SPRender(r).entity(q.project(fileProps(app, catalog: catalogURL)), fileMeta(app), context: "SP.ApiData.Files12"))
-    }
-}
-
-enum SharePointPathless {
-    /// `/sites/apps` for `https://contoso.sharepoint.com/sites/apps`.
-    static func serverRelative(_ url: String) -> String {
-        let path = URL(string: url)?.path ?? ""
-        return path.isEmpty ? "/" : path
     }
 }
