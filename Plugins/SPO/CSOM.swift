@@ -9,7 +9,7 @@ struct CSOMRequest {
     struct Path: Equatable { fileprivate let id: Int }
 
     /// A parameter value with the type name CSOM expects.
-    indirect enum Value {
+    enum Value: Sendable {
         case string(String)
         case bool(Bool)
         case int32(Int)

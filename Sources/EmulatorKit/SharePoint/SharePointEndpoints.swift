@@ -36,6 +36,9 @@ enum SharePointEndpoints {
         on(.POST, "_api/web/lists/{list}/items/{id}/recycle", recycleItem)
         on(.POST, "_api/web/lists/{list}/recycle", recycleList)
         on(.POST, "_api/web/lists/{list}/items/{id}/validateupdatelistitem", validateUpdateItem)
+        SharePointPrincipals.register(&r)
+        SharePointApps.register(&r)
+        SharePointSearch.register(&r)
     }
 
     // MARK: Context info
@@ -79,7 +82,7 @@ enum SharePointEndpoints {
     }
 
     static func getWeb(_ r: SharePointRequest) throws -> EmulatorResponse {
-        let props = r.store.locked { webProps(r.web) }
+        let props = SharePointPrincipals.webExpansions(r, r.store.locked { webProps(r.web) })
         return .json(SPRender(r).entity(props, webMeta(r.web, relativeTo: r.web), context: "SP.ApiData.Webs"))
     }
 

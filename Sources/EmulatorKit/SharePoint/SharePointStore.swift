@@ -143,6 +143,9 @@ public final class SharePointStore: @unchecked Sendable {
     /// needs no table and can't be forged for another site collection.
     private let digestKey = SymmetricKey(size: .bits256)
     let digestLifetime: TimeInterval = 1800
+    /// Site users and groups (`SharePointPrincipals.swift`) and app catalogs (`SharePointApps.swift`).
+    let principals = SPPrincipalStore()
+    let apps = SPAppStore()
 
     init(seed: Seed) {
         self.seed = seed
@@ -163,6 +166,8 @@ public final class SharePointStore: @unchecked Sendable {
         }
         let admin = SPTenantAdminState.build(seed)
         lock.withLock { webs = built; tenantAdmin = admin }
+        principals.reset()
+        apps.reset()
     }
 
     private static func build(_ seed: JSON, url: String, siteCollectionURL: String, siteId: String, into out: inout [String: SPWeb]) {

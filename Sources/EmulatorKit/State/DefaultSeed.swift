@@ -513,6 +513,25 @@ public enum DefaultSeed {
             "webs": []
           },
           {
+            "id": "0d3c4b5a-6e7f-4a81-9b2c-3d4e5f6a7b8c",
+            "url": "https://contoso.sharepoint.com/sites/apps",
+            "title": "Apps",
+            "description": "Tenant app catalog",
+            "webTemplate": "APPCATALOG",
+            "webId": "1e2f3a4b-5c6d-4e7f-8a9b-0c1d2e3f4a5b",
+            "owner": "admin@contoso.onmicrosoft.com",
+            "lists": [
+              {
+                "id": "2a3b4c5d-6e7f-4809-9a1b-2c3d4e5f6a7b",
+                "title": "Apps for SharePoint",
+                "url": "AppCatalog",
+                "baseTemplate": 336,
+                "items": []
+              }
+            ],
+            "webs": []
+          },
+          {
             "id": "5a21de88-8ccb-4830-b13b-f23482b17c38",
             "url": "https://contoso-admin.sharepoint.com",
             "title": "SharePoint admin center",

@@ -1,0 +1,366 @@
+import Foundation
+import XCTest
+
+/// `m365 spo user|group|group member|app|tenant appcatalogurl|search` end to end: the real binary
+/// and the SPO plugin against the emulator over HTTPS. Seed: the root site (owner: the admin,
+/// id 6), the group-connected marketing site, and the tenant app catalog at /sites/apps.
+final class SPOPeopleAndAppsTests: SharedEmulatorTestCase {
+    static let root = "https://contoso.sharepoint.com"
+    static let marketing = "https://contoso.sharepoint.com/sites/marketing"
+    static let catalog = "https://contoso.sharepoint.com/sites/apps"
+    static let lidia = (id: "87c76886-3409-4a9a-b61e-a3a4fcf98e05", upn: "lidia.holloway@contoso.com")
+    static let manifest = #"PK<App xmlns="http://schemas.microsoft.com/sharepoint/2012/app/manifest" Name="hello" ProductID="{a1b2c3d4-0000-4000-8000-000000000001}" Version="1.2.0.0"><Properties><Title>Hello World</Title></Properties></App>"#
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        try m365(["spo", "set", "--url", Self.root])
+        try emulator.admin("requests", method: "DELETE")
+    }
+
+    @discardableResult
+    func spo(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Harness.Result {
+        try m365(["spo"] + arguments, file: file, line: line)
+    }
+
+    func object(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        try jsonObject(["spo"] + arguments, file: file, line: line)
+    }
+
+    func array(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
+        try jsonArray(["spo"] + arguments, file: file, line: line)
+    }
+
+    func fails(_ arguments: [String], exit: Int32 = 1, _ message: String, harness other: Harness? = nil,
+               file: StaticString = #filePath, line: UInt = #line) throws {
+        try mustFail(["spo"] + arguments, exit: exit, message, harness: other, file: file, line: line)
+    }
+
+    func spRequests(_ prefix: String = "/") throws -> [[String: Any]] {
+        try emulator.requests(pathPrefix: prefix).filter { ($0["host"] as? String ?? "").hasSuffix("sharepoint.com") }
+    }
+
+    /// The properties text output shows: a table's header words, or for a single item (which
+    /// the CLI prints as `key: value` lines) the keys.
+    func header(_ text: String) -> [String] {
+        let lines = text.split(separator: "\n")
+        let first = (lines.first ?? "").split(separator: " ").map(String.init)
+        guard first.first?.hasSuffix(":") == true || first.dropFirst().first == ":" else { return first }
+        return lines.compactMap { line in line.split(separator: ":").first.map { $0.trimmingCharacters(in: .whitespaces) } }
+    }
+
+    /// A package file whose manifest the emulator reads (stored, not compressed).
+    func packageFile(_ name: String = "hello.sppkg") throws -> String {
+        let url = harness.home.appendingPathComponent(name)
+        try Self.manifest.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    /// A second home signed in as Adele, who owns no site but the marketing one's group membership.
+    func adeleHarness() throws -> Harness {
+        let other = try Self.connectedHarness(emulator)
+        let login = try other.run(["login", "--authType", "password", "--appId", Self.publicApp, "--tenant", Self.tenant,
+                                   "--userName", Self.adele.upn, "--password", "Adele!Passw0rd"])
+        XCTAssertEqual(login.status, 0, login.stderr)
+        XCTAssertEqual(try other.run(["spo", "set", "--url", Self.root]).status, 0)
+        return other
+    }
+
+    // MARK: Users
+
+    func testUserListGetAndEnsure() throws {
+        let users = try array(["user", "list", "--webUrl", Self.root])
+        let admin = try XCTUnwrap(users.first { $0["UserPrincipalName"] as? String == Self.admin.upn })
+        XCTAssertEqual(admin["Id"] as? Int, 6)
+        XCTAssertEqual(admin["LoginName"] as? String, "i:0#.f|membership|" + Self.admin.upn)
+        let text = try spo(["user", "list", "--webUrl", Self.root, "--output", "text"]).stdout
+        XCTAssertEqual(Set(header(text)), ["Id", "Title", "LoginName"], "one user: key: value lines, sorted")
+        XCTAssertTrue(text.contains("MOD Administrator"), text)
+
+        XCTAssertEqual(try object(["user", "get", "--webUrl", "/", "--id", "6"])["Title"] as? String, "MOD Administrator")
+        XCTAssertEqual(try object(["user", "get", "--webUrl", Self.root, "--email", Self.admin.upn])["Id"] as? Int, 6)
+        XCTAssertEqual(try object(["user", "get", "--webUrl", Self.root, "--loginName", "i:0#.f|membership|" + Self.admin.upn])["Id"] as? Int, 6)
+        XCTAssertEqual(try object(["user", "get", "--webUrl", Self.root, "--userName", Self.admin.upn])["Id"] as? Int, 6)
+        let single = try spo(["user", "get", "--webUrl", Self.root, "--id", "6", "--output", "text"]).stdout
+        XCTAssertTrue(single.contains("UserPrincipalName") && single.contains(Self.admin.upn), single)
+        try fails(["user", "get", "--webUrl", Self.root, "--email", Self.megan.upn], "User cannot be found.")
+
+        let megan = try object(["user", "ensure", "--webUrl", Self.root, "--userName", Self.megan.upn])
+        XCTAssertEqual(megan["Id"] as? Int, 8)
+        XCTAssertEqual(try object(["user", "get", "--webUrl", Self.root, "--email", Self.megan.upn])["Id"] as? Int, 8)
+        let lidia = try object(["user", "ensure", "--webUrl", Self.root, "--entraId", Self.lidia.id])
+        XCTAssertEqual(lidia["UserPrincipalName"] as? String, Self.lidia.upn, "the UPN comes from Graph")
+        try fails(["user", "ensure", "--webUrl", Self.root, "--userName", "nobody@contoso.com"], "The specified user nobody@contoso.com could not be found.")
+        try fails(["user", "ensure", "--webUrl", Self.root, "--entraId", Self.missing], "There is no user with id \(Self.missing)")
+    }
+
+    // MARK: Groups
+
+    func testGroupListGetAddRemove() throws {
+        let groups = try array(["group", "list", "--webUrl", Self.root])
+        XCTAssertEqual(groups.compactMap { $0["Title"] as? String }, ["Contoso Owners", "Contoso Visitors", "Contoso Members"])
+        let text = try spo(["group", "list", "--webUrl", Self.root, "--output", "text"]).stdout
+        XCTAssertEqual(header(text), ["Id", "Title", "LoginName", "IsHiddenInUI", "PrincipalType"], "Type exists only for associated groups")
+        let associated = try object(["group", "list", "--webUrl", Self.root, "--associatedGroupsOnly"])
+        XCTAssertEqual((associated["AssociatedOwnerGroup"] as? [String: Any])?["Id"] as? Int, 3)
+        XCTAssertEqual((associated["AssociatedVisitorGroup"] as? [String: Any])?["Title"] as? String, "Contoso Visitors")
+        XCTAssertNil(associated["Title"], "only the associated groups")
+
+        XCTAssertEqual(try object(["group", "get", "--webUrl", Self.root, "--id", "5"])["Title"] as? String, "Contoso Members")
+        XCTAssertEqual(try object(["group", "get", "--webUrl", Self.root, "--name", "contoso owners"])["Id"] as? Int, 3)
+        XCTAssertEqual(try object(["group", "get", "--webUrl", Self.marketing, "--associatedGroup", "Owner"])["Title"] as? String, "Marketing Owners")
+
+        let added = try object(["group", "add", "--webUrl", Self.root, "--name", "Project leads", "--description", "Leads",
+                                "--allowRequestToJoinLeave", "true", "--onlyAllowMembersViewMembership", "false",
+                                "--requestToJoinLeaveEmailSetting", Self.megan.upn])
+        let id = try XCTUnwrap(added["Id"] as? Int)
+        XCTAssertEqual(added["Description"] as? String, "Leads")
+        XCTAssertEqual(added["AllowRequestToJoinLeave"] as? Bool, true)
+        XCTAssertEqual(added["RequestToJoinLeaveEmailSetting"] as? String, Self.megan.upn)
+        XCTAssertEqual(try object(["group", "get", "--webUrl", Self.root, "--name", "Project leads"])["Id"] as? Int, id)
+        try fails(["group", "add", "--webUrl", Self.root, "--name", "Project leads"], "The specified name is already in use.")
+        try spo(["group", "remove", "--webUrl", Self.root, "--id", String(id), "--force"])
+        try fails(["group", "get", "--webUrl", Self.root, "--id", String(id)], "Group cannot be found.")
+        try object(["group", "add", "--webUrl", Self.root, "--name", "It's temporary"])
+        try spo(["group", "remove", "--webUrl", Self.root, "--name", "It's temporary", "--force"])
+        try fails(["group", "remove", "--webUrl", Self.root, "--name", "It's temporary", "--force"], "Group cannot be found.")
+        try fails(["group", "remove", "--webUrl", Self.root, "--id", "3"], exit: 2, "--force")
+    }
+
+    func testGroupMembers() throws {
+        let added = try array(["group", "member", "add", "--webUrl", Self.root, "--groupId", "5", "--userNames", "\(Self.adele.upn), \(Self.megan.upn)"])
+        XCTAssertEqual(added.compactMap { $0["DisplayName"] as? String }, ["Adele Vance", "Megan Bowen"])
+        XCTAssertEqual(added.first?["User"] as? String, "i:0#.f|membership|" + Self.adele.upn)
+        let members = try array(["group", "member", "list", "--webUrl", Self.root, "--groupName", "Contoso Members"])
+        XCTAssertEqual(members.compactMap { $0["Id"] as? Int }, [7, 8])
+        let text = try spo(["group", "member", "list", "--webUrl", Self.root, "--groupId", "5", "--output", "text"]).stdout
+        XCTAssertEqual(header(text), ["Title", "UserPrincipalName", "Id", "Email"])
+        XCTAssertTrue(text.contains("Megan Bowen"), text)
+        let addText = try spo(["group", "member", "add", "--webUrl", Self.root, "--groupId", "4", "--emails", Self.megan.upn, "--output", "text"]).stdout
+        XCTAssertEqual(Set(header(addText)), ["DisplayName", "Email"])
+        try array(["group", "member", "add", "--webUrl", Self.root, "--groupName", "Contoso Visitors", "--userIds", "6"])
+        XCTAssertEqual(try array(["group", "member", "list", "--webUrl", Self.root, "--groupId", "4"]).compactMap { $0["Id"] as? Int }, [8, 6])
+
+        // One unknown user: nothing is added.
+        try fails(["group", "member", "add", "--webUrl", Self.root, "--groupId", "4", "--userNames", "\(Self.adele.upn),ghost@contoso.com"],
+                  "these users do not exist: ghost@contoso.com")
+        XCTAssertEqual(try array(["group", "member", "list", "--webUrl", Self.root, "--groupId", "4"]).count, 2)
+
+        try spo(["group", "member", "remove", "--webUrl", Self.root, "--groupId", "5", "--userName", Self.adele.upn, "--force"])
+        try spo(["group", "member", "remove", "--webUrl", Self.root, "--groupName", "Contoso Members", "--email", Self.megan.upn, "--force"])
+        try spo(["group", "member", "remove", "--webUrl", Self.root, "--groupId", "4", "--userId", "6", "--force"])
+        XCTAssertEqual(try array(["group", "member", "list", "--webUrl", Self.root, "--groupId", "5"]).count, 0)
+        try fails(["group", "member", "remove", "--webUrl", Self.root, "--groupId", "5", "--userId", "6", "--force"], "User cannot be found.")
+        try fails(["group", "member", "list", "--webUrl", Self.root, "--groupId", "99"], "Group cannot be found.")
+    }
+
+    func testOnlyOwnersChangeGroupsAndApps() throws {
+        let adele = try adeleHarness()
+        defer { adele.cleanUp() }
+        try emulator.admin("requests", method: "DELETE")
+        try fails(["group", "add", "--webUrl", Self.root, "--name", "Mine"], exit: 1, "Access denied", harness: adele)
+        try fails(["group", "member", "remove", "--webUrl", Self.root, "--groupId", "3", "--userId", "6", "--force"], "Access denied", harness: adele)
+        try fails(["app", "add", "--filePath", try packageFile(), "--appCatalogUrl", Self.catalog], "Access denied", harness: adele)
+        // Reading is allowed; on the marketing site Adele is a member, not an owner.
+        let groups = try adele.run(["spo", "group", "list", "--webUrl", Self.root])
+        XCTAssertEqual(groups.status, 0, groups.stderr)
+        try fails(["group", "add", "--webUrl", Self.marketing, "--name", "Mine"], "Access denied", harness: adele)
+        XCTAssertEqual(try array(["group", "list", "--webUrl", Self.root]).count, 3, "nothing was added")
+    }
+
+    // MARK: Apps
+
+    func testTenantAppCatalogURLAndAppLifecycle() throws {
+        XCTAssertEqual(try spo(["tenant", "appcatalogurl", "get", "--output", "text"]).stdout, Self.catalog + "\n")
+        let file = try packageFile()
+        let added = try object(["app", "add", "--filePath", file])
+        let id = try XCTUnwrap(added["UniqueId"] as? String)
+        XCTAssertEqual(added["Name"] as? String, "hello.sppkg")
+        XCTAssertEqual(added["ServerRelativeUrl"] as? String, "/sites/apps/AppCatalog/hello.sppkg")
+        try fails(["app", "add", "--filePath", file], "already exists")
+        let replaced = try spo(["app", "add", "--filePath", file, "--overwrite", "--output", "text"]).stdout
+        XCTAssertTrue(replaced.contains("UniqueId") && replaced.contains(id) && !replaced.contains("ServerRelativeUrl"), replaced)
+
+        let apps = try array(["app", "list"])
+        XCTAssertEqual(apps.compactMap { $0["ID"] as? String }, [id])
+        XCTAssertEqual(apps.first?["Title"] as? String, "Hello World")
+        let text = try spo(["app", "list", "--output", "text"]).stdout
+        XCTAssertEqual(Set(header(text)), ["Title", "ID", "Deployed", "AppCatalogVersion"], "one app: key: value lines, sorted")
+        XCTAssertTrue(text.contains("1.2.0.0"), text)
+        XCTAssertEqual(try object(["app", "get", "--id", id])["ProductId"] as? String, "a1b2c3d4-0000-4000-8000-000000000001")
+        XCTAssertEqual(try object(["app", "get", "--name", "hello.sppkg", "--appCatalogUrl", Self.catalog + "/AppCatalog"])["ID"] as? String, id)
+        try fails(["app", "get", "--name", "nothing.sppkg"], "There is no app named 'nothing.sppkg' in the app catalog at \(Self.catalog)")
+
+        try fails(["app", "install", "--id", id, "--siteUrl", Self.marketing], "is not deployed")
+        try spo(["app", "deploy", "--name", "hello.sppkg", "--skipFeatureDeployment"])
+        let deployed = try object(["app", "get", "--id", id])
+        XCTAssertEqual(deployed["Deployed"] as? Bool, true)
+        XCTAssertEqual(deployed["SkipDeploymentFeature"] as? Bool, true)
+        try spo(["app", "install", "--id", id, "--siteUrl", Self.marketing])
+        try fails(["app", "install", "--id", id, "--siteUrl", Self.marketing], "already installed")
+        try spo(["app", "uninstall", "--id", id, "--siteUrl", Self.marketing, "--force"])
+        try fails(["app", "uninstall", "--id", id, "--siteUrl", Self.marketing, "--force"], "not installed")
+        try spo(["app", "remove", "--id", id, "--force"])
+        try fails(["app", "get", "--id", id], "There is no app with id \(id) in the app catalog at \(Self.catalog)")
+        try fails(["app", "deploy", "--id", id], "There is no app with id \(id)")
+        try fails(["app", "install", "--id", id, "--siteUrl", Self.marketing], "There is no app with id \(id) in the tenant app catalog")
+        try fails(["app", "remove", "--id", id, "--force"], "There is no app with id \(id)")
+        try fails(["app", "list", "--appCatalogScope", "sitecollection", "--appCatalogUrl", Self.marketing], "There is no site collection app catalog")
+        XCTAssertEqual(try array(["app", "list"]).count, 0)
+    }
+
+    /// A tenant without an app catalog (the seed's catalog site made a team site): both
+    /// commands say so, and nothing is cached.
+    func testTenantWithoutAppCatalog() throws {
+        let binary = try XCTUnwrap(EmulatorProcess.binary())
+        let dump = Process()
+        dump.executableURL = URL(fileURLWithPath: binary)
+        dump.arguments = ["default-seed"]
+        let out = Pipe()
+        dump.standardOutput = out
+        try dump.run()
+        let seed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        dump.waitUntilExit()
+        XCTAssertTrue(seed.contains("\"APPCATALOG\""))
+        let file = harness.home.appendingPathComponent("no-catalog-seed.json")
+        try seed.replacingOccurrences(of: "\"APPCATALOG\"", with: "\"STS\"").write(to: file, atomically: true, encoding: .utf8)
+        let other = try EmulatorProcess(arguments: ["--seed", file.path])
+        defer { other.stop() }
+        let (home, _) = try Self.signedInHarness(emulator: other)
+        defer { home.cleanUp() }
+        XCTAssertEqual(try home.run(["spo", "set", "--url", Self.root]).status, 0)
+        try fails(["tenant", "appcatalogurl", "get"], "Tenant app catalog is not configured.", harness: home)
+        try fails(["app", "list"], "The tenant has no app catalog", harness: home)
+        try fails(["app", "list"], "The tenant has no app catalog", harness: home)
+        XCTAssertEqual(try other.requests(pathPrefix: "/_api/SP_TenantSettings_Current").count, 3, "an absent catalog is not remembered")
+    }
+
+    // MARK: Search
+
+    func testSearch() throws {
+        let found = try array(["search", "--queryText", "navigation"])
+        XCTAssertEqual(found.count, 1)
+        XCTAssertEqual(found.first?["Title"] as? String, "Review the navigation")
+        XCTAssertEqual(Set(found.first?.keys.map { $0 } ?? []), ["Title", "OriginalPath"], "the default properties only")
+        let selected = try array(["search", "--queryText", "contentclass:STS_Site", "--selectProperties", "Title,Path",
+                                  "--sortList", "Title:ascending", "--rowLimit", "2", "--startRow", "2"])
+        XCTAssertEqual(selected.compactMap { $0["Title"] as? String }, ["Contoso", "Marketing"], "sorted: Adele Vance, Apps, Contoso, Marketing, …")
+        let raw = try array(["search", "--queryText", "navigation", "--rawOutput"])
+        XCTAssertNotNil(raw.first?["PrimaryQueryResult"])
+        XCTAssertEqual(try array(["search", "--queryText", "no-such-words-anywhere"]).count, 0)
+        let scoped = try array(["search", "--queryText", "Marketing", "--webUrl", Self.marketing, "--refinementFilters", "contentclass:equals(\"STS_Site\")"])
+        XCTAssertEqual(scoped.compactMap { $0["OriginalPath"] as? String }, [Self.marketing])
+
+        try emulator.admin("sharepoint/items", method: "POST", json: #"{"site":"\#(Self.root)","list":"Tasks","count":1200}"#)
+        try emulator.admin("requests", method: "DELETE")
+        let all = try array(["search", "--queryText", "contentclass:STS_ListItem_GenericList", "--allResults"])
+        XCTAssertEqual(all.count, 1203)
+        XCTAssertEqual(Set(all.compactMap { $0["OriginalPath"] as? String }).count, 1203, "no row twice")
+        XCTAssertEqual(try spRequests("/_api/search/query").count, 3, "500 rows a page")
+        try fails(["search", "--queryText", "x", "--webUrl", Self.root + "/sites/nowhere"], "There is no site or web")
+    }
+
+    // MARK: Failures
+
+    func testBadInputFailsBeforeAnyRequest() throws {
+        let u = ["--webUrl", Self.root]
+        try fails(["user", "list", "--webUrl", "http://contoso.sharepoint.com"], exit: 2, "not a valid SharePoint URL")
+        try fails(["user", "get"] + u, exit: 2, "--id")
+        try fails(["user", "get"] + u + ["--id", "abc"], exit: 2, "not a valid user id")
+        try fails(["user", "get"] + u + ["--id", "6", "--email", "a@b.com"], exit: 2, "Specify only one of")
+        try fails(["user", "get"] + u + ["--userName", "not-a-upn"], exit: 2, "not a valid user name")
+        try fails(["user", "ensure"] + u + ["--entraId", "nope"], exit: 2, "not a valid GUID")
+        try fails(["group", "get"] + u + ["--id", "1.5"], exit: 2, "not a valid group id")
+        try fails(["group", "get"] + u + ["--associatedGroup", "Guest"], exit: 2, "Owner, Member, Visitor")
+        try fails(["group", "add"] + u + ["--name", " "], exit: 2, "--name must not be empty")
+        try fails(["group", "remove"] + u + ["--id", "0", "--force"], exit: 2, "not a valid group id")
+        try fails(["group", "member", "list"] + u, exit: 2, "--groupId")
+        try fails(["group", "member", "add"] + u + ["--groupId", "5", "--userIds", "6,x"], exit: 2, "not: x")
+        try fails(["group", "member", "add"] + u + ["--groupId", "5", "--emails", "adele"], exit: 2, "not e-mail addresses: adele")
+        try fails(["group", "member", "add"] + u + ["--groupId", "5"], exit: 2, "--userNames")
+        try fails(["group", "member", "remove"] + u + ["--groupId", "5", "--userId", "-3", "--force"], exit: 2, "not a valid user id")
+        try fails(["app", "list", "--appCatalogScope", "sitecollection"], exit: 2, "--appCatalogUrl is required")
+        try fails(["app", "list", "--appCatalogScope", "everywhere"], exit: 2, "tenant, sitecollection")
+        try fails(["app", "get", "--id", "123"], exit: 2, "not a valid GUID")
+        try fails(["app", "add", "--filePath", "/nonexistent/x.sppkg"], exit: 2, "cannot read /nonexistent/x.sppkg")
+        try fails(["app", "install", "--id", "123", "--siteUrl", Self.marketing], exit: 2, "not a valid GUID")
+        try fails(["app", "uninstall", "--id", Self.missing, "--siteUrl", Self.marketing], exit: 2, "--force")
+        try fails(["search", "--queryText", "x", "--sortList", "Title:up"], exit: 2, "--sortList")
+        try fails(["search", "--queryText", "x", "--allResults", "--startRow", "5"], exit: 2, "--startRow cannot be used with --allResults")
+        try fails(["search", "--queryText", "x", "--rowLimit", "0"], exit: 2, "--rowLimit must be a whole number")
+        try fails(["search", "--queryText", "x", "--sourceId", "abc"], exit: 2, "not a valid GUID")
+        XCTAssertEqual(try spRequests().count, 0, "nothing reaches SharePoint")
+        XCTAssertEqual(try httpRequests("/v1.0").count, 0, "nor Graph")
+    }
+
+    func testThrottledCommandsSucceedAfterRetryAfter() throws {
+        _ = try spo(["tenant", "appcatalogurl", "get"])  // the catalog URL is kept from here on
+        let cases: [(String, String, [String])] = [
+            (Self.root, "/_api/web/siteusers", ["user", "list", "--webUrl", Self.root]),
+            (Self.root, "/_api/web/sitegroups", ["group", "list", "--webUrl", Self.root]),
+            (Self.root, "/_api/web/sitegroups", ["group", "member", "list", "--webUrl", Self.root, "--groupId", "3"]),
+            (Self.catalog, "/sites/apps/_api/web/tenantappcatalog", ["app", "list"]),
+            (Self.root, "/_api/search", ["search", "--queryText", "navigation"]),
+        ]
+        for (_, path, arguments) in cases {
+            try emulator.admin("requests", method: "DELETE")
+            try throttle(path, host: "contoso.sharepoint.com")
+            _ = try array(arguments)
+            XCTAssertEqual(try spRequests(path).count, 2, "\(arguments): throttled once, then answered")
+        }
+        try throttle("/_api/web/sitegroups", host: "contoso.sharepoint.com")
+        XCTAssertEqual(try object(["group", "add", "--webUrl", Self.root, "--name", "After a 429"])["Title"] as? String, "After a 429")
+        try throttle("/_api/web/siteusers", host: "contoso.sharepoint.com")
+        XCTAssertEqual(try object(["user", "get", "--webUrl", Self.root, "--id", "6"])["Id"] as? Int, 6)
+        try throttle("/_api/web/ensureuser", host: "contoso.sharepoint.com")
+        XCTAssertEqual(try object(["user", "ensure", "--webUrl", Self.root, "--userName", Self.megan.upn])["Id"] as? Int, 8)
+        try emulator.admin("requests", method: "DELETE")
+        try throttle("/_api/SP_TenantSettings_Current", host: "contoso.sharepoint.com")
+        XCTAssertEqual(try spo(["tenant", "appcatalogurl", "get"]).stdout.contains(Self.catalog), true)
+        XCTAssertEqual(try spRequests("/_api/SP_TenantSettings_Current").count, 2)
+        try throttle("/sites/apps/_api/web/tenantappcatalog/Add", host: "contoso.sharepoint.com")
+        XCTAssertNotNil(try object(["app", "add", "--filePath", try packageFile()])["UniqueId"] as? String)
+    }
+
+    /// With the token, the digests and the catalog URL cached, each command sends only the
+    /// requests it needs.
+    func testEachCommandSendsOnlyTheRequestsItNeeds() throws {
+        let file = try packageFile()
+        try spo(["group", "add", "--webUrl", Self.root, "--name", "Warm-up"])        // root digest
+        let id = try XCTUnwrap(try object(["app", "add", "--filePath", file])["UniqueId"] as? String)  // catalog URL and digest
+        try spo(["app", "deploy", "--id", id])
+        try spo(["app", "install", "--id", id, "--siteUrl", Self.marketing])          // marketing digest
+        let r = Self.root
+        let cases: [([String], [String])] = [
+            (["user", "list", "--webUrl", r], ["GET"]),
+            (["user", "get", "--webUrl", r, "--id", "6"], ["GET"]),
+            (["user", "ensure", "--webUrl", r, "--userName", Self.megan.upn], ["POST"]),
+            (["user", "ensure", "--webUrl", r, "--entraId", Self.lidia.id], ["GET", "POST"]),
+            (["group", "list", "--webUrl", r], ["GET"]),
+            (["group", "list", "--webUrl", r, "--associatedGroupsOnly"], ["GET"]),
+            (["group", "get", "--webUrl", r, "--associatedGroup", "Member"], ["GET"]),
+            (["group", "add", "--webUrl", r, "--name", "Counted"], ["POST"]),
+            (["group", "member", "list", "--webUrl", r, "--groupName", "Counted"], ["GET"]),
+            (["group", "member", "add", "--webUrl", r, "--groupName", "Counted", "--userNames", Self.adele.upn], ["POST", "POST"]),
+            (["group", "member", "add", "--webUrl", r, "--groupName", "Counted", "--userIds", "6"], ["GET", "POST"]),
+            (["group", "member", "remove", "--webUrl", r, "--groupName", "Counted", "--userName", Self.adele.upn, "--force"], ["POST"]),
+            (["group", "member", "remove", "--webUrl", r, "--groupName", "Counted", "--email", Self.admin.upn, "--force"], ["GET", "POST"]),
+            (["group", "remove", "--webUrl", r, "--name", "Counted", "--force"], ["POST"]),
+            (["tenant", "appcatalogurl", "get"], ["GET"]),
+            (["app", "list"], ["GET"]),
+            (["app", "get", "--id", id], ["GET"]),
+            (["app", "get", "--name", "hello.sppkg"], ["GET", "GET"]),
+            (["app", "add", "--filePath", file, "--overwrite"], ["POST"]),
+            (["app", "deploy", "--id", id], ["POST"]),
+            (["app", "uninstall", "--id", id, "--siteUrl", Self.marketing, "--force"], ["POST"]),
+            (["app", "install", "--id", id, "-s", Self.marketing], ["POST"]),
+            (["app", "remove", "--id", id, "--force"], ["POST"]),
+            (["search", "--queryText", "navigation"], ["GET"]),
+        ]
+        for (arguments, methods) in cases {
+            try emulator.admin("requests", method: "DELETE")
+            try spo(arguments)
+            let sent = try httpRequests("").compactMap { $0["method"] as? String }
+            XCTAssertEqual(sent, methods, "spo \(arguments.prefix(3).joined(separator: " ")): no digest, token or lookup requests")
+        }
+    }
+}
