@@ -147,7 +147,7 @@ public final class AdminService: Sendable {
               let spName = tenant.seed.sharePointTenantName else {
             return .json(["error": "not_found", "message": .string("no SharePoint tenant \(name)")], status: .notFound)
         }
-        let n = state.sharePoint.generateSites(tenantId: tenant.id, rootHost: "\(spName).sharepoint.com", count: count,
+        let n = state.sharePoint.generateSites(tenantId: tenant.id, rootHost: "\(spName).\(tenant.cloud.sharePointSuffix)", count: count,
                                                prefix: body["prefix"]?.stringValue ?? "bench")
         return .json(["created": JSON(n)], status: .created)
     }
