@@ -4,7 +4,8 @@ import NIOHTTP1
 
 /// The emulator's own API under the reserved path `/_emulator/` on every host and both ports:
 /// device-code approval for scripts, fault rules, the request log, federated test tokens,
-/// bulk data for benchmarks (directory users, SharePoint list items) and reset to the seed.
+/// bulk data for benchmarks (directory users, SharePoint list items and site collections) and
+/// reset to the seed.
 public final class AdminService: Sendable {
     public static let prefix = "/_emulator/"
     let state: EmulatorState
