@@ -653,6 +653,12 @@ final class CSOMTests: CSOMTestCase {
         XCTAssertNotNil(taken.json["ErrorMessage"] as? String, taken.text)
         XCTAssertNotEqual(taken.json["SiteStatus"] as? Int, 2)
 
+        // SPSiteManager/delete recycles a site without a group by id.
+        XCTAssertEqual(try sp("POST", "\(root)/_api/SPSiteManager/delete", json: ["siteId": siteId]).status, 200)
+        XCTAssertEqual(try sp("GET", "\(root)/sites/comms/_api/web").status, 404)
+        XCTAssertEqual(try sp("POST", "\(root)/_api/SPSiteManager/delete", json: ["siteId": siteId]).status, 404)
+        XCTAssertEqual(try sp("POST", "\(root)/_api/SPSiteManager/delete", json: ["siteId": "45e6da8b-41b5-4886-94f5-8741bd903ae5"]).status, 400)
+
         // GroupSiteManager/Delete recycles a group site and deletes its group.
         let deleted = try sp("POST", "\(adminHost)/_api/GroupSiteManager/Delete?siteUrl=\(q("'\(root)/sites/projecty'"))")
         XCTAssertEqual(deleted.status, 200, deleted.text)
@@ -660,7 +666,7 @@ final class CSOMTests: CSOMTestCase {
         XCTAssertEqual(try curl("https://graph.microsoft.com/v1.0/groups/\(groupId)", headers: ["Authorization": "Bearer \(graphToken)"]).status, 404)
         XCTAssertEqual(try csom(request(#"<ObjectPath Id="181" ObjectPathId="180" /><Query Id="182" ObjectPathId="180"><Query SelectAllProperties="true"><Properties /></Query></Query>"#,
                                         Self.tenantCtor + #"<Method Id="180" ParentId="1" Name="GetDeletedSitePropertiesByUrl"><Parameters><Parameter Type="String">\#(root)/sites/projecty</Parameter></Parameters></Method>"#)).object(182)["Status"] as? String, "Recycled")
-        XCTAssertEqual(try sp("POST", "\(adminHost)/_api/GroupSiteManager/Delete", json: ["siteUrl": "\(root)/sites/comms"]).status, 400)
+        XCTAssertEqual(try sp("POST", "\(adminHost)/_api/GroupSiteManager/Delete", json: ["siteUrl": root]).status, 400)
 
         // Writes need the digest like every POST.
         let noDigest = try sp("POST", "\(root)/_api/SPSiteManager/Create", json: body, headers: ["X-RequestDigest": "0xBAD,01 Jan 2025 00:00:00 -0000"])

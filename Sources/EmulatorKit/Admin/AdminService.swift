@@ -4,7 +4,8 @@ import NIOHTTP1
 
 /// The emulator's own API under the reserved path `/_emulator/` on every host and both ports:
 /// device-code approval for scripts, fault rules, the request log, federated test tokens,
-/// bulk data for benchmarks (directory users, SharePoint list items) and reset to the seed.
+/// bulk data for benchmarks (directory users, SharePoint list items and site collections) and
+/// reset to the seed.
 public final class AdminService: Sendable {
     public static let prefix = "/_emulator/"
     let state: EmulatorState
@@ -147,7 +148,7 @@ public final class AdminService: Sendable {
               let spName = tenant.seed.sharePointTenantName else {
             return .json(["error": "not_found", "message": .string("no SharePoint tenant \(name)")], status: .notFound)
         }
-        let n = state.sharePoint.generateSites(tenantId: tenant.id, rootHost: "\(spName).sharepoint.com", count: count,
+        let n = state.sharePoint.generateSites(tenantId: tenant.id, rootHost: "\(spName).\(tenant.cloud.sharePointSuffix)", count: count,
                                                prefix: body["prefix"]?.stringValue ?? "bench")
         return .json(["created": JSON(n)], status: .created)
     }

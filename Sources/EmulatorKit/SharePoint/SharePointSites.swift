@@ -15,6 +15,7 @@ enum SharePointSites {
         on(.GET, "_api/web/allproperties", allProperties)
         on(.POST, "_api/spsitemanager/create", createSite)
         on(.GET, "_api/spsitemanager/status", siteStatus)
+        on(.POST, "_api/spsitemanager/delete", deleteSite)
         on(.POST, "_api/groupsitemanager/creategroupex", createGroupEx)
         on(.POST, "_api/spogroup/updategrouppropertiesbysiteid", updateGroupProperties)
         on(.POST, "_api/groupsitemanager/delete", deleteGroupSite)
@@ -205,6 +206,28 @@ enum SharePointSites {
             resp = .json(["d": ["Status": d]])
         }
         return resp
+    }
+
+    /// `POST _api/SPSiteManager/delete` `{"siteId":"<guid>"}`: a site collection without a group
+    /// goes to the recycle bin (group sites answer 400: use GroupSiteManager/Delete).
+    static func deleteSite(_ r: SharePointRequest, _: [String: String]) throws -> EmulatorResponse {
+        let body = try SharePointEndpoints.jsonBody(r)
+        guard let siteId = body["siteId"]?.stringValue?.trimmingCharacters(in: ["{", "}"]), !siteId.isEmpty else {
+            throw SPError.invalidQuery("The parameter siteId does not exist in method delete.")
+        }
+        try r.store.withAdmin(r.tenant.id) { webs, admin in
+            guard let web = webs.values.first(where: { $0.siteId.caseInsensitiveCompare(siteId) == .orderedSame && $0.url == $0.siteCollectionURL }) else {
+                throw SPError(.notFound, "-1, Microsoft.SharePoint.Client.ResourceNotFoundException", "Cannot get site \(siteId).")
+            }
+            let info = admin.peekInfo(for: web)
+            let path = URL(string: web.url)?.path ?? ""
+            guard info.groupId == SPTenantAdminState.zeroGUID, !path.isEmpty, path != "/", !info.template.uppercased().hasPrefix("TENANTADMIN") else {
+                throw SPError(.badRequest, "-2147024809, System.ArgumentException", "The site \(web.url) cannot be deleted with SPSiteManager.")
+            }
+            admin.recycle(web, from: &webs)
+        }
+        if r.format == .verbose { return .json(["d": ["Delete": nil]]) }
+        return .json(["odata.null": true])
     }
 
     // MARK: GroupSiteManager

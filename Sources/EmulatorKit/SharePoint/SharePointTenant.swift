@@ -142,7 +142,7 @@ final class SPTenantAdminState: @unchecked Sendable {
         var out: [String: SPTenantAdminState] = [:]
         for t in seed.tenants {
             let name = t.sharePointTenantName ?? ""
-            let state = SPTenantAdminState(tenantId: t.id, rootURL: "https://\(name).sharepoint.com")
+            let state = SPTenantAdminState(tenantId: t.id, rootURL: "https://\(name).\((t.cloud ?? .global).sharePointSuffix)")
             for site in t.sharePoint?.sites ?? [] {
                 guard let url = site["url"]?.stringValue?.trimmingSuffix("/") else { continue }
                 let info = SPSiteInfo(template: SPSiteInfo.fullTemplate(site["webTemplate"]?.stringValue ?? "STS"),
