@@ -226,10 +226,10 @@ final class CSOMTests: CSOMTestCase {
         assertNoError(try tenantMethod("RemoveSite", #"<Parameter Type="String">\#(marketing)</Parameter>"#))
         assertNoError(try tenantMethod("SetTenantCdnEnabled", #"<Parameter Type="Enum">1</Parameter><Parameter Type="Boolean">true</Parameter>"#))
         assertNoError(try csom(storageXML("SetStorageEntity", ["k", "v", "", ""])))
-        XCTAssertEqual(siteURLs(try listSites()).count, 5)
+        XCTAssertEqual(siteURLs(try listSites()).count, 6)
 
         XCTAssertEqual(try admin("directory/reset", method: "POST").status, 200)
-        XCTAssertEqual(siteURLs(try listSites()), [root, marketing])
+        XCTAssertEqual(siteURLs(try listSites()), [root, apps, marketing])
         XCTAssertEqual(try sp("GET", "\(root)/sites/temporary/_api/web").status, 404)
         XCTAssertEqual(try sp("GET", "\(marketing)/_api/web").status, 200)
         XCTAssertEqual(try tenantMethod("GetTenantCdnEnabled", #"<Parameter Type="Enum">1</Parameter>"#)[10] as? Bool, false)
@@ -260,7 +260,7 @@ final class CSOMTests: CSOMTestCase {
             pages += 1
         } while start != nil && pages < 10
         XCTAssertEqual(pages, 3)
-        XCTAssertEqual(urls.count, 652, "650 bench sites, the root and marketing")
+        XCTAssertEqual(urls.count, 653, "650 bench sites, the root, the app catalog and marketing")
         XCTAssertEqual(Set(urls).count, urls.count, "every site exactly once")
         XCTAssertEqual(urls, urls.sorted { $0.lowercased() < $1.lowercased() })
         for i in [1, 300, 301, 650] {
@@ -301,7 +301,7 @@ final class CSOMTests: CSOMTestCase {
     func testSiteListingFiltersTemplatesAndOneDrive() throws {
         let all = try listSites()
         assertNoError(all)
-        XCTAssertEqual(siteURLs(all), [root, marketing])
+        XCTAssertEqual(siteURLs(all), [root, apps, marketing])
         XCTAssertTrue(all.object(5)["NextStartIndexFromSharePoint"] is NSNull)
         let first = (all.object(5)["_Child_Items_"] as? [[String: Any]])?.first ?? [:]
         XCTAssertEqual(first["_ObjectType_"] as? String, "Microsoft.Online.SharePoint.TenantAdministration.SiteProperties")
@@ -312,7 +312,7 @@ final class CSOMTests: CSOMTestCase {
         let identity = first["_ObjectIdentity_"] as? String ?? ""
         XCTAssertTrue(identity.hasSuffix("\nSiteProperties\nhttps%3a%2f%2fcontoso.sharepoint.com"), identity)
 
-        XCTAssertEqual(siteURLs(try listSites(start: "0")), [root, marketing], "CLI asks for the first page with StartIndex 0")
+        XCTAssertEqual(siteURLs(try listSites(start: "0")), [root, apps, marketing], "CLI asks for the first page with StartIndex 0")
         XCTAssertEqual(siteURLs(try listSites(filter: "Url -like 'MARKET'")), [marketing])
         XCTAssertEqual(siteURLs(try listSites(filter: "Url -like '*market*'")), [marketing])
         XCTAssertEqual(siteURLs(try listSites(filter: "Url -eq '\(root)'")), [root])
@@ -324,7 +324,7 @@ final class CSOMTests: CSOMTestCase {
         let onedrive = "https://contoso-my.sharepoint.com/personal/adele_vance_contoso_com"
         XCTAssertFalse(siteURLs(try listSites(personal: 0)).contains(onedrive))
         let withPersonal = try listSites(personal: 1)
-        XCTAssertEqual(Set(siteURLs(withPersonal)), [root, marketing, onedrive])
+        XCTAssertEqual(Set(siteURLs(withPersonal)), [root, apps, marketing, onedrive])
         let od = (withPersonal.object(5)["_Child_Items_"] as? [[String: Any]] ?? []).first { $0["Url"] as? String == onedrive }
         XCTAssertEqual(od?["Template"] as? String, "SPSPERS#10")
         assertError(try listSites(filter: "Url -like"), type: "System.ArgumentException")
@@ -439,7 +439,7 @@ final class CSOMTests: CSOMTestCase {
         assertNoError(removed)
         XCTAssertEqual(removed.object(10)["IsComplete"] as? Bool, false)
         XCTAssertEqual(try poll(removed.object(10)["_ObjectIdentity_"] as? String ?? "").object(1)["IsComplete"] as? Bool, true)
-        XCTAssertEqual(siteURLs(try listSites()), [root])
+        XCTAssertEqual(siteURLs(try listSites()), [root, apps])
         XCTAssertEqual(try sp("GET", "\(marketing)/_api/web").status, 404)
         assertError(try tenantMethod("GetSitePropertiesByUrl", #"<Parameter Type="String">\#(marketing)</Parameter><Parameter Type="Boolean">false</Parameter>"#),
                     type: "Microsoft.Online.SharePoint.Common.SpoNoSiteException")

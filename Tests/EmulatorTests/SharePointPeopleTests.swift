@@ -3,7 +3,6 @@ import XCTest
 
 /// The emulator's site users and groups, the ALM app catalog API and search, called with curl.
 final class SharePointPeopleTests: SharePointTestCase {
-    let apps = "https://contoso.sharepoint.com/sites/apps"
     let claim = "i:0#.f|membership|"
 
     // MARK: Users

@@ -7,6 +7,7 @@ import XCTest
 class SharePointTestCase: EmulatorTestCase {
     let root = "https://contoso.sharepoint.com"
     let marketing = "https://contoso.sharepoint.com/sites/marketing"
+    let apps = "https://contoso.sharepoint.com/sites/apps"
     static let nometadata = "application/json;odata=nometadata"
     static let verbose = "application/json;odata=verbose"
     var spToken: String!
