@@ -110,6 +110,19 @@ final class SPOAdminTests: SharedEmulatorTestCase {
 
     // MARK: Tenant settings, CDN, storage entities
 
+    func testTextOutputShowsEachCommandsDefaultProperties() throws {
+        let sites = try spo(["site", "list", "--output", "text"]).stdout
+        XCTAssertEqual(sites.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) }, ["Title", "Url"])
+        XCTAssertEqual(try spo(["cdn", "get", "--output", "text"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), "false")
+        let settings = try spo(["tenant", "settings", "list", "--output", "text"]).stdout
+        XCTAssertTrue(settings.contains("SharingCapability") && !settings.contains("_ObjectIdentity_"), settings)
+        try spo(["storageentity", "set", "--appCatalogUrl", "/sites/apps", "--key", "k1", "--value", "one"])
+        try spo(["storageentity", "set", "--appCatalogUrl", "/sites/apps", "--key", "k2", "--value", "two"])
+        let entities = try spo(["storageentity", "list", "--appCatalogUrl", "/sites/apps", "--output", "text"]).stdout
+        XCTAssertEqual(entities.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) }, ["Key", "Value"])
+        XCTAssertFalse(entities.contains("Description"), entities)
+    }
+
     func testTenantSettingsListAndSet() throws {
         let before = try object(["tenant", "settings", "list"])
         XCTAssertNil(before["_ObjectIdentity_"])
@@ -224,10 +237,25 @@ final class SPOAdminTests: SharedEmulatorTestCase {
 
     func testThrottledAdminCommandsSucceedAfterRetryAfter() throws {
         try spo(["cdn", "get"])
-        try emulator.admin("requests", method: "DELETE")
-        try throttle(Self.processQuery, host: Self.adminHost)
-        XCTAssertFalse(try array(["site", "list"]).isEmpty)
-        XCTAssertEqual(try processQueries(), 2, "throttled once, then answered")
+        try spo(["storageentity", "set", "--appCatalogUrl", "/sites/apps", "--key", "k", "--value", "v"])
+        let csom: [[String]] = [["site", "list"], ["tenant", "settings", "list"], ["cdn", "get"], ["cdn", "policy", "list"],
+                                ["site", "set", "--url", "/sites/marketing", "--title", "Marketing"],
+                                ["storageentity", "set", "--appCatalogUrl", "/sites/apps", "--key", "k", "--value", "w"]]
+        for arguments in csom {
+            try emulator.admin("requests", method: "DELETE")
+            try throttle(Self.processQuery, host: Self.adminHost)
+            try spo(arguments)
+            XCTAssertEqual(try processQueries(), 2, "\(arguments): throttled once, then answered")
+        }
+        let rest: [(String, [String])] = [("/_api/site", ["site", "get", "--url", Self.root]),
+                                          ("/_api/web/GetStorageEntity", ["storageentity", "get", "--key", "k"]),
+                                          ("/_api/web/AllProperties", ["storageentity", "list", "--appCatalogUrl", "/sites/apps"])]
+        for (path, arguments) in rest {
+            try emulator.admin("requests", method: "DELETE")
+            try throttle(path.hasPrefix("/_api/web/All") ? "/sites/apps" + path : path, host: "contoso.sharepoint.com")
+            try spo(arguments)
+            XCTAssertEqual(try spRequests().count, 2, "\(arguments): throttled once, then answered")
+        }
     }
 
     func testMalformedCSOMAnswerIsAClearError() throws {
