@@ -3,38 +3,9 @@ import XCTest
 
 /// Tenant administration end to end: `spo site`, `spo tenant settings`, `spo cdn` and
 /// `spo storageentity` through CSOM at the emulator's admin site (contoso-admin.sharepoint.com).
-final class SPOAdminTests: SharedEmulatorTestCase {
-    static let root = "https://contoso.sharepoint.com"
+final class SPOAdminTests: SPOTestCase {
     static let adminHost = "contoso-admin.sharepoint.com"
     static let processQuery = "/_vti_bin/client.svc/ProcessQuery"
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        try m365(["spo", "set", "--url", Self.root])
-    }
-
-    @discardableResult
-    func spo(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Harness.Result {
-        try m365(["spo"] + arguments, file: file, line: line)
-    }
-
-    func object(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
-        try jsonObject(["spo"] + arguments, file: file, line: line)
-    }
-
-    func array(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
-        try jsonArray(["spo"] + arguments, file: file, line: line)
-    }
-
-    func fails(_ arguments: [String], exit: Int32 = 1, _ message: String, harness other: Harness? = nil,
-               file: StaticString = #filePath, line: UInt = #line) throws {
-        try mustFail(["spo"] + arguments, exit: exit, message, harness: other, file: file, line: line)
-    }
-
-    /// SharePoint requests (any host of the tenant).
-    func spRequests(_ prefix: String = "/") throws -> [[String: Any]] {
-        try emulator.requests(pathPrefix: prefix).filter { ($0["host"] as? String ?? "").hasSuffix("sharepoint.com") }
-    }
 
     func processQueries() throws -> Int {
         try spRequests(Self.processQuery).filter { ($0["host"] as? String) == Self.adminHost }.count

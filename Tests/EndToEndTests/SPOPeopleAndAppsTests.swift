@@ -4,8 +4,7 @@ import XCTest
 /// `m365 spo user|group|group member|app|tenant appcatalogurl|search` end to end: the real binary
 /// and the SPO plugin against the emulator over HTTPS. Seed: the root site (owner: the admin,
 /// id 6), the group-connected marketing site, and the tenant app catalog at /sites/apps.
-final class SPOPeopleAndAppsTests: SharedEmulatorTestCase {
-    static let root = "https://contoso.sharepoint.com"
+final class SPOPeopleAndAppsTests: SPOTestCase {
     static let marketing = "https://contoso.sharepoint.com/sites/marketing"
     static let catalog = "https://contoso.sharepoint.com/sites/apps"
     static let lidia = (id: "87c76886-3409-4a9a-b61e-a3a4fcf98e05", upn: "lidia.holloway@contoso.com")
@@ -13,39 +12,7 @@ final class SPOPeopleAndAppsTests: SharedEmulatorTestCase {
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        try m365(["spo", "set", "--url", Self.root])
         try emulator.admin("requests", method: "DELETE")
-    }
-
-    @discardableResult
-    func spo(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Harness.Result {
-        try m365(["spo"] + arguments, file: file, line: line)
-    }
-
-    func object(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
-        try jsonObject(["spo"] + arguments, file: file, line: line)
-    }
-
-    func array(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
-        try jsonArray(["spo"] + arguments, file: file, line: line)
-    }
-
-    func fails(_ arguments: [String], exit: Int32 = 1, _ message: String, harness other: Harness? = nil,
-               file: StaticString = #filePath, line: UInt = #line) throws {
-        try mustFail(["spo"] + arguments, exit: exit, message, harness: other, file: file, line: line)
-    }
-
-    func spRequests(_ prefix: String = "/") throws -> [[String: Any]] {
-        try emulator.requests(pathPrefix: prefix).filter { ($0["host"] as? String ?? "").hasSuffix("sharepoint.com") }
-    }
-
-    /// The properties text output shows: a table's header words, or for a single item (which
-    /// the CLI prints as `key: value` lines) the keys.
-    func header(_ text: String) -> [String] {
-        let lines = text.split(separator: "\n")
-        let first = (lines.first ?? "").split(separator: " ").map(String.init)
-        guard first.first?.hasSuffix(":") == true || first.dropFirst().first == ":" else { return first }
-        return lines.compactMap { line in line.split(separator: ":").first.map { $0.trimmingCharacters(in: .whitespaces) } }
     }
 
     /// A package file whose manifest the emulator reads (stored, not compressed).

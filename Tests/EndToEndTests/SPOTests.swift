@@ -3,47 +3,11 @@ import XCTest
 
 /// `m365 spo …` end to end: the real binary and the SPO plugin against the emulator's
 /// SharePoint REST over HTTPS (contoso.sharepoint.com, seeded with the Tasks list: items 1–3).
-final class SPOTests: SharedEmulatorTestCase {
-    static let root = "https://contoso.sharepoint.com"
+final class SPOTests: SPOTestCase {
     static let tasks = "60c210f9-1468-444a-8a34-157ff62c2dc2"
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        try m365(["spo", "set", "--url", Self.root])
-    }
-
-    @discardableResult
-    func spo(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Harness.Result {
-        try m365(["spo"] + arguments, file: file, line: line)
-    }
-
-    func object(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
-        try jsonObject(["spo"] + arguments, file: file, line: line)
-    }
-
-    func array(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
-        try jsonArray(["spo"] + arguments, file: file, line: line)
-    }
-
-    func fails(_ arguments: [String], exit: Int32 = 1, _ message: String, harness other: Harness? = nil,
-               file: StaticString = #filePath, line: UInt = #line) throws {
-        try mustFail(["spo"] + arguments, exit: exit, message, harness: other, file: file, line: line)
-    }
-
-    /// Requests SharePoint received (any host of the tenant) whose path starts with `prefix`.
-    func spRequests(_ prefix: String = "/") throws -> [[String: Any]] {
-        try emulator.requests(pathPrefix: prefix).filter { ($0["host"] as? String ?? "").hasSuffix("sharepoint.com") }
-    }
 
     func contextInfoRequests() throws -> Int {
         try spRequests().filter { ($0["path"] as? String ?? "").lowercased().hasSuffix("/_api/contextinfo") }.count
-    }
-
-    func throttleSharePoint(_ pathPrefix: String) throws { try throttle(pathPrefix, host: "contoso.sharepoint.com") }
-
-    /// The text table's header words.
-    func header(_ text: String) -> [String] {
-        (text.split(separator: "\n").first ?? "").split(separator: " ").map(String.init)
     }
 
     func forgetDigests() {

@@ -1,0 +1,47 @@
+import Foundation
+import XCTest
+
+/// The base of the `m365 spo …` end-to-end tests: the shared emulator with the tenant's
+/// SharePoint URL set, and runners that put `spo` in front of a command's words.
+class SPOTestCase: SharedEmulatorTestCase {
+    static let root = "https://contoso.sharepoint.com"
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        try m365(["spo", "set", "--url", Self.root])
+    }
+
+    @discardableResult
+    func spo(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Harness.Result {
+        try m365(["spo"] + arguments, file: file, line: line)
+    }
+
+    func object(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        try jsonObject(["spo"] + arguments, file: file, line: line)
+    }
+
+    func array(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
+        try jsonArray(["spo"] + arguments, file: file, line: line)
+    }
+
+    func fails(_ arguments: [String], exit: Int32 = 1, _ message: String, harness other: Harness? = nil,
+               file: StaticString = #filePath, line: UInt = #line) throws {
+        try mustFail(["spo"] + arguments, exit: exit, message, harness: other, file: file, line: line)
+    }
+
+    /// Requests SharePoint received (any host of the tenant) whose path starts with `prefix`.
+    func spRequests(_ prefix: String = "/") throws -> [[String: Any]] {
+        try emulator.requests(pathPrefix: prefix).filter { ($0["host"] as? String ?? "").hasSuffix("sharepoint.com") }
+    }
+
+    func throttleSharePoint(_ pathPrefix: String, host: String = "contoso.sharepoint.com") throws { try throttle(pathPrefix, host: host) }
+
+    /// The properties text output shows: a table's header words, or for a single item (which
+    /// the CLI prints as `key: value` lines) the keys.
+    func header(_ text: String) -> [String] {
+        let lines = text.split(separator: "\n")
+        let first = (lines.first ?? "").split(separator: " ").map(String.init)
+        guard first.first?.hasSuffix(":") == true || first.dropFirst().first == ":" else { return first }
+        return lines.compactMap { line in line.split(separator: ":").first.map { $0.trimmingCharacters(in: .whitespaces) } }
+    }
+}
