@@ -677,25 +677,13 @@ final class CSOMTests: CSOMTestCase {
 /// Who counts as a SharePoint administrator: a delegated SharePoint Administrator (not only a
 /// Global Administrator) may change the tenant; an app with only Sites.Read.All may read it.
 final class CSOMRoleTests: CSOMTestCase {
-    static let seedPath: String = {
-        var seed = try! JSONSerialization.jsonObject(with: Data(DefaultSeed.json.utf8)) as! [String: Any]
-        var tenants = seed["tenants"] as! [[String: Any]]
-        var apps = tenants[0]["applications"] as! [[String: Any]]
-        let a = apps.firstIndex { $0["appId"] as? String == Fixtures.certApp }!
-        var rra = apps[a]["requiredResourceAccess"] as! [[String: Any]]
-        let sp = rra.firstIndex { $0["resourceAppId"] as? String == "00000003-0000-0ff1-ce00-000000000000" }!
-        rra[sp]["roles"] = ["Sites.Read.All"]
-        apps[a]["requiredResourceAccess"] = rra
-        tenants[0]["applications"] = apps
-        var users = tenants[0]["users"] as! [[String: Any]]
+    /// Adele is a SharePoint Administrator; the certificate app may only read.
+    static let seedPath = readOnlyAppSeed("csom-roles-seed.json") { tenant in
+        var users = tenant["users"] as! [[String: Any]]
         let adele = users.firstIndex { $0["userPrincipalName"] as? String == Fixtures.adele.upn }!
         users[adele]["directoryRoles"] = ["f28a1f50-f6e7-4571-818b-6a12f2af6b6c"]
-        tenants[0]["users"] = users
-        seed["tenants"] = tenants
-        let path = sharedStateDirectory + "/csom-roles-seed.json"
-        try! JSONSerialization.data(withJSONObject: seed).write(to: URL(fileURLWithPath: path))
-        return path
-    }()
+        tenant["users"] = users
+    }
 
     override func configure(_ config: inout EmulatorConfiguration) { config.seedPath = Self.seedPath }
 

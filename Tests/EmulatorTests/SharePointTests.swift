@@ -5,6 +5,25 @@ import XCTest
 /// The base of tests that call the emulator's SharePoint REST with curl: a delegated token,
 /// form digests, and one call helper (JSON body, Accept format, digest, verb tunnelling).
 class SharePointTestCase: EmulatorTestCase {
+    /// A seed file: the default tenant with the certificate app granted only Sites.Read.All on
+    /// SharePoint, then `change` applied to the tenant.
+    static func readOnlyAppSeed(_ name: String, _ change: (inout [String: Any]) -> Void = { _ in }) -> String {
+        var seed = try! JSONSerialization.jsonObject(with: Data(DefaultSeed.json.utf8)) as! [String: Any]
+        var tenants = seed["tenants"] as! [[String: Any]]
+        var apps = tenants[0]["applications"] as! [[String: Any]]
+        let a = apps.firstIndex { $0["appId"] as? String == Fixtures.certApp }!
+        var rra = apps[a]["requiredResourceAccess"] as! [[String: Any]]
+        let sp = rra.firstIndex { $0["resourceAppId"] as? String == "00000003-0000-0ff1-ce00-000000000000" }!
+        rra[sp]["roles"] = ["Sites.Read.All"]
+        apps[a]["requiredResourceAccess"] = rra
+        tenants[0]["applications"] = apps
+        change(&tenants[0])
+        seed["tenants"] = tenants
+        let path = sharedStateDirectory + "/" + name
+        try! JSONSerialization.data(withJSONObject: seed).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     let root = "https://contoso.sharepoint.com"
     let marketing = "https://contoso.sharepoint.com/sites/marketing"
     let apps = "https://contoso.sharepoint.com/sites/apps"
@@ -362,21 +381,7 @@ final class SharePointTests: SharePointTestCase {
 
 /// App-only access with a read-only role: the certificate app granted only Sites.Read.All.
 final class AppOnlySharePointTests: SharePointTestCase {
-    static let seedPath: String = {
-        var seed = try! JSONSerialization.jsonObject(with: Data(DefaultSeed.json.utf8)) as! [String: Any]
-        var tenants = seed["tenants"] as! [[String: Any]]
-        var apps = tenants[0]["applications"] as! [[String: Any]]
-        let a = apps.firstIndex { $0["appId"] as? String == Fixtures.certApp }!
-        var rra = apps[a]["requiredResourceAccess"] as! [[String: Any]]
-        let sp = rra.firstIndex { $0["resourceAppId"] as? String == "00000003-0000-0ff1-ce00-000000000000" }!
-        rra[sp]["roles"] = ["Sites.Read.All"]
-        apps[a]["requiredResourceAccess"] = rra
-        tenants[0]["applications"] = apps
-        seed["tenants"] = tenants
-        let path = sharedStateDirectory + "/sharepoint-readonly-seed.json"
-        try! JSONSerialization.data(withJSONObject: seed).write(to: URL(fileURLWithPath: path))
-        return path
-    }()
+    static let seedPath = readOnlyAppSeed("sharepoint-readonly-seed.json")
 
     override func configure(_ config: inout EmulatorConfiguration) { config.seedPath = Self.seedPath }
 

@@ -50,13 +50,7 @@ enum SharePointApps {
     typealias Handler = @Sendable (SharePointRequest, [String: String]) throws -> EmulatorResponse
 
     static func register(_ r: inout Router<SharePointRequest>.RouteList) {
-        func on(_ method: HTTPMethod?, _ path: String, _ handler: @escaping Handler) {
-            r.add(method, path) { req, p in
-                do { return try handler(req, p) } catch let e as SPError { return e.response(req.request) } catch {
-                    return SPError(.internalServerError, "-1, System.InvalidOperationException", "\(error)").response(req.request)
-                }
-            }
-        }
+        func on(_ method: HTTPMethod?, _ path: String, _ handler: @escaping Handler) { r.sharePoint(method, path, handler) }
         on(.GET, "_api/sp_tenantsettings_current", tenantSettings)
         on(nil, "_api/web/tenantappcatalog/{rest*}", { r, p in try catalog(r, p, tenant: true) })
         on(nil, "_api/web/sitecollectionappcatalog/{rest*}", { r, p in try catalog(r, p, tenant: false) })

@@ -4,17 +4,23 @@ import NIOHTTP1
 
 /// The REST endpoints below `{web}/_api/` (paths as `SharePointService.canonicalPath` writes
 /// them). Handlers throw `SPError`; the store's objects are only touched under its lock.
+extension Router<SharePointRequest>.RouteList {
+    /// A SharePoint route: the handler's `SPError` becomes SharePoint's error body, anything
+    /// else a 500 naming it.
+    mutating func sharePoint(_ method: HTTPMethod?, _ path: String, _ handler: @escaping SharePointEndpoints.Handler) {
+        add(method, path) { req, p in
+            do { return try handler(req, p) } catch let e as SPError { return e.response(req.request) } catch {
+                return SPError(.internalServerError, "-1, System.InvalidOperationException", "\(error)").response(req.request)
+            }
+        }
+    }
+}
+
 enum SharePointEndpoints {
     typealias Handler = @Sendable (SharePointRequest, [String: String]) throws -> EmulatorResponse
 
     static func register(_ r: inout Router<SharePointRequest>.RouteList) {
-        func on(_ method: HTTPMethod, _ path: String, _ handler: @escaping Handler) {
-            r.add(method, path) { req, p in
-                do { return try handler(req, p) } catch let e as SPError { return e.response(req.request) } catch {
-                    return SPError(.internalServerError, "-1, System.InvalidOperationException", "\(error)").response(req.request)
-                }
-            }
-        }
+        func on(_ method: HTTPMethod, _ path: String, _ handler: @escaping Handler) { r.sharePoint(method, path, handler) }
         SharePointSites.register(on) // first: its admin-center list shadows the generic list routes
         on(.POST, "_api/contextinfo", contextInfo)
         on(.GET, "_api/web", { r, _ in try getWeb(r) })

@@ -78,13 +78,7 @@ enum SharePointPrincipals {
     typealias Handler = @Sendable (SharePointRequest, [String: String]) throws -> EmulatorResponse
 
     static func register(_ r: inout Router<SharePointRequest>.RouteList) {
-        func on(_ method: HTTPMethod?, _ path: String, _ handler: @escaping Handler) {
-            r.add(method, path) { req, p in
-                do { return try handler(req, p) } catch let e as SPError { return e.response(req.request) } catch {
-                    return SPError(.internalServerError, "-1, System.InvalidOperationException", "\(error)").response(req.request)
-                }
-            }
-        }
+        func on(_ method: HTTPMethod?, _ path: String, _ handler: @escaping Handler) { r.sharePoint(method, path, handler) }
         on(nil, "_api/web/siteusers/{rest*}", siteUsers)
         on(.GET, "_api/web/getuserbyid/{id}", { r, p in try userResponse(r) { try user(id: p["id"], in: $0) } })
         on(.POST, "_api/web/ensureuser", ensureUser)

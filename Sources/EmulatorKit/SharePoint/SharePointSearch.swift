@@ -9,11 +9,7 @@ import NIOHTTP1
 /// `refinementfilters` (`Prop:equals("v")`, `Prop:"v"`) and `sourceid` (a GUID).
 enum SharePointSearch {
     static func register(_ r: inout Router<SharePointRequest>.RouteList) {
-        r.add(.GET, "_api/search/query") { req, _ in
-            do { return try query(req) } catch let e as SPError { return e.response(req.request) } catch {
-                return SPError(.internalServerError, "-1, System.InvalidOperationException", "\(error)").response(req.request)
-            }
-        }
+        r.sharePoint(.GET, "_api/search/query") { req, _ in try query(req) }
     }
 
     static let maxRowLimit = 500
