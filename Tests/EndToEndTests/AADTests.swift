@@ -4,22 +4,11 @@ import XCTest
 /// `m365 aad …` (alias `entra`) end to end: the real binary and the real AAD plugin against the
 /// emulator's directory over HTTPS.
 final class AADTests: SharedEmulatorTestCase {
+    override class var service: String? { "aad" }
+
     @discardableResult
     func aad(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Harness.Result {
         try m365(["aad"] + arguments, file: file, line: line)
-    }
-
-    func object(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
-        try jsonObject(["aad"] + arguments, file: file, line: line)
-    }
-
-    func array(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
-        try jsonArray(["aad"] + arguments, file: file, line: line)
-    }
-
-    func fails(_ arguments: [String], exit: Int32 = 1, _ message: String, harness other: Harness? = nil,
-               file: StaticString = #filePath, line: UInt = #line) throws {
-        try mustFail(["aad"] + arguments, exit: exit, message, harness: other, file: file, line: line)
     }
 
     func fault(_ pathPrefix: String) throws { try throttle(pathPrefix) }

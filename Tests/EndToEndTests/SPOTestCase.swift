@@ -5,6 +5,7 @@ import XCTest
 /// SharePoint URL set, and runners that put `spo` in front of a command's words.
 class SPOTestCase: SharedEmulatorTestCase {
     static let root = "https://contoso.sharepoint.com"
+    override class var service: String? { "spo" }
 
     override func setUpWithError() throws {
         try super.setUpWithError()
@@ -14,19 +15,6 @@ class SPOTestCase: SharedEmulatorTestCase {
     @discardableResult
     func spo(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Harness.Result {
         try m365(["spo"] + arguments, file: file, line: line)
-    }
-
-    func object(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
-        try jsonObject(["spo"] + arguments, file: file, line: line)
-    }
-
-    func array(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
-        try jsonArray(["spo"] + arguments, file: file, line: line)
-    }
-
-    func fails(_ arguments: [String], exit: Int32 = 1, _ message: String, harness other: Harness? = nil,
-               file: StaticString = #filePath, line: UInt = #line) throws {
-        try mustFail(["spo"] + arguments, exit: exit, message, harness: other, file: file, line: line)
     }
 
     /// Requests SharePoint received (any host of the tenant) whose path starts with `prefix`.

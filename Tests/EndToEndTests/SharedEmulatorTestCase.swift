@@ -88,6 +88,24 @@ class SharedEmulatorTestCase: XCTestCase {
         try XCTUnwrap(try m365(arguments, file: file, line: line).json() as? [[String: Any]], file: file, line: line)
     }
 
+    /// The service whose commands `object`, `array` and `fails` run (`spo`, `aad`); none here.
+    class var service: String? { nil }
+
+    private func words(_ arguments: [String]) -> [String] { (Self.service.map { [$0] } ?? []) + arguments }
+
+    func object(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        try jsonObject(words(arguments), file: file, line: line)
+    }
+
+    func array(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
+        try jsonArray(words(arguments), file: file, line: line)
+    }
+
+    func fails(_ arguments: [String], exit: Int32 = 1, _ message: String, harness other: Harness? = nil,
+               file: StaticString = #filePath, line: UInt = #line) throws {
+        try mustFail(words(arguments), exit: exit, message, harness: other, file: file, line: line)
+    }
+
     /// Runs a command that must fail with `exit`, `message` on stderr and nothing on stdout (no crash).
     func mustFail(_ arguments: [String], exit: Int32 = 1, _ message: String, harness other: Harness? = nil,
                   file: StaticString = #filePath, line: UInt = #line) throws {
