@@ -62,7 +62,11 @@ let package = Package(
             ],
             swiftSettings: lean
         ),
-        .executableTarget(name: "Host", dependencies: ["HostKit"], swiftSettings: lean),
+        // The Swift runtime is linked into m365 itself: loading and relocating libswiftCore.so is
+        // most of a Swift process's start-up. Plugins load their own copy; nothing Swift crosses
+        // the C ABI between them, and the executable exports none of its runtime symbols.
+        .executableTarget(name: "Host", dependencies: ["HostKit"], swiftSettings: lean,
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
         // MARK: Swift convenience layer for plugins written in Swift.
         .target(name: "PluginKit", dependencies: ["PluginAPI", "JSONModel", "CommandModel"], swiftSettings: lean),
