@@ -171,37 +171,68 @@ struct CSOMRequest {
     }
 }
 
-/// A ProcessQuery answer: `[header, id, result, id, result, …]`, results looked up by action id.
+/// A ProcessQuery answer: `[header, id, result, id, result, …]`. The body is kept as SharePoint
+/// sent it and only the element boundaries are found up front: a result is parsed when asked
+/// for, and a collection's items can go out as their text without being built (site listings).
 struct CSOMResponse {
-    private var results: [Int: JSON] = [:]
+    private let body: [UInt8]
+    private var results: [Int: Range<Int>] = [:]
 
-    /// Parses the answer; `ErrorInfo` in the header becomes the thrown `CSOMError`.
-    static func parse(_ json: JSON?) -> Result<CSOMResponse, CSOMError> {
-        guard let array = json?.arrayValue, let header = array.first?.objectValue else {
-            return .failure(CSOMError(message: "SharePoint sent a ProcessQuery answer that is not a CSOM result array", code: 0, typeName: ""))
+    private init(body: [UInt8]) { self.body = body }
+
+    static let notCSOM = CSOMError(message: "SharePoint sent a ProcessQuery answer that is not a CSOM result array", code: 0, typeName: "")
+
+    /// Finds the results; `ErrorInfo` in the header becomes the failure.
+    static func parse(_ body: [UInt8]) -> Result<CSOMResponse, CSOMError> {
+        var response = CSOMResponse(body: body)
+        let ranges: [Range<Int>]
+        do {
+            ranges = try body.withUnsafeBytes { bytes throws(JSONParseError) in try JSON.elementRanges(ofArrayIn: bytes) }
+        } catch {
+            return .failure(notCSOM)
         }
+        guard let first = ranges.first, let header = try? JSON.parse(bytes: body[first]).objectValue else { return .failure(notCSOM) }
         if let info = header["ErrorInfo"]?.objectValue {
             let message = info["ErrorMessage"]?.stringValue ?? "SharePoint reported an error without a message"
             return .failure(CSOMError(message: message, code: info["ErrorCode"]?.intValue ?? 0,
                                       typeName: info["ErrorTypeName"]?.stringValue ?? ""))
         }
-        var response = CSOMResponse()
         var index = 1
-        while index + 1 < array.count {
-            if let id = array[index].intValue { response.results[id] = array[index + 1] }
+        while index + 1 < ranges.count {
+            if let id = Int(String(decoding: body[ranges[index]], as: UTF8.self)) { response.results[id] = ranges[index + 1] }
             index += 2
         }
         return .success(response)
     }
 
-    subscript(id: Int) -> JSON? { results[id] }
+    subscript(id: Int) -> JSON? { results[id].flatMap { try? JSON.parse(bytes: body[$0]) } }
 
     /// An object result, or a failure naming what was expected.
     func object(_ id: Int, _ what: String) throws(PluginFailure) -> JSONObject {
-        guard let object = results[id]?.objectValue else {
+        guard let object = self[id]?.objectValue else {
             throw PluginFailure("SharePoint's ProcessQuery answer has no \(what)", status: M365_ERR_SERVER)
         }
         return object
+    }
+
+    /// Hands each item of a collection result (`_Child_Items_`) over as the text SharePoint
+    /// sent; returns the result's other members (`NextStartIndexFromSharePoint`, …).
+    func forEachChild(of id: Int, _ item: (UnsafeRawBufferPointer) throws(PluginFailure) -> Void) throws(PluginFailure) -> JSONObject {
+        guard let range = results[id] else { throw PluginFailure("SharePoint's ProcessQuery answer has no collection", status: M365_ERR_SERVER) }
+        var refused: PluginFailure?
+        let others: JSONObject
+        do {
+            others = try body.withUnsafeBytes { bytes throws(JSONParseError) in
+                try JSON.forEachElement(ofMember: "_Child_Items_", in: UnsafeRawBufferPointer(rebasing: bytes[range])) { text in
+                    guard refused == nil else { return }
+                    do throws(PluginFailure) { try item(text) } catch { refused = error }
+                }
+            }
+        } catch {
+            throw PluginFailure("SharePoint sent a collection without _Child_Items_ (\(error))", status: M365_ERR_SERVER)
+        }
+        if let refused { throw refused }
+        return others
     }
 }
 

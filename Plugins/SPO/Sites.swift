@@ -38,12 +38,9 @@ enum SiteCommands {
                     request.objectPath(sites)
                     return request.query(sites, children: true)
                 }
-                let page = try response.object(id, "site list")
-                guard let items = page["_Child_Items_"]?.arrayValue else {
-                    throw PluginFailure("SharePoint sent a site list without _Child_Items_", status: M365_ERR_SERVER)
-                }
-                for item in items {
-                    try spo.invocation.emit(item: item)
+                // Each site goes out as the text SharePoint sent, never built into values.
+                let page = try response.forEachChild(of: id) { text throws(PluginFailure) in
+                    try spo.invocation.emit(itemText: text)
                     count += 1
                 }
                 guard let next = page["NextStartIndexFromSharePoint"]?.stringValue, !next.isEmpty, next != start else { break }

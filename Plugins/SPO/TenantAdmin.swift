@@ -21,7 +21,7 @@ extension SPOClient {
             guard admin, [M365_ERR_FORBIDDEN, M365_ERR_AUTH_REQUIRED, M365_ERR_NETWORK, M365_ERR_NOT_FOUND].contains(error.status) else { throw error }
             throw needsAdminSite(site, error.description, status: error.status)
         }
-        switch CSOMResponse.parse(response.json) {
+        switch CSOMResponse.parse(response.body) {
         case let .success(result): return result
         case let .failure(error):
             if admin && error.isAccessDenied { throw needsAdminSite(site, error.message, status: M365_ERR_FORBIDDEN) }

@@ -172,6 +172,28 @@ extension JSON {
     }
 }
 
+extension JSON {
+    /// The byte ranges of the elements of a top-level array (`[a, b, …]`), each checked but not
+    /// built: a caller parses the ones it needs (a CSOM answer's header) and streams others.
+    public static func elementRanges(ofArrayIn buffer: UnsafeRawBufferPointer) throws(JSONParseError) -> [Range<Int>] {
+        var parser = JSONByteParser(buffer.bindMemory(to: UInt8.self))
+        if parser.bytes.count >= 3, parser.bytes[0] == 0xEF, parser.bytes[1] == 0xBB, parser.bytes[2] == 0xBF { parser.position = 3 }
+        parser.skipWhitespace()
+        guard parser.position < parser.bytes.count, parser.bytes[parser.position] == UInt8(ascii: "[") else {
+            throw parser.error("expected an array")
+        }
+        let base = UnsafeRawBufferPointer(parser.bytes).baseAddress
+        var ranges: [Range<Int>] = []
+        try parser.forEachElement { element in
+            let start = base.flatMap { b in element.baseAddress.map { b.distance(to: $0) } } ?? 0
+            ranges.append(start..<(start + element.count))
+        }
+        parser.skipWhitespace()
+        if parser.position < parser.bytes.count { throw parser.error("unexpected data after the JSON value") }
+        return ranges
+    }
+}
+
 extension JSONByteParser {
     /// The elements of the array at `position`, each checked and handed over as its text.
     mutating func forEachElement(_ element: (UnsafeRawBufferPointer) throws(JSONParseError) -> Void) throws(JSONParseError) {

@@ -73,4 +73,16 @@ final class JSONElementScanTests: XCTestCase {
             XCTAssertThrowsError(try scan(text), text)
         }
     }
+
+    func testElementRangesOfATopLevelArray() throws {
+        let text = #" [{"SchemaVersion":"15.0.0.0","ErrorInfo":null}, 5, {"_Child_Items_":[{"Url":"https:\u002f\u002fx"}]} , "é"] "#
+        let bytes = Array(text.utf8)
+        let ranges = try bytes.withUnsafeBytes { try JSON.elementRanges(ofArrayIn: $0) }
+        let elements = ranges.map { String(decoding: bytes[$0], as: UTF8.self) }
+        XCTAssertEqual(elements, [#"{"SchemaVersion":"15.0.0.0","ErrorInfo":null}"#, "5", #"{"_Child_Items_":[{"Url":"https:\u002f\u002fx"}]}"#, #""é""#])
+        XCTAssertEqual(try Array("[]".utf8).withUnsafeBytes { try JSON.elementRanges(ofArrayIn: $0) }, [])
+        for broken in ["{}", "[1,]", "[1 2]", "[1] x", "<html>"] {
+            XCTAssertThrowsError(try Array(broken.utf8).withUnsafeBytes { try JSON.elementRanges(ofArrayIn: $0) }, broken)
+        }
+    }
 }
