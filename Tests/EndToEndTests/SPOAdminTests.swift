@@ -151,6 +151,15 @@ final class SPOAdminTests: SPOTestCase {
         try fails(["site", "list"], "sign in as a SharePoint or Global administrator", harness: adele)
     }
 
+    /// Connected to the admin site (as SharePoint Online Management Shell users are), commands
+    /// still reach every other site: server-relative URLs mean the tenant's root host.
+    func testConnectedToTheAdminSiteReachesEveryOtherSite() throws {
+        try m365(["spo", "set", "--url", "https://contoso-admin.sharepoint.com"])
+        XCTAssertEqual(try object(["web", "get", "--url", "/sites/marketing"])["Url"] as? String, Self.root + "/sites/marketing")
+        XCTAssertTrue(urls(try array(["site", "list"])).contains(Self.root + "/sites/marketing"))
+        XCTAssertEqual(try spRequests().compactMap { $0["host"] as? String }.filter { $0.contains("-admin-admin") }, [])
+    }
+
     /// The Tenant object is constructed once per connection; its identity is kept and replayed.
     func testTenantIdentityIsLearnedOnceAndKept() throws {
         try spo(["cdn", "get"])
