@@ -55,13 +55,15 @@ struct PreparedItems {
         return object["value"]
     }
 
-    /// Keeps only `properties`, in their order (the CLI's `filterObject`).
+    /// Keeps only `properties`, in their order (the CLI's `filterObject`). An object that has
+    /// none of them is of another shape than the command's usual items (a switch that changes
+    /// what is printed) and is kept whole rather than printed empty.
     static func trim(_ item: JSON, to properties: [String]) -> JSON {
         guard case .object(let object) = item else { return item }
         var trimmed = JSONObject()
         for key in properties {
             if let member = object[key] { trimmed[key] = member }
         }
-        return .object(trimmed)
+        return trimmed.isEmpty && !object.isEmpty ? item : .object(trimmed)
     }
 }

@@ -71,6 +71,8 @@ final class SPOPeopleAndAppsTests: SPOTestCase {
         XCTAssertEqual((associated["AssociatedOwnerGroup"] as? [String: Any])?["Id"] as? Int, 3)
         XCTAssertEqual((associated["AssociatedVisitorGroup"] as? [String: Any])?["Title"] as? String, "Contoso Visitors")
         XCTAssertNil(associated["Title"], "only the associated groups")
+        let associatedText = try spo(["group", "list", "--webUrl", Self.root, "--associatedGroupsOnly", "--output", "text"]).stdout
+        XCTAssertTrue(associatedText.contains("AssociatedOwnerGroup") && associatedText.contains("Contoso Owners"), "not an empty table: \(associatedText)")
 
         XCTAssertEqual(try object(["group", "get", "--webUrl", Self.root, "--id", "5"])["Title"] as? String, "Contoso Members")
         XCTAssertEqual(try object(["group", "get", "--webUrl", Self.root, "--name", "contoso owners"])["Id"] as? Int, 3)

@@ -87,6 +87,16 @@ final class TextOutputTests: XCTestCase {
         XCTAssertEqual(formatOutput(filtered, options: options), "Title: A\nUrl  : u1\n\n")
     }
 
+    func testAnObjectWithNoneOfTheDefaultPropertiesIsPrintedWhole() {
+        var options = text
+        options.defaultProperties = ["Id", "Title"]
+        let other: JSON = ["AssociatedOwnerGroup": ["Id": 3], "AssociatedMemberGroup": ["Id": 5]]
+        let printed = formatOutput(other, options: options)
+        XCTAssertTrue(printed.contains("AssociatedOwnerGroup") && printed.contains("AssociatedMemberGroup"), printed)
+        // One default property present: trimmed as usual.
+        XCTAssertEqual(formatOutput(["Id": 1, "Other": 2], options: options), "Id: 1\n\n")
+    }
+
     func testQueryKeptShapeComparesPropertyNamesInOrder() {
         let input: JSON = [["a": 1, "b": 2]]
         XCTAssertTrue(OutputOptions.queryKeptShape(input: input, result: ["a": 5, "b": 6]))
