@@ -118,6 +118,18 @@ final class SPOListItemBatchTests: SPOTestCase {
         XCTAssertEqual(try items().compactMap { $0["Title"] as? String }.suffix(3).sorted(), ["t1", "t2", "t3"])
     }
 
+    /// An answer that is not multipart (a proxy's page with 200): every row of that batch is
+    /// named as unknown, nothing is dropped silently.
+    func testUnreadableAnswerNamesTheRowsWhoseOutcomeIsUnknown() throws {
+        try emulator.admin("faults", method: "POST",
+                           json: #"{"kind":"html","status":200,"count":1,"host":"contoso.sharepoint.com","pathPrefix":"/_api/$batch"}"#)
+        try fails(["listitem", "batch", "add"] + tasks + ["--csvContent", "Title\nu1\nu2"],
+                  "- Line 2: outcome unknown: SharePoint's answer to the batch could not be read (its Content-Type is 'text/html")
+        try emulator.admin("faults", method: "POST",
+                           json: #"{"kind":"html","status":200,"count":1,"host":"contoso.sharepoint.com","pathPrefix":"/_api/$batch"}"#)
+        try fails(["listitem", "batch", "add"] + tasks + ["--csvContent", "Title\nu1\nu2"], "- Line 3: outcome unknown")
+    }
+
     func testBadInputFailsBeforeAnyRequest() throws {
         try emulator.admin("requests", method: "DELETE")
         let add = ["listitem", "batch", "add"] + tasks
