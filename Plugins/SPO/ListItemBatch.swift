@@ -164,8 +164,8 @@ enum ListItemBatchCommands {
 
     static let all: [PluginCommand] = [
         command("listitem batch add", "Creates list items in a batch",
-                options: [webUrl, option("filePath", "p", "The absolute or relative path to a flat file containing the list items"),
-                          option("csvContent", "c", "A string content in CSV-format containing the list items")] + listChoice,
+                options: [webUrl, option("filePath", "p", "CSV file of the items: the first line names the fields, each further line is one item"),
+                          option("csvContent", "c", "The items as CSV text, in the same form as --filePath")] + listChoice,
                 sets: listSet + [["filePath", "csvContent"]],
                 examples: [("Items from a CSV file", "m365 spo listitem batch add --filePath ./items.csv --webUrl /sites/project-x --listTitle 'Demo List'"),
                            ("Items given inline", "m365 spo listitem batch add --csvContent $'Title,Notes\\nFirst,\"a, b\"' --webUrl /sites/project-x --listTitle 'Demo List'")]) { spo, options throws(PluginFailure) in
@@ -181,10 +181,10 @@ enum ListItemBatchCommands {
         },
 
         command("listitem batch set", "Updates list items in a batch",
-                options: [webUrl, option("filePath", "p", "The absolute or relative path to a flat file containing the list items"),
-                          option("csvContent", "c", "A string content in CSV-format containing the list items")] + listChoice
-                    + [option("idColumn", nil, "Name of the column in the csv containing the IDs of the items to set. Defaults to ID"),
-                       flag("systemUpdate", "s", "Update the items without updating the modified date and modified by fields")],
+                options: [webUrl, option("filePath", "p", "CSV file of the items: the first line names the fields, each further line is one item"),
+                          option("csvContent", "c", "The items as CSV text, in the same form as --filePath")] + listChoice
+                    + [option("idColumn", nil, "The CSV column that holds each item's ID (default: ID)"),
+                       flag("systemUpdate", "s", "Keep Modified and Editor as they are (no new version)")],
                 sets: listSet + [["filePath", "csvContent"]],
                 examples: [("Items from a CSV file with an ID column", "m365 spo listitem batch set --filePath ./items.csv --webUrl /sites/project-x --listTitle 'Demo List'"),
                            ("Without touching Modified", "m365 spo listitem batch set --filePath ./items.csv --webUrl /sites/project-x --listTitle 'Demo List' --idColumn ItemId --systemUpdate")]) { spo, options throws(PluginFailure) in
@@ -212,9 +212,9 @@ enum ListItemBatchCommands {
 
         command("listitem batch remove", "Removes items from a list in batch",
                 options: [webUrl] + listChoice
-                    + [option("filePath", "p", "The absolute or relative path to a flat CSV file containing the list items (an ID column)"),
-                       option("ids", "i", "Comma separated list of list item IDs"),
-                       flag("recycle", "r", "Recycle the list items. Otherwise, they will be permanently deleted"), forceOption],
+                    + [option("filePath", "p", "CSV file with an ID column naming the items to remove"),
+                       option("ids", "i", "IDs of the items to remove, separated by commas"),
+                       flag("recycle", "r", "Move the items to the recycle bin instead of deleting them"), forceOption],
                 sets: listSet + [["filePath", "ids"]],
                 examples: [("IDs from a CSV file", "m365 spo listitem batch remove --filePath ./ids.csv --webUrl /sites/project-x --listTitle 'Demo List' --force"),
                            ("IDs given inline", "m365 spo listitem batch remove --ids 123,234,345 --webUrl /sites/project-x --listTitle 'Demo List' --force")]) { spo, options throws(PluginFailure) in
