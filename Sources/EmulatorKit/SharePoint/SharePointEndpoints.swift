@@ -45,6 +45,7 @@ enum SharePointEndpoints {
         SharePointPrincipals.register(&r)
         SharePointApps.register(&r)
         SharePointSearch.register(&r)
+        SharePointBatch.register(on)
     }
 
     // MARK: Context info

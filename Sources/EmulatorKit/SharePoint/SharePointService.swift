@@ -132,6 +132,7 @@ public final class SharePointService: Sendable {
         // GetItems is a query sent as POST: a read for permissions, but still digest-checked.
         let writes = r.method != .GET && !isContextInfo && !path.hasSuffix("/getitems")
             && !path.hasSuffix("/processquery") // CSOM: a read at the gate, checked per operation
+            && !path.hasSuffix("/$batch") // OData batch: each inner request is checked as its own
         let token = r.token
         let held = Set(token.isAppOnly ? token.roles : token.scopes)
         let allowed = token.isAppOnly
