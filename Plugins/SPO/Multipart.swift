@@ -172,31 +172,6 @@ enum Multipart {
         return Response(status: status, reason: words.count > 2 ? String(words[2]) : "", headers: headers, body: rest)
     }
 
-    /// The lines before the first empty line (CRLF or LF) and the bytes after it. Leading
-    /// empty lines are skipped; without an empty line everything is headers.
-    static func headerLines(_ bytes: [UInt8]) -> (lines: [String], rest: [UInt8]) {
-        var lines: [String] = []
-        var start = 0
-        var i = 0
-        while i < bytes.count {
-            guard bytes[i] == 10 else { i += 1; continue }
-            var end = i
-            if end > start, bytes[end - 1] == 13 { end -= 1 }
-            if end == start {
-                if lines.isEmpty { start = i + 1; i += 1; continue }
-                return (lines, Array(bytes[(i + 1)...]))
-            }
-            lines.append(String(decoding: bytes[start..<end], as: UTF8.self))
-            start = i + 1
-            i += 1
-        }
-        if start < bytes.count {
-            var end = bytes.count
-            if bytes[end - 1] == 13 { end -= 1 }
-            lines.append(String(decoding: bytes[start..<end], as: UTF8.self))
-        }
-        return (lines, [])
-    }
 
     static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
         guard !needle.isEmpty, haystack.count >= needle.count else { return nil }

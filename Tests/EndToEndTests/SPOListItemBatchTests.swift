@@ -156,15 +156,7 @@ final class SPOListItemBatchTests: SPOTestCase {
     /// The certificate app granted only Sites.Read.All on SharePoint (a second emulator): every
     /// row is denied and named; nothing is written.
     func testAccessDeniedIsReportedPerRow() throws {
-        let binary = try XCTUnwrap(EmulatorProcess.binary())
-        let dump = Process()
-        dump.executableURL = URL(fileURLWithPath: binary)
-        dump.arguments = ["default-seed"]
-        let out = Pipe()
-        dump.standardOutput = out
-        try dump.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        dump.waitUntilExit()
+        let data = try EmulatorProcess.defaultSeed()
         var seed = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         var tenants = try XCTUnwrap(seed["tenants"] as? [[String: Any]])
         var apps = try XCTUnwrap(tenants[0]["applications"] as? [[String: Any]])

@@ -180,15 +180,7 @@ final class SPOPeopleAndAppsTests: SPOTestCase {
     /// A tenant without an app catalog (the seed's catalog site made a team site): both
     /// commands say so, and nothing is cached.
     func testTenantWithoutAppCatalog() throws {
-        let binary = try XCTUnwrap(EmulatorProcess.binary())
-        let dump = Process()
-        dump.executableURL = URL(fileURLWithPath: binary)
-        dump.arguments = ["default-seed"]
-        let out = Pipe()
-        dump.standardOutput = out
-        try dump.run()
-        let seed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        dump.waitUntilExit()
+        let seed = String(decoding: try EmulatorProcess.defaultSeed(), as: UTF8.self)
         XCTAssertTrue(seed.contains("\"APPCATALOG\""))
         let file = harness.home.appendingPathComponent("no-catalog-seed.json")
         try seed.replacingOccurrences(of: "\"APPCATALOG\"", with: "\"STS\"").write(to: file, atomically: true, encoding: .utf8)

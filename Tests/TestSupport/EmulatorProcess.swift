@@ -17,6 +17,21 @@ public final class EmulatorProcess {
         public var description: String
     }
 
+    /// The emulator's built-in seed (`m365-emulator default-seed`), for tests that start an
+    /// emulator on a changed copy of it.
+    public static func defaultSeed() throws -> Data {
+        guard let binary = binary() else { throw Failure(description: "m365-emulator is not built: run the tests with 'make test' (or set M365_EMULATOR_BIN)") }
+        let dump = Process()
+        dump.executableURL = URL(fileURLWithPath: binary)
+        dump.arguments = ["default-seed"]
+        let out = Pipe()
+        dump.standardOutput = out
+        try dump.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        dump.waitUntilExit()
+        return data
+    }
+
     /// The binary: $M365_EMULATOR_BIN, the staged install of `make test` ($M365_TEST_PREFIX),
     /// the build directory next to the test bundle, else .build/debug of the package.
     public static func binary() -> String? {

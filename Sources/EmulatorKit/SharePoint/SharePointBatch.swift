@@ -91,28 +91,6 @@ enum SharePointBatch {
         throw malformed("The batch payload ends without the closing delimiter '--\(boundary)--'.")
     }
 
-    /// Lines up to the first empty line (leading empty lines skipped), then the rest.
-    static func headerLines(_ bytes: [UInt8]) -> ([String], [UInt8]) {
-        var lines: [String] = []
-        var start = 0
-        var i = 0
-        while i < bytes.count {
-            guard bytes[i] == 10 else { i += 1; continue }
-            var end = i
-            if end > start, bytes[end - 1] == 13 { end -= 1 }
-            if end == start {
-                if lines.isEmpty { start = i + 1; i += 1; continue }
-                return (lines, Array(bytes[(i + 1)...]))
-            }
-            lines.append(String(decoding: bytes[start..<end], as: UTF8.self))
-            start = i + 1
-            i += 1
-        }
-        if start < bytes.count {
-            lines.append(String(decoding: bytes[start...], as: UTF8.self).trimmingCharacters(in: ["\r"]))
-        }
-        return (lines, [])
-    }
 
     static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
         guard haystack.count >= needle.count, from <= haystack.count - needle.count else { return nil }
