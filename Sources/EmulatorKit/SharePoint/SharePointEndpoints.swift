@@ -45,6 +45,7 @@ enum SharePointEndpoints {
         SharePointPrincipals.register(&r)
         SharePointApps.register(&r)
         SharePointSearch.register(&r)
+        SharePointFiles.register(&r)
     }
 
     // MARK: Context info
