@@ -8,6 +8,8 @@ import PluginKit
 /// to a temporary file renamed only when complete.
 enum FileCommands {
     static let webUrl = option("webUrl", "u", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
+    /// `-w, --webUrl` where CLI for Microsoft 365 keeps `-u` for the file's URL.
+    static let webUrlW = option("webUrl", "w", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
     static let listDefaults = ["UniqueId", "Name", "ServerRelativeUrl"]
     /// Files larger than this are uploaded in chunks.
     static let chunkThreshold: Int64 = 10 * 1024 * 1024
@@ -162,7 +164,7 @@ enum FileCommands {
         },
 
         command("file get", "Gets information about the specified file, its contents or its list item",
-                options: [webUrl, option("url", nil, "Site- or server-relative URL of the file"), option("id", "i", "UniqueId (GUID) of the file"),
+                options: [webUrlW, option("url", "u", "Site- or server-relative URL of the file"), option("id", "i", "UniqueId (GUID) of the file"),
                           flag("asString", nil, "Print the contents of the file as text"), flag("asListItem", nil, "Print the file's list item"),
                           flag("asFile", nil, "Save the file to --path"), option("path", "p", "Local path to save the file to (with --asFile)")],
                 sets: [["url", "id"]],
@@ -273,7 +275,7 @@ enum FileCommands {
         },
 
         command("file remove", "Removes the specified file",
-                options: [webUrl, option("url", nil, "Site- or server-relative URL of the file"), option("id", "i", "UniqueId (GUID) of the file"),
+                options: [webUrlW, option("url", "u", "Site- or server-relative URL of the file"), option("id", "i", "UniqueId (GUID) of the file"),
                           flag("recycle", nil, "Move the file to the recycle bin instead of deleting it"), forceOption],
                 sets: [["url", "id"]],
                 examples: [("Into the recycle bin", "m365 spo file remove --webUrl /sites/project-x --url 'Shared Documents/old.docx' --recycle --force")]) { spo, options throws(PluginFailure) in
@@ -294,13 +296,14 @@ enum FileCommands {
 /// `spo file checkout|checkin|undocheckout|rename|copy|move`.
 enum FileCheckOutCommands {
     static let webUrl = FileCommands.webUrl
-    static let target = [option("url", nil, "Site- or server-relative URL of the file"), option("id", "i", "UniqueId (GUID) of the file")]
+    static let target = [option("fileUrl", "f", "Site- or server-relative URL of the file"), option("fileId", "i", "UniqueId (GUID) of the file")]
+    static let targetSet = [["fileUrl", "fileId"]]
 
     static func simple(_ words: String, _ description: String, tail: String, extra: [OptionSpec] = [],
                        query: @escaping @Sendable (Options) -> [(String, String?)] = { _ in [] }) -> PluginCommand {
-        command(words, description, options: [webUrl] + target + extra, sets: [["url", "id"]]) { spo, options throws(PluginFailure) in
+        command(words, description, options: [webUrl] + target + extra, sets: targetSet) { spo, options throws(PluginFailure) in
             let web = try spo.webURL(options, "webUrl")
-            let (label, path) = try FileCommands.fileBase(spo, web: web, options)
+            let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: "fileId", url: "fileUrl")
             do throws(PluginFailure) {
                 try spo.write(path(tail, query(options)), web: web)
             } catch { throw FileCommands.fileFailure(error, label) }
@@ -313,11 +316,11 @@ enum FileCheckOutCommands {
         simple("file checkout", "Checks out the specified file", tail: "/CheckOut()"),
         simple("file undocheckout", "Discards the check-out of the specified file", tail: "/UndoCheckOut()"),
         command("file checkin", "Checks in the specified file",
-                options: [webUrl] + target + [option("type", nil, "Type of check-in", allowed: ["major", "minor", "overwrite"], defaultValue: "major"),
+                options: [webUrl] + target + [option("type", "t", "Type of check-in", allowed: ["major", "minor", "overwrite"], defaultValue: "major"),
                                               option("comment", nil, "Comment for the check-in")],
-                sets: [["url", "id"]]) { spo, options throws(PluginFailure) in
+                sets: targetSet) { spo, options throws(PluginFailure) in
             let web = try spo.webURL(options, "webUrl")
-            let (label, path) = try FileCommands.fileBase(spo, web: web, options)
+            let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: "fileId", url: "fileUrl")
             let type = checkInTypes[options.string("type") ?? "major"] ?? 1
             do throws(PluginFailure) {
                 try spo.write(path("/CheckIn(comment=@c,checkintype=\(type))", [("@c", OData.quote(options.string("comment") ?? ""))]), web: web)
@@ -336,7 +339,7 @@ enum FileCheckOutCommands {
             } catch { throw FileCommands.fileFailure(error, url) }
             try spo.invocation.emit(result: .object(try spo.get(SPOPath.file(web, target))))
         },
-    ] + ["copy", "move"].map { verb in
+    ] + FileVersionCommands.all + ["copy", "move"].map { verb in
         command("file \(verb)", verb == "copy" ? "Copies a file to another folder" : "Moves a file to another folder",
                 options: [webUrl, option("sourceUrl", "s", "Site- or server-relative URL of the file"), option("sourceId", "i", "UniqueId (GUID) of the file"),
                           option("targetUrl", "t", "Site- or server-relative URL of the target folder", required: true),
@@ -361,4 +364,64 @@ enum FileCheckOutCommands {
             } catch { throw FileCommands.fileFailure(error, label) }
         }
     }
+}
+
+/// `spo file version list|get|restore|remove|clear`: earlier versions of a file.
+enum FileVersionCommands {
+    static let options = [FileCommands.webUrlW, option("fileUrl", "u", "Site- or server-relative URL of the file"),
+                          option("fileId", "i", "UniqueId (GUID) of the file")]
+    static let sets = [["fileUrl", "fileId"]]
+    static let label = option("label", nil, "Label of the version, e.g. 1.0", required: true)
+
+    static func base(_ spo: SPOClient, _ options: Options) throws(PluginFailure) -> (web: String, label: String, path: (String, [(String, String?)]) -> String) {
+        let web = try spo.webURL(options, "webUrl")
+        let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: "fileId", url: "fileUrl")
+        return (web, label, path)
+    }
+
+    static let all: [PluginCommand] = [
+        command("file version list", "Retrieves all versions of a file", options: options, sets: sets,
+                defaults: ["Created", "ID", "IsCurrentVersion", "VersionLabel"]) { spo, options throws(PluginFailure) in
+            let (_, label, path) = try base(spo, options)
+            do throws(PluginFailure) { try spo.list(path("/versions", [])) } catch { throw FileCommands.fileFailure(error, label) }
+        },
+        command("file version get", "Gets a version of a file", options: options + [label], sets: sets) { spo, options throws(PluginFailure) in
+            let (_, name, path) = try base(spo, options)
+            let wanted = options.string("label") ?? ""
+            var found: JSONObject?
+            do throws(PluginFailure) {
+                try spo.forEachItem(path("/versions", [("$filter", "VersionLabel eq \(OData.quote(wanted))")])) { version throws(PluginFailure) in
+                    if found == nil { found = version }
+                }
+            } catch { throw FileCommands.fileFailure(error, name) }
+            guard let found else { throw PluginFailure("Version with label '\(wanted)' not found", status: M365_ERR_NOT_FOUND) }
+            try spo.invocation.emit(result: .object(found))
+        },
+        command("file version restore", "Restores a version of a file", options: options + [label, forceOption], sets: sets) { spo, options throws(PluginFailure) in
+            let (web, name, path) = try base(spo, options)
+            let wanted = options.string("label") ?? ""
+            if !options.bool("force") {
+                guard try spo.invocation.confirm("Are you sure you want to restore the version \(wanted) of the file \(name)?",
+                                                 orExplain: "restoring a version needs confirmation: add --force to run without a terminal") else { return }
+            }
+            do throws(PluginFailure) {
+                try spo.write(path("/versions/RestoreByLabel(versionlabel=@l)", [("@l", OData.quote(wanted))]), web: web)
+            } catch { throw FileCommands.fileFailure(error, name) }
+        },
+        command("file version remove", "Removes a version of a file", options: options + [label, forceOption], sets: sets) { spo, options throws(PluginFailure) in
+            let (web, name, path) = try base(spo, options)
+            let wanted = options.string("label") ?? ""
+            guard try spo.invocation.confirmedRemoval(options, "the version \(wanted) of the file \(name)") else { return }
+            do throws(PluginFailure) {
+                try spo.write(path("/versions/DeleteByLabel(versionlabel=@l)", [("@l", OData.quote(wanted))]), web: web)
+            } catch { throw FileCommands.fileFailure(error, name) }
+        },
+        command("file version clear", "Removes every earlier version of a file", options: options + [forceOption], sets: sets) { spo, options throws(PluginFailure) in
+            let (web, name, path) = try base(spo, options)
+            guard try spo.invocation.confirmedRemoval(options, "every earlier version of the file \(name)") else { return }
+            do throws(PluginFailure) {
+                try spo.write(path("/versions/DeleteAll()", []), web: web)
+            } catch { throw FileCommands.fileFailure(error, name) }
+        },
+    ]
 }

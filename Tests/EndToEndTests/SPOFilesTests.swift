@@ -133,18 +133,18 @@ final class SPOFilesTests: SPOTestCase {
         _ = try upload(file)
         let adele = try adeleHarness()
         defer { adele.cleanUp() }
-        let checkout = try adele.run(["spo", "file", "checkout", "--webUrl", Self.root, "--url", "Shared Documents/locked.bin"])
+        let checkout = try adele.run(["spo", "file", "checkout", "--webUrl", Self.root, "--fileUrl", "Shared Documents/locked.bin"])
         XCTAssertEqual(checkout.status, 0, checkout.stderr)
         try fails(["file", "add", "--webUrl", Self.root, "--folder", Self.library, "--path", file.path, "--overwrite"],
                   "checked out for editing by i:0#.f|membership|\(Self.adele.upn)")
         try fails(["file", "remove", "--webUrl", Self.root, "--url", "Shared Documents/locked.bin", "--force"], "checked out")
-        let checkin = try adele.run(["spo", "file", "checkin", "--webUrl", Self.root, "--url", "Shared Documents/locked.bin", "--comment", "done"])
+        let checkin = try adele.run(["spo", "file", "checkin", "--webUrl", Self.root, "--fileUrl", "Shared Documents/locked.bin", "--comment", "done"])
         XCTAssertEqual(checkin.status, 0, checkin.stderr)
         let after = try upload(file, ["--overwrite"])
         XCTAssertEqual(after["CheckOutType"] as? Int, 2, "no longer checked out")
-        try spo(["file", "checkout", "--webUrl", Self.root, "--url", "Shared Documents/locked.bin"])
-        try spo(["file", "undocheckout", "--webUrl", Self.root, "--url", "Shared Documents/locked.bin"])
-        try fails(["file", "undocheckout", "--webUrl", Self.root, "--url", "Shared Documents/locked.bin"], "is not checked out")
+        try spo(["file", "checkout", "--webUrl", Self.root, "--fileUrl", "Shared Documents/locked.bin"])
+        try spo(["file", "undocheckout", "--webUrl", Self.root, "--fileUrl", "Shared Documents/locked.bin"])
+        try fails(["file", "undocheckout", "--webUrl", Self.root, "--fileUrl", "Shared Documents/locked.bin"], "is not checked out")
     }
 
     func adeleHarness() throws -> Harness {
@@ -255,7 +255,7 @@ final class SPOFilesTests: SPOTestCase {
         try fails(["folder", "get", "--webUrl", Self.root, "--id", "x"], exit: 2, "not a valid GUID")
         try fails(["folder", "remove", "--webUrl", Self.root, "--url", "Shared Documents/x"], exit: 2, "--force")
         try fails(["file", "remove", "--webUrl", Self.root, "--url", "Shared Documents/x"], exit: 2, "--force")
-        try fails(["file", "checkin", "--webUrl", Self.root, "--url", "a.txt", "--type", "huge"], exit: 2, "huge")
+        try fails(["file", "checkin", "--webUrl", Self.root, "--fileUrl", "a.txt", "--type", "huge"], exit: 2, "huge")
         XCTAssertEqual(try spRequests().count, 0, "nothing reaches SharePoint")
     }
 
@@ -292,8 +292,8 @@ final class SPOFilesTests: SPOTestCase {
             (["file", "list", "--webUrl", Self.root, "--folderUrl", "Shared Documents/F"], ["GET"]),
             (["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/F/counted.txt"], ["GET"]),
             (["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/F/counted.txt", "--asFile", "--path", out], ["GET"]),
-            (["file", "checkout", "--webUrl", Self.root, "--url", "Shared Documents/F/counted.txt"], ["POST"]),
-            (["file", "checkin", "--webUrl", Self.root, "--url", "Shared Documents/F/counted.txt"], ["POST"]),
+            (["file", "checkout", "--webUrl", Self.root, "--fileUrl", "Shared Documents/F/counted.txt"], ["POST"]),
+            (["file", "checkin", "--webUrl", Self.root, "--fileUrl", "Shared Documents/F/counted.txt"], ["POST"]),
             (["file", "remove", "--webUrl", Self.root, "--url", "Shared Documents/F/counted.txt", "--force"], ["POST"]),
             (["folder", "rename", "--webUrl", Self.root, "--url", "Shared Documents/F", "--name", "G"], ["POST"]),
             (["folder", "remove", "--webUrl", Self.root, "--url", "Shared Documents/G", "--force"], ["POST"]),
@@ -304,6 +304,32 @@ final class SPOFilesTests: SPOTestCase {
             let sent = try httpRequests("").compactMap { $0["method"] as? String }
             XCTAssertEqual(sent, methods, "spo \(arguments.prefix(2).joined(separator: " ")): no digest, token or lookup requests")
         }
+    }
+
+    func testVersionsListGetRestoreAndRemove() throws {
+        let url = "Shared Documents/versioned.txt"
+        for text in ["one", "two", "three"] {
+            let file = harness.root.appendingPathComponent("versioned.txt")
+            try Data(text.utf8).write(to: file)
+            _ = try upload(file, ["--overwrite"])
+        }
+        let versions = try array(["file", "version", "list", "--webUrl", Self.root, "--fileUrl", url])
+        XCTAssertEqual(versions.compactMap { $0["VersionLabel"] as? String }, ["1.0", "2.0"], "the earlier versions")
+        let text = try spo(["file", "version", "list", "--webUrl", Self.root, "--fileUrl", url, "--output", "text"]).stdout
+        XCTAssertEqual(header(text), ["Created", "ID", "IsCurrentVersion", "VersionLabel"])
+        XCTAssertEqual(try object(["file", "version", "get", "--webUrl", Self.root, "--fileUrl", url, "--label", "1.0"])["ID"] as? Int, 512)
+        try fails(["file", "version", "get", "--webUrl", Self.root, "--fileUrl", url, "--label", "9.0"], "not found")
+
+        try spo(["file", "version", "restore", "--webUrl", Self.root, "--fileUrl", url, "--label", "1.0", "--force"])
+        XCTAssertEqual(try spo(["file", "get", "--webUrl", Self.root, "--url", url, "--asString", "--output", "text"]).stdout, "one\n")
+        XCTAssertEqual(try object(["file", "get", "--webUrl", Self.root, "--url", url])["UIVersionLabel"] as? String, "4.0")
+
+        try spo(["file", "version", "remove", "--webUrl", Self.root, "--fileUrl", url, "--label", "2.0", "--force"])
+        XCTAssertEqual(try array(["file", "version", "list", "--webUrl", Self.root, "--fileUrl", url]).compactMap { $0["VersionLabel"] as? String },
+                       ["1.0", "3.0"])
+        try spo(["file", "version", "clear", "--webUrl", Self.root, "--fileUrl", url, "--force"])
+        XCTAssertEqual(try array(["file", "version", "list", "--webUrl", Self.root, "--fileUrl", url]).count, 0)
+        try fails(["file", "version", "remove", "--webUrl", Self.root, "--fileUrl", url, "--label", "1.0"], exit: 2, "--force")
     }
 
     func testFileTextOutputAndRenameCopyMove() throws {

@@ -43,6 +43,8 @@ final class SPFileRecord: @unchecked Sendable {
     var itemId: Int
     let listId: String
     var version = 1
+    /// Earlier versions, oldest first; their bytes stay on disk too.
+    var versions: [SPFileVersionRecord] = []
 
     init(uniqueId: String, url: String, length: Int64, created: String, authorId: Int, contentPath: String, itemId: Int, listId: String) {
         self.uniqueId = uniqueId
@@ -58,6 +60,33 @@ final class SPFileRecord: @unchecked Sendable {
     }
 
     var name: String { SharePointFiles.leaf(url) }
+
+    /// `512 * major + minor`, SharePoint's version id.
+    var versionId: Int { majorVersion * 512 + minorVersion }
+    var label: String { "\(majorVersion).\(minorVersion)" }
+
+    /// Unlinks the content and every version's (the file is going away).
+    func deleteContent() {
+        unlink(contentPath)
+        for v in versions { unlink(v.contentPath) }
+    }
+
+    /// Keeps the current content as a version before new content replaces it.
+    func keepCurrentAsVersion() {
+        versions.append(SPFileVersionRecord(id: versionId, label: label, created: modified, size: length, contentPath: contentPath,
+                                            checkInComment: checkInComment, editorId: editorId))
+    }
+}
+
+/// An earlier version of a file (`…/Versions`).
+struct SPFileVersionRecord: Sendable {
+    let id: Int
+    let label: String
+    let created: String
+    let size: Int64
+    let contentPath: String
+    let checkInComment: String
+    let editorId: Int
 }
 
 /// A chunked upload (StartUpload / ContinueUpload / FinishUpload): bytes are appended to `path`
@@ -89,7 +118,7 @@ final class SPFileStore: @unchecked Sendable {
 
     /// Everything gone, files on disk included (the directory reset). Call under the lock.
     func reset() {
-        for f in files.values { unlink(f.contentPath) }
+        for f in files.values { f.deleteContent() }
         for u in uploads.values { unlink(u.path) }
         folders = [:]
         files = [:]
@@ -493,7 +522,7 @@ enum SharePointFiles {
                 if let by = f.checkedOutBy, by != user { throw checkedOut(f.url, by: f.checkedOutLogin) }
             }
             for (k, f) in store.files where k.hasPrefix(prefix) {
-                unlink(f.contentPath)
+                f.deleteContent()
                 removeItem(list, f.itemId)
                 store.files[k] = nil
             }
@@ -518,7 +547,7 @@ enum SharePointFiles {
             let now = Util.iso8601(Date())
             if key(r, from) != key(r, to), store.folders[key(r, to)] != nil || store.files[key(r, to)] != nil {
                 if !replace || isFolder { throw alreadyExists(to, by: login(r), on: now) }
-                if let old = store.files.removeValue(forKey: key(r, to)) { unlink(old.contentPath); removeItem(list, old.itemId) }
+                if let old = store.files.removeValue(forKey: key(r, to)) { old.deleteContent(); removeItem(list, old.itemId) }
             }
             func rename(itemId: Int, url: String) {
                 guard let i = list.position(of: itemId) else { return }
@@ -592,7 +621,7 @@ enum SharePointFiles {
             guard overwrite else { throw alreadyExists(url, by: f.checkedOutLogin.isEmpty ? login(r) : f.checkedOutLogin, on: f.modified) }
             if let by = f.checkedOutBy, by != user { throw checkedOut(url, by: f.checkedOutLogin) }
             guard rename(content, target) == 0 else { throw SPError(.internalServerError, "-1, System.IO.IOException", "Could not store the file.") }
-            unlink(f.contentPath)
+            f.keepCurrentAsVersion()
             f.contentPath = target
             f.length = size
             f.modified = now
@@ -681,7 +710,7 @@ enum SharePointFiles {
             try r.store.locked {
                 let f = try existing()
                 try mine(f)
-                unlink(f.contentPath)
+                f.deleteContent()
                 removeItem(r.web.list(id: f.listId), f.itemId)
                 r.store.files.files[key(r, url)] = nil
             }
@@ -720,6 +749,8 @@ enum SharePointFiles {
                 f.version += 1
             }
             return .json(.object([:]))
+        case ("versions", _):
+            return try versionOperation(r, url, Array(rest.dropFirst()))
         case ("publish", .POST), ("approve", .POST):
             try r.store.locked {
                 let f = try existing()
@@ -805,6 +836,87 @@ enum SharePointFiles {
     }
 
     static func isGUID(_ s: String) -> Bool { UUID(uuidString: s) != nil }
+
+    // MARK: Versions
+
+    static let versionNames = ["CheckInComment", "Created", "ID", "IsCurrentVersion", "Length", "Size", "Url", "VersionLabel"]
+
+    static func versionProps(_ v: SPFileVersionRecord, _ f: SPFileRecord) -> JSONObject {
+        ["CheckInComment": .string(v.checkInComment), "Created": .string(v.created), "ID": JSON(v.id), "IsCurrentVersion": false,
+         "Length": .string(String(v.size)), "Size": .string(String(v.size)), "Url": .string("_vti_history/\(v.id)\(f.url)"),
+         "VersionLabel": .string(v.label)]
+    }
+
+    static func versionNotFound(_ which: String) -> SPError {
+        SPError(.notFound, "-2130575338, Microsoft.SharePoint.SPException", "Version \(which) of the file does not exist.")
+    }
+
+    /// `…/Versions`, `…/Versions(512)` (`GetById`), `RestoreByLabel`, `DeleteByID`, `DeleteByLabel`, `DeleteAll`.
+    static func versionOperation(_ r: SharePointRequest, _ url: String, _ rest: [String]) throws -> EmulatorResponse {
+        let render = SPRender(r)
+        let op = rest.first?.lowercased() ?? ""
+        let args = rest.count > 1 ? arguments(rest[1], r) : [:]
+        let user = SharePointEndpoints.userId(r)
+        func existing() throws -> SPFileRecord {
+            guard let f = r.store.files.files[key(r, url)] else { throw fileNotFound(url) }
+            return f
+        }
+        func meta(_ v: SPFileVersionRecord) -> SPMeta { SPMeta(type: "SP.FileVersion", editLink: "SP.FileVersion\(v.id)") }
+        switch (op, r.method) {
+        case ("", .GET):
+            let q = try SPQuery(r.request, properties: versionNames, typeName: "SP.FileVersion")
+            let rows: [(JSONObject, SPFileVersionRecord)] = try r.store.locked { let f = try existing(); return f.versions.map { (versionProps($0, f), $0) } }
+            let page = q.sorted(rows, { $0.0 }).filter { q.matches($0.0) }.prefix(q.top ?? Int.max)
+            return .json(render.collection(page.map { render.entry(q.project($0.0), meta($0.1)) }, context: "SP.ApiData.FileVersions", next: nil))
+        case (_, .GET) where Int(op) != nil:
+            let (props, v): (JSONObject, SPFileVersionRecord) = try r.store.locked {
+                let f = try existing()
+                guard let v = f.versions.first(where: { $0.id == Int(op) }) else { throw versionNotFound(op) }
+                return (versionProps(v, f), v)
+            }
+            return .json(render.entity(props, meta(v), context: "SP.ApiData.FileVersions"))
+        case ("restorebylabel", .POST):
+            let label = args["versionlabel"] ?? ""
+            try r.store.locked {
+                let f = try existing()
+                if let by = f.checkedOutBy, by != user { throw checkedOut(f.url, by: f.checkedOutLogin) }
+                guard let v = f.versions.first(where: { $0.label == label }) else { throw versionNotFound(label) }
+                let copy = contentDirectory(r) + "/" + Util.newGUID()
+                guard (try? FileManager.default.copyItem(atPath: v.contentPath, toPath: copy)) != nil else {
+                    throw SPError(.internalServerError, "-1, System.IO.IOException", "Could not restore the version.")
+                }
+                f.keepCurrentAsVersion()
+                f.contentPath = copy
+                f.length = v.size
+                f.modified = Util.iso8601(Date())
+                f.editorId = user
+                f.version += 1
+                f.majorVersion += 1
+                f.minorVersion = 0
+            }
+            return .json(.object([:]))
+        case ("deletebyid", .POST), ("deletebylabel", .POST), ("recyclebyid", .POST), ("recyclebylabel", .POST):
+            try r.store.locked {
+                let f = try existing()
+                let which = args["vid"] ?? args["versionlabel"] ?? ""
+                guard let i = f.versions.firstIndex(where: { op.hasSuffix("id") ? String($0.id) == which : $0.label == which }) else {
+                    throw versionNotFound(which)
+                }
+                unlink(f.versions[i].contentPath)
+                f.versions.remove(at: i)
+            }
+            return .json(.object([:]))
+        case ("deleteall", .POST), ("recycleall", .POST):
+            try r.store.locked {
+                let f = try existing()
+                for v in f.versions { unlink(v.contentPath) }
+                f.versions = []
+            }
+            return .json(.object([:]))
+        default:
+            throw notFoundSegment(rest)
+        }
+    }
 
     static func copy(_ r: SharePointRequest, from: String, to: String, replace: Bool) throws {
         let (source, size): (String, Int64) = try r.store.locked {
