@@ -344,24 +344,37 @@ enum FileCheckOutCommands {
                 options: [webUrl, option("sourceUrl", "s", "Site- or server-relative URL of the file"), option("sourceId", "i", "UniqueId (GUID) of the file"),
                           option("targetUrl", "t", "Site- or server-relative URL of the target folder", required: true),
                           option("newName", nil, "New name of the file at the target"),
-                          option("nameConflictBehavior", nil, "What to do when the target has a file of the same name", allowed: ["fail", "replace"], defaultValue: "fail")],
-                sets: [["sourceUrl", "sourceId"]]) { spo, options throws(PluginFailure) in
+                          option("nameConflictBehavior", nil, "What to do when the target has a file of the same name",
+                                 allowed: ["fail", "replace", "rename"], defaultValue: "fail"),
+                          flag(verb == "copy" ? "resetAuthorAndCreated" : "retainEditorAndModified", nil,
+                               verb == "copy" ? "Make the copy's author and creation time the caller's and now" : "Keep the editor and modification time"),
+                          flag("bypassSharedLock", nil, "Copy or move even when the file is open for co-authoring")],
+                sets: [["sourceUrl", "sourceId"]],
+                examples: [("Into another folder", "m365 spo file \(verb) --webUrl /sites/project-x --sourceUrl 'Shared Documents/a.docx' --targetUrl 'Shared Documents/Archive'")]) { spo, options throws(PluginFailure) in
+            try options.requireGUIDs(["sourceId"])
+            if let name = options.string("newName") { try SPOPath.checkName(name, option: "newName") }
             let web = try spo.webURL(options, "webUrl")
-            let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: "sourceId", url: "sourceUrl")
             let folder = try SPOPath.serverRelative(options.string("targetUrl") ?? "", web: web, option: "targetUrl")
-            var name = options.string("newName")
-            if let name { try SPOPath.checkName(name, option: "newName") }
-            if name == nil {
-                if options.has("sourceUrl") { name = SPOPath.leaf(label) } else {
-                    name = try spo.get(path("", [("$select", "Name")]))["Name"]?.stringValue
-                }
+            let source: String
+            if let id = options.string("sourceId") {
+                do throws(PluginFailure) {
+                    source = try spo.get(web + "/_api/web/GetFileById(\(OData.quote(id)))?$select=ServerRelativeUrl")["ServerRelativeUrl"]?.stringValue ?? ""
+                } catch { throw FileCommands.fileFailure(error, id) }
+            } else {
+                source = try SPOPath.serverRelative(options.string("sourceUrl") ?? "", web: web, option: "sourceUrl")
             }
-            let target = folder + "/" + (name ?? "")
-            let replace = options.string("nameConflictBehavior") == "replace"
-            let call = verb == "copy" ? "/CopyTo(strnewurl=@t,boverwrite=\(replace))" : "/MoveTo(newurl=@t,flags=\(replace ? 1 : 0))"
+            let origin = web.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false).prefix(3).joined(separator: "/")
+            let target = folder + "/" + (options.string("newName") ?? SPOPath.leaf(source))
+            let behavior = options.string("nameConflictBehavior") ?? "fail"
+            var flags: JSONObject = ["KeepBoth": .bool(behavior == "rename"), "ShouldBypassSharedLocks": .bool(options.bool("bypassSharedLock"))]
+            if verb == "copy" { flags["ResetAuthorAndCreatedOnCopy"] = .bool(options.bool("resetAuthorAndCreated")) } else {
+                flags["RetainEditorAndModifiedOnMove"] = .bool(options.bool("retainEditorAndModified"))
+            }
+            let body: JSON = ["srcPath": ["DecodedUrl": .string(origin + source)], "destPath": ["DecodedUrl": .string(origin + target)],
+                              "overwrite": .bool(behavior == "replace"), "options": .object(flags)]
             do throws(PluginFailure) {
-                try spo.write(path(call, [("@t", OData.quote(target))]), web: web)
-            } catch { throw FileCommands.fileFailure(error, label) }
+                try spo.write(web + "/_api/SP.MoveCopyUtil.\(verb == "copy" ? "CopyFileByPath" : "MoveFileByPath")", web: web, body: body)
+            } catch { throw FileCommands.fileFailure(error, source) }
         }
     }
 }

@@ -343,7 +343,14 @@ final class SPOFilesTests: SPOTestCase {
         XCTAssertEqual(renamed["Name"] as? String, "c.txt")
         try fails(["file", "copy", "--webUrl", Self.root, "--sourceUrl", "Shared Documents/Target/c.txt", "--targetUrl", "Shared Documents/Target", "--newName", "a.txt"],
                   "already exists")
+        try emulator.admin("requests", method: "DELETE")
+        try spo(["file", "copy", "--webUrl", Self.root, "--sourceUrl", "Shared Documents/Target/c.txt", "--targetUrl", "Shared Documents/Target",
+                 "--newName", "a.txt", "--nameConflictBehavior", "rename"])
+        XCTAssertEqual(paths(try spRequests()), ["/_api/SP.MoveCopyUtil.CopyFileByPath"], "one request, as CLI for Microsoft 365 sends it")
+        try spo(["file", "move", "--webUrl", Self.root, "--sourceUrl", "Shared Documents/Target/a 1.txt", "--targetUrl", Self.library,
+                 "--nameConflictBehavior", "replace"])
         let names = try array(["file", "list", "--webUrl", Self.root, "--folderUrl", Self.library, "--recursive"]).compactMap { $0["ServerRelativeUrl"] as? String }
-        XCTAssertEqual(names.sorted(), ["/Shared Documents/Target/a.txt", "/Shared Documents/Target/c.txt"])
+        XCTAssertEqual(names.sorted(), ["/Shared Documents/Target/a.txt", "/Shared Documents/Target/c.txt", "/Shared Documents/a 1.txt"],
+                       "rename made 'a 1.txt'; the move took it to the library's root")
     }
 }

@@ -144,6 +144,8 @@ enum SharePointFiles {
         for prefix in prefixes {
             r.sharePoint(nil, "_api/web/\(prefix)/{rest*}") { req, p in try dispatch(req, prefix, SharePointPrincipals.segments(p["rest"])) }
         }
+        r.sharePoint(.POST, "_api/sp.movecopyutil.copyfilebypath") { req, _ in try moveCopyUtil(req, move: false) }
+        r.sharePoint(.POST, "_api/sp.movecopyutil.movefilebypath") { req, _ in try moveCopyUtil(req, move: true) }
     }
 
     // MARK: Streaming hooks (DriveStreamHandler)
@@ -836,6 +838,34 @@ enum SharePointFiles {
     }
 
     static func isGUID(_ s: String) -> Bool { UUID(uuidString: s) != nil }
+
+    /// `SP.MoveCopyUtil.CopyFileByPath` / `MoveFileByPath`: `srcPath`/`destPath` `DecodedUrl`s (absolute or
+    /// server-relative), `overwrite`, and `options.KeepBoth` (a free name `a 1.txt` instead of a conflict).
+    static func moveCopyUtil(_ r: SharePointRequest, move: Bool) throws -> EmulatorResponse {
+        try checkAccess(r)
+        let body = try SharePointEndpoints.jsonBody(r)
+        guard let src = body["srcPath"]?["DecodedUrl"]?.stringValue, let dst = body["destPath"]?["DecodedUrl"]?.stringValue else {
+            throw SPError.invalidQuery("The parameter srcPath does not exist in method \(move ? "MoveFileByPath" : "CopyFileByPath").")
+        }
+        let from = serverRelative(src, r)
+        var to = serverRelative(dst, r)
+        let overwrite = body["overwrite"]?.boolValue ?? false
+        if body["options"]?["KeepBoth"]?.boolValue == true {
+            to = r.store.locked {
+                let name = leaf(to), folder = parent(to)
+                let dot = name.lastIndex(of: ".").flatMap { $0 == name.startIndex ? nil : $0 }
+                let stem = dot.map { String(name[..<$0]) } ?? name, ext = dot.map { String(name[$0...]) } ?? ""
+                var candidate = to, n = 1
+                while r.store.files.files[key(r, candidate)] != nil || r.store.files.folders[key(r, candidate)] != nil {
+                    candidate = folder + "/" + stem + " \(n)" + ext
+                    n += 1
+                }
+                return candidate
+            }
+        }
+        if move { try self.move(r, from: from, to: to, folder: false, replace: overwrite) } else { try copy(r, from: from, to: to, replace: overwrite) }
+        return .json(.object([:]))
+    }
 
     // MARK: Versions
 
