@@ -77,8 +77,10 @@ enum FileCommands {
         while true {
             let (answer, problem) = try post(spo, web: web, url, body: body)
             if let answer, answer.isSuccess { return answer }
-            if let answer, answer.status == 403, SPOClient.odataError(answer)?.code.hasPrefix("-2130575251") == true {
+            if let answer, answer.status == 403, attempts == 0, SPOClient.odataError(answer)?.code.hasPrefix("-2130575251") == true {
+                // A digest the server no longer accepts: a fresh one, once.
                 spo.forgetDigest(web)
+                attempts += 1
                 continue
             }
             let transient = (problem != nil && resendAfterNetworkFailure) || answer.map { [429, 500, 502, 503, 504].contains($0.status) } ?? false
