@@ -23,6 +23,8 @@ final class DriveStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         case drain(EmulatorResponse?)
         case fragment(FragmentWriter)
         case simple(TempFileWriter)
+        /// A SharePoint `$value` download: routed at the end, its file sent from disk.
+        case sharePointDownload
         /// The connection is being dropped: ignore the rest.
         case dead
     }
@@ -81,7 +83,7 @@ final class DriveStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
                 w.write(buffer)
                 bodyProgress(context: context, bytes: buffer.readableBytes)
             case .drain: received += Int64(buffer.readableBytes)
-            case .dead: break
+            case .dead, .sharePointDownload: break
             }
         case .end:
             switch mode {
@@ -95,6 +97,9 @@ final class DriveStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             case let .simple(w):
                 mode = .dead
                 respond(context: context, routeSimpleUpload(w), file: nil)
+            case .sharePointDownload:
+                mode = .dead
+                routeSharePointDownload(context: context)
             }
         }
     }
@@ -109,6 +114,7 @@ final class DriveStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             state.drives.reset()
             return false
         }
+        if listener == .https, case .sharePoint = ServiceHost.classify(host) { return beginSharePoint(context: context, head: h, host: host, path: path, query: query) }
         guard listener == .https, case .graph = ServiceHost.classify(host) else { return false }
         let lower = path.lowercased()
         let isUpload = lower.hasPrefix(DriveTransfer.uploadPrefix)
@@ -145,6 +151,48 @@ final class DriveStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: h.version, status: .continue))), promise: nil)
         }
         return true
+    }
+
+    /// SharePoint file bodies (`Files/add`, StartUpload, ContinueUpload, FinishUpload) are streamed
+    /// to a temporary file and routed with it attached; `$value` downloads are sent from disk.
+    private func beginSharePoint(context: ChannelHandlerContext, head h: HTTPRequestHead, host: String, path: String, query: String) -> Bool {
+        let upload = SharePointFiles.isStreamedUpload(h.method, path: path)
+        guard upload || SharePointFiles.isDownload(h.method, path: path) else { return false }
+        let req = EmulatorRequest(method: h.method, host: host, listener: listener, path: path, rawQuery: query, headers: h.headers,
+                                  body: [], remoteAddress: remote)
+        request = req
+        head = h
+        received = 0
+        expected = Int64(h.headers.first(name: "Content-Length") ?? "") ?? 0
+        started = DispatchTime.now()
+        fault = state.faults.decide(host: host, path: path)
+        if let response = faultResponse(req) {
+            mode = .drain(response)
+        } else if !upload {
+            mode = .sharePointDownload
+        } else if let w = TempFileWriter(path: state.drives.tempPath(), hashing: false) {
+            mode = .simple(w)
+        } else {
+            mode = .drain(SharePointService.odataError(.internalServerError, "-1, System.IO.IOException", "Could not create a temporary file.", req))
+        }
+        if h.headers.first(name: "Expect")?.lowercased() == "100-continue" {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: h.version, status: .continue))), promise: nil)
+        }
+        return true
+    }
+
+    /// Routes a `$value` request; a file answer (`SharePointFiles.bodyFileHeader`) is sent from disk.
+    private func routeSharePointDownload(context: ChannelHandlerContext) {
+        guard let req = request else { return }
+        var response = app.route(req)
+        guard let spec = response.headers.first(name: SharePointFiles.bodyFileHeader), let bar = spec.firstIndex(of: "|"),
+              let length = Int64(spec[..<bar]) else {
+            respond(context: context, response, file: nil)
+            return
+        }
+        response.headers.remove(name: SharePointFiles.bodyFileHeader)
+        let file = FileBody(path: String(spec[spec.index(after: bar)...]), offset: 0, length: length)
+        respond(context: context, response, file: req.method == .HEAD ? nil : file, headLength: length)
     }
 
     private func faultResponse(_ req: EmulatorRequest) -> EmulatorResponse? {
@@ -315,8 +363,10 @@ final class TempFileWriter {
     private var size: Int64 = 0
     private var hash = QuickXorHash()
     private var failed = false
+    private let hashing: Bool
 
-    init?(path: String) {
+    init?(path: String, hashing: Bool = true) {
+        self.hashing = hashing
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return nil }
         self.path = path
@@ -326,7 +376,7 @@ final class TempFileWriter {
     func write(_ buffer: ByteBuffer) {
         guard !failed else { return }
         buffer.withUnsafeReadableBytes { ptr in
-            hash.update(ptr)
+            if hashing { hash.update(ptr) }
             var p = ptr.baseAddress!
             var n = ptr.count
             while n > 0 {

@@ -46,6 +46,7 @@ enum SharePointEndpoints {
         SharePointApps.register(&r)
         SharePointSearch.register(&r)
         SharePointBatch.register(on)
+        SharePointFiles.register(&r)
     }
 
     // MARK: Context info

@@ -146,6 +146,8 @@ public final class SharePointStore: @unchecked Sendable {
     /// Site users and groups (`SharePointPrincipals.swift`) and app catalogs (`SharePointApps.swift`).
     let principals = SPPrincipalStore()
     let apps = SPAppStore()
+    /// Document library files and folders (`SharePointFiles.swift`); guarded by `lock`.
+    let files = SPFileStore()
 
     init(seed: Seed) {
         self.seed = seed
@@ -168,6 +170,7 @@ public final class SharePointStore: @unchecked Sendable {
         lock.withLock { webs = built; tenantAdmin = admin }
         principals.reset()
         apps.reset()
+        lock.withLock { files.reset() }
     }
 
     private static func build(_ seed: JSON, url: String, siteCollectionURL: String, siteId: String, into out: inout [String: SPWeb]) {

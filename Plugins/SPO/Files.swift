@@ -1,0 +1,442 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import PluginKit
+
+/// `spo file …`: files of document libraries. Uploads above 10 MiB go in 10 MiB chunks
+/// (StartUpload / ContinueUpload / FinishUpload) read from disk one at a time; downloads stream
+/// to a temporary file renamed only when complete.
+enum FileCommands {
+    static let webUrl = option("webUrl", "u", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
+    /// `-w, --webUrl` where CLI for Microsoft 365 keeps `-u` for the file's URL.
+    static let webUrlW = option("webUrl", "w", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
+    static let listDefaults = ["UniqueId", "Name", "ServerRelativeUrl"]
+    /// Files larger than this are uploaded in chunks.
+    static let chunkThreshold: Int64 = 10 * 1024 * 1024
+    static let chunkSize = 10 * 1024 * 1024
+    static let maxAttemptsPerChunk = 5
+
+    /// A 404 on a file as one clear line.
+    static func fileFailure(_ error: PluginFailure, _ label: String) -> PluginFailure {
+        guard error.status == M365_ERR_NOT_FOUND else { return error }
+        let text = error.description.split(separator: " There is no").first.map(String.init) ?? error.description
+        return PluginFailure(text.contains(label) ? text : "File '\(label)' does not exist (\(text))", status: M365_ERR_NOT_FOUND)
+    }
+
+    /// The file an option set names: `GetFileById('…')` or the server-relative URL alias.
+    static func fileBase(_ spo: SPOClient, web: String, _ options: Options, id: String = "id", url: String = "url")
+        throws(PluginFailure) -> (label: String, path: (String, [(String, String?)]) -> String) {
+        try options.requireGUIDs([id])
+        if let guid = options.string(id) {
+            return (guid, { tail, query in web + "/_api/web/GetFileById(\(OData.quote(guid)))" + tail + OData.query(query) })
+        }
+        let relative = try SPOPath.serverRelative(options.string(url) ?? "", web: web, option: url)
+        return (relative, { tail, query in SPOPath.file(web, relative, tail, query: query) })
+    }
+
+    /// Streams the files of `folder` (and of its subfolders with `recursive`).
+    static func walk(_ spo: SPOClient, web: String, _ folder: String, _ options: Options, recursive: Bool, count: inout Int) throws(PluginFailure) {
+        let query = FolderCommands.select(options) + [("$filter", options.string("filter"))]
+        do throws(PluginFailure) {
+            try spo.forEachItem(SPOPath.folder(web, folder, "/Files", query: query)) { file throws(PluginFailure) in
+                try spo.invocation.emit(item: .object(file))
+                count += 1
+            }
+            guard recursive else { return }
+            var below: [String] = []
+            try spo.forEachItem(SPOPath.folder(web, folder, "/Folders", query: [("$select", "ServerRelativeUrl")])) { sub throws(PluginFailure) in
+                if let url = sub["ServerRelativeUrl"]?.stringValue { below.append(url) }
+            }
+            for url in below { try walk(spo, web: web, url, options, recursive: true, count: &count) }
+        } catch { throw FolderCommands.folderFailure(error, folder) }
+    }
+
+    // MARK: Uploads
+
+    /// One POST whose body is file content, with the site's digest; the host does not replay it
+    /// (the caller decides what a retry means). A network failure comes back as nil.
+    static func post(_ spo: SPOClient, web: String, _ url: String, body: [UInt8]) throws(PluginFailure) -> (HTTPResponse?, PluginFailure?) {
+        let digest = try spo.digest(web)
+        let request = HTTPRequest(method: "POST", url: url,
+                                  headers: SPOClient.headers + [("X-RequestDigest", digest), ("Content-Type", "application/octet-stream")],
+                                  body: body, flags: UInt32(M365_HTTP_NO_RETRY) | UInt32(M365_HTTP_PROGRESS))
+        do throws(PluginFailure) {
+            return (try spo.invocation.send(request), nil)
+        } catch {
+            if error.status != M365_ERR_NETWORK { throw error }
+            return (nil, error)
+        }
+    }
+
+    /// Sends one chunk until SharePoint confirms it: after a dropped connection or a 429/503
+    /// the same chunk at the same offset again (SharePoint takes a chunk it already has as
+    /// confirmed, so nothing is written twice).
+    static func sendChunk(_ spo: SPOClient, web: String, _ url: String, body: [UInt8], what: String,
+                          resendAfterNetworkFailure: Bool = true) throws(PluginFailure) -> HTTPResponse {
+        var attempts = 0
+        while true {
+            let (answer, problem) = try post(spo, web: web, url, body: body)
+            if let answer, answer.isSuccess { return answer }
+            if let answer, answer.status == 403, attempts == 0, SPOClient.odataError(answer)?.code.hasPrefix("-2130575251") == true {
+                // A digest the server no longer accepts: a fresh one, once.
+                spo.forgetDigest(web)
+                attempts += 1
+                continue
+            }
+            let transient = (problem != nil && resendAfterNetworkFailure) || answer.map { [429, 500, 502, 503, 504].contains($0.status) } ?? false
+            guard transient, attempts < maxAttemptsPerChunk else {
+                if let answer { throw spo.failure(answer, url: url, write: true) }
+                throw problem ?? PluginFailure("the upload failed", status: M365_ERR_NETWORK)
+            }
+            attempts += 1
+            let wait = answer?.header("retry-after").flatMap { Double($0) } ?? Double(min(2, 1 << (attempts - 1)))
+            spo.invocation.log("\(what) interrupted (\(problem?.description ?? "HTTP \(answer!.status)")); sending it again in \(wait) s",
+                               level: M365_LOG_VERBOSE)
+            try pause(seconds: wait, invocation: spo.invocation)
+        }
+    }
+
+    /// StartUpload, ContinueUpload per chunk, FinishUpload with the last: chunks read from disk
+    /// one at a time into one buffer. An abandoned upload is cancelled so no half file stays.
+    static func chunkedUpload(_ spo: SPOClient, web: String, folder: String, name: String, file: LocalFileReader) throws(PluginFailure) -> JSON? {
+        let id = newGUID()
+        let fileURL = folder + "/" + name
+        let start = SPOPath.folder(web, folder, "/Files/GetByPathOrAddStub(DecodedUrl=@n)/StartUpload(uploadId=guid'\(id)')",
+                                   query: [("@n", OData.quote(name))])
+        _ = try sendChunk(spo, web: web, start, body: [], what: "starting the upload of \(file.path)")
+        do throws(PluginFailure) {
+            var offset: Int64 = 0
+            var buffer = [UInt8](repeating: 0, count: chunkSize)
+            while true {
+                let count = try file.read(at: offset, into: &buffer)
+                let last = offset + Int64(count) >= file.size
+                let call = last ? "FinishUpload" : "ContinueUpload"
+                let url = SPOPath.file(web, fileURL, "/\(call)(uploadId=guid'\(id)',fileOffset=\(offset))")
+                let answer = try sendChunk(spo, web: web, url, body: count == buffer.count ? buffer : Array(buffer[..<count]),
+                                           what: "the chunk at byte \(offset) of \(file.path)")
+                offset += Int64(count)
+                spo.invocation.progress("Uploading \(file.path)", done: offset, total: file.size)
+                if last { return answer.json }
+            }
+        } catch {
+            _ = try? spo.answer("POST", SPOPath.folder(web, folder, "/Files(@n)/cancelupload(uploadId=guid'\(id)')", query: [("@n", OData.quote(name))]),
+                                digestFor: web)
+            throw error
+        }
+    }
+
+    /// Uploads `file` into `folder`: one `Files/add` up to 10 MiB, chunks above.
+    static func upload(_ spo: SPOClient, web: String, folder: String, name: String, file: LocalFileReader, overwrite: Bool) throws(PluginFailure) -> JSON? {
+        if file.size <= chunkThreshold {
+            let bytes = try file.read(at: 0, count: Int(file.size))
+            let url = SPOPath.folder(web, folder, "/Files/add(url=@n,overwrite=\(overwrite))", query: [("@n", OData.quote(name))])
+            // Throttling is waited out; a dropped connection is retried only when a replay cannot
+            // fail on the file the lost attempt may have stored.
+            return try sendChunk(spo, web: web, url, body: bytes, what: "the upload of \(file.path)", resendAfterNetworkFailure: overwrite).json
+        }
+        if !overwrite {
+            // Chunked uploads replace what is there: ask first, as Files/add(overwrite=false) would.
+            let exists: Bool
+            do throws(PluginFailure) {
+                _ = try spo.get(SPOPath.file(web, folder + "/" + name, query: [("$select", "Name")]))
+                exists = true
+            } catch {
+                guard error.status == M365_ERR_NOT_FOUND else { throw error }
+                exists = false
+            }
+            if exists { throw PluginFailure("A file with the name \(folder)/\(name) already exists: add --overwrite to replace it", status: M365_ERROR) }
+        }
+        return try chunkedUpload(spo, web: web, folder: folder, name: name, file: file)
+    }
+
+    static let all: [PluginCommand] = [
+        command("file list", "Lists all available files in the specified folder",
+                options: [webUrl, option("folderUrl", "f", "Site- or server-relative URL of the folder", required: true),
+                          flag("recursive", "r", "Include the files of every subfolder"),
+                          option("fields", nil, "Comma-separated list of properties to retrieve"),
+                          option("filter", nil, "OData filter to apply to the files")],
+                defaults: listDefaults,
+                examples: [("Files of a library", "m365 spo file list --webUrl /sites/project-x --folderUrl 'Shared Documents'"),
+                           ("Every file below, with some properties", "m365 spo file list --webUrl /sites/project-x --folderUrl 'Shared Documents' --recursive --fields Name,Length")]) { spo, options throws(PluginFailure) in
+            let web = try spo.webURL(options, "webUrl")
+            let folder = try SPOPath.serverRelative(options.string("folderUrl") ?? "", web: web, option: "folderUrl")
+            var count = 0
+            try walk(spo, web: web, folder, options, recursive: options.bool("recursive"), count: &count)
+            if count == 0 { try spo.invocation.emit(result: []) }
+        },
+
+        command("file get", "Gets information about the specified file, its contents or its list item",
+                options: [webUrlW, option("url", "u", "Site- or server-relative URL of the file"), option("id", "i", "UniqueId (GUID) of the file"),
+                          flag("asString", nil, "Print the contents of the file as text"), flag("asListItem", nil, "Print the file's list item"),
+                          flag("asFile", nil, "Save the file to --path"), option("path", "p", "Local path to save the file to (with --asFile)")],
+                sets: [["url", "id"]],
+                examples: [("Properties", "m365 spo file get --webUrl /sites/project-x --url 'Shared Documents/report.docx'"),
+                           ("Download", "m365 spo file get --webUrl /sites/project-x --url 'Shared Documents/report.docx' --asFile --path report.docx")]) { spo, options throws(PluginFailure) in
+            let modes = ["asString", "asListItem", "asFile"].filter { options.bool($0) }
+            if modes.count > 1 { throw usage("specify only one of --asString, --asListItem or --asFile") }
+            if options.bool("asFile") && !options.has("path") { throw usage("--asFile needs --path, the local file to save to") }
+            if options.has("path") && !options.bool("asFile") { throw usage("--path is used only with --asFile") }
+            let local = options.string("path") ?? ""
+            if options.bool("asFile") {
+                let directory = SPOPath.parent(local.hasPrefix("/") ? local : "./" + local)
+                var info = stat()
+                guard stat(directory.isEmpty ? "/" : directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+                    throw usage("cannot save to \(local): the folder \(directory) does not exist")
+                }
+            }
+            let web = try spo.webURL(options, "webUrl")
+            let (label, path) = try fileBase(spo, web: web, options)
+            do throws(PluginFailure) {
+                if options.bool("asFile") {
+                    let answer = try spo.invocation.download(path("/$value", []), to: local)
+                    guard answer.isSuccess else { throw spo.failure(answer, url: path("/$value", []), write: false) }
+                } else if options.bool("asString") {
+                    let answer = try spo.answer("GET", path("/$value", []))
+                    try spo.invocation.emit(result: .string(answer.text))
+                } else if options.bool("asListItem") {
+                    let file = try spo.get(path("", [("$expand", "ListItemAllFields")]))
+                    try spo.invocation.emit(result: file["ListItemAllFields"] ?? .null)
+                } else {
+                    try spo.invocation.emit(result: .object(try spo.get(path("", []))))
+                }
+            } catch { throw fileFailure(error, label) }
+        },
+
+        command("file add", "Uploads a file to the specified folder; other options (--Title 'x') are field values of its list item",
+                options: [webUrl, option("folder", "f", "Site- or server-relative URL of the folder to upload to", required: true),
+                          option("path", "p", "Local path of the file to upload", required: true),
+                          option("fileName", nil, "Name of the file in SharePoint (default: the local file's name)"),
+                          flag("overwrite", nil, "Replace a file of the same name"),
+                          option("contentType", "c", "Content type name or ID to give the file"),
+                          flag("checkOut", nil, "Check the existing file out before the upload and in after it"),
+                          option("checkInComment", nil, "Comment for the check-in"),
+                          flag("approve", nil, "Approve the file after the upload"), option("approveComment", nil, "Comment for the approval"),
+                          flag("publish", nil, "Publish the file after the upload"), option("publishComment", nil, "Comment for the publication")],
+                unknownOptions: true,
+                examples: [("Upload", "m365 spo file add --webUrl /sites/project-x --folder 'Shared Documents' --path report.docx"),
+                           ("Replace and set a field", "m365 spo file add --webUrl /sites/project-x --folder 'Shared Documents' --path report.docx --overwrite --Title 'Q1 report'")]) { spo, options throws(PluginFailure) in
+            if options.has("publishComment") && !options.bool("publish") { throw usage("--publishComment needs --publish") }
+            if options.has("approveComment") && !options.bool("approve") { throw usage("--approveComment needs --approve") }
+            if options.has("checkInComment") && !options.bool("checkOut") && ListItemCommands.fields(options).isEmpty {
+                throw usage("--checkInComment needs --checkOut")
+            }
+            let file = try LocalFileReader(options.string("path") ?? "")
+            let name = options.string("fileName") ?? SPOPath.leaf(file.path)
+            try SPOPath.checkName(name, option: options.has("fileName") ? "fileName" : "path")
+            let web = try spo.webURL(options, "webUrl")
+            let folder = try SPOPath.serverRelative(options.string("folder") ?? "", web: web, option: "folder")
+            let fileURL = folder + "/" + name
+            let overwrite = options.bool("overwrite") || options.bool("checkOut")
+            var checkedOut = false
+            if options.bool("checkOut") {
+                do throws(PluginFailure) {
+                    try spo.write(SPOPath.file(web, fileURL, "/CheckOut()"), web: web)
+                    checkedOut = true
+                } catch {
+                    guard error.status == M365_ERR_NOT_FOUND else { throw error }
+                }
+            }
+            do throws(PluginFailure) {
+                var uploaded: JSON?
+                do throws(PluginFailure) {
+                    uploaded = try upload(spo, web: web, folder: folder, name: name, file: file, overwrite: overwrite)
+                } catch {
+                    // A folder that does not exist yet is created (with its parents), then the upload runs again.
+                    guard error.status == M365_ERR_NOT_FOUND, error.description.contains("File Not Found") else { throw error }
+                    _ = try FolderCommands.add(spo, web: web, folder, ensureParents: true)
+                    uploaded = try upload(spo, web: web, folder: folder, name: name, file: file, overwrite: overwrite)
+                }
+                var values = ListItemCommands.fields(options).map { (name: $0.name, value: $0.value) }
+                if let type = options.string("contentType") { values.append((name: "ContentType", value: type)) }
+                if !values.isEmpty {
+                    let form: [JSON] = values.map { ["FieldName": .string($0.name), "FieldValue": .string($0.value)] }
+                    var body: JSONObject = ["formValues": .array(form), "bNewDocumentUpdate": .bool(checkedOut)]
+                    if let comment = options.string("checkInComment") { body["checkInComment"] = .string(comment) }
+                    let answer = try spo.write(SPOPath.file(web, fileURL, "/ListItemAllFields/ValidateUpdateListItem"), web: web, body: .object(body))
+                    let results = answer?["value"]?.arrayValue ?? answer?["d"]?["ValidateUpdateListItem"]?["results"]?.arrayValue ?? []
+                    let failed = results.filter { $0["HasException"]?.boolValue == true }
+                        .map { "\($0["FieldName"]?.stringValue ?? "?"): \($0["ErrorMessage"]?.stringValue ?? "invalid value")" }
+                    if !failed.isEmpty { throw PluginFailure("SharePoint rejected field values: " + failed.joined(separator: "; ")) }
+                }
+                if checkedOut {
+                    let comment = OData.quote(options.string("checkInComment") ?? "")
+                    try spo.write(SPOPath.file(web, fileURL, "/CheckIn(comment=@c,checkintype=0)", query: [("@c", comment)]), web: web)
+                    checkedOut = false
+                }
+                if options.bool("approve") {
+                    try spo.write(SPOPath.file(web, fileURL, "/Approve(comment=@c)", query: [("@c", OData.quote(options.string("approveComment") ?? ""))]), web: web)
+                } else if options.bool("publish") {
+                    try spo.write(SPOPath.file(web, fileURL, "/Publish(comment=@c)", query: [("@c", OData.quote(options.string("publishComment") ?? ""))]), web: web)
+                }
+                try spo.invocation.emit(result: uploaded.map { .object(SPOClient.unwrapVerbose($0.objectValue ?? [:])) } ?? .null)
+            } catch {
+                // The check-out this command made is undone (best effort).
+                if checkedOut { _ = try? spo.write(SPOPath.file(web, fileURL, "/UndoCheckOut()"), web: web) }
+                throw error
+            }
+        },
+
+        command("file remove", "Removes the specified file",
+                options: [webUrlW, option("url", "u", "Site- or server-relative URL of the file"), option("id", "i", "UniqueId (GUID) of the file"),
+                          flag("recycle", nil, "Move the file to the recycle bin instead of deleting it"), forceOption],
+                sets: [["url", "id"]],
+                examples: [("Into the recycle bin", "m365 spo file remove --webUrl /sites/project-x --url 'Shared Documents/old.docx' --recycle --force")]) { spo, options throws(PluginFailure) in
+            let web = try spo.webURL(options, "webUrl")
+            let (label, path) = try fileBase(spo, web: web, options)
+            guard try spo.invocation.confirmedRemoval(options, "the file \(label)") else { return }
+            do throws(PluginFailure) {
+                if options.bool("recycle") {
+                    try spo.write(path("/recycle()", []), web: web)
+                } else {
+                    try spo.write(path("", []), web: web, tunnel: "DELETE")
+                }
+            } catch { throw fileFailure(error, label) }
+        },
+    ] + FileCheckOutCommands.all
+}
+
+/// `spo file checkout|checkin|undocheckout|rename|copy|move`.
+enum FileCheckOutCommands {
+    static let webUrl = FileCommands.webUrl
+    static let target = [option("fileUrl", "f", "Site- or server-relative URL of the file"), option("fileId", "i", "UniqueId (GUID) of the file")]
+    static let targetSet = [["fileUrl", "fileId"]]
+
+    static func simple(_ words: String, _ description: String, tail: String, extra: [OptionSpec] = [],
+                       query: @escaping @Sendable (Options) -> [(String, String?)] = { _ in [] }) -> PluginCommand {
+        command(words, description, options: [webUrl] + target + extra, sets: targetSet) { spo, options throws(PluginFailure) in
+            let web = try spo.webURL(options, "webUrl")
+            let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: "fileId", url: "fileUrl")
+            do throws(PluginFailure) {
+                try spo.write(path(tail, query(options)), web: web)
+            } catch { throw FileCommands.fileFailure(error, label) }
+        }
+    }
+
+    static let checkInTypes = ["minor": 0, "major": 1, "overwrite": 2]
+
+    static let all: [PluginCommand] = [
+        simple("file checkout", "Checks out the specified file", tail: "/CheckOut()"),
+        simple("file undocheckout", "Discards the check-out of the specified file", tail: "/UndoCheckOut()"),
+        command("file checkin", "Checks in the specified file",
+                options: [webUrl] + target + [option("type", "t", "Type of check-in", allowed: ["major", "minor", "overwrite"], defaultValue: "major"),
+                                              option("comment", nil, "Comment for the check-in")],
+                sets: targetSet) { spo, options throws(PluginFailure) in
+            let web = try spo.webURL(options, "webUrl")
+            let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: "fileId", url: "fileUrl")
+            let type = checkInTypes[options.string("type") ?? "major"] ?? 1
+            do throws(PluginFailure) {
+                try spo.write(path("/CheckIn(comment=@c,checkintype=\(type))", [("@c", OData.quote(options.string("comment") ?? ""))]), web: web)
+            } catch { throw FileCommands.fileFailure(error, label) }
+        },
+        command("file rename", "Renames a file",
+                options: [webUrl, option("sourceUrl", "s", "Site- or server-relative URL of the file", required: true),
+                          option("targetFileName", "t", "New name of the file", required: true), flag("force", "f", "Replace a file of the new name")]) { spo, options throws(PluginFailure) in
+            let name = options.string("targetFileName") ?? ""
+            try SPOPath.checkName(name, option: "targetFileName")
+            let web = try spo.webURL(options, "webUrl")
+            let url = try SPOPath.serverRelative(options.string("sourceUrl") ?? "", web: web, option: "sourceUrl")
+            let target = SPOPath.parent(url) + "/" + name
+            do throws(PluginFailure) {
+                try spo.write(SPOPath.file(web, url, "/MoveTo(newurl=@t,flags=\(options.bool("force") ? 1 : 0))", query: [("@t", OData.quote(target))]), web: web)
+            } catch { throw FileCommands.fileFailure(error, url) }
+            try spo.invocation.emit(result: .object(try spo.get(SPOPath.file(web, target))))
+        },
+    ] + FileVersionCommands.all + ["copy", "move"].map { verb in
+        command("file \(verb)", verb == "copy" ? "Copies a file to another folder" : "Moves a file to another folder",
+                options: [webUrl, option("sourceUrl", "s", "Site- or server-relative URL of the file"), option("sourceId", "i", "UniqueId (GUID) of the file"),
+                          option("targetUrl", "t", "Site- or server-relative URL of the target folder", required: true),
+                          option("newName", nil, "New name of the file at the target"),
+                          option("nameConflictBehavior", nil, "What to do when the target has a file of the same name",
+                                 allowed: ["fail", "replace", "rename"], defaultValue: "fail"),
+                          flag(verb == "copy" ? "resetAuthorAndCreated" : "retainEditorAndModified", nil,
+                               verb == "copy" ? "Make the copy's author and creation time the caller's and now" : "Keep the editor and modification time"),
+                          flag("bypassSharedLock", nil, "Copy or move even when the file is open for co-authoring")],
+                sets: [["sourceUrl", "sourceId"]],
+                examples: [("Into another folder", "m365 spo file \(verb) --webUrl /sites/project-x --sourceUrl 'Shared Documents/a.docx' --targetUrl 'Shared Documents/Archive'")]) { spo, options throws(PluginFailure) in
+            try options.requireGUIDs(["sourceId"])
+            if let name = options.string("newName") { try SPOPath.checkName(name, option: "newName") }
+            let web = try spo.webURL(options, "webUrl")
+            let folder = try SPOPath.serverRelative(options.string("targetUrl") ?? "", web: web, option: "targetUrl")
+            let source: String
+            if let id = options.string("sourceId") {
+                do throws(PluginFailure) {
+                    source = try spo.get(web + "/_api/web/GetFileById(\(OData.quote(id)))?$select=ServerRelativeUrl")["ServerRelativeUrl"]?.stringValue ?? ""
+                } catch { throw FileCommands.fileFailure(error, id) }
+            } else {
+                source = try SPOPath.serverRelative(options.string("sourceUrl") ?? "", web: web, option: "sourceUrl")
+            }
+            let origin = web.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false).prefix(3).joined(separator: "/")
+            let target = folder + "/" + (options.string("newName") ?? SPOPath.leaf(source))
+            let behavior = options.string("nameConflictBehavior") ?? "fail"
+            var flags: JSONObject = ["KeepBoth": .bool(behavior == "rename"), "ShouldBypassSharedLocks": .bool(options.bool("bypassSharedLock"))]
+            if verb == "copy" { flags["ResetAuthorAndCreatedOnCopy"] = .bool(options.bool("resetAuthorAndCreated")) } else {
+                flags["RetainEditorAndModifiedOnMove"] = .bool(options.bool("retainEditorAndModified"))
+            }
+            let body: JSON = ["srcPath": ["DecodedUrl": .string(origin + source)], "destPath": ["DecodedUrl": .string(origin + target)],
+                              "overwrite": .bool(behavior == "replace"), "options": .object(flags)]
+            do throws(PluginFailure) {
+                try spo.write(web + "/_api/SP.MoveCopyUtil.\(verb == "copy" ? "CopyFileByPath" : "MoveFileByPath")", web: web, body: body)
+            } catch { throw FileCommands.fileFailure(error, source) }
+        }
+    }
+}
+
+/// `spo file version list|get|restore|remove|clear`: earlier versions of a file.
+enum FileVersionCommands {
+    static let options = [FileCommands.webUrlW, option("fileUrl", "u", "Site- or server-relative URL of the file"),
+                          option("fileId", "i", "UniqueId (GUID) of the file")]
+    static let sets = [["fileUrl", "fileId"]]
+    static let label = option("label", nil, "Label of the version, e.g. 1.0", required: true)
+
+    static func base(_ spo: SPOClient, _ options: Options) throws(PluginFailure) -> (web: String, label: String, path: (String, [(String, String?)]) -> String) {
+        let web = try spo.webURL(options, "webUrl")
+        let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: "fileId", url: "fileUrl")
+        return (web, label, path)
+    }
+
+    static let all: [PluginCommand] = [
+        command("file version list", "Retrieves all versions of a file", options: options, sets: sets,
+                defaults: ["Created", "ID", "IsCurrentVersion", "VersionLabel"]) { spo, options throws(PluginFailure) in
+            let (_, label, path) = try base(spo, options)
+            do throws(PluginFailure) { try spo.list(path("/versions", [])) } catch { throw FileCommands.fileFailure(error, label) }
+        },
+        command("file version get", "Gets a version of a file", options: options + [label], sets: sets) { spo, options throws(PluginFailure) in
+            let (_, name, path) = try base(spo, options)
+            let wanted = options.string("label") ?? ""
+            var found: JSONObject?
+            do throws(PluginFailure) {
+                try spo.forEachItem(path("/versions", [("$filter", "VersionLabel eq \(OData.quote(wanted))")])) { version throws(PluginFailure) in
+                    if found == nil { found = version }
+                }
+            } catch { throw FileCommands.fileFailure(error, name) }
+            guard let found else { throw PluginFailure("Version with label '\(wanted)' not found", status: M365_ERR_NOT_FOUND) }
+            try spo.invocation.emit(result: .object(found))
+        },
+        command("file version restore", "Restores a version of a file", options: options + [label, forceOption], sets: sets) { spo, options throws(PluginFailure) in
+            let (web, name, path) = try base(spo, options)
+            let wanted = options.string("label") ?? ""
+            if !options.bool("force") {
+                guard try spo.invocation.confirm("Are you sure you want to restore the version \(wanted) of the file \(name)?",
+                                                 orExplain: "restoring a version needs confirmation: add --force to run without a terminal") else { return }
+            }
+            do throws(PluginFailure) {
+                try spo.write(path("/versions/RestoreByLabel(versionlabel=@l)", [("@l", OData.quote(wanted))]), web: web)
+            } catch { throw FileCommands.fileFailure(error, name) }
+        },
+        command("file version remove", "Removes a version of a file", options: options + [label, forceOption], sets: sets) { spo, options throws(PluginFailure) in
+            let (web, name, path) = try base(spo, options)
+            let wanted = options.string("label") ?? ""
+            guard try spo.invocation.confirmedRemoval(options, "the version \(wanted) of the file \(name)") else { return }
+            do throws(PluginFailure) {
+                try spo.write(path("/versions/DeleteByLabel(versionlabel=@l)", [("@l", OData.quote(wanted))]), web: web)
+            } catch { throw FileCommands.fileFailure(error, name) }
+        },
+        command("file version clear", "Removes every earlier version of a file", options: options + [forceOption], sets: sets) { spo, options throws(PluginFailure) in
+            let (web, name, path) = try base(spo, options)
+            guard try spo.invocation.confirmedRemoval(options, "every earlier version of the file \(name)") else { return }
+            do throws(PluginFailure) {
+                try spo.write(path("/versions/DeleteAll()", []), web: web)
+            } catch { throw FileCommands.fileFailure(error, name) }
+        },
+    ]
+}

@@ -1,0 +1,174 @@
+import PluginKit
+
+/// Addressing files and folders by server-relative URL through a parameter alias
+/// (`GetFolderByServerRelativePath(DecodedUrl=@f)?@f='…'`), as CLI for Microsoft 365 does: the
+/// path stays fixed whatever the name, and names with quotes or `#` survive.
+enum SPOPath {
+    /// `{web}/_api/web/GetFolderByServerRelativePath(DecodedUrl=@f)<tail>?@f='<url>'&<query>`.
+    static func folder(_ web: String, _ url: String, _ tail: String = "", query: [(String, String?)] = []) -> String {
+        web + "/_api/web/GetFolderByServerRelativePath(DecodedUrl=@f)" + tail + OData.query([("@f", OData.quote(url))] + query)
+    }
+
+    static func file(_ web: String, _ url: String, _ tail: String = "", query: [(String, String?)] = []) -> String {
+        web + "/_api/web/GetFileByServerRelativePath(DecodedUrl=@f)" + tail + OData.query([("@f", OData.quote(url))] + query)
+    }
+
+    /// A server-relative URL for a folder or file option given site-relative (`Shared Documents/a`),
+    /// server-relative (`/sites/x/Shared Documents/a`) or absolute.
+    static func serverRelative(_ value: String, web: String, option: String) throws(PluginFailure) -> String {
+        let trimmed = value.trimmingSpaces
+        guard !trimmed.isEmpty else { throw usage("--\(option) must not be empty") }
+        if trimmed.lowercased().hasPrefix("http://") { throw usage("'\(value)' is not a valid URL for --\(option): use https or a server-relative path") }
+        return SPOClient.serverRelative(listURL: trimmed, web: web)
+    }
+
+    /// The leaf of a URL (`a.txt` of `/sites/x/Shared Documents/a.txt`).
+    static func leaf(_ url: String) -> String { String(url.split(separator: "/").last ?? "") }
+
+    static func parent(_ url: String) -> String {
+        guard let slash = url.lastIndex(of: "/"), slash != url.startIndex else { return "/" }
+        return String(url[..<slash])
+    }
+
+    /// Characters SharePoint refuses in file and folder names.
+    static func checkName(_ name: String, option: String) throws(PluginFailure) {
+        guard !name.isEmpty, !name.contains(where: { "\"*:<>?/\\|".contains($0) }) else {
+            throw usage("'\(name)' is not a valid name for --\(option): it must not be empty or contain \" * : < > ? / \\ |")
+        }
+    }
+}
+
+/// `spo folder …`: folders of document libraries.
+enum FolderCommands {
+    static let webUrl = option("webUrl", "u", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
+    static let defaults = ["Name", "ServerRelativeUrl"]
+
+    /// A 404 on a folder as one clear line (SharePoint says only "File Not Found.").
+    static func folderFailure(_ error: PluginFailure, _ url: String) -> PluginFailure {
+        guard error.status == M365_ERR_NOT_FOUND else { return error }
+        return PluginFailure("Folder '\(url)' does not exist (\(error.description.split(separator: " There is no").first ?? ""))", status: M365_ERR_NOT_FOUND)
+    }
+
+    /// `$select` for `--fields`; `ServerRelativeUrl` is added when a recursive walk needs it.
+    static func select(_ options: Options, need: String? = nil) -> [(String, String?)] {
+        guard var fields = options.list("fields"), !fields.isEmpty else { return [] }
+        if let need, !fields.contains(where: { $0.lowercased() == need.lowercased() }) { fields.append(need) }
+        return selectAndExpand(fields)
+    }
+
+    /// Streams the folders below `url` (and below those with `recursive`).
+    static func walk(_ spo: SPOClient, web: String, _ url: String, _ options: Options, recursive: Bool, count: inout Int) throws(PluginFailure) {
+        var below: [String] = []
+        let query = select(options, need: recursive ? "ServerRelativeUrl" : nil) + [("$filter", options.string("filter"))]
+        do throws(PluginFailure) {
+            try spo.forEachItem(SPOPath.folder(web, url, "/Folders", query: query)) { folder throws(PluginFailure) in
+                try spo.invocation.emit(item: .object(folder))
+                count += 1
+                if recursive, let child = folder["ServerRelativeUrl"]?.stringValue { below.append(child) }
+            }
+        } catch { throw folderFailure(error, url) }
+        for child in below { try walk(spo, web: web, child, options, recursive: true, count: &count) }
+    }
+
+    /// Creates `url`; with `ensureParents` missing parents first. Returns the new folder.
+    static func add(_ spo: SPOClient, web: String, _ url: String, ensureParents: Bool) throws(PluginFailure) -> JSON? {
+        let target = web + "/_api/web/folders/addUsingPath(DecodedUrl=@f)" + OData.query([("@f", OData.quote(url))])
+        do throws(PluginFailure) {
+            return try spo.write(target, web: web)
+        } catch {
+            guard ensureParents, error.status == M365_ERR_NOT_FOUND, SPOPath.parent(url).count > 1 else { throw folderFailure(error, SPOPath.parent(url)) }
+            _ = try add(spo, web: web, SPOPath.parent(url), ensureParents: true)
+            return try spo.write(target, web: web)
+        }
+    }
+
+    static let all: [PluginCommand] = [
+        command("folder list", "Returns all folders under the specified parent folder",
+                options: [webUrl, option("parentFolderUrl", "p", "Site- or server-relative URL of the parent folder", required: true),
+                          flag("recursive", nil, "Include the folders of every subfolder"),
+                          option("fields", nil, "Comma-separated list of properties to retrieve"),
+                          option("filter", nil, "OData filter to apply to the folders")],
+                defaults: defaults,
+                examples: [("Folders of a library", "m365 spo folder list --webUrl /sites/project-x --parentFolderUrl 'Shared Documents'"),
+                           ("Every folder below, recursively", "m365 spo folder list --webUrl /sites/project-x --parentFolderUrl 'Shared Documents' --recursive")]) { spo, options throws(PluginFailure) in
+            let web = try spo.webURL(options, "webUrl")
+            let url = try SPOPath.serverRelative(options.string("parentFolderUrl") ?? "", web: web, option: "parentFolderUrl")
+            var count = 0
+            try walk(spo, web: web, url, options, recursive: options.bool("recursive"), count: &count)
+            if count == 0 { try spo.invocation.emit(result: []) }
+        },
+
+        command("folder get", "Gets information about the specified folder",
+                options: [webUrl, option("url", "f", "Site- or server-relative URL of the folder"), option("id", "i", "UniqueId (GUID) of the folder")],
+                sets: [["url", "id"]],
+                examples: [("By URL", "m365 spo folder get --webUrl /sites/project-x --url 'Shared Documents/Reports'")]) { spo, options throws(PluginFailure) in
+            try options.requireGUIDs(["id"])
+            let web = try spo.webURL(options, "webUrl")
+            if let id = options.string("id") {
+                do throws(PluginFailure) {
+                    try spo.invocation.emit(result: .object(try spo.get(web + "/_api/web/GetFolderById(\(OData.quote(id)))")))
+                } catch { throw folderFailure(error, id) }
+                return
+            }
+            let url = try SPOPath.serverRelative(options.string("url") ?? "", web: web, option: "url")
+            do throws(PluginFailure) {
+                try spo.invocation.emit(result: .object(try spo.get(SPOPath.folder(web, url))))
+            } catch { throw folderFailure(error, url) }
+        },
+
+        command("folder add", "Creates a folder within a parent folder",
+                options: [webUrl, option("parentFolderUrl", "p", "Site- or server-relative URL of the parent folder", required: true),
+                          option("name", "n", "Name of the new folder", required: true),
+                          flag("ensureParentFolders", nil, "Create the parent folders that do not exist yet")],
+                examples: [("A folder in a library", "m365 spo folder add --webUrl /sites/project-x --parentFolderUrl 'Shared Documents' --name Reports"),
+                           ("With its parents", "m365 spo folder add --webUrl /sites/project-x --parentFolderUrl 'Shared Documents/2026/Q1' --name Reports --ensureParentFolders")]) { spo, options throws(PluginFailure) in
+            let name = options.string("name") ?? ""
+            try SPOPath.checkName(name, option: "name")
+            let web = try spo.webURL(options, "webUrl")
+            let parent = try SPOPath.serverRelative(options.string("parentFolderUrl") ?? "", web: web, option: "parentFolderUrl")
+            let created = try add(spo, web: web, parent + "/" + name, ensureParents: options.bool("ensureParentFolders"))
+            try spo.invocation.emit(result: created.map { .object(SPOClient.unwrapVerbose($0.objectValue ?? [:])) } ?? .null)
+        },
+
+        command("folder rename", "Renames a folder",
+                options: [webUrl, option("url", "f", "Site- or server-relative URL of the folder", required: true),
+                          option("name", "n", "New name of the folder", required: true)],
+                examples: [("Rename", "m365 spo folder rename --webUrl /sites/project-x --url 'Shared Documents/Reports' --name Archive")]) { spo, options throws(PluginFailure) in
+            let name = options.string("name") ?? ""
+            try SPOPath.checkName(name, option: "name")
+            let web = try spo.webURL(options, "webUrl")
+            let url = try SPOPath.serverRelative(options.string("url") ?? "", web: web, option: "url")
+            do throws(PluginFailure) {
+                try spo.write(SPOPath.folder(web, url, "/ListItemAllFields"), web: web, tunnel: "MERGE",
+                              body: ["FileLeafRef": .string(name), "Title": .string(name)])
+            } catch { throw folderFailure(error, url) }
+        },
+
+        command("folder remove", "Deletes the specified folder",
+                options: [webUrl, option("url", nil, "Site- or server-relative URL of the folder"), option("id", "i", "UniqueId (GUID) of the folder"),
+                          flag("recycle", nil, "Move the folder to the recycle bin instead of deleting it"), forceOption],
+                sets: [["url", "id"]],
+                examples: [("Into the recycle bin", "m365 spo folder remove --webUrl /sites/project-x --url 'Shared Documents/Old' --recycle --force")]) { spo, options throws(PluginFailure) in
+            try options.requireGUIDs(["id"])
+            let web = try spo.webURL(options, "webUrl")
+            let label: String
+            let base: (String) -> String
+            if let id = options.string("id") {
+                label = id
+                base = { tail in web + "/_api/web/GetFolderById(\(OData.quote(id)))" + tail }
+            } else {
+                let url = try SPOPath.serverRelative(options.string("url") ?? "", web: web, option: "url")
+                label = url
+                base = { tail in SPOPath.folder(web, url, tail) }
+            }
+            guard try spo.invocation.confirmedRemoval(options, "the folder \(label)") else { return }
+            do throws(PluginFailure) {
+                if options.bool("recycle") {
+                    try spo.write(base("/recycle()"), web: web)
+                } else {
+                    try spo.write(base(""), web: web, tunnel: "DELETE")
+                }
+            } catch { throw folderFailure(error, label) }
+        },
+    ]
+}

@@ -1,0 +1,356 @@
+import Foundation
+import XCTest
+
+/// `m365 spo folder …` and `m365 spo file …` end to end: the real binary and the SPO plugin
+/// against the emulator's document libraries over HTTPS (the root site's Documents library,
+/// `/Shared Documents`, starts empty).
+final class SPOFilesTests: SPOTestCase {
+    static let library = "/Shared Documents"
+    static let mib = 1024 * 1024
+
+    func localFile(_ name: String, size: Int, seed: Int = 7) throws -> URL {
+        let url = harness.root.appendingPathComponent(name)
+        var bytes = [UInt8](repeating: 0, count: size)
+        for i in 0..<size { bytes[i] = UInt8(truncatingIfNeeded: (i &* seed) % 251 &+ i >> 16) }
+        try Data(bytes).write(to: url)
+        return url
+    }
+
+    func upload(_ file: URL, folder: String = library, _ extra: [String] = []) throws -> [String: Any] {
+        try object(["file", "add", "--webUrl", Self.root, "--folder", folder, "--path", file.path] + extra)
+    }
+
+    func paths(_ requests: [[String: Any]]) -> [String] { requests.compactMap { $0["path"] as? String } }
+
+    /// Requests whose path contains `part` (case-insensitive).
+    func requests(containing part: String) throws -> [[String: Any]] {
+        try spRequests().filter { ($0["path"] as? String ?? "").lowercased().contains(part.lowercased()) }
+    }
+
+    // MARK: Folders
+
+    func testFolderAddListGetRenameAndRemove() throws {
+        let added = try object(["folder", "add", "--webUrl", Self.root, "--parentFolderUrl", Self.library, "--name", "Reports"])
+        XCTAssertEqual(added["Name"] as? String, "Reports")
+        XCTAssertEqual(added["ServerRelativeUrl"] as? String, "/Shared Documents/Reports")
+        let id = try XCTUnwrap(added["UniqueId"] as? String)
+        try spo(["folder", "add", "--webUrl", Self.root, "--parentFolderUrl", "Shared Documents/Reports", "--name", "2026"])
+        try fails(["folder", "add", "--webUrl", Self.root, "--parentFolderUrl", "Shared Documents/A/B", "--name", "C"], exit: 1, "does not exist")
+        try spo(["folder", "add", "--webUrl", Self.root, "--parentFolderUrl", "Shared Documents/A/B", "--name", "C", "--ensureParentFolders"])
+
+        let top = try array(["folder", "list", "--webUrl", Self.root, "--parentFolderUrl", Self.library])
+        XCTAssertEqual(top.compactMap { $0["Name"] as? String }.sorted(), ["A", "Reports"])
+        let all = try array(["folder", "list", "--webUrl", Self.root, "--parentFolderUrl", Self.library, "--recursive"])
+        XCTAssertEqual(all.compactMap { $0["ServerRelativeUrl"] as? String }.sorted(),
+                       ["/Shared Documents/A", "/Shared Documents/A/B", "/Shared Documents/A/B/C", "/Shared Documents/Reports", "/Shared Documents/Reports/2026"])
+        let filtered = try array(["folder", "list", "--webUrl", Self.root, "--parentFolderUrl", Self.library, "--filter", "Name eq 'Reports'", "--fields", "Name,UniqueId"])
+        XCTAssertEqual(filtered.count, 1)
+        XCTAssertEqual(Set(filtered[0].keys), ["Name", "UniqueId"])
+        let text = try spo(["folder", "list", "--webUrl", Self.root, "--parentFolderUrl", Self.library, "--output", "text"]).stdout
+        XCTAssertEqual(header(text), ["Name", "ServerRelativeUrl"])
+
+        XCTAssertEqual(try object(["folder", "get", "--webUrl", Self.root, "--url", "/Shared Documents/Reports"])["UniqueId"] as? String, id)
+        XCTAssertEqual(try object(["folder", "get", "--webUrl", Self.root, "--id", id])["Name"] as? String, "Reports")
+        XCTAssertEqual(try object(["folder", "get", "--webUrl", Self.root, "--url", Self.library])["Name"] as? String, "Shared Documents")
+
+        try spo(["folder", "rename", "--webUrl", Self.root, "--url", "Shared Documents/Reports", "--name", "Archive"])
+        XCTAssertEqual(try object(["folder", "get", "--webUrl", Self.root, "--id", id])["ServerRelativeUrl"] as? String, "/Shared Documents/Archive")
+        XCTAssertEqual(try object(["folder", "get", "--webUrl", Self.root, "--url", "Shared Documents/Archive/2026"])["Name"] as? String, "2026",
+                       "subfolders moved with it")
+
+        try spo(["folder", "remove", "--webUrl", Self.root, "--url", "Shared Documents/Archive", "--force"])
+        try spo(["folder", "remove", "--webUrl", Self.root, "--id", try XCTUnwrap(all.first { $0["Name"] as? String == "A" }?["UniqueId"] as? String), "--recycle", "--force"])
+        XCTAssertEqual(try array(["folder", "list", "--webUrl", Self.root, "--parentFolderUrl", Self.library]).count, 0)
+        try fails(["folder", "get", "--webUrl", Self.root, "--url", "Shared Documents/Archive"], exit: 1, "does not exist")
+        try fails(["folder", "remove", "--webUrl", Self.root, "--url", "Shared Documents/Archive"], exit: 2, "--force")
+    }
+
+    // MARK: Files
+
+    func testSmallFileRoundTripListGetAndRemove() throws {
+        let file = try localFile("notes.txt", size: 5000)
+        let added = try upload(file, ["--Title", "Meeting notes"])
+        XCTAssertEqual(added["Name"] as? String, "notes.txt")
+        XCTAssertEqual(added["Length"] as? String, "5000")
+        let id = try XCTUnwrap(added["UniqueId"] as? String)
+
+        let out = harness.root.appendingPathComponent("notes-down.txt")
+        try spo(["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/notes.txt", "--asFile", "--path", out.path])
+        XCTAssertEqual(try Data(contentsOf: out), try Data(contentsOf: file), "byte for byte")
+
+        let text = harness.root.appendingPathComponent("hello.txt")
+        try Data("Hello, SharePoint".utf8).write(to: text)
+        _ = try upload(text)
+        XCTAssertEqual(try spo(["file", "get", "--webUrl", Self.root, "--url", "/Shared Documents/hello.txt", "--asString"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines), "\"Hello, SharePoint\"", "a JSON string with --output json")
+        XCTAssertEqual(try spo(["file", "get", "--webUrl", Self.root, "--url", "/Shared Documents/hello.txt", "--asString", "--output", "text"]).stdout,
+                       "Hello, SharePoint\n", "the text itself with --output text")
+
+        let got = try object(["file", "get", "--webUrl", Self.root, "--id", id])
+        XCTAssertEqual(got["ServerRelativeUrl"] as? String, "/Shared Documents/notes.txt")
+        let item = try object(["file", "get", "--webUrl", Self.root, "--id", id, "--asListItem"])
+        XCTAssertEqual(item["Title"] as? String, "Meeting notes", "the unknown option became a field of the file's list item")
+        XCTAssertEqual(item["FileLeafRef"] as? String, "notes.txt")
+
+        // The library's list items are its files.
+        let items = try array(["listitem", "list", "--webUrl", Self.root, "--listTitle", "Documents", "--fields", "Id,FileLeafRef"])
+        XCTAssertEqual(items.compactMap { $0["FileLeafRef"] as? String }.sorted(), ["hello.txt", "notes.txt"])
+
+        let listed = try array(["file", "list", "--webUrl", Self.root, "--folderUrl", Self.library])
+        XCTAssertEqual(listed.compactMap { $0["Name"] as? String }, ["hello.txt", "notes.txt"])
+        let listText = try spo(["file", "list", "--webUrl", Self.root, "--folderUrl", Self.library, "--output", "text"]).stdout
+        XCTAssertEqual(header(listText), ["UniqueId", "Name", "ServerRelativeUrl"])
+        let some = try array(["file", "list", "--webUrl", Self.root, "--folderUrl", Self.library, "--fields", "Name,Length", "--filter", "Name eq 'notes.txt'"])
+        XCTAssertEqual(some.count, 1)
+        XCTAssertEqual(Set(some[0].keys), ["Name", "Length"])
+
+        // Into a folder that does not exist yet: it is created.
+        _ = try upload(text, folder: "Shared Documents/Deep/Er")
+        let recursive = try array(["file", "list", "--webUrl", Self.root, "--folderUrl", Self.library, "--recursive"])
+        XCTAssertEqual(recursive.compactMap { $0["ServerRelativeUrl"] as? String }.sorted(),
+                       ["/Shared Documents/Deep/Er/hello.txt", "/Shared Documents/hello.txt", "/Shared Documents/notes.txt"])
+
+        try spo(["file", "remove", "--webUrl", Self.root, "--url", "Shared Documents/hello.txt", "--force"])
+        try spo(["file", "remove", "--webUrl", Self.root, "--id", id, "--recycle", "--force"])
+        try fails(["file", "get", "--webUrl", Self.root, "--id", id], "does not exist")
+        try fails(["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/hello.txt"], "does not exist")
+        XCTAssertEqual(try array(["listitem", "list", "--webUrl", Self.root, "--listTitle", "Documents", "--fields", "Id,FileLeafRef"])
+            .compactMap { $0["FileLeafRef"] as? String }, ["Deep", "Er", "hello.txt"], "removed files took their items along")
+    }
+
+    func testNameConflictsAndOverwrite() throws {
+        let file = try localFile("report.bin", size: 1000)
+        _ = try upload(file)
+        try emulator.admin("requests", method: "DELETE")
+        try fails(["file", "add", "--webUrl", Self.root, "--folder", Self.library, "--path", file.path], "already exists")
+        let replaced = try upload(try localFile("report.bin", size: 2000, seed: 3), ["--overwrite"])
+        XCTAssertEqual(replaced["Length"] as? String, "2000")
+        XCTAssertEqual(replaced["MajorVersion"] as? Int, 2, "a new version")
+    }
+
+    func testCheckedOutByAnotherUserCannotBeOverwritten() throws {
+        let file = try localFile("locked.bin", size: 1000)
+        _ = try upload(file)
+        let adele = try adeleHarness()
+        defer { adele.cleanUp() }
+        let checkout = try adele.run(["spo", "file", "checkout", "--webUrl", Self.root, "--fileUrl", "Shared Documents/locked.bin"])
+        XCTAssertEqual(checkout.status, 0, checkout.stderr)
+        try fails(["file", "add", "--webUrl", Self.root, "--folder", Self.library, "--path", file.path, "--overwrite"],
+                  "checked out for editing by i:0#.f|membership|\(Self.adele.upn)")
+        try fails(["file", "remove", "--webUrl", Self.root, "--url", "Shared Documents/locked.bin", "--force"], "checked out")
+        let checkin = try adele.run(["spo", "file", "checkin", "--webUrl", Self.root, "--fileUrl", "Shared Documents/locked.bin", "--comment", "done"])
+        XCTAssertEqual(checkin.status, 0, checkin.stderr)
+        let after = try upload(file, ["--overwrite"])
+        XCTAssertEqual(after["CheckOutType"] as? Int, 2, "no longer checked out")
+        try spo(["file", "checkout", "--webUrl", Self.root, "--fileUrl", "Shared Documents/locked.bin"])
+        try spo(["file", "undocheckout", "--webUrl", Self.root, "--fileUrl", "Shared Documents/locked.bin"])
+        try fails(["file", "undocheckout", "--webUrl", Self.root, "--fileUrl", "Shared Documents/locked.bin"], "is not checked out")
+    }
+
+    func adeleHarness() throws -> Harness {
+        let other = try Self.connectedHarness(emulator)
+        let login = try other.run(["login", "--authType", "password", "--appId", Self.publicApp, "--tenant", Self.tenant,
+                                   "--userName", Self.adele.upn, "--password", "Adele!Passw0rd"])
+        XCTAssertEqual(login.status, 0, login.stderr)
+        XCTAssertEqual(try other.run(["spo", "set", "--url", Self.root]).status, 0)
+        return other
+    }
+
+    func testAccessDeniedOnSomeoneElsesOneDrive() throws {
+        let file = try localFile("private.bin", size: 100)
+        let personal = "https://contoso-my.sharepoint.com/personal/adele_vance_contoso_com"
+        try fails(["file", "add", "--webUrl", personal, "--folder", "Documents", "--path", file.path], exit: 1, "Access denied")
+        try fails(["file", "list", "--webUrl", personal, "--folderUrl", "Documents"], exit: 1, "Access denied")
+        let adele = try adeleHarness()
+        defer { adele.cleanUp() }
+        let own = try adele.run(["spo", "file", "add", "--webUrl", personal, "--folder", "Documents", "--path", file.path])
+        XCTAssertEqual(own.status, 0, own.stderr)
+    }
+
+    // MARK: Large transfers
+
+    func testChunkedUploadAndStreamedDownloadRoundTrip() throws {
+        let large = try localFile("large.bin", size: 25 * Self.mib)
+        let added = try upload(large)
+        XCTAssertEqual(added["Length"] as? String, String(25 * Self.mib))
+        XCTAssertEqual(try requests(containing: "/StartUpload(").count, 1)
+        XCTAssertEqual(try requests(containing: "/ContinueUpload(").count, 2, "10 MiB, 10 MiB …")
+        XCTAssertEqual(try requests(containing: "/FinishUpload(").count, 1, "… and the last 5 MiB")
+        XCTAssertEqual(try requests(containing: "/Files/add").count, 0)
+
+        let out = harness.root.appendingPathComponent("large-down.bin")
+        try spo(["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/large.bin", "--asFile", "--path", out.path])
+        XCTAssertEqual(try Data(contentsOf: out), try Data(contentsOf: large), "byte for byte")
+
+        // Without --overwrite a chunked upload refuses an existing file before sending anything.
+        try emulator.admin("requests", method: "DELETE")
+        try fails(["file", "add", "--webUrl", Self.root, "--folder", Self.library, "--path", large.path], "already exists")
+        XCTAssertEqual(try requests(containing: "Upload(").count, 0)
+    }
+
+    func testAnUploadChunkCutByAResetIsSentAgainAndNothingIsDuplicated() throws {
+        let large = try localFile("resume.bin", size: 25 * Self.mib, seed: 13)
+        try emulator.admin("faults", method: "POST",
+                           json: #"{"kind":"reset","count":1,"host":"contoso.sharepoint.com","pathPrefix":"/_api/web/GetFileByServerRelativePath(DecodedUrl=@f)/ContinueUpload"}"#)
+        let added = try upload(large, ["--verbose"])
+        XCTAssertEqual(added["Length"] as? String, String(25 * Self.mib))
+        let continues = try requests(containing: "/ContinueUpload(")
+        XCTAssertEqual(continues.count, 3, "the cut chunk was sent again")
+        XCTAssertEqual(continues.first?["status"] as? Int, 0, "the first one was cut")
+        let out = harness.root.appendingPathComponent("resume-down.bin")
+        try spo(["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/resume.bin", "--asFile", "--path", out.path])
+        XCTAssertEqual(try Data(contentsOf: out), try Data(contentsOf: large))
+    }
+
+    func testAFailedChunkedUploadIsCancelledAndLeavesNoFile() throws {
+        let large = try localFile("abandoned.bin", size: 15 * Self.mib)
+        try emulator.admin("faults", method: "POST",
+                           json: #"{"kind":"reset","count":10,"host":"contoso.sharepoint.com","pathPrefix":"/_api/web/GetFileByServerRelativePath(DecodedUrl=@f)/FinishUpload"}"#)
+        let result = try harness.run(["spo", "file", "add", "--webUrl", Self.root, "--folder", Self.library, "--path", large.path])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertEqual(try requests(containing: "/cancelupload(").count, 1, "the abandoned upload was cancelled")
+        XCTAssertEqual(try array(["file", "list", "--webUrl", Self.root, "--folderUrl", Self.library]).count, 0, "no half file stays")
+    }
+
+    func testAnInterruptedDownloadLeavesNoFile() throws {
+        let file = try localFile("cut.bin", size: 2 * Self.mib)
+        _ = try upload(file)
+        try emulator.admin("faults", method: "POST",
+                           json: #"{"kind":"truncate","count":5,"host":"contoso.sharepoint.com","pathPrefix":"/_api/web/GetFileByServerRelativePath(DecodedUrl=@f)/$value"}"#)
+        let out = harness.root.appendingPathComponent("cut-down.bin")
+        let result = try harness.run(["spo", "file", "get", "--webUrl", Self.root, "--url", "Shared Documents/cut.bin", "--asFile", "--path", out.path])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "no partial file under the target name")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: harness.root.path).filter { $0.contains("m365-part") }
+        XCTAssertEqual(leftovers, [], "the temporary file is removed too")
+        try emulator.admin("faults", method: "DELETE")
+        try emulator.admin("faults", method: "POST",
+                           json: #"{"kind":"reset","count":1,"host":"contoso.sharepoint.com","pathPrefix":"/_api/web/GetFileByServerRelativePath(DecodedUrl=@f)/$value"}"#)
+        let retried = try harness.run(["spo", "file", "get", "--webUrl", Self.root, "--url", "Shared Documents/cut.bin", "--asFile", "--path", out.path])
+        if retried.status == 0 {
+            XCTAssertEqual(try Data(contentsOf: out), try Data(contentsOf: file), "a download that succeeds on a retry is whole")
+        } else {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+        }
+    }
+
+    // MARK: Failures, throttling and request counts
+
+    func testNotFoundAndBadInputFailBeforeAnyRequest() throws {
+        try fails(["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/none.txt"], "does not exist")
+        try fails(["folder", "list", "--webUrl", Self.root, "--parentFolderUrl", "Shared Documents/none"], "does not exist")
+        try fails(["file", "list", "--webUrl", Self.root, "--folderUrl", "No Library"], "does not exist")
+        try emulator.admin("requests", method: "DELETE")
+        let file = try localFile("x.txt", size: 10)
+        try fails(["file", "get", "--webUrl", Self.root, "--id", "nope"], exit: 2, "not a valid GUID")
+        try fails(["file", "get", "--webUrl", Self.root, "--url", "a.txt", "--asFile"], exit: 2, "--path")
+        try fails(["file", "get", "--webUrl", Self.root, "--url", "a.txt", "--asFile", "--asString", "--path", "x"], exit: 2, "only one of")
+        try fails(["file", "get", "--webUrl", Self.root, "--url", "a.txt", "--asFile", "--path", "/nonexistent/dir/x"], exit: 2, "does not exist")
+        try fails(["file", "get", "--webUrl", Self.root], exit: 2, "--url")
+        try fails(["file", "add", "--webUrl", Self.root, "--folder", Self.library, "--path", "/nonexistent/file"], "cannot read")
+        try fails(["file", "add", "--webUrl", Self.root, "--folder", Self.library, "--path", file.path, "--fileName", "a:b"], exit: 2, "not a valid name")
+        try fails(["file", "add", "--webUrl", Self.root, "--folder", Self.library, "--path", file.path, "--publishComment", "x"], exit: 2, "--publish")
+        try fails(["file", "list", "--webUrl", "http://contoso.sharepoint.com", "--folderUrl", Self.library], exit: 2, "not a valid SharePoint URL")
+        try fails(["folder", "add", "--webUrl", Self.root, "--parentFolderUrl", Self.library, "--name", "a/b"], exit: 2, "not a valid name")
+        try fails(["folder", "get", "--webUrl", Self.root, "--id", "x"], exit: 2, "not a valid GUID")
+        try fails(["folder", "remove", "--webUrl", Self.root, "--url", "Shared Documents/x"], exit: 2, "--force")
+        try fails(["file", "remove", "--webUrl", Self.root, "--url", "Shared Documents/x"], exit: 2, "--force")
+        try fails(["file", "checkin", "--webUrl", Self.root, "--fileUrl", "a.txt", "--type", "huge"], exit: 2, "huge")
+        XCTAssertEqual(try spRequests().count, 0, "nothing reaches SharePoint")
+    }
+
+    func testThrottledFileCommandsSucceedAfterRetryAfter() throws {
+        let file = try localFile("throttled.txt", size: 100)
+        try throttleSharePoint("/_api/web/GetFolderByServerRelativePath")
+        _ = try upload(file)
+        XCTAssertEqual(try requests(containing: "/Files/add").count, 2, "throttled once, then stored")
+        try throttleSharePoint("/_api/web/GetFolderByServerRelativePath")
+        XCTAssertEqual(try array(["file", "list", "--webUrl", Self.root, "--folderUrl", Self.library]).count, 1)
+        try throttleSharePoint("/_api/web/GetFileByServerRelativePath")
+        let out = harness.root.appendingPathComponent("throttled-down.txt")
+        try spo(["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/throttled.txt", "--asFile", "--path", out.path])
+        XCTAssertEqual(try Data(contentsOf: out), try Data(contentsOf: file))
+        // A throttled chunk is sent again after Retry-After.
+        let large = try localFile("throttled.bin", size: 12 * Self.mib)
+        try throttleSharePoint("/_api/web/GetFileByServerRelativePath(DecodedUrl=@f)/FinishUpload")
+        XCTAssertEqual(try upload(large)["Length"] as? String, String(12 * Self.mib))
+        XCTAssertEqual(try requests(containing: "/FinishUpload(").count, 2)
+        try throttleSharePoint("/_api/web/folders")
+        try spo(["folder", "add", "--webUrl", Self.root, "--parentFolderUrl", Self.library, "--name", "After429"])
+    }
+
+    func testEachCommandSendsOnlyTheRequestsItNeeds() throws {
+        let file = try localFile("counted.txt", size: 100)
+        try spo(["list", "add", "--webUrl", Self.root, "--title", "Warm-up"])  // caches the token and the digest
+        let out = harness.root.appendingPathComponent("counted-down.txt").path
+        let cases: [([String], [String])] = [
+            (["folder", "add", "--webUrl", Self.root, "--parentFolderUrl", Self.library, "--name", "F"], ["POST"]),
+            (["folder", "list", "--webUrl", Self.root, "--parentFolderUrl", Self.library], ["GET"]),
+            (["folder", "get", "--webUrl", Self.root, "--url", "Shared Documents/F"], ["GET"]),
+            (["file", "add", "--webUrl", Self.root, "--folder", "Shared Documents/F", "--path", file.path], ["POST"]),
+            (["file", "add", "--webUrl", Self.root, "--folder", "Shared Documents/F", "--path", file.path, "--overwrite", "--Title", "t"], ["POST", "POST"]),
+            (["file", "list", "--webUrl", Self.root, "--folderUrl", "Shared Documents/F"], ["GET"]),
+            (["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/F/counted.txt"], ["GET"]),
+            (["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/F/counted.txt", "--asFile", "--path", out], ["GET"]),
+            (["file", "checkout", "--webUrl", Self.root, "--fileUrl", "Shared Documents/F/counted.txt"], ["POST"]),
+            (["file", "checkin", "--webUrl", Self.root, "--fileUrl", "Shared Documents/F/counted.txt"], ["POST"]),
+            (["file", "remove", "--webUrl", Self.root, "--url", "Shared Documents/F/counted.txt", "--force"], ["POST"]),
+            (["folder", "rename", "--webUrl", Self.root, "--url", "Shared Documents/F", "--name", "G"], ["POST"]),
+            (["folder", "remove", "--webUrl", Self.root, "--url", "Shared Documents/G", "--force"], ["POST"]),
+        ]
+        for (arguments, methods) in cases {
+            try emulator.admin("requests", method: "DELETE")
+            try spo(arguments)
+            let sent = try httpRequests("").compactMap { $0["method"] as? String }
+            XCTAssertEqual(sent, methods, "spo \(arguments.prefix(2).joined(separator: " ")): no digest, token or lookup requests")
+        }
+    }
+
+    func testVersionsListGetRestoreAndRemove() throws {
+        let url = "Shared Documents/versioned.txt"
+        for text in ["one", "two", "three"] {
+            let file = harness.root.appendingPathComponent("versioned.txt")
+            try Data(text.utf8).write(to: file)
+            _ = try upload(file, ["--overwrite"])
+        }
+        let versions = try array(["file", "version", "list", "--webUrl", Self.root, "--fileUrl", url])
+        XCTAssertEqual(versions.compactMap { $0["VersionLabel"] as? String }, ["1.0", "2.0"], "the earlier versions")
+        let text = try spo(["file", "version", "list", "--webUrl", Self.root, "--fileUrl", url, "--output", "text"]).stdout
+        XCTAssertEqual(header(text), ["Created", "ID", "IsCurrentVersion", "VersionLabel"])
+        XCTAssertEqual(try object(["file", "version", "get", "--webUrl", Self.root, "--fileUrl", url, "--label", "1.0"])["ID"] as? Int, 512)
+        try fails(["file", "version", "get", "--webUrl", Self.root, "--fileUrl", url, "--label", "9.0"], "not found")
+
+        try spo(["file", "version", "restore", "--webUrl", Self.root, "--fileUrl", url, "--label", "1.0", "--force"])
+        XCTAssertEqual(try spo(["file", "get", "--webUrl", Self.root, "--url", url, "--asString", "--output", "text"]).stdout, "one\n")
+        XCTAssertEqual(try object(["file", "get", "--webUrl", Self.root, "--url", url])["UIVersionLabel"] as? String, "4.0")
+
+        try spo(["file", "version", "remove", "--webUrl", Self.root, "--fileUrl", url, "--label", "2.0", "--force"])
+        XCTAssertEqual(try array(["file", "version", "list", "--webUrl", Self.root, "--fileUrl", url]).compactMap { $0["VersionLabel"] as? String },
+                       ["1.0", "3.0"])
+        try spo(["file", "version", "clear", "--webUrl", Self.root, "--fileUrl", url, "--force"])
+        XCTAssertEqual(try array(["file", "version", "list", "--webUrl", Self.root, "--fileUrl", url]).count, 0)
+        try fails(["file", "version", "remove", "--webUrl", Self.root, "--fileUrl", url, "--label", "1.0"], exit: 2, "--force")
+    }
+
+    func testFileTextOutputAndRenameCopyMove() throws {
+        _ = try upload(try localFile("a.txt", size: 10))
+        let text = try spo(["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/a.txt", "--output", "text"]).stdout
+        XCTAssertTrue(header(text).contains("ServerRelativeUrl"), text)
+        try spo(["folder", "add", "--webUrl", Self.root, "--parentFolderUrl", Self.library, "--name", "Target"])
+        try spo(["file", "copy", "--webUrl", Self.root, "--sourceUrl", "Shared Documents/a.txt", "--targetUrl", "Shared Documents/Target"])
+        try spo(["file", "move", "--webUrl", Self.root, "--sourceUrl", "Shared Documents/a.txt", "--targetUrl", "Shared Documents/Target", "--newName", "b.txt"])
+        let renamed = try object(["file", "rename", "--webUrl", Self.root, "--sourceUrl", "Shared Documents/Target/b.txt", "--targetFileName", "c.txt"])
+        XCTAssertEqual(renamed["Name"] as? String, "c.txt")
+        try fails(["file", "copy", "--webUrl", Self.root, "--sourceUrl", "Shared Documents/Target/c.txt", "--targetUrl", "Shared Documents/Target", "--newName", "a.txt"],
+                  "already exists")
+        try emulator.admin("requests", method: "DELETE")
+        try spo(["file", "copy", "--webUrl", Self.root, "--sourceUrl", "Shared Documents/Target/c.txt", "--targetUrl", "Shared Documents/Target",
+                 "--newName", "a.txt", "--nameConflictBehavior", "rename"])
+        XCTAssertEqual(paths(try spRequests()), ["/_api/SP.MoveCopyUtil.CopyFileByPath"], "one request, as CLI for Microsoft 365 sends it")
+        try spo(["file", "move", "--webUrl", Self.root, "--sourceUrl", "Shared Documents/Target/a 1.txt", "--targetUrl", Self.library,
+                 "--nameConflictBehavior", "replace"])
+        let names = try array(["file", "list", "--webUrl", Self.root, "--folderUrl", Self.library, "--recursive"]).compactMap { $0["ServerRelativeUrl"] as? String }
+        XCTAssertEqual(names.sorted(), ["/Shared Documents/Target/a.txt", "/Shared Documents/Target/c.txt", "/Shared Documents/a 1.txt"],
+                       "rename made 'a 1.txt'; the move took it to the library's root")
+    }
+}
