@@ -139,12 +139,8 @@ final class SPOAdminTests: SPOTestCase {
     // MARK: Admin site, identity, request counts
 
     func testCommandsNeedingTheAdminSiteSaySo() throws {
-        let adele = try Self.connectedHarness(emulator)
+        let adele = try adeleHarness()
         defer { adele.cleanUp() }
-        let login = try adele.run(["login", "--authType", "password", "--appId", Self.publicApp, "--tenant", Self.tenant,
-                                   "--userName", Self.adele.upn, "--password", "Adele!Passw0rd"])
-        XCTAssertEqual(login.status, 0, login.stderr)
-        XCTAssertEqual(try adele.run(["spo", "set", "--url", Self.root]).status, 0)
         for arguments in [["site", "list"], ["tenant", "settings", "list"], ["cdn", "get"]] {
             try fails(arguments, "needs the SharePoint admin site https://contoso-admin.sharepoint.com", harness: adele)
         }

@@ -147,15 +147,6 @@ final class SPOFilesTests: SPOTestCase {
         try fails(["file", "undocheckout", "--webUrl", Self.root, "--fileUrl", "Shared Documents/locked.bin"], "is not checked out")
     }
 
-    func adeleHarness() throws -> Harness {
-        let other = try Self.connectedHarness(emulator)
-        let login = try other.run(["login", "--authType", "password", "--appId", Self.publicApp, "--tenant", Self.tenant,
-                                   "--userName", Self.adele.upn, "--password", "Adele!Passw0rd"])
-        XCTAssertEqual(login.status, 0, login.stderr)
-        XCTAssertEqual(try other.run(["spo", "set", "--url", Self.root]).status, 0)
-        return other
-    }
-
     func testAccessDeniedOnSomeoneElsesOneDrive() throws {
         let file = try localFile("private.bin", size: 100)
         let personal = "https://contoso-my.sharepoint.com/personal/adele_vance_contoso_com"

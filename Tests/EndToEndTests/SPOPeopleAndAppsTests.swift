@@ -22,16 +22,6 @@ final class SPOPeopleAndAppsTests: SPOTestCase {
         return url.path
     }
 
-    /// A second home signed in as Adele, who owns no site but the marketing one's group membership.
-    func adeleHarness() throws -> Harness {
-        let other = try Self.connectedHarness(emulator)
-        let login = try other.run(["login", "--authType", "password", "--appId", Self.publicApp, "--tenant", Self.tenant,
-                                   "--userName", Self.adele.upn, "--password", "Adele!Passw0rd"])
-        XCTAssertEqual(login.status, 0, login.stderr)
-        XCTAssertEqual(try other.run(["spo", "set", "--url", Self.root]).status, 0)
-        return other
-    }
-
     // MARK: Users
 
     func testUserListGetAndEnsure() throws {

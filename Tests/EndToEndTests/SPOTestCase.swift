@@ -32,4 +32,15 @@ class SPOTestCase: SharedEmulatorTestCase {
         guard first.first?.hasSuffix(":") == true || first.dropFirst().first == ":" else { return first }
         return lines.compactMap { line in line.split(separator: ":").first.map { $0.trimmingCharacters(in: .whitespaces) } }
     }
+
+    /// A second home signed in as Adele, a user who administers nothing and owns no site but her
+    /// OneDrive (a member of the marketing site's group). The caller cleans it up.
+    func adeleHarness() throws -> Harness {
+        let other = try Self.connectedHarness(emulator)
+        let login = try other.run(["login", "--authType", "password", "--appId", Self.publicApp, "--tenant", Self.tenant,
+                                   "--userName", Self.adele.upn, "--password", "Adele!Passw0rd"])
+        XCTAssertEqual(login.status, 0, login.stderr)
+        XCTAssertEqual(try other.run(["spo", "set", "--url", Self.root]).status, 0)
+        return other
+    }
 }

@@ -123,14 +123,7 @@ final class DriveStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             && (lower.contains("/drive/") || lower.contains("/drives/"))
         guard isUpload || isDownload || isSimple else { return false }
 
-        let req = EmulatorRequest(method: h.method, host: host, listener: listener, path: path, rawQuery: query, headers: h.headers,
-                                  body: [], remoteAddress: remote)
-        request = req
-        head = h
-        received = 0
-        expected = Int64(h.headers.first(name: "Content-Length") ?? "") ?? 0
-        started = DispatchTime.now()
-        fault = state.faults.decide(host: host, path: path)
+        let req = start(head: h, host: host, path: path, query: query)
         if let response = faultResponse(req) {
             mode = .drain(response)
         } else if isUpload && h.method == .PUT {
@@ -153,11 +146,8 @@ final class DriveStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         return true
     }
 
-    /// SharePoint file bodies (`Files/add`, StartUpload, ContinueUpload, FinishUpload) are streamed
-    /// to a temporary file and routed with it attached; `$value` downloads are sent from disk.
-    private func beginSharePoint(context: ChannelHandlerContext, head h: HTTPRequestHead, host: String, path: String, query: String) -> Bool {
-        let upload = SharePointFiles.isStreamedUpload(h.method, path: path)
-        guard upload || SharePointFiles.isDownload(h.method, path: path) else { return false }
+    /// Takes over a request whose body or answer streams: its counters and its fault decision.
+    private func start(head h: HTTPRequestHead, host: String, path: String, query: String) -> EmulatorRequest {
         let req = EmulatorRequest(method: h.method, host: host, listener: listener, path: path, rawQuery: query, headers: h.headers,
                                   body: [], remoteAddress: remote)
         request = req
@@ -166,6 +156,15 @@ final class DriveStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         expected = Int64(h.headers.first(name: "Content-Length") ?? "") ?? 0
         started = DispatchTime.now()
         fault = state.faults.decide(host: host, path: path)
+        return req
+    }
+
+    /// SharePoint file bodies (`Files/add`, StartUpload, ContinueUpload, FinishUpload) are streamed
+    /// to a temporary file and routed with it attached; `$value` downloads are sent from disk.
+    private func beginSharePoint(context: ChannelHandlerContext, head h: HTTPRequestHead, host: String, path: String, query: String) -> Bool {
+        let upload = SharePointFiles.isStreamedUpload(h.method, path: path)
+        guard upload || SharePointFiles.isDownload(h.method, path: path) else { return false }
+        let req = start(head: h, host: host, path: path, query: query)
         if let response = faultResponse(req) {
             mode = .drain(response)
         } else if !upload {
