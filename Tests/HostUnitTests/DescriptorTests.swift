@@ -54,5 +54,11 @@ final class DescriptorTests: XCTestCase {
                        "services[0]: 'x' names both 'x' and 'y'")
         XCTAssertEqual(reason(#"{"schema":1,"services":[{"name":"a","commands":[{"name":"x","options":[{"name":"k"},{"name":"K"}]}]}]}"#),
                        "services[0].commands[0]: option --K is declared twice")
+        // Option names: ASCII letters and digits, a letter first (SharePoint's --SharingCapability too).
+        for bad in ["1st", "web-url", "é", "x_y", "[a", "a@b"] {
+            XCTAssertEqual(reason(#"{"schema":1,"services":[{"name":"a","commands":[{"name":"x","options":[{"name":"\#(bad)"}]}]}]}"#),
+                           "services[0].commands[0].options[0].name '\(bad)' must be letters and digits, starting with a letter", bad)
+        }
+        XCTAssertEqual(reason(#"{"schema":1,"services":[{"name":"a","commands":[{"name":"x","options":[{"name":"SharingCapability2"}]}]}]}"#), "accepted")
     }
 }
