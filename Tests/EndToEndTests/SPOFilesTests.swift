@@ -344,4 +344,27 @@ final class SPOFilesTests: SPOTestCase {
         XCTAssertEqual(names.sorted(), ["/Shared Documents/Target/a.txt", "/Shared Documents/Target/c.txt", "/Shared Documents/a 1.txt"],
                        "rename made 'a 1.txt'; the move took it to the library's root")
     }
+
+    // MARK: Permissions
+
+    func testFileGetWithPermissionsReturnsRoleAssignments() throws {
+        let id = try XCTUnwrap(try upload(try localFile("perm.docx", size: 100))["UniqueId"] as? String)
+        let file = try object(["file", "get", "--webUrl", Self.root, "--id", id, "--withPermissions"])
+        XCTAssertEqual(file["Name"] as? String, "perm.docx")
+        let item = try XCTUnwrap(file["ListItemAllFields"] as? [String: Any])
+        let assignments = try XCTUnwrap(item["RoleAssignments"] as? [[String: Any]])
+        XCTAssertEqual(assignments.compactMap { $0["PrincipalId"] as? Int }, [3, 5, 4])
+        let owners = try XCTUnwrap(assignments.first)
+        XCTAssertTrue(((owners["Member"] as? [String: Any])?["Title"] as? String ?? "").hasSuffix("Owners"))
+        let role = try XCTUnwrap((owners["RoleDefinitionBindings"] as? [[String: Any]])?.first)
+        XCTAssertEqual(role["Name"] as? String, "Full Control")
+        XCTAssertEqual(role["RoleTypeKindValue"] as? String, "Administrator")
+        XCTAssertEqual(try requests(containing: "/ListItemAllFields/RoleAssignments").count, 1)
+        let asItem = try object(["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/perm.docx", "--asListItem", "--withPermissions"])
+        XCTAssertEqual(asItem["FileLeafRef"] as? String, "perm.docx")
+        XCTAssertEqual((asItem["RoleAssignments"] as? [[String: Any]])?.count, 3)
+        let plain = try object(["file", "get", "--webUrl", Self.root, "--id", id])
+        XCTAssertNil(plain["ListItemAllFields"], "only with --withPermissions")
+        try fails(["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/gone.docx", "--withPermissions"], "does not exist")
+    }
 }

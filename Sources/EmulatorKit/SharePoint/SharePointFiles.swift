@@ -760,6 +760,10 @@ enum SharePointFiles {
                 if f.minorVersion > 0 { f.majorVersion += 1; f.minorVersion = 0; f.version += 1 }
             }
             return .json(.object([:]))
+        case ("listitemallfields", .GET) where rest.count >= 2 && rest[1].lowercased() == "roleassignments":
+            // Items inherit: the web's role assignments.
+            _ = try r.store.locked { try existing() }
+            return try SharePointPrincipals.roleAssignmentsResponse(r)
         case ("listitemallfields", .GET):
             let props: JSONObject = try r.store.locked {
                 let f = try existing()
