@@ -34,6 +34,22 @@ enum FileCommands {
         return (relative, { tail, query in SPOPath.file(web, relative, tail, query: query) })
     }
 
+    /// SharePoint's role type names (`SP.RoleType`), which CLI for Microsoft 365 adds to each
+    /// role definition binding as `RoleTypeKindValue`.
+    static let roleTypes = ["None", "Guest", "Reader", "Contributor", "WebDesigner", "Administrator", "Editor", "Reviewer", "RestrictedReader", "System"]
+
+    /// A role assignment with `RoleTypeKindValue` added to each of its role definition bindings.
+    static func friendlyRoles(_ assignment: JSONObject) -> JSONObject {
+        guard let bindings = assignment["RoleDefinitionBindings"]?.arrayValue else { return assignment }
+        var out = assignment
+        out["RoleDefinitionBindings"] = .array(bindings.map { binding in
+            guard var role = binding.objectValue else { return binding }
+            if let kind = role["RoleTypeKind"]?.intValue, roleTypes.indices.contains(kind) { role["RoleTypeKindValue"] = .string(roleTypes[kind]) }
+            return .object(role)
+        })
+        return out
+    }
+
     /// Streams the files of `folder` (and of its subfolders with `recursive`).
     static func walk(_ spo: SPOClient, web: String, _ folder: String, _ options: Options, recursive: Bool, count: inout Int) throws(PluginFailure) {
         let query = FolderCommands.select(options) + [("$filter", options.string("filter"))]
@@ -168,7 +184,8 @@ enum FileCommands {
         command("file get", "Gets information about the specified file, its contents or its list item",
                 options: [webUrlW, option("url", "u", "Site- or server-relative URL of the file"), option("id", "i", "UniqueId (GUID) of the file"),
                           flag("asString", nil, "Print the contents of the file as text"), flag("asListItem", nil, "Print the file's list item"),
-                          flag("asFile", nil, "Save the file to --path"), option("path", "p", "Local path to save the file to (with --asFile)")],
+                          flag("asFile", nil, "Save the file to --path"), option("path", "p", "Local path to save the file to (with --asFile)"),
+                          flag("withPermissions", nil, "Include the role assignments of the file's list item")],
                 sets: [["url", "id"]],
                 examples: [("Properties", "m365 spo file get --webUrl /sites/project-x --url 'Shared Documents/report.docx'"),
                            ("Download", "m365 spo file get --webUrl /sites/project-x --url 'Shared Documents/report.docx' --asFile --path report.docx")]) { spo, options throws(PluginFailure) in
@@ -176,6 +193,9 @@ enum FileCommands {
             if modes.count > 1 { throw usage("specify only one of --asString, --asListItem or --asFile") }
             if options.bool("asFile") && !options.has("path") { throw usage("--asFile needs --path, the local file to save to") }
             if options.has("path") && !options.bool("asFile") { throw usage("--path is used only with --asFile") }
+            if options.bool("withPermissions") && (options.bool("asFile") || options.bool("asString")) {
+                throw usage("--withPermissions cannot be used with --asFile or --asString")
+            }
             let local = options.string("path") ?? ""
             if options.bool("asFile") {
                 let directory = SPOPath.parent(local.hasPrefix("/") ? local : "./" + local)
@@ -193,6 +213,17 @@ enum FileCommands {
                 } else if options.bool("asString") {
                     let answer = try spo.answer("GET", path("/$value", []))
                     try spo.invocation.emit(result: .string(answer.text))
+                } else if options.bool("withPermissions") {
+                    // The list item's role assignments go into ListItemAllFields, as CLI for Microsoft 365 puts them.
+                    var file = try spo.get(path("", [("$expand", "ListItemAllFields")]))
+                    var item = file["ListItemAllFields"]?.objectValue ?? JSONObject()
+                    var assignments: [JSON] = []
+                    try spo.forEachItem(path("/ListItemAllFields/RoleAssignments", [("$expand", "Member,RoleDefinitionBindings")])) { a throws(PluginFailure) in
+                        assignments.append(.object(friendlyRoles(a)))
+                    }
+                    item["RoleAssignments"] = .array(assignments)
+                    file["ListItemAllFields"] = .object(item)
+                    try spo.invocation.emit(result: options.bool("asListItem") ? .object(item) : .object(file))
                 } else if options.bool("asListItem") {
                     let file = try spo.get(path("", [("$expand", "ListItemAllFields")]))
                     try spo.invocation.emit(result: file["ListItemAllFields"] ?? .null)

@@ -9,7 +9,7 @@ let definition = PluginDefinition(
             ServiceSpec(name: "spo", description: "SharePoint Online: sites, lists, items, files, apps and tenant settings"),
             commands: WebCommands.all + ListCommands.all + ListItemCommands.all + ListItemBatchCommands.all + SiteCommands.all
                 + TenantCommands.all + UserCommands.all + GroupCommands.all + AppCommands.all + SearchCommands.all
-                + FileCommands.all + FolderCommands.all),
+                + FileCommands.all + FileSharingLinkCommands.all + FolderCommands.all),
     ])
 
 @_cdecl("m365_plugin_entry")

@@ -344,4 +344,131 @@ final class SPOFilesTests: SPOTestCase {
         XCTAssertEqual(names.sorted(), ["/Shared Documents/Target/a.txt", "/Shared Documents/Target/c.txt", "/Shared Documents/a 1.txt"],
                        "rename made 'a 1.txt'; the move took it to the library's root")
     }
+
+    // MARK: Sharing links and permissions
+
+    func graphRequests(containing part: String) throws -> [[String: Any]] {
+        try emulator.requests(pathPrefix: "/v1.0/sites/").filter {
+            ($0["host"] as? String ?? "").hasPrefix("graph.") && ($0["path"] as? String ?? "").lowercased().contains(part.lowercased())
+        }
+    }
+
+    func sharedFile(_ name: String = "shared.docx") throws -> String {
+        try XCTUnwrap(try upload(try localFile(name, size: 100))["UniqueId"] as? String)
+    }
+
+    func testSharingLinkAddListGetAndRemove() throws {
+        let id = try sharedFile()
+        let url = "Shared Documents/shared.docx"
+        let link = try object(["file", "sharinglink", "add", "--webUrl", Self.root, "--fileUrl", url, "--type", "edit", "--scope", "organization"])
+        let linkId = try XCTUnwrap(link["id"] as? String)
+        XCTAssertEqual(link["roles"] as? [String], ["write"])
+        let inner = try XCTUnwrap(link["link"] as? [String: Any])
+        XCTAssertEqual(inner["type"] as? String, "edit")
+        XCTAssertEqual(inner["scope"] as? String, "organization")
+        XCTAssertTrue((inner["webUrl"] as? String ?? "").hasPrefix("https://contoso.sharepoint.com/:w:/"), "\(inner)")
+        XCTAssertEqual(link["hasPassword"] as? Bool, false)
+        XCTAssertNil(link["@odata.context"])
+        XCTAssertEqual(try spRequests().filter { ($0["query"] as? String ?? "").contains("VroomItemId") }.count, 1, "the Graph ids came from SharePoint")
+        XCTAssertEqual(try graphRequests(containing: "/createLink").count, 1)
+
+        let listed = try array(["file", "sharinglink", "list", "--webUrl", Self.root, "--fileId", id])
+        XCTAssertEqual(listed.compactMap { $0["id"] as? String }, [linkId])
+        let got = try object(["file", "sharinglink", "get", "--webUrl", Self.root, "--fileId", id, "--id", linkId])
+        XCTAssertEqual((got["link"] as? [String: Any])?["webUrl"] as? String, inner["webUrl"] as? String)
+
+        try spo(["file", "sharinglink", "remove", "--webUrl", Self.root, "--fileUrl", url, "--id", linkId, "--force"])
+        XCTAssertEqual(try array(["file", "sharinglink", "list", "--webUrl", Self.root, "--fileUrl", url]).count, 0)
+        // Links go with their file.
+        let again = try object(["file", "sharinglink", "add", "--webUrl", Self.root, "--fileId", id, "--type", "view",
+                                "--expirationDateTime", "2099-01-31"])
+        XCTAssertEqual(again["roles"] as? [String], ["read"])
+        XCTAssertTrue((again["expirationDateTime"] as? String ?? "").hasPrefix("2099-01-31"))
+        try spo(["file", "remove", "--webUrl", Self.root, "--id", id, "--force"])
+        _ = try sharedFile()
+        XCTAssertEqual(try array(["file", "sharinglink", "list", "--webUrl", Self.root, "--fileUrl", url]).count, 0)
+    }
+
+    func testSharingLinkListFiltersByScope() throws {
+        let url = "Shared Documents/scoped.docx"
+        _ = try sharedFile("scoped.docx")
+        for scope in ["organization", "anonymous", "users"] {
+            try spo(["file", "sharinglink", "add", "--webUrl", Self.root, "--fileUrl", url, "--type", "view", "--scope", scope])
+        }
+        XCTAssertEqual(try array(["file", "sharinglink", "list", "--webUrl", Self.root, "--fileUrl", url]).count, 3)
+        let org = try array(["file", "sharinglink", "list", "--webUrl", Self.root, "--fileUrl", url, "--scope", "organization"])
+        XCTAssertEqual(org.compactMap { ($0["link"] as? [String: Any])?["scope"] as? String }, ["organization"])
+        XCTAssertTrue(try graphRequests(containing: "/permissions").contains { ($0["query"] as? String ?? "").contains("organization") },
+                      "the scope went to Graph as $filter")
+    }
+
+    func testSharingLinkNotFound() throws {
+        try fails(["file", "sharinglink", "list", "--webUrl", Self.root, "--fileUrl", "Shared Documents/missing.docx"], "does not exist")
+        try fails(["file", "sharinglink", "add", "--webUrl", Self.root, "--fileId", "00000000-0000-0000-0000-000000000001", "--type", "view"], "does not exist")
+        let id = try sharedFile("lonely.docx")
+        try fails(["file", "sharinglink", "remove", "--webUrl", Self.root, "--fileId", id, "--id", "no-such-link", "--force"], "no-such-link")
+        try fails(["file", "sharinglink", "get", "--webUrl", Self.root, "--fileId", id, "--id", "no-such-link"], "no-such-link")
+        XCTAssertEqual(try graphRequests(containing: "/permissions/no-such-link").count, 2)
+    }
+
+    func testSharingLinkBadInputSendsNothing() throws {
+        let add = ["file", "sharinglink", "add", "--webUrl", Self.root]
+        try fails(add + ["--fileUrl", "Shared Documents/a.docx", "--type", "foo"], exit: 2, "--type")
+        try fails(add + ["--fileUrl", "Shared Documents/a.docx", "--type", "view", "--scope", "everyone"], exit: 2, "--scope")
+        try fails(add + ["--fileUrl", "Shared Documents/a.docx", "--fileId", "00000000-0000-0000-0000-000000000001", "--type", "view"], exit: 2, "only one of")
+        try fails(add + ["--type", "view"], exit: 2, "--fileUrl")
+        try fails(add + ["--fileId", "nope", "--type", "view"], exit: 2, "not a valid GUID")
+        try fails(add + ["--fileUrl", "Shared Documents/a.docx", "--type", "view", "--expirationDateTime", "tomorrow"], exit: 2, "not a valid date")
+        try fails(["file", "sharinglink", "list", "--webUrl", Self.root, "--fileUrl", "Shared Documents/a.docx", "--scope", "nobody"], exit: 2, "--scope")
+        try fails(["file", "sharinglink", "remove", "--webUrl", Self.root, "--fileUrl", "Shared Documents/a.docx"], exit: 2, "--id")
+        try fails(["file", "sharinglink", "remove", "--webUrl", Self.root, "--fileUrl", "Shared Documents/a.docx", "--id", "x"], exit: 2, "--force")
+        try fails(["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/a.docx", "--withPermissions", "--asString"], exit: 2, "--withPermissions")
+        XCTAssertEqual(try spRequests().count, 0, "nothing reaches SharePoint")
+        XCTAssertEqual(try graphRequests(containing: "/drives/").count, 0, "nothing reaches Graph")
+    }
+
+    func testThrottledSharingLinkSucceedsAfterRetryAfter() throws {
+        let url = "Shared Documents/busy.docx"
+        _ = try sharedFile("busy.docx")
+        try throttle("/v1.0/sites/")
+        let link = try object(["file", "sharinglink", "add", "--webUrl", Self.root, "--fileUrl", url, "--type", "view", "--scope", "anonymous"])
+        XCTAssertEqual(try graphRequests(containing: "/createLink").count, 2, "throttled once, then created")
+        try throttle("/v1.0/sites/")
+        XCTAssertEqual(try array(["file", "sharinglink", "list", "--webUrl", Self.root, "--fileUrl", url]).compactMap { $0["id"] as? String },
+                       [try XCTUnwrap(link["id"] as? String)])
+    }
+
+    func testSharingLinkTextOutputShowsDefaultProperties() throws {
+        let url = "Shared Documents/text.docx"
+        _ = try sharedFile("text.docx")
+        let added = try spo(["file", "sharinglink", "add", "--webUrl", Self.root, "--fileUrl", url, "--type", "view", "--scope", "organization",
+                             "--output", "text"]).stdout
+        XCTAssertEqual(header(added), ["id", "link", "roles"])
+        try spo(["file", "sharinglink", "add", "--webUrl", Self.root, "--fileUrl", url, "--type", "edit", "--scope", "anonymous"])
+        let listed = try spo(["file", "sharinglink", "list", "--webUrl", Self.root, "--fileUrl", url, "--output", "text"]).stdout
+        XCTAssertEqual(header(listed), ["id", "roles", "link"])
+        XCTAssertEqual(listed.split(separator: "\n").count, 4, "a header, its rule and two links: \(listed)")
+        XCTAssertFalse(listed.contains("hasPassword"))
+    }
+
+    func testFileGetWithPermissionsReturnsRoleAssignments() throws {
+        let id = try sharedFile("perm.docx")
+        let file = try object(["file", "get", "--webUrl", Self.root, "--id", id, "--withPermissions"])
+        XCTAssertEqual(file["Name"] as? String, "perm.docx")
+        let item = try XCTUnwrap(file["ListItemAllFields"] as? [String: Any])
+        let assignments = try XCTUnwrap(item["RoleAssignments"] as? [[String: Any]])
+        XCTAssertEqual(assignments.compactMap { $0["PrincipalId"] as? Int }, [3, 5, 4])
+        let owners = try XCTUnwrap(assignments.first)
+        XCTAssertTrue(((owners["Member"] as? [String: Any])?["Title"] as? String ?? "").hasSuffix("Owners"))
+        let role = try XCTUnwrap((owners["RoleDefinitionBindings"] as? [[String: Any]])?.first)
+        XCTAssertEqual(role["Name"] as? String, "Full Control")
+        XCTAssertEqual(role["RoleTypeKindValue"] as? String, "Administrator")
+        XCTAssertEqual(try requests(containing: "/ListItemAllFields/RoleAssignments").count, 1)
+        let asItem = try object(["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/perm.docx", "--asListItem", "--withPermissions"])
+        XCTAssertEqual(asItem["FileLeafRef"] as? String, "perm.docx")
+        XCTAssertEqual((asItem["RoleAssignments"] as? [[String: Any]])?.count, 3)
+        let plain = try object(["file", "get", "--webUrl", Self.root, "--id", id])
+        XCTAssertNil(plain["ListItemAllFields"], "only with --withPermissions")
+        try fails(["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/gone.docx", "--withPermissions"], "does not exist")
+    }
 }

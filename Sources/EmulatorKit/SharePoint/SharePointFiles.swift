@@ -45,6 +45,8 @@ final class SPFileRecord: @unchecked Sendable {
     var version = 1
     /// Earlier versions, oldest first; their bytes stay on disk too.
     var versions: [SPFileVersionRecord] = []
+    /// Sharing links made through Graph's `createLink` (`GraphSharingLinks`): Graph permission objects.
+    var sharingLinks: [JSONObject] = []
 
     init(uniqueId: String, url: String, length: Int64, created: String, authorId: Int, contentPath: String, itemId: Int, listId: String) {
         self.uniqueId = uniqueId
@@ -308,6 +310,13 @@ enum SharePointFiles {
                             "UIVersionLabel", "UniqueId"]
 
     /// The list item of a file or folder with its file fields; nil when the item is gone. Call under the lock.
+    /// The ids Graph knows a library and its files by (`VroomDriveID`, `VroomItemID`).
+    static func vroomDriveId(_ listId: String) -> String { "b!" + String(Util.opaqueId("spdrive/\(listId.lowercased())").prefix(64)) }
+    static func vroomItemId(_ uniqueId: String) -> String {
+        "01" + String(Util.opaqueId("spitem/\(uniqueId.lowercased())").uppercased().filter { $0.isLetter || "234567".contains($0) }.prefix(32))
+    }
+    static let vroomNames = ["SiteId", "VroomDriveID", "VroomItemID", "WebId"]
+
     static func itemProps(_ list: SPList, _ itemId: Int) -> JSONObject? {
         guard let i = list.position(of: itemId) else { return nil }
         return SharePointEndpoints.itemProps(list.items[i], list)
@@ -692,10 +701,17 @@ enum SharePointFiles {
         }
         switch (op, r.method) {
         case ("", .GET):
-            let q = try SPQuery(r.request, properties: fileNames, typeName: "SP.File", navigation: ["ListItemAllFields"])
+            let q = try SPQuery(r.request, properties: fileNames + vroomNames, typeName: "SP.File", navigation: ["ListItemAllFields"])
             let all: JSONObject = try r.store.locked {
                 let f = try existing()
                 var props = fileProps(f)
+                // Only on request, as SharePoint gives them.
+                if let select = q.select, select.contains(where: vroomNames.contains) {
+                    props["SiteId"] = .string(r.web.siteId)
+                    props["WebId"] = .string(r.web.id)
+                    props["VroomDriveID"] = .string(vroomDriveId(f.listId))
+                    props["VroomItemID"] = .string(vroomItemId(f.uniqueId))
+                }
                 if q.expand.contains("ListItemAllFields"), let list = r.web.list(id: f.listId) {
                     props["ListItemAllFields"] = .object(itemProps(list, f.itemId) ?? [:])
                 }
@@ -760,6 +776,10 @@ enum SharePointFiles {
                 if f.minorVersion > 0 { f.majorVersion += 1; f.minorVersion = 0; f.version += 1 }
             }
             return .json(.object([:]))
+        case ("listitemallfields", .GET) where rest.count >= 2 && rest[1].lowercased() == "roleassignments":
+            // Items inherit: the web's role assignments.
+            _ = try r.store.locked { try existing() }
+            return try SharePointPrincipals.roleAssignmentsResponse(r)
         case ("listitemallfields", .GET):
             let props: JSONObject = try r.store.locked {
                 let f = try existing()

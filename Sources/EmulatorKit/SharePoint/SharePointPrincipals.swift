@@ -86,6 +86,7 @@ enum SharePointPrincipals {
         on(.GET, "_api/web/associatedownergroup", { r, _ in try associated(r, SPSitePrincipals.ownerGroup) })
         on(.GET, "_api/web/associatedmembergroup", { r, _ in try associated(r, SPSitePrincipals.memberGroup) })
         on(.GET, "_api/web/associatedvisitorgroup", { r, _ in try associated(r, SPSitePrincipals.visitorGroup) })
+        on(.GET, "_api/web/roleassignments", { r, _ in try roleAssignmentsResponse(r) })
     }
 
     static let userNotFound = SPError(.notFound, "-2146232832, Microsoft.SharePoint.SPException", "User cannot be found.")
@@ -400,6 +401,39 @@ enum SharePointPrincipals {
             site.groups.append(g)
             return g
         }
+    }
+
+    // MARK: Role assignments
+
+    /// The built-in role definitions the associated groups hold: id, name, description, order,
+    /// RoleTypeKind and BasePermissions (high, low).
+    static let fullControl: JSONObject = roleDefinition(1073741829, "Full Control", "Has full control.", 1, 5, "2147483647", "4294967295")
+    static let edit: JSONObject = roleDefinition(1073741830, "Edit", "Can add, edit and delete lists; can view, add, update and delete list items and documents.",
+                                                 48, 6, "432", "1012866047")
+    static let read: JSONObject = roleDefinition(1073741826, "Read", "Can view pages and list items and download documents.", 128, 2, "176", "138612833")
+
+    static func roleDefinition(_ id: Int, _ name: String, _ description: String, _ order: Int, _ kind: Int, _ high: String, _ low: String) -> JSONObject {
+        ["BasePermissions": ["High": .string(high), "Low": .string(low)], "Description": .string(description), "Hidden": false,
+         "Id": JSON(id), "Name": .string(name), "Order": JSON(order), "RoleTypeKind": JSON(kind)]
+    }
+
+    /// `…/RoleAssignments?$expand=Member,RoleDefinitionBindings` of a web (and of the items that
+    /// inherit from it): owners Full Control, members Edit, visitors Read.
+    static func roleAssignmentsResponse(_ r: SharePointRequest) throws -> EmulatorResponse {
+        let expand = (r.request.query["$expand"] ?? "").lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let rows: [JSONObject] = try r.state.sharePoint.principals.with(r) { site in
+            [(SPSitePrincipals.ownerGroup, fullControl), (SPSitePrincipals.memberGroup, edit), (SPSitePrincipals.visitorGroup, read)].compactMap { (pair: (Int, JSONObject)) -> JSONObject? in
+                let (id, role) = pair
+                guard let g = site.group(id: id) else { return nil }
+                var row: JSONObject = ["PrincipalId": JSON(g.id)]
+                if expand.contains("member") { row["Member"] = .object(groupProps(g)) }
+                if expand.contains("roledefinitionbindings") { row["RoleDefinitionBindings"] = [.object(role)] }
+                return row
+            }
+        }
+        let render = SPRender(r)
+        return .json(render.collection(rows.map { render.entry($0, SPMeta(type: "SP.RoleAssignment", editLink: "Web/RoleAssignments/GetByPrincipalId(\($0["PrincipalId"]?.intValue ?? 0))")) },
+                                       context: "SP.ApiData.RoleAssignments", next: nil))
     }
 
     static func associated(_ r: SharePointRequest, _ id: Int) throws -> EmulatorResponse {

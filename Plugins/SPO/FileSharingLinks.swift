@@ -1,0 +1,115 @@
+import PluginKit
+
+/// `spo file sharinglink add|list|get|remove`: sharing links of a file, as CLI for Microsoft 365
+/// makes them: the file's Graph ids from SharePoint (`SiteId`, `VroomDriveID`, `VroomItemID`),
+/// then Microsoft Graph's `createLink` and `permissions` on that drive item.
+enum FileSharingLinkCommands {
+    static let scopes = ["anonymous", "organization", "users"]
+    static let options = [FileCommands.webUrl, option("fileUrl", nil, "Site- or server-relative URL of the file"),
+                          option("fileId", nil, "UniqueId (GUID) of the file")]
+    static let sets = [["fileUrl", "fileId"]]
+    static let defaults = ["id", "roles", "link", "scope"]
+
+    /// The file's drive item on Graph: `…/sites/{siteId}/drives/{driveId}/items/{itemId}`.
+    static func item(_ spo: SPOClient, _ options: Options) throws(PluginFailure) -> (label: String, url: String) {
+        let web = try spo.webURL(options, "webUrl")
+        let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: "fileId", url: "fileUrl")
+        let ids: JSONObject
+        do throws(PluginFailure) {
+            ids = try spo.get(path("", [("$select", "SiteId,VroomItemId,VroomDriveId")]))
+        } catch { throw FileCommands.fileFailure(error, label) }
+        guard let site = ids["SiteId"]?.stringValue, let drive = ids["VroomDriveID"]?.stringValue ?? ids["VroomDriveId"]?.stringValue,
+              let item = ids["VroomItemID"]?.stringValue ?? ids["VroomItemId"]?.stringValue else {
+            throw PluginFailure("SharePoint did not return the Graph ids of the file \(label)", status: M365_ERR_SERVER)
+        }
+        let graph = spo.invocation.setting("connection.graphOrigin") ?? "https://graph.microsoft.com"
+        return (label, graph + "/v1.0/sites/\(OData.segment(site))/drives/\(OData.segment(drive))/items/\(OData.segment(item))")
+    }
+
+    /// `YYYY-MM-DD`, optionally followed by `Thh:mm[:ss][Z|±hh:mm]`.
+    static func isDateTime(_ text: String) -> Bool {
+        let chars = Array(text.utf8)
+        guard chars.count >= 10, chars[4] == UInt8(ascii: "-"), chars[7] == UInt8(ascii: "-") else { return false }
+        let digits = [0, 1, 2, 3, 5, 6, 8, 9]
+        guard digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(chars[$0]) }) else { return false }
+        let month = Int(chars[5] - 48) * 10 + Int(chars[6] - 48), day = Int(chars[8] - 48) * 10 + Int(chars[9] - 48)
+        guard (1...12).contains(month), (1...31).contains(day) else { return false }
+        if chars.count == 10 { return true }
+        guard chars[10] == UInt8(ascii: "T"), chars.count >= 16, chars[13] == UInt8(ascii: ":") else { return false }
+        return [11, 12, 14, 15].allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(chars[$0]) }
+    }
+
+    static let all: [PluginCommand] = [
+        command("file sharinglink add", "Creates a new sharing link to a file",
+                options: options + [option("type", nil, "Type of the link", required: true, allowed: ["view", "edit"]),
+                                    option("expirationDateTime", nil, "When the link expires (ISO 8601, e.g. 2026-12-31 or 2026-12-31T12:00Z)"),
+                                    option("scope", nil, "Who the link works for (default: the tenant's default)", allowed: scopes)],
+                sets: sets, defaults: defaults,
+                examples: [("An organization view link", "m365 spo file sharinglink add --webUrl /sites/project-x --fileUrl 'Shared Documents/report.docx' --type view --scope organization")]) { spo, options throws(PluginFailure) in
+            if let when = options.string("expirationDateTime"), !isDateTime(when) {
+                throw usage("'\(when)' is not a valid date for --expirationDateTime: use YYYY-MM-DD, YYYY-MM-DDThh:mm, YYYY-MM-DDThh:mmZ or YYYY-MM-DDThh:mm±hh:mm")
+            }
+            let (_, url) = try item(spo, options)
+            var body: JSONObject = ["type": .string(options.string("type") ?? "view")]
+            if let when = options.string("expirationDateTime") { body["expirationDateTime"] = .string(when) }
+            if let scope = options.string("scope") { body["scope"] = .string(scope) }
+            guard let link = try spo.send("POST", url + "/createLink", body: .object(body))?.objectValue else {
+                throw PluginFailure("Microsoft Graph returned no sharing link", status: M365_ERR_SERVER)
+            }
+            try spo.invocation.emit(result: .object(withoutContext(link)))
+        },
+
+        command("file sharinglink list", "Lists the sharing links of a file",
+                options: options + [option("scope", "s", "Only the links of this scope", allowed: scopes)],
+                sets: sets, defaults: defaults) { spo, options throws(PluginFailure) in
+            let (_, url) = try item(spo, options)
+            let scope = options.string("scope")
+            var filter = "Link ne null"
+            if let scope { filter += " and Link/Scope eq \(OData.quote(scope))" }
+            var links: [JSON] = []
+            try spo.forEachItem(url + "/permissions" + OData.query([("$filter", filter)])) { permission throws(PluginFailure) in
+                // Graph may give every permission: only links, of the scope asked for.
+                guard let link = permission["link"]?.objectValue else { return }
+                if let scope, link["scope"]?.stringValue != scope { return }
+                links.append(.object(permission))
+            }
+            try spo.invocation.emit(result: .array(links))
+        },
+
+        command("file sharinglink get", "Gets a sharing link of a file",
+                options: options + [option("id", "i", "Id of the sharing link", required: true)],
+                sets: sets, defaults: defaults) { spo, options throws(PluginFailure) in
+            let (_, url) = try item(spo, options)
+            let id = options.string("id") ?? ""
+            do throws(PluginFailure) {
+                try spo.invocation.emit(result: .object(withoutContext(try spo.get(url + "/permissions/" + OData.segment(id)))))
+            } catch { throw linkFailure(error, id) }
+        },
+
+        command("file sharinglink remove", "Removes a sharing link of a file",
+                options: options + [option("id", "i", "Id of the sharing link", required: true), forceOption],
+                sets: sets) { spo, options throws(PluginFailure) in
+            let id = options.string("id") ?? ""
+            try options.requireGUIDs(["fileId"])
+            // Asked before anything is sent.
+            let file = options.string("fileUrl") ?? options.string("fileId") ?? ""
+            guard try spo.invocation.confirmedRemoval(options, "the sharing link \(id) of the file \(file)") else { return }
+            let (_, url) = try item(spo, options)
+            do throws(PluginFailure) {
+                try spo.send("DELETE", url + "/permissions/" + OData.segment(id))
+            } catch { throw linkFailure(error, id) }
+        },
+    ]
+
+    static func linkFailure(_ error: PluginFailure, _ id: String) -> PluginFailure {
+        guard error.status == M365_ERR_NOT_FOUND else { return error }
+        return PluginFailure("Sharing link '\(id)' does not exist (\(error.description))", status: M365_ERR_NOT_FOUND)
+    }
+
+    /// Graph's answer without its `@odata.*` annotations, as the CLI prints it.
+    static func withoutContext(_ object: JSONObject) -> JSONObject {
+        var out = JSONObject()
+        for (key, value) in object where !key.hasPrefix("@odata.") { out[key] = value }
+        return out
+    }
+}
