@@ -8,7 +8,7 @@ PLUGINS = libm365-spo.so libm365-aad.so libm365-graph.so
 # Where `make test` installs the build so the end-to-end tests run the real layout.
 STAGE = $(CURDIR)/.build/stage
 
-.PHONY: help build install test bench demo clean
+.PHONY: help build install test bench soak demo clean
 
 help:
 	@echo "make build              build m365, its plugins and m365-emulator ($(CONFIG))"
@@ -16,6 +16,7 @@ help:
 	@echo "make demo               build, start the emulator and run m365 against it"
 	@echo "make test               build and run every test (unit, ABI, end to end)"
 	@echo "make bench              start-up and throughput benchmarks (see BENCHMARKS.md)"
+	@echo "make soak               fault soak: commands against the emulator injecting faults (SOAK_RUNS, default 20)"
 
 build:
 	swift build -c $(CONFIG) $(SWIFT_BUILD_FLAGS)
@@ -33,6 +34,10 @@ test:
 bench:
 	$(MAKE) install CONFIG=release PREFIX=$(CURDIR)/.build/bench-stage
 	python3 scripts/bench.py $(CURDIR)/.build/bench-stage $${BENCH_RUNS:-51}
+
+soak:
+	$(MAKE) install CONFIG=$(CONFIG) PREFIX=$(CURDIR)/.build/soak-stage
+	python3 scripts/soak.py $(CURDIR)/.build/soak-stage $${SOAK_RUNS:-20}
 
 demo:
 	$(MAKE) install CONFIG=debug PREFIX=$(CURDIR)/.build/demo-stage

@@ -42,6 +42,8 @@ let package = Package(
         .target(name: "JMESPath", dependencies: ["JSONModel"], swiftSettings: lean),
         .target(name: "OutputFormat", dependencies: ["JSONModel"], swiftSettings: lean),
         .target(name: "CommandModel", dependencies: ["JSONModel"], swiftSettings: lean),
+        // Downloads written beside their target and renamed when complete (host and plugins).
+        .target(name: "PartialFiles", swiftSettings: lean),
         .target(name: "ArgumentParsing", dependencies: ["CommandModel", "JSONModel"], swiftSettings: lean),
         .target(name: "HostConfig", dependencies: ["JSONModel"], swiftSettings: lean),
         .target(name: "PluginLoader", dependencies: ["PluginAPI", "CommandModel", "JSONModel", "HostConfig"], swiftSettings: lean),
@@ -58,7 +60,7 @@ let package = Package(
             name: "HostKit",
             dependencies: [
                 "PluginAPI", "JSONModel", "JMESPath", "OutputFormat", "CommandModel",
-                "ArgumentParsing", "HostConfig", "PluginLoader", "HTTPClient", "SignIn", "TokenStore",
+                "ArgumentParsing", "HostConfig", "PluginLoader", "HTTPClient", "SignIn", "TokenStore", "PartialFiles",
             ],
             swiftSettings: lean
         ),
@@ -69,7 +71,7 @@ let package = Package(
                           linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
         // MARK: Swift convenience layer for plugins written in Swift.
-        .target(name: "PluginKit", dependencies: ["PluginAPI", "JSONModel", "CommandModel"], swiftSettings: lean),
+        .target(name: "PluginKit", dependencies: ["PluginAPI", "JSONModel", "CommandModel", "PartialFiles"], swiftSettings: lean),
         // Microsoft Graph for plugins: paging that streams, JSON batching, errors (AAD and Graph share it).
         .target(name: "GraphKit", dependencies: ["PluginKit"], swiftSettings: lean),
 

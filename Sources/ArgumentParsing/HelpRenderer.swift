@@ -46,7 +46,7 @@ public enum HelpRenderer {
                 out += "\nServices:\n"
                 out += table(catalog.services.map { entry in
                     let aliases = entry.spec.aliases.isEmpty ? "" : " (alias: \(entry.spec.aliases.joined(separator: ", ")))"
-                    let count = entry.spec.commands.count + entry.hostCommands.count
+                    let count = (entry.spec.commandCount ?? entry.spec.commands.count) + entry.hostCommands.count
                     return (entry.spec.name, "\(entry.spec.description)\(aliases), \(count) commands")
                 })
             }

@@ -106,6 +106,9 @@ public struct ServiceSpec: Sendable, Equatable {
     /// Whether the host adds `connect`, `status` and `disconnect` for this service.
     public var signIn: Bool
     public var commands: [CommandSpec]
+    /// How many commands the service declares, when only its summary was read (the plugin
+    /// index keeps services' names apart from their commands); nil when `commands` is complete.
+    public var commandCount: Int?
 
     public init(name: String, aliases: [String] = [], description: String = "", signIn: Bool = true, commands: [CommandSpec] = []) {
         self.name = name

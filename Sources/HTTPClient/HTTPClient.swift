@@ -88,6 +88,11 @@ public final class HTTPClient {
                 return r
             case var .failure(f):
                 f.error.attempts = retries + 1
+                // A write whose connection failed after it was sent may have been carried out:
+                // say so, so that nobody sends it again blindly (it is never replayed here).
+                if !idempotent && f.requestSent && (f.error.kind == .network || f.error.kind == .timeout) {
+                    f.error.message += "; the \(method) may have been carried out: check before sending it again"
+                }
                 throw f.error
             }
         }
@@ -321,6 +326,10 @@ public final class HTTPClient {
             Failure(error: HTTPError(kind, message, curlCode: rc), transient: transient, requestSent: sent)
         }
         if transfer.cancelled { return Failure(error: cancelled(parts, attempts: 0), transient: false, requestSent: true) }
+        if let target = transfer.refusedRedirect {
+            return fail(.network, "\(transfer.current.host) redirected from HTTPS to plain HTTP (\(Redaction.url(target))): refused, the answer would not be protected",
+                        transient: false, sent: true)
+        }
         if transfer.receiverAborted {
             return fail(.aborted, "the download from \(host) was stopped by the receiver after \(transfer.bodyBytes) bytes", transient: false, sent: true)
         }

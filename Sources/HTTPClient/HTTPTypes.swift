@@ -237,19 +237,27 @@ public struct HTTPClientConfiguration {
     }
 }
 
-/// The pieces of a URL the client needs for messages: scheme, host (without brackets), port.
-struct URLParts {
-    var scheme = ""
-    var host = ""
-    var port: Int?
-    var valid = false
+/// The parts of a URL's authority that security decisions are made on: scheme, user-info, host
+/// (lower-cased, without brackets) and port. Every judgement of a URL's host (tokens over plain
+/// HTTP, redirects, proxies, audiences) reads this one parse, never a prefix of the text.
+public struct URLParts: Sendable {
+    public var scheme = ""
+    /// The `user:password@` part, when present: such URLs are refused wherever a token may go.
+    public var userInfo: String?
+    public var host = ""
+    public var port: Int?
+    /// http or https with a host.
+    public var valid = false
 
-    init(_ url: String) {
+    public init(_ url: String) {
         guard let schemeEnd = url.firstRange(of: "://") else { return }
         scheme = url[..<schemeEnd.lowerBound].lowercased()
         var rest = url[schemeEnd.upperBound...]
-        if let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { rest = rest[..<end] }
-        if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
+        if let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" || $0 == "\\" }) { rest = rest[..<end] }
+        if let at = rest.lastIndex(of: "@") {
+            userInfo = String(rest[..<at])
+            rest = rest[rest.index(after: at)...]
+        }
         var hostPart = Substring(rest)
         if hostPart.hasPrefix("["), let close = hostPart.firstIndex(of: "]") {
             host = String(hostPart[hostPart.index(after: hostPart.startIndex)..<close])
@@ -262,7 +270,20 @@ struct URLParts {
             host = String(hostPart)
         }
         host = host.lowercased()
+        if host.hasSuffix(".") { host.removeLast() }
         valid = (scheme == "https" || scheme == "http") && !host.isEmpty
+    }
+
+    /// `localhost`, `::1` or an IPv4 address in 127.0.0.0/8 written as four decimal numbers:
+    /// the only hosts that may see a token over plain HTTP (`127.evil.example` is not one).
+    public var isLoopback: Bool {
+        if host == "localhost" || host == "::1" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4 else { return false }
+        for octet in octets {
+            guard (1...3).contains(octet.count), octet.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(octet), n <= 255 else { return false }
+        }
+        return octets[0] == "127"
     }
 }
 

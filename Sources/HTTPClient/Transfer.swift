@@ -45,7 +45,13 @@ final class Transfer {
         }
     }
 
-    func headerLine(_ raw: UnsafeRawBufferPointer) {
+    /// The URL being answered (moves with each redirect followed) and a refused redirect's target.
+    lazy var current = URLParts(request.url)
+    var refusedRedirect: String?
+
+    /// False stops the transfer: a redirect from HTTPS to plain HTTP is never followed (only
+    /// loopback to loopback, as local test servers do).
+    func headerLine(_ raw: UnsafeRawBufferPointer) -> Bool {
         var end = raw.count
         while end > 0 && (raw[end - 1] == 0x0A || raw[end - 1] == 0x0D) { end -= 1 }
         let line = String(decoding: UnsafeRawBufferPointer(rebasing: raw[0..<end]), as: UTF8.self)
@@ -54,12 +60,25 @@ final class Transfer {
             let parts = line.split(separator: " ", maxSplits: 2)
             status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
             headers.removeAll()
-            return
+            return true
         }
-        guard !line.isEmpty, let colon = line.firstIndex(of: ":") else { return }
+        guard !line.isEmpty, let colon = line.firstIndex(of: ":") else { return true }
         let name = trim(String(line[..<colon])).lowercased()
         let value = trim(String(line[line.index(after: colon)...]))
         headers.append((name: name, value: value))
+        if name == "location", request.followRedirects, [301, 302, 303, 307, 308].contains(status) {
+            // A relative location keeps the scheme and host; an absolute one is judged on its own.
+            let schemeEnd = value.firstRange(of: "://")
+            let slash = value.firstIndex(of: "/")
+            guard let schemeEnd, slash.map({ schemeEnd.lowerBound < $0 }) ?? true else { return true }
+            let target = URLParts(value)
+            if current.scheme == "https" && target.scheme != "https" && !(current.isLoopback && target.isLoopback) {
+                refusedRedirect = value
+                return false
+            }
+            current = target
+        }
+        return true
     }
 
     func receive(_ data: UnsafeRawBufferPointer) -> Bool {
@@ -160,8 +179,7 @@ let curlWriteCallback: ccurl_data_callback = { data, size, count, user in
 let curlHeaderCallback: ccurl_data_callback = { data, size, count, user in
     let n = size * count
     guard n > 0, let data else { return n }
-    transfer(user).headerLine(UnsafeRawBufferPointer(start: data, count: n))
-    return n
+    return transfer(user).headerLine(UnsafeRawBufferPointer(start: data, count: n)) ? n : 0
 }
 
 let curlReadCallback: ccurl_data_callback = { data, size, count, user in

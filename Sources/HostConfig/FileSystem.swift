@@ -11,15 +11,25 @@ public enum FileSystem {
         init(_ what: String, _ path: String, errno code: Int32 = errno) {
             description = "\(what) '\(path)': \(String(cString: strerror(code)))"
         }
+        init(message: String) { description = message }
     }
 
-    public static func readBytes(_ path: String) throws(Failure) -> [UInt8] {
+    /// A file's bytes. Only regular files and pipes are read (a directory or a device such as
+    /// /dev/zero is refused); with `limit`, a larger content is refused rather than read on.
+    public static func readBytes(_ path: String, limit: Int? = nil) throws(Failure) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Failure("cannot open", path) }
         defer { close(fd) }
         var result: [UInt8] = []
         var st = stat()
-        if fstat(fd, &st) == 0, st.st_size > 0 { result.reserveCapacity(Int(st.st_size)) }
+        guard fstat(fd, &st) == 0 else { throw Failure("cannot read", path) }
+        let type = st.st_mode & S_IFMT
+        guard type == S_IFREG || type == S_IFIFO || type == S_IFSOCK else {
+            throw Failure(message: "cannot read '\(path)': " + (type == S_IFDIR ? "it is a directory" : "it is not a regular file"))
+        }
+        func tooLarge() -> Failure { Failure(message: "cannot read '\(path)': it is larger than \(describeSize(limit ?? 0))") }
+        if let limit, type == S_IFREG, Int(st.st_size) > limit { throw tooLarge() }
+        if type == S_IFREG, st.st_size > 0 { result.reserveCapacity(Int(st.st_size)) }
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
@@ -29,12 +39,44 @@ public enum FileSystem {
             }
             if count == 0 { break }
             result.append(contentsOf: chunk[0..<count])
+            if let limit, result.count > limit { throw tooLarge() }
         }
         return result
     }
 
-    public static func readText(_ path: String) throws(Failure) -> String {
-        String(decoding: try readBytes(path), as: UTF8.self)
+    public static func readText(_ path: String, limit: Int? = nil) throws(Failure) -> String {
+        String(decoding: try readBytes(path, limit: limit), as: UTF8.self)
+    }
+
+    /// A state file m365 cannot read (damaged JSON, the wrong shape) is moved aside to
+    /// `<path>.damaged-<UTC time>` with a one-line warning on stderr, so the command goes on as if
+    /// it were missing and nothing unreadable is ever silently overwritten. Returns the new name.
+    @discardableResult
+    public static func moveDamagedAside(_ path: String, why: String) throws(Failure) -> String {
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        let stamp = String(Int(parts.tm_year) + 1900) + pad(parts.tm_mon + 1) + pad(parts.tm_mday)
+            + "T" + pad(parts.tm_hour) + pad(parts.tm_min) + pad(parts.tm_sec) + "Z"
+        var target = "\(path).damaged-\(stamp)"
+        var attempt = 1
+        while exists(target) {
+            attempt += 1
+            target = "\(path).damaged-\(stamp)-\(attempt)"
+        }
+        guard rename(path, target) == 0 else { throw Failure("cannot move the damaged file", path) }
+        let line = "Warning: \(path) was damaged (\(why)); it was moved to \(target) and m365 went on without it.\n"
+        _ = line.withCString { write(2, $0, strlen($0)) }
+        return target
+    }
+
+    private static func pad(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+
+    /// "16 MiB", "512 KiB", "100 bytes".
+    public static func describeSize(_ bytes: Int) -> String {
+        if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
+        if bytes >= 1 << 10 && bytes % (1 << 10) == 0 { return "\(bytes >> 10) KiB" }
+        return "\(bytes) bytes"
     }
 
     public static func exists(_ path: String) -> Bool {
@@ -113,6 +155,13 @@ public enum FileSystem {
     }
 
     /// The absolute path of the running executable.
+    /// The path with every symbolic link resolved, or nil when it does not exist.
+    public static func resolvedPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     public static func executablePath() -> String? {
         var buffer = [CChar](repeating: 0, count: 4096)
         let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)

@@ -19,11 +19,15 @@ public struct HostPaths: Sendable {
     /// Plugin directories in search order: `<prefix>/lib/m365/plugins` (next to the executable),
     /// `$XDG_DATA_HOME/m365/plugins` (else `~/.local/share/m365/plugins`), then `$M365_PLUGIN_PATH`.
     public var pluginDirectories: [String]
+    /// The directory installed beside `m365` (`<prefix>/lib/m365/plugins`): its plugins win a
+    /// service over those of user directories and `M365_PLUGIN_PATH`.
+    public var installedPluginDirectory: String?
 
-    public init(configDirectory: String, cacheDirectory: String, pluginDirectories: [String]) {
+    public init(configDirectory: String, cacheDirectory: String, pluginDirectories: [String], installedPluginDirectory: String? = nil) {
         self.configDirectory = configDirectory
         self.cacheDirectory = cacheDirectory
         self.pluginDirectories = pluginDirectories
+        self.installedPluginDirectory = installedPluginDirectory
     }
 
     public static func fromEnvironment(executable: String? = FileSystem.executablePath()) -> HostPaths {
@@ -38,10 +42,12 @@ public struct HostPaths: Sendable {
             cache = (environment("XDG_CACHE_HOME") ?? home + "/.cache") + "/m365"
         }
         var plugins: [String] = []
+        var installed: String?
         if let executable {
             // <prefix>/bin/m365 → <prefix>/lib/m365/plugins
             let prefix = FileSystem.parentDirectory(of: FileSystem.parentDirectory(of: executable))
-            plugins.append(prefix + "/lib/m365/plugins")
+            installed = prefix + "/lib/m365/plugins"
+            plugins.append(installed!)
         }
         plugins.append((environment("XDG_DATA_HOME") ?? home + "/.local/share") + "/m365/plugins")
         if let extra = environment("M365_PLUGIN_PATH") {
@@ -50,9 +56,11 @@ public struct HostPaths: Sendable {
         }
         var unique: [String] = []
         for directory in plugins where !unique.contains(directory) { unique.append(directory) }
-        return HostPaths(configDirectory: config, cacheDirectory: cache, pluginDirectories: unique)
+        return HostPaths(configDirectory: config, cacheDirectory: cache, pluginDirectories: unique, installedPluginDirectory: installed)
     }
 
     public var configFile: String { configDirectory + "/config.json" }
     public var pluginIndexFile: String { cacheDirectory + "/plugin-index.json" }
+    /// Each probed plugin's commands, one file a plugin (see PluginIndex).
+    public var pluginDescriptorDirectory: String { cacheDirectory + "/descriptors" }
 }

@@ -81,21 +81,25 @@ public struct CLIConfig: Sendable {
     public let path: String
     public private(set) var values: JSONObject
 
-    /// Loads the file; a missing file is an empty configuration, a damaged one is an error
-    /// (we never overwrite what we cannot read).
+    /// Loads the file; a missing file is an empty configuration; a damaged one is moved aside
+    /// (with a warning) and counts as missing, so `cli config reset` and every command still work.
     public init(path: String) throws(ConfigError) {
         self.path = path
-        guard FileSystem.exists(path) else {
-            values = JSONObject()
-            return
-        }
+        values = JSONObject()
+        guard FileSystem.exists(path) else { return }
+        let text: String
+        do { text = try FileSystem.readText(path) } catch { throw ConfigError("The settings file \(path) cannot be read (\(error)).") }
+        let why: String
         do {
-            let parsed = try JSON.parse(try FileSystem.readText(path))
-            guard let object = parsed.objectValue else { throw ConfigError("is not a JSON object") }
-            values = object
+            if let object = try JSON.parse(text).objectValue {
+                values = object
+                return
+            }
+            why = "it is not a JSON object"
         } catch {
-            throw ConfigError("The settings file \(path) cannot be read (\(error)). Fix or delete it.")
+            why = "\(error)"
         }
+        do { try FileSystem.moveDamagedAside(path, why: why) } catch { throw ConfigError("The settings file \(path) is damaged (\(why)) and \(error)") }
     }
 
     /// The value in force: the stored one, else the default.

@@ -30,11 +30,15 @@ extension Session {
         let connection = request.authenticate ? try connection(forService: service) : nil
         var resource: String?
         if let connection {
+            let parts = URLParts(request.url)
+            guard parts.userInfo == nil else {
+                throw HostError("Refusing to send an access token to a URL with user information (user@host): \(Redaction.url(request.url))", kind: .usage(command: nil))
+            }
             guard let audience = request.resource ?? origin(of: request.url) else {
                 throw HostError("'\(request.url)' is not an absolute URL", kind: .usage(command: nil))
             }
-            guard request.url.lowercased().hasPrefix("https://") || isLoopback(request.url) else {
-                throw HostError("Refusing to send an access token over plain HTTP to \(request.url); use https", kind: .usage(command: nil))
+            guard parts.scheme == "https" || (parts.scheme == "http" && parts.isLoopback) else {
+                throw HostError("Refusing to send an access token over plain HTTP to \(Redaction.url(request.url)); use https", kind: .usage(command: nil))
             }
             resource = audience
             outgoing.headers.append((name: "Authorization", value: "Bearer \(try accessToken(connection, resource: audience))"))
@@ -77,12 +81,6 @@ extension HTTPBody {
         if case .stream = self { return false }
         return true
     }
-}
-
-/// Loopback hosts (tests, local endpoints) may receive tokens over plain HTTP.
-func isLoopback(_ url: String) -> Bool {
-    guard let host = origin(of: url)?.split(separator: "/").last?.split(separator: ":").first else { return false }
-    return host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host.hasPrefix("127.")
 }
 
 /// The one-line message of an error response: Graph (`error.message`), SharePoint OData v3/v4

@@ -9,15 +9,6 @@ import OutputFormat
 import PluginAPI
 import PluginLoader
 
-/// The services our own plugins provide, by the file that provides them: when one is missing,
-/// `m365 spo …` names the plugin to install instead of "unknown command".
-let wellKnownServices: [String: String] = [
-    "spo": "libm365-spo.so",
-    "aad": "libm365-aad.so", "entra": "libm365-aad.so",
-    "graph": "libm365-graph.so", "teams": "libm365-graph.so", "outlook": "libm365-graph.so",
-    "planner": "libm365-graph.so", "onedrive": "libm365-graph.so", "todo": "libm365-graph.so",
-]
-
 /// Words of m365's own commands: no plugin service may take them.
 let reservedNames = Set(HostCommands.root.compactMap(\.spec.words.first))
 
@@ -25,6 +16,11 @@ let reservedNames = Set(HostCommands.root.compactMap(\.spec.words.first))
 public enum M365 {
     public static func main(_ arguments: [String]) -> Int32 {
         defer { Console.flush() }
+        // A plugin probed in a child process (see ProcessProbe): its description or refusal.
+        if arguments.first == "__probe", arguments.count == 2 {
+            Console.out(probeAnswer(at: arguments[1]) + "\n")
+            return 0
+        }
         // The fastest path: no settings, no plugins.
         if arguments.contains("--version") && arguments.allSatisfy({ $0.hasPrefix("-") }) {
             Console.out(m365Version + "\n")
@@ -69,14 +65,19 @@ struct Run {
         }
         do { config = try CLIConfig(path: paths.configFile) } catch { throw HostError(error.description) }
 
-        let catalog = buildCatalog(needsPlugins: needsPlugins)
-        let parser = ArgumentParser(catalog: catalog, readFile: readOptionFile)
+        var catalog = buildCatalog(needsPlugins: needsPlugins, service: namedService)
         let invocation: Invocation
         do {
-            invocation = try parser.parse(arguments)
+            invocation = try ArgumentParser(catalog: catalog, readFile: readOptionFile).parse(arguments)
         } catch {
             if let missing = missingService(error) { throw missing }
-            throw HostError(error.description, kind: .usage(command: error.command))
+            var failure = error
+            if error.unknownCommand != nil && needsPlugins {
+                // Suggestions look at every service's commands: read them all, on this path only.
+                catalog = buildCatalog(needsPlugins: true, service: nil, everyService: true)
+                do { _ = try ArgumentParser(catalog: catalog, readFile: readOptionFile).parse(arguments) } catch { failure = error }
+            }
+            throw HostError(failure.description, kind: .usage(command: failure.command))
         }
 
         switch invocation {
@@ -102,24 +103,40 @@ struct Run {
 
     private mutating func registry() -> PluginRegistry {
         if let registryCache { return registryCache }
-        let tracing = environment("M365_DEBUG")?.split(separator: ",").contains("plugins") ?? false
-        let registry = PluginRegistry(paths: paths, hostVersion: "\(m365Version)/abi\(M365_ABI_MAJOR).\(M365_ABI_MINOR)", trace: { line in
-            if tracing { Console.err("m365 plugins: \(line)\n") }
-        })
+        let registry = makeRegistry(paths)
         registryCache = registry
         return registry
     }
 
-    private mutating func buildCatalog(needsPlugins: Bool) -> CommandCatalog {
+    /// The commands this run can reach. Every service is listed by name; only the one `service`
+    /// names has its commands read (from its plugin's cached descriptor), so a run costs the
+    /// same whatever other plugins declare.
+    private mutating func buildCatalog(needsPlugins: Bool, service wanted: String?, everyService: Bool = false) -> CommandCatalog {
         var services: [CommandCatalog.Service] = []
         if needsPlugins {
-            for binding in registry().services(reserved: reservedNames).bindings {
+            let registry = registry()
+            var loaded: [String: PluginDescriptor] = [:]
+            for binding in registry.services(reserved: reservedNames).bindings {
+                var spec = binding.spec
+                if everyService || wanted.map(spec.allNames.contains) == true {
+                    let path = binding.record.path
+                    if loaded[path] == nil { loaded[path] = registry.fullDescriptor(of: binding.record, probe: pluginProbe) }
+                    if let full = loaded[path]?.services.first(where: { $0.name == spec.name }) {
+                        spec.commands = full.commands
+                        spec.commandCount = nil
+                    }
+                }
                 services.append(CommandCatalog.Service(
-                    spec: binding.spec, owner: .plugin(path: binding.record.path),
-                    hostCommands: HostCommands.serviceCommands(for: binding.spec).map(\.spec)))
+                    spec: spec, owner: .plugin(path: binding.record.path),
+                    hostCommands: HostCommands.serviceCommands(for: spec).map(\.spec)))
             }
         }
         return CommandCatalog(rootCommands: HostCommands.root.map(\.spec), services: services)
+    }
+
+    /// The service the command line names: its first word that is not an option.
+    private var namedService: String? {
+        arguments.first { !$0.hasPrefix("-") }
     }
 
     private mutating func perform(_ route: CommandRoute, options: JSONObject, global: GlobalOptions) throws(HostError) {
@@ -140,7 +157,7 @@ struct Run {
                 : HostCommands.serviceCommands(for: route.service!).first { $0.spec.words == name }?.handler
             guard let handler else { throw HostError("internal: no handler for \(route.fullName)") }
             let registry = name == ["plugin", "list"] ? self.registry() : nil
-            var context = HostContext(paths: paths, config: config, session: session, registry: { registry ?? PluginRegistry(paths: HostPaths.fromEnvironment()) })
+            var context = HostContext(paths: paths, config: config, session: session, registry: { [paths] in registry ?? makeRegistry(paths) }, outputMode: selection.mode)
             let value = try interruptible { () throws(HostError) in try handler(&context, options) }
             self.config = context.config
             if let value { try printer.emit(result: value) }
@@ -184,12 +201,13 @@ struct Run {
         if let refused = registry.refusedRecord(forService: word) {
             return HostError("'\(word)' is unavailable: the plugin \(refused.path) was refused: \(refused.refusal!)", kind: .pluginUnavailable)
         }
-        if let file = wellKnownServices[word] {
+        // The index remembers which file provided a service on an earlier run.
+        if let file = registry.remembered[word] {
             if let refused = registry.records.first(where: { $0.fileName == file && $0.refusal != nil }) {
                 return HostError("'\(word)' is unavailable: the plugin \(refused.path) was refused: \(refused.refusal!)", kind: .pluginUnavailable)
             }
             return HostError(
-                "'\(word)' is provided by the plugin \(file), which is not installed. Searched: \(registry.directories.joined(separator: ", "))",
+                "'\(word)' was provided by the plugin \(file), which is no longer installed. Searched: \(registry.directories.joined(separator: ", "))",
                 kind: .pluginUnavailable)
         }
         return nil
@@ -211,7 +229,7 @@ struct Run {
         let previous = Array(words[..<separator])
         let current = words.count > separator + 1 ? words[separator + 1] : ""
         config = try? CLIConfig(path: paths.configFile)
-        let catalog = buildCatalog(needsPlugins: true)
+        let catalog = buildCatalog(needsPlugins: true, service: previous.first { !$0.hasPrefix("-") })
         for candidate in Completion.candidates(catalog: catalog, previous: previous, current: current) {
             Console.out(candidate + "\n")
         }
@@ -237,10 +255,29 @@ struct Run {
     }
 }
 
-/// `@path` option values: the file's content.
+/// The plugins found in `paths`, from the index where it is current (M365_DEBUG=plugins traces it).
+func makeRegistry(_ paths: HostPaths) -> PluginRegistry {
+    let tracing = environment("M365_DEBUG")?.split(separator: ",").contains("plugins") ?? false
+    return PluginRegistry(paths: paths, hostVersion: "\(m365Version)/abi\(M365_ABI_MAJOR).\(M365_ABI_MINOR)", probe: pluginProbe, trace: { line in
+        if tracing { Console.err("m365 plugins: \(line)\n") }
+    })
+}
+
+/// Probes a new or changed plugin file in a child process (this executable, `__probe FILE`), so
+/// that a plugin crashing or hanging as it loads is refused rather than fatal; in-process when
+/// the executable cannot be found.
+func pluginProbe(_ path: String) -> PluginRecord.State {
+    guard let executable = FileSystem.executablePath() else { return probeInProcess(path) }
+    return ProcessProbe(executable: executable)(path)
+}
+
+/// The largest option value read from a file (`--id @file`); bodies that stream are not options.
+let optionFileLimit = 16 << 20
+
+/// `@path` option values: the file's content (a regular file or a pipe, at most 16 MiB).
 private func readOptionFile(_ path: String) throws(UsageError) -> String {
     do {
-        return try FileSystem.readText(path)
+        return try FileSystem.readText(path, limit: optionFileLimit)
     } catch {
         throw UsageError("Cannot read the option value from a file: \(error)")
     }

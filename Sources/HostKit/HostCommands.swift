@@ -2,6 +2,7 @@ import ArgumentParsing
 import CommandModel
 import HostConfig
 import JSONModel
+import OutputFormat
 import PluginLoader
 
 let m365Version = "0.1.0"
@@ -13,6 +14,8 @@ struct HostContext {
     var session: Session
     /// The plugins found (only `plugin list` needs them).
     var registry: () -> PluginRegistry
+    /// `--output`: a command that prints text itself prints nothing under `none`.
+    var outputMode: OutputMode = .json
 }
 
 typealias HostHandler = @Sendable (inout HostContext, JSONObject) throws(HostError) -> JSON?

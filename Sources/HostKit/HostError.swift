@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import PluginAPI
 
 /// A failure the host reports as `Error: <message>` with a documented exit code
@@ -31,7 +34,8 @@ struct HostError: Error, CustomStringConvertible {
         case .failed, .authRequired, .network: return 1
         case .usage: return 2
         case .pluginUnavailable: return 3
-        case .cancelled: return 130
+        // 130 for Ctrl-C; 143 for SIGTERM, 129 for SIGHUP, as a shell reports a signal.
+        case .cancelled: return 128 + (cancellationRequested > 0 ? cancellationRequested : SIGINT)
         }
     }
 }
@@ -58,20 +62,15 @@ enum ExitCodes {
       1    the command failed (the service refused it, a file could not be read, …)
       2    the command line is wrong: unknown command or option, a missing or invalid value
       3    the plugin that serves the command is not installed or was refused (see 'm365 plugin list')
-      130  cancelled with Ctrl-C
+      4    the plugin crashed while running the command (the line before names it; --debug adds
+           the crash report)
+      130  cancelled with Ctrl-C (143 for SIGTERM, 129 for SIGHUP: the command stops cleanly)
 
     Errors are printed as 'Error: <message>' on stderr (or stdout with the setting errorOutput=stdout),
     or as {"error": "<message>"} with --output json when printErrorsAsPlainText is false.
 
     """
 
-    /// The exit code for a status a plugin returned.
-    static func forStatus(_ status: m365_status) -> Int32 {
-        switch status {
-        case M365_OK: return 0
-        case M365_ERR_INVALID_ARGUMENT: return 2
-        case M365_ERR_CANCELLED: return 130
-        default: return 1
-        }
-    }
+    /// A plugin crashed while running the command (see CrashGuard).
+    static let pluginCrashed: Int32 = 4
 }

@@ -5,6 +5,8 @@ import CommandModel
 import HostConfig
 import HTTPClient
 import JSONModel
+import OutputFormat
+import PartialFiles
 import SignIn
 
 /// `m365 request`: any Graph or SharePoint call with the connection's token, as CLI for
@@ -79,8 +81,8 @@ enum RequestCommand {
                 throw HostError(serviceErrorMessage(status: response.status, body: response.body))
             }
             guard let json = try? JSON.parse(bytes: response.body) else {
-                // Not JSON: print the body as it came.
-                Console.out(String(decoding: response.body, as: UTF8.self))
+                // Not JSON: print the body as it came (nothing under --output none).
+                if context.outputMode != OutputMode.none { Console.out(String(decoding: response.body, as: UTF8.self)) }
                 return nil
             }
             guard followAll else { return json }
@@ -94,45 +96,25 @@ enum RequestCommand {
         return .array(items)
     }
 
-    /// Streams the body to a temporary file next to the target, renamed into place only when
+    /// Streams the body to a part file next to the target, renamed into place only when
     /// complete: a failed download never leaves a partial file under the target name.
     private static func download(_ base: AuthenticatedRequest, to path: String, session: Session) throws(HostError) {
-        let temporary = "\(path).m365-partial-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw HostError("Cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        var writeFailed = false
+        let sink: PartialDownload
+        do { sink = try PartialDownload(target: path) } catch { throw HostError(error.description) }
         var request = base
-        var errorBody: [UInt8] = []
-        var status = 0
-        request.onResponseBody = { chunk in
-            var offset = 0
-            while offset < chunk.count {
-                let written = write(fd, chunk.baseAddress! + offset, chunk.count - offset)
-                if written <= 0 { writeFailed = true; return false }
-                offset += written
-            }
-            if errorBody.count < 4096 { errorBody += Array(chunk.prefix(4096 - errorBody.count)) }
-            return true
-        }
+        // Only a 2xx body streams to the file; an error's body stays in the response.
+        request.onResponseBody = { chunk in sink.write(chunk.baseAddress!, chunk.count) }
+        let response: HTTPResponse
         do {
-            status = try session.send(request, service: nil).status
+            response = try session.send(request, service: nil)
         } catch {
-            close(fd)
-            unlink(temporary)
-            throw error
+            try? sink.finish(success: false)
+            throw sink.failure.map { HostError($0) } ?? error
         }
-        close(fd)
-        guard !writeFailed else {
-            unlink(temporary)
-            throw HostError("Cannot write \(path): \(String(cString: strerror(errno)))")
+        guard response.status < 400 else {
+            try? sink.finish(success: false)
+            throw HostError(serviceErrorMessage(status: response.status, body: response.body))
         }
-        guard status < 400 else {
-            unlink(temporary)
-            throw HostError(serviceErrorMessage(status: status, body: errorBody))
-        }
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw HostError("Cannot move the download into place at \(path): \(String(cString: strerror(errno)))")
-        }
+        do { try sink.finish(success: true) } catch { throw HostError(error.description) }
     }
 }

@@ -38,10 +38,9 @@ final class ResultPrinter {
         self.options = options
     }
 
-    var hasOutput: Bool { result != nil || itemCount > 0 }
-
-    /// Items have already gone to stdout (a JSON array or csv rows being streamed).
-    var isStreaming: Bool { streaming != nil }
+    /// How many items have already gone to stdout (a JSON array or csv rows being streamed), or
+    /// nil when nothing was streamed.
+    var streamedItems: Int? { streaming == nil ? nil : itemCount }
 
     func emit(result value: JSON) throws(HostError) {
         guard result == nil && itemCount == 0 else {
@@ -82,8 +81,13 @@ final class ResultPrinter {
         return stream
     }
 
-    /// Prints what was emitted. Also called after a failure, so a streamed array is closed and
-    /// stays valid JSON.
+    /// After a failure: what was streamed stays as it is, unfinished (see docs/plugin-abi.md,
+    /// `emit_item`); only the line is ended.
+    func abandon() {
+        streaming?.abandon()
+    }
+
+    /// Prints what was emitted, after a command succeeded.
     func finish() throws(HostError) {
         if let streaming {
             streaming.end()

@@ -45,11 +45,11 @@ final class Session {
         try tokenStore(preference: environment("M365_TOKEN_STORE"))
     }
 
-    private func tokenStore(preference: String?) throws(HostError) -> TokenStoreSelection {
+    private func tokenStore(preference: String?, requiredBy: String? = nil) throws(HostError) -> TokenStoreSelection {
         let key = preference ?? "auto"
         if let known = selections[key] { return known }
         do {
-            let opened = try TokenStores.open(configDirectory: paths.configDirectory, preference: preference)
+            let opened = try TokenStores.open(configDirectory: paths.configDirectory, preference: preference, requiredBy: requiredBy)
             if verbose || debug { Console.err("Token store: \(opened.store.kind.rawValue) (\(opened.reason))\n") }
             selections[key] = opened
             return opened
@@ -67,7 +67,7 @@ final class Session {
     /// another one now (no bus over ssh, a slow keyring).
     func provider(for connection: Connection) throws(HostError) -> TokenProvider {
         guard let kind = connection.tokenStore else { return try provider() }
-        return try provider(selection: tokenStore(preference: kind))
+        return try provider(selection: tokenStore(preference: kind, requiredBy: "The tokens of the connection '\(connection.name)' are kept in the \(kind) store"))
     }
 
     private func provider(selection: TokenStoreSelection) throws(HostError) -> TokenProvider {

@@ -103,9 +103,10 @@ private func login(_ context: inout HostContext, _ options: JSONObject, service:
         default: break
         }
     }
-    if let url = options["authenticationUrl"]?.stringValue, let host = origin(of: url) {
+    if let url = options["authenticationUrl"]?.stringValue, origin(of: url) != nil {
         // Connect-SPOService's --authenticationUrl names the sign-in host: its cloud.
-        guard let match = Cloud.allCases.first(where: { host.hasSuffix($0.loginHost) }) else {
+        let host = URLParts(url).host
+        guard let match = Cloud.allCases.first(where: { host == $0.loginHost || host.hasSuffix("." + $0.loginHost) }) else {
             throw HostError("'\(url)' is not a Microsoft sign-in URL (login.microsoftonline.com, login.microsoftonline.us, login.chinacloudapi.cn)", kind: .usage(command: "spo connect"))
         }
         if match.loginHost != cloud.loginHost { cloud = match }
@@ -180,10 +181,20 @@ private func forgetIfUnused(_ id: String, in book: inout ConnectionBook, session
 
 private func logout(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
     let session = context.session
+    // Every connection is signed out; tokens that cannot be removed now (the keyring is down)
+    // are named, not a reason to stay signed in.
+    var failures: [String] = []
     try session.updateBook { book throws(HostError) in
-        for connection in book.connections { try session.forget(connection) }
+        for connection in book.connections {
+            do { try session.forget(connection) } catch {
+                let hint = connection.tokenStore == "secret-service"
+                    ? "; remove them when the keyring is back: secret-tool clear application m365 account \(connection.secretKey)" : ""
+                failures.append("Warning: signed out of '\(connection.name)', but its stored tokens could not be removed (\(error))\(hint)\n")
+            }
+        }
         book = ConnectionBook()
     }
+    for failure in failures { Console.err(failure) }
     return nil
 }
 

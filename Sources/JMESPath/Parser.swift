@@ -8,6 +8,12 @@ struct Parser {
     private var previous = 0
     /// Below this binding power a token ends a projection's right-hand side.
     private static let projectionStop = 10
+    /// The deepest tree an expression may build (as JSON's parser caps nesting): deeper trees
+    /// would exhaust the stack, here or when evaluated.
+    static let maximumDepth = 512
+    /// An upper bound of the depth of the tree being built: one for each open `expression` call
+    /// plus each operator its loop has applied so far (`a.b.c` deepens the tree without recursing).
+    private var depth = 0
 
     private init(tokens: [(token: Token, offset: Int)]) { self.tokens = tokens }
 
@@ -44,15 +50,27 @@ struct Parser {
     // MARK: Core loop
 
     private mutating func expression(_ bindingPower: Int) throws(JMESPathError) -> Node {
+        var added = 1
+        try deepen()
+        defer { depth -= added }
         let token = current
         advance()
         var left = try nud(token)
         while bindingPower < current.bindingPower {
+            added += 1
+            try deepen()
             let op = current
             advance()
             left = try led(op, left)
         }
         return left
+    }
+
+    private mutating func deepen() throws(JMESPathError) {
+        depth += 1
+        guard depth <= Self.maximumDepth else {
+            throw JMESPathError(.syntax, "the expression is nested too deeply (more than \(Self.maximumDepth) levels)", offset: tokens[index].offset)
+        }
     }
 
     /// Tokens that start an expression.

@@ -72,6 +72,12 @@ public final class StreamingOutput {
         }
     }
 
+    /// The list failed part-way: a JSON array is left open (so no parser mistakes the first
+    /// pages for the whole list), its last line ended; csv rows stay as written.
+    public func abandon() {
+        if options.mode == .json && count > 0 { sink("\n") }
+    }
+
     private func csvItem(_ value: JSON) {
         if count == 0 {
             switch value {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import PartialFiles
 
 /// Reads a whole local file (a certificate, a CSV); a failure names the file and the reason.
 public func readLocalFile(_ path: String) throws(PluginFailure) -> [UInt8] {
@@ -90,63 +91,20 @@ public final class LocalFileReader {
     }
 }
 
-/// Where a download is written while it runs: a temporary file beside the target, renamed over
-/// it only when complete, so a failed download never leaves a partial file under the name.
-final class DownloadSink {
-    let target: String
-    let temporary: String
-    let fd: Int32
-    var written: Int64 = 0
-    var failure: String?
-
-    init(target: String) throws(PluginFailure) {
-        self.target = target
-        temporary = target + ".m365-part-\(getpid())"
-        fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw PluginFailure("cannot write \(target): \(String(cString: strerror(errno)))", status: M365_ERR_IO) }
-    }
-
-    func write(_ data: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-        var done = 0
-        while done < count {
-            let n = Glibc.write(fd, data + done, count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                failure = "cannot write \(target): \(String(cString: strerror(errno)))"
-                return false
-            }
-            done += n
-        }
-        written += Int64(count)
-        return true
-    }
-
-    /// Makes the download visible under its name (after fsync), or removes the partial file.
-    func finish(success: Bool) throws(PluginFailure) {
-        let synced = success && fsync(fd) == 0
-        close(fd)
-        guard success else { unlink(temporary); return }
-        guard synced, rename(temporary, target) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw PluginFailure("cannot write \(target): \(reason)", status: M365_ERR_IO)
-        }
-    }
-}
-
 extension Invocation {
     /// GETs `url` straight into the file at `path` (streamed, never held in memory; redirects
     /// followed), with progress on a terminal. Returns the answer's status and headers; on any
     /// failure nothing is left at `path`. A non-2xx answer keeps its (error) body in the response.
     public func download(_ url: String, to path: String, resource: String? = nil, flags: UInt32 = 0) throws(PluginFailure) -> HTTPResponse {
-        let sink = try DownloadSink(target: path)
+        let sink: PartialDownload
+        do { sink = try PartialDownload(target: path) } catch { throw PluginFailure(error.description, status: M365_ERR_IO) }
         let box = Unmanaged.passRetained(sink)
         defer { box.release() }
         let (status, response) = try transmit(HTTPRequest(url: url, resource: resource, flags: flags | UInt32(M365_HTTP_PROGRESS))) { raw in
             raw.user = box.toOpaque()
             raw.write_body = { user, data, count in
                 guard let user, let data else { return 1 }
-                return Unmanaged<DownloadSink>.fromOpaque(user).takeUnretainedValue().write(data, count) ? 0 : 1
+                return Unmanaged<PartialDownload>.fromOpaque(user).takeUnretainedValue().write(data, count) ? 0 : 1
             }
         }
         guard status == M365_OK, response != nil else {
@@ -160,7 +118,7 @@ extension Invocation {
             try? sink.finish(success: false)
             throw PluginFailure("the download of \(path) was cut short (\(sink.written) of \(expected) bytes)", status: M365_ERR_NETWORK)
         }
-        try sink.finish(success: answer.isSuccess)
+        do { try sink.finish(success: answer.isSuccess) } catch { throw PluginFailure(error.description, status: M365_ERR_IO) }
         return answer
     }
 }

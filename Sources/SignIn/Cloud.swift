@@ -23,14 +23,15 @@ public enum Cloud: String, CaseIterable, Sendable {
 }
 
 /// The origin of a URL (`https://contoso.sharepoint.com/sites/a` → `https://contoso.sharepoint.com`):
-/// the audience of the token a request to it needs.
+/// the audience of the token a request to it needs. Nil for a URL with user-info.
 public func origin(of url: String) -> String? {
     let scalars = Array(url.utf8)
     guard let colon = scalars.firstIndex(of: UInt8(ascii: ":")), colon > 0,
           scalars.count > colon + 2, scalars[colon + 1] == UInt8(ascii: "/"), scalars[colon + 2] == UInt8(ascii: "/") else { return nil }
     let hostStart = colon + 3
     let hostEnd = scalars[hostStart...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? scalars.count
-    guard hostEnd > hostStart else { return nil }
+    // A URL with user-info (`https://a@b/`) has no origin we trust: its host is easily misread.
+    guard hostEnd > hostStart, !scalars[hostStart..<hostEnd].contains(UInt8(ascii: "@")) else { return nil }
     return String(decoding: scalars[..<hostEnd], as: UTF8.self).lowercased()
 }
 

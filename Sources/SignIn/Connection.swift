@@ -125,11 +125,24 @@ public struct ConnectionBook: Sendable {
     public static func load(configDirectory: String) throws(SignInError) -> ConnectionBook {
         let file = path(configDirectory)
         guard FileSystem.exists(file) else { return ConnectionBook() }
+        let text: String
+        do { text = try FileSystem.readText(file) } catch {
+            throw SignInError("The connections file \(file) cannot be read (\(error)).")
+        }
+        // A damaged file is moved aside (with a warning) and counts as missing: login and logout
+        // still work, and what could not be read is kept for the user, never overwritten.
         let json: JSON
         do {
-            json = try JSON.parse(try FileSystem.readText(file))
+            json = try JSON.parse(text)
+            guard json.objectValue != nil, json["connections"].map({ $0.arrayValue != nil }) ?? true else {
+                try moveAside(file, why: "it is not a connections object")
+                return ConnectionBook()
+            }
+        } catch let error as SignInError {
+            throw error
         } catch {
-            throw SignInError("The connections file \(file) cannot be read (\(error)). Fix or delete it, then sign in again.")
+            try moveAside(file, why: "\(error)")
+            return ConnectionBook()
         }
         var book = ConnectionBook()
         book.connections = (json["connections"]?.arrayValue ?? []).compactMap(Connection.init(json:))
@@ -138,6 +151,12 @@ public struct ConnectionBook: Sendable {
             if let id = id.stringValue { book.serviceBindings[service] = id }
         }
         return book
+    }
+
+    private static func moveAside(_ file: String, why: String) throws(SignInError) {
+        do { try FileSystem.moveDamagedAside(file, why: why) } catch {
+            throw SignInError("The connections file \(file) is damaged (\(why)) and \(error)")
+        }
     }
 
     public func save(configDirectory: String) throws(SignInError) {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import HostConfig
 import JSONModel
 
 /// Secrets in `<configDirectory>/tokens.json`, mode 0600 in a 0700 directory:
@@ -58,30 +59,33 @@ public final class FileTokenStore: CredentialStore, Sendable {
 
     // MARK: Reading
 
+    /// The stored entries. A damaged file is moved aside with a warning and counts as empty, so
+    /// login and logout always work (the tokens in it are lost: signing in again replaces them).
     private func readEntries() throws(TokenStoreError) -> JSONObject {
         guard let bytes = try readFile() else { return JSONObject() }
         let json: JSON
         do { json = try JSON.parse(bytes: bytes) } catch {
-            throw damaged("\(error)")
+            return try moveAside("\(error)")
         }
-        guard let object = json.objectValue else { throw damaged("it is not a JSON object") }
-        guard let version = object["version"]?.intValue else { throw damaged("it has no \"version\"") }
+        guard let object = json.objectValue else { return try moveAside("it is not a JSON object") }
+        guard let version = object["version"]?.intValue else { return try moveAside("it has no \"version\"") }
         guard version == Self.formatVersion else {
             throw TokenStoreError(
                 .damagedFile,
                 "The token file '\(path)' has format version \(version), which this m365 does not know (it knows \(Self.formatVersion)); it was left as it is.")
         }
-        guard let entries = object["entries"]?.objectValue else { throw damaged("it has no \"entries\" object") }
+        guard let entries = object["entries"]?.objectValue else { return try moveAside("it has no \"entries\" object") }
         for (key, value) in entries where value.stringValue == nil {
-            throw damaged("the entry '\(key)' is not a string")
+            return try moveAside("the entry '\(key)' is not a string")
         }
         return entries
     }
 
-    private func damaged(_ why: String) -> TokenStoreError {
-        TokenStoreError(
-            .damagedFile,
-            "The token file '\(path)' is damaged (\(why)). It was left as it is: move it away and sign in again.")
+    private func moveAside(_ why: String) throws(TokenStoreError) -> JSONObject {
+        do { try FileSystem.moveDamagedAside(path, why: why) } catch {
+            throw TokenStoreError(.damagedFile, "The token file '\(path)' is damaged (\(why)) and \(error)")
+        }
+        return JSONObject()
     }
 
     /// The file's bytes, or nil when it does not exist.

@@ -107,8 +107,11 @@ public enum TokenStores {
     ///   otherwise an error (never a silent fallback).
     /// - `auto`: the Secret Service when a session bus is configured and a probe lookup is
     ///   answered within the timeout, otherwise the file store; `reason` says which and why.
+    /// `requiredBy` says why a store that must be this one is (for errors): by default the
+    /// variable; a connection's recorded store says so instead.
     public static func open(
-        configDirectory: String, preference: String?, keyringTimeoutMilliseconds timeout: Int? = nil
+        configDirectory: String, preference: String?, keyringTimeoutMilliseconds timeout: Int? = nil,
+        requiredBy: String? = nil
     ) throws(TokenStoreError) -> TokenStoreSelection {
         let choice = try TokenStorePreference.parse(preference)
         let timeout = timeout ?? keyringTimeoutMilliseconds()
@@ -123,7 +126,7 @@ public enum TokenStores {
             case .failure(let error):
                 throw TokenStoreError(
                     error.kind,
-                    "M365_TOKEN_STORE=secret-service, but the Secret Service is not available: \(error.message)")
+                    "\(requiredBy ?? "M365_TOKEN_STORE=secret-service"), but the Secret Service is not available: \(error.message)")
             }
         case .auto:
             let file = FileTokenStore(configDirectory: configDirectory)

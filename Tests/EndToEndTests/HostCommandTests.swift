@@ -54,14 +54,19 @@ final class HostCommandTests: XCTestCase {
         XCTAssertTrue(value.stderr.contains("Setting 'output' must be one of json, text, csv, md, none; got 'yaml'"), value.stderr)
     }
 
-    func testDamagedConfigIsReportedNotOverwritten() throws {
+    /// A damaged settings file is moved aside (kept, never overwritten) with a warning, and the
+    /// command goes on as if there were none.
+    func testDamagedConfigIsMovedAsideNotOverwritten() throws {
         let file = harness.home.appendingPathComponent("m365/config.json")
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         try "{ not json".write(to: file, atomically: true, encoding: .utf8)
         let result = try harness.run(["cli", "config", "set", "--key", "output", "--value", "text"])
-        XCTAssertEqual(result.status, 1)
-        XCTAssertTrue(result.stderr.contains("cannot be read"), result.stderr)
-        XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "{ not json")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.hasPrefix("Warning: \(file.path) was damaged ("), result.stderr)
+        let aside = try FileManager.default.contentsOfDirectory(atPath: file.deletingLastPathComponent().path).filter { $0.hasPrefix("config.json.damaged-") }
+        XCTAssertEqual(aside.count, 1)
+        XCTAssertEqual(try String(contentsOf: file.deletingLastPathComponent().appendingPathComponent(aside[0]), encoding: .utf8), "{ not json")
+        XCTAssertEqual(try harness.run(["cli", "config", "get", "--key", "output", "-o", "json"]).stdout, "\"text\"\n")
     }
 
     func testErrorOutputSettings() throws {

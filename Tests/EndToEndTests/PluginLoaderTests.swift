@@ -182,10 +182,12 @@ final class PluginLoaderTests: XCTestCase {
     }
 
     func testDeletingSPOPluginRemovesOnlySPO() throws {
+        XCTAssertEqual(try harness.run(["spo", "status"]).status, 0)
         try FileManager.default.removeItem(at: harness.pluginDirectory.appendingPathComponent("libm365-spo.so"))
         let spo = try harness.run(["spo", "status"])
         XCTAssertEqual(spo.status, 3)
-        XCTAssertTrue(spo.stderr.contains("libm365-spo.so, which is not installed"), spo.stderr)
+        // The index remembers which file provided the service.
+        XCTAssertTrue(spo.stderr.contains("'spo' was provided by the plugin libm365-spo.so, which is no longer installed"), spo.stderr)
         for service in ["aad", "entra", "graph"] {
             let status = try harness.run([service, "status"])
             XCTAssertEqual(status.status, 0, "\(service): \(status.stderr)")
@@ -193,6 +195,126 @@ final class PluginLoaderTests: XCTestCase {
         let help = try harness.run(["--help"])
         XCTAssertFalse(help.stdout.contains("\n  spo "), help.stdout)
         XCTAssertTrue(help.stdout.contains("\n  aad "), help.stdout)
+    }
+
+    // MARK: Crash isolation (a plugin's code runs in a child process while it is probed)
+
+    /// A plugin that crashes as it loads (in a constructor, or in its entry function) or hangs
+    /// there is refused with that reason; every command that reads the catalog keeps working,
+    /// and the refusal is remembered until the file changes.
+    func testAPluginThatCrashesOrHangsWhileLoadingIsRefusedNotFatal() throws {
+        try addHealthyNeighbour()
+        try variant("libm365-boom.so", ["-DSERVICE=\"boom\"", "-DCRASH_IN_CONSTRUCTOR"])
+        try variant("libm365-bang.so", ["-DSERVICE=\"bang\"", "-DCRASH_IN_ENTRY"])
+        try variant("libm365-stuck.so", ["-DSERVICE=\"stuck\"", "-DHANG_IN_ENTRY"])
+        let help = try harness.run(["--help"])
+        XCTAssertEqual(help.status, 0, help.stderr)
+        XCTAssertTrue(help.stdout.contains("Refused: libm365-boom.so: crashed while loading (SIGSEGV)"), help.stdout)
+        XCTAssertTrue(help.stdout.contains("Refused: libm365-stuck.so: hung while loading (no answer within 5 s)"), help.stdout)
+        try assertRefused("libm365-boom.so", service: "boom", reason: "crashed while loading (SIGSEGV)")
+        try assertRefused("libm365-bang.so", service: "bang", reason: "crashed while loading (SIGSEGV)")
+        try assertRefused("libm365-stuck.so", service: "stuck", reason: "hung while loading")
+        for command in [["spo", "-h"], ["plugin", "list"], ["__complete", "--", "sp"]] {
+            XCTAssertEqual(try harness.run(command).status, 0, "\(command)")
+        }
+        // Remembered: the next runs do not probe it again …
+        let traced = try harness.run(["plugin", "list"], environment: ["M365_DEBUG": "plugins"])
+        XCTAssertTrue(traced.stderr.contains("libm365-boom.so: refused: crashed while loading (SIGSEGV) (from the index)"), traced.stderr)
+        // … until the file is replaced.
+        try variant("libm365-boom.so", ["-DSERVICE=\"boom\""])
+        let healed = try harness.run(["boom", "ping"])
+        XCTAssertEqual(healed.status, 0, healed.stderr)
+        XCTAssertEqual(try healed.json() as? [String: String], ["pong": "boom"])
+    }
+
+    /// A plugin that crashes while running a command: one line naming it and the command, the
+    /// documented exit code, and the runtime's report only under --debug.
+    func testAPluginThatCrashesWhileRunningIsNamedInOneLine() throws {
+        try variant("libm365-fragile.so", ["-DSERVICE=\"fragile\"", "-DCRASH_IN_RUN"])
+        let result = try harness.run(["fragile", "ping"])
+        XCTAssertEqual(result.status, 4, result.stderr)
+        XCTAssertEqual(result.stderr, "Error: plugin libm365-fragile.so (tests, 0.0.1) crashed (SIGSEGV) while running 'fragile ping'\n")
+        XCTAssertEqual(result.stdout, "")
+        let debug = try harness.run(["fragile", "ping", "--debug"])
+        XCTAssertNotEqual(debug.status, 0)
+        XCTAssertTrue(debug.stderr.contains("Error: plugin libm365-fragile.so (tests, 0.0.1) crashed (SIGSEGV) while running 'fragile ping'\n"), debug.stderr)
+        XCTAssertGreaterThan(debug.stderr.split(separator: "\n").count, 1, "--debug keeps the crash report")
+        XCTAssertTrue(try harness.run(["help", "exit-codes"]).stdout.contains("4    the plugin crashed while running the command"))
+    }
+
+    // MARK: Trust: links, ancestors, tiers
+
+    /// A link in a plugin directory is judged by what it points to: into a directory anyone may
+    /// write to, it is refused.
+    func testALinkIntoADirectoryWritableByOthersIsRefused() throws {
+        try addHealthyNeighbour()
+        let open = harness.root.appendingPathComponent("open")
+        try FileManager.default.createDirectory(at: open, withIntermediateDirectories: true)
+        try Harness.compileCPlugin(into: open, name: "libm365-linked.so", extraFlags: ["-DSERVICE=\"linked\""],
+                                   source: Harness.packageRoot + "/Tests/Fixtures/plugin-variants.c")
+        XCTAssertEqual(chmod(open.path, 0o777), 0)
+        try FileManager.default.createSymbolicLink(at: harness.pluginDirectory.appendingPathComponent("libm365-linked.so"),
+                                                   withDestinationURL: open.appendingPathComponent("libm365-linked.so"))
+        try assertRefused("libm365-linked.so", service: "linked", reason: "plugin directory \(open.path) is writable by other users")
+        // A link into a trusted directory is fine.
+        XCTAssertEqual(chmod(open.path, 0o755), 0)
+        XCTAssertEqual(try row("libm365-linked.so")["status"] as? String, "available")
+    }
+
+    /// A plugin below a directory everyone may write to (and not sticky) is refused, even when
+    /// its own directory is not writable: the directory above could be swapped.
+    func testAPluginBelowAWorldWritableAncestorIsRefused() throws {
+        try addHealthyNeighbour()
+        let open = harness.root.appendingPathComponent("open-parent")
+        let plugins = open.appendingPathComponent("nested/plugins")
+        try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
+        try Harness.compileCPlugin(into: plugins, name: "libm365-deep.so", extraFlags: ["-DSERVICE=\"deep\""],
+                                   source: Harness.packageRoot + "/Tests/Fixtures/plugin-variants.c")
+        XCTAssertEqual(chmod(open.path, 0o777), 0)
+        var h = harness!
+        h.environment["M365_PLUGIN_PATH"] = plugins.path
+        harness = h
+        try assertRefused("libm365-deep.so", service: "deep", reason: "the directory \(open.path) above the plugin is writable by everyone (mode 777)")
+        // Sticky and root's, as /tmp is: fine.
+        XCTAssertEqual(chmod(open.path, 0o1777), 0)
+        XCTAssertEqual(try row("libm365-deep.so")["status"] as? String, geteuid() == 0 ? "available" : "refused")
+    }
+
+    /// A plugin in a user directory may not take a service an installed plugin provides: the
+    /// installed one wins and the other is refused, saying why. A file shadowed by one of the
+    /// same name in an earlier directory is listed too.
+    func testAUserPluginCannotTakeAnInstalledService() throws {
+        let user = harness.home.appendingPathComponent("share/m365/plugins")
+        try FileManager.default.createDirectory(at: user, withIntermediateDirectories: true)
+        try Harness.compileCPlugin(into: user, name: "libm365-myspo.so", extraFlags: ["-DSERVICE=\"spo\""],
+                                   source: Harness.packageRoot + "/Tests/Fixtures/plugin-variants.c")
+        try Harness.compileCPlugin(into: user, name: "libm365-aad.so", extraFlags: ["-DSERVICE=\"other\""],
+                                   source: Harness.packageRoot + "/Tests/Fixtures/plugin-variants.c")
+        let mine = try XCTUnwrap(try pluginList().first { $0["path"] as? String == user.appendingPathComponent("libm365-myspo.so").path })
+        XCTAssertEqual(mine["status"] as? String, "refused")
+        XCTAssertEqual(mine["reason"] as? String, "service 'spo' is already provided by \(harness.pluginDirectory.appendingPathComponent("libm365-spo.so").path)")
+        let shadowed = try XCTUnwrap(try pluginList().first { $0["path"] as? String == user.appendingPathComponent("libm365-aad.so").path })
+        XCTAssertEqual(shadowed["status"] as? String, "refused")
+        XCTAssertEqual(shadowed["reason"] as? String, "shadowed: \(harness.pluginDirectory.appendingPathComponent("libm365-aad.so").path) has the same name and is used instead")
+        let spo = try harness.run(["spo", "status"])
+        XCTAssertEqual(spo.status, 0, spo.stderr)
+        XCTAssertEqual(try harness.run(["aad", "status"]).status, 0)
+    }
+
+    /// Only the named service's commands are read: a large plugin's descriptor stays in its
+    /// own cache file, so `m365 spo -h` never reads it (the start-up benchmark measures the time).
+    func testOnlyTheNamedServicesCommandsAreRead() throws {
+        XCTAssertEqual(try harness.run(["plugin", "list"]).status, 0)
+        let cache = harness.home.appendingPathComponent("m365/cache")
+        let index = try String(contentsOf: cache.appendingPathComponent("plugin-index.json"), encoding: .utf8)
+        XCTAssertFalse(index.contains("\"options\""), "the index holds no commands")
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: cache.appendingPathComponent("descriptors").path)
+        XCTAssertEqual(descriptors.count, 3)
+        // A damaged descriptor file is probed again, not fatal.
+        for name in descriptors { try "{".write(to: cache.appendingPathComponent("descriptors/\(name)"), atomically: true, encoding: .utf8) }
+        let help = try harness.run(["spo", "web", "get", "-h"])
+        XCTAssertEqual(help.status, 0, help.stderr)
+        XCTAssertTrue(help.stdout.contains("--url"), help.stdout)
     }
 
     /// Whether the loader's trace has the line for `plugin` (any version) ending with `how`.

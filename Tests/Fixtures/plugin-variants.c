@@ -7,9 +7,22 @@
  *   -DBAD_SCHEMA            a descriptor that is JSON but breaks the schema (enum without values)
  *   -DNO_ENTRY              no m365_plugin_entry symbol at all
  *   -DNULL_ENTRY            an entry that returns NULL
+ *   -DPARTIAL_LIST          `ping` streams three items, then fails (a list cut off by an error)
+ *   -DCRASH_IN_CONSTRUCTOR  a library constructor that dereferences NULL (as dlopen runs it)
+ *   -DCRASH_IN_ENTRY        m365_plugin_entry dereferences NULL
+ *   -DHANG_IN_ENTRY         m365_plugin_entry never returns
+ *   -DCRASH_IN_RUN          `ping` dereferences NULL
  */
 #include "m365_plugin.h"
 #include <string.h>
+#include <unistd.h>
+
+/* Kept out of the optimiser's sight, so the crash really happens. */
+volatile int *volatile nowhere = 0;
+
+#ifdef CRASH_IN_CONSTRUCTOR
+__attribute__((constructor)) static void crash_on_load(void) { *nowhere = 1; }
+#endif
 
 #ifndef SERVICE
 #define SERVICE "variant"
@@ -45,8 +58,18 @@ static m365_status variant_init(const m365_host *h, const char *path, const char
 
 static m365_status variant_run(m365_call *call, const char *service, const char *command, const char *options, const char **error) {
     (void)service; (void)command; (void)options; (void)error;
+#ifdef CRASH_IN_RUN
+    *nowhere = 1;
+#endif
+#ifdef PARTIAL_LIST
+    static const char *items[] = {"{\"n\":1,\"name\":\"one\"}", "{\"n\":2,\"name\":\"two\"}", "{\"n\":3,\"name\":\"three\"}"};
+    for (int i = 0; i < 3; i++) host->emit_item(call, items[i], strlen(items[i]));
+    *error = "the service failed on the next page";
+    return M365_ERROR;
+#else
     static const char pong[] = "{\"pong\":\"" SERVICE "\"}";
     return host->emit_result(call, pong, strlen(pong));
+#endif
 }
 
 static const m365_plugin plugin = {
@@ -61,6 +84,12 @@ static const m365_plugin plugin = {
 };
 
 __attribute__((visibility("default"))) const m365_plugin *m365_plugin_entry(void) {
+#ifdef CRASH_IN_ENTRY
+    *nowhere = 1;
+#endif
+#ifdef HANG_IN_ENTRY
+    for (;;) pause();
+#endif
 #ifdef NULL_ENTRY
     (void)plugin;
     return NULL;

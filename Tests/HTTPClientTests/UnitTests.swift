@@ -255,3 +255,25 @@ final class LibraryLoadingTests: XCTestCase {
         XCTAssertTrue(version.hasPrefix("libcurl/"), version)
     }
 }
+
+/// The one parse every host judgement reads (tokens over plain HTTP, redirects, proxies).
+final class URLPartsTests: XCTestCase {
+    func testLoopbackIsDecidedOnTheParsedHostOnly() {
+        for url in ["http://127.0.0.1/x", "http://127.1.2.3:8080", "http://localhost:1/", "http://[::1]:80/a", "http://LOCALHOST./"] {
+            XCTAssertTrue(URLParts(url).isLoopback, url)
+        }
+        for url in ["http://127.0.0.1@192.0.2.2:8080/x", "http://127.evil.example/", "http://127.0.0.1.evil.example/",
+                    "http://128.0.0.1/", "http://localhost.evil.example/", "http://1270.0.0.1/", "http://127.0.0.256/",
+                    "http://[::2]/", "http://evil.example/127.0.0.1"] {
+            XCTAssertFalse(URLParts(url).isLoopback, url)
+        }
+    }
+
+    func testUserInfoIsSeparatedFromTheHost() {
+        let parts = URLParts("http://127.0.0.1@192.0.2.2:8080/x")
+        XCTAssertEqual(parts.userInfo, "127.0.0.1")
+        XCTAssertEqual(parts.host, "192.0.2.2")
+        XCTAssertEqual(parts.port, 8080)
+        XCTAssertNil(URLParts("https://graph.microsoft.com/v1.0/me?x=a@b").userInfo)
+    }
+}

@@ -62,6 +62,7 @@ public final class RequestLog: @unchecked Sendable {
             case .none: action = "latency"
             case let .status(s, _): action = String(s)
             case .html: action = "html"
+            case .redirect: action = "redirect"
             case .reset: action = "reset"
             case .truncate: action = "truncate"
             }

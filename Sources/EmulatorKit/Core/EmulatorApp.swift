@@ -45,6 +45,9 @@ public final class EmulatorApp: @unchecked Sendable {
         switch fault.action {
         case let .status(code, retryAfter): response = faultResponse(code, retryAfter: retryAfter, req)
         case let .html(code): response = Self.htmlErrorPage(code)
+        case let .redirect(code, location):
+            response = .text("Moved to \(location)\n", status: HTTPResponseStatus(statusCode: code))
+            response.headers.replaceOrAdd(name: "Location", value: location)
         default: response = route(req)
         }
         let ms = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6

@@ -11,6 +11,9 @@ public struct FaultRule: Sendable {
         case reset
         case truncate
         case html
+        /// A redirect to `location` (status 302 unless a 3xx `status` is given): for clients'
+        /// redirect rules, e.g. that HTTPS is never downgraded to plain HTTP.
+        case redirect
     }
 
     public var id: String
@@ -29,6 +32,8 @@ public struct FaultRule: Sendable {
     public var host: String?
     /// … and/or whose path starts with this prefix.
     public var pathPrefix: String?
+    /// Where a `redirect` points.
+    public var location: String?
 
     public init(kind: Kind, count: Int? = nil, rate: Double? = nil, retryAfter: Int = 1, milliseconds: Int = 0,
                 status: Int = 500, host: String? = nil, pathPrefix: String? = nil) {
@@ -75,6 +80,7 @@ public struct FaultRule: Sendable {
         case "status": status = try int()
         case "host": host = value.lowercased()
         case "path", "pathprefix": pathPrefix = value
+        case "location": location = value
         default: throw EmulatorError.usage("unknown fault option '\(key)'")
         }
     }
@@ -101,7 +107,7 @@ public struct FaultRule: Sendable {
     public var json: JSON {
         ["id": .string(id), "kind": .string(kind.rawValue), "count": count.map { JSON($0) } ?? .null,
          "rate": rate.map { .number($0) } ?? .null, "retryAfter": JSON(retryAfter), "milliseconds": JSON(milliseconds),
-         "status": JSON(status), "host": JSON(host), "pathPrefix": JSON(pathPrefix)]
+         "status": JSON(status), "host": JSON(host), "pathPrefix": JSON(pathPrefix), "location": JSON(location)]
     }
 
     func matches(host requestHost: String, path: String) -> Bool {
@@ -121,6 +127,7 @@ public struct FaultDecision: Sendable {
         case none
         case status(Int, retryAfter: Int)
         case html(Int)
+        case redirect(Int, location: String)
         case reset
         case truncate
     }
@@ -177,6 +184,7 @@ public final class FaultInjector: @unchecked Sendable {
                 case .throttle: d.action = .status(429, retryAfter: rule.retryAfter)
                 case .unavailable: d.action = .status(503, retryAfter: rule.retryAfter)
                 case .html: d.action = .html(rule.status)
+                case .redirect: d.action = .redirect((300..<400).contains(rule.status) ? rule.status : 302, location: rule.location ?? "/")
                 case .reset: d.action = .reset
                 case .truncate: d.action = .truncate
                 }

@@ -146,6 +146,10 @@ struct FilterParser {
 
     mutating func parseAll() throws -> FilterExpr {
         tokens = try tokenize()
+        // Each token adds at most one level to the tree: bounding them bounds the recursion.
+        guard tokens.count <= 1_000 else {
+            throw GraphError(.badRequest, "Request_BadRequest", "Invalid filter clause: the filter has more than 1000 terms.")
+        }
         let e = try parseOr()
         guard peek == .end else { throw syntaxError() }
         return e

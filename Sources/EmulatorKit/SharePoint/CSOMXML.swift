@@ -25,6 +25,9 @@ struct CSOMXMLError: Error, CustomStringConvertible {
 struct CSOMXMLParser {
     private let bytes: [UInt8]
     private var i = 0
+    /// Open elements; a deeper document is refused rather than risk the stack.
+    private var depth = 0
+    static let maximumDepth = 256
 
     static func parse(_ bytes: [UInt8]) throws -> CSOMXMLElement {
         var p = CSOMXMLParser(bytes: bytes)
@@ -65,6 +68,9 @@ struct CSOMXMLParser {
     }
 
     private mutating func element() throws -> CSOMXMLElement {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maximumDepth else { throw fail("Elements are nested more than \(Self.maximumDepth) levels deep") }
         i += 1 // <
         let name = try nameToken()
         var el = CSOMXMLElement(name: localName(name))

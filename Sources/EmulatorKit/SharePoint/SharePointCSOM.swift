@@ -938,6 +938,8 @@ indirect enum SiteFilter {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { return nil }
         var tokens = try tokenize(trimmed)[...]
+        // Each token adds at most one level to the tree: bounding them bounds the recursion.
+        guard tokens.count <= 1_000 else { throw bad(text) }
         let f = try parseOr(&tokens, text)
         guard tokens.isEmpty else { throw bad(text) }
         return f

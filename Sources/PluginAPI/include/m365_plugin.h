@@ -192,7 +192,8 @@ typedef struct m365_host {
                              m365_http_response **response);
     void (*http_response_free)(m365_call *call, m365_http_response *response);
 
-    /* Non-zero once the user pressed Ctrl-C; long loops poll it and return M365_ERR_CANCELLED. [any] */
+    /* Non-zero once the user pressed Ctrl-C (or m365 received SIGTERM or SIGHUP); long loops poll
+     * it and return M365_ERR_CANCELLED. [any] */
     int32_t (*is_cancelled)(m365_call *call);
 } m365_host;
 

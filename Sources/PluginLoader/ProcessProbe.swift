@@ -1,0 +1,139 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CommandModel
+import HostConfig
+import JSONModel
+
+/// Reading a plugin's description runs its code (library constructors, the entry function), so
+/// a new or changed plugin file is probed in a child process: `m365 __probe FILE` prints what
+/// `probeAnswer` says. A plugin that crashes or hangs there is refused, and every other
+/// service goes on working; the refusal is kept in the index until the file changes.
+public struct ProcessProbe: Sendable {
+    public let executable: String
+    public let timeoutMilliseconds: Int
+    /// The most a probe may print (a descriptor of tens of thousands of commands fits).
+    static let outputLimit = 64 << 20
+
+    public init(executable: String, timeoutMilliseconds: Int = 5000) {
+        self.executable = executable
+        self.timeoutMilliseconds = timeoutMilliseconds
+    }
+
+    public func callAsFunction(_ path: String) -> PluginRecord.State {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return .refused("cannot be probed: \(String(cString: strerror(errno)))") }
+        // Only the child's stdout (dup2 clears the flag) keeps the write end.
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        // The child's stderr would carry a crash report of the runtime: the refusal says it all.
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+
+        let arguments: [UnsafeMutablePointer<CChar>?] = [executable, "__probe", path].map { (text: String) in strdup(text) }
+        var environment: [UnsafeMutablePointer<CChar>?] = []
+        var cursor = environ
+        while let entry = cursor.pointee {
+            if strncmp(entry, "SWIFT_BACKTRACE=", 16) != 0 { environment.append(strdup(entry)) }
+            cursor += 1
+        }
+        // No backtrace in the child: a crash is reported at once, as a refusal.
+        environment.append(strdup("SWIFT_BACKTRACE=enable=no"))
+        defer { (arguments + environment).forEach { free($0) } }
+
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, executable, &actions, nil, arguments + [nil], environment + [nil])
+        close(fds[1])
+        defer { close(fds[0]) }
+        guard spawned == 0 else { return .refused("cannot be probed: \(String(cString: strerror(spawned)))") }
+
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let deadline = monotonicMilliseconds() + timeoutMilliseconds
+        var timedOut = false
+        while true {
+            let remaining = deadline - monotonicMilliseconds()
+            if remaining <= 0 { timedOut = true; break }
+            var poller = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, Int32(min(remaining, Int(Int32.max))))
+            if ready < 0 && errno == EINTR { continue }
+            if ready == 0 { timedOut = true; break }
+            let count = buffer.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            output.append(contentsOf: buffer[0..<count])
+            if output.count > Self.outputLimit { timedOut = false; kill(pid, SIGKILL); break }
+        }
+        if timedOut { kill(pid, SIGKILL) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+
+        let seconds = timeoutMilliseconds % 1000 == 0 ? "\(timeoutMilliseconds / 1000)" : "\(Double(timeoutMilliseconds) / 1000)"
+        if timedOut { return .refused("hung while loading (no answer within \(seconds) s)") }
+        let signal = status & 0x7f
+        if signal != 0 { return .refused("crashed while loading (\(signalName(signal)))") }
+        let code = (status >> 8) & 0xff
+        guard code == 0, let answer = try? JSON.parse(bytes: output) else {
+            return .refused("cannot be probed: the probe exited with \(code) and \(output.isEmpty ? "no answer" : "an unreadable answer")")
+        }
+        return probeState(answer)
+    }
+}
+
+/// What `m365 __probe FILE` prints: the plugin opened in this process, as one JSON object.
+public func probeAnswer(at path: String) -> String {
+    let state = probeInProcess(path)
+    return probeJSON(state).serialized()
+}
+
+/// Opens the plugin here and reads its description (the child's side of a probe, and the way
+/// tests and tools without a host binary probe).
+public func probeInProcess(_ path: String) -> PluginRecord.State {
+    switch openPlugin(at: path) {
+    case .failure(let refusal):
+        return .refused(refusal.reason)
+    case .success(let plugin):
+        switch plugin.descriptor() {
+        case .failure(let refusal): return .refused(refusal.reason)
+        case .success(let descriptor): return .available(plugin.info, descriptor)
+        }
+    }
+}
+
+func probeJSON(_ state: PluginRecord.State) -> JSON {
+    var object = JSONObject()
+    switch state {
+    case .refused(let reason):
+        object["refused"] = .string(reason)
+    case .available(let info, let descriptor):
+        object["id"] = .string(info.id)
+        object["name"] = .string(info.name)
+        object["version"] = .string(info.version)
+        object["vendor"] = .string(info.vendor)
+        object["abiMinor"] = .number(Double(info.abiMinor))
+        object["descriptor"] = descriptor.json
+    }
+    return .object(object)
+}
+
+func probeState(_ json: JSON) -> PluginRecord.State {
+    if let reason = json["refused"]?.stringValue { return .refused(reason) }
+    guard let id = json["id"]?.stringValue, let name = json["name"]?.stringValue,
+          let version = json["version"]?.stringValue, let descriptorJSON = json["descriptor"] else {
+        return .refused("cannot be probed: the answer lacks the plugin's identity")
+    }
+    let descriptor: PluginDescriptor
+    do { descriptor = try PluginDescriptor.decode(descriptorJSON) } catch { return .refused("malformed descriptor: \(error.description)") }
+    let info = PluginInfo(id: id, name: name, version: version, vendor: json["vendor"]?.stringValue ?? "",
+                          abiMinor: UInt32(json["abiMinor"]?.intValue ?? 0))
+    return .available(info, descriptor)
+}
+
+private func monotonicMilliseconds() -> Int {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Int(now.tv_sec) * 1000 + Int(now.tv_nsec) / 1_000_000
+}
