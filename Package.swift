@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "JMESPathTests", dependencies: ["JMESPath", "JSONModel"]),
         .testTarget(name: "OutputFormatTests", dependencies: ["OutputFormat", "JSONModel"]),
         .testTarget(
-            name: "HostUnitTests",
+            name: "CommandLineTests",
             dependencies: ["ArgumentParsing", "CommandModel", "PluginLoader", "HostConfig", "JSONModel", "HostKit"]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),

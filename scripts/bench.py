@@ -138,19 +138,22 @@ def startup(prefix, runs, env):
 
 
 class Emulator:
-    def __init__(self, prefix, workdir):
+    """m365-emulator in the background (`extra`: more `serve` flags); `env` holds what a client
+    needs to reach it (M365_CONNECT_TO, M365_CA_BUNDLE). scripts/soak.py builds on it."""
+
+    def __init__(self, prefix, workdir, extra=()):
         self.state = os.path.join(workdir, "emulator")
         self.pidfile = os.path.join(workdir, "emulator.pid")
         out = subprocess.run([os.path.join(prefix, "bin", "m365-emulator"), "serve", "--port", "0", "--mi-port", "0",
-                              "--state-dir", self.state, "--print-env", "--background", "--pid-file", self.pidfile],
-                             check=True, capture_output=True, text=True).stdout
+                              "--state-dir", self.state, *extra, "--print-env", "--background", "--pid-file", self.pidfile],
+                             check=True, capture_output=True, text=True, timeout=60).stdout
         self.env = {}
         for line in out.splitlines():
             line = line.removeprefix("export ")
             if "=" in line:
                 key, value = line.split("=", 1)
                 self.env[key] = value.strip("'")
-        self.port = self.env["M365_CONNECT_TO"].rsplit(":", 1)[1]
+        self.port = int(self.env["M365_CONNECT_TO"].rsplit(":", 1)[1])
 
     def curl(self, *args):
         return subprocess.run(["curl", "-sS", "--cacert", self.env["M365_CA_BUNDLE"], "--connect-to", self.env["M365_CONNECT_TO"], *args],

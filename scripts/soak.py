@@ -46,6 +46,9 @@ import tempfile
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402  (the emulator wrapper is shared with the benchmarks)
+
 APP_ID = "dccb2514-078b-4158-a8c5-9c9238e27952"
 ADMIN, PASSWORD = "admin@contoso.onmicrosoft.com", "Adm1n!Passw0rd"
 SITE = "https://contoso.sharepoint.com"
@@ -67,24 +70,12 @@ CRASH = re.compile(r"Fatal error|Program crashed|Stack dump|Backtrace|Current st
                    r"Illegal instruction|Thread \d+ crashed|SIGSEGV|SIGILL|SIGABRT|SIGBUS")
 
 
-class Emulator:
+class Emulator(bench.Emulator):
     """m365-emulator in the background, and a small HTTPS client for its admin API and for reading
     the truth (the requests go to 127.0.0.1 with the service's Host header, verified against its CA)."""
 
     def __init__(self, prefix, workdir, seed):
-        self.state = os.path.join(workdir, "emulator")
-        self.pidfile = os.path.join(workdir, "emulator.pid")
-        out = subprocess.run([os.path.join(prefix, "bin", "m365-emulator"), "serve", "--port", "0", "--mi-port", "0",
-                              "--host", "127.0.0.1", "--state-dir", self.state, "--random-seed", str(seed),
-                              "--print-env", "--background", "--pid-file", self.pidfile],
-                             check=True, capture_output=True, text=True, timeout=60).stdout
-        self.env = {}
-        for line in out.splitlines():
-            line = line.removeprefix("export ")
-            if "=" in line:
-                key, value = line.split("=", 1)
-                self.env[key] = value.strip("'")
-        self.port = int(self.env["M365_CONNECT_TO"].rsplit(":", 1)[1])
+        super().__init__(prefix, workdir, ["--host", "127.0.0.1", "--random-seed", str(seed)])
         self.context = ssl.create_default_context(cafile=self.env["M365_CA_BUNDLE"])
         self.tokens = {}
 
@@ -136,12 +127,6 @@ class Emulator:
             items += data["value"]
             url = data.get(next_key)
         return items
-
-    def stop(self):
-        try:
-            os.kill(int(open(self.pidfile).read()), signal.SIGTERM)
-        except (OSError, ValueError):
-            pass
 
 
 # --- the truth, read from the emulator without faults ------------------------------------------

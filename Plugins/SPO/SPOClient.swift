@@ -19,13 +19,12 @@ struct SPOClient {
     // MARK: URLs
 
     /// The connection's SharePoint root (`https://contoso.sharepoint.com`), or a clear failure.
-    /// The tenant's SharePoint URL: set with `m365 spo set --url`, else learned once from
-    /// Graph's `sites/root` and kept with the connection (plugin state).
+    /// The tenant's SharePoint URL: given to `spo connect` or `spo set --url`, else learned once
+    /// from Graph's `sites/root`; kept with the connection as the fact `spoUrl`.
     func spoURL() throws(PluginFailure) -> String {
         // Connected to the admin site (`spo connect https://contoso-admin…`): the tenant's other
         // sites live on the root host, which is what server-relative URLs mean.
-        if let url = invocation.setting("connection.spoUrl"), !url.isEmpty { return Self.rootURL(Self.trimSlash(url)) }
-        if let url = invocation.state(Self.discoveredKey), !url.isEmpty { return url }
+        if let url = invocation.setting("connection.\(SPOConnection.urlFact)"), !url.isEmpty { return Self.rootURL(Self.trimSlash(url)) }
         let graph = invocation.setting("connection.graphOrigin") ?? "https://graph.microsoft.com"
         let response = try invocation.send(HTTPRequest(url: graph + "/v1.0/sites/root?$select=webUrl",
                                                         headers: [("Accept", "application/json")]))
@@ -35,11 +34,12 @@ struct SPOClient {
                                 status: M365_ERR_INVALID_ARGUMENT)
         }
         let root = Self.trimSlash(url)
-        invocation.setState(Self.discoveredKey, root)
+        // Kept for the next runs (and `m365 request --url @spo/…`); a cache, so not fatal.
+        do { try invocation.setConnectionFact(SPOConnection.urlFact, root) } catch {
+            invocation.log("could not keep the SharePoint URL: \(error)", level: M365_LOG_DEBUG)
+        }
         return root
     }
-
-    static let discoveredKey = "spoUrl"
 
     /// `https://contoso.sharepoint.com` for a tenant URL given as the admin site's.
     static func rootURL(_ url: String) -> String {

@@ -9,8 +9,10 @@ let definition = PluginDefinition(
             ServiceSpec(name: "spo", description: "SharePoint Online: sites, lists, items, files, apps and tenant settings"),
             commands: WebCommands.all + ListCommands.all + ListItemCommands.all + ListItemBatchCommands.all + SiteCommands.all
                 + TenantCommands.all + UserCommands.all + GroupCommands.all + AppCommands.all + SearchCommands.all
-                + FileCommands.all + FileSharingLinkCommands.all + FolderCommands.all),
-    ])
+                + FileCommands.all + FileSharingLinkCommands.all + FolderCommands.all + SPOConnection.commands,
+            connect: SPOConnection.connect),
+    ],
+    requestHeaders: SPOConnection.requestHeaders)
 
 @_cdecl("m365_plugin_entry")
 public func m365PluginEntry() -> UnsafeRawPointer? { exportPlugin(definition) }

@@ -11,7 +11,6 @@ public struct GlobalOptions: Sendable, Equatable {
     public init() {}
 }
 
-public let outputModes = ["json", "text", "csv", "md", "none"]
 
 /// A bad command line. The host prints it as `Error: <message>` and exits with code 2.
 public struct UsageError: Error, CustomStringConvertible, Equatable {
@@ -100,16 +99,17 @@ public struct ArgumentParser {
             index += 2
             return arguments[index - 1]
         }
-        switch name {
-        case "--output", "-o":
+        guard let option = GlobalOption.named(name) else { return false }
+        switch option.name {
+        case GlobalOption.output.name:
             let mode = try value()
-            guard outputModes.contains(mode) else {
-                throw UsageError("Option --output must be one of \(outputModes.joined(separator: ", ")); got '\(mode)'", command: command)
+            guard option.allowed.contains(mode) else {
+                throw UsageError("Option --output must be one of \(option.allowed.joined(separator: ", ")); got '\(mode)'", command: command)
             }
             global.output = mode
-        case "--query":
+        case GlobalOption.query.name:
             global.query = try value()
-        case "--debug", "--verbose", "--help", "-h":
+        default:
             var flag = true
             if let inlineValue {
                 guard let parsed = parseBoolean(inlineValue) else {
@@ -123,13 +123,11 @@ public struct ArgumentParser {
             } else {
                 index += 1
             }
-            switch name {
-            case "--debug": global.debug = flag
-            case "--verbose": global.verbose = flag
+            switch option.name {
+            case GlobalOption.debug.name: global.debug = flag
+            case GlobalOption.verbose.name: global.verbose = flag
             default: global.help = flag
             }
-        default:
-            return false
         }
         return true
     }

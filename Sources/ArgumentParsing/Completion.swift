@@ -17,12 +17,12 @@ public enum Completion {
                 if option.type == .enum { return option.allowed.filter { $0.hasPrefix(current) } }
                 if option.type != .boolean { return [] }
             }
-            if let last = previous.last, last == "--output" || last == "-o" {
-                return outputModes.filter { $0.hasPrefix(current) }
+            if let last = previous.last, let global = GlobalOption.named(last), !global.allowed.isEmpty {
+                return global.allowed.filter { $0.hasPrefix(current) }
             }
             let given = Set(previous)
             all = route.command.options.map { "--\($0.name)" }.filter { !given.contains($0) }
-                + ["--output", "--query", "--debug", "--verbose", "--help"]
+                + GlobalOption.all.map { "--" + $0.name }
         case .group(let words, _, let children):
             // The next word of every command below the group.
             let depth = words.count

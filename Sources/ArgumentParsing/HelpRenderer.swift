@@ -64,13 +64,7 @@ public enum HelpRenderer {
         return out
     }
 
-    static let globalOptionRows: [(String, String)] = [
-        ("-o, --output <json|text|csv|md|none>", "Output format (default: json, or the 'output' setting)"),
-        ("--query <query>", "JMESPath query applied to the result before formatting"),
-        ("--debug", "Show debug information, with secrets redacted"),
-        ("--verbose", "Show what the command does"),
-        ("-h, --help", "Show help"),
-    ]
+    static let globalOptionRows: [(String, String)] = GlobalOption.all.map { ($0.usage, $0.description) }
 
     static func optionUsage(_ option: OptionSpec) -> String {
         var usage = option.short.map { "-\($0), " } ?? "    "

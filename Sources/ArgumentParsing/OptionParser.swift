@@ -105,7 +105,7 @@ struct OptionParser {
 
     private mutating func consumeUnknown(_ flag: String, inline: String?, _ arguments: [String], _ index: inout Int) throws(UsageError) {
         guard command.acceptsUnknownOptions, flag.hasPrefix("--"), flag.count > 2 else {
-            let known = command.options.map { "--\($0.name)" } + ["--output", "--query", "--debug", "--verbose", "--help"]
+            let known = command.options.map { "--\($0.name)" } + GlobalOption.all.map { "--" + $0.name }
             var message = "Invalid option '\(flag)'"
             if let best = nearest(flag, among: known, limit: 1).first { message += ". Did you mean '\(best)'?" }
             throw UsageError(message, command: name)

@@ -106,6 +106,9 @@ public struct ServiceSpec: Sendable, Equatable {
     /// Whether the host adds `connect`, `status` and `disconnect` for this service.
     public var signIn: Bool
     public var commands: [CommandSpec]
+    /// Options `<service> connect` takes beside the sign-in options (ABI 1.1; see
+    /// docs/plugin-abi.md): the plugin's `connect` hook receives them before the sign-in.
+    public var connectOptions: [OptionSpec] = []
     /// How many commands the service declares, when only its summary was read (the plugin
     /// index keeps services' names apart from their commands); nil when `commands` is complete.
     public var commandCount: Int?

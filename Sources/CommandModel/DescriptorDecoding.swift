@@ -6,9 +6,6 @@ public struct DescriptorError: Error, CustomStringConvertible, Equatable {
     public init(_ description: String) { self.description = description }
 }
 
-/// Options every command has; a plugin may not redeclare them.
-public let globalOptionNames: Set<String> = ["output", "query", "debug", "verbose", "help"]
-public let globalOptionShorts: Set<String> = ["o", "h"]
 
 extension PluginDescriptor {
     /// Decodes and validates a descriptor document (schema in docs/plugin-abi.md).
@@ -127,6 +124,16 @@ private func decodeService(_ json: JSON, at path: String) throws(DescriptorError
         description: try string(object, "description", at: path) ?? "",
         signIn: try bool(object, "signIn", at: path, default: true)
     )
+    for (index, entry) in try objects(object, "connectOptions", at: path).enumerated() {
+        let option = try decodeOption(entry, at: "\(path).connectOptions[\(index)]")
+        guard !GlobalOption.names.contains(option.name), !service.connectOptions.contains(where: { $0.name == option.name }) else {
+            throw DescriptorError("\(path).connectOptions: --\(option.name) is a global option or declared twice")
+        }
+        service.connectOptions.append(option)
+    }
+    if service.connectOptions.filter(\.isPositional).count > 1 {
+        throw DescriptorError("\(path).connectOptions: at most one option may be positional")
+    }
     var reached: [String: String] = [:]
     for (index, entry) in try objects(object, "commands", at: path).enumerated() {
         let command = try decodeCommand(entry, at: "\(path).commands[\(index)]")
@@ -159,14 +166,14 @@ private func decodeCommand(_ object: JSONObject, at path: String) throws(Descrip
     var shorts: Set<String> = []
     for (index, entry) in try objects(object, "options", at: path).enumerated() {
         let option = try decodeOption(entry, at: "\(path).options[\(index)]")
-        guard !globalOptionNames.contains(option.name) else {
+        guard !GlobalOption.names.contains(option.name) else {
             throw DescriptorError("\(path): option --\(option.name) is a global option and cannot be redeclared")
         }
         guard names.insert(option.name.lowercased()).inserted else {
             throw DescriptorError("\(path): option --\(option.name) is declared twice")
         }
         if let short = option.short {
-            guard !globalOptionShorts.contains(short) else {
+            guard !GlobalOption.shorts.contains(short) else {
                 throw DescriptorError("\(path): short option -\(short) is reserved for a global option")
             }
             guard shorts.insert(short).inserted else { throw DescriptorError("\(path): short option -\(short) is declared twice") }

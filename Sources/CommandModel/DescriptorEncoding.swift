@@ -17,6 +17,7 @@ extension ServiceSpec {
         if !aliases.isEmpty { object["aliases"] = .array(aliases.map { .string($0) }) }
         object["description"] = .string(description)
         if !signIn { object["signIn"] = false }
+        if !connectOptions.isEmpty { object["connectOptions"] = .array(connectOptions.map(\.json)) }
         object["commands"] = .array(commands.map(\.json))
         return .object(object)
     }

@@ -49,6 +49,10 @@ public struct HTTPRequest {
     /// Transfer progress: the upload when the request has a body, the download otherwise.
     /// `total` is 0 while unknown.
     public var onProgress: ((_ done: Int64, _ total: Int64) -> Void)?
+    /// For the layer that signs requests (the host's session), not read here: whether to add an
+    /// access token, and for which audience (nil: the URL's origin).
+    public var authenticate = true
+    public var resource: String?
 
     public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: HTTPBody = .empty,
                 idempotent: Bool? = nil, retries: Bool = true, followRedirects: Bool = true,

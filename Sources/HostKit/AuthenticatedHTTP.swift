@@ -3,30 +3,11 @@ import HTTPClient
 import JSONModel
 import SignIn
 
-/// One way to send a request on behalf of a command: pick the service's connection, add a token
-/// for the resource (the URL's origin unless named), decorate SharePoint traffic, send.
-struct AuthenticatedRequest {
-    var method: String
-    var url: String
-    var resource: String?
-    var headers: [(name: String, value: String)] = []
-    var body: HTTPBody = .empty
-    var authenticate = true
-    var idempotent: Bool?
-    var retries = true
-    var onResponseBody: ((UnsafeRawBufferPointer) -> Bool)?
-    var onProgress: ((Int64, Int64) -> Void)?
-}
-
 extension Session {
-    func send(_ request: AuthenticatedRequest, service: String?) throws(HostError) -> HTTPResponse {
-        var outgoing = HTTPRequest(method: request.method, url: request.url)
-        outgoing.headers = request.headers
-        outgoing.body = request.body
-        outgoing.idempotent = request.idempotent
-        outgoing.retries = request.retries
-        outgoing.onResponseBody = request.onResponseBody
-        outgoing.onProgress = request.onProgress
+    /// Sends a request on behalf of a command: picks the service's connection, adds a token for
+    /// the resource (the URL's origin unless named; only ever over https or to loopback), sends.
+    func send(_ request: HTTPRequest, service: String?) throws(HostError) -> HTTPResponse {
+        var outgoing = request
         let connection = request.authenticate ? try connection(forService: service) : nil
         var resource: String?
         if let connection {
@@ -42,11 +23,6 @@ extension Session {
             }
             resource = audience
             outgoing.headers.append((name: "Authorization", value: "Bearer \(try accessToken(connection, resource: audience))"))
-        }
-        if let host = origin(of: request.url), host.contains(".sharepoint") {
-            // SharePoint asks callers to identify themselves (NONISV|… user agent, client tag).
-            let tag = ["m365/\(m365Version)", connection?.clientTag].compactMap { $0 }.joined(separator: " ")
-            outgoing.headers.append((name: "X-ClientService-ClientTag", value: tag))
         }
         do {
             var response = try http().send(outgoing)

@@ -12,6 +12,12 @@ enum Console {
         if pending.count >= 64 * 1024 { flush() }
     }
 
+    /// Bytes for stdout, buffered the same way.
+    static func out(bytes: UnsafeRawBufferPointer) {
+        pending.append(contentsOf: bytes)
+        if pending.count >= 64 * 1024 { flush() }
+    }
+
     static func flush() {
         writeAll(1, pending)
         pending.removeAll(keepingCapacity: true)

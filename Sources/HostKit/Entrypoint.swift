@@ -123,6 +123,7 @@ struct Run {
                     if loaded[path] == nil { loaded[path] = registry.fullDescriptor(of: binding.record, probe: pluginProbe) }
                     if let full = loaded[path]?.services.first(where: { $0.name == spec.name }) {
                         spec.commands = full.commands
+                        spec.connectOptions = full.connectOptions
                         spec.commandCount = nil
                     }
                 }
@@ -158,6 +159,19 @@ struct Run {
             guard let handler else { throw HostError("internal: no handler for \(route.fullName)") }
             let registry = name == ["plugin", "list"] ? self.registry() : nil
             var context = HostContext(paths: paths, config: config, session: session, registry: { [paths] in registry ?? makeRegistry(paths) }, outputMode: selection.mode)
+            if let service = route.service, !service.connectOptions.isEmpty,
+               let record = self.registry().services(reserved: reservedNames).bindings.first(where: { $0.spec.name == service.name })?.record,
+               case .available(let info, _) = record.state {
+                // `<service> connect`: the plugin's hook reads its own options before the sign-in.
+                context.connectHook = { [paths] _, hookOptions throws(HostError) in
+                    let hook = CommandRoute(service: service, command: CommandSpec(words: ["connect"]), owner: .plugin(path: record.path))
+                    let call = CallContext(route: hook, pluginID: info.id, printer: printer, global: selection, paths: paths, config: config, session: session)
+                    var prepared: JSON?
+                    call.capture = { prepared = $0 }
+                    try runInPlugin(record, route: hook, options: hookOptions, context: call)
+                    return prepared
+                }
+            }
             let value = try interruptible { () throws(HostError) in try handler(&context, options) }
             self.config = context.config
             if let value { try printer.emit(result: value) }
@@ -175,10 +189,10 @@ struct Run {
     /// The output format asked for on the command line (`--output X`, `--output=X`, `-o X`), also
     /// when the command line is otherwise wrong.
     private var requestedOutput: String? {
+        let spellings = GlobalOption.output.spellings
         for (index, token) in arguments.enumerated() {
-            if token == "--output" || token == "-o" { return index + 1 < arguments.count ? arguments[index + 1] : nil }
-            if token.hasPrefix("--output=") { return String(token.dropFirst(9)) }
-            if token.hasPrefix("-o=") { return String(token.dropFirst(3)) }
+            if spellings.contains(token) { return index + 1 < arguments.count ? arguments[index + 1] : nil }
+            if let spelling = spellings.first(where: { token.hasPrefix($0 + "=") }) { return String(token.dropFirst(spelling.count + 1)) }
         }
         return nil
     }

@@ -16,6 +16,10 @@ struct HostContext {
     var registry: () -> PluginRegistry
     /// `--output`: a command that prints text itself prints nothing under `none`.
     var outputMode: OutputMode = .json
+    /// Runs the `connect` hook of a service's plugin with its connect options; its result.
+    var connectHook: (String, JSONObject) throws(HostError) -> JSON? = { service, _ throws(HostError) in
+        throw HostError("internal: no plugin for '\(service)'")
+    }
 }
 
 typealias HostHandler = @Sendable (inout HostContext, JSONObject) throws(HostError) -> JSON?

@@ -40,7 +40,8 @@ enum RequestCommand {
             return base + url.dropFirst(token.count)
         }
         if url.hasPrefix("@spo") {
-            guard let spo = connection?.spoUrl else {
+            // The SharePoint plugin publishes the tenant's URL as the connection fact `spoUrl`.
+            guard let spo = connection?.facts["spoUrl"] else {
                 throw HostError("@spo needs the SharePoint URL of the connection: run 'm365 spo set --url https://contoso.sharepoint.com'", kind: .usage(command: "request"))
             }
             return spo + url.dropFirst(4)
@@ -67,7 +68,8 @@ enum RequestCommand {
                 headers.append((name: "content-type", value: "application/json"))
             }
         }
-        var request = AuthenticatedRequest(method: method, url: url, resource: options["resource"]?.stringValue, headers: headers, body: body)
+        var request = HTTPRequest(method: method, url: url, headers: headers, body: body)
+        request.resource = options["resource"]?.stringValue
 
         if let path = options["filePath"]?.stringValue {
             try download(request, to: path, session: session)
@@ -98,7 +100,7 @@ enum RequestCommand {
 
     /// Streams the body to a part file next to the target, renamed into place only when
     /// complete: a failed download never leaves a partial file under the target name.
-    private static func download(_ base: AuthenticatedRequest, to path: String, session: Session) throws(HostError) {
+    private static func download(_ base: HTTPRequest, to path: String, session: Session) throws(HostError) {
         let sink: PartialDownload
         do { sink = try PartialDownload(target: path) } catch { throw HostError(error.description) }
         var request = base

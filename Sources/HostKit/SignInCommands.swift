@@ -31,7 +31,7 @@ private let loginExamples = [
 enum SignInCommands {
     static let root: [HostCommand] = [
         HostCommand(spec: CommandSpec(words: ["login"], description: "Signs in to Microsoft 365", options: loginOptions, examples: loginExamples),
-                    handler: { context, options throws(HostError) in try login(&context, options, service: nil); return nil }),
+                    handler: { context, options throws(HostError) in try login(&context, options, service: nil, hookOptions: []); return nil }),
         HostCommand(spec: CommandSpec(words: ["logout"], description: "Signs out of every connection and forgets their tokens"),
                     handler: logout),
         HostCommand(spec: CommandSpec(words: ["status"], description: "Shows the active connection"),
@@ -53,63 +53,53 @@ enum SignInCommands {
                     handler: doctor),
     ]
 
-    /// `<service> connect|status|disconnect`, and for SharePoint `set`/`get` of its URL.
+    /// `<service> connect|status|disconnect` for a service that signs in. `connect` takes the
+    /// sign-in options and those the service's plugin declares (`connectOptions`), which its
+    /// `connect` hook receives before the sign-in (docs/plugin-abi.md).
     static func serviceCommands(for service: ServiceSpec) -> [HostCommand] {
         guard service.signIn else { return [] }
         let name = service.name
-        var connectOptions = loginOptions
-        if name == "spo" {
-            connectOptions.insert(OptionSpec(name: "url", description: "URL of the SharePoint site (or tenant admin site)", readsFileReferences: false, positional: true), at: 0)
-            connectOptions += [
-                OptionSpec(name: "region", type: .enum, allowed: ["Default", "ITAR", "Germany", "China"], defaultValue: "Default", description: "The SharePoint region (as Connect-SPOService)"),
-                OptionSpec(name: "clientTag", description: "Added to the X-ClientService-ClientTag header of SharePoint requests"),
-                OptionSpec(name: "authenticationUrl", description: "The sign-in URL (as Connect-SPOService); its host selects the cloud"),
-            ]
-        }
-        var commands = [
+        let loginNames = Set(loginOptions.map(\.name))
+        let declared = service.connectOptions.filter { !loginNames.contains($0.name) }
+        let connectOptions = declared.filter(\.isPositional) + loginOptions + declared.filter { !$0.isPositional }
+        let hookOptions = declared.map(\.name)
+        return [
             HostCommand(spec: CommandSpec(words: ["connect"], description: "Connects \(name) with its own account (otherwise it uses the active connection)", options: connectOptions),
-                        handler: { context, options throws(HostError) in try login(&context, options, service: name); return nil }),
+                        handler: { context, options throws(HostError) in
+                            try login(&context, options, service: name, hookOptions: hookOptions)
+                            return nil
+                        }),
             HostCommand(spec: CommandSpec(words: ["status"], description: "Shows the account \(name) uses"),
                         handler: { context, _ throws(HostError) in try status(&context, service: name) }),
             HostCommand(spec: CommandSpec(words: ["disconnect"], description: "Disconnects \(name) from its own account"),
                         handler: { context, _ throws(HostError) in try disconnect(&context, service: name) }),
         ]
-        if name == "spo" {
-            commands += [
-                HostCommand(spec: CommandSpec(words: ["set"], description: "Sets the SharePoint URL of the connection",
-                                              options: [OptionSpec(name: "url", short: "u", required: true, description: "Root URL of the SharePoint tenant", readsFileReferences: false)]),
-                            handler: spoSet),
-                HostCommand(spec: CommandSpec(words: ["get"], description: "Shows the SharePoint URL of the connection"),
-                            handler: spoGet),
-            ]
-        }
-        return commands
     }
 }
 
 // MARK: login
 
-private func login(_ context: inout HostContext, _ options: JSONObject, service: String?) throws(HostError) {
+private func login(_ context: inout HostContext, _ options: JSONObject, service: String?, hookOptions: [String]) throws(HostError) {
     let session = context.session
     let config = context.config
     let authName = options["authType"]?.stringValue ?? config.string("authType") ?? "deviceCode"
     guard let authType = AuthType(rawValue: authName) else { throw HostError("Unknown authType '\(authName)'", kind: .usage(command: "login")) }
     var cloud = Cloud(rawValue: options["cloud"]?.stringValue ?? "Public") ?? .Public
-    if let region = options["region"]?.stringValue {
-        switch region {
-        case "ITAR": cloud = .USGovHigh
-        case "China": cloud = .China
-        case "Germany": throw HostError("The Germany region (Microsoft Cloud Deutschland) closed in 2021", kind: .usage(command: "spo connect"))
-        default: break
+    // The service's plugin reads its own connect options first: it may choose the cloud (a
+    // region, a sign-in URL) and name facts to keep with the connection.
+    var facts: [String: String] = [:]
+    let given = hookOptions.filter { options[$0] != nil }
+    if let service, !given.isEmpty {
+        var pluginOptions = JSONObject()
+        for name in given { pluginOptions[name] = options[name] }
+        let prepared = try context.connectHook(service, pluginOptions)
+        if let name = prepared?["cloud"]?.stringValue {
+            guard let chosen = Cloud(rawValue: name) else { throw HostError("the plugin of '\(service)' chose an unknown cloud '\(name)'") }
+            cloud = chosen
         }
-    }
-    if let url = options["authenticationUrl"]?.stringValue, origin(of: url) != nil {
-        // Connect-SPOService's --authenticationUrl names the sign-in host: its cloud.
-        let host = URLParts(url).host
-        guard let match = Cloud.allCases.first(where: { host == $0.loginHost || host.hasSuffix("." + $0.loginHost) }) else {
-            throw HostError("'\(url)' is not a Microsoft sign-in URL (login.microsoftonline.com, login.microsoftonline.us, login.chinacloudapi.cn)", kind: .usage(command: "spo connect"))
+        for (key, value) in prepared?["facts"]?.objectValue ?? JSONObject() {
+            if let value = value.stringValue, connectionFact(nil, key) == nil { facts[key] = value }
         }
-        if match.loginHost != cloud.loginHost { cloud = match }
     }
     // Values read with @file keep the file's last newline; a credential never ends with one.
     func value(_ key: String) -> String? {
@@ -148,8 +138,7 @@ private func login(_ context: inout HostContext, _ options: JSONObject, service:
     }
     // The sign-in may take minutes (device code): the book is changed only afterwards, locked.
     var connection = try session.signIn(request, existing: existing.connections)
-    if let url = options["url"]?.stringValue { connection.spoUrl = siteRootURL(url) }
-    if let tag = options["clientTag"]?.stringValue { connection.clientTag = tag }
+    connection.facts.merge(facts) { _, new in new }
     try session.updateBook { book throws(HostError) in
         book.upsert(connection)
         if let service {
@@ -161,15 +150,6 @@ private func login(_ context: inout HostContext, _ options: JSONObject, service:
             book.activeID = connection.id
         }
     }
-}
-
-/// `https://contoso-admin.sharepoint.com/…` → `https://contoso.sharepoint.com`: the tenant's root,
-/// from which every site (the admin site included) is derived.
-func siteRootURL(_ url: String) -> String {
-    guard let root = origin(of: url) else { return url }
-    // The first label is "<tenant>" or "<tenant>-admin".
-    guard let dot = root.firstIndex(of: "."), root[..<dot].hasSuffix("-admin") else { return root }
-    return String(root[..<root.index(dot, offsetBy: -6)]) + String(root[dot...])
 }
 
 private func forgetIfUnused(_ id: String, in book: inout ConnectionBook, session: Session) throws(HostError) {
@@ -215,7 +195,8 @@ private func status(_ context: inout HostContext, service: String?) throws(HostE
     }
     var details = connection.details(store: try session.provider(for: connection).store.kind.rawValue).objectValue!
     if let service { details["service"] = .string(service) }
-    if let spoUrl = connection.spoUrl { details["spoUrl"] = .string(spoUrl) }
+    // What plugins published about the connection (the SharePoint URL, …).
+    for key in connection.facts.keys.sorted() { details[key] = .string(connection.facts[key]!) }
     return .object(details)
 }
 
@@ -287,28 +268,6 @@ private func connectionRemove(_ context: inout HostContext, _ options: JSONObjec
         book.remove(id: connection.id)
     }
     return nil
-}
-
-// MARK: spo set / get
-
-private func spoSet(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
-    let url = options["url"]!.stringValue!
-    guard url.hasPrefix("https://"), origin(of: url) != nil else {
-        throw HostError("'\(url)' is not an absolute https URL", kind: .usage(command: "spo set"))
-    }
-    try context.session.updateBook { book throws(HostError) in
-        guard var connection = book.connection(forService: "spo") else {
-            throw HostError("Log in to Microsoft 365 first: run 'm365 login' (or 'm365 spo connect')", kind: .authRequired)
-        }
-        connection.spoUrl = siteRootURL(url)
-        book.upsert(connection)
-    }
-    return nil
-}
-
-private func spoGet(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
-    let connection = try context.session.connection(forService: "spo")
-    return .object(JSONObject([("SpoUrl", connection.spoUrl.map { .string($0) } ?? .null)]))
 }
 
 // MARK: cli doctor

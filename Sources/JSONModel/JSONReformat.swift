@@ -14,6 +14,23 @@ extension JSON {
         if parser.position < parser.bytes.count { throw parser.error("unexpected data after the JSON value") }
         return out.finish()
     }
+
+    /// The same text handed to `sink` in pieces of about 64 KiB as it is produced, so a large
+    /// value is laid out without holding its text whole (`--output json` of a big result). With
+    /// `sink` nil the bytes are only checked. Invalid JSON throws; what was sunk before stays.
+    public static func reformat(buffer: UnsafeRawBufferPointer, pretty: Bool, indentLevel: Int,
+                                sink: ((UnsafeRawBufferPointer) -> Void)?) throws(JSONParseError) {
+        var parser = JSONByteParser(buffer.bindMemory(to: UInt8.self))
+        var out = JSONTextBuffer()
+        out.spill = sink ?? { _ in }
+        out.bytes.reserveCapacity(JSONTextBuffer.spillSize + 4096)
+        if parser.bytes.count >= 3, parser.bytes[0] == 0xEF, parser.bytes[1] == 0xBB, parser.bytes[2] == 0xBF { parser.position = 3 }
+        parser.skipWhitespace()
+        try parser.reformatValue(into: &out, pretty: pretty, depth: indentLevel)
+        parser.skipWhitespace()
+        if parser.position < parser.bytes.count { throw parser.error("unexpected data after the JSON value") }
+        out.bytes.withUnsafeBytes { out.spill?($0) }
+    }
 }
 
 extension JSONByteParser {
@@ -65,6 +82,7 @@ extension JSONByteParser {
                 if pretty { out.bytes.append(UInt8(ascii: " ")) }
             }
             try reformatValue(into: &out, pretty: pretty, depth: depth + 1)
+            out.spillIfLarge()
             skipWhitespace()
             guard position < bytes.count else { throw error(object ? "unterminated object" : "unterminated array") }
             let c = bytes[position]

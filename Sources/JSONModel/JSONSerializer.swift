@@ -36,6 +36,15 @@ extension JSON {
 /// Accumulates UTF-8 bytes; one String is created at the end.
 struct JSONTextBuffer {
     var bytes: [UInt8] = []
+    /// Where full pieces go when the text is streamed rather than kept (see `reformat(…sink:)`).
+    var spill: ((UnsafeRawBufferPointer) -> Void)?
+    static let spillSize = 64 * 1024
+
+    mutating func spillIfLarge() {
+        guard let spill, bytes.count >= Self.spillSize else { return }
+        bytes.withUnsafeBytes { spill($0) }
+        bytes.removeAll(keepingCapacity: true)
+    }
 
     init() { bytes.reserveCapacity(256) }
 

@@ -30,6 +30,8 @@ enum JSText {
 
     /// Terminal columns a string takes (what easy-table measures with wcwidth).
     static func displayWidth(_ s: String) -> Int {
+        // Printable ASCII, the usual case, is one column a byte.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return s.utf8.count }
         var width = 0
         for scalar in s.unicodeScalars {
             let v = scalar.value

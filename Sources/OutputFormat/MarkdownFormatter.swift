@@ -5,25 +5,33 @@ struct MarkdownFormatter {
     let options: OutputOptions
 
     func format(_ items: [JSON]) -> String {
-        var out = "# \(options.commandLine)\n\nDate: \(options.date)\n\n"
+        var out = title
         for (index, item) in items.enumerated() {
             guard case .object(let object) = item else { continue }
-            out += "## \(heading(object, number: index + 1))\n\n"
-            out += "Property | Value\n---------|-------\n"
-            var rows: [String] = []
-            for (key, value) in object {
-                // Without a query, object-valued properties (and null, an object in JavaScript) are left out.
-                if !options.queryApplied {
-                    switch value {
-                    case .object, .array, .null: continue
-                    default: break
-                    }
-                }
-                rows.append("\(Self.escape(key)) | \(Self.escape(JSText.string(value)))")
-            }
-            out += rows.joined(separator: "\n") + "\n\n"
+            out += section(object, number: index + 1)
         }
         return Self.trimEnd(out)
+    }
+
+    /// What comes before the first item.
+    var title: String { "# \(options.commandLine)\n\nDate: \(options.date)\n\n" }
+
+    /// One item's table, with the blank line that follows it (the end of the output is trimmed).
+    func section(_ object: JSONObject, number: Int) -> String {
+        var out = "## \(heading(object, number: number))\n\n"
+        out += "Property | Value\n---------|-------\n"
+        var rows: [String] = []
+        for (key, value) in object {
+            // Without a query, object-valued properties (and null, an object in JavaScript) are left out.
+            if !options.queryApplied {
+                switch value {
+                case .object, .array, .null: continue
+                default: break
+                }
+            }
+            rows.append("\(Self.escape(key)) | \(Self.escape(JSText.string(value)))")
+        }
+        return out + rows.joined(separator: "\n") + "\n\n"
     }
 
     /// "title (id)", "title" or "id" from the usual property names; the item number otherwise.

@@ -1,25 +1,32 @@
 import JSONModel
 
-/// Prints a list whose items arrive one at a time. json and csv write each item as it comes and
-/// produce exactly what `formatOutput` gives for the whole array; none discards; text and md need
-/// every item (column widths, sections) so they buffer until `end()`.
+/// Prints a list whose items arrive one at a time, in bounded memory, producing what
+/// `formatOutput` gives for the whole array:
+/// - json and csv write each item as it comes; none discards;
+/// - md writes each item's table as it comes (the end of the output is trimmed as a whole: only
+///   the trailing blank lines are held back);
+/// - text needs column widths: it holds the first `textWindow` rows, so a list of up to that
+///   many prints exactly as before; past it, the widths measured on the window stay and later
+///   rows stream with them (a wider cell is not cut, only not padded: the one difference).
 public final class StreamingOutput {
+    /// The rows text output measures its columns on.
+    public static let textWindow = 1000
+
     private let options: OutputOptions
     private let sink: (String) -> Void
     private var count = 0
-    private var buffered: [JSON] = []
+    /// Decided by the first item, as the CLI does: objects (null counts) print as tables or
+    /// records, anything else one per line.
+    private var objects = true
     /// csv: the columns, fixed by the first object; nil while nothing was written.
     private var csvColumns: [String]?
-    /// csv: the first item was a primitive, so every item prints as a line.
-    private var csvPrimitives = false
-
-    /// Whether `mode` writes items as they arrive (otherwise the items are buffered).
-    public static func canStream(_ mode: OutputMode) -> Bool {
-        switch mode {
-        case .json, .csv, .none: return true
-        case .text, .md: return false
-        }
-    }
+    /// text: rows held until the window is full, then the table they fixed.
+    private var window: [JSON] = []
+    private var table: TextFormatter.Table?
+    /// md: trailing white space not printed yet (it is dropped at the end), and whether the
+    /// title is out.
+    private var held = ""
+    private var titled = false
 
     public init(options: OutputOptions, sink: @escaping (String) -> Void) {
         self.options = options
@@ -28,13 +35,26 @@ public final class StreamingOutput {
 
     public func begin() {
         count = 0
-        buffered = []
+        window = []
+        table = nil
         csvColumns = nil
-        csvPrimitives = false
+        held = ""
+        titled = false
     }
 
     public func item(_ value: JSON) {
         defer { count += 1 }
+        if count == 0 {
+            switch value {
+            case .object, .null: objects = true
+            default: objects = false
+            }
+        }
+        if !objects && options.mode != .json && options.mode != .none {
+            // Primitives print one per line in every text-like format.
+            sink(JSText.joinElement(value) + "\n")
+            return
+        }
         switch options.mode {
         case .none:
             return
@@ -43,8 +63,16 @@ public final class StreamingOutput {
             sink((count == 0 ? "[\n  " : ",\n  ") + text)
         case .csv:
             csvItem(value)
-        case .text, .md:
-            buffered.append(value)
+        case .text:
+            textItem(options.trimsToDefaultProperties ? PreparedItems.trim(value, to: options.defaultProperties!) : value)
+        case .md:
+            guard case .object(let object) = value else { return }
+            let formatter = MarkdownFormatter(options: options)
+            if !titled {
+                print(md: formatter.title)
+                titled = true
+            }
+            print(md: formatter.section(object, number: count + 1))
         }
     }
 
@@ -66,29 +94,22 @@ public final class StreamingOutput {
         case .csv:
             // Objects end with the blank line console.log adds after csv-stringify's last record;
             // primitives print as joined lines, which already end with the newline.
-            if !csvPrimitives { sink("\n") }
-        case .text, .md:
-            sink(formatOutput(.array(buffered), options: options))
+            if objects { sink("\n") }
+        case .text:
+            if !objects { return }
+            if table != nil { sink("\n") } else { sink(formatOutput(.array(window), options: options)) }
+        case .md:
+            if objects { sink("\n") }
         }
     }
 
     /// The list failed part-way: a JSON array is left open (so no parser mistakes the first
-    /// pages for the whole list), its last line ended; csv rows stay as written.
+    /// pages for the whole list), its last line ended; what other formats wrote stays.
     public func abandon() {
         if options.mode == .json && count > 0 { sink("\n") }
     }
 
     private func csvItem(_ value: JSON) {
-        if count == 0 {
-            switch value {
-            case .object, .null: break
-            default: csvPrimitives = true
-            }
-        }
-        if csvPrimitives {
-            sink(JSText.joinElement(value) + "\n")
-            return
-        }
         guard case .object(let object) = value else { return }
         let formatter = CSVFormatter(options: options)
         let record = formatter.prepare(object)
@@ -97,5 +118,32 @@ public final class StreamingOutput {
             if options.csvHeader { sink(formatter.headerLine(record.keys)) }
         }
         sink(formatter.line(record, csvColumns ?? []))
+    }
+
+    private func textItem(_ value: JSON) {
+        if let table {
+            if case .object(let object) = value { sink(table.row(object)) }
+            return
+        }
+        window.append(value)
+        guard window.count > Self.textWindow else { return }
+        let rows = window.compactMap(\.objectValue)
+        let measured = TextFormatter.Table(Array(rows.prefix(Self.textWindow)))
+        sink(measured.header)
+        for row in rows { sink(measured.row(row)) }
+        table = measured
+        window = []
+    }
+
+    /// md text, holding back its trailing white space until more follows.
+    private func print(md text: String) {
+        var end = text.endIndex
+        while end > text.startIndex, text[text.index(before: end)].isWhitespace { end = text.index(before: end) }
+        if end == text.startIndex {
+            held += text
+            return
+        }
+        sink(held + String(text[..<end]))
+        held = String(text[end...])
     }
 }

@@ -25,29 +25,40 @@ enum TextFormatter {
     /// A header row, a row of dashes, then one row per object; cells padded to the column's widest
     /// cell and separated by two spaces (every cell is padded, as easy-table does).
     static func table(_ rows: [JSONObject]) -> String {
-        let columns = columnOrder(rows)
-        var widths = columns.map(JSText.displayWidth)
-        let cells: [[String?]] = rows.map { row in
-            columns.map { column in row[column].map(JSText.string) }
-        }
-        for row in cells {
-            for (i, cell) in row.enumerated() {
-                if let cell { widths[i] = max(widths[i], JSText.displayWidth(cell)) }
+        let table = Table(rows)
+        var out = table.header
+        for row in rows { out += table.row(row) }
+        return out
+    }
+
+    /// A table's columns and their widths, measured on some rows: a long list prints the rows it
+    /// was measured on, then streams the others with the same widths (wider cells are not cut).
+    struct Table {
+        let columns: [String]
+        let widths: [Int]
+
+        init(_ rows: [JSONObject]) {
+            columns = TextFormatter.columnOrder(rows)
+            var widths = columns.map(JSText.displayWidth)
+            for row in rows {
+                for (i, column) in columns.enumerated() {
+                    if let cell = row[column] { widths[i] = max(widths[i], JSText.displayWidth(JSText.string(cell))) }
+                }
             }
+            self.widths = widths
         }
-        func line(_ texts: [String]) -> String {
+
+        var header: String { line(columns) + line(widths.map { String(repeating: "-", count: $0) }) }
+
+        func row(_ row: JSONObject) -> String { line(columns.map { row[$0].map(JSText.string) ?? "" }) }
+
+        private func line(_ texts: [String]) -> String {
             var parts: [String] = []
             for (i, text) in texts.enumerated() {
                 parts.append(text + String(repeating: " ", count: max(0, widths[i] - JSText.displayWidth(text))))
             }
             return parts.joined(separator: "  ") + "\n"
         }
-        var out = line(columns)
-        out += line(widths.map { String(repeating: "-", count: $0) })
-        for row in cells {
-            out += line(row.map { $0 ?? "" })
-        }
-        return out
     }
 
     /// easy-table's column order: merges each row's key order so a key never precedes one it

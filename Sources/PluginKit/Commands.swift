@@ -14,23 +14,30 @@ public struct PluginCommand: Sendable {
 public struct PluginService: Sendable {
     public var spec: ServiceSpec
     public var commands: [PluginCommand]
+    /// The `connect` hook (ABI 1.1): its options are added to `<service> connect`, and it runs
+    /// with them before the sign-in, emitting `{"cloud": …, "facts": {…}}` (docs/plugin-abi.md).
+    public var connect: PluginCommand?
 
-    public init(_ spec: ServiceSpec, commands: [PluginCommand]) {
+    public init(_ spec: ServiceSpec, commands: [PluginCommand], connect: PluginCommand? = nil) {
         self.spec = spec
         self.commands = commands
+        self.connect = connect
     }
 }
 
 extension PluginDefinition {
-    public init(id: String, name: String, version: String, vendor: String, services: [PluginService]) {
+    public init(id: String, name: String, version: String, vendor: String, services: [PluginService],
+                requestHeaders: (@Sendable (Invocation, String) -> [(name: String, value: String)])? = nil) {
         let descriptor = PluginDescriptor(services: services.map { service in
             var spec = service.spec
             spec.commands = service.commands.map(\.spec)
+            spec.connectOptions = service.connect?.spec.options ?? []
             return spec
         })
         var table: [String: PluginCommand] = [:]
         for service in services {
             for command in service.commands { table[service.spec.name + " " + command.spec.name] = command }
+            if let connect = service.connect { table[service.spec.name + " connect"] = connect }
         }
         let commands = table
         self.init(id: id, name: name, version: version, vendor: vendor, descriptor: descriptor) { invocation throws(PluginFailure) in
@@ -39,6 +46,7 @@ extension PluginDefinition {
             }
             try command.run(invocation, Options(invocation.options, spec: command.spec))
         }
+        self.requestHeaders = requestHeaders
     }
 }
 

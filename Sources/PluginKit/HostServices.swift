@@ -80,6 +80,9 @@ extension Invocation {
         }
         var headers = JSONObject()
         for (name, value) in request.headers { headers[name] = .string(value) }
+        for (name, value) in requestHeaders?(self, request.url) ?? [] where !request.headers.contains(where: { $0.name.lowercased() == name.lowercased() }) {
+            headers[name] = .string(value)
+        }
         let headersJSON = JSON.object(headers).serialized()
         var response: UnsafeMutablePointer<m365_http_response>?
         let body = request.body ?? []
@@ -135,6 +138,18 @@ extension Invocation {
         let status = withOptionalCString(value) { set(call, key, $0) }
         if status != M365_OK { log("could not store '\(key)': status \(status)", level: M365_LOG_DEBUG) }
     }
+
+    /// Publishes (or, with nil, deletes) a fact about the connection: any plugin reads it back
+    /// as the setting `connection.<key>` (ABI 1.1; an older host cannot keep it, so it throws).
+    public func setConnectionFact(_ key: String, _ value: String?) throws(PluginFailure) {
+        guard let set = host.pointee.connection_set else {
+            throw PluginFailure("this m365 is too old to keep connection facts (needs plugin ABI 1.1)", status: M365_ERR_NOT_SUPPORTED)
+        }
+        try check(withOptionalCString(value) { set(call, key, $0) })
+    }
+
+    /// The host's version ("0.3.0").
+    public var hostVersion: String { host.pointee.host_version.map { String(cString: $0) } ?? "" }
 
     /// Progress of long work; shown on a terminal only. `total` < 0 means unknown.
     public func progress(_ label: String, done: Int64, total: Int64) {

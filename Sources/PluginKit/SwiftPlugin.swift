@@ -23,6 +23,8 @@ public struct Invocation {
     public let options: JSONObject
     let host: UnsafePointer<m365_host>
     let call: OpaquePointer?
+    /// Headers the plugin adds to every request it sends to a URL (PluginDefinition.requestHeaders).
+    var requestHeaders: (@Sendable (Invocation, String) -> [(name: String, value: String)])?
 
     public func emit(result: JSON) throws(PluginFailure) {
         guard let emit = host.pointee.emit_result else { throw PluginFailure("the host cannot take results", status: M365_ERR_NOT_SUPPORTED) }
@@ -71,6 +73,9 @@ public struct PluginDefinition: Sendable {
     public var vendor: String
     public var descriptor: PluginDescriptor
     public var run: @Sendable (Invocation) throws(PluginFailure) -> Void
+    /// Headers for every request the plugin sends to a URL (a service that asks callers to
+    /// identify themselves); a header the request sets itself wins.
+    public var requestHeaders: (@Sendable (Invocation, String) -> [(name: String, value: String)])?
 
     public init(id: String, name: String, version: String, vendor: String, descriptor: PluginDescriptor,
                 run: @escaping @Sendable (Invocation) throws(PluginFailure) -> Void) {
@@ -117,8 +122,7 @@ public func exportPlugin(_ definition: @autoclosure () -> PluginDefinition) -> U
         // newer PluginKit knows but an older host lacks read as NULL.
         let copy = UnsafeMutablePointer<m365_host>.allocate(capacity: 1)
         copy.initialize(to: m365_host())
-        let count = min(Int(host.pointee.header.struct_size), MemoryLayout<m365_host>.size)
-        UnsafeMutableRawPointer(copy).copyMemory(from: UnsafeRawPointer(host), byteCount: count)
+        _ = m365_read_versioned(copy, MemoryLayout<m365_host>.size, host)
         hostTable = UnsafePointer(copy)
         return M365_OK
     }
@@ -128,7 +132,8 @@ public func exportPlugin(_ definition: @autoclosure () -> PluginDefinition) -> U
         }
         let parsed = (try? JSON.parse(String(cString: options)))?.objectValue ?? JSONObject()
         let invocation = Invocation(
-            service: String(cString: service), command: String(cString: command), options: parsed, host: host, call: call)
+            service: String(cString: service), command: String(cString: command), options: parsed, host: host, call: call,
+            requestHeaders: definition.requestHeaders)
         do throws(PluginFailure) {
             try definition.run(invocation)
             return M365_OK

@@ -82,15 +82,8 @@ struct PluginIndex: Equatable {
         var object = JSONObject()
         object["path"] = .string(path)
         object["fingerprint"] = .string(fingerprint.text)
-        switch state {
-        case .refused(let reason):
-            object["refused"] = .string(reason)
-        case .available(let info, let descriptor):
-            object["id"] = .string(info.id)
-            object["name"] = .string(info.name)
-            object["version"] = .string(info.version)
-            object["vendor"] = .string(info.vendor)
-            object["abiMinor"] = .number(Double(info.abiMinor))
+        state.describe(into: &object)
+        if case .available(_, let descriptor) = state {
             object["services"] = .array(descriptor.services.map { service in
                 var summary = JSONObject()
                 summary["name"] = .string(service.name)

@@ -57,8 +57,7 @@ func validateTable(_ raw: UnsafeRawPointer, path: String) -> Result<LoadedPlugin
         return .failure(PluginRefusal("its entry table declares struct_size \(header.struct_size), smaller than the \(minimumTableSize) bytes ABI 1.0 requires"))
     }
     var table = m365_plugin()
-    let count = min(Int(header.struct_size), MemoryLayout<m365_plugin>.size)
-    withUnsafeMutableBytes(of: &table) { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: count)) }
+    _ = m365_read_versioned(&table, MemoryLayout<m365_plugin>.size, raw)
 
     func text(_ pointer: UnsafePointer<CChar>?, _ field: String) -> Result<String, PluginRefusal> {
         guard let pointer else { return .failure(PluginRefusal("malformed entry table: \(field) is NULL")) }

@@ -105,18 +105,25 @@ public func probeInProcess(_ path: String) -> PluginRecord.State {
 
 func probeJSON(_ state: PluginRecord.State) -> JSON {
     var object = JSONObject()
-    switch state {
-    case .refused(let reason):
-        object["refused"] = .string(reason)
-    case .available(let info, let descriptor):
-        object["id"] = .string(info.id)
-        object["name"] = .string(info.name)
-        object["version"] = .string(info.version)
-        object["vendor"] = .string(info.vendor)
-        object["abiMinor"] = .number(Double(info.abiMinor))
-        object["descriptor"] = descriptor.json
-    }
+    state.describe(into: &object)
+    if case .available(_, let descriptor) = state { object["descriptor"] = descriptor.json }
     return .object(object)
+}
+
+extension PluginRecord.State {
+    /// The plugin's identity (or the refusal) as the probe's answer and the index write them.
+    func describe(into object: inout JSONObject) {
+        switch self {
+        case .refused(let reason):
+            object["refused"] = .string(reason)
+        case .available(let info, _):
+            object["id"] = .string(info.id)
+            object["name"] = .string(info.name)
+            object["version"] = .string(info.version)
+            object["vendor"] = .string(info.vendor)
+            object["abiMinor"] = .number(Double(info.abiMinor))
+        }
+    }
 }
 
 func probeState(_ json: JSON) -> PluginRecord.State {

@@ -35,10 +35,10 @@ public struct Connection: Sendable, Equatable {
     /// The certificate file signed in with (a path, not a secret): with the file token store,
     /// which never keeps the key, later tokens are signed with the file again.
     public var certificateFile: String?
-    /// The SharePoint URL the connection works with (`spo connect <url>`, `spo set --url`).
-    public var spoUrl: String?
-    /// Added to X-ClientService-ClientTag on SharePoint requests (`spo connect --clientTag`).
-    public var clientTag: String?
+    /// Facts a plugin published about the connection (plugins read them back as
+    /// `connection.<name>`; the SharePoint plugin keeps `spoUrl` and `clientTag` here). Strings,
+    /// never secrets; the host gives them no meaning.
+    public var facts: [String: String] = [:]
     /// The token store the connection's secrets went to (`secret-service` or `file`): later runs
     /// use that one, whatever `auto` would pick now.
     public var tokenStore: String?
@@ -46,7 +46,7 @@ public struct Connection: Sendable, Equatable {
     public var secretKey: String { "connection/\(id)" }
 
     public init(id: String, name: String, authType: AuthType, appId: String, tenant: String, tenantId: String, cloud: Cloud,
-                identityName: String, identityId: String, userName: String? = nil, thumbprint: String? = nil, spoUrl: String? = nil) {
+                identityName: String, identityId: String, userName: String? = nil, thumbprint: String? = nil) {
         self.id = id
         self.name = name
         self.authType = authType
@@ -58,7 +58,6 @@ public struct Connection: Sendable, Equatable {
         self.identityId = identityId
         self.userName = userName
         self.thumbprint = thumbprint
-        self.spoUrl = spoUrl
     }
 
     var json: JSON {
@@ -75,8 +74,11 @@ public struct Connection: Sendable, Equatable {
         if let userName { object["userName"] = .string(userName) }
         if let thumbprint { object["thumbprint"] = .string(thumbprint) }
         if let certificateFile { object["certificateFile"] = .string(certificateFile) }
-        if let spoUrl { object["spoUrl"] = .string(spoUrl) }
-        if let clientTag { object["clientTag"] = .string(clientTag) }
+        if !facts.isEmpty {
+            var published = JSONObject()
+            for key in facts.keys.sorted() { published[key] = .string(facts[key]!) }
+            object["facts"] = .object(published)
+        }
         if let tokenStore { object["tokenStore"] = .string(tokenStore) }
         return .object(object)
     }
@@ -90,11 +92,20 @@ public struct Connection: Sendable, Equatable {
             id: id, name: name, authType: authType, appId: appId, tenant: tenant,
             tenantId: json["tenantId"]?.stringValue ?? tenant, cloud: cloud,
             identityName: json["identityName"]?.stringValue ?? "", identityId: json["identityId"]?.stringValue ?? "",
-            userName: json["userName"]?.stringValue, thumbprint: json["thumbprint"]?.stringValue, spoUrl: json["spoUrl"]?.stringValue)
-        clientTag = json["clientTag"]?.stringValue
+            userName: json["userName"]?.stringValue, thumbprint: json["thumbprint"]?.stringValue)
+        // Before facts existed, what a service kept (its URL, a tag) was a field of the
+        // connection's own: any string field m365 does not know is such a fact, and kept.
+        for (key, value) in json.objectValue ?? JSONObject() where !Self.ownKeys.contains(key) {
+            if let value = value.stringValue { facts[key] = value }
+        }
+        for (key, value) in json["facts"]?.objectValue ?? JSONObject() { if let value = value.stringValue { facts[key] = value } }
         certificateFile = json["certificateFile"]?.stringValue
         tokenStore = json["tokenStore"]?.stringValue
     }
+
+    /// The fields of the stored form that are m365's own (everything else was a fact).
+    static let ownKeys: Set<String> = ["id", "name", "authType", "appId", "tenant", "tenantId", "cloud", "identityName",
+                                       "identityId", "userName", "thumbprint", "certificateFile", "tokenStore", "facts"]
 
     /// What `m365 status` and `connection list` print, as CLI for Microsoft 365 names it.
     public func details(store: String) -> JSON {

@@ -88,7 +88,8 @@ extension TokenProvider {
             id: previous?.id ?? newConnectionID(), name: name, authType: request.authType, appId: appId,
             tenant: request.tenant, tenantId: tenantId, cloud: request.cloud,
             identityName: claims?.identityName ?? appId, identityId: identityId,
-            userName: request.userName, thumbprint: request.thumbprint, spoUrl: previous?.spoUrl)
+            userName: request.userName, thumbprint: request.thumbprint)
+        connection.facts = previous?.facts ?? [:]
         connection.certificateFile = rereadable ? request.certificateFile : nil
         connection.tokenStore = store.kind.rawValue
         try storeSignIn(connection, tokens: tokens, resource: resource, credential: credential)

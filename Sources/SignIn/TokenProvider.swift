@@ -187,9 +187,4 @@ public final class TokenProvider {
             try save(secrets, for: connection)
         }
     }
-
-    /// Whether a connection has a Graph token that is valid now (for `login --ensure`).
-    public func hasValidToken(_ connection: Connection, resource: String) -> Bool {
-        (try? accessToken(for: connection, resource: resource)) != nil
-    }
 }

@@ -217,6 +217,55 @@ final class SignInTests: SignInTestCase {
         XCTAssertEqual(tokenCalls.count, 3, "two throttled answers, then success")
     }
 
+    /// The host knows no service: `spo connect`'s own options belong to the SharePoint plugin,
+    /// which keeps the URL and client tag as connection facts (ABI 1.1). An ABI 1.0 plugin still
+    /// reads `connection.spoUrl`, and a connections file written before facts keeps its URL.
+    func testConnectionFactsPublishedByPluginsAndReadByOlderOnes() throws {
+        try loginWithPassword()
+        try m365(["spo", "set", "--url", "https://CONTOSO-admin.sharepoint.com/sites/x"])
+        XCTAssertEqual(try m365(["spo", "get"]).json() as? [String: String], ["SpoUrl": "https://contoso.sharepoint.com"])
+        XCTAssertEqual(try status()["spoUrl"] as? String, "https://contoso.sharepoint.com")
+        let refused = try harness.run(["spo", "set", "--url", "http://contoso.sharepoint.com"])
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+
+        try Harness.compileCPlugin(into: harness.pluginDirectory, name: "libm365-facts.so", extraFlags: ["-DSERVICE=\"facts\"", "-DABI_1_0_FACTS"],
+                                   source: Harness.packageRoot + "/Tests/Fixtures/plugin-variants.c")
+        let listed = try XCTUnwrap((try m365(["plugin", "list"]).json() as? [[String: Any]])?.first { $0["file"] as? String == "libm365-facts.so" })
+        XCTAssertEqual(listed["status"] as? String, "available")
+        XCTAssertEqual(try m365(["facts", "ping"]).json() as? NSDictionary,
+                       ["spoUrl": "https://contoso.sharepoint.com", "cloud": "Public", "hostMinor": 1] as NSDictionary)
+
+        // A connections file from before facts: its spoUrl is kept.
+        let file = harness.home.appendingPathComponent("m365/connections.json")
+        var book = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        var connections = try XCTUnwrap(book["connections"] as? [[String: Any]])
+        XCTAssertEqual(connections[0]["facts"] as? [String: String], ["spoUrl": "https://contoso.sharepoint.com"])
+        connections[0]["facts"] = nil
+        connections[0]["spoUrl"] = "https://contoso.sharepoint.com"
+        book["connections"] = connections
+        try JSONSerialization.data(withJSONObject: book).write(to: file)
+        XCTAssertEqual(try m365(["spo", "get"]).json() as? [String: String], ["SpoUrl": "https://contoso.sharepoint.com"])
+        XCTAssertEqual((try m365(["facts", "ping"]).json() as? [String: Any])?["spoUrl"] as? String, "https://contoso.sharepoint.com")
+        try emulator.admin("requests", method: "DELETE")
+        try m365(["request", "--url", "@spo/_api/web"])
+        let sent = try emulator.requests(pathPrefix: "/_api/web")
+        XCTAssertEqual(sent.map { $0["host"] as? String }, ["contoso.sharepoint.com"], "@spo expands to the stored URL")
+    }
+
+    /// `spo connect`'s region and sign-in URL choose the cloud through the plugin's hook, which
+    /// refuses what Connect-SPOService refuses before anything is signed in.
+    func testSPOConnectOptionsAreThePluginsOwn() throws {
+        let germany = try harness.run(["spo", "connect", "https://contoso.sharepoint.de", "--region", "Germany", "--authType", "password"])
+        XCTAssertEqual(germany.status, 2, germany.stderr)
+        XCTAssertTrue(germany.stderr.hasPrefix("Error: The Germany region (Microsoft Cloud Deutschland) closed in 2021"), germany.stderr)
+        let wrongURL = try harness.run(["spo", "connect", "https://contoso.sharepoint.com", "--authenticationUrl", "https://login.example.com/"])
+        XCTAssertEqual(wrongURL.status, 2, wrongURL.stderr)
+        XCTAssertTrue(wrongURL.stderr.contains("is not a Microsoft sign-in URL"), wrongURL.stderr)
+        XCTAssertEqual(try emulator.requests(pathPrefix: "/").count, 0, "nothing was sent")
+        let help = try m365(["spo", "connect", "-h"]).stdout
+        for option in ["--region", "--clientTag", "--authenticationUrl", "--authType"] { XCTAssertTrue(help.contains(option), help) }
+    }
+
     func testConnectionsAndServiceConnections() throws {
         try loginWithPassword(["--connectionName", "admin"])
         try m365(["login", "--authType", "secret", "--appId", Self.secretApp, "--tenant", Self.tenant, "--secret", Self.clientSecret, "--connectionName", "daemon"])

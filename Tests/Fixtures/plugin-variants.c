@@ -12,6 +12,8 @@
  *   -DCRASH_IN_ENTRY        m365_plugin_entry dereferences NULL
  *   -DHANG_IN_ENTRY         m365_plugin_entry never returns
  *   -DCRASH_IN_RUN          `ping` dereferences NULL
+ *   -DABI_1_0_FACTS         built as an ABI 1.0 plugin whose `ping` answers the connection facts
+ *                           it reads with config_get (connection.spoUrl, connection.cloud)
  */
 #include "m365_plugin.h"
 #include <string.h>
@@ -26,6 +28,16 @@ __attribute__((constructor)) static void crash_on_load(void) { *nowhere = 1; }
 
 #ifndef SERVICE
 #define SERVICE "variant"
+#endif
+#ifdef ABI_1_0_FACTS
+#include <stdio.h>
+#define ABI_MINOR 0
+#endif
+#if !defined(ABI_MINOR) && defined(ABI_MAJOR)
+#define ABI_MINOR 0
+#endif
+#ifndef ABI_MINOR
+#define ABI_MINOR M365_ABI_MINOR
 #endif
 #ifndef ABI_MAJOR
 #define ABI_MAJOR M365_ABI_MAJOR
@@ -61,6 +73,17 @@ static m365_status variant_run(m365_call *call, const char *service, const char 
 #ifdef CRASH_IN_RUN
     *nowhere = 1;
 #endif
+#ifdef ABI_1_0_FACTS
+    char *url = NULL, *cloud = NULL;
+    m365_status a = host->config_get(call, "connection.spoUrl", &url);
+    m365_status b = host->config_get(call, "connection.cloud", &cloud);
+    char answer[1024];
+    snprintf(answer, sizeof answer, "{\"spoUrl\":\"%s\",\"cloud\":\"%s\",\"hostMinor\":%u}",
+             a == M365_OK ? url : "", b == M365_OK ? cloud : "", (unsigned)host->header.abi_minor);
+    if (url) host->host_free(url);
+    if (cloud) host->host_free(cloud);
+    return host->emit_result(call, answer, strlen(answer));
+#endif
 #ifdef PARTIAL_LIST
     static const char *items[] = {"{\"n\":1,\"name\":\"one\"}", "{\"n\":2,\"name\":\"two\"}", "{\"n\":3,\"name\":\"three\"}"};
     for (int i = 0; i < 3; i++) host->emit_item(call, items[i], strlen(items[i]));
@@ -73,7 +96,7 @@ static m365_status variant_run(m365_call *call, const char *service, const char 
 }
 
 static const m365_plugin plugin = {
-    .header = {ABI_MAJOR, M365_ABI_MINOR, STRUCT_SIZE},
+    .header = {ABI_MAJOR, ABI_MINOR, STRUCT_SIZE},
     .id = "com.example." SERVICE,
     .name = "Variant " SERVICE,
     .version = "0.0.1",

@@ -55,7 +55,33 @@ final class StreamingOutputTests: XCTestCase {
         XCTAssertEqual(streamed(items, OutputOptions(mode: .none)).chunks, 0)
     }
 
-    func testCanStream() {
-        XCTAssertEqual(OutputMode.allCases.filter(StreamingOutput.canStream), [.json, .csv, .none])
+    func testEveryFormatStreams() {
+        var md = ""
+        let stream = StreamingOutput(options: OutputOptions(mode: .md, commandLine: "m365 x", date: "d")) { md += $0 }
+        stream.begin()
+        stream.item(["id": 1, "title": "One"])
+        XCTAssertTrue(md.hasPrefix("# m365 x\n\nDate: d\n\n## One (1)\n"), md)
+    }
+
+    /// Text holds the first 1,000 rows to measure the columns; beyond, rows stream with those
+    /// widths (a wider cell is not cut) and nothing more is held.
+    func testTextStreamsPastItsWindowWithTheWindowsWidths() {
+        var out = ""
+        var chunksBeforeEnd = 0
+        let stream = StreamingOutput(options: OutputOptions(mode: .text)) { out += $0; chunksBeforeEnd += 1 }
+        stream.begin()
+        for i in 0..<StreamingOutput.textWindow { stream.item(["id": JSON(i), "name": .string("n\(i)")]) }
+        XCTAssertEqual(out, "", "up to the window, nothing is printed yet")
+        stream.item(["id": 1000, "name": "a much wider name than any before"])
+        XCTAssertGreaterThan(chunksBeforeEnd, 1000, "the window went out when it overflowed")
+        for i in 1001..<1500 { stream.item(["id": JSON(i), "name": .string("n\(i)")]) }
+        stream.end()
+        let lines = out.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines[0], "id   name")
+        XCTAssertEqual(lines[1], "---  ----")
+        XCTAssertEqual(lines[2], "0    n0  ")
+        XCTAssertEqual(lines[1002], "1000  a much wider name than any before")
+        XCTAssertEqual(lines[1501], "1499  n1499")
+        XCTAssertEqual(out.suffix(2), "\n\n")
     }
 }

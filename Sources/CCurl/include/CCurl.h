@@ -4,7 +4,7 @@
  * Nothing here links libcurl. The first call to ccurl_load() dlopen()s "libcurl.so.4" (or
  * the file named by $M365_LIBCURL),
  * resolves the functions below with dlsym() and runs curl_global_init once. Until then the
- * process pays nothing for libcurl (see DESIGN.md, "Start-up budget").
+ * process pays nothing for libcurl (see docs/architecture.md).
  *
  * <curl/curl.h> is included only for its types and constants (CURLoption, CURLINFO,
  * CURLcode, curl_off_t, ...). Swift must call the ccurl_* wrappers, never the curl_*

@@ -3,7 +3,7 @@
  *
  * Nothing here links libsecret or glib. The first call that needs the keyring dlopen()s
  * "libsecret-1.so.0" and resolves the few libsecret/glib functions it uses with dlsym(); until
- * then the process pays nothing for them (DESIGN.md, "Start-up budget"). No glib header is
+ * then the process pays nothing for them (docs/architecture.md). No glib header is
  * needed to build this target: the handful of glib/libsecret types used are declared in
  * CSecret.c with their documented layouts.
  *

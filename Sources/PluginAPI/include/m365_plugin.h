@@ -1,7 +1,8 @@
 /*
  * m365_plugin.h — the stable C ABI between the m365 host and its service plugins.
  *
- * ABI version 1.0. This header is the whole contract: a plugin includes it, exports one
+ * ABI version 1.1 (1.1 appended m365_host.connection_set and the descriptor's
+ * "connectOptions"; a 1.0 plugin runs unchanged). This header is the whole contract: a plugin includes it, exports one
  * function (m365_plugin_entry) and never links against the host. docs/plugin-abi.md teaches
  * how to write a plugin; the rules below are normative.
  *
@@ -13,7 +14,7 @@
  *     struct_size count as NULL / 0. Structs grow by appending; a field never changes. A changed
  *     signature gets a new name with a _v2 suffix.
  *  3. Optional features are extensions found by a namespaced, revisioned string id
- *     ("m365.host.batch/1"); NULL means unsupported.
+ *     ("vendor.feature/1"); NULL means unsupported. The host offers none yet.
  *  4. Strings are UTF-8 and NUL-terminated; bytes travel as (pointer, length). Rich data
  *     (descriptors, options, results, HTTP headers) is JSON with the schemas in docs/plugin-abi.md.
  *  5. Whoever allocates frees, through its own free function: host_free() for what the host
@@ -37,7 +38,7 @@ extern "C" {
 #endif
 
 #define M365_ABI_MAJOR 1
-#define M365_ABI_MINOR 0
+#define M365_ABI_MINOR 1
 
 /* The name of the one symbol every plugin exports. */
 #define M365_PLUGIN_ENTRY_SYMBOL "m365_plugin_entry"
@@ -87,6 +88,21 @@ typedef struct m365_header {
 
 #define M365_HEADER_INIT(type) { M365_ABI_MAJOR, M365_ABI_MINOR, (uint32_t)sizeof(type) }
 
+/* Reads a versioned struct the other side built, as rule 2 says: copies only the bytes it
+ * declares (at most dst_size) into dst and zero-fills the rest, so fields it does not have read
+ * as NULL/0. Returns 0 (and copies nothing) when src is NULL, of another major, or declares
+ * less than its header. Both sides use it; it is code in this header, not an exported symbol. */
+static inline int m365_read_versioned(void *dst, size_t dst_size, const void *src) {
+    const m365_header *header = (const m365_header *)src;
+    unsigned char *out = (unsigned char *)dst;
+    size_t i, count;
+    if (src == NULL || header->abi_major != M365_ABI_MAJOR || header->struct_size < sizeof(m365_header)) return 0;
+    count = header->struct_size < dst_size ? header->struct_size : dst_size;
+    for (i = 0; i < count; i++) out[i] = ((const unsigned char *)src)[i];
+    for (; i < dst_size; i++) out[i] = 0;
+    return 1;
+}
+
 /* An invocation of one command. Opaque; owned by the host; valid from the start of
  * m365_plugin.run() until it returns. Every host function that acts for a command takes it. */
 typedef struct m365_call m365_call;
@@ -130,7 +146,8 @@ typedef struct m365_host {
     const char *host_name;    /* "m365" */
     const char *host_version; /* semver of the host */
 
-    /* Look up an optional host feature by id ("m365.host.batch/1"). Returns a pointer to a
+    /* Look up an optional host feature by id ("vendor.feature/1"; this host offers none yet,
+     * so it answers NULL). Returns a pointer to a
      * static table, or NULL when unsupported. [any] */
     const void *(*get_extension)(const struct m365_host *host, const char *id);
 
@@ -195,6 +212,14 @@ typedef struct m365_host {
     /* Non-zero once the user pressed Ctrl-C (or m365 received SIGTERM or SIGHUP); long loops poll
      * it and return M365_ERR_CANCELLED. [any] */
     int32_t (*is_cancelled)(m365_call *call);
+
+    /* ---- ABI 1.1 (check header.struct_size before use) ---------------------------------- */
+
+    /* Publish a fact about the connection the plugin's service uses (a URL it discovered, a
+     * tag the user chose at connect): stored with the connection, never a secret, read back by
+     * any plugin as config_get("connection.<key>"). key: letters and digits; value NULL deletes.
+     * Both borrowed. M365_ERR_AUTH_REQUIRED without a connection. [main] */
+    m365_status (*connection_set)(m365_call *call, const char *key, const char *value);
 } m365_host;
 
 /* ---------------------------------------------------------------------------------------- */
