@@ -146,7 +146,12 @@ public struct ArgumentParser {
             message += " Did you mean: " + suggestions.map { "m365 \($0)" }.joined(separator: ", ") + "?"
         }
         if let first = typed.first, catalog.service(named: first) == nil, typed.count > 0 {
-            message += " Run 'm365 --help' for the list of commands."
+            if suggestions.isEmpty && typed.count > 1 {
+                // `m365 <word> <command>`: most likely a service whose plugin is not installed.
+                message += " No installed plugin provides a service '\(first)': run 'm365 plugin list' to see what is installed."
+            } else {
+                message += " Run 'm365 --help' for the list of commands."
+            }
         }
         return UsageError(message, unknownCommand: typed)
     }

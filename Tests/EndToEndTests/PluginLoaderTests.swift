@@ -192,6 +192,12 @@ final class PluginLoaderTests: XCTestCase {
             let status = try harness.run([service, "status"])
             XCTAssertEqual(status.status, 0, "\(service): \(status.stderr)")
         }
+        // Deleted before any run remembered it: no installed plugin provides the service.
+        let fresh = try Harness(plugins: ["libm365-aad.so"])
+        defer { fresh.cleanUp() }
+        let unknown = try fresh.run(["spo", "web", "get"])
+        XCTAssertEqual(unknown.status, 2, unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("No installed plugin provides a service 'spo': run 'm365 plugin list'"), unknown.stderr)
         let help = try harness.run(["--help"])
         XCTAssertFalse(help.stdout.contains("\n  spo "), help.stdout)
         XCTAssertTrue(help.stdout.contains("\n  aad "), help.stdout)
