@@ -118,31 +118,24 @@ final class CallContext {
             capture(value)
             return succeed()
         }
-        guard let bytes else {
-            hostFailure = HostError("the plugin emitted a NULL result")
-            return fail(M365_ERR_INVALID_ARGUMENT, hostFailure!.description)
-        }
-        do throws(HostError) {
-            try printer.emit(resultText: bytes, pluginID: pluginID)
-        } catch {
-            hostFailure = error
-            return fail(M365_ERR_INVALID_ARGUMENT, error.description)
-        }
-        return succeed()
+        return emitting(bytes) { bytes throws(HostError) in try printer.emit(resultText: bytes, pluginID: pluginID) }
     }
 
     func emitItem(_ bytes: UnsafeRawBufferPointer?) -> m365_status {
-        guard let bytes else {
-            hostFailure = HostError("the plugin emitted a NULL result")
-            return fail(M365_ERR_INVALID_ARGUMENT, hostFailure!.description)
-        }
+        emitting(bytes) { bytes throws(HostError) in try printer.emit(itemText: bytes, pluginID: pluginID) }
+    }
+
+    /// Hands emitted JSON text to the printer; a failure (NULL, malformed, out of order) fails
+    /// the command, whatever the plugin does next.
+    private func emitting(_ bytes: UnsafeRawBufferPointer?, _ print: (UnsafeRawBufferPointer) throws(HostError) -> Void) -> m365_status {
         do throws(HostError) {
-            try printer.emit(itemText: bytes, pluginID: pluginID)
+            guard let bytes else { throw HostError("the plugin emitted a NULL result") }
+            try print(bytes)
+            return succeed()
         } catch {
             hostFailure = error
             return fail(M365_ERR_INVALID_ARGUMENT, error.description)
         }
-        return succeed()
     }
 
     private func parseEmitted(_ bytes: UnsafeRawBufferPointer?) -> JSON? {
