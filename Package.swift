@@ -34,6 +34,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-http2", from: "1.0.0"),
     ],
     targets: [
+        // MARK: The one version (VERSION; make regenerates Version.swift from it).
+        .target(name: "M365Version", swiftSettings: lean),
+
         // MARK: The stable C ABI: the header and nothing else.
         .target(name: "PluginAPI", path: "Sources/PluginAPI"),
 
@@ -61,6 +64,7 @@ let package = Package(
             dependencies: [
                 "PluginAPI", "JSONModel", "JMESPath", "OutputFormat", "CommandModel",
                 "ArgumentParsing", "HostConfig", "PluginLoader", "HTTPClient", "SignIn", "TokenStore", "PartialFiles",
+                "M365Version",
             ],
             swiftSettings: lean
         ),
@@ -76,15 +80,15 @@ let package = Package(
         .target(name: "GraphKit", dependencies: ["PluginKit"], swiftSettings: lean),
 
         // MARK: Service plugins (shared libraries loaded by the host through the C ABI).
-        .target(name: "SPO", dependencies: ["PluginKit"], path: "Plugins/SPO", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
-        .target(name: "AAD", dependencies: ["PluginKit", "GraphKit"], path: "Plugins/AAD", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
-        .target(name: "Graph", dependencies: ["PluginKit", "GraphKit"], path: "Plugins/Graph", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
+        .target(name: "SPO", dependencies: ["PluginKit", "M365Version"], path: "Plugins/SPO", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
+        .target(name: "AAD", dependencies: ["PluginKit", "GraphKit", "M365Version"], path: "Plugins/AAD", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
+        .target(name: "Graph", dependencies: ["PluginKit", "GraphKit", "M365Version"], path: "Plugins/Graph", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
 
         // MARK: The local tenant emulator.
         .target(
             name: "EmulatorKit",
             dependencies: [
-                "JSONModel",
+                "JSONModel", "M365Version",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
