@@ -6,8 +6,11 @@ import PackageDescription
 
 // Plugins export exactly one symbol, `m365_plugin_entry`; the version script hides the rest so
 // two plugins (or a plugin and the host) never clash on a Swift symbol.
+// Each plugin carries its own copy of the Swift runtime, linked statically and hidden by the same
+// script (with --exclude-libs ALL): a plugin needs no Swift toolchain or runtime package where it is
+// installed, and several in one process never meet (nothing Swift crosses the C ABI).
 let pluginLinkerSettings: [LinkerSetting] = [
-    .unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/plugin.exports"]),
+    .unsafeFlags(["-static-stdlib", "-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/plugin.exports"]),
 ]
 
 // The CLI's start path does without Swift Concurrency: not importing it implicitly keeps its
@@ -100,7 +103,12 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
-        .executableTarget(name: "Emulator", dependencies: ["EmulatorKit"]),
+        // Foundation, ICU and the Swift runtime linked in: m365-emulator runs where no Swift is
+        // installed. Compiling main.swift with -static-stdlib too makes it name the static
+        // libraries Foundation needs (ICU, CoreFoundation) for the linker.
+        .executableTarget(name: "Emulator", dependencies: ["EmulatorKit"],
+                          swiftSettings: [.unsafeFlags(["-static-stdlib"])],
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
         // MARK: Tests
         .testTarget(name: "JSONModelTests", dependencies: ["JSONModel"]),
