@@ -2,11 +2,8 @@
 SHELL := /bin/bash
 PREFIX ?= /usr/local
 CONFIG ?= release
-# Most of a first build is the emulator's TLS and crypto stack (two copies of BoringSSL, about 770
-# C++ files). Without the index store (for editors, not needed here) and Swift debug information
-# it is about a tenth shorter. A plain `swift build` keeps its defaults: switching between the two
-# rebuilds everything, so pick one (SWIFT_BUILD_FLAGS= gives swift build's own).
-SWIFT_BUILD_FLAGS ?= --disable-index-store -Xswiftc -gnone
+# Extra flags for every swift build (the same for all targets: other flags rebuild everything).
+SWIFT_BUILD_FLAGS ?=
 VERSION := $(shell tr -d ' \n' < VERSION)
 BIN_DIR = $(shell swift build -c $(CONFIG) $(SWIFT_BUILD_FLAGS) --show-bin-path 2>/dev/null)
 # Where `make test` installs the build so the end-to-end tests run the real layout.
