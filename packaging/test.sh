@@ -10,6 +10,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 deb=$(realpath "$1") tarball=$(realpath "$2")
 version=$(tr -d ' \n' < "$repo/VERSION")
+header=$repo/Sources/PluginAPI/include/m365_plugin.h
+abi=$(sed -n 's/^#define M365_ABI_MAJOR \([0-9]*\).*/\1/p' "$header").$(sed -n 's/^#define M365_ABI_MINOR \([0-9]*\).*/\1/p' "$header")
 
 # The toolchain this machine builds with: hidden from everything below.
 swift=$(command -v swift || true)
@@ -83,7 +85,7 @@ exercise() {  # exercise LABEL PREFIX PKG_CONFIG_ENV…
     contains "$output" "libm365-$plugin.so $version (com.m365.$plugin, m365) $prefix/lib/m365/plugins/libm365-$plugin.so" || missing+=" $plugin"
   done
   expect "$label: m365 --version --verbose names the host and each plugin with $version${missing:+ (missing:$missing) $output}" \
-    test -z "$missing" -a "${output%%$'\n'*}" = "m365 $version (plugin ABI 1.0)"
+    test -z "$missing" -a "${output%%$'\n'*}" = "m365 $version (plugin ABI $abi)"
   output=$(clean_env "$prefix" m365 spo -h 2>&1)
   expect "$label: m365 spo -h" contains "$output" "m365 spo list list"
   output=$(clean_env "$prefix" m365 plugin list --output text 2>&1)
