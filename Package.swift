@@ -6,8 +6,11 @@ import PackageDescription
 
 // Plugins export exactly one symbol, `m365_plugin_entry`; the version script hides the rest so
 // two plugins (or a plugin and the host) never clash on a Swift symbol.
+// Each plugin carries its own copy of the Swift runtime, linked statically and hidden by the same
+// script (with --exclude-libs ALL): a plugin needs no Swift toolchain or runtime package where it is
+// installed, and several in one process never meet (nothing Swift crosses the C ABI).
 let pluginLinkerSettings: [LinkerSetting] = [
-    .unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/plugin.exports"]),
+    .unsafeFlags(["-static-stdlib", "-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/plugin.exports"]),
 ]
 
 // The CLI's start path does without Swift Concurrency: not importing it implicitly keeps its
@@ -34,6 +37,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-http2", from: "1.0.0"),
     ],
     targets: [
+        // MARK: The one version (VERSION; make regenerates Version.swift from it).
+        .target(name: "M365Version", swiftSettings: lean),
+
         // MARK: The stable C ABI: the header and nothing else.
         .target(name: "PluginAPI", path: "Sources/PluginAPI"),
 
@@ -61,6 +67,7 @@ let package = Package(
             dependencies: [
                 "PluginAPI", "JSONModel", "JMESPath", "OutputFormat", "CommandModel",
                 "ArgumentParsing", "HostConfig", "PluginLoader", "HTTPClient", "SignIn", "TokenStore", "PartialFiles",
+                "M365Version",
             ],
             swiftSettings: lean
         ),
@@ -76,15 +83,15 @@ let package = Package(
         .target(name: "GraphKit", dependencies: ["PluginKit"], swiftSettings: lean),
 
         // MARK: Service plugins (shared libraries loaded by the host through the C ABI).
-        .target(name: "SPO", dependencies: ["PluginKit"], path: "Plugins/SPO", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
-        .target(name: "AAD", dependencies: ["PluginKit", "GraphKit"], path: "Plugins/AAD", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
-        .target(name: "Graph", dependencies: ["PluginKit", "GraphKit"], path: "Plugins/Graph", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
+        .target(name: "SPO", dependencies: ["PluginKit", "M365Version"], path: "Plugins/SPO", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
+        .target(name: "AAD", dependencies: ["PluginKit", "GraphKit", "M365Version"], path: "Plugins/AAD", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
+        .target(name: "Graph", dependencies: ["PluginKit", "GraphKit", "M365Version"], path: "Plugins/Graph", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
 
         // MARK: The local tenant emulator.
         .target(
             name: "EmulatorKit",
             dependencies: [
-                "JSONModel",
+                "JSONModel", "M365Version",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -96,7 +103,12 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
-        .executableTarget(name: "Emulator", dependencies: ["EmulatorKit"]),
+        // Foundation, ICU and the Swift runtime linked in: m365-emulator runs where no Swift is
+        // installed. Compiling main.swift with -static-stdlib too makes it name the static
+        // libraries Foundation needs (ICU, CoreFoundation) for the linker.
+        .executableTarget(name: "Emulator", dependencies: ["EmulatorKit"],
+                          swiftSettings: [.unsafeFlags(["-static-stdlib"])],
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
         // MARK: Tests
         .testTarget(name: "JSONModelTests", dependencies: ["JSONModel"]),

@@ -1,9 +1,10 @@
 import GraphKit
+import M365Version
 
 /// Entra ID (formerly Azure AD), reachable as `aad` and `entra`: directory objects through
 /// Microsoft Graph, with the names, options and output of CLI for Microsoft 365's `entra` commands.
 let definition = PluginDefinition(
-    id: "com.m365.aad", name: "Entra ID", version: "0.2.0", vendor: "m365",
+    id: "com.m365.aad", name: "Entra ID", version: m365ReleaseVersion, vendor: "m365",
     services: [
         PluginService(
             ServiceSpec(name: "aad", aliases: ["entra"], description: "Entra ID: users, groups, apps and service principals"),

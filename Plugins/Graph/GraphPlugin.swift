@@ -1,9 +1,10 @@
 import GraphKit
+import M365Version
 
 /// Microsoft Graph and the workloads built on it, with the names, options and output of CLI for
 /// Microsoft 365.
 let definition = PluginDefinition(
-    id: "com.m365.graph", name: "Microsoft Graph", version: "0.2.0", vendor: "m365",
+    id: "com.m365.graph", name: "Microsoft Graph", version: m365ReleaseVersion, vendor: "m365",
     services: [
         PluginService(ServiceSpec(name: "graph", description: "Microsoft Graph: batches, subscriptions, schema extensions"),
                       commands: GraphCommands.all),

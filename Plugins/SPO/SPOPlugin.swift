@@ -1,9 +1,10 @@
+import M365Version
 import PluginKit
 
 /// SharePoint Online over its REST API (`{web}/_api/…`): webs, lists and list items, with the
 /// names, options and output of CLI for Microsoft 365's `spo` commands.
 let definition = PluginDefinition(
-    id: "com.m365.spo", name: "SharePoint Online", version: "0.2.0", vendor: "m365",
+    id: "com.m365.spo", name: "SharePoint Online", version: m365ReleaseVersion, vendor: "m365",
     services: [
         PluginService(
             ServiceSpec(name: "spo", description: "SharePoint Online: sites, lists, items, files, apps and tenant settings"),

@@ -58,13 +58,14 @@ public enum Completion {
         case "zsh":
             return """
             #compdef m365
-            # m365 completion for zsh. Load it with: source <(m365 cli completion zsh)
+            # m365 completion for zsh. Load it with: source <(m365 cli completion zsh), or install it
+            # as _m365 in a folder of $fpath (the Debian package's /usr/share/zsh/vendor-completions).
             _m365() {
                 local -a candidates
                 candidates=("${(@f)$(m365 __complete "${(@)words[2,CURRENT-1]}" -- "${words[CURRENT]}" 2>/dev/null)}")
                 compadd -a candidates
             }
-            compdef _m365 m365
+            if [[ $funcstack[1] == _m365 ]]; then _m365 "$@"; else compdef _m365 m365; fi
 
             """
         case "fish":

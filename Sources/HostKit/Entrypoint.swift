@@ -23,7 +23,7 @@ public enum M365 {
         }
         // The fastest path: no settings, no plugins.
         if arguments.contains("--version") && arguments.allSatisfy({ $0.hasPrefix("-") }) {
-            Console.out(m365Version + "\n")
+            Console.out(arguments.contains("--verbose") ? versionReport() : m365Version + "\n")
             return 0
         }
         var run = Run(arguments: arguments)

@@ -2,10 +2,12 @@ import ArgumentParsing
 import CommandModel
 import HostConfig
 import JSONModel
+import M365Version
 import OutputFormat
 import PluginLoader
 
-let m365Version = "0.1.0"
+/// From VERSION, through the generated Sources/M365Version/Version.swift.
+let m365Version = m365ReleaseVersion
 
 /// What a host command can reach while it runs.
 struct HostContext {

@@ -22,6 +22,19 @@ final class HostCommandTests: XCTestCase {
         XCTAssertEqual(try harness.run(["version", "-o", "text"]).stdout, flag.stdout)
     }
 
+    /// One version, from VERSION, for the host and every plugin shipped with it.
+    func testVersionVerboseNamesEveryPluginsVersion() throws {
+        let version = try releaseVersion()
+        XCTAssertEqual(try harness.run(["--version"]).stdout, version + "\n")
+        let verbose = try harness.run(["--version", "--verbose"])
+        XCTAssertEqual(verbose.status, 0, verbose.stderr)
+        let lines = verbose.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.first?.hasPrefix("m365 \(version) (plugin ABI ") == true, verbose.stdout)
+        for plugin in ["libm365-spo.so", "libm365-aad.so", "libm365-graph.so"] {
+            XCTAssertTrue(lines.contains { $0.hasPrefix("\(plugin) \(version) (com.m365.") }, verbose.stdout)
+        }
+    }
+
     func testVersionWithOtherFlagsAndSilentErrorsWithOutputNone() throws {
         XCTAssertEqual(try harness.run(["--version", "--debug"]).status, 0)
         let silent = try harness.run(["nosuchcommand", "--output=none"])
@@ -102,4 +115,11 @@ final class HostCommandTests: XCTestCase {
         XCTAssertEqual(connect.status, 2)
         XCTAssertTrue(connect.stderr.hasPrefix("Error: No app id: pass --appId"), connect.stderr)
     }
+}
+
+/// The version in the repository's VERSION file.
+func releaseVersion() throws -> String {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return try String(contentsOf: root.appendingPathComponent("VERSION"), encoding: .utf8)
+        .trimmingCharacters(in: .whitespacesAndNewlines)
 }

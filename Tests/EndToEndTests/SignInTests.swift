@@ -110,7 +110,7 @@ final class SignInTests: SignInTestCase {
         let me = try m365(["widgets", "me", "-o", "text"])
         XCTAssertTrue(me.stdout.contains("userPrincipalName: \(Self.admin.user)"), me.stdout)
         let seen = try emulator.requests(pathPrefix: "/v1.0/me").last?["headers"] as? [String: Any]
-        XCTAssertEqual(seen?["user-agent"] as? String, "NONISV|m365|m365/0.1.0")
+        XCTAssertEqual(seen?["user-agent"] as? String, "NONISV|m365|m365/\(try releaseVersion())")
     }
 
     func testManagedIdentityThroughIMDS() throws {

@@ -1,8 +1,9 @@
 import Foundation
+import M365Version
 
 /// The `m365-emulator` command line (the executable's main is one call into this).
 public enum EmulatorCommand {
-    public static let version = "0.1.0"
+    public static let version = m365ReleaseVersion
 
     public static let usage = """
     Usage: m365-emulator serve [options]
