@@ -47,6 +47,7 @@ test: version
 	M365_TEST_PREFIX=$(STAGE) bash scripts/test.sh 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
 
 bench:
+	@$(DEPS) bench
 	$(MAKE) install CONFIG=release PREFIX=$(CURDIR)/.build/bench-stage
 	python3 scripts/bench.py $(CURDIR)/.build/bench-stage $${BENCH_RUNS:-51}
 

@@ -555,6 +555,45 @@ def sharepoint_files(prefix, env, emulator, work, runs=3):
     return ok
 
 
+def output_at_scale(prefix, env, work):
+    """A plugin streaming 1,000,000 items (Tests/Fixtures/emitter.c) in every output format, and
+    one 50 MB result: wall time and peak memory, csv against json."""
+    m365 = os.path.join(prefix, "bin", "m365")
+    directory = os.path.join(work, "plugins-emitter")
+    os.makedirs(directory, mode=0o755, exist_ok=True)
+    subprocess.run(["cc", "-std=c11", "-O2", "-shared", "-fPIC", "-fvisibility=hidden", "-I", os.path.join(REPO, "Sources/PluginAPI/include"),
+                    "-o", os.path.join(directory, "libm365-emitter.so"), os.path.join(REPO, "Tests/Fixtures/emitter.c")], check=True)
+    run_env = dict(env, M365_PLUGIN_PATH=directory)
+    subprocess.run([m365, "plugin", "list"], env=run_env, stdout=subprocess.DEVNULL, check=True)
+    print("\n## Output at scale (a plugin emitting 1,000,000 items; one 50 MB result)\n")
+    print("| output | median s | peak RSS MiB | target |")
+    print("|---|---|---|---|")
+    ok = True
+    walls = {}
+    for label, extra in [("--output json", ["-o", "json"]), ("--output csv", ["-o", "csv"]), ("--output text", ["-o", "text"]),
+                         ("--output md", ["-o", "md"]), ("--output none", ["-o", "none"]), ("--query length(@)", ["--query", "length(@)"])]:
+        wall, peak = measure([m365, "emitter", "items", "--count", "1000000"] + extra, run_env, 3)
+        walls[label] = wall
+        target = ""
+        if label == "--output csv":
+            ratio = wall / walls["--output json"]
+            met = ratio <= 1.3
+            target = f"≤ 1.3× json: {ratio:.2f}× " + ("met" if met else "MISSED")
+            ok &= met
+        if label.startswith("--output"):
+            met = peak / 1024 < 64
+            target = (target + "; " if target else "") + ("< 64 MiB: met" if met else "< 64 MiB: MISSED")
+            ok &= met
+        else:
+            target = "the whole value is needed"
+        print(f"| {label} | {wall:.2f} | {peak / 1024:.1f} | {target} |")
+    wall, peak = measure([m365, "emitter", "big", "--megabytes", "50"], run_env, 3)
+    met = peak / 1024 <= 2 * 50 + 30
+    ok &= met
+    print(f"| one 50 MB result, --output json | {wall:.2f} | {peak / 1024:.1f} | ≤ 2 × 50 + 30 MiB: {'met' if met else 'MISSED'} |")
+    return ok
+
+
 def emulator_throughput(emulator):
     """Small authenticated GETs per second over keep-alive, with wrk."""
     if not shutil.which("wrk"):
@@ -582,6 +621,7 @@ def main():
     print(f"# m365 benchmarks, {time.strftime('%Y-%m-%d')}: {platform.machine()}, {os.cpu_count()} cores, "
           f"{platform.platform()}; median of {runs} runs")
     ok = startup(prefix, runs, env)
+    ok &= output_at_scale(prefix, env, work)
     emulator = Emulator(prefix, work)
     try:
         ok &= request_latency(prefix, runs, env, emulator)

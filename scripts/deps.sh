@@ -6,7 +6,7 @@
 #
 # NEED is what the caller is about to do: build (compile and install m365; python3 writes the
 # man page), demo (run it and build the C example), test (the test suite: D-Bus, gnome-keyring,
-# tinyproxy, openssl, curl), package (make deb / make dist and their test). Nothing is printed when nothing is missing.
+# tinyproxy, openssl, curl; rustc builds the Rust example plugin), package (make deb / make dist and their test), bench (make bench: cc, curl, wrk). Nothing is printed when nothing is missing.
 # Missing packages are installed with apt-get (through sudo when not root); when that is not
 # possible one line names the packages and the command exits 1.
 #   --dry-run   say what would be installed and how, install nothing (exit 0)
@@ -21,8 +21,8 @@ for argument in "$@"; do
   case $argument in
     --dry-run) dry_run=1 ;;
     --list) list=1 ;;
-    build|demo|test|package) needs+=("$argument") ;;
-    *) echo "usage: scripts/deps.sh [--dry-run] [--list] build|demo|test|package..." >&2; exit 2 ;;
+    build|demo|test|package|bench) needs+=("$argument") ;;
+    *) echo "usage: scripts/deps.sh [--dry-run] [--list] build|demo|test|package|bench..." >&2; exit 2 ;;
   esac
 done
 [ ${#needs[@]} -gt 0 ] || needs=(build)
@@ -47,6 +47,12 @@ libsecret   lib:libsecret-1.so.0    libsecret-1-0
 tinyproxy   tool:tinyproxy          tinyproxy
 openssl     tool:openssl            openssl
 curl        tool:curl               curl
+rustc       tool:rustc              rustc
+"
+checks_bench="
+cc          tool:cc                 gcc
+curl        tool:curl               curl
+wrk         tool:wrk                wrk
 "
 checks_package="
 dpkg-deb    tool:dpkg-deb           dpkg

@@ -158,12 +158,12 @@ enum AppCommands {
     static let platforms = ["spa", "web", "publicClient", "apple", "android"]
 
     static let all: [PluginCommand] = [
-        command("app list", "Lists app registrations", options: [propertiesOption], defaults: ["appId", "id", "displayName", "signInAudience"]) { graph, options throws(PluginFailure) in
+        command("app list", "Lists app registrations", options: [propertiesOption], defaults: ["appId", "id", "displayName", "signInAudience"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try graph.list("/applications" + OData.query([("$select", graph.select(options)), ("$top", "999")]))
         },
 
         command("app get", "Gets an app registration", options: AppDirectory.appSelector + [propertiesOption],
-                sets: [["appId", "objectId", "name"]]) { graph, options throws(PluginFailure) in
+                sets: [["appId", "objectId", "name"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try AppDirectory.appObjectId(graph, options)
             try graph.invocation.emit(result: .object(try graph.get("/applications/\(id)" + OData.query([("$select", graph.select(options))]))))
         },
@@ -185,7 +185,7 @@ enum AppCommands {
                     flag("allowPublicClientFlows", nil, "Allow device code and password sign-in"),
                 ],
                 defaults: ["appId", "objectId", "tenantId"],
-                examples: [("An app with a secret that reads users", "m365 entra app add --name 'My daemon' --withSecret --apisApplication https://graph.microsoft.com/User.Read.All --grantAdminConsent")]) { graph, options throws(PluginFailure) in
+                examples: [("An app with a secret that reads users", "m365 entra app add --name 'My daemon' --withSecret --apisApplication https://graph.microsoft.com/User.Read.All --grantAdminConsent")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             if options.has("redirectUris") != options.has("platform") { throw usage("--redirectUris and --platform go together") }
             if options.has("certificateFile") && options.has("certificateBase64Encoded") { throw usage("specify either --certificateFile or --certificateBase64Encoded") }
             if options.bool("grantAdminConsent") && !options.has("apisDelegated") && !options.has("apisApplication") {
@@ -232,7 +232,7 @@ enum AppCommands {
                     option("certificateFile", nil, "A PEM certificate to add"), option("certificateBase64Encoded", nil, "A base64 DER certificate to add"),
                     option("certificateDisplayName", nil, "The certificate's display name"),
                     option("allowPublicClientFlows", nil, "Allow device code and password sign-in", type: .boolean),
-                ], sets: [["appId", "objectId", "name"]]) { graph, options throws(PluginFailure) in
+                ], sets: [["appId", "objectId", "name"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             if options.has("redirectUris") != options.has("platform") { throw usage("--redirectUris and --platform go together") }
             guard ["uris", "redirectUris", "redirectUrisToRemove", "certificateFile", "certificateBase64Encoded", "allowPublicClientFlows"]
                 .contains(where: options.has) else { throw usage("specify at least one property to update") }
@@ -263,7 +263,7 @@ enum AppCommands {
         },
 
         command("app remove", "Removes an app registration", options: AppDirectory.appSelector + [forceOption],
-                sets: [["appId", "objectId", "name"]]) { graph, options throws(PluginFailure) in
+                sets: [["appId", "objectId", "name"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try AppDirectory.appObjectId(graph, options)
             guard try graph.invocation.confirmedRemoval(options, "the app registration '\(options.string("name") ?? options.string("appId") ?? id)'") else { return }
             try graph.send("DELETE", "/applications/\(id)")
@@ -274,7 +274,7 @@ enum AppCommands {
                     option("applicationPermissions", "a", "Space-separated application permissions (<resource URI>/<permission>)"),
                     option("delegatedPermissions", "d", "Space-separated delegated permissions (<resource URI>/<permission>)"),
                     flag("grantAdminConsent", nil, "Grant admin consent for the added permissions"),
-                ], sets: [["appId", "appObjectId", "appName"]]) { graph, options throws(PluginFailure) in
+                ], sets: [["appId", "appObjectId", "appName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             guard options.has("applicationPermissions") || options.has("delegatedPermissions") else {
                 throw usage("specify --applicationPermissions or --delegatedPermissions")
             }
@@ -293,7 +293,7 @@ enum AppCommands {
 
         command("app permission list", "Lists the API permissions an app registration requests",
                 options: AppDirectory.permissionAppSelector + [option("type", nil, "Which permissions", allowed: ["delegated", "application", "all"], defaultValue: "all")],
-                sets: [["appId", "appObjectId", "appName"]], defaults: ["resource", "permission", "type"]) { graph, options throws(PluginFailure) in
+                sets: [["appId", "appObjectId", "appName"]], defaults: ["resource", "permission", "type"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try AppDirectory.appObjectId(graph, options, objectId: "appObjectId", name: "appName")
             let app = try graph.get("/applications/\(id)?$select=requiredResourceAccess")
             let wanted = options.string("type")?.lowercased() ?? "all"
@@ -318,7 +318,7 @@ enum AppCommands {
                     option("name", nil, "The display name of the role", required: true), option("description", "d", "The description of the role"),
                     option("allowedMembers", "m", "Who can be assigned the role", required: true, allowed: ["usersGroups", "applications", "both"]),
                     option("claim", "c", "The value in the roles claim", required: true),
-                ], sets: [["appId", "appObjectId", "appName"]]) { graph, options throws(PluginFailure) in
+                ], sets: [["appId", "appObjectId", "appName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let claim = options.string("claim") ?? ""
             guard claim.count <= 120, !claim.hasPrefix("."), !claim.contains(" ") else {
                 throw usage("--claim must be at most 120 characters, without spaces, and not start with '.'")
@@ -333,7 +333,7 @@ enum AppCommands {
         },
 
         command("app role list", "Lists the app roles of an app registration", options: AppDirectory.permissionAppSelector,
-                sets: [["appId", "appObjectId", "appName"]], defaults: ["displayName", "description", "id"]) { graph, options throws(PluginFailure) in
+                sets: [["appId", "appObjectId", "appName"]], defaults: ["displayName", "description", "id"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try AppDirectory.appObjectId(graph, options, objectId: "appObjectId", name: "appName")
             let roles = try graph.get("/applications/\(id)?$select=appRoles")["appRoles"]?.arrayValue ?? []
             if roles.isEmpty { try graph.invocation.emit(result: []) }
@@ -364,7 +364,7 @@ enum EnterpriseAppCommands {
     static let all: [PluginCommand] = [
         command("enterpriseapp list", "Lists enterprise applications (service principals)", aliases: aliases("list"),
                 options: [option("displayName", "n", "Only those with this display name"), option("tag", nil, "Only those with this tag"), propertiesOption],
-                defaults: ["appId", "displayName", "tag"]) { graph, options throws(PluginFailure) in
+                defaults: ["appId", "displayName", "tag"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             var terms: [String] = []
             if let v = options.string("displayName") { terms.append("displayName eq \(OData.quote(v))") }
             if let v = options.string("tag") { terms.append("tags/any(t:t eq \(OData.quote(v)))") }
@@ -373,7 +373,7 @@ enum EnterpriseAppCommands {
         },
 
         command("enterpriseapp get", "Gets an enterprise application", aliases: aliases("get"), options: selector + [propertiesOption],
-                sets: [["id", "displayName", "objectId"]]) { graph, options throws(PluginFailure) in
+                sets: [["id", "displayName", "objectId"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try principalId(graph, options, appId: "id", name: "displayName", objectId: "objectId")
             try graph.invocation.emit(result: .object(try graph.get("/servicePrincipals/\(id)" + OData.query([("$select", graph.select(options))]))))
         },
@@ -381,7 +381,7 @@ enum EnterpriseAppCommands {
         command("enterpriseapp add", "Creates the enterprise application of an app registration", aliases: aliases("add"),
                 options: [option("appId", "i", "The application (client) ID"), option("appName", "n", "The display name of the app registration"),
                           option("objectId", nil, "The object ID of the app registration")],
-                sets: [["appId", "appName", "objectId"]]) { graph, options throws(PluginFailure) in
+                sets: [["appId", "appName", "objectId"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             var appId = options.string("appId")
             if appId == nil {
                 let objectId = try AppDirectory.appObjectId(graph, options, appId: "appId", objectId: "objectId", name: "appName")
@@ -391,7 +391,7 @@ enum EnterpriseAppCommands {
         },
 
         command("enterpriseapp remove", "Removes an enterprise application", aliases: aliases("remove"), options: selector + [forceOption],
-                sets: [["id", "displayName", "objectId"]]) { graph, options throws(PluginFailure) in
+                sets: [["id", "displayName", "objectId"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try principalId(graph, options, appId: "id", name: "displayName", objectId: "objectId")
             guard try graph.invocation.confirmedRemoval(options, "the enterprise application '\(options.string("displayName") ?? options.string("id") ?? id)'") else { return }
             try graph.send("DELETE", "/servicePrincipals/\(id)")
@@ -399,7 +399,7 @@ enum EnterpriseAppCommands {
 
         command("oauth2grant list", "Lists the delegated permissions granted to a service principal",
                 options: [option("spObjectId", "i", "The object ID of the service principal (client)", required: true)],
-                defaults: ["id", "resourceId", "scope"]) { graph, options throws(PluginFailure) in
+                defaults: ["id", "resourceId", "scope"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["spObjectId"])
             try graph.list("/oauth2PermissionGrants" + OData.query([("$filter", "clientId eq \(OData.quote(options.string("spObjectId") ?? ""))")]))
         },
@@ -407,7 +407,7 @@ enum EnterpriseAppCommands {
         command("oauth2grant add", "Grants delegated permissions to a service principal for every user",
                 options: [option("clientId", "i", "The object ID of the client service principal", required: true),
                           option("resourceId", "r", "The object ID of the resource service principal", required: true),
-                          option("scope", "s", "Space-separated permissions, e.g. 'User.Read Mail.Send'", required: true)]) { graph, options throws(PluginFailure) in
+                          option("scope", "s", "Space-separated permissions, e.g. 'User.Read Mail.Send'", required: true)]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["clientId", "resourceId"])
             try graph.send("POST", "/oauth2PermissionGrants", body: [
                 "clientId": JSON(options.string("clientId")), "consentType": "AllPrincipals", "principalId": nil,
@@ -416,7 +416,7 @@ enum EnterpriseAppCommands {
         },
 
         command("oauth2grant remove", "Removes a delegated permission grant",
-                options: [option("grantId", "i", "The ID of the grant", required: true), forceOption]) { graph, options throws(PluginFailure) in
+                options: [option("grantId", "i", "The ID of the grant", required: true), forceOption]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = options.string("grantId") ?? ""
             guard try graph.invocation.confirmedRemoval(options, "the OAuth2 permission grant '\(id)'") else { return }
             try graph.send("DELETE", "/oauth2PermissionGrants/\(OData.segment(id))")
@@ -424,7 +424,7 @@ enum EnterpriseAppCommands {
 
         command("approleassignment list", "Lists the application permissions granted to a service principal",
                 options: appSelector, sets: [["appId", "appObjectId", "appDisplayName"]],
-                defaults: ["resourceDisplayName", "roleName"]) { graph, options throws(PluginFailure) in
+                defaults: ["resourceDisplayName", "roleName"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try principalId(graph, options, appId: "appId", name: "appDisplayName", objectId: "appObjectId")
             var resources: [String: JSONObject] = [:]
             var count = 0
@@ -444,7 +444,7 @@ enum EnterpriseAppCommands {
         command("approleassignment add", "Grants application permissions of a resource to a service principal",
                 options: appSelector + [option("resource", "r", "The resource: Microsoft Graph, SharePoint, an app ID or a display name", required: true),
                                         option("scopes", "s", "Comma-separated permissions, e.g. Sites.Read.All", required: true)],
-                sets: [["appId", "appObjectId", "appDisplayName"]], defaults: ["objectId", "principalDisplayName", "resourceDisplayName"]) { graph, options throws(PluginFailure) in
+                sets: [["appId", "appObjectId", "appDisplayName"]], defaults: ["objectId", "principalDisplayName", "resourceDisplayName"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try principalId(graph, options, appId: "appId", name: "appDisplayName", objectId: "appObjectId")
             let resource = try AppDirectory.resourcePrincipal(graph, options.string("resource") ?? "")
             let roles = resource["appRoles"]?.arrayValue ?? []

@@ -31,20 +31,20 @@ enum DirectoryCommands {
     ]
 
     static let all: [PluginCommand] = [
-        command("license list", "Lists the licenses (SKUs) the organization has", defaults: ["id", "skuId", "skuPartNumber"]) { graph, _ throws(PluginFailure) in
+        command("license list", "Lists the licenses (SKUs) the organization has", defaults: ["id", "skuId", "skuPartNumber"]) { (graph: GraphClient, _: Options) throws(PluginFailure) in
             try graph.list("/subscribedSkus")
         },
 
         command("roledefinition list", "Lists directory role definitions",
                 options: [propertiesOption, option("filter", "f", "An OData filter")],
                 defaults: ["id", "displayName", "isBuiltIn", "isEnabled"],
-                examples: [("Custom roles", "m365 entra roledefinition list --filter 'isBuiltIn eq false'")]) { graph, options throws(PluginFailure) in
+                examples: [("Custom roles", "m365 entra roledefinition list --filter 'isBuiltIn eq false'")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try graph.list(roleDefinitions + OData.query([("$select", graph.select(options)), ("$filter", options.string("filter"))]))
         },
 
         command("roledefinition get", "Gets a directory role definition",
                 options: [option("id", "i", "The ID of the role definition"), option("displayName", "n", "The display name"), propertiesOption],
-                sets: [["id", "displayName"]]) { graph, options throws(PluginFailure) in
+                sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try graph.emitOne(roleDefinitions, options, noun: "role definition")
         },
 
@@ -54,7 +54,7 @@ enum DirectoryCommands {
                     + scopeOptions.map { option($0.option, nil, "Limit the assignment to this object") },
                 sets: [["roleDefinitionId", "roleDefinitionName"]],
                 examples: [("User Administrator for one administrative unit",
-                            "m365 entra roleassignment add --roleDefinitionName 'User Administrator' --principal adele.vance@contoso.com --administrativeUnitName Finance")]) { graph, options throws(PluginFailure) in
+                            "m365 entra roleassignment add --roleDefinitionName 'User Administrator' --principal adele.vance@contoso.com --administrativeUnitName Finance")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let scopes = scopeOptions.filter { options.has($0.option) }
             if scopes.count > 1 { throw usage("specify at most one scope: " + scopes.map { "--" + $0.option }.joined(separator: ", ")) }
             var roleId = options.string("roleDefinitionId") ?? ""
@@ -78,25 +78,25 @@ enum DirectoryCommands {
         },
 
         command("organization list", "Shows the organization (tenant)", options: [propertiesOption],
-                defaults: ["id", "displayName", "tenantType"]) { graph, options throws(PluginFailure) in
+                defaults: ["id", "displayName", "tenantType"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try graph.list("/organization" + OData.query([("$select", graph.select(options))]))
         },
 
         command("administrativeunit list", "Lists administrative units", options: [propertiesOption],
-                defaults: ["id", "displayName", "visibility"]) { graph, options throws(PluginFailure) in
+                defaults: ["id", "displayName", "visibility"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try graph.list(administrativeUnits + OData.query([("$select", graph.select(options))]))
         },
 
         command("administrativeunit get", "Gets an administrative unit",
                 options: [option("id", "i", "The ID of the administrative unit"), option("displayName", "n", "The display name"), propertiesOption],
-                sets: [["id", "displayName"]]) { graph, options throws(PluginFailure) in
+                sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try graph.emitOne(administrativeUnits, options, noun: "administrative unit")
         },
 
         command("administrativeunit add", "Creates an administrative unit; other --property value options are set on it",
                 options: [option("displayName", "n", "The display name", required: true), option("description", "d", "The description"),
                           flag("hiddenMembership", nil, "Only members see who else is a member")],
-                unknownOptions: true, defaults: ["id", "displayName", "visibility"]) { graph, options throws(PluginFailure) in
+                unknownOptions: true, defaults: ["id", "displayName", "visibility"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             var body: JSONObject = [
                 "displayName": JSON(options.string("displayName")), "description": JSON(options.string("description")),
                 "visibility": options.bool("hiddenMembership") ? "HiddenMembership" : nil,

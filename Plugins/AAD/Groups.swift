@@ -128,7 +128,7 @@ enum GroupCommands {
                 options: [option("type", nil, "The kind of group", allowed: ["microsoft365", "security", "distribution", "mailEnabledSecurity"]),
                           propertiesOption],
                 defaults: ["id", "displayName", "groupType"],
-                examples: [("Security groups", "m365 entra group list --type security")]) { graph, options throws(PluginFailure) in
+                examples: [("Security groups", "m365 entra group list --type security")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let filter = options.string("type").flatMap { typeFilters[$0.lowercased()] }
             try graph.list("/groups" + OData.query([("$select", graph.select(options)), ("$filter", filter), ("$top", "999")])) { group in
                 guard options.string("properties") == nil, let type = groupType(group) else { return group }
@@ -137,7 +137,7 @@ enum GroupCommands {
         },
 
         command("group get", "Gets a group by id or display name", options: groupSelector + [propertiesOption],
-                sets: [["id", "displayName"]]) { graph, options throws(PluginFailure) in
+                sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try graph.groupId(options, id: "id", name: "displayName")
             try graph.invocation.emit(result: .object(try graph.get("/groups/\(id)" + OData.query([("$select", graph.select(options))]))))
         },
@@ -150,7 +150,7 @@ enum GroupCommands {
                           option("memberIds", nil, "Comma-separated member IDs"), option("memberUserNames", nil, "Comma-separated member user names"),
                           option("visibility", nil, "Who can see the group", allowed: ["Public", "Private", "HiddenMembership"])],
                 defaults: ["id", "displayName", "groupType"],
-                examples: [("A security group with two members", "m365 entra group add --displayName Finance --type security --memberUserNames adele@contoso.com,megan@contoso.com")]) { graph, options throws(PluginFailure) in
+                examples: [("A security group with two members", "m365 entra group add --displayName Finance --type security --memberUserNames adele@contoso.com,megan@contoso.com")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["ownerIds", "memberIds"])
             try options.exclusive(["ownerIds", "ownerUserNames"]); try options.exclusive(["memberIds", "memberUserNames"])
             let owners = try Membership.userIds(graph, options, ids: "ownerIds", names: "ownerUserNames")
@@ -178,7 +178,7 @@ enum GroupCommands {
             option("ownerIds", nil, "Comma-separated IDs of owners to add"), option("ownerUserNames", nil, "Comma-separated user names of owners to add"),
             option("memberIds", nil, "Comma-separated IDs of members to add"), option("memberUserNames", nil, "Comma-separated user names of members to add"),
             option("visibility", nil, "Who can see the group", allowed: ["Public", "Private", "HiddenMembership"]),
-        ], sets: [["id", "displayName"]]) { graph, options throws(PluginFailure) in
+        ], sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["ownerIds", "memberIds"])
             try options.exclusive(["ownerIds", "ownerUserNames"]); try options.exclusive(["memberIds", "memberUserNames"])
             guard ["newDisplayName", "description", "mailNickname", "ownerIds", "ownerUserNames", "memberIds", "memberUserNames", "visibility"]
@@ -196,14 +196,14 @@ enum GroupCommands {
             if !members.isEmpty { try Membership.add(graph, group: id, ids: members, role: "Member") }
         },
 
-        command("group remove", "Removes a group", options: groupSelector + [forceOption], sets: [["id", "displayName"]]) { graph, options throws(PluginFailure) in
+        command("group remove", "Removes a group", options: groupSelector + [forceOption], sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try graph.groupId(options, id: "id", name: "displayName")
             guard try graph.invocation.confirmedRemoval(options, "the group '\(options.string("displayName") ?? id)'") else { return }
             try graph.send("DELETE", "/groups/\(id)")
         },
 
         command("group member list", "Lists the owners and members of a group, each with its roles",
-                options: memberGroup + Membership.listOptions, sets: [["groupId", "groupName"]], defaults: Membership.listDefaults) { graph, options throws(PluginFailure) in
+                options: memberGroup + Membership.listOptions, sets: [["groupId", "groupName"]], defaults: Membership.listDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try graph.groupId(options, id: "groupId", name: "groupName")
             try Membership.list(graph, group: id, options)
         },
@@ -211,7 +211,7 @@ enum GroupCommands {
         command("group member add", "Adds users to a group as members or owners (batched: 400 users per request)",
                 options: memberGroup + userChoice + [option("role", "r", "The role", required: true, allowed: ["Owner", "Member"])],
                 sets: [["groupId", "groupName"], ["userIds", "userNames"]],
-                examples: [("Two members", "m365 entra group member add --groupName Finance --userNames adele@contoso.com,megan@contoso.com --role Member")]) { graph, options throws(PluginFailure) in
+                examples: [("Two members", "m365 entra group member add --groupName Finance --userNames adele@contoso.com,megan@contoso.com --role Member")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["userIds", "groupId"])
             let id = try graph.groupId(options, id: "groupId", name: "groupName")
             let users = try Membership.userIds(graph, options, ids: "userIds", names: "userNames")
@@ -220,7 +220,7 @@ enum GroupCommands {
 
         command("group member remove", "Removes users from a group",
                 options: memberGroup + userChoice + [option("role", "r", "Remove only from this role", allowed: ["Owner", "Member"]), forceOption],
-                sets: [["groupId", "groupName"], ["userIds", "userNames"]]) { graph, options throws(PluginFailure) in
+                sets: [["groupId", "groupName"], ["userIds", "userNames"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["userIds", "groupId"])
             let id = try graph.groupId(options, id: "groupId", name: "groupName")
             guard try graph.invocation.confirmedRemoval(options, "the users from the group") else { return }
@@ -250,14 +250,14 @@ enum M365GroupCommands {
         command("m365group list", "Lists Microsoft 365 groups",
                 options: [option("displayName", "d", "Only groups whose display name starts with this"),
                           option("mailNickname", "m", "Only groups whose mail alias starts with this"), propertiesOption],
-                defaults: ["id", "displayName", "mailNickname"]) { graph, options throws(PluginFailure) in
+                defaults: ["id", "displayName", "mailNickname"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             var terms = [unified]
             if let v = options.string("displayName") { terms.append("startswith(displayName,\(OData.quote(v)))") }
             if let v = options.string("mailNickname") { terms.append("startswith(mailNickname,\(OData.quote(v)))") }
             try graph.list("/groups" + OData.query([("$select", graph.select(options)), ("$filter", terms.joined(separator: " and ")), ("$top", "999")]))
         },
 
-        command("m365group get", "Gets a Microsoft 365 group", options: selector + [propertiesOption], sets: [["id", "displayName"]]) { graph, options throws(PluginFailure) in
+        command("m365group get", "Gets a Microsoft 365 group", options: selector + [propertiesOption], sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try groupId(graph, options, id: "id", name: "displayName")
             try graph.invocation.emit(result: .object(try graph.get("/groups/\(id)" + OData.query([("$select", graph.select(options))]))))
         },
@@ -267,7 +267,7 @@ enum M365GroupCommands {
                           option("description", "d", "The description"), option("owners", nil, "Comma-separated owner user names"),
                           option("members", nil, "Comma-separated member user names"),
                           option("visibility", nil, "Who can see the group", allowed: ["Public", "Private", "HiddenMembership"], defaultValue: "Public")],
-                defaults: ["id", "displayName", "mailNickname"]) { graph, options throws(PluginFailure) in
+                defaults: ["id", "displayName", "mailNickname"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let nickname = options.string("mailNickname") ?? ""
             guard !nickname.contains(" "), !nickname.isEmpty else { throw usage("--mailNickname cannot contain spaces") }
             let owners = try graph.userIds(upns: options.list("owners") ?? [])
@@ -289,7 +289,7 @@ enum M365GroupCommands {
             option("newDisplayName", nil, "The new display name"), option("description", "d", "The new description"),
             option("owners", nil, "Comma-separated user names of owners to add"), option("members", nil, "Comma-separated user names of members to add"),
             option("visibility", nil, "Who can see the group", allowed: ["Public", "Private", "HiddenMembership"]),
-        ], sets: [["id", "displayName"]]) { graph, options throws(PluginFailure) in
+        ], sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             guard ["newDisplayName", "description", "owners", "members", "visibility"].contains(where: options.has) else {
                 throw usage("specify at least one property to update")
             }
@@ -305,14 +305,14 @@ enum M365GroupCommands {
             if !members.isEmpty { try Membership.add(graph, group: id, ids: members, role: "Member") }
         },
 
-        command("m365group remove", "Removes a Microsoft 365 group", options: selector + [forceOption], sets: [["id", "displayName"]]) { graph, options throws(PluginFailure) in
+        command("m365group remove", "Removes a Microsoft 365 group", options: selector + [forceOption], sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try groupId(graph, options, id: "id", name: "displayName")
             guard try graph.invocation.confirmedRemoval(options, "the group '\(options.string("displayName") ?? id)'") else { return }
             try graph.send("DELETE", "/groups/\(id)")
         },
 
         command("m365group user list", "Lists the owners and members of a Microsoft 365 group",
-                options: target + Membership.listOptions, sets: [["groupId", "groupName"]], defaults: Membership.listDefaults) { graph, options throws(PluginFailure) in
+                options: target + Membership.listOptions, sets: [["groupId", "groupName"]], defaults: Membership.listDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try groupId(graph, options, id: "groupId", name: "groupName")
             try Membership.list(graph, group: id, options)
         },
@@ -320,7 +320,7 @@ enum M365GroupCommands {
         command("m365group user add", "Adds users to a Microsoft 365 group",
                 options: target + [option("ids", nil, "Comma-separated user IDs"), option("userNames", nil, "Comma-separated user names"),
                                    option("role", "r", "The role", allowed: ["Owner", "Member"], defaultValue: "Member")],
-                sets: [["groupId", "groupName"], ["ids", "userNames"]]) { graph, options throws(PluginFailure) in
+                sets: [["groupId", "groupName"], ["ids", "userNames"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["ids", "groupId"])
             let id = try groupId(graph, options, id: "groupId", name: "groupName")
             let users = try Membership.userIds(graph, options, ids: "ids", names: "userNames")
@@ -329,7 +329,7 @@ enum M365GroupCommands {
 
         command("m365group user remove", "Removes users from a Microsoft 365 group",
                 options: target + [option("ids", nil, "Comma-separated user IDs"), option("userNames", nil, "Comma-separated user names"), forceOption],
-                sets: [["groupId", "groupName"], ["ids", "userNames"]]) { graph, options throws(PluginFailure) in
+                sets: [["groupId", "groupName"], ["ids", "userNames"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["ids", "groupId"])
             let id = try groupId(graph, options, id: "groupId", name: "groupName")
             guard try graph.invocation.confirmedRemoval(options, "the users from the group") else { return }

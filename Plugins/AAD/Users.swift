@@ -21,7 +21,7 @@ enum UserCommands {
                 options: [option("type", nil, "Only members or guests", allowed: ["Member", "Guest"]), propertiesOption],
                 unknownOptions: true, defaults: userDefaults,
                 examples: [("Users in the Sales department", "m365 entra user list --department Sales"),
-                           ("Guests with their mail", "m365 entra user list --type Guest --properties displayName,mail")]) { graph, options throws(PluginFailure) in
+                           ("Guests with their mail", "m365 entra user list --type Guest --properties displayName,mail")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             var terms = options.unknown.map { "\($0.name) eq \(OData.quote($0.value))" }
             if let type = options.string("type") { terms.append("userType eq \(OData.quote(type))") }
             let query = OData.query([
@@ -35,7 +35,7 @@ enum UserCommands {
                 options: userSelector + [option("email", nil, "The email of the user"), propertiesOption,
                                          flag("withManager", nil, "Include the user's manager")],
                 sets: [["id", "userName", "email"]], defaults: userDefaults,
-                examples: [("A user by user name", "m365 entra user get --userName adele.vance@contoso.com --withManager")]) { graph, options throws(PluginFailure) in
+                examples: [("A user by user name", "m365 entra user get --userName adele.vance@contoso.com --withManager")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let select = graph.select(options)
             let expand = options.bool("withManager") ? "manager($select=displayName,userPrincipalName,id,mail)" : nil
             if let email = options.string("email") {
@@ -61,7 +61,7 @@ enum UserCommands {
                     + profileSpecs
                     + [option("managerUserId", nil, "The ID of the user's manager"), option("managerUserName", nil, "The user name of the user's manager")],
                 sets: [], unknownOptions: true, defaults: userDefaults,
-                examples: [("A user who must change the password", "m365 entra user add --displayName 'John Doe' --userName john@contoso.com --forceChangePasswordNextSignIn")]) { graph, options throws(PluginFailure) in
+                examples: [("A user who must change the password", "m365 entra user add --displayName 'John Doe' --userName john@contoso.com --forceChangePasswordNextSignIn")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let upn = options.string("userName") ?? ""
             guard upn.contains("@") else { throw usage("--userName must be a user principal name such as john@contoso.com") }
             if options.has("managerUserId") && options.has("managerUserName") { throw usage("specify either --managerUserId or --managerUserName") }
@@ -104,7 +104,7 @@ enum UserCommands {
                 ],
                 sets: [["id", "userName"]], unknownOptions: true,
                 examples: [("Disable an account", "m365 entra user set --userName john@contoso.com --accountEnabled false"),
-                           ("Reset a password", "m365 entra user set --id 1caf7dcd-7e83-4c3a-94f7-932a1299c844 --resetPassword --newPassword 'N3w!Passw0rd'")]) { graph, options throws(PluginFailure) in
+                           ("Reset a password", "m365 entra user set --id 1caf7dcd-7e83-4c3a-94f7-932a1299c844 --resetPassword --newPassword 'N3w!Passw0rd'")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             if options.bool("resetPassword") != options.has("newPassword") { throw usage("--resetPassword and --newPassword go together") }
             let managers = ["managerUserId", "managerUserName", "removeManager"].filter { options.has($0) && options.values[$0] != .bool(false) }
             if managers.count > 1 { throw usage("specify only one of --managerUserId, --managerUserName and --removeManager") }
@@ -126,21 +126,21 @@ enum UserCommands {
         },
 
         command("user remove", "Removes a user (to the recycle bin)", options: userSelector + [forceOption], sets: [["id", "userName"]],
-                examples: [("Remove without asking", "m365 entra user remove --userName john@contoso.com --force")]) { graph, options throws(PluginFailure) in
+                examples: [("Remove without asking", "m365 entra user remove --userName john@contoso.com --force")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let who = options.string("id") ?? options.string("userName") ?? ""
             guard try graph.invocation.confirmedRemoval(options, "the user '\(who)'") else { return }
             try graph.send("DELETE", "/users/\(OData.segment(who))")
         },
 
         command("user license list", "Lists the licenses of a user (the signed-in user when none is named)",
-                options: targetUser, defaults: ["id", "skuId", "skuPartNumber"]) { graph, options throws(PluginFailure) in
+                options: targetUser, defaults: ["id", "skuId", "skuPartNumber"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             if options.has("userId") && options.has("userName") { throw usage("specify either --userId or --userName") }
             let key = options.string("userId") ?? options.string("userName")
             try graph.list((key.map { "/users/\(OData.segment($0))" } ?? "/me") + "/licenseDetails")
         },
 
         command("user license add", "Assigns licenses to a user", options: targetUser + [option("ids", nil, "Comma-separated SKU IDs", required: true)],
-                sets: [["userId", "userName"]], defaults: userDefaults) { graph, options throws(PluginFailure) in
+                sets: [["userId", "userName"]], defaults: userDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["ids"])
             let key = options.string("userId") ?? options.string("userName") ?? ""
             let add: [JSON] = (options.list("ids") ?? []).map { ["disabledPlans": [], "skuId": .string($0)] }
@@ -150,7 +150,7 @@ enum UserCommands {
 
         command("user license remove", "Removes licenses from a user",
                 options: targetUser + [option("ids", nil, "Comma-separated SKU IDs", required: true), forceOption],
-                sets: [["userId", "userName"]]) { graph, options throws(PluginFailure) in
+                sets: [["userId", "userName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["ids"])
             let key = options.string("userId") ?? options.string("userName") ?? ""
             guard try graph.invocation.confirmedRemoval(options, "the licenses \(options.string("ids") ?? "") from '\(key)'") else { return }
@@ -161,7 +161,7 @@ enum UserCommands {
         command("user groupmembership list", "Lists the groups a user is a member of (directly or through other groups)",
                 options: [option("userId", "i", "The ID of the user"), option("userName", "n", "The user principal name of the user"),
                           option("userEmail", "e", "The email of the user"), flag("securityEnabledOnly", nil, "Only security groups")],
-                sets: [["userId", "userName", "userEmail"]], defaults: ["groupId"]) { graph, options throws(PluginFailure) in
+                sets: [["userId", "userName", "userEmail"]], defaults: ["groupId"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             var key = options.string("userId") ?? options.string("userName") ?? ""
             if let email = options.string("userEmail") {
                 key = try graph.findOne("/users", where: "mail", is: email, noun: "user")["id"]?.stringValue ?? ""

@@ -42,7 +42,7 @@ enum GraphCommands {
         command("batch", "Sends the requests of a JSON file as Graph batches of 20; results in input order",
                 options: [option("filePath", "f", "A JSON file: {\"requests\":[{id, method, url, headers?, body?, dependsOn?}]}", required: true)],
                 defaults: ["id", "status"],
-                examples: [("Many requests at once", "m365 graph batch --filePath requests.json --query \"[?status>=`400`]\"")]) { graph, options throws(PluginFailure) in
+                examples: [("Many requests at once", "m365 graph batch --filePath requests.json --query \"[?status>=`400`]\"")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let requests = try batchRequests(options.string("filePath") ?? "")
             for response in try graph.batch(requests) {
                 var item: JSONObject = ["id": .string(response.id), "status": JSON(response.status), "headers": .object(response.headers)]
@@ -60,7 +60,7 @@ enum GraphCommands {
                           option("lifecycleNotificationUrl", nil, "The https URL for lifecycle notifications"),
                           option("latestSupportedTlsVersion", nil, "The newest TLS version the endpoint supports",
                                  allowed: ["v1_0", "v1_1", "v1_2", "v1_3"])],
-                defaults: ["id", "resource", "notificationUrl", "expirationDateTime"]) { graph, options throws(PluginFailure) in
+                defaults: ["id", "resource", "notificationUrl", "expirationDateTime"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let types = options.list("changeTypes") ?? []
             for type in types where !changeTypes.contains(type) { throw usage("'\(type)' is not a change type: use created, updated or deleted") }
             for name in ["notificationUrl", "lifecycleNotificationUrl"] {
@@ -77,12 +77,12 @@ enum GraphCommands {
             try graph.invocation.emit(result: try graph.send("POST", "/subscriptions", body: .object(body)) ?? .null)
         },
 
-        command("subscription list", "Lists the subscriptions of the app", defaults: ["id", "resource", "notificationUrl", "expirationDateTime"]) { graph, _ throws(PluginFailure) in
+        command("subscription list", "Lists the subscriptions of the app", defaults: ["id", "resource", "notificationUrl", "expirationDateTime"]) { (graph: GraphClient, _: Options) throws(PluginFailure) in
             try graph.list("/subscriptions")
         },
 
         command("subscription remove", "Removes a subscription",
-                options: [option("id", "i", "The ID of the subscription", required: true), forceOption]) { graph, options throws(PluginFailure) in
+                options: [option("id", "i", "The ID of the subscription", required: true), forceOption]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = options.string("id") ?? ""
             guard try graph.invocation.confirmedRemoval(options, "the subscription '\(id)'") else { return }
             try graph.send("DELETE", "/subscriptions/\(OData.segment(id))")
@@ -91,7 +91,7 @@ enum GraphCommands {
         command("schemaextension list", "Lists schema extensions",
                 options: [option("status", nil, "Only those in this state", allowed: ["Available", "InDevelopment", "Deprecated"]),
                           option("owner", nil, "Only those owned by this app ID")],
-                defaults: ["id", "description", "status", "owner"]) { graph, options throws(PluginFailure) in
+                defaults: ["id", "description", "status", "owner"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["owner"])
             var terms: [String] = []
             if let v = options.string("status") { terms.append("status eq \(OData.quote(v))") }
@@ -99,7 +99,7 @@ enum GraphCommands {
             try graph.list("/schemaExtensions" + OData.query([("$filter", terms.isEmpty ? nil : terms.joined(separator: " and "))]))
         },
 
-        command("schemaextension get", "Gets a schema extension", options: [option("id", "i", "The ID of the schema extension", required: true)]) { graph, options throws(PluginFailure) in
+        command("schemaextension get", "Gets a schema extension", options: [option("id", "i", "The ID of the schema extension", required: true)]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try graph.invocation.emit(result: .object(try graph.get("/schemaExtensions/\(OData.segment(options.string("id") ?? ""))")))
         },
 
@@ -108,7 +108,7 @@ enum GraphCommands {
                           option("owner", nil, "The app ID that owns it (default: the signed-in app)"),
                           option("targetTypes", "t", "Comma-separated types it extends, e.g. Group,User", required: true),
                           option("properties", "p", "The properties as JSON: [{\"name\":\"courseId\",\"type\":\"Integer\"}]", required: true)],
-                defaults: ["id", "description", "status", "owner"]) { graph, options throws(PluginFailure) in
+                defaults: ["id", "description", "status", "owner"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["owner"])
             guard let properties = (try? JSON.parse(options.string("properties") ?? ""))?.arrayValue, !properties.isEmpty,
                   properties.allSatisfy({ $0["name"]?.stringValue != nil && $0["type"]?.stringValue != nil }) else {
@@ -123,7 +123,7 @@ enum GraphCommands {
         },
 
         command("schemaextension remove", "Removes a schema extension (only while in development)",
-                options: [option("id", "i", "The ID of the schema extension", required: true), forceOption]) { graph, options throws(PluginFailure) in
+                options: [option("id", "i", "The ID of the schema extension", required: true), forceOption]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = options.string("id") ?? ""
             guard try graph.invocation.confirmedRemoval(options, "the schema extension '\(id)'") else { return }
             try graph.send("DELETE", "/schemaExtensions/\(OData.segment(id))")

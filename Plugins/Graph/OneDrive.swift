@@ -50,10 +50,10 @@ enum OneDriveCommands {
                 let end = offset + Int64(bytes.count) - 1
                 // The upload URL is pre-authenticated: no bearer token (it can cause a 401). The
                 // host must not replay a fragment on its own either: the session says what it has.
-                let request = HTTPRequest(method: "PUT", url: uploadURL,
+                let request = ServiceRequest(method: "PUT", url: uploadURL,
                                           headers: [("Content-Range", "bytes \(offset)-\(end)/\(file.size)")], body: bytes,
                                           flags: UInt32(M365_HTTP_NO_AUTH) | UInt32(M365_HTTP_NO_RETRY))
-                var answer: HTTPResponse?
+                var answer: ServiceResponse?
                 var problem: PluginFailure?
                 do throws(PluginFailure) { answer = try graph.invocation.send(request) } catch {
                     if error.status != M365_ERR_NETWORK { throw error }
@@ -79,14 +79,14 @@ enum OneDriveCommands {
             }
         } catch {
             // Abandoned: cancel the session (best effort) so no partial upload lingers.
-            _ = try? graph.invocation.send(HTTPRequest(method: "DELETE", url: uploadURL, flags: UInt32(M365_HTTP_NO_AUTH)))
+            _ = try? graph.invocation.send(ServiceRequest(method: "DELETE", url: uploadURL, flags: UInt32(M365_HTTP_NO_AUTH)))
             throw error
         }
     }
 
     /// The first byte the session still expects (`nextExpectedRanges: ["1310720-"]`).
     static func resumeOffset(_ graph: GraphClient, _ uploadURL: String) throws(PluginFailure) -> Int64 {
-        let status = try graph.invocation.send(HTTPRequest(url: uploadURL, flags: UInt32(M365_HTTP_NO_AUTH)))
+        let status = try graph.invocation.send(ServiceRequest(url: uploadURL, flags: UInt32(M365_HTTP_NO_AUTH)))
         guard status.isSuccess, let range = status.json?["nextExpectedRanges"]?.arrayValue?.first?.stringValue,
               let start = Int64(range.split(separator: "-", omittingEmptySubsequences: false).first ?? "") else {
             throw PluginFailure("the upload session cannot be resumed (HTTP \(status.status))", status: M365_ERR_NETWORK)
@@ -95,20 +95,20 @@ enum OneDriveCommands {
     }
 
     static let all: [PluginCommand] = [
-        command("list", "Lists your drives", defaults: ["id", "name", "driveType", "webUrl"]) { graph, _ throws(PluginFailure) in
+        command("list", "Lists your drives", defaults: ["id", "name", "driveType", "webUrl"]) { (graph: GraphClient, _: Options) throws(PluginFailure) in
             try graph.list("/me/drives")
         },
 
         command("file list", "Lists the files and folders of a folder",
                 options: [option("folderPath", nil, "The folder, e.g. /Documents (default: the root)"), flag("recursive", nil, "Include subfolders")],
-                defaults: itemDefaults) { graph, options throws(PluginFailure) in
+                defaults: itemDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             var count = 0
             try listFolder(graph, itemPath(options.string("folderPath") ?? "/"), recursive: options.bool("recursive"), count: &count)
             if count == 0 { try graph.invocation.emit(result: []) }
         },
 
         command("file get", "Gets a file or folder", options: [option("path", nil, "The path, e.g. /Documents/report.docx"), option("id", "i", "The ID")],
-                sets: [["path", "id"]], defaults: itemDefaults) { graph, options throws(PluginFailure) in
+                sets: [["path", "id"]], defaults: itemDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try graph.invocation.emit(result: .object(try graph.get(item(options))))
         },
 
@@ -116,7 +116,7 @@ enum OneDriveCommands {
                 options: [option("filePath", "p", "The local file", required: true), option("folderPath", nil, "The folder to put it in (default: the root)"),
                           flag("overwrite", nil, "Replace a file of the same name")],
                 defaults: itemDefaults,
-                examples: [("Upload a large file", "m365 onedrive file add --filePath backup.tar --folderPath /Backups --overwrite")]) { graph, options throws(PluginFailure) in
+                examples: [("Upload a large file", "m365 onedrive file add --filePath backup.tar --folderPath /Backups --overwrite")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let file = try LocalFileReader(options.string("filePath") ?? "")
             let name = String(file.path.split(separator: "/").last ?? "")
             let folder = (options.string("folderPath") ?? "/").split(separator: "/").map(String.init)
@@ -125,7 +125,7 @@ enum OneDriveCommands {
             let uploaded: JSON?
             if file.size <= simpleUploadLimit {
                 let bytes = try file.read(at: 0, count: Int(file.size))
-                var request = HTTPRequest(method: "PUT", url: graph.url(target + "/content?@microsoft.graph.conflictBehavior=\(conflict)"),
+                var request = ServiceRequest(method: "PUT", url: graph.url(target + "/content?@microsoft.graph.conflictBehavior=\(conflict)"),
                                           headers: GraphClient.jsonHeaders + [("Content-Type", "application/octet-stream")], body: bytes)
                 request.flags = UInt32(M365_HTTP_PROGRESS)
                 let answer = try graph.invocation.send(request)
@@ -140,7 +140,7 @@ enum OneDriveCommands {
         command("file download", "Downloads a file (to a temporary name, renamed when complete)",
                 options: [option("path", nil, "The path in the drive"), option("id", "i", "The ID"),
                           option("outputFile", nil, "Where to write it", required: true), flag("overwrite", nil, "Replace an existing local file")],
-                sets: [["path", "id"]]) { graph, options throws(PluginFailure) in
+                sets: [["path", "id"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let output = options.string("outputFile") ?? ""
             if !options.bool("overwrite"), (try? LocalFileReader(output)) != nil { throw usage("\(output) exists: add --overwrite to replace it") }
             let answer = try graph.invocation.download(graph.url(item(options) + "/content"), to: output)

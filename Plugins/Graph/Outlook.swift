@@ -31,7 +31,7 @@ enum OutlookCommands {
                           option("importance", nil, "The importance", allowed: ["low", "normal", "high"]),
                           option("attachment", nil, "Comma-separated files to attach"),
                           option("sender", nil, "Send as this user (ID or user name; app-only connections)")],
-                examples: [("A report with an attachment", "m365 outlook mail send --to adele@contoso.com --subject Report --bodyContents 'See attached' --attachment report.pdf")]) { graph, options throws(PluginFailure) in
+                examples: [("A report with an attachment", "m365 outlook mail send --to adele@contoso.com --subject Report --bodyContents 'See attached' --attachment report.pdf")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             var attachments: [JSON] = []
             var size = 0
             for path in options.list("attachment") ?? [] {
@@ -60,7 +60,7 @@ enum OutlookCommands {
                 options: [option("folderName", nil, "A folder name or well-known name (inbox, sentitems, drafts, deleteditems, archive)"),
                           option("folderId", nil, "The ID of the folder"), option("startTime", nil, "Only messages received at or after this time"),
                           option("endTime", nil, "Only messages received before this time")] + mailbox,
-                defaults: ["subject", "receivedDateTime"]) { graph, options throws(PluginFailure) in
+                defaults: ["subject", "receivedDateTime"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.exclusive(["folderName", "folderId"])
             let base = try owner(options)
             let path = folder(options, id: "folderId", name: "folderName").map { "\(base)/mailFolders/\(OData.segment($0))/messages" } ?? "\(base)/messages"
@@ -70,7 +70,7 @@ enum OutlookCommands {
             try graph.list(path + OData.query([("$filter", terms.isEmpty ? nil : terms.joined(separator: " and "))]))
         },
 
-        command("message get", "Gets a message", options: [option("id", "i", "The ID of the message", required: true)] + mailbox) { graph, options throws(PluginFailure) in
+        command("message get", "Gets a message", options: [option("id", "i", "The ID of the message", required: true)] + mailbox) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try graph.invocation.emit(result: .object(try graph.get("\(try owner(options))/messages/\(OData.segment(options.string("id") ?? ""))")))
         },
 
@@ -78,7 +78,7 @@ enum OutlookCommands {
                 options: [option("id", "i", "The ID of the message", required: true),
                           option("sourceFolderName", nil, "The folder it is in"), option("sourceFolderId", nil, "The ID of the folder it is in"),
                           option("targetFolderName", nil, "The folder to move it to"), option("targetFolderId", nil, "The ID of the folder to move it to")] + mailbox,
-                sets: [["sourceFolderName", "sourceFolderId"], ["targetFolderName", "targetFolderId"]]) { graph, options throws(PluginFailure) in
+                sets: [["sourceFolderName", "sourceFolderId"], ["targetFolderName", "targetFolderId"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let base = try owner(options)
             let source = folder(options, id: "sourceFolderId", name: "sourceFolderName") ?? ""
             let target = folder(options, id: "targetFolderId", name: "targetFolderName") ?? ""
@@ -87,14 +87,14 @@ enum OutlookCommands {
             try graph.invocation.emit(result: moved ?? .null)
         },
 
-        command("message remove", "Removes a message", options: [option("id", "i", "The ID of the message", required: true)] + mailbox + [forceOption]) { graph, options throws(PluginFailure) in
+        command("message remove", "Removes a message", options: [option("id", "i", "The ID of the message", required: true)] + mailbox + [forceOption]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = options.string("id") ?? ""
             let base = try owner(options)
             guard try graph.invocation.confirmedRemoval(options, "the message '\(id)'") else { return }
             try graph.send("DELETE", "\(base)/messages/\(OData.segment(id))")
         },
 
-        command("mailbox settings get", "Shows the mailbox settings", options: mailbox) { graph, options throws(PluginFailure) in
+        command("mailbox settings get", "Shows the mailbox settings", options: mailbox) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try graph.invocation.emit(result: .object(try graph.get("\(try owner(options))/mailboxSettings")))
         },
     ]

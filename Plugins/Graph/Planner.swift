@@ -59,26 +59,26 @@ enum PlannerCommands {
     ]
 
     static let all: [PluginCommand] = [
-        command("plan list", "Lists the plans of a group, or your plans", options: owner, defaults: planDefaults) { graph, options throws(PluginFailure) in
+        command("plan list", "Lists the plans of a group, or your plans", options: owner, defaults: planDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let group = try ownerGroup(graph, options)
             try graph.list(group.map { "/groups/\($0)/planner/plans" } ?? "/me/planner/plans")
         },
 
         command("plan get", "Gets a plan", options: [option("id", "i", "The ID of the plan"), option("title", "t", "The title of the plan")] + owner,
-                sets: [["id", "title"]], defaults: planDefaults) { graph, options throws(PluginFailure) in
+                sets: [["id", "title"]], defaults: planDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try planId(graph, options, id: "id", title: "title")
             try graph.invocation.emit(result: .object(try graph.get("/planner/plans/\(OData.segment(id))")))
         },
 
         command("plan add", "Creates a plan in a group", options: [option("title", "t", "The title of the plan", required: true)] + owner,
-                defaults: planDefaults) { graph, options throws(PluginFailure) in
+                defaults: planDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             guard let group = try ownerGroup(graph, options) else { throw usage("specify --ownerGroupId or --ownerGroupName") }
             let body: JSON = ["owner": .string(group), "title": JSON(options.string("title"))]
             try graph.invocation.emit(result: try graph.send("POST", "/planner/plans", body: body) ?? .null)
         },
 
         command("plan remove", "Removes a plan", options: [option("id", "i", "The ID of the plan"), option("title", "t", "The title of the plan")] + owner + [forceOption],
-                sets: [["id", "title"]]) { graph, options throws(PluginFailure) in
+                sets: [["id", "title"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try planId(graph, options, id: "id", title: "title")
             guard try graph.invocation.confirmedRemoval(options, "the plan '\(options.string("title") ?? id)'") else { return }
             try change(graph, "DELETE", "/planner/plans/\(OData.segment(id))")
@@ -86,14 +86,14 @@ enum PlannerCommands {
 
         command("bucket list", "Lists the buckets of a plan",
                 options: [option("planId", nil, "The ID of the plan"), option("planTitle", nil, "The title of the plan")] + owner,
-                sets: [["planId", "planTitle"]], defaults: ["id", "name", "planId", "orderHint"]) { graph, options throws(PluginFailure) in
+                sets: [["planId", "planTitle"]], defaults: ["id", "name", "planId", "orderHint"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try graph.list("/planner/plans/\(OData.segment(try planId(graph, options)))/buckets")
         },
 
         command("bucket add", "Adds a bucket to a plan",
                 options: [option("name", "n", "The name of the bucket", required: true), option("planId", nil, "The ID of the plan"),
                           option("planTitle", nil, "The title of the plan")] + owner,
-                sets: [["planId", "planTitle"]], defaults: ["id", "name", "planId", "orderHint"]) { graph, options throws(PluginFailure) in
+                sets: [["planId", "planTitle"]], defaults: ["id", "name", "planId", "orderHint"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let plan = try planId(graph, options)
             let body: JSON = ["name": JSON(options.string("name")), "planId": .string(plan), "orderHint": " !"]
             try graph.invocation.emit(result: try graph.send("POST", "/planner/buckets", body: body) ?? .null)
@@ -101,7 +101,7 @@ enum PlannerCommands {
 
         command("task list", "Lists the tasks of a plan or a bucket",
                 options: [option("planId", nil, "The ID of the plan"), option("bucketId", nil, "The ID of the bucket")],
-                sets: [["planId", "bucketId"]], defaults: taskDefaults) { graph, options throws(PluginFailure) in
+                sets: [["planId", "bucketId"]], defaults: taskDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             if let bucket = options.string("bucketId") {
                 try graph.list("/planner/buckets/\(OData.segment(bucket))/tasks")
             } else {
@@ -109,13 +109,13 @@ enum PlannerCommands {
             }
         },
 
-        command("task get", "Gets a task", options: [option("id", "i", "The ID of the task", required: true)], defaults: taskDefaults) { graph, options throws(PluginFailure) in
+        command("task get", "Gets a task", options: [option("id", "i", "The ID of the task", required: true)], defaults: taskDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try graph.invocation.emit(result: .object(try graph.get("/planner/tasks/\(OData.segment(options.string("id") ?? ""))")))
         },
 
         command("task add", "Adds a task to a plan",
                 options: [option("title", "t", "The title", required: true), option("planId", nil, "The ID of the plan", required: true)] + taskOptions,
-                defaults: taskDefaults) { graph, options throws(PluginFailure) in
+                defaults: taskDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try validatePercent(options)
             var body = taskBody(options)
             body["planId"] = JSON(options.string("planId"))
@@ -129,7 +129,7 @@ enum PlannerCommands {
             try graph.invocation.emit(result: .object(task))
         },
 
-        command("task set", "Updates a task", options: [option("id", "i", "The ID of the task", required: true), option("title", "t", "The new title")] + taskOptions) { graph, options throws(PluginFailure) in
+        command("task set", "Updates a task", options: [option("id", "i", "The ID of the task", required: true), option("title", "t", "The new title")] + taskOptions) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try validatePercent(options)
             let body = taskBody(options)
             guard !body.isEmpty || options.has("description") else { throw usage("specify at least one property to update") }
@@ -140,7 +140,7 @@ enum PlannerCommands {
             }
         },
 
-        command("task remove", "Removes a task", options: [option("id", "i", "The ID of the task", required: true), forceOption]) { graph, options throws(PluginFailure) in
+        command("task remove", "Removes a task", options: [option("id", "i", "The ID of the task", required: true), forceOption]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = options.string("id") ?? ""
             guard try graph.invocation.confirmedRemoval(options, "the task '\(id)'") else { return }
             try change(graph, "DELETE", "/planner/tasks/\(OData.segment(id))")

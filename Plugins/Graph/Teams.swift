@@ -36,8 +36,8 @@ enum TeamsCommands {
 
     /// Sends a request Graph answers with 202 and an operation's Location; returns that location.
     static func startOperation(_ graph: GraphClient, _ method: String, _ path: String, body: JSON?) throws(PluginFailure) -> String {
-        var request = HTTPRequest(method: method, url: graph.url(path), headers: GraphClient.jsonHeaders)
-        if let body { request = HTTPRequest(method: method, url: graph.url(path), json: body, headers: GraphClient.jsonHeaders) }
+        var request = ServiceRequest(method: method, url: graph.url(path), headers: GraphClient.jsonHeaders)
+        if let body { request = ServiceRequest(method: method, url: graph.url(path), json: body, headers: GraphClient.jsonHeaders) }
         let response = try graph.invocation.send(request)
         guard response.isSuccess else { throw GraphClient.failure(response) }
         guard let location = response.header("location") else {
@@ -48,13 +48,13 @@ enum TeamsCommands {
 
     static let all: [PluginCommand] = [
         command("team list", "Lists teams", options: [flag("joined", "j", "Only the teams you are a member of"), propertiesOption],
-                defaults: ["id", "displayName", "isArchived", "description"]) { graph, options throws(PluginFailure) in
+                defaults: ["id", "displayName", "isArchived", "description"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let path = options.bool("joined") ? "/me/joinedTeams" : "/teams"
             try graph.list(path + OData.query([("$select", graph.select(options))]))
         },
 
         command("team get", "Gets a team", options: [option("id", "i", "The ID of the team"), option("name", "n", "The display name of the team")],
-                sets: [["id", "name"]]) { graph, options throws(PluginFailure) in
+                sets: [["id", "name"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try graph.invocation.emit(result: .object(try graph.get("/teams/\(try teamId(graph, options, id: "id", name: "name"))")))
         },
 
@@ -63,7 +63,7 @@ enum TeamsCommands {
                           option("template", nil, "A team template id", defaultValue: "standard"),
                           option("ownerUserNames", nil, "Comma-separated owners (required with an app-only connection)"),
                           flag("wait", nil, "Wait until the team is ready")],
-                defaults: ["id", "displayName", "description"]) { graph, options throws(PluginFailure) in
+                defaults: ["id", "displayName", "description"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let owners = try graph.userIds(upns: options.list("ownerUserNames") ?? [])
             var body: JSONObject = [
                 "template@odata.bind": .string("\(graph.root)/teamsTemplates('\(options.string("template") ?? "standard")')"),
@@ -85,26 +85,26 @@ enum TeamsCommands {
 
         command("team archive", "Archives a team", options: [option("id", "i", "The ID of the team"), option("name", "n", "The display name"),
                                                             flag("shouldSetSpoSiteReadOnlyForMembers", nil, "Make the team's site read-only for members")],
-                sets: [["id", "name"]]) { graph, options throws(PluginFailure) in
+                sets: [["id", "name"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try teamId(graph, options, id: "id", name: "name")
             _ = try startOperation(graph, "POST", "/teams/\(id)/archive",
                                    body: ["shouldSetSpoSiteReadOnlyForMembers": .bool(options.bool("shouldSetSpoSiteReadOnlyForMembers"))])
         },
 
         command("team unarchive", "Restores an archived team", options: [option("id", "i", "The ID of the team"), option("name", "n", "The display name")],
-                sets: [["id", "name"]]) { graph, options throws(PluginFailure) in
+                sets: [["id", "name"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             _ = try startOperation(graph, "POST", "/teams/\(try teamId(graph, options, id: "id", name: "name"))/unarchive", body: nil)
         },
 
         command("team remove", "Removes a team and its group", options: [option("id", "i", "The ID of the team"), option("name", "n", "The display name"), forceOption],
-                sets: [["id", "name"]]) { graph, options throws(PluginFailure) in
+                sets: [["id", "name"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try teamId(graph, options, id: "id", name: "name")
             guard try graph.invocation.confirmedRemoval(options, "the team '\(options.string("name") ?? id)'") else { return }
             try graph.send("DELETE", "/groups/\(id)")
         },
 
         command("channel list", "Lists the channels of a team", options: teamSelector + [option("type", nil, "Only channels of this kind", allowed: ["standard", "private", "shared"])],
-                sets: [["teamId", "teamName"]], defaults: ["id", "displayName"]) { graph, options throws(PluginFailure) in
+                sets: [["teamId", "teamName"]], defaults: ["id", "displayName"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let team = try teamId(graph, options)
             let filter = options.string("type").map { "membershipType eq \(OData.quote($0))" }
             try graph.list("/teams/\(team)/channels" + OData.query([("$filter", filter)]))
@@ -112,7 +112,7 @@ enum TeamsCommands {
 
         command("channel get", "Gets a channel", options: teamSelector + [option("id", nil, "The ID of the channel"), option("name", "n", "The name of the channel"),
                                                                          flag("primary", nil, "The team's General channel")],
-                sets: [["teamId", "teamName"], ["id", "name", "primary"]]) { graph, options throws(PluginFailure) in
+                sets: [["teamId", "teamName"], ["id", "name", "primary"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let team = try teamId(graph, options)
             if options.bool("primary") {
                 try graph.invocation.emit(result: .object(try graph.get("/teams/\(team)/primaryChannel")))
@@ -126,7 +126,7 @@ enum TeamsCommands {
                 options: teamSelector + [option("name", "n", "The name of the channel", required: true), option("description", "d", "The description"),
                                          option("type", nil, "The kind of channel", allowed: ["standard", "private", "shared"], defaultValue: "standard"),
                                          option("owner", nil, "The owner's user name (private and shared channels)")],
-                sets: [["teamId", "teamName"]], defaults: ["id", "displayName"]) { graph, options throws(PluginFailure) in
+                sets: [["teamId", "teamName"]], defaults: ["id", "displayName"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let type = options.string("type") ?? "standard"
             if type != "standard" && !options.has("owner") { throw usage("a \(type) channel needs --owner") }
             if type == "standard" && options.has("owner") { throw usage("--owner applies to private and shared channels only") }
@@ -142,7 +142,7 @@ enum TeamsCommands {
         },
 
         command("channel remove", "Removes a channel", options: teamSelector + [option("id", nil, "The ID of the channel"), option("name", "n", "The name"), forceOption],
-                sets: [["teamId", "teamName"], ["id", "name"]]) { graph, options throws(PluginFailure) in
+                sets: [["teamId", "teamName"], ["id", "name"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let team = try teamId(graph, options)
             let channel = try channelId(graph, team: team, options, id: "id", name: "name")
             guard try graph.invocation.confirmedRemoval(options, "the channel '\(options.string("name") ?? channel)'") else { return }
@@ -150,7 +150,7 @@ enum TeamsCommands {
         },
 
         command("member list", "Lists the members of a team", options: teamSelector + [option("role", "r", "Only this role", allowed: ["owner", "member", "guest"])],
-                sets: [["teamId", "teamName"]], defaults: ["id", "displayName", "userId", "email", "roles"]) { graph, options throws(PluginFailure) in
+                sets: [["teamId", "teamName"]], defaults: ["id", "displayName", "userId", "email", "roles"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let team = try teamId(graph, options)
             let role = options.string("role")
             try graph.list("/teams/\(team)/members") { member in
@@ -162,7 +162,7 @@ enum TeamsCommands {
 
         command("member add", "Adds users to a team", options: teamSelector + [option("userNames", nil, "Comma-separated user names", required: true),
                                                                                option("role", "r", "The role", allowed: ["owner", "member"], defaultValue: "member")],
-                sets: [["teamId", "teamName"]]) { graph, options throws(PluginFailure) in
+                sets: [["teamId", "teamName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let team = try teamId(graph, options)
             let ids = try graph.userIds(upns: options.list("userNames") ?? [])
             let roles: JSON = options.string("role") == "owner" ? ["owner"] : []
@@ -177,7 +177,7 @@ enum TeamsCommands {
         },
 
         command("member remove", "Removes a user from a team", options: teamSelector + [option("userName", nil, "The user name"), option("userId", nil, "The user ID"), forceOption],
-                sets: [["teamId", "teamName"], ["userName", "userId"]]) { graph, options throws(PluginFailure) in
+                sets: [["teamId", "teamName"], ["userName", "userId"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let team = try teamId(graph, options)
             let user = try graph.userId(options, id: "userId", userName: "userName") ?? ""
             let membership = try graph.all("/teams/\(team)/members").first { $0["userId"]?.stringValue == user }
@@ -190,7 +190,7 @@ enum TeamsCommands {
 
         command("message list", "Lists the messages of a channel",
                 options: teamSelector + [option("channelId", "c", "The ID of the channel"), option("channelName", nil, "The name of the channel")],
-                sets: [["teamId", "teamName"], ["channelId", "channelName"]], defaults: ["id", "summary", "body"]) { graph, options throws(PluginFailure) in
+                sets: [["teamId", "teamName"], ["channelId", "channelName"]], defaults: ["id", "summary", "body"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let team = try teamId(graph, options)
             let channel = try channelId(graph, team: team, options)
             try graph.list("/teams/\(team)/channels/\(OData.segment(channel))/messages") { message in
@@ -201,7 +201,7 @@ enum TeamsCommands {
 
         command("message get", "Gets a channel message",
                 options: [option("teamId", "i", "The ID of the team", required: true), option("channelId", "c", "The ID of the channel", required: true),
-                          option("id", nil, "The ID of the message", required: true)]) { graph, options throws(PluginFailure) in
+                          option("id", nil, "The ID of the message", required: true)]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let path = "/teams/\(OData.segment(options.string("teamId") ?? ""))/channels/\(OData.segment(options.string("channelId") ?? ""))/messages/\(OData.segment(options.string("id") ?? ""))"
             try graph.invocation.emit(result: .object(try graph.get(path)))
         },
@@ -210,7 +210,7 @@ enum TeamsCommands {
                 options: teamSelector + [option("channelId", "c", "The ID of the channel"), option("channelName", nil, "The name of the channel"),
                                          option("message", "m", "The message", required: true),
                                          option("contentType", nil, "The message's format", allowed: ["text", "html"], defaultValue: "text")],
-                sets: [["teamId", "teamName"], ["channelId", "channelName"]]) { graph, options throws(PluginFailure) in
+                sets: [["teamId", "teamName"], ["channelId", "channelName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let team = try teamId(graph, options)
             let channel = try channelId(graph, team: team, options)
             let body: JSON = ["body": ["content": JSON(options.string("message")), "contentType": .string(options.string("contentType") ?? "text")]]
@@ -218,13 +218,13 @@ enum TeamsCommands {
         },
 
         command("chat list", "Lists your chats", options: [option("type", nil, "Only chats of this kind", allowed: ["oneOnOne", "group", "meeting"])],
-                defaults: ["id", "topic", "chatType"]) { graph, options throws(PluginFailure) in
+                defaults: ["id", "topic", "chatType"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try graph.list("/me/chats" + OData.query([("$filter", options.string("type").map { "chatType eq \(OData.quote($0))" })]))
         },
 
         command("app list", "Lists the apps in the Teams app catalog",
                 options: [option("distributionMethod", nil, "Only apps distributed this way", allowed: ["store", "organization", "sideloaded"])],
-                defaults: ["id", "displayName", "distributionMethod"]) { graph, options throws(PluginFailure) in
+                defaults: ["id", "displayName", "distributionMethod"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let filter = options.string("distributionMethod").map { "distributionMethod eq \(OData.quote($0))" }
             try graph.list("/appCatalogs/teamsApps" + OData.query([("$filter", filter)]))
         },

@@ -33,40 +33,40 @@ enum TodoCommands {
     ]
 
     static let all: [PluginCommand] = [
-        command("list list", "Lists your To Do lists", defaults: ["displayName", "id"]) { graph, _ throws(PluginFailure) in
+        command("list list", "Lists your To Do lists", defaults: ["displayName", "id"]) { (graph: GraphClient, _: Options) throws(PluginFailure) in
             try graph.list(lists)
         },
 
-        command("list add", "Creates a To Do list", options: [option("name", "n", "The name of the list", required: true)]) { graph, options throws(PluginFailure) in
+        command("list add", "Creates a To Do list", options: [option("name", "n", "The name of the list", required: true)]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try graph.invocation.emit(result: try graph.send("POST", lists, body: ["displayName": JSON(options.string("name"))]) ?? .null)
         },
 
         command("list remove", "Removes a To Do list", options: [option("name", "n", "The name of the list"), option("id", "i", "The ID of the list"), forceOption],
-                sets: [["name", "id"]]) { graph, options throws(PluginFailure) in
+                sets: [["name", "id"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try listId(graph, options, id: "id", name: "name")
             guard try graph.invocation.confirmedRemoval(options, "the list '\(options.string("name") ?? id)'") else { return }
             try graph.send("DELETE", "\(lists)/\(id)")
         },
 
-        command("task list", "Lists the tasks of a To Do list", options: listSelector, sets: [["listName", "listId"]], defaults: taskDefaults) { graph, options throws(PluginFailure) in
+        command("task list", "Lists the tasks of a To Do list", options: listSelector, sets: [["listName", "listId"]], defaults: taskDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try graph.list("\(lists)/\(try listId(graph, options))/tasks")
         },
 
         command("task get", "Gets a task", options: [option("id", "i", "The ID of the task", required: true)] + listSelector,
-                sets: [["listName", "listId"]], defaults: taskDefaults) { graph, options throws(PluginFailure) in
+                sets: [["listName", "listId"]], defaults: taskDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let list = try listId(graph, options)
             try graph.invocation.emit(result: .object(try graph.get("\(lists)/\(list)/tasks/\(OData.segment(options.string("id") ?? ""))")))
         },
 
         command("task add", "Adds a task to a To Do list", options: [option("title", "t", "The title", required: true)] + listSelector + taskOptions,
-                sets: [["listName", "listId"]], defaults: taskDefaults) { graph, options throws(PluginFailure) in
+                sets: [["listName", "listId"]], defaults: taskDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             if options.has("bodyContentType") && !options.has("bodyContent") { throw usage("--bodyContentType needs --bodyContent") }
             let list = try listId(graph, options)
             try graph.invocation.emit(result: try graph.send("POST", "\(lists)/\(list)/tasks", body: .object(taskBody(options))) ?? .null)
         },
 
         command("task set", "Updates a task", options: [option("id", "i", "The ID of the task", required: true), option("title", "t", "The new title")]
-                    + listSelector + taskOptions, sets: [["listName", "listId"]]) { graph, options throws(PluginFailure) in
+                    + listSelector + taskOptions, sets: [["listName", "listId"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let body = taskBody(options)
             guard !body.isEmpty else { throw usage("specify at least one property to update") }
             let list = try listId(graph, options)
@@ -74,7 +74,7 @@ enum TodoCommands {
         },
 
         command("task remove", "Removes a task", options: [option("id", "i", "The ID of the task", required: true)] + listSelector + [forceOption],
-                sets: [["listName", "listId"]]) { graph, options throws(PluginFailure) in
+                sets: [["listName", "listId"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let list = try listId(graph, options)
             let id = options.string("id") ?? ""
             guard try graph.invocation.confirmedRemoval(options, "the task '\(id)'") else { return }

@@ -78,7 +78,7 @@ extension SPOClient {
     /// A POST whose body is raw bytes (a package), with the site's request digest.
     func upload(_ url: String, bytes: [UInt8], web: String) throws(PluginFailure) -> JSONObject {
         let digest = try self.digest(web)
-        let request = HTTPRequest(method: "POST", url: url,
+        let request = ServiceRequest(method: "POST", url: url,
                                   headers: Self.headers + [("X-RequestDigest", digest), ("Content-Type", "application/octet-stream")], body: bytes)
         let response = try invocation.send(request)
         guard response.isSuccess else { throw failure(response, url: url, write: true) }
@@ -102,7 +102,7 @@ enum AppCommands {
 
     static let all: [PluginCommand] = [
         command("tenant appcatalogurl get", "Gets the URL of the tenant app catalog",
-                examples: [("The URL", "m365 spo tenant appcatalogurl get")]) { spo, _ throws(PluginFailure) in
+                examples: [("The URL", "m365 spo tenant appcatalogurl get")]) { (spo: SPOClient, _: Options) throws(PluginFailure) in
             guard let url = try spo.fetchTenantAppCatalogURL() else {
                 throw PluginFailure("Tenant app catalog is not configured.", status: M365_ERR_NOT_FOUND)
             }
@@ -113,7 +113,7 @@ enum AppCommands {
         command("app list", "Lists apps from the specified app catalog", options: [scope, catalogUrl],
                 defaults: ["Title", "ID", "Deployed", "AppCatalogVersion"],
                 examples: [("The tenant app catalog", "m365 spo app list"),
-                           ("A site collection app catalog", "m365 spo app list --appCatalogScope sitecollection --appCatalogUrl https://contoso.sharepoint.com/sites/site1")]) { spo, options throws(PluginFailure) in
+                           ("A site collection app catalog", "m365 spo app list --appCatalogScope sitecollection --appCatalogUrl https://contoso.sharepoint.com/sites/site1")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let catalog = try spo.appCatalog(options)
             try spo.list(catalog.api + "/AvailableApps")
         },
@@ -121,7 +121,7 @@ enum AppCommands {
         command("app get", "Gets information about the specific app from the specified app catalog",
                 options: choice + [catalogUrl, scope], sets: [["id", "name"]],
                 examples: [("By id", "m365 spo app get --id b2307a39-e878-458b-bc90-03bc578531d6"),
-                           ("By package name", "m365 spo app get --name solution.sppkg")]) { spo, options throws(PluginFailure) in
+                           ("By package name", "m365 spo app get --name solution.sppkg")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["id"])
             let catalog = try spo.appCatalog(options)
             let path = try spo.appPath(catalog, options)
@@ -133,7 +133,7 @@ enum AppCommands {
                 options: [option("filePath", "p", "Path to the solution package (.sppkg) to add", required: true),
                           flag("overwrite", nil, "Replace a package of the same name"), scope, catalogUrl],
                 defaults: ["UniqueId"],
-                examples: [("Add or replace a package", "m365 spo app add --filePath ./sharepoint/solution/spfx.sppkg --overwrite")]) { spo, options throws(PluginFailure) in
+                examples: [("Add or replace a package", "m365 spo app add --filePath ./sharepoint/solution/spfx.sppkg --overwrite")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let path = options.string("filePath") ?? ""
             let name = String(path.split(separator: "/").last ?? "")
             guard !name.isEmpty else { throw usage("--filePath must name a file") }
@@ -148,7 +148,7 @@ enum AppCommands {
         command("app deploy", "Deploys the specified app in the specified app catalog",
                 options: choice + [catalogUrl, flag("skipFeatureDeployment", nil, "Deploy to the whole tenant at once, without activating features"), scope],
                 sets: [["id", "name"]],
-                examples: [("Tenant-wide", "m365 spo app deploy --id 058140e3-0e37-44fc-a1d3-79c487d371a3 --skipFeatureDeployment")]) { spo, options throws(PluginFailure) in
+                examples: [("Tenant-wide", "m365 spo app deploy --id 058140e3-0e37-44fc-a1d3-79c487d371a3 --skipFeatureDeployment")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["id"])
             let catalog = try spo.appCatalog(options)
             let path = try spo.appPath(catalog, options)
@@ -159,14 +159,14 @@ enum AppCommands {
 
         command("app install", "Installs an app from the specified app catalog in the site",
                 options: [option("id", "i", "ID of the app", required: true), option("siteUrl", "s", "URL of the site to install the app in", required: true), siteScope],
-                examples: [("In a site", "m365 spo app install --id b2307a39-e878-458b-bc90-03bc578531d6 --siteUrl https://contoso.sharepoint.com/sites/project-x")]) { spo, options throws(PluginFailure) in
+                examples: [("In a site", "m365 spo app install --id b2307a39-e878-458b-bc90-03bc578531d6 --siteUrl https://contoso.sharepoint.com/sites/project-x")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try siteAction(spo, options, "Install")
         },
 
         command("app uninstall", "Uninstalls an app from the site",
                 options: [option("id", "i", "ID of the app", required: true), option("siteUrl", "s", "URL of the site to uninstall the app from", required: true),
                           siteScope, forceOption],
-                examples: [("Without a prompt", "m365 spo app uninstall --id b2307a39-e878-458b-bc90-03bc578531d6 --siteUrl https://contoso.sharepoint.com/sites/project-x --force")]) { spo, options throws(PluginFailure) in
+                examples: [("Without a prompt", "m365 spo app uninstall --id b2307a39-e878-458b-bc90-03bc578531d6 --siteUrl https://contoso.sharepoint.com/sites/project-x --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["id"])
             let site = try spo.webURL(options, "siteUrl")
             guard try spo.invocation.confirmedRemoval(options, "the app \(options.string("id") ?? "") from site \(site)") else { return }
@@ -175,7 +175,7 @@ enum AppCommands {
 
         command("app remove", "Removes the specified app from the specified app catalog",
                 options: choice + [catalogUrl, scope, forceOption], sets: [["id", "name"]],
-                examples: [("Without a prompt", "m365 spo app remove --id 058140e3-0e37-44fc-a1d3-79c487d371a3 --force")]) { spo, options throws(PluginFailure) in
+                examples: [("Without a prompt", "m365 spo app remove --id 058140e3-0e37-44fc-a1d3-79c487d371a3 --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["id"])
             let catalog = try spo.appCatalog(options)
             let label = options.string("id") ?? options.string("name") ?? ""

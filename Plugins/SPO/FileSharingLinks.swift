@@ -45,7 +45,7 @@ enum FileSharingLinkCommands {
                                     option("expirationDateTime", nil, "When the link expires (ISO 8601, e.g. 2026-12-31 or 2026-12-31T12:00Z)"),
                                     option("scope", nil, "Who the link works for (default: the tenant's default)", allowed: scopes)],
                 sets: sets, defaults: defaults,
-                examples: [("An organization view link", "m365 spo file sharinglink add --webUrl /sites/project-x --fileUrl 'Shared Documents/report.docx' --type view --scope organization")]) { spo, options throws(PluginFailure) in
+                examples: [("An organization view link", "m365 spo file sharinglink add --webUrl /sites/project-x --fileUrl 'Shared Documents/report.docx' --type view --scope organization")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             if let when = options.string("expirationDateTime"), !isDateTime(when) {
                 throw usage("'\(when)' is not a valid date for --expirationDateTime: use YYYY-MM-DD, YYYY-MM-DDThh:mm, YYYY-MM-DDThh:mmZ or YYYY-MM-DDThh:mm±hh:mm")
             }
@@ -61,7 +61,7 @@ enum FileSharingLinkCommands {
 
         command("file sharinglink list", "Lists the sharing links of a file",
                 options: options + [option("scope", "s", "Only the links of this scope", allowed: scopes)],
-                sets: sets, defaults: defaults) { spo, options throws(PluginFailure) in
+                sets: sets, defaults: defaults) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let (_, url) = try item(spo, options)
             let scope = options.string("scope")
             var filter = "Link ne null"
@@ -78,7 +78,7 @@ enum FileSharingLinkCommands {
 
         command("file sharinglink get", "Gets a sharing link of a file",
                 options: options + [option("id", "i", "Id of the sharing link", required: true)],
-                sets: sets, defaults: defaults) { spo, options throws(PluginFailure) in
+                sets: sets, defaults: defaults) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let (_, url) = try item(spo, options)
             let id = options.string("id") ?? ""
             do throws(PluginFailure) {
@@ -88,7 +88,7 @@ enum FileSharingLinkCommands {
 
         command("file sharinglink remove", "Removes a sharing link of a file",
                 options: options + [option("id", "i", "Id of the sharing link", required: true), forceOption],
-                sets: sets) { spo, options throws(PluginFailure) in
+                sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let id = options.string("id") ?? ""
             try options.requireGUIDs(["fileId"])
             // Asked before anything is sent.

@@ -71,9 +71,9 @@ enum FileCommands {
 
     /// One POST whose body is file content, with the site's digest; the host does not replay it
     /// (the caller decides what a retry means). A network failure comes back as nil.
-    static func post(_ spo: SPOClient, web: String, _ url: String, body: [UInt8]) throws(PluginFailure) -> (HTTPResponse?, PluginFailure?) {
+    static func post(_ spo: SPOClient, web: String, _ url: String, body: [UInt8]) throws(PluginFailure) -> (ServiceResponse?, PluginFailure?) {
         let digest = try spo.digest(web)
-        let request = HTTPRequest(method: "POST", url: url,
+        let request = ServiceRequest(method: "POST", url: url,
                                   headers: SPOClient.headers + [("X-RequestDigest", digest), ("Content-Type", "application/octet-stream")],
                                   body: body, flags: UInt32(M365_HTTP_NO_RETRY) | UInt32(M365_HTTP_PROGRESS))
         do throws(PluginFailure) {
@@ -88,12 +88,12 @@ enum FileCommands {
     /// the same chunk at the same offset again (SharePoint takes a chunk it already has as
     /// confirmed, so nothing is written twice).
     static func sendChunk(_ spo: SPOClient, web: String, _ url: String, body: [UInt8], what: String,
-                          resendAfterNetworkFailure: Bool = true) throws(PluginFailure) -> HTTPResponse {
+                          resendAfterNetworkFailure: Bool = true) throws(PluginFailure) -> ServiceResponse {
         var attempts = 0
         while true {
             let (answer, problem) = try post(spo, web: web, url, body: body)
             if let answer, answer.isSuccess { return answer }
-            if let answer, answer.status == 403, attempts == 0, SPOClient.odataError(answer)?.code.hasPrefix("-2130575251") == true {
+            if let answer, answer.status == 403, attempts == 0, ServiceError.parse(answer)?.code.hasPrefix("-2130575251") == true {
                 // A digest the server no longer accepts: a fresh one, once.
                 spo.forgetDigest(web)
                 attempts += 1
@@ -173,7 +173,7 @@ enum FileCommands {
                           option("filter", nil, "OData filter to apply to the files")],
                 defaults: listDefaults,
                 examples: [("Files of a library", "m365 spo file list --webUrl /sites/project-x --folderUrl 'Shared Documents'"),
-                           ("Every file below, with some properties", "m365 spo file list --webUrl /sites/project-x --folderUrl 'Shared Documents' --recursive --fields Name,Length")]) { spo, options throws(PluginFailure) in
+                           ("Every file below, with some properties", "m365 spo file list --webUrl /sites/project-x --folderUrl 'Shared Documents' --recursive --fields Name,Length")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "webUrl")
             let folder = try SPOPath.serverRelative(options.string("folderUrl") ?? "", web: web, option: "folderUrl")
             var count = 0
@@ -188,7 +188,7 @@ enum FileCommands {
                           flag("withPermissions", nil, "Include the role assignments of the file's list item")],
                 sets: [["url", "id"]],
                 examples: [("Properties", "m365 spo file get --webUrl /sites/project-x --url 'Shared Documents/report.docx'"),
-                           ("Download", "m365 spo file get --webUrl /sites/project-x --url 'Shared Documents/report.docx' --asFile --path report.docx")]) { spo, options throws(PluginFailure) in
+                           ("Download", "m365 spo file get --webUrl /sites/project-x --url 'Shared Documents/report.docx' --asFile --path report.docx")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let modes = ["asString", "asListItem", "asFile"].filter { options.bool($0) }
             if modes.count > 1 { throw usage("specify only one of --asString, --asListItem or --asFile") }
             if options.bool("asFile") && !options.has("path") { throw usage("--asFile needs --path, the local file to save to") }
@@ -245,7 +245,7 @@ enum FileCommands {
                           flag("publish", nil, "Publish the file after the upload"), option("publishComment", nil, "Comment for the publication")],
                 unknownOptions: true,
                 examples: [("Upload", "m365 spo file add --webUrl /sites/project-x --folder 'Shared Documents' --path report.docx"),
-                           ("Replace and set a field", "m365 spo file add --webUrl /sites/project-x --folder 'Shared Documents' --path report.docx --overwrite --Title 'Q1 report'")]) { spo, options throws(PluginFailure) in
+                           ("Replace and set a field", "m365 spo file add --webUrl /sites/project-x --folder 'Shared Documents' --path report.docx --overwrite --Title 'Q1 report'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             if options.has("publishComment") && !options.bool("publish") { throw usage("--publishComment needs --publish") }
             if options.has("approveComment") && !options.bool("approve") { throw usage("--approveComment needs --approve") }
             if options.has("checkInComment") && !options.bool("checkOut") && ListItemCommands.fields(options).isEmpty {
@@ -311,7 +311,7 @@ enum FileCommands {
                 options: [webUrlW, option("url", "u", "Site- or server-relative URL of the file"), option("id", "i", "UniqueId (GUID) of the file"),
                           flag("recycle", nil, "Move the file to the recycle bin instead of deleting it"), forceOption],
                 sets: [["url", "id"]],
-                examples: [("Into the recycle bin", "m365 spo file remove --webUrl /sites/project-x --url 'Shared Documents/old.docx' --recycle --force")]) { spo, options throws(PluginFailure) in
+                examples: [("Into the recycle bin", "m365 spo file remove --webUrl /sites/project-x --url 'Shared Documents/old.docx' --recycle --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "webUrl")
             let (label, path) = try fileBase(spo, web: web, options)
             guard try spo.invocation.confirmedRemoval(options, "the file \(label)") else { return }
@@ -334,7 +334,7 @@ enum FileCheckOutCommands {
 
     static func simple(_ words: String, _ description: String, tail: String, extra: [OptionSpec] = [],
                        query: @escaping @Sendable (Options) -> [(String, String?)] = { _ in [] }) -> PluginCommand {
-        command(words, description, options: [webUrl] + target + extra, sets: targetSet) { spo, options throws(PluginFailure) in
+        command(words, description, options: [webUrl] + target + extra, sets: targetSet) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "webUrl")
             let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: "fileId", url: "fileUrl")
             do throws(PluginFailure) {
@@ -351,7 +351,7 @@ enum FileCheckOutCommands {
         command("file checkin", "Checks in the specified file",
                 options: [webUrl] + target + [option("type", "t", "Type of check-in", allowed: ["major", "minor", "overwrite"], defaultValue: "major"),
                                               option("comment", nil, "Comment for the check-in")],
-                sets: targetSet) { spo, options throws(PluginFailure) in
+                sets: targetSet) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "webUrl")
             let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: "fileId", url: "fileUrl")
             let type = checkInTypes[options.string("type") ?? "major"] ?? 1
@@ -361,7 +361,7 @@ enum FileCheckOutCommands {
         },
         command("file rename", "Renames a file",
                 options: [webUrl, option("sourceUrl", "s", "Site- or server-relative URL of the file", required: true),
-                          option("targetFileName", "t", "New name of the file", required: true), flag("force", "f", "Replace a file of the new name")]) { spo, options throws(PluginFailure) in
+                          option("targetFileName", "t", "New name of the file", required: true), flag("force", "f", "Replace a file of the new name")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let name = options.string("targetFileName") ?? ""
             try SPOPath.checkName(name, option: "targetFileName")
             let web = try spo.webURL(options, "webUrl")
@@ -383,7 +383,7 @@ enum FileCheckOutCommands {
                                verb == "copy" ? "Make the copy's author and creation time the caller's and now" : "Keep the editor and modification time"),
                           flag("bypassSharedLock", nil, "Copy or move even when the file is open for co-authoring")],
                 sets: [["sourceUrl", "sourceId"]],
-                examples: [("Into another folder", "m365 spo file \(verb) --webUrl /sites/project-x --sourceUrl 'Shared Documents/a.docx' --targetUrl 'Shared Documents/Archive'")]) { spo, options throws(PluginFailure) in
+                examples: [("Into another folder", "m365 spo file \(verb) --webUrl /sites/project-x --sourceUrl 'Shared Documents/a.docx' --targetUrl 'Shared Documents/Archive'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["sourceId"])
             if let name = options.string("newName") { try SPOPath.checkName(name, option: "newName") }
             let web = try spo.webURL(options, "webUrl")
@@ -427,11 +427,11 @@ enum FileVersionCommands {
 
     static let all: [PluginCommand] = [
         command("file version list", "Retrieves all versions of a file", options: options, sets: sets,
-                defaults: ["Created", "ID", "IsCurrentVersion", "VersionLabel"]) { spo, options throws(PluginFailure) in
+                defaults: ["Created", "ID", "IsCurrentVersion", "VersionLabel"]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let (_, label, path) = try base(spo, options)
             do throws(PluginFailure) { try spo.list(path("/versions", [])) } catch { throw FileCommands.fileFailure(error, label) }
         },
-        command("file version get", "Gets a version of a file", options: options + [label], sets: sets) { spo, options throws(PluginFailure) in
+        command("file version get", "Gets a version of a file", options: options + [label], sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let (_, name, path) = try base(spo, options)
             let wanted = options.string("label") ?? ""
             var found: JSONObject?
@@ -443,7 +443,7 @@ enum FileVersionCommands {
             guard let found else { throw PluginFailure("Version with label '\(wanted)' not found", status: M365_ERR_NOT_FOUND) }
             try spo.invocation.emit(result: .object(found))
         },
-        command("file version restore", "Restores a version of a file", options: options + [label, forceOption], sets: sets) { spo, options throws(PluginFailure) in
+        command("file version restore", "Restores a version of a file", options: options + [label, forceOption], sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let (web, name, path) = try base(spo, options)
             let wanted = options.string("label") ?? ""
             if !options.bool("force") {
@@ -454,7 +454,7 @@ enum FileVersionCommands {
                 try spo.write(path("/versions/RestoreByLabel(versionlabel=@l)", [("@l", OData.quote(wanted))]), web: web)
             } catch { throw FileCommands.fileFailure(error, name) }
         },
-        command("file version remove", "Removes a version of a file", options: options + [label, forceOption], sets: sets) { spo, options throws(PluginFailure) in
+        command("file version remove", "Removes a version of a file", options: options + [label, forceOption], sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let (web, name, path) = try base(spo, options)
             let wanted = options.string("label") ?? ""
             guard try spo.invocation.confirmedRemoval(options, "the version \(wanted) of the file \(name)") else { return }
@@ -462,7 +462,7 @@ enum FileVersionCommands {
                 try spo.write(path("/versions/DeleteByLabel(versionlabel=@l)", [("@l", OData.quote(wanted))]), web: web)
             } catch { throw FileCommands.fileFailure(error, name) }
         },
-        command("file version clear", "Removes every earlier version of a file", options: options + [forceOption], sets: sets) { spo, options throws(PluginFailure) in
+        command("file version clear", "Removes every earlier version of a file", options: options + [forceOption], sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let (web, name, path) = try base(spo, options)
             guard try spo.invocation.confirmedRemoval(options, "every earlier version of the file \(name)") else { return }
             do throws(PluginFailure) {

@@ -90,7 +90,7 @@ enum FolderCommands {
                           option("filter", nil, "OData filter to apply to the folders")],
                 defaults: defaults,
                 examples: [("Folders of a library", "m365 spo folder list --webUrl /sites/project-x --parentFolderUrl 'Shared Documents'"),
-                           ("Every folder below, recursively", "m365 spo folder list --webUrl /sites/project-x --parentFolderUrl 'Shared Documents' --recursive")]) { spo, options throws(PluginFailure) in
+                           ("Every folder below, recursively", "m365 spo folder list --webUrl /sites/project-x --parentFolderUrl 'Shared Documents' --recursive")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "webUrl")
             let url = try SPOPath.serverRelative(options.string("parentFolderUrl") ?? "", web: web, option: "parentFolderUrl")
             var count = 0
@@ -101,7 +101,7 @@ enum FolderCommands {
         command("folder get", "Gets information about the specified folder",
                 options: [webUrl, option("url", "f", "Site- or server-relative URL of the folder"), option("id", "i", "UniqueId (GUID) of the folder")],
                 sets: [["url", "id"]],
-                examples: [("By URL", "m365 spo folder get --webUrl /sites/project-x --url 'Shared Documents/Reports'")]) { spo, options throws(PluginFailure) in
+                examples: [("By URL", "m365 spo folder get --webUrl /sites/project-x --url 'Shared Documents/Reports'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["id"])
             let web = try spo.webURL(options, "webUrl")
             if let id = options.string("id") {
@@ -121,7 +121,7 @@ enum FolderCommands {
                           option("name", "n", "Name of the new folder", required: true),
                           flag("ensureParentFolders", nil, "Create the parent folders that do not exist yet")],
                 examples: [("A folder in a library", "m365 spo folder add --webUrl /sites/project-x --parentFolderUrl 'Shared Documents' --name Reports"),
-                           ("With its parents", "m365 spo folder add --webUrl /sites/project-x --parentFolderUrl 'Shared Documents/2026/Q1' --name Reports --ensureParentFolders")]) { spo, options throws(PluginFailure) in
+                           ("With its parents", "m365 spo folder add --webUrl /sites/project-x --parentFolderUrl 'Shared Documents/2026/Q1' --name Reports --ensureParentFolders")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let name = options.string("name") ?? ""
             try SPOPath.checkName(name, option: "name")
             let web = try spo.webURL(options, "webUrl")
@@ -133,7 +133,7 @@ enum FolderCommands {
         command("folder rename", "Renames a folder",
                 options: [webUrl, option("url", "f", "Site- or server-relative URL of the folder", required: true),
                           option("name", "n", "New name of the folder", required: true)],
-                examples: [("Rename", "m365 spo folder rename --webUrl /sites/project-x --url 'Shared Documents/Reports' --name Archive")]) { spo, options throws(PluginFailure) in
+                examples: [("Rename", "m365 spo folder rename --webUrl /sites/project-x --url 'Shared Documents/Reports' --name Archive")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let name = options.string("name") ?? ""
             try SPOPath.checkName(name, option: "name")
             let web = try spo.webURL(options, "webUrl")
@@ -148,7 +148,7 @@ enum FolderCommands {
                 options: [webUrl, option("url", nil, "Site- or server-relative URL of the folder"), option("id", "i", "UniqueId (GUID) of the folder"),
                           flag("recycle", nil, "Move the folder to the recycle bin instead of deleting it"), forceOption],
                 sets: [["url", "id"]],
-                examples: [("Into the recycle bin", "m365 spo folder remove --webUrl /sites/project-x --url 'Shared Documents/Old' --recycle --force")]) { spo, options throws(PluginFailure) in
+                examples: [("Into the recycle bin", "m365 spo folder remove --webUrl /sites/project-x --url 'Shared Documents/Old' --recycle --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["id"])
             let web = try spo.webURL(options, "webUrl")
             let label: String

@@ -25,7 +25,7 @@ enum GroupCommands {
                 options: [webUrl, flag("associatedGroupsOnly", nil, "Only the site's associated owner, member and visitor groups")],
                 defaults: ["Id", "Title", "LoginName", "IsHiddenInUI", "PrincipalType", "Type"],
                 examples: [("Every group of a site", "m365 spo group list --webUrl https://contoso.sharepoint.com/sites/project-x"),
-                           ("The associated groups", "m365 spo group list --webUrl /sites/project-x --associatedGroupsOnly")]) { spo, options throws(PluginFailure) in
+                           ("The associated groups", "m365 spo group list --webUrl /sites/project-x --associatedGroupsOnly")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "webUrl")
             guard options.bool("associatedGroupsOnly") else {
                 try spo.list(web + "/_api/web/sitegroups")
@@ -40,7 +40,7 @@ enum GroupCommands {
                           option("associatedGroup", nil, "The site's associated group", allowed: ["Owner", "Member", "Visitor"])],
                 sets: [["id", "name", "associatedGroup"]],
                 examples: [("By id", "m365 spo group get --webUrl https://contoso.sharepoint.com/sites/project-x --id 7"),
-                           ("The owners group", "m365 spo group get --webUrl /sites/project-x --associatedGroup Owner")]) { spo, options throws(PluginFailure) in
+                           ("The owners group", "m365 spo group get --webUrl /sites/project-x --associatedGroup Owner")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             _ = try options.wholeNumber("id", what: "group id")
             let web = try spo.webURL(options, "webUrl")
             let url: String
@@ -54,7 +54,7 @@ enum GroupCommands {
 
         command("group add", "Creates group in the specified site",
                 options: [webUrl, option("name", "n", "Name of the group", required: true), option("description", nil, "Description of the group")] + settings,
-                examples: [("A group", "m365 spo group add --webUrl https://contoso.sharepoint.com/sites/project-x --name 'Project leads'")]) { spo, options throws(PluginFailure) in
+                examples: [("A group", "m365 spo group add --webUrl https://contoso.sharepoint.com/sites/project-x --name 'Project leads'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let name = (options.string("name") ?? "").trimmingSpaces
             guard !name.isEmpty else { throw usage("--name must not be empty") }
             let web = try spo.webURL(options, "webUrl")
@@ -71,7 +71,7 @@ enum GroupCommands {
         command("group remove", "Removes group from specific web",
                 options: [webUrl, option("id", "i", "ID of the group"), option("name", nil, "Name of the group"), forceOption],
                 sets: [["id", "name"]],
-                examples: [("Without a prompt", "m365 spo group remove --webUrl https://contoso.sharepoint.com/sites/project-x --id 7 --force")]) { spo, options throws(PluginFailure) in
+                examples: [("Without a prompt", "m365 spo group remove --webUrl https://contoso.sharepoint.com/sites/project-x --id 7 --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let id = try options.wholeNumber("id", what: "group id")
             let web = try spo.webURL(options, "webUrl")
             let label = id.map { "the group \($0)" } ?? "the group '\(options.string("name") ?? "")'"
@@ -85,7 +85,7 @@ enum GroupCommands {
 
         command("group member list", "List the members of a SharePoint Group", options: [webUrl] + groupChoice,
                 sets: [["groupId", "groupName"]], defaults: ["Title", "UserPrincipalName", "Id", "Email"],
-                examples: [("By group name", "m365 spo group member list --webUrl https://contoso.sharepoint.com/sites/project-x --groupName 'Project-x Members'")]) { spo, options throws(PluginFailure) in
+                examples: [("By group name", "m365 spo group member list --webUrl https://contoso.sharepoint.com/sites/project-x --groupName 'Project-x Members'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "webUrl")
             try spo.list(try groupPath(web, options, id: "groupId", name: "groupName") + "/users")
         },
@@ -95,7 +95,7 @@ enum GroupCommands {
                                                    option("emails", nil, "Comma-separated e-mail addresses"),
                                                    option("userIds", nil, "Comma-separated site user ids")],
                 sets: [["groupId", "groupName"], ["userNames", "emails", "userIds"]], defaults: ["DisplayName", "Email"],
-                examples: [("Two users", "m365 spo group member add --webUrl https://contoso.sharepoint.com/sites/project-x --groupId 5 --userNames 'adele.vance@contoso.com,megan.bowen@contoso.com'")]) { spo, options throws(PluginFailure) in
+                examples: [("Two users", "m365 spo group member add --webUrl https://contoso.sharepoint.com/sites/project-x --groupId 5 --userNames 'adele.vance@contoso.com,megan.bowen@contoso.com'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let kind = options.firstGiven(["userNames", "emails", "userIds"]) ?? "userNames"
             let entries = options.list(kind) ?? []
             guard !entries.isEmpty else { throw usage("--\(kind) names no users") }
@@ -142,7 +142,7 @@ enum GroupCommands {
                                                    option("email", nil, "E-mail address of the member"),
                                                    option("userId", nil, "Site user id of the member"), forceOption],
                 sets: [["groupId", "groupName"], ["userName", "email", "userId"]],
-                examples: [("Without a prompt", "m365 spo group member remove --webUrl https://contoso.sharepoint.com/sites/project-x --groupId 5 --userName adele.vance@contoso.com --force")]) { spo, options throws(PluginFailure) in
+                examples: [("Without a prompt", "m365 spo group member remove --webUrl https://contoso.sharepoint.com/sites/project-x --groupId 5 --userName adele.vance@contoso.com --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             _ = try options.wholeNumber("groupId", what: "group id")
             let userId = try options.wholeNumber("userId", what: "user id")
             let upn = try options.upn("userName")

@@ -143,8 +143,8 @@ enum ListItemBatchCommands {
     /// field; a field whose `HasException` is true was refused (add then creates nothing).
     static func problem(_ answer: Multipart.Response, kind: Kind) -> String? {
         guard answer.isSuccess else {
-            let response = HTTPResponse(status: answer.status, headers: answer.headers, body: answer.body)
-            if let error = SPOClient.odataError(response) {
+            let response = ServiceResponse(status: answer.status, headers: answer.headers, body: answer.body)
+            if let error = ServiceError.parse(response) {
                 let message = oneLine(error.message)
                 return message.isEmpty ? (error.code.isEmpty ? "HTTP \(answer.status)" : error.code) : message
             }
@@ -168,7 +168,7 @@ enum ListItemBatchCommands {
                           option("csvContent", "c", "The items as CSV text, in the same form as --filePath")] + listChoice,
                 sets: listSet + [["filePath", "csvContent"]],
                 examples: [("Items from a CSV file", "m365 spo listitem batch add --filePath ./items.csv --webUrl /sites/project-x --listTitle 'Demo List'"),
-                           ("Items given inline", "m365 spo listitem batch add --csvContent $'Title,Notes\\nFirst,\"a, b\"' --webUrl /sites/project-x --listTitle 'Demo List'")]) { spo, options throws(PluginFailure) in
+                           ("Items given inline", "m365 spo listitem batch add --csvContent $'Title,Notes\\nFirst,\"a, b\"' --webUrl /sites/project-x --listTitle 'Demo List'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "webUrl")
             let list = try ListSelector.forItems.path(web, options)
             let table = try CSVTable.parse(try csvText(options))
@@ -187,7 +187,7 @@ enum ListItemBatchCommands {
                        flag("systemUpdate", "s", "Keep Modified and Editor as they are (no new version)")],
                 sets: listSet + [["filePath", "csvContent"]],
                 examples: [("Items from a CSV file with an ID column", "m365 spo listitem batch set --filePath ./items.csv --webUrl /sites/project-x --listTitle 'Demo List'"),
-                           ("Without touching Modified", "m365 spo listitem batch set --filePath ./items.csv --webUrl /sites/project-x --listTitle 'Demo List' --idColumn ItemId --systemUpdate")]) { spo, options throws(PluginFailure) in
+                           ("Without touching Modified", "m365 spo listitem batch set --filePath ./items.csv --webUrl /sites/project-x --listTitle 'Demo List' --idColumn ItemId --systemUpdate")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "webUrl")
             let list = try ListSelector.forItems.path(web, options)
             let table = try CSVTable.parse(try csvText(options))
@@ -217,7 +217,7 @@ enum ListItemBatchCommands {
                        flag("recycle", "r", "Move the items to the recycle bin instead of deleting them"), forceOption],
                 sets: listSet + [["filePath", "ids"]],
                 examples: [("IDs from a CSV file", "m365 spo listitem batch remove --filePath ./ids.csv --webUrl /sites/project-x --listTitle 'Demo List' --force"),
-                           ("IDs given inline", "m365 spo listitem batch remove --ids 123,234,345 --webUrl /sites/project-x --listTitle 'Demo List' --force")]) { spo, options throws(PluginFailure) in
+                           ("IDs given inline", "m365 spo listitem batch remove --ids 123,234,345 --webUrl /sites/project-x --listTitle 'Demo List' --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "webUrl")
             let list = try ListSelector.forItems.path(web, options)
             var targets: [(label: String, id: Int)] = []

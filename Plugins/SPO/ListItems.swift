@@ -52,7 +52,7 @@ enum ListItemCommands {
                 sets: listSet, defaults: ["Title", "Id"],
                 examples: [("Every item", "m365 spo listitem list --webUrl /sites/project-x --listTitle Tasks"),
                            ("Some fields of some items", "m365 spo listitem list --webUrl /sites/project-x --listTitle Tasks --fields Id,Title --filter \"Title eq 'Demo'\""),
-                           ("The third page of 50", "m365 spo listitem list --webUrl /sites/project-x --listTitle Tasks --pageSize 50 --pageNumber 2")]) { spo, options throws(PluginFailure) in
+                           ("The third page of 50", "m365 spo listitem list --webUrl /sites/project-x --listTitle Tasks --pageSize 50 --pageNumber 2")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             for other in ["fields", "filter", "pageSize"] where options.has("camlQuery") && options.has(other) {
                 throw usage("specify --camlQuery or --\(other), but not both")
             }
@@ -90,7 +90,7 @@ enum ListItemCommands {
 
         command("listitem get", "Gets a list item from the specified list",
                 options: [webUrl, itemId] + listChoice + [option("properties", "p", "Comma-separated properties to retrieve")], sets: listSet,
-                examples: [("An item's title", "m365 spo listitem get --webUrl /sites/project-x --listTitle Tasks --id 1 --properties Title")]) { spo, options throws(PluginFailure) in
+                examples: [("An item's title", "m365 spo listitem get --webUrl /sites/project-x --listTitle Tasks --id 1 --properties Title")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "webUrl")
             let item = try itemPath(try ListSelector.forItems.path(web, options), options)
             try spo.invocation.emit(result: .object(try spo.get(item + OData.query(selectAndExpand(options.list("properties"))))))
@@ -99,7 +99,7 @@ enum ListItemCommands {
         command("listitem add", "Creates a list item in the specified list; other options (--Title 'x') are field values",
                 options: [webUrl] + listChoice + [option("contentType", "c", "The name or the ID of the content type of the new item")],
                 sets: listSet, unknownOptions: true,
-                examples: [("An item with a title", "m365 spo listitem add --webUrl /sites/project-x --listTitle Tasks --Title 'Demo item'")]) { spo, options throws(PluginFailure) in
+                examples: [("An item with a title", "m365 spo listitem add --webUrl /sites/project-x --listTitle Tasks --Title 'Demo item'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "webUrl")
             let list = try ListSelector.forItems.path(web, options)
             var body = JSONObject()
@@ -116,7 +116,7 @@ enum ListItemCommands {
                                                           flag("systemUpdate", "s", "Update the item without changing Modified and Editor (no new version)")],
                 sets: listSet, unknownOptions: true,
                 examples: [("A new title", "m365 spo listitem set --webUrl /sites/project-x --listTitle Tasks --id 1 --Title 'Renamed'"),
-                           ("Without touching Modified", "m365 spo listitem set --webUrl /sites/project-x --listTitle Tasks --id 1 --Title 'Fixed' --systemUpdate")]) { spo, options throws(PluginFailure) in
+                           ("Without touching Modified", "m365 spo listitem set --webUrl /sites/project-x --listTitle Tasks --id 1 --Title 'Fixed' --systemUpdate")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let given = fields(options)
             guard !given.isEmpty || options.has("contentType") else { throw usage("specify at least one field to update, e.g. --Title 'New title'") }
             let web = try spo.webURL(options, "webUrl")
@@ -142,7 +142,7 @@ enum ListItemCommands {
         command("listitem remove", "Removes the specified list item",
                 options: [webUrl, itemId] + listChoice + [flag("recycle", nil, "Move the item to the recycle bin instead of deleting it"), forceOption],
                 sets: listSet,
-                examples: [("Into the recycle bin", "m365 spo listitem remove --webUrl /sites/project-x --listTitle Tasks --id 1 --recycle --force")]) { spo, options throws(PluginFailure) in
+                examples: [("Into the recycle bin", "m365 spo listitem remove --webUrl /sites/project-x --listTitle Tasks --id 1 --recycle --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "webUrl")
             let item = try itemPath(try ListSelector.forItems.path(web, options), options)
             guard try spo.invocation.confirmedRemoval(options, "the list item \(options.int("id") ?? 0) from list '\(ListSelector.forItems.label(options))'") else { return }

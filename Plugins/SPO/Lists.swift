@@ -73,7 +73,7 @@ enum ListCommands {
                 options: [webUrl, properties, option("filter", nil, "OData filter to apply when retrieving the lists")],
                 defaults: ["Title", "Url", "Id"],
                 examples: [("Every list of a site", "m365 spo list list --webUrl https://contoso.sharepoint.com/sites/project-x"),
-                           ("Only visible lists", "m365 spo list list --webUrl /sites/project-x --filter \"Hidden eq false\"")]) { spo, options throws(PluginFailure) in
+                           ("Only visible lists", "m365 spo list list --webUrl /sites/project-x --filter \"Hidden eq false\"")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "webUrl")
             let requested = options.list("properties")
             let query = requested.map { selectAndExpand($0) } ?? [("$select", "RootFolder/ServerRelativeUrl,*"), ("$expand", "RootFolder")]
@@ -85,7 +85,7 @@ enum ListCommands {
 
         command("list get", "Gets information about the specific list",
                 options: [webUrl] + selector + [properties], sets: [["id", "title", "url"]],
-                examples: [("By title", "m365 spo list get --webUrl https://contoso.sharepoint.com/sites/project-x --title Documents")]) { spo, options throws(PluginFailure) in
+                examples: [("By title", "m365 spo list get --webUrl https://contoso.sharepoint.com/sites/project-x --title Documents")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "webUrl")
             let path = try ListSelector.plain.path(web, options)
             try spo.invocation.emit(result: .object(try spo.get(path + OData.query(selectAndExpand(options.list("properties"))))))
@@ -96,7 +96,7 @@ enum ListCommands {
                           option("baseTemplate", nil, "The list template", allowed: templates.map(\.0), defaultValue: "GenericList"),
                           option("description", nil, "Description of the list")],
                 examples: [("A generic list", "m365 spo list add --webUrl /sites/project-x --title Announcements"),
-                           ("A document library", "m365 spo list add --webUrl /sites/project-x --title Contracts --baseTemplate DocumentLibrary")]) { spo, options throws(PluginFailure) in
+                           ("A document library", "m365 spo list add --webUrl /sites/project-x --title Contracts --baseTemplate DocumentLibrary")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "webUrl")
             let name = options.string("baseTemplate") ?? "GenericList"
             guard let template = templates.first(where: { $0.0 == name })?.1 else { throw usage("'\(name)' is not a valid list template") }
@@ -111,7 +111,7 @@ enum ListCommands {
         command("list set", "Updates the settings of the specified list",
                 options: [webUrl] + selector + [option("newTitle", nil, "New title of the list"), option("description", nil, "New description of the list")],
                 sets: [["id", "title", "url"]],
-                examples: [("Rename a list", "m365 spo list set --webUrl /sites/project-x --title Tasks --newTitle 'Team tasks'")]) { spo, options throws(PluginFailure) in
+                examples: [("Rename a list", "m365 spo list set --webUrl /sites/project-x --title Tasks --newTitle 'Team tasks'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             guard options.has("newTitle") || options.has("description") else { throw usage("specify at least one property to update: --newTitle or --description") }
             let web = try spo.webURL(options, "webUrl")
             let path = try ListSelector.plain.path(web, options)
@@ -124,7 +124,7 @@ enum ListCommands {
         command("list remove", "Removes the specified list",
                 options: [webUrl] + selector + [flag("recycle", nil, "Move the list to the recycle bin instead of deleting it"), forceOption],
                 sets: [["id", "title", "url"]],
-                examples: [("Without a prompt", "m365 spo list remove --webUrl /sites/project-x --title Tasks --force")]) { spo, options throws(PluginFailure) in
+                examples: [("Without a prompt", "m365 spo list remove --webUrl /sites/project-x --title Tasks --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "webUrl")
             let path = try ListSelector.plain.path(web, options)
             guard try spo.invocation.confirmedRemoval(options, "the list '\(ListSelector.plain.label(options))' from site \(web)") else { return }

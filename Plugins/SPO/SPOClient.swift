@@ -4,17 +4,32 @@ import Glibc
 import PluginKit
 
 /// SharePoint REST (`{web}/_api/…`) as a plugin command uses it: URLs expanded against the
-/// connection's SharePoint URL, light JSON without metadata, a request digest per site collection
-/// for writes, SharePoint's error bodies turned into one-line failures, collections streamed page
-/// by page.
-struct SPOClient {
-    let invocation: Invocation
+/// connection's SharePoint URL, a request digest per site collection for writes, and the one
+/// service client (PluginKit's `ServiceClient`) speaking SharePoint's dialect: light JSON without
+/// metadata, `odata.nextLink` paging, SharePoint's error bodies as one-line failures.
+struct SPOClient: CommandClient {
+    let service: ServiceClient
+    var invocation: Invocation { service.invocation }
 
-    init(_ invocation: Invocation) { self.invocation = invocation }
+    init(_ invocation: Invocation) { service = ServiceClient(invocation, dialect: Self.dialect) }
+
+    /// SharePoint rejects app-only tokens obtained with a client secret (401 "Unsupported app
+    /// only token."): say so before any request, as CLI for Microsoft 365 does.
+    static func checkConnection(_ invocation: Invocation) throws(PluginFailure) {
+        if invocation.setting("connection.authType") == "secret" {
+            throw PluginFailure("SharePoint does not support authentication using client ID and secret: sign in with a certificate (m365 login --authType certificate) or as a user",
+                                status: M365_ERR_AUTH_REQUIRED)
+        }
+    }
 
     /// `Accept` as CLI for Microsoft 365 sends it: bare properties, `odata.nextLink` for paging.
     static let accept = "application/json;odata=nometadata"
     static let headers: [(name: String, value: String)] = [("Accept", accept)]
+
+    static let dialect = ServiceDialect(name: "SharePoint", headers: headers, jsonContentType: "application/json;odata=nometadata",
+                                        nextLinkKeys: ["odata.nextLink", "@odata.nextLink"]) { invocation, response, url, write in
+        failure(response, url: url, write: write, appOnly: invocation.setting("connection.isAppOnly") == "true")
+    }
 
     // MARK: URLs
 
@@ -26,7 +41,7 @@ struct SPOClient {
         // sites live on the root host, which is what server-relative URLs mean.
         if let url = invocation.setting("connection.\(SPOConnection.urlFact)"), !url.isEmpty { return Self.rootURL(Self.trimSlash(url)) }
         let graph = invocation.setting("connection.graphOrigin") ?? "https://graph.microsoft.com"
-        let response = try invocation.send(HTTPRequest(url: graph + "/v1.0/sites/root?$select=webUrl",
+        let response = try invocation.send(ServiceRequest(url: graph + "/v1.0/sites/root?$select=webUrl",
                                                         headers: [("Accept", "application/json")]))
         guard response.isSuccess, let url = response.json?["webUrl"]?.stringValue, url.hasPrefix("https://") else {
             let why = response.isSuccess ? "no webUrl" : "HTTP \(response.status)"
@@ -103,52 +118,36 @@ struct SPOClient {
     @discardableResult
     func send(_ method: String, _ url: String, body: JSON? = nil, headers extra: [(name: String, value: String)] = [],
               digestFor web: String? = nil) throws(PluginFailure) -> JSON? {
-        let response = try answer(method, url, body: body, headers: extra, digestFor: web)
-        if response.body.isEmpty { return nil }
-        guard let json = response.json else {
-            throw PluginFailure("SharePoint sent a response that is not valid JSON (\(response.body.count) bytes) for \(url)", status: M365_ERR_SERVER)
-        }
-        return json
+        try service.json(answer(method, url, body: body, headers: extra, digestFor: web), url: url)
     }
 
     /// Like `send`, the successful answer itself.
     /// `raw` sends a body that is not JSON (CSOM's XML) with its content type.
     func answer(_ method: String, _ url: String, body: JSON? = nil, raw: (contentType: String, bytes: [UInt8])? = nil,
-                headers extra: [(name: String, value: String)] = [], digestFor web: String? = nil) throws(PluginFailure) -> HTTPResponse {
-        var request = HTTPRequest(method: method, url: url, headers: Self.headers + extra)
-        if let body {
-            request.headers.append(("Content-Type", "application/json;odata=nometadata"))
-            request.body = Array(body.serialized().utf8)
-        } else if let raw {
+                headers extra: [(name: String, value: String)] = [], digestFor web: String? = nil) throws(PluginFailure) -> ServiceResponse {
+        var request = service.request(method, url, body: body, headers: extra)
+        if let raw {
             request.headers.append(("Content-Type", raw.contentType))
             request.body = raw.bytes
         }
-        var response: HTTPResponse
-        if let web {
-            var digest = try self.digest(web)
+        guard let web else { return try service.answer(request) }
+        var digest = try self.digest(web)
+        request.headers.append(("X-RequestDigest", digest))
+        var response = try invocation.send(request)
+        // A digest the server no longer accepts (expired early, site moved): fetch a new one once.
+        if response.status == 403, ServiceError.parse(response)?.code.hasPrefix("-2130575251") == true {
+            forgetDigest(web)
+            digest = try self.digest(web)
+            request.headers.removeAll { $0.name == "X-RequestDigest" }
             request.headers.append(("X-RequestDigest", digest))
             response = try invocation.send(request)
-            // A digest the server no longer accepts (expired early, site moved): fetch a new one once.
-            if response.status == 403, Self.odataError(response)?.code.hasPrefix("-2130575251") == true {
-                forgetDigest(web)
-                digest = try self.digest(web)
-                request.headers.removeAll { $0.name == "X-RequestDigest" }
-                request.headers.append(("X-RequestDigest", digest))
-                response = try invocation.send(request)
-            }
-        } else {
-            response = try invocation.send(request)
         }
-        guard response.isSuccess else { throw failure(response, url: url, write: web != nil) }
-        return response
+        return try service.checked(response, url: url, write: true)
     }
 
     /// GETs one object.
     func get(_ url: String) throws(PluginFailure) -> JSONObject {
-        guard let object = try send("GET", url)?.objectValue else {
-            throw PluginFailure("SharePoint sent no object for \(url)", status: M365_ERR_SERVER)
-        }
-        return Self.unwrapVerbose(object)
+        Self.unwrapVerbose(try service.get(url))
     }
 
     /// A write (POST, or MERGE/DELETE tunnelled through POST as SharePoint expects) with the
@@ -160,54 +159,23 @@ struct SPOClient {
         return try send("POST", url, body: body, headers: headers, digestFor: web)
     }
 
-    /// Calls `body` with every item of a collection, fetching the next page (`odata.nextLink`)
-    /// only when the previous one is done: memory stays one page whatever the collection's size.
-    /// `first` may be a POST (GetItems with a CAML query); further pages are GETs.
-    func forEachItem(_ url: String, method: String = "GET", body requestBody: JSON? = nil, web: String? = nil,
-                     _ body: (JSONObject) throws(PluginFailure) -> Void) throws(PluginFailure) {
-        var next: String? = url
-        var first = true
-        while let page = next {
-            if invocation.isCancelled { throw PluginFailure("cancelled", status: M365_ERR_CANCELLED) }
-            let answer: JSON?
-            if first, method != "GET" {
-                answer = try send(method, page, body: requestBody, digestFor: web)
-            } else {
-                answer = try send("GET", page)
-            }
-            first = false
-            guard let object = answer?.objectValue else {
-                throw PluginFailure("SharePoint sent no collection for \(url)", status: M365_ERR_SERVER)
-            }
-            let verbose = object["d"]?.objectValue
-            guard let items = object["value"]?.arrayValue ?? verbose?["results"]?.arrayValue else {
-                throw PluginFailure("SharePoint sent a collection without 'value' for \(url)", status: M365_ERR_SERVER)
-            }
-            for item in items {
-                guard let entity = item.objectValue else { continue }
-                try body(entity)
-            }
-            next = object["odata.nextLink"]?.stringValue ?? object["@odata.nextLink"]?.stringValue ?? verbose?["__next"]?.stringValue
-        }
+    /// The first page of a collection when it is not a GET (GetItems with a CAML query is a
+    /// POST with the site's digest); nil for a GET.
+    private func firstPage(_ url: String, method: String, body: JSON?, web: String?) -> ServiceClient.FirstPage? {
+        guard method != "GET" else { return nil }
+        return { () throws(PluginFailure) in try answer(method, url, body: body, digestFor: web) }
     }
 
-    /// Streams a collection to the command's output as pages arrive (an empty one prints `[]`).
-    /// Without a `transform` items go out as SharePoint wrote them, never parsed into values.
+    /// Every item of a collection, page by page (see `ServiceClient.forEachItem`).
+    func forEachItem(_ url: String, method: String = "GET", body requestBody: JSON? = nil, web: String? = nil,
+                     _ body: (JSONObject) throws(PluginFailure) -> Void) throws(PluginFailure) {
+        try service.forEachItem(url, first: firstPage(url, method: method, body: requestBody, web: web), body)
+    }
+
+    /// Streams a collection to the command's output as pages arrive (see `ServiceClient.list`).
     func list(_ url: String, method: String = "GET", body requestBody: JSON? = nil, web: String? = nil,
               transform: ((JSONObject) throws(PluginFailure) -> JSONObject?)? = nil) throws(PluginFailure) {
-        guard let transform else {
-            try invocation.streamCollection(from: url, service: "SharePoint", page: { page, first throws(PluginFailure) in
-                first && method != "GET" ? try answer(method, page, body: requestBody, digestFor: web) : try answer("GET", page)
-            }, next: { $0["odata.nextLink"]?.stringValue ?? $0["@odata.nextLink"]?.stringValue })
-            return
-        }
-        var count = 0
-        try forEachItem(url, method: method, body: requestBody, web: web) { item throws(PluginFailure) in
-            guard let shaped = try transform(item) else { return }
-            try invocation.emit(item: .object(shaped))
-            count += 1
-        }
-        if count == 0 { try invocation.emit(result: []) }
+        try service.list(url, first: firstPage(url, method: method, body: requestBody, web: web), transform: transform)
     }
 
     /// `{"d":{…}}` (verbose) as its inner object; anything else unchanged.
@@ -225,7 +193,7 @@ struct SPOClient {
         let now = Self.now()
         if let cached = invocation.state(Self.digestKey(web)), let entry = Self.parseDigest(cached), entry.expires > now { return entry.value }
         let url = web + "/_api/contextinfo"
-        let response = try invocation.send(HTTPRequest(method: "POST", url: url, headers: Self.headers))
+        let response = try invocation.send(ServiceRequest(method: "POST", url: url, headers: Self.headers))
         guard response.isSuccess else { throw failure(response, url: url, write: true) }
         guard var info = response.json?.objectValue else {
             throw PluginFailure("SharePoint sent no context information for \(web)", status: M365_ERR_SERVER)
@@ -258,28 +226,15 @@ struct SPOClient {
 
     // MARK: Errors
 
-    /// `code` and `message` of a SharePoint error body: OData v3 light (`odata.error`), verbose
-    /// (`error` with `message.value`) or OData v4 (`error` with a string `message`).
-    static func odataError(_ response: HTTPResponse) -> (code: String, message: String)? {
-        guard let json = response.json else { return nil }
-        guard let error = json["odata.error"] ?? json["error"], error.objectValue != nil else {
-            if let description = json["error_description"]?.stringValue { return ("", description) }
-            return nil
-        }
-        let code = error["code"]?.stringValue ?? ""
-        let message = error["message"]?["value"]?.stringValue ?? error["message"]?.stringValue ?? ""
-        return (code, message)
-    }
-
     /// A SharePoint error answer as one line, with the status an ABI caller expects. 401 and 403
     /// say what is missing; a body that is not SharePoint's (a proxy's HTML page) names the status
     /// and the host.
-    func failure(_ response: HTTPResponse, url: String, write: Bool) -> PluginFailure {
+    static func failure(_ response: ServiceResponse, url: String, write: Bool, appOnly: Bool) -> PluginFailure {
         let status = response.failureStatus
         let host = Self.host(url)
-        let appOnly = invocation.setting("connection.isAppOnly") == "true"
+        let error = ServiceError.parse(response)
         var text: String
-        if let error = Self.odataError(response) {
+        if let error {
             let message = oneLine(error.message)
             text = message.isEmpty ? error.code : message
             if text.isEmpty { text = "SharePoint answered HTTP \(response.status)" }
@@ -302,13 +257,18 @@ struct SPOClient {
             text = appOnly
                 ? "\(text) (HTTP 403): the app needs the SharePoint application permission \(need) or higher on \(host)"
                 : "\(text) (HTTP 403): the signed-in account needs \(write ? "edit" : "read") permission on this site"
-        case 404 where Self.odataError(response)?.code.contains("FileNotFoundException") == true:
+        case 404 where error?.code.contains("FileNotFoundException") == true:
             // SharePoint's answer for a site or web that does not exist names neither.
             let web = url.firstRange(of: "/_api/").map { String(url[..<$0.lowerBound]) } ?? url
             text = "\(text) There is no site or web at \(web)"
         default: break
         }
         return PluginFailure(text, status: status)
+    }
+
+    /// The failure for an error answer of this connection (see `failure(_:url:write:appOnly:)`).
+    func failure(_ response: ServiceResponse, url: String, write: Bool) -> PluginFailure {
+        Self.dialect.failure(invocation, response, url, write)
     }
 
     static func host(_ url: String) -> String {
@@ -319,19 +279,3 @@ struct SPOClient {
 }
 
 /// OData query text for SharePoint REST: quoted literals and `?$select=…&$filter=…`.
-/// One SPO command: its spec and what runs it with a client for the connection.
-func command(_ words: String, _ description: String, options: [OptionSpec] = [], sets: [[String]] = [],
-             unknownOptions: Bool = false, defaults: [String] = [], examples: [(String, String)] = [],
-             run: @escaping @Sendable (SPOClient, Options) throws(PluginFailure) -> Void) -> PluginCommand {
-    let spec = commandSpec(words, description, options: options, sets: sets, unknownOptions: unknownOptions,
-                           defaults: defaults, examples: examples)
-    return PluginCommand(spec) { invocation, options throws(PluginFailure) in
-        // SharePoint rejects app-only tokens obtained with a client secret (401 "Unsupported app
-        // only token."): say so before any request, as CLI for Microsoft 365 does.
-        if invocation.setting("connection.authType") == "secret" {
-            throw PluginFailure("SharePoint does not support authentication using client ID and secret: sign in with a certificate (m365 login --authType certificate) or as a user",
-                                status: M365_ERR_AUTH_REQUIRED)
-        }
-        try run(SPOClient(invocation), options)
-    }
-}

@@ -19,7 +19,7 @@ enum SearchCommands {
                           option("refinementFilters", nil, "Refinement filters, e.g. FileType:equals(\"docx\")"),
                           flag("rawOutput", nil, "Print SharePoint's answers as they are")],
                 examples: [("Every site collection", "m365 spo search --queryText 'contentclass:STS_Site' --allResults"),
-                           ("Selected properties, sorted", "m365 spo search --queryText 'launch' --selectProperties Title,Path --sortList 'Title:ascending'")]) { spo, options throws(PluginFailure) in
+                           ("Selected properties, sorted", "m365 spo search --queryText 'launch' --selectProperties Title,Path --sortList 'Title:ascending'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["sourceId"])
             let rowLimit = try count(options, "rowLimit", minimum: 1)
             let startRow = try count(options, "startRow", minimum: 0)

@@ -18,7 +18,7 @@ enum SiteCommands {
                           option("filter", nil, "SharePoint filter, e.g. \"Url -like 'project'\""),
                           flag("withOneDriveSites", nil, "Include OneDrive sites")],
                 defaults: ["Title", "Url"],
-                examples: [("Team sites with 'project' in their URL", "m365 spo site list --type TeamSite --filter \"Url -like 'project'\"")]) { spo, options throws(PluginFailure) in
+                examples: [("Team sites with 'project' in their URL", "m365 spo site list --type TeamSite --filter \"Url -like 'project'\"")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try options.exclusive(["type", "webTemplate"])
             let type = options.string("type")
             let template = options.string("webTemplate")
@@ -50,7 +50,7 @@ enum SiteCommands {
         },
 
         command("site get", "Gets information about the specified site collection", options: [url],
-                examples: [("A site collection", "m365 spo site get --url https://contoso.sharepoint.com/sites/project-x")]) { spo, options throws(PluginFailure) in
+                examples: [("A site collection", "m365 spo site get --url https://contoso.sharepoint.com/sites/project-x")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let site = try spo.webURL(options, "url")
             try spo.invocation.emit(result: .object(try spo.get(site + "/_api/site")))
         },
@@ -76,7 +76,7 @@ enum SiteCommands {
                           flag("wait", nil, "Wait until the classic site is ready")],
                 examples: [("A team site", "m365 spo site add --alias team1 --title 'Team 1'"),
                            ("A communication site", "m365 spo site add --type CommunicationSite --url /sites/news --title News"),
-                           ("A classic site, waiting until it exists", "m365 spo site add --type ClassicSite --url /sites/archive --title Archive --owners admin@contoso.onmicrosoft.com --timeZone 4 --wait")]) { spo, options throws(PluginFailure) in
+                           ("A classic site, waiting until it exists", "m365 spo site add --type ClassicSite --url /sites/archive --title Archive --owners admin@contoso.onmicrosoft.com --timeZone 4 --wait")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try addSite(spo, options)
         },
 
@@ -88,7 +88,7 @@ enum SiteCommands {
                           option("storageQuotaWarningLevel", nil, "Storage warning level in MB", type: .number),
                           option("noScriptSite", nil, "Whether custom script is blocked", allowed: ["true", "false"]),
                           flag("wait", nil, "Wait until SharePoint has applied the change")],
-                examples: [("Lock a site", "m365 spo site set --url /sites/project-x --lockState ReadOnly --wait")]) { spo, options throws(PluginFailure) in
+                examples: [("Lock a site", "m365 spo site set --url /sites/project-x --lockState ReadOnly --wait")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try setSite(spo, options)
         },
 
@@ -96,7 +96,7 @@ enum SiteCommands {
                 options: [url, flag("skipRecycleBin", nil, "Remove the site permanently instead of moving it to the recycle bin"),
                           flag("fromRecycleBin", nil, "Permanently remove a site that is already in the recycle bin"),
                           forceOption],
-                examples: [("Permanently, without a prompt", "m365 spo site remove --url /sites/old --skipRecycleBin --force")]) { spo, options throws(PluginFailure) in
+                examples: [("Permanently, without a prompt", "m365 spo site remove --url /sites/old --skipRecycleBin --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try options.exclusive(["skipRecycleBin", "fromRecycleBin"])
             let site = try spo.webURL(options, "url")
             guard try spo.invocation.confirmedRemoval(options, "the site collection \(site)") else { return }

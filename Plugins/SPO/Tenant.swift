@@ -69,7 +69,7 @@ enum TenantCommands {
     static let key = option("key", "k", "Name of the tenant property", required: true)
 
     static let all: [PluginCommand] = [
-        command("tenant settings list", "Lists the tenant's global settings (needs the admin site)") { spo, _ throws(PluginFailure) in
+        command("tenant settings list", "Lists the tenant's global settings (needs the admin site)") { (spo: SPOClient, _: Options) throws(PluginFailure) in
             let (response, id) = try spo.tenantQuery { request, tenant in request.query(tenant) }
             var settings = try response.object(id, "tenant settings")
             settings["_ObjectType_"] = nil
@@ -83,7 +83,7 @@ enum TenantCommands {
 
         command("tenant settings set", "Sets the tenant's global settings (needs the admin site)",
                 options: settings.map(settingOption),
-                examples: [("Allow external sharing with existing guests only", "m365 spo tenant settings set --SharingCapability ExistingExternalUserSharingOnly")]) { spo, options throws(PluginFailure) in
+                examples: [("Allow external sharing with existing guests only", "m365 spo tenant settings set --SharingCapability ExistingExternalUserSharingOnly")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             var changes: [(String, CSOMRequest.Value)] = []
             for setting in settings {
                 guard let text = options.string(setting.name) else { continue }
@@ -110,7 +110,7 @@ enum TenantCommands {
         // MARK: CDN
 
         command("cdn get", "Shows whether the Office 365 CDN of the given type is enabled (needs the admin site)",
-                options: [option("type", "t", "CDN type (default Public)", allowed: cdnTypes)]) { spo, options throws(PluginFailure) in
+                options: [option("type", "t", "CDN type (default Public)", allowed: cdnTypes)]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let type = cdnType(options.string("type"))
             let (response, id) = try spo.tenantQuery { request, tenant in request.call("GetTenantCdnEnabled", on: tenant, [.enumeration(type)]) }
             guard let enabled = response[id]?.boolValue else { throw PluginFailure("SharePoint sent no CDN status", status: M365_ERR_SERVER) }
@@ -121,7 +121,7 @@ enum TenantCommands {
                 options: [option("enabled", "e", "true to enable, false to disable", required: true, allowed: ["true", "false"]),
                           option("type", "t", "CDN type (default Public)", allowed: cdnTypes + ["Both"]),
                           flag("noDefaultOrigins", nil, "Do not create the default origins when enabling")],
-                examples: [("Enable the public CDN with its default origins", "m365 spo cdn set --type Public --enabled true")]) { spo, options throws(PluginFailure) in
+                examples: [("Enable the public CDN with its default origins", "m365 spo cdn set --type Public --enabled true")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let enabled = options.string("enabled") == "true"
             let types = options.string("type") == "Both" ? [1, 0] : [cdnType(options.string("type"))]
             _ = try spo.tenantQuery { request, tenant in
@@ -133,14 +133,14 @@ enum TenantCommands {
         },
 
         command("cdn origin list", "Lists the origins of the Office 365 CDN (needs the admin site)",
-                options: [option("type", "t", "CDN type (default Public)", allowed: cdnTypes)]) { spo, options throws(PluginFailure) in
+                options: [option("type", "t", "CDN type (default Public)", allowed: cdnTypes)]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let type = cdnType(options.string("type"))
             let (response, id) = try spo.tenantQuery { request, tenant in request.call("GetTenantCdnOrigins", on: tenant, [.enumeration(type)]) }
             try spo.invocation.emit(result: .array(response[id]?.arrayValue ?? []))
         },
 
         command("cdn origin add", "Adds an origin to the Office 365 CDN (needs the admin site)",
-                options: [option("origin", "r", "The origin, e.g. */CDN", required: true), option("type", "t", "CDN type (default Public)", allowed: cdnTypes)]) { spo, options throws(PluginFailure) in
+                options: [option("origin", "r", "The origin, e.g. */CDN", required: true), option("type", "t", "CDN type (default Public)", allowed: cdnTypes)]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let type = cdnType(options.string("type"))
             _ = try spo.tenantQuery { request, tenant in
                 request.call("AddTenantCdnOrigin", on: tenant, [.enumeration(type), .string(options.string("origin") ?? "")])
@@ -149,7 +149,7 @@ enum TenantCommands {
 
         command("cdn origin remove", "Removes an origin from the Office 365 CDN (needs the admin site)",
                 options: [option("origin", "r", "The origin to remove", required: true), option("type", "t", "CDN type (default Public)", allowed: cdnTypes),
-                          forceOption]) { spo, options throws(PluginFailure) in
+                          forceOption]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let origin = options.string("origin") ?? ""
             guard try spo.invocation.confirmedRemoval(options, "the CDN origin \(origin)") else { return }
             let type = cdnType(options.string("type"))
@@ -157,7 +157,7 @@ enum TenantCommands {
         },
 
         command("cdn policy list", "Lists the policies of the Office 365 CDN (needs the admin site)",
-                options: [option("cdnType", "t", "CDN type (default Public)", allowed: cdnTypes)], defaults: ["Policy", "Value"]) { spo, options throws(PluginFailure) in
+                options: [option("cdnType", "t", "CDN type (default Public)", allowed: cdnTypes)], defaults: ["Policy", "Value"]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let type = cdnType(options.string("cdnType"))
             let (response, id) = try spo.tenantQuery { request, tenant in request.call("GetTenantCdnPolicies", on: tenant, [.enumeration(type)]) }
             // "Name;Value" strings, printed as objects as CLI for Microsoft 365 prints them.
@@ -172,7 +172,7 @@ enum TenantCommands {
         command("cdn policy set", "Sets a policy of the Office 365 CDN (needs the admin site)",
                 options: [option("cdnType", "t", "CDN type (default Public)", allowed: cdnTypes),
                           option("policy", "p", "The policy to set", required: true, allowed: cdnPolicies),
-                          option("value", "v", "Value of the policy", required: true)]) { spo, options throws(PluginFailure) in
+                          option("value", "v", "Value of the policy", required: true)]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let type = cdnType(options.string("cdnType"))
             let policy = cdnPolicies.firstIndex(of: options.string("policy") ?? "") ?? 0
             _ = try spo.tenantQuery { request, tenant in
@@ -183,7 +183,7 @@ enum TenantCommands {
         // MARK: Storage entities (tenant properties)
 
         command("storageentity list", "Lists the tenant properties stored in the app catalog",
-                options: [appCatalogUrl], defaults: ["Key", "Value"]) { spo, options throws(PluginFailure) in
+                options: [appCatalogUrl], defaults: ["Key", "Value"]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let catalog = try spo.webURL(options, "appCatalogUrl")
             let answer = try spo.get(catalog + "/_api/web/AllProperties?$select=storageentitiesindex")
             var entities: [JSON] = []
@@ -200,7 +200,7 @@ enum TenantCommands {
         },
 
         command("storageentity get", "Shows the tenant property with the given key",
-                options: [key]) { spo, options throws(PluginFailure) in
+                options: [key]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let name = options.string("key") ?? ""
             let root = try spo.spoURL()
             var entity = try spo.get(root + "/_api/web/GetStorageEntity(\(percentEncode(OData.quote(name))))")
@@ -216,7 +216,7 @@ enum TenantCommands {
         command("storageentity set", "Creates or updates a tenant property (needs the admin site)",
                 options: [appCatalogUrl, key, option("value", "v", "Value of the property", required: true),
                           option("description", "d", "Description of the property"), option("comment", "c", "Comment")],
-                examples: [("A property scripts and web parts can read", "m365 spo storageentity set --appCatalogUrl /sites/apps --key AnalyticsId --value 123")]) { spo, options throws(PluginFailure) in
+                examples: [("A property scripts and web parts can read", "m365 spo storageentity set --appCatalogUrl /sites/apps --key AnalyticsId --value 123")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let catalog = try spo.webURL(options, "appCatalogUrl")
             let values = ["key", "value", "description", "comment"].map { CSOMRequest.Value.string(options.string($0) ?? "") }
             _ = try spo.tenantQuery { request, tenant in
@@ -226,7 +226,7 @@ enum TenantCommands {
         },
 
         command("storageentity remove", "Removes a tenant property (needs the admin site)",
-                options: [appCatalogUrl, key, forceOption]) { spo, options throws(PluginFailure) in
+                options: [appCatalogUrl, key, forceOption]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let catalog = try spo.webURL(options, "appCatalogUrl")
             let name = options.string("key") ?? ""
             guard try spo.invocation.confirmedRemoval(options, "the tenant property \(name)") else { return }

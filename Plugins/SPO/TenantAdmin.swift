@@ -13,7 +13,7 @@ extension SPOClient {
     func processQuery(_ request: CSOMRequest, at site: String) throws(PluginFailure) -> CSOMResponse {
         let url = site + "/_vti_bin/client.svc/ProcessQuery"
         let admin = Self.host(site).contains("-admin.")
-        let response: HTTPResponse
+        let response: ServiceResponse
         do {
             response = try answer("POST", url, raw: ("text/xml", Array(request.xml(applicationName: Self.applicationName).utf8)),
                                   digestFor: site)

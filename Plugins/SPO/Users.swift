@@ -37,12 +37,12 @@ extension SPOClient {
     func userPrincipalName(entraId id: String) throws(PluginFailure) -> String {
         let graph = invocation.setting("connection.graphOrigin") ?? "https://graph.microsoft.com"
         let url = graph + "/v1.0/users/\(OData.segment(id))?$select=userPrincipalName"
-        let response = try invocation.send(HTTPRequest(url: url, headers: [("Accept", "application/json")]))
+        let response = try invocation.send(ServiceRequest(url: url, headers: [("Accept", "application/json")]))
         if response.status == 404 {
             throw PluginFailure("There is no user with id \(id) in Microsoft Entra ID", status: M365_ERR_NOT_FOUND)
         }
         guard response.isSuccess, let upn = response.json?["userPrincipalName"]?.stringValue else {
-            let why = Self.odataError(response)?.message ?? "HTTP \(response.status)"
+            let why = ServiceError.parse(response)?.message ?? "HTTP \(response.status)"
             throw PluginFailure("Could not read the user \(id) from Microsoft Graph: \(oneLine(why))", status: response.isSuccess ? M365_ERR_SERVER : response.failureStatus)
         }
         return upn
@@ -64,7 +64,7 @@ enum UserCommands {
 
     static let all: [PluginCommand] = [
         command("user list", "Lists all the users within specific web", options: [webUrl], defaults: ["Id", "Title", "LoginName"],
-                examples: [("Every user of a site", "m365 spo user list --webUrl https://contoso.sharepoint.com/sites/project-x")]) { spo, options throws(PluginFailure) in
+                examples: [("Every user of a site", "m365 spo user list --webUrl https://contoso.sharepoint.com/sites/project-x")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "webUrl")
             try spo.list(web + "/_api/web/siteusers")
         },
@@ -75,7 +75,7 @@ enum UserCommands {
                           option("userName", nil, "User principal name of the user")],
                 sets: [["id", "email", "loginName", "userName"]],
                 examples: [("By id", "m365 spo user get --webUrl https://contoso.sharepoint.com/sites/project-x --id 6"),
-                           ("By e-mail", "m365 spo user get --webUrl /sites/project-x --email megan.bowen@contoso.com")]) { spo, options throws(PluginFailure) in
+                           ("By e-mail", "m365 spo user get --webUrl /sites/project-x --email megan.bowen@contoso.com")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let id = try options.wholeNumber("id", what: "user id")
             let upn = try options.upn("userName")
             let web = try spo.webURL(options, "webUrl")
@@ -97,7 +97,7 @@ enum UserCommands {
                 options: [webUrl, option("entraId", nil, "Microsoft Entra object id of the user"),
                           option("userName", nil, "User principal name of the user")],
                 sets: [["entraId", "userName"]],
-                examples: [("By user name", "m365 spo user ensure --webUrl https://contoso.sharepoint.com/sites/project-x --userName megan.bowen@contoso.com")]) { spo, options throws(PluginFailure) in
+                examples: [("By user name", "m365 spo user ensure --webUrl https://contoso.sharepoint.com/sites/project-x --userName megan.bowen@contoso.com")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs(["entraId"])
             let given = try options.upn("userName")
             let web = try spo.webURL(options, "webUrl")

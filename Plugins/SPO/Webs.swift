@@ -8,7 +8,7 @@ enum WebCommands {
         command("web get", "Retrieves information about the specified site",
                 options: [url, flag("withGroups", nil, "Include the site's associated owner, member and visitor groups"),
                           flag("withPermissions", nil, "Include the site's role assignments")],
-                examples: [("The site's properties", "m365 spo web get --url https://contoso.sharepoint.com/sites/project-x")]) { spo, options throws(PluginFailure) in
+                examples: [("The site's properties", "m365 spo web get --url https://contoso.sharepoint.com/sites/project-x")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "url")
             let expand = options.bool("withGroups") ? "AssociatedMemberGroup,AssociatedOwnerGroup,AssociatedVisitorGroup" : nil
             var object = try spo.get(web + "/_api/web" + OData.query([("$expand", expand)]))
@@ -22,14 +22,14 @@ enum WebCommands {
             try spo.invocation.emit(result: .object(object))
         },
 
-        command("web list", "Lists the subsites of the specified site", options: [url], defaults: ["Title", "Url", "Id"]) { spo, options throws(PluginFailure) in
+        command("web list", "Lists the subsites of the specified site", options: [url], defaults: ["Title", "Url", "Id"]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "url")
             try spo.list(web + "/_api/web/webs")
         },
 
         command("web set", "Updates the title and description of the specified site",
                 options: [url, option("title", "t", "New title for the site"), option("description", "d", "New description for the site")],
-                examples: [("Rename a site", "m365 spo web set --url https://contoso.sharepoint.com/sites/team-a --title 'Team A'")]) { spo, options throws(PluginFailure) in
+                examples: [("Rename a site", "m365 spo web set --url https://contoso.sharepoint.com/sites/team-a --title 'Team A'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             guard options.has("title") || options.has("description") else { throw usage("specify at least one property to update: --title or --description") }
             let web = try spo.webURL(options, "url")
             var body = JSONObject()
@@ -46,7 +46,7 @@ enum WebCommands {
                           option("description", "d", "Description of the new site"),
                           option("locale", "l", "Locale id of the new site (default: 1033)", type: .number),
                           flag("breakInheritance", nil, "Give the site its own permissions instead of its parent's")],
-                examples: [("A team subsite", "m365 spo web add --title 'Team A' --url team-a --parentWebUrl /sites/project-x --webTemplate STS#3")]) { spo, options throws(PluginFailure) in
+                examples: [("A team subsite", "m365 spo web add --title 'Team A' --url team-a --parentWebUrl /sites/project-x --webTemplate STS#3")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let parent = try spo.webURL(options, "parentWebUrl")
             let relative = options.string("url") ?? ""
             guard !relative.isEmpty, !relative.contains("/"), !relative.contains(":") else {
@@ -62,7 +62,7 @@ enum WebCommands {
         },
 
         command("web remove", "Deletes the specified subsite", options: [url, forceOption],
-                examples: [("Without a prompt", "m365 spo web remove --url /sites/project-x/team-a --force")]) { spo, options throws(PluginFailure) in
+                examples: [("Without a prompt", "m365 spo web remove --url /sites/project-x/team-a --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, "url")
             guard try spo.invocation.confirmedRemoval(options, "the site \(web)") else { return }
             try spo.write(web + "/_api/web", web: web, tunnel: "DELETE")

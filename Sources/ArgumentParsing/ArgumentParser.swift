@@ -27,7 +27,7 @@ public struct UsageError: Error, CustomStringConvertible, Equatable {
 }
 
 /// What a command line asks for.
-public enum Invocation: Sendable {
+public enum ParsedCommandLine: Sendable {
     /// Run a command with its validated, typed options (declared order, then unknown options).
     case run(CommandRoute, options: JSONObject, global: GlobalOptions)
     /// Show help for a command.
@@ -39,7 +39,7 @@ public enum Invocation: Sendable {
 /// Reads files named by `@path` option values. Injected so tests need no files.
 public typealias FileReader = (String) throws(UsageError) -> String
 
-/// Turns argv (without the program name) into an `Invocation`, checking every option against the
+/// Turns argv (without the program name) into an `ParsedCommandLine`, checking every option against the
 /// command's declaration. Nothing here touches the network or loads a plugin.
 public struct ArgumentParser {
     public var catalog: CommandCatalog
@@ -50,7 +50,7 @@ public struct ArgumentParser {
         self.readFile = readFile
     }
 
-    public func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
+    public func parse(_ arguments: [String]) throws(UsageError) -> ParsedCommandLine {
         var global = GlobalOptions()
         var words: [String] = []
         var index = 0

@@ -37,9 +37,8 @@ public struct GraphBatchResponse: Sendable {
 
     /// Graph's `code: message` for a failed item.
     public var failureMessage: String {
-        let error = body?["error"]
-        let text = [error?["code"]?.stringValue, error?["message"]?.stringValue.map(oneLine)]
-            .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+        let error = ServiceError.parse(body)
+        let text = [error?.code ?? "", oneLine(error?.message ?? "")].filter { !$0.isEmpty }.joined(separator: ": ")
         return text.isEmpty ? "HTTP \(status)" : text
     }
 }

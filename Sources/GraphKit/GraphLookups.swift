@@ -1,17 +1,6 @@
 /// `--properties`, as every Graph command spells it.
 public let propertiesOption = option("properties", "p", "Comma-separated properties to retrieve")
 
-/// One Graph command: its spec and what runs it with a client for the connection's cloud.
-public func command(_ words: String, _ description: String, aliases: [String] = [], options: [OptionSpec] = [], sets: [[String]] = [],
-                    unknownOptions: Bool = false, defaults: [String] = [], examples: [(String, String)] = [],
-                    run: @escaping @Sendable (GraphClient, Options) throws(PluginFailure) -> Void) -> PluginCommand {
-    let spec = commandSpec(words, description, aliases: aliases, options: options, sets: sets, unknownOptions: unknownOptions,
-                           defaults: defaults, examples: examples)
-    return PluginCommand(spec) { invocation, options throws(PluginFailure) in
-        try run(GraphClient(invocation), options)
-    }
-}
-
 /// Lookups by name that several Graph commands share (users, groups, one object of a collection).
 extension GraphClient {
     /// `$select` for `--properties`, or the given default.

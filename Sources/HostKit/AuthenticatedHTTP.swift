@@ -4,9 +4,25 @@ import JSONModel
 import SignIn
 
 extension Session {
+    /// A request made ready to send for a command: the connection it signs in with, and the
+    /// token's audience (nil when it sends none).
+    struct AuthorizedRequest {
+        var request: HTTPRequest
+        var connection: Connection?
+        var resource: String?
+    }
+
     /// Sends a request on behalf of a command: picks the service's connection, adds a token for
     /// the resource (the URL's origin unless named; only ever over https or to loopback), sends.
     func send(_ request: HTTPRequest, service: String?) throws(HostError) -> HTTPResponse {
+        let authorized = try authorize(request, service: service)
+        let client = try http()
+        return try complete(authorized, Result { () throws(HTTPError) in try client.send(authorized.request) })
+    }
+
+    /// The request with the service's token added, checked first: never to a URL with user
+    /// information, never over plain HTTP other than to loopback.
+    func authorize(_ request: HTTPRequest, service: String?) throws(HostError) -> AuthorizedRequest {
         var outgoing = request
         let connection = request.authenticate ? try connection(forService: service) : nil
         var resource: String?
@@ -24,11 +40,17 @@ extension Session {
             resource = audience
             outgoing.headers.append((name: "Authorization", value: "Bearer \(try accessToken(connection, resource: audience))"))
         }
+        return AuthorizedRequest(request: outgoing, connection: connection, resource: resource)
+    }
+
+    /// What became of an authorized request (sent now, or earlier in the background): a 401 for a
+    /// cached token (revoked, password changed) forgets it and tries once more with a fresh one
+    /// when the body can be sent again; transport failures become the command's errors.
+    func complete(_ authorized: AuthorizedRequest, _ outcome: Result<HTTPResponse, HTTPError>) throws(HostError) -> HTTPResponse {
         do {
-            var response = try http().send(outgoing)
-            // A 401 for a cached token (revoked, password changed): forget it and try once more
-            // with a fresh one, when the body can be sent again.
-            if response.status == 401, let connection, let resource, outgoing.body.isReplayable {
+            var response = try outcome.get()
+            var outgoing = authorized.request
+            if response.status == 401, let connection = authorized.connection, let resource = authorized.resource, outgoing.body.isReplayable {
                 try provider(for: connection).invalidate(connection, resource: resource)
                 outgoing.headers.removeAll { $0.name == "Authorization" }
                 outgoing.headers.append((name: "Authorization", value: "Bearer \(try accessToken(connection, resource: resource))"))

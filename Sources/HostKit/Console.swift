@@ -6,26 +6,48 @@ import Glibc
 enum Console {
     /// stdout is buffered (results can be long); flushed before stderr writes and at exit.
     nonisolated(unsafe) private static var pending: [UInt8] = []
+    /// Both streams are written under one lock: a request sent in the background (a plugin's
+    /// prefetched page) traces to stderr while the main thread prints results.
+    nonisolated(unsafe) private static var mutex = pthread_mutex_t()
+    nonisolated(unsafe) private static let mutexReady: Bool = { pthread_mutex_init(&mutex, nil) == 0 }()
+
+    private static func locked(_ body: () -> Void) {
+        _ = mutexReady
+        pthread_mutex_lock(&mutex)
+        body()
+        pthread_mutex_unlock(&mutex)
+    }
 
     static func out(_ text: String) {
-        pending.append(contentsOf: text.utf8)
-        if pending.count >= 64 * 1024 { flush() }
+        locked {
+            pending.append(contentsOf: text.utf8)
+            if pending.count >= 64 * 1024 { flushPending() }
+        }
     }
 
     /// Bytes for stdout, buffered the same way.
     static func out(bytes: UnsafeRawBufferPointer) {
-        pending.append(contentsOf: bytes)
-        if pending.count >= 64 * 1024 { flush() }
+        locked {
+            pending.append(contentsOf: bytes)
+            if pending.count >= 64 * 1024 { flushPending() }
+        }
     }
 
     static func flush() {
-        writeAll(1, pending)
-        pending.removeAll(keepingCapacity: true)
+        locked { flushPending() }
     }
 
     static func err(_ text: String) {
-        flush()
-        writeAll(2, Array(text.utf8))
+        locked {
+            flushPending()
+            writeAll(2, Array(text.utf8))
+        }
+    }
+
+    /// With the lock held.
+    private static func flushPending() {
+        writeAll(1, pending)
+        pending.removeAll(keepingCapacity: true)
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {

@@ -66,9 +66,9 @@ struct Run {
         do { config = try CLIConfig(path: paths.configFile) } catch { throw HostError(error.description) }
 
         var catalog = buildCatalog(needsPlugins: needsPlugins, service: namedService)
-        let invocation: Invocation
+        let parsed: ParsedCommandLine
         do {
-            invocation = try ArgumentParser(catalog: catalog, readFile: readOptionFile).parse(arguments)
+            parsed = try ArgumentParser(catalog: catalog, readFile: readOptionFile).parse(arguments)
         } catch {
             if let missing = missingService(error) { throw missing }
             var failure = error
@@ -80,7 +80,7 @@ struct Run {
             throw HostError(failure.description, kind: .usage(command: failure.command))
         }
 
-        switch invocation {
+        switch parsed {
         case .groupHelp(let words, let service, let children, _):
             var notes: [String] = []
             if words.isEmpty { notes = unavailableServiceNotes() }
@@ -157,7 +157,7 @@ struct Run {
                 ? HostCommands.root.first { $0.spec.words == name }?.handler
                 : HostCommands.serviceCommands(for: route.service!).first { $0.spec.words == name }?.handler
             guard let handler else { throw HostError("internal: no handler for \(route.fullName)") }
-            let registry = name == ["plugin", "list"] ? self.registry() : nil
+            let registry = name.first == "plugin" ? self.registry() : nil
             var context = HostContext(paths: paths, config: config, session: session, registry: { [paths] in registry ?? makeRegistry(paths) }, outputMode: selection.mode)
             if let service = route.service, !service.connectOptions.isEmpty,
                let record = self.registry().services(reserved: reservedNames).bindings.first(where: { $0.spec.name == service.name })?.record,
@@ -176,6 +176,7 @@ struct Run {
             self.config = context.config
             if let value { try printer.emit(result: value) }
             try printer.finish()
+            if let failure = context.failureAfterOutput { throw failure }
         case .plugin(let path):
             guard let record = registry().records.first(where: { $0.path == path }),
                   case .available(let info, _) = record.state else {

@@ -19,6 +19,8 @@ struct HostContext {
     /// `--output`: a command that prints text itself prints nothing under `none`.
     var outputMode: OutputMode = .json
     /// Runs the `connect` hook of a service's plugin with its connect options; its result.
+    /// A failure to report after the command's output is printed (`plugin check`: the table, then why it fails).
+    var failureAfterOutput: HostError?
     var connectHook: (String, JSONObject) throws(HostError) -> JSON? = { service, _ throws(HostError) in
         throw HostError("internal: no plugin for '\(service)'")
     }
@@ -106,6 +108,14 @@ enum HostCommands {
                 words: ["plugin", "list"], description: "Lists the plugins found, loaded or refused, and why",
                 defaultProperties: ["file", "status", "services", "reason"]),
             handler: pluginList),
+        HostCommand(
+            spec: CommandSpec(
+                words: ["plugin", "check"],
+                description: "Checks a plugin file against every rule the loader applies, in a child process (an addition of this m365: CLI for Microsoft 365 has no plugins)",
+                options: [option("file", "Path of the plugin file, libm365-<name>.so", required: true, positional: true)],
+                defaultProperties: ["check", "result", "detail"],
+                examples: [ExampleSpec(description: "Check a plugin before installing it", command: "m365 plugin check ./libm365-widgets.so -o text")]),
+            handler: pluginCheck),
     ]
 
 }
@@ -158,7 +168,19 @@ private func checkKey(_ key: String) throws(HostError) {
     throw HostError(message, kind: .usage(command: nil))
 }
 
-// MARK: plugin list
+// MARK: plugin list, plugin check
+
+private func pluginCheck(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
+    let path = absolutePath(options["file"]!.stringValue!)
+    let checks = checkPlugin(at: path, probe: pluginProbe, others: context.registry(), reserved: reservedNames)
+    let failed = checks.filter { $0.result == .failed }.count
+    if failed > 0 {
+        context.failureAfterOutput = HostError("\(path) fails \(failed) of \(checks.count) checks: m365 would not load it")
+    }
+    return .array(checks.map { check in
+        .object(JSONObject([("check", .string(check.name)), ("result", .string(check.result.rawValue)), ("detail", .string(check.detail))]))
+    })
+}
 
 private func pluginList(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
     let registry = context.registry()

@@ -80,11 +80,11 @@ final class ResultPrinter {
         }
     }
 
-    /// An item as JSON text: printed straight from the text when it streams as json (no query),
-    /// parsed like any item otherwise.
+    /// An item as JSON text: printed straight from the text when its format allows it (json,
+    /// csv, none; no query), parsed like any item otherwise.
     func emit(itemText bytes: UnsafeRawBufferPointer, pluginID: String) throws(HostError) {
         func malformed(_ error: JSONParseError) -> HostError { HostError("the plugin '\(pluginID)' emitted malformed JSON: \(error)") }
-        guard result == nil, query == nil, options.mode == .json else {
+        guard result == nil, query == nil, StreamingOutput.takesText(options) else {
             let value: JSON
             do { value = try JSON.parse(buffer: bytes) } catch { throw malformed(error) }
             return try emit(item: value)

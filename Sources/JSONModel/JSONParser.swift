@@ -58,13 +58,17 @@ struct JSONByteParser {
     init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     mutating func parseDocument() throws(JSONParseError) -> JSON {
-        // A UTF-8 byte order mark is tolerated, as many Windows tools write one.
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { position = 3 }
+        skipByteOrderMark()
         skipWhitespace()
         let value = try parseValue()
         skipWhitespace()
         if position < bytes.count { throw error("unexpected data after the JSON value") }
         return value
+    }
+
+    /// A UTF-8 byte order mark is tolerated at the start, as many Windows tools write one.
+    mutating func skipByteOrderMark() {
+        if position == 0, bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { position = 3 }
     }
 
     func error(_ message: String, at offset: Int? = nil) -> JSONParseError {

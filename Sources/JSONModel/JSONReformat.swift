@@ -7,7 +7,7 @@ extension JSON {
         var parser = JSONByteParser(buffer.bindMemory(to: UInt8.self))
         var out = JSONTextBuffer()
         out.bytes.reserveCapacity(buffer.count + buffer.count / 4)
-        if parser.bytes.count >= 3, parser.bytes[0] == 0xEF, parser.bytes[1] == 0xBB, parser.bytes[2] == 0xBF { parser.position = 3 }
+        parser.skipByteOrderMark()
         parser.skipWhitespace()
         try parser.reformatValue(into: &out, pretty: pretty, depth: indentLevel)
         parser.skipWhitespace()
@@ -24,7 +24,7 @@ extension JSON {
         var out = JSONTextBuffer()
         out.spill = sink ?? { _ in }
         out.bytes.reserveCapacity(JSONTextBuffer.spillSize + 4096)
-        if parser.bytes.count >= 3, parser.bytes[0] == 0xEF, parser.bytes[1] == 0xBB, parser.bytes[2] == 0xBF { parser.position = 3 }
+        parser.skipByteOrderMark()
         parser.skipWhitespace()
         try parser.reformatValue(into: &out, pretty: pretty, depth: indentLevel)
         parser.skipWhitespace()
@@ -135,57 +135,82 @@ extension JSONByteParser {
 }
 
 extension JSON {
+    /// Checks that the bytes are one JSON value, as `parse` would, without building it.
+    public static func validate(buffer: UnsafeRawBufferPointer) throws(JSONParseError) {
+        var parser = JSONByteParser(buffer.bindMemory(to: UInt8.self))
+        parser.skipByteOrderMark()
+        parser.skipWhitespace()
+        try parser.skipValue()
+        parser.skipWhitespace()
+        if parser.position < parser.bytes.count { throw parser.error("unexpected data after the JSON value") }
+    }
+
     /// Reads a collection page (`{"value":[…], "@odata.nextLink":"…"}`) without building its
     /// items: `element` gets the exact text of each element of the array member `key`, checked;
     /// the other members are returned parsed. Throws on invalid JSON or when `key` is not an array.
     public static func forEachElement(ofMember key: String, in buffer: UnsafeRawBufferPointer,
                                       _ element: (UnsafeRawBufferPointer) throws(JSONParseError) -> Void) throws(JSONParseError) -> JSONObject {
         var parser = JSONByteParser(buffer.bindMemory(to: UInt8.self))
-        if parser.bytes.count >= 3, parser.bytes[0] == 0xEF, parser.bytes[1] == 0xBB, parser.bytes[2] == 0xBF { parser.position = 3 }
-        parser.skipWhitespace()
-        guard parser.position < parser.bytes.count, parser.bytes[parser.position] == UInt8(ascii: "{") else {
-            throw parser.error("expected an object")
-        }
-        parser.position += 1
-        var others = JSONObject()
-        var found = false
-        parser.skipWhitespace()
-        if parser.position < parser.bytes.count, parser.bytes[parser.position] == UInt8(ascii: "}") {
-            parser.position += 1
-        } else {
-            while true {
-                parser.skipWhitespace()
-                guard parser.position < parser.bytes.count, parser.bytes[parser.position] == UInt8(ascii: "\"") else {
-                    throw parser.error("expected a string key in object")
-                }
-                let name = try parser.parseString()
-                parser.skipWhitespace()
-                guard parser.position < parser.bytes.count, parser.bytes[parser.position] == UInt8(ascii: ":") else {
-                    throw parser.error("expected ':' after object key")
-                }
-                parser.position += 1
-                parser.skipWhitespace()
-                if name == key {
-                    guard parser.position < parser.bytes.count, parser.bytes[parser.position] == UInt8(ascii: "[") else {
-                        throw parser.error("'\(key)' is not an array")
-                    }
-                    found = true
-                    try parser.forEachElement(element)
-                } else {
-                    others[name] = try parser.parseValue()
-                }
-                parser.skipWhitespace()
-                guard parser.position < parser.bytes.count else { throw parser.error("unterminated object") }
-                let c = parser.bytes[parser.position]
-                parser.position += 1
-                if c == UInt8(ascii: ",") { continue }
-                if c == UInt8(ascii: "}") { break }
-                throw parser.error("expected ',' or '}' in object", at: parser.position - 1)
+        return try parser.members(around: key) { (parser: inout JSONByteParser) throws(JSONParseError) in try parser.forEachElement(element) }
+    }
+
+    /// The same page read in one pass, its items' places returned rather than handed over: a
+    /// pager learns the next page's link before it emits the items (ranges index `buffer`).
+    public static func elementRanges(ofMember key: String, in buffer: UnsafeRawBufferPointer) throws(JSONParseError) -> (items: [Range<Int>], others: JSONObject) {
+        var parser = JSONByteParser(buffer.bindMemory(to: UInt8.self))
+        let base = buffer.baseAddress
+        var ranges: [Range<Int>] = []
+        let others = try parser.members(around: key) { (parser: inout JSONByteParser) throws(JSONParseError) in
+            try parser.forEachElement { element in
+                let start = base.flatMap { b in element.baseAddress.map { b.distance(to: $0) } } ?? 0
+                ranges.append(start..<(start + element.count))
             }
         }
-        parser.skipWhitespace()
-        if parser.position < parser.bytes.count { throw parser.error("unexpected data after the JSON value") }
-        guard found else { throw parser.error("no '\(key)' member") }
+        return (ranges, others)
+    }
+}
+
+extension JSONByteParser {
+    /// A document that is one object: its members parsed, except the array member `key`, which
+    /// `array` walks (the parser at its `[`).
+    mutating func members(around key: String, array: (inout JSONByteParser) throws(JSONParseError) -> Void) throws(JSONParseError) -> JSONObject {
+        skipByteOrderMark()
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "{") else { throw error("expected an object") }
+        position += 1
+        var others = JSONObject()
+        var found = false
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+            position += 1
+        } else {
+            while true {
+                skipWhitespace()
+                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a string key in object") }
+                let name = try parseString()
+                skipWhitespace()
+                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':' after object key") }
+                position += 1
+                skipWhitespace()
+                if name == key {
+                    guard position < bytes.count, bytes[position] == UInt8(ascii: "[") else { throw error("'\(key)' is not an array") }
+                    found = true
+                    try array(&self)
+                } else {
+                    others[name] = try parseValue()
+                }
+                skipWhitespace()
+                guard position < bytes.count else { throw error("unterminated object") }
+                let c = bytes[position]
+                position += 1
+                if c == UInt8(ascii: ",") { continue }
+                if c == UInt8(ascii: "}") { break }
+                throw error("expected ',' or '}' in object", at: position - 1)
+            }
+        }
+        skipWhitespace()
+        if position < bytes.count { throw error("unexpected data after the JSON value") }
+        guard found else { throw error("no '\(key)' member") }
         return others
     }
 }
@@ -195,7 +220,7 @@ extension JSON {
     /// built: a caller parses the ones it needs (a CSOM answer's header) and streams others.
     public static func elementRanges(ofArrayIn buffer: UnsafeRawBufferPointer) throws(JSONParseError) -> [Range<Int>] {
         var parser = JSONByteParser(buffer.bindMemory(to: UInt8.self))
-        if parser.bytes.count >= 3, parser.bytes[0] == 0xEF, parser.bytes[1] == 0xBB, parser.bytes[2] == 0xBF { parser.position = 3 }
+        parser.skipByteOrderMark()
         parser.skipWhitespace()
         guard parser.position < parser.bytes.count, parser.bytes[parser.position] == UInt8(ascii: "[") else {
             throw parser.error("expected an array")

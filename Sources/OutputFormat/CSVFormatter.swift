@@ -50,8 +50,10 @@ struct CSVFormatter {
         guard !value.isEmpty else {
             return options.csvQuotedEmpty ? String(quote) + String(quote) : ""
         }
-        if let q = quote.asciiValue, let e = escape.asciiValue {
-            return asciiField(value, quote: q, escape: e)
+        if let marks = asciiMarks {
+            var bytes: [UInt8] = []
+            appendField(value.utf8, marks: marks, to: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
         }
         let containsQuote = value.contains(quote)
         let needsQuotes = options.csvQuoted || containsQuote || value.contains(",")
@@ -70,28 +72,60 @@ struct CSVFormatter {
         return String(quote) + body + String(quote)
     }
 
-    /// The same on UTF-8 bytes, for the usual one-byte quote and escape: a long csv streams at
-    /// the speed of json (walking Characters was most of its time).
-    private func asciiField(_ value: String, quote: UInt8, escape: UInt8) -> String {
-        var needsQuotes = options.csvQuoted
-        var marks = 0
-        for byte in value.utf8 {
-            switch byte {
-            case quote: needsQuotes = true; marks += 1
-            case UInt8(ascii: ","), UInt8(ascii: "\n"), UInt8(ascii: "\r"): needsQuotes = true
-            case escape: marks += 1
-            default: break
+    /// The quote and escape characters as bytes, when both are one byte (the usual `"`): fields
+    /// are then written on UTF-8 bytes (walking Characters was most of a long csv's time).
+    var asciiMarks: (quote: UInt8, escape: UInt8)? {
+        guard let quote = options.csvQuote.asciiValue, let escape = options.csvEscape.asciiValue else { return nil }
+        return (quote, escape)
+    }
+
+    /// `field` on bytes, appended to `out`.
+    func appendField(_ value: some Collection<UInt8>, marks: (quote: UInt8, escape: UInt8), to out: inout [UInt8]) {
+        guard !value.isEmpty else {
+            if options.csvQuotedEmpty { out.append(marks.quote); out.append(marks.quote) }
+            return
+        }
+        let needsQuotes = options.csvQuoted || value.contains { byte in
+            byte == marks.quote || byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
+        }
+        guard needsQuotes else {
+            out.append(contentsOf: value)
+            return
+        }
+        out.append(marks.quote)
+        for byte in value {
+            if byte == marks.quote || (byte == marks.escape && marks.escape != marks.quote) { out.append(marks.escape) }
+            out.append(byte)
+        }
+        out.append(marks.quote)
+    }
+
+    /// The columns of a record read from text: its scalar properties (null included), each key
+    /// once, as `prepare` keeps them for the first record.
+    static func columns(of record: JSONMemberReader) -> [String] {
+        var columns: [String] = []
+        for member in record.members where !columns.contains(member.key) {
+            if record.last(member.key)?.kind != .container { columns.append(member.key) }
+        }
+        return columns
+    }
+
+    /// `line(prepare(record), columns)` for a record read from text, appended to `out`.
+    func appendLine(_ record: JSONMemberReader, _ columns: [String], marks: (quote: UInt8, escape: UInt8), to out: inout [UInt8]) {
+        for (index, column) in columns.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            // Null prints empty; a container is what `prepare` drops.
+            guard let member = record.last(column), member.kind != .null, member.kind != .container else {
+                appendField(EmptyCollection<UInt8>(), marks: marks, to: &out)
+                continue
+            }
+            if member.kind == .bool {
+                // Booleans print 1 and 0; the text is "true" or "false".
+                appendField(CollectionOfOne(member.text.count == 4 ? UInt8(ascii: "1") : UInt8(ascii: "0")), marks: marks, to: &out)
+            } else {
+                appendField(record.text[member.text], marks: marks, to: &out)
             }
         }
-        guard needsQuotes else { return value }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(value.utf8.count + marks + 2)
-        bytes.append(quote)
-        for byte in value.utf8 {
-            if byte == quote || (byte == escape && escape != quote) { bytes.append(escape) }
-            bytes.append(byte)
-        }
-        bytes.append(quote)
-        return String(decoding: bytes, as: UTF8.self)
+        out.append(UInt8(ascii: "\n"))
     }
 }

@@ -65,6 +65,17 @@ struct MarkdownFormatter {
 
     /// Markdown-significant characters get a backslash; line breaks become <br> to stay in the cell.
     static func escape(_ text: String) -> String {
+        // Most cells have nothing to escape: a scan of the bytes spares walking Characters.
+        var text = text
+        let plain = text.withUTF8 { bytes in
+            !bytes.contains { byte in
+                switch byte {
+                case UInt8(ascii: "_"), UInt8(ascii: "*"), UInt8(ascii: "~"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "\n"): return true
+                default: return false
+                }
+            }
+        }
+        if plain { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for ch in text {

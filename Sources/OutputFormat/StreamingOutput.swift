@@ -20,6 +20,9 @@ public final class StreamingOutput {
     private var objects = true
     /// csv: the columns, fixed by the first object; nil while nothing was written.
     private var csvColumns: [String]?
+    /// csv from text: the item's members and the line being written, reused item after item.
+    private var members = JSONMemberReader()
+    private var line: [UInt8] = []
     /// text: rows held until the window is full, then the table they fixed.
     private var window: [JSON] = []
     private var table: TextFormatter.Table?
@@ -76,12 +79,41 @@ public final class StreamingOutput {
         }
     }
 
-    /// A JSON item given as text (json mode only): checked and laid out in one pass, so a
+    /// Whether `item(json:)` prints this output's items straight from their text: json, none,
+    /// and csv of objects with the usual one-byte quote and escape (without a query).
+    public static func takesText(_ options: OutputOptions) -> Bool {
+        switch options.mode {
+        case .json, .none: return true
+        case .csv: return !options.queryApplied && CSVFormatter(options: options).asciiMarks != nil
+        case .text, .md: return false
+        }
+    }
+
+    /// A JSON item given as text (see `takesText`): checked and printed in one pass, so a
     /// plugin's long list is printed without building values. Throws on invalid JSON.
     public func item(json bytes: UnsafeRawBufferPointer) throws(JSONParseError) {
-        precondition(options.mode == .json, "item(json:) is for json output")
-        let text = try JSON.reformat(buffer: bytes, pretty: true, indentLevel: 1)
-        sink((count == 0 ? "[\n  " : ",\n  ") + text)
+        precondition(Self.takesText(options), "item(json:) is for json, none and csv output")
+        switch options.mode {
+        case .json:
+            let text = try JSON.reformat(buffer: bytes, pretty: true, indentLevel: 1)
+            sink((count == 0 ? "[\n  " : ",\n  ") + text)
+        case .none:
+            try JSON.validate(buffer: bytes)
+        default:
+            let formatter = CSVFormatter(options: options)
+            // A list of primitives, or an item that is not an object, takes the general way.
+            guard count == 0 || objects, try members.read(objectIn: bytes), let marks = formatter.asciiMarks else {
+                return item(try JSON.parse(buffer: bytes))
+            }
+            objects = true
+            line.removeAll(keepingCapacity: true)
+            if csvColumns == nil {
+                csvColumns = CSVFormatter.columns(of: members)
+                if options.csvHeader { sink(formatter.headerLine(csvColumns!)) }
+            }
+            formatter.appendLine(members, csvColumns!, marks: marks, to: &line)
+            sink(String(decoding: line, as: UTF8.self))
+        }
         count += 1
     }
 

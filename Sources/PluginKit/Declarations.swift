@@ -21,6 +21,34 @@ public func commandSpec(_ words: String, _ description: String, aliases: [String
         examples: examples.map { ExampleSpec(description: $0.0, command: $0.1) })
 }
 
+/// What a command runs with, made from the run's invocation: a service's client (`GraphClient`,
+/// SharePoint's `SPOClient`, …) or the invocation itself.
+public protocol CommandClient {
+    init(_ invocation: Invocation)
+    /// Checked before the command runs, before any request (SharePoint refuses app-only tokens
+    /// from a client secret); nothing by default.
+    static func checkConnection(_ invocation: Invocation) throws(PluginFailure)
+}
+
+extension CommandClient {
+    public static func checkConnection(_ invocation: Invocation) throws(PluginFailure) {}
+}
+
+/// One command: its spec from the few facts that vary, and what runs it with its client. The
+/// client's type comes from `run`'s first parameter: `{ (graph: GraphClient, options: Options) in … }`.
+public func command<Client: CommandClient>(
+    _ words: String, _ description: String, aliases: [String] = [], options: [OptionSpec] = [], sets: [[String]] = [],
+    unknownOptions: Bool = false, defaults: [String] = [], examples: [(String, String)] = [],
+    run: @escaping @Sendable (Client, Options) throws(PluginFailure) -> Void
+) -> PluginCommand {
+    let spec = commandSpec(words, description, aliases: aliases, options: options, sets: sets, unknownOptions: unknownOptions,
+                           defaults: defaults, examples: examples)
+    return PluginCommand(spec) { invocation, options throws(PluginFailure) in
+        try Client.checkConnection(invocation)
+        try run(Client(invocation), options)
+    }
+}
+
 /// A usage mistake the host's option checks cannot see (a combination, a value's shape): no
 /// request is sent, and the host shows it as a command-line error.
 public func usage(_ message: String) -> PluginFailure { PluginFailure(message, status: M365_ERR_INVALID_ARGUMENT) }

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// An HTTP request a Swift plugin sends through the host (sign-in, retries, tracing included).
-public struct HTTPRequest {
+public struct ServiceRequest {
     public var method: String
     public var url: String
     /// The token audience; nil means the URL's origin.
@@ -29,7 +29,7 @@ public struct HTTPRequest {
 }
 
 /// The host's answer: any status (4xx/5xx included), lower-cased header names, the whole body.
-public struct HTTPResponse {
+public struct ServiceResponse {
     public var status: Int
     public var headers: [String: String]
     public var body: [UInt8]
@@ -65,32 +65,49 @@ public struct HTTPResponse {
 extension Invocation {
     /// Sends `request` through the host. A failure to get an answer at all (network, sign-in,
     /// Ctrl-C) throws; an answer with an error status is returned for the caller to explain.
-    public func send(_ request: HTTPRequest) throws(PluginFailure) -> HTTPResponse {
+    public func send(_ request: ServiceRequest) throws(PluginFailure) -> ServiceResponse {
         let (status, response) = try transmit(request)
         try check(status)
         return try take(response)
     }
 
-    /// Hands `request` to the host's http_send; `adjust` fills in what `HTTPRequest` does not
+    /// Hands `request` to the host's http_send; `adjust` fills in what `ServiceRequest` does not
     /// carry (a body sink). The caller owns the response: pass it to `take`.
-    func transmit(_ request: HTTPRequest, adjust: (inout m365_http_request) -> Void = { _ in })
+    func transmit(_ request: ServiceRequest, adjust: (inout m365_http_request) -> Void = { _ in })
         throws(PluginFailure) -> (m365_status, UnsafeMutablePointer<m365_http_response>?) {
         guard let send = host.pointee.http_send else {
             throw PluginFailure("this m365 host cannot send HTTP requests", status: M365_ERR_NOT_SUPPORTED)
         }
+        var response: UnsafeMutablePointer<m365_http_response>?
+        let status = withRawRequest(request, adjust: adjust) { raw in send(call, raw, &response) }
+        return (status, response)
+    }
+
+    /// Asks the host to start sending `request` (a GET) now, for a later `send` of the same
+    /// request to take (ABI 1.2: the next page of a list while this one is emitted). Only a hint:
+    /// an older host, or a refusal, leaves the later `send` to do the work.
+    public func prefetch(_ request: ServiceRequest) {
+        guard let prefetch = host.pointee.http_prefetch else { return }
+        let status = withRawRequest(request) { raw in prefetch(call, raw) }
+        if status != M365_OK { log("the next page was not asked for in advance: status \(status)", level: M365_LOG_DEBUG) }
+    }
+
+    /// `request` as the C struct both http_send and http_prefetch read (the same bytes for the
+    /// same request, so the host can match them), valid during `body`.
+    private func withRawRequest<R>(_ request: ServiceRequest, adjust: (inout m365_http_request) -> Void = { _ in },
+                                   _ body: (UnsafePointer<m365_http_request>) -> R) -> R {
         var headers = JSONObject()
         for (name, value) in request.headers { headers[name] = .string(value) }
         for (name, value) in requestHeaders?(self, request.url) ?? [] where !request.headers.contains(where: { $0.name.lowercased() == name.lowercased() }) {
             headers[name] = .string(value)
         }
         let headersJSON = JSON.object(headers).serialized()
-        var response: UnsafeMutablePointer<m365_http_response>?
-        let body = request.body ?? []
-        let status: m365_status = request.method.withCString { method in
+        let payload = request.body ?? []
+        return request.method.withCString { method in
             request.url.withCString { url in
                 headersJSON.withCString { headersPointer in
                     withOptionalCString(request.resource) { resource in
-                        body.withUnsafeBufferPointer { bytes in
+                        payload.withUnsafeBufferPointer { bytes in
                             var raw = m365_http_request()
                             raw.header = m365_header(abi_major: UInt32(M365_ABI_MAJOR), abi_minor: UInt32(M365_ABI_MINOR),
                                                      struct_size: UInt32(MemoryLayout<m365_http_request>.size))
@@ -103,20 +120,19 @@ extension Invocation {
                             raw.body_size = -1
                             raw.flags = request.flags
                             adjust(&raw)
-                            return send(call, &raw, &response)
+                            return body(&raw)
                         }
                     }
                 }
             }
         }
-        return (status, response)
     }
 
     /// Copies the host's response and frees it.
-    func take(_ response: UnsafeMutablePointer<m365_http_response>?) throws(PluginFailure) -> HTTPResponse {
+    func take(_ response: UnsafeMutablePointer<m365_http_response>?) throws(PluginFailure) -> ServiceResponse {
         guard let response else { throw PluginFailure("the host returned no response", status: M365_ERR_INTERNAL) }
         defer { host.pointee.http_response_free?(call, response) }
-        return HTTPResponse(response.pointee)
+        return ServiceResponse(response.pointee)
     }
 
     /// A CLI setting, the plugin's own `<service>.<key>` setting or a `connection.*` fact; nil when unset.

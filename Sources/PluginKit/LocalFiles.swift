@@ -95,12 +95,12 @@ extension Invocation {
     /// GETs `url` straight into the file at `path` (streamed, never held in memory; redirects
     /// followed), with progress on a terminal. Returns the answer's status and headers; on any
     /// failure nothing is left at `path`. A non-2xx answer keeps its (error) body in the response.
-    public func download(_ url: String, to path: String, resource: String? = nil, flags: UInt32 = 0) throws(PluginFailure) -> HTTPResponse {
+    public func download(_ url: String, to path: String, resource: String? = nil, flags: UInt32 = 0) throws(PluginFailure) -> ServiceResponse {
         let sink: PartialDownload
         do { sink = try PartialDownload(target: path) } catch { throw PluginFailure(error.description, status: M365_ERR_IO) }
         let box = Unmanaged.passRetained(sink)
         defer { box.release() }
-        let (status, response) = try transmit(HTTPRequest(url: url, resource: resource, flags: flags | UInt32(M365_HTTP_PROGRESS))) { raw in
+        let (status, response) = try transmit(ServiceRequest(url: url, resource: resource, flags: flags | UInt32(M365_HTTP_PROGRESS))) { raw in
             raw.user = box.toOpaque()
             raw.write_body = { user, data, count in
                 guard let user, let data else { return 1 }

@@ -89,6 +89,13 @@ struct Harness {
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// M365_ABI_MINOR of the plugin header: the ABI this host speaks.
+    static let abiMinor: Int = {
+        let header = (try? String(contentsOfFile: packageRoot + "/Sources/PluginAPI/include/m365_plugin.h", encoding: .utf8)) ?? ""
+        let line = header.split(separator: "\n").first { $0.hasPrefix("#define M365_ABI_MINOR ") }
+        return line.flatMap { $0.split(separator: " ").last }.flatMap { Int($0) } ?? -1
+    }()
+
     /// Compiles the C example plugin with `cc` into `directory` (as libm365-widgets.so by default).
     static func compileCPlugin(into directory: URL, name: String = "libm365-widgets.so", extraFlags: [String] = [], source: String? = nil) throws -> URL {
         let output = directory.appendingPathComponent(name)
@@ -123,6 +130,22 @@ struct Harness {
         try handle.close()
         defer { try? FileManager.default.removeItem(at: output) }
         return String(decoding: try Data(contentsOf: output), as: UTF8.self)
+    }
+
+    /// Runs a tool with the harness's environment; its stdout (it must exit 0).
+    func output(of path: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.environment = environment
+        process.currentDirectoryURL = root
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw HarnessError("\(path) exited with \(process.terminationStatus)") }
+        return String(decoding: data, as: UTF8.self)
     }
 
     static func runTool(_ path: String, _ arguments: [String]) throws {

@@ -356,4 +356,69 @@ final class PluginLoaderTests: XCTestCase {
         let opened = result.stderr.split(separator: "\n").filter { $0.contains("file=") && $0.contains("libm365-") && $0.contains("[0];  dynamically loaded") }
         XCTAssertEqual(opened.count, 1, opened.joined(separator: "\n"))
     }
+
+    // MARK: plugin check
+
+    private func check(_ path: String) throws -> (status: Int32, rows: [String: [String: String]], stderr: String) {
+        let result = try harness.run(["plugin", "check", path])
+        let rows = try XCTUnwrap(try result.json() as? [[String: String]], result.stdout + result.stderr)
+        var byName: [String: [String: String]] = [:]
+        for row in rows { byName[row["check"] ?? ""] = row }
+        XCTAssertEqual(rows.map { $0["check"] ?? "" }, ["file name", "regular file", "permissions", "ELF shared library", "loads in a child process",
+                                                      "entry symbol", "entry table", "descriptor", "services"])
+        return (result.status, byName, result.stderr)
+    }
+
+    /// `plugin check` applies every loader rule to one file and says which held: a good plugin
+    /// passes them all (exit 0); each kind of fault fails its own check, later checks that
+    /// depend on it are skipped, and the run ends with one error line and exit 1.
+    func testPluginCheckNamesEveryRuleAndWhichFails() throws {
+        let scratch = harness.root.appendingPathComponent("check")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: scratch.path)
+        func build(_ name: String, _ flags: [String]) throws -> String {
+            try Harness.compileCPlugin(into: scratch, name: name, extraFlags: flags,
+                                       source: Harness.packageRoot + "/Tests/Fixtures/plugin-variants.c").path
+        }
+        let good = try check(try build("libm365-fresh.so", ["-DSERVICE=\"fresh\""]))
+        XCTAssertEqual(good.status, 0, good.stderr)
+        XCTAssertEqual(good.rows.values.filter { $0["result"] != "passed" }.count, 0, "\(good.rows)")
+        XCTAssertEqual(good.rows["descriptor"]?["detail"], "1 service, 1 command")
+        XCTAssertTrue(good.rows["entry table"]?["detail"]?.hasPrefix("com.example.fresh ") == true, "\(good.rows)")
+
+        let expectations: [(file: String, flags: [String], failing: String, detail: String)] = [
+            ("libm365-crash.so", ["-DSERVICE=\"crash\"", "-DCRASH_IN_ENTRY"], "loads in a child process", "crashed while loading (SIGSEGV)"),
+            ("libm365-noentry.so", ["-DNO_ENTRY"], "entry symbol", "has no entry symbol m365_plugin_entry"),
+            ("libm365-future.so", ["-DSERVICE=\"future\"", "-DABI_MAJOR=2"], "entry table", "built for plugin ABI 2."),
+            ("libm365-badjson.so", ["-DSERVICE=\"badjson\"", "-DBAD_JSON"], "descriptor", "malformed descriptor"),
+            ("libm365-spo.so", ["-DSERVICE=\"spo\""], "services", "service 'spo' is already provided by"),
+            ("libm365-login.so", ["-DSERVICE=\"login\""], "services", "service 'login' would hide the m365 command 'login'"),
+            ("Widgets.so", ["-DSERVICE=\"widgetz\""], "file name", "does not follow libm365-<name>.so"),
+        ]
+        for expected in expectations {
+            let path = try build(expected.file, expected.flags)
+            let result = try check(path)
+            XCTAssertEqual(result.status, 1, expected.file)
+            XCTAssertEqual(result.rows[expected.failing]?["result"], "failed", "\(expected.file): \(result.rows)")
+            XCTAssertTrue(result.rows[expected.failing]?["detail"]?.contains(expected.detail) == true, "\(expected.file): \(result.rows)")
+            XCTAssertEqual(result.rows.values.filter { $0["result"] == "failed" }.count, 1, "\(expected.file): \(result.rows)")
+            XCTAssertEqual(result.stderr, "Error: \(path) fails 1 of 9 checks: m365 would not load it\n")
+        }
+        // A file others may write: the permission check fails and the rest still run.
+        let open = try build("libm365-open.so", ["-DSERVICE=\"open\""])
+        chmod(open, 0o666)
+        let opened = try check(open)
+        XCTAssertEqual(opened.rows["permissions"]?["result"], "failed")
+        XCTAssertTrue(opened.rows["permissions"]?["detail"]?.contains("is writable by other users (mode 666)") == true, "\(opened.rows)")
+        XCTAssertEqual(opened.rows["descriptor"]?["result"], "passed")
+        // Not a plugin at all, and no file.
+        let text = scratch.appendingPathComponent("libm365-text.so")
+        try Data("hello".utf8).write(to: text)
+        let notELF = try check(text.path)
+        XCTAssertEqual(notELF.rows["ELF shared library"]?["result"], "failed")
+        XCTAssertEqual(notELF.rows["descriptor"]?["result"], "skipped")
+        let missing = try check(scratch.appendingPathComponent("libm365-none.so").path)
+        XCTAssertEqual(missing.rows["regular file"]?["detail"], "no such file")
+        XCTAssertEqual(missing.status, 1)
+    }
 }

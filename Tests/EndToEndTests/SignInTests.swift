@@ -233,7 +233,7 @@ final class SignInTests: SignInTestCase {
         let listed = try XCTUnwrap((try m365(["plugin", "list"]).json() as? [[String: Any]])?.first { $0["file"] as? String == "libm365-facts.so" })
         XCTAssertEqual(listed["status"] as? String, "available")
         XCTAssertEqual(try m365(["facts", "ping"]).json() as? NSDictionary,
-                       ["spoUrl": "https://contoso.sharepoint.com", "cloud": "Public", "hostMinor": 1] as NSDictionary)
+                       ["spoUrl": "https://contoso.sharepoint.com", "cloud": "Public", "hostMinor": Harness.abiMinor] as NSDictionary)
 
         // A connections file from before facts: its spoUrl is kept.
         let file = harness.home.appendingPathComponent("m365/connections.json")

@@ -84,4 +84,68 @@ final class StreamingOutputTests: XCTestCase {
         XCTAssertEqual(lines[1501], "1499  n1499")
         XCTAssertEqual(out.suffix(2), "\n\n")
     }
+
+    /// Items given as text (what a plugin emits) print as their parsed values would: csv is
+    /// read straight from the text, and must agree byte for byte in every corner.
+    func testItemsAsTextPrintAsTheirValues() throws {
+        let texts = [
+            #"{"id":1,"name":"a \"q\"","ok":true,"off":false,"none":null,"nested":{"x":[1]},"list":[],"n":1.50,"e":1E3,"big":12345678901234567890}"#,
+            #"{"name":"b,c\nd","id":-0,"ok":false,"extra":"ignored","none":"x"}"#,
+            #"{"dup":1,"id":2,"dup":"second","name":"Zoë \u00e9 \ud83d\ude00","ok":null}"#,
+            #"  {"id":3}  "#,
+            #"null"#,
+            #"{"nested":"now a string","name":"","id":"tab\there"}"#,
+        ]
+        var variants: [OutputOptions] = []
+        for (quoted, quotedEmpty, header) in [(false, false, true), (true, false, true), (false, true, false), (true, true, true)] {
+            var options = OutputOptions(mode: .csv)
+            options.csvQuoted = quoted
+            options.csvQuotedEmpty = quotedEmpty
+            options.csvHeader = header
+            variants.append(options)
+        }
+        var escaped = OutputOptions(mode: .csv)
+        escaped.csvEscape = "\\"
+        variants.append(escaped)
+        variants.append(OutputOptions(mode: .json))
+        variants.append(OutputOptions(mode: .none))
+        for options in variants {
+            for count in 1...texts.count {
+                // json is laid out from the text as written: a key given twice stays twice there
+                // (documented at JSON.reformat), so that item is for csv.
+                let slice = Array(texts.prefix(count)).filter { options.mode == .csv || !$0.contains("dup") }
+                let values = try slice.map { try JSON.parse($0) }
+                var out = ""
+                let stream = StreamingOutput(options: options) { out += $0 }
+                stream.begin()
+                for text in slice {
+                    var bytes = Array(text.utf8)
+                    try bytes.withUnsafeMutableBytes { try stream.item(json: UnsafeRawBufferPointer($0)) }
+                }
+                stream.end()
+                XCTAssertEqual(out, formatOutput(.array(values), options: options), "\(options.mode) \(options.csvQuoted) \(options.csvQuotedEmpty), \(count) items")
+            }
+        }
+        // A list of primitives as text goes the general way.
+        var csv = ""
+        let stream = StreamingOutput(options: OutputOptions(mode: .csv)) { csv += $0 }
+        stream.begin()
+        for text in ["1", "\"a\"", "{\"id\":1}"] {
+            var bytes = Array(text.utf8)
+            try bytes.withUnsafeMutableBytes { try stream.item(json: UnsafeRawBufferPointer($0)) }
+        }
+        stream.end()
+        XCTAssertEqual(csv, formatOutput([1, "a", ["id": 1]], options: OutputOptions(mode: .csv)))
+    }
+
+    func testInvalidItemTextIsRefusedInEveryTextFormat() {
+        for mode in [OutputMode.json, .csv, .none] {
+            let stream = StreamingOutput(options: OutputOptions(mode: mode)) { _ in }
+            stream.begin()
+            for bad in [#"{"id":1"#, #"{"id":01}"#, #"{"a":"\x"}"#, "{} x", #"{"a":[1,}"#] {
+                var bytes = Array(bad.utf8)
+                XCTAssertThrowsError(try bytes.withUnsafeMutableBytes { try stream.item(json: UnsafeRawBufferPointer($0)) }, "\(mode): \(bad)")
+            }
+        }
+    }
 }

@@ -9,8 +9,8 @@ public final class EmulatorApp: @unchecked Sendable {
     public let state: EmulatorState
     let admin: AdminService
     let managedIdentity: ManagedIdentityService
-    private let identity: [Cloud: IdentityService]
-    private let graph: [Cloud: GraphService]
+    private let identity: [EmulatedCloud: IdentityService]
+    private let graph: [EmulatedCloud: GraphService]
     private let sharePointLock = NIOLock()
     private var sharePoint: [String: SharePointService] = [:]
 
@@ -18,9 +18,9 @@ public final class EmulatorApp: @unchecked Sendable {
         self.state = state
         self.admin = AdminService(state: state, info: info)
         self.managedIdentity = ManagedIdentityService(state: state)
-        var id: [Cloud: IdentityService] = [:]
-        var g: [Cloud: GraphService] = [:]
-        for c in Cloud.allCases {
+        var id: [EmulatedCloud: IdentityService] = [:]
+        var g: [EmulatedCloud: GraphService] = [:]
+        for c in EmulatedCloud.allCases {
             id[c] = IdentityService(state: state, cloud: c)
             g[c] = GraphService(state: state, cloud: c)
         }
@@ -67,7 +67,7 @@ public final class EmulatorApp: @unchecked Sendable {
         }
     }
 
-    private func sharePointService(_ name: String, _ kind: SharePointHostKind, _ cloud: Cloud) -> SharePointService {
+    private func sharePointService(_ name: String, _ kind: SharePointHostKind, _ cloud: EmulatedCloud) -> SharePointService {
         let key = "\(name)|\(kind.rawValue)|\(cloud.rawValue)"
         return sharePointLock.withLock {
             if let s = sharePoint[key] { return s }

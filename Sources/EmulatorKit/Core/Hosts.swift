@@ -1,5 +1,5 @@
 /// Which cloud a host belongs to; decides issuer, Graph root and SharePoint suffix.
-public enum Cloud: String, Sendable, CaseIterable, Codable {
+public enum EmulatedCloud: String, Sendable, CaseIterable, Codable {
     case global = "Public"
     case usGov = "USGov"       // GCC High
     case usGovDoD = "USGovDoD" // DoD
@@ -68,21 +68,21 @@ public enum SharePointHostKind: String, Sendable { case root, admin, my }
 
 /// The service a request is for, decided by its Host header.
 public enum ServiceHost: Sendable, Equatable {
-    case identity(Cloud)
-    case graph(Cloud)
-    case sharePoint(tenantName: String, kind: SharePointHostKind, cloud: Cloud)
+    case identity(EmulatedCloud)
+    case graph(EmulatedCloud)
+    case sharePoint(tenantName: String, kind: SharePointHostKind, cloud: EmulatedCloud)
     /// The device-code verification pages (microsoft.com/devicelogin and friends).
     case deviceLogin
     case unknown
 
-    static let identityHosts: [String: Cloud] = [
+    static let identityHosts: [String: EmulatedCloud] = [
         "login.microsoftonline.com": .global, "login.windows.net": .global, "login.microsoft.com": .global,
         "sts.windows.net": .global, "login-us.microsoftonline.com": .usGov,
         "login.microsoftonline.us": .usGov, "login.chinacloudapi.cn": .china,
         "login.partner.microsoftonline.cn": .china, "login.microsoftonline.de": .germany,
     ]
 
-    static let graphHosts: [String: Cloud] = [
+    static let graphHosts: [String: EmulatedCloud] = [
         "graph.microsoft.com": .global, "canary.graph.microsoft.com": .global, "graph.microsoft.us": .usGov,
         "dod-graph.microsoft.us": .usGovDoD, "microsoftgraph.chinacloudapi.cn": .china, "graph.microsoft.de": .germany,
     ]
@@ -93,7 +93,7 @@ public enum ServiceHost: Sendable, Equatable {
         if let c = identityHosts[host] { return .identity(c) }
         if let c = graphHosts[host] { return .graph(c) }
         if deviceLoginHosts.contains(host) { return .deviceLogin }
-        for cloud in Cloud.allCases {
+        for cloud in EmulatedCloud.allCases {
             let suffix = "." + cloud.sharePointSuffix
             guard host.hasSuffix(suffix) else { continue }
             let label = String(host.dropLast(suffix.count))
@@ -108,7 +108,7 @@ public enum ServiceHost: Sendable, Equatable {
     /// Every DNS name the server certificate must cover.
     public static var certificateNames: [String] {
         var names = Array(identityHosts.keys) + Array(graphHosts.keys) + Array(deviceLoginHosts)
-        for cloud in Cloud.allCases { names.append("*." + cloud.sharePointSuffix) }
+        for cloud in EmulatedCloud.allCases { names.append("*." + cloud.sharePointSuffix) }
         names.append("localhost")
         return names.sorted()
     }

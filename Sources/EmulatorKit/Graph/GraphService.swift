@@ -9,10 +9,10 @@ import NIOHTTP1
 /// directory's state is `EmulatorState.store`.
 public final class GraphService: Sendable {
     let state: EmulatorState
-    let cloud: Cloud
+    let cloud: EmulatedCloud
     private let router: Router<EmulatorRequest>
 
-    public init(state: EmulatorState, cloud: Cloud) {
+    public init(state: EmulatorState, cloud: EmulatedCloud) {
         self.state = state
         self.cloud = cloud
         self.router = Router { r in

@@ -50,7 +50,7 @@ public struct AADError: Error, Sendable {
         AADError(.badRequest, "invalid_request", 900144, "The request body must contain the following parameter: '\(name)'.")
     }
 
-    public static func tenantNotFound(_ tenant: String, cloud: Cloud) -> AADError {
+    public static func tenantNotFound(_ tenant: String, cloud: EmulatedCloud) -> AADError {
         AADError(.badRequest, "invalid_request", 90002,
                  "Tenant '\(tenant)' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.")
     }

@@ -6,10 +6,10 @@ import NIOHTTP1
 /// code and token endpoints (v2.0 and v1), and the device-login page.
 public final class IdentityService: Sendable {
     let state: EmulatorState
-    let cloud: Cloud
+    let cloud: EmulatedCloud
     private let router: Router<EmulatorRequest>
 
-    public init(state: EmulatorState, cloud: Cloud) {
+    public init(state: EmulatorState, cloud: EmulatedCloud) {
         self.state = state
         self.cloud = cloud
         let tokens = TokenEndpoint(state: state)

@@ -16,7 +16,7 @@ struct TokenEndpoint: Sendable {
 
     /// The cloud of the login host and the `{tenant}` path segment, which must name a known
     /// tenant (or common/organizations/consumers): the first check of every OAuth endpoint.
-    func resolve(_ tenantSegment: String, _ req: EmulatorRequest) throws -> (Cloud, TenantSegment) {
+    func resolve(_ tenantSegment: String, _ req: EmulatorRequest) throws -> (EmulatedCloud, TenantSegment) {
         let cloud = ServiceHost.identityHosts[req.host] ?? .global
         guard let segment = TenantSegment.resolve(tenantSegment, directory: state.directory) else {
             throw AADError.tenantNotFound(tenantSegment, cloud: cloud)
@@ -53,7 +53,7 @@ struct TokenEndpoint: Sendable {
         let homeTenant: Tenant
         let presented: ClientAuthentication.Presented
         let version: Int
-        let cloud: Cloud
+        let cloud: EmulatedCloud
     }
 
     func findApp(_ clientId: String, segment: TenantSegment, segmentText: String) throws -> (Application, Tenant) {

@@ -11,10 +11,10 @@ public final class SharePointService: Sendable {
     let state: EmulatorState
     let tenantName: String
     let kind: SharePointHostKind
-    let cloud: Cloud
+    let cloud: EmulatedCloud
     private let router: Router<SharePointRequest>
 
-    public init(state: EmulatorState, tenantName: String, kind: SharePointHostKind, cloud: Cloud) {
+    public init(state: EmulatorState, tenantName: String, kind: SharePointHostKind, cloud: EmulatedCloud) {
         self.state = state
         self.tenantName = tenantName
         self.kind = kind

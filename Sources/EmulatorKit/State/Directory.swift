@@ -53,7 +53,7 @@ public struct Tenant: Sendable {
     public let applications: [String: Application]  // by appId
     public var id: String { seed.id }
     public var displayName: String { seed.displayName }
-    public var cloud: Cloud { seed.cloud ?? .global }
+    public var cloud: EmulatedCloud { seed.cloud ?? .global }
     public var initialDomain: String {
         seed.domains.first(where: { $0.hasSuffix(".onmicrosoft.com") }) ?? seed.domains.first ?? seed.id
     }

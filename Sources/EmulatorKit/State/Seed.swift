@@ -16,7 +16,7 @@ public struct SeedTenant: Codable, Sendable {
     public var domains: [String]
     /// The SharePoint tenant name: `contoso` serves contoso.sharepoint.com, -admin and -my.
     public var sharePointTenantName: String?
-    public var cloud: Cloud?
+    public var cloud: EmulatedCloud?
     public var countryLetterCode: String?
     public var users: [SeedUser]
     public var groups: [SeedGroup]?

@@ -27,6 +27,8 @@ final class CallContext {
     /// A failure the host itself detected while the plugin ran (malformed JSON emitted …).
     var hostFailure: HostError?
     private var progressShown = false
+    /// The GET a plugin asked for in advance (http_prefetch), until an http_send takes it.
+    let prefetched = PrefetchSlot()
 
     init(route: CommandRoute, pluginID: String, printer: ResultPrinter, global: GlobalSelection, paths: HostPaths, config: CLIConfig, session: Session) {
         self.session = session
@@ -229,8 +231,48 @@ final class CallContext {
         }
     }
 
-    /// http_send: the plugin's request (only the bytes it declared), sent through the session.
+    /// http_send: the plugin's request (only the bytes it declared), sent through the session,
+    /// or taken from the prefetch that started it (http_prefetch).
     func send(_ raw: UnsafePointer<m365_http_request>) -> Result<UnsafeMutablePointer<m365_http_response>, HostCallFailure> {
+        let outgoing: HTTPRequest
+        switch request(raw) {
+        case .success(let request): outgoing = request
+        case .failure(let failure): return .failure(failure)
+        }
+        do throws(HostError) {
+            let answer: HTTPResponse
+            if let pending = prefetched.take(matching: outgoing) {
+                answer = try session.complete(pending.authorized, pending.outcome())
+            } else {
+                answer = try session.send(outgoing, service: service)
+            }
+            return .success(Self.response(answer))
+        } catch {
+            return .failure(HostCallFailure(error))
+        }
+    }
+
+    /// http_prefetch: starts the plugin's GET on another thread, for a later http_send of the
+    /// same request. Signed in here, on the main thread; only the transfer runs there.
+    func prefetch(_ raw: UnsafePointer<m365_http_request>) -> m365_status {
+        let outgoing: HTTPRequest
+        switch request(raw) {
+        case .success(let request): outgoing = request
+        case .failure(let failure): return fail(failure)
+        }
+        guard outgoing.method == "GET", case .empty = outgoing.body, outgoing.onResponseBody == nil, outgoing.onProgress == nil else {
+            return fail(M365_ERR_INVALID_ARGUMENT, "http_prefetch takes a GET without a body or body callbacks")
+        }
+        do throws(HostError) {
+            prefetched.start(try session.authorize(outgoing, service: service), client: try session.http(), key: outgoing)
+            return succeed()
+        } catch {
+            return fail(error)
+        }
+    }
+
+    /// The plugin's m365_http_request as the HTTP client's request.
+    private func request(_ raw: UnsafePointer<m365_http_request>) -> Result<HTTPRequest, HostCallFailure> {
         var request = m365_http_request()
         guard m365_read_versioned(&request, MemoryLayout<m365_http_request>.size, raw) != 0 else {
             return .failure(HostCallFailure(M365_ERR_INVALID_ARGUMENT, "the m365_http_request has an unknown header: initialise it with M365_HEADER_INIT(m365_http_request)"))
@@ -268,28 +310,28 @@ final class CallContext {
             let label = "\(outgoing.method) \(outgoing.url)"
             outgoing.onProgress = { [unowned self] done, total in self.progress(label, done: done, total: total) }
         }
-        do throws(HostError) {
-            let answer = try session.send(outgoing, service: service)
-            var headers = JSONObject()
-            for (name, value) in answer.headers {
-                // Repeated headers (set-cookie, link) are joined, as HTTP allows for lists.
-                headers[name] = .string(headers[name]?.stringValue.map { "\($0), \(value)" } ?? value)
-            }
-            let result = UnsafeMutablePointer<m365_http_response>.allocate(capacity: 1)
-            result.initialize(to: m365_http_response())
-            result.pointee.header = m365_header(abi_major: UInt32(M365_ABI_MAJOR), abi_minor: UInt32(M365_ABI_MINOR), struct_size: UInt32(MemoryLayout<m365_http_response>.size))
-            result.pointee.status = Int32(answer.status)
-            result.pointee.headers_json = UnsafePointer(strdup(JSON.object(headers).serialized()))
-            if !answer.body.isEmpty {
-                let body = malloc(answer.body.count)!.assumingMemoryBound(to: UInt8.self)
-                answer.body.withUnsafeBufferPointer { body.update(from: $0.baseAddress!, count: $0.count) }
-                result.pointee.body = UnsafePointer(body)
-                result.pointee.body_len = answer.body.count
-            }
-            return .success(result)
-        } catch {
-            return .failure(HostCallFailure(error))
+        return .success(outgoing)
+    }
+
+    /// An answer in host memory for the plugin (released with http_response_free).
+    private static func response(_ answer: HTTPResponse) -> UnsafeMutablePointer<m365_http_response> {
+        var headers = JSONObject()
+        for (name, value) in answer.headers {
+            // Repeated headers (set-cookie, link) are joined, as HTTP allows for lists.
+            headers[name] = .string(headers[name]?.stringValue.map { "\($0), \(value)" } ?? value)
         }
+        let result = UnsafeMutablePointer<m365_http_response>.allocate(capacity: 1)
+        result.initialize(to: m365_http_response())
+        result.pointee.header = m365_header(abi_major: UInt32(M365_ABI_MAJOR), abi_minor: UInt32(M365_ABI_MINOR), struct_size: UInt32(MemoryLayout<m365_http_response>.size))
+        result.pointee.status = Int32(answer.status)
+        result.pointee.headers_json = UnsafePointer(strdup(JSON.object(headers).serialized()))
+        if !answer.body.isEmpty {
+            let body = malloc(answer.body.count)!.assumingMemoryBound(to: UInt8.self)
+            answer.body.withUnsafeBufferPointer { body.update(from: $0.baseAddress!, count: $0.count) }
+            result.pointee.body = UnsafePointer(body)
+            result.pointee.body_len = answer.body.count
+        }
+        return result
     }
 }
 

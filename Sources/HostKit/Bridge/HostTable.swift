@@ -68,6 +68,11 @@ enum HostTable {
             guard let context = CallContext.from(call), let key else { return M365_ERR_INVALID_ARGUMENT }
             return context.connectionSet(String(cString: key), value.map { String(cString: $0) })
         }
+        // ABI 1.2
+        table.pointee.http_prefetch = { call, request in
+            guard let context = CallContext.from(call), let request else { return M365_ERR_INVALID_ARGUMENT }
+            return context.prefetch(request)
+        }
         return table
     }()
 }

@@ -38,7 +38,7 @@ extern "C" {
 #endif
 
 #define M365_ABI_MAJOR 1
-#define M365_ABI_MINOR 1
+#define M365_ABI_MINOR 2
 
 /* The name of the one symbol every plugin exports. */
 #define M365_PLUGIN_ENTRY_SYMBOL "m365_plugin_entry"
@@ -220,6 +220,20 @@ typedef struct m365_host {
      * any plugin as config_get("connection.<key>"). key: letters and digits; value NULL deletes.
      * Both borrowed. M365_ERR_AUTH_REQUIRED without a connection. [main] */
     m365_status (*connection_set)(m365_call *call, const char *key, const char *value);
+
+    /* ---- ABI 1.2 (check header.struct_size before use) ---------------------------------- */
+
+    /* Start sending a GET in the background and return at once: the next http_send of the same
+     * request (method, url, resource, headers_json and flags alike) takes its answer, waiting for
+     * it if it has not arrived, instead of sending it again. Meant for the next page of a list,
+     * asked for before the current page is emitted, so the service works while the plugin and
+     * the output do. Only a GET without a body or body callbacks; one per call at a time (asking
+     * for another drops the one not taken). A request asked for is sent even if it is never
+     * taken: ask only for what will be needed. Sign-in, retries and tracing as http_send; a
+     * failure of the transfer is reported by the http_send that takes it. Returns
+     * M365_ERR_INVALID_ARGUMENT for any other request, and what http_send returns when there is
+     * no connection. request is borrowed for the call. [main] */
+    m365_status (*http_prefetch)(m365_call *call, const m365_http_request *request);
 } m365_host;
 
 /* ---------------------------------------------------------------------------------------- */
