@@ -45,6 +45,9 @@ let package = Package(
 
         // MARK: Host libraries (no Foundation on the start path: see docs/architecture.md).
         .target(name: "JSONModel", swiftSettings: lean),
+        // Base64, percent-encoding and MIME header lines: text encodings the host, sign-in,
+        // plugins and the emulator share.
+        .target(name: "TextEncodings", swiftSettings: lean),
         .target(name: "JMESPath", dependencies: ["JSONModel"], swiftSettings: lean),
         .target(name: "OutputFormat", dependencies: ["JSONModel"], swiftSettings: lean),
         .target(name: "CommandModel", dependencies: ["JSONModel"], swiftSettings: lean),
@@ -58,10 +61,10 @@ let package = Package(
         .target(name: "CCurl", path: "Sources/CCurl"),
         .target(name: "CSecret", path: "Sources/CSecret"),
         .target(name: "CCrypto", path: "Sources/CCrypto"),
-        .target(name: "HTTPClient", dependencies: ["CCurl", "HostConfig"], swiftSettings: lean),
+        .target(name: "HTTPClient", dependencies: ["CCurl", "HostConfig", "TextEncodings"], swiftSettings: lean),
         .target(name: "TokenStore", dependencies: ["CSecret", "HostConfig", "JSONModel"], swiftSettings: lean),
-        .target(name: "Credentials", dependencies: ["CCrypto", "JSONModel"], swiftSettings: lean),
-        .target(name: "SignIn", dependencies: ["HTTPClient", "TokenStore", "Credentials", "JSONModel", "HostConfig"], swiftSettings: lean),
+        .target(name: "Credentials", dependencies: ["CCrypto", "JSONModel", "TextEncodings"], swiftSettings: lean),
+        .target(name: "SignIn", dependencies: ["HTTPClient", "TokenStore", "Credentials", "JSONModel", "HostConfig", "TextEncodings"], swiftSettings: lean),
         .target(
             name: "HostKit",
             dependencies: [
@@ -78,7 +81,7 @@ let package = Package(
                           linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
         // MARK: Swift convenience layer for plugins written in Swift.
-        .target(name: "PluginKit", dependencies: ["PluginAPI", "JSONModel", "CommandModel", "PartialFiles"], swiftSettings: lean),
+        .target(name: "PluginKit", dependencies: ["PluginAPI", "JSONModel", "CommandModel", "PartialFiles", "TextEncodings"], swiftSettings: lean),
         // Microsoft Graph for plugins: paging that streams, JSON batching, errors (AAD and Graph share it).
         .target(name: "GraphKit", dependencies: ["PluginKit"], swiftSettings: lean),
 
@@ -91,7 +94,7 @@ let package = Package(
         .target(
             name: "EmulatorKit",
             dependencies: [
-                "JSONModel", "M365Version",
+                "JSONModel", "TextEncodings", "M365Version",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -122,7 +125,7 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["JSONModel", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport"]),
         .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore"]),
-        .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "JSONModel"]),
+        .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "JSONModel", "TextEncodings"]),
         .testTarget(
             name: "EmulatorTests",
             dependencies: [

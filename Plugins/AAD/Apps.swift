@@ -2,19 +2,19 @@ import GraphKit
 
 /// App registrations and the service principals (enterprise apps) they become in a tenant.
 enum AppDirectory {
-    static let appSelector = [option("appId", "i", "The application (client) ID"), option("objectId", nil, "The object ID of the app registration"),
-                              option("name", "n", "The display name of the app registration")]
-    static let permissionAppSelector = [option("appId", "i", "The application (client) ID"), option("appObjectId", nil, "The object ID of the app registration"),
-                                        option("appName", "n", "The display name of the app registration")]
+    static let appSelector = [option(.appId, "i", "The application (client) ID"), option(.objectId, nil, "The object ID of the app registration"),
+                              option(.name, "n", "The display name of the app registration")]
+    static let permissionAppSelector = [option(.appId, "i", "The application (client) ID"), option(.appObjectId, nil, "The object ID of the app registration"),
+                                        option(.appName, "n", "The display name of the app registration")]
 
     /// The object id of the app registration named by one of the options.
-    static func appObjectId(_ graph: GraphClient, _ options: Options, appId: String = "appId", objectId: String = "objectId",
-                            name: String = "name") throws(PluginFailure) -> String {
+    static func appObjectId(_ graph: GraphClient, _ options: Options, appId: OptionKey<String> = .appId, objectId: OptionKey<String> = .objectId,
+                            name: OptionKey<String> = .name) throws(PluginFailure) -> String {
         if let id = options.string(objectId) { return id }
         if let value = options.string(appId) {
             return try graph.findOne("/applications", where: "appId", is: value, noun: "app registration", select: "id")["id"]?.stringValue ?? ""
         }
-        guard let value = options.string(name) else { throw usage("specify --\(appId), --\(objectId) or --\(name)") }
+        guard let value = options.string(name) else { throw usage("specify --\(appId.name), --\(objectId.name) or --\(name.name)") }
         return try graph.findOne("/applications", where: "displayName", is: value, noun: "app registration", select: "id")["id"]?.stringValue ?? ""
     }
 
@@ -108,20 +108,20 @@ enum AppDirectory {
     /// `keyCredentials` entry for a PEM certificate file or base64 DER text.
     static func keyCredential(_ options: Options) throws(PluginFailure) -> JSON? {
         var base64: String
-        if let path = options.string("certificateFile") {
+        if let path = options.string(.certificateFile) {
             let text = String(decoding: try readLocalFile(path), as: UTF8.self)
             guard let begin = text.range(of: "-----BEGIN CERTIFICATE-----"), let end = text.range(of: "-----END CERTIFICATE-----") else {
                 throw usage("\(path) is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
             }
             base64 = String(text[begin.upperBound..<end.lowerBound]).filter { !$0.isWhitespace }
-        } else if let text = options.string("certificateBase64Encoded") {
+        } else if let text = options.string(.certificateBase64Encoded) {
             base64 = text.filter { !$0.isWhitespace }
         } else {
             return nil
         }
         guard !base64.isEmpty else { throw usage("the certificate is empty") }
         return ["type": "AsymmetricX509Cert", "usage": "Verify", "key": .string(base64),
-                "displayName": .string(options.string("certificateDisplayName") ?? "m365 certificate")]
+                "displayName": .string(options.string(.certificateDisplayName) ?? "m365 certificate")]
     }
 
     /// Redirect URIs in the shape of a platform (`web`, `spa`, `publicClient`).
@@ -170,54 +170,54 @@ enum AppCommands {
 
         command("app add", "Creates an app registration, optionally with a secret, a certificate, API permissions and admin consent",
                 options: [
-                    option("name", "n", "The display name", required: true), flag("multitenant", nil, "Sign in users of any organization"),
-                    option("redirectUris", "r", "Comma-separated redirect URIs (with --platform)"),
-                    option("platform", "p", "The platform of the redirect URIs", allowed: platforms),
-                    flag("implicitFlow", nil, "Issue tokens through the implicit flow (web)"),
-                    flag("withSecret", "s", "Add a client secret and print it"),
-                    option("apisDelegated", nil, "Comma-separated delegated permissions, e.g. https://graph.microsoft.com/User.Read"),
-                    option("apisApplication", nil, "Comma-separated application permissions, e.g. https://graph.microsoft.com/User.Read.All"),
-                    option("uri", "u", "The application ID URI"),
-                    option("certificateFile", nil, "A PEM certificate whose public key signs the app's assertions"),
-                    option("certificateBase64Encoded", nil, "The certificate as base64 DER"),
-                    option("certificateDisplayName", nil, "The certificate's display name"),
-                    flag("grantAdminConsent", nil, "Grant admin consent for the requested permissions"),
-                    flag("allowPublicClientFlows", nil, "Allow device code and password sign-in"),
+                    option(.name, "n", "The display name", required: true), flag(.multitenant, nil, "Sign in users of any organization"),
+                    option(.redirectUris, "r", "Comma-separated redirect URIs (with --platform)"),
+                    option(.platform, "p", "The platform of the redirect URIs", allowed: platforms),
+                    flag(.implicitFlow, nil, "Issue tokens through the implicit flow (web)"),
+                    flag(.withSecret, "s", "Add a client secret and print it"),
+                    option(.apisDelegated, nil, "Comma-separated delegated permissions, e.g. https://graph.microsoft.com/User.Read"),
+                    option(.apisApplication, nil, "Comma-separated application permissions, e.g. https://graph.microsoft.com/User.Read.All"),
+                    option(.uri, "u", "The application ID URI"),
+                    option(.certificateFile, nil, "A PEM certificate whose public key signs the app's assertions"),
+                    option(.certificateBase64Encoded, nil, "The certificate as base64 DER"),
+                    option(.certificateDisplayName, nil, "The certificate's display name"),
+                    flag(.grantAdminConsent, nil, "Grant admin consent for the requested permissions"),
+                    flag(.allowPublicClientFlows, nil, "Allow device code and password sign-in"),
                 ],
                 defaults: ["appId", "objectId", "tenantId"],
                 examples: [("An app with a secret that reads users", "m365 entra app add --name 'My daemon' --withSecret --apisApplication https://graph.microsoft.com/User.Read.All --grantAdminConsent")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            if options.has("redirectUris") != options.has("platform") { throw usage("--redirectUris and --platform go together") }
-            if options.has("certificateFile") && options.has("certificateBase64Encoded") { throw usage("specify either --certificateFile or --certificateBase64Encoded") }
-            if options.bool("grantAdminConsent") && !options.has("apisDelegated") && !options.has("apisApplication") {
+            if options.has(.redirectUris) != options.has(.platform) { throw usage("--redirectUris and --platform go together") }
+            if options.has(.certificateFile) && options.has(.certificateBase64Encoded) { throw usage("specify either --certificateFile or --certificateBase64Encoded") }
+            if options.bool(.grantAdminConsent) && !options.has(.apisDelegated) && !options.has(.apisApplication) {
                 throw usage("--grantAdminConsent needs --apisDelegated or --apisApplication")
             }
             var principals: [String: JSONObject] = [:]
-            let access = try AppDirectory.requiredAccess(graph, delegated: options.list("apisDelegated") ?? [],
-                                                         application: options.list("apisApplication") ?? [], principals: &principals)
+            let access = try AppDirectory.requiredAccess(graph, delegated: options.list(.apisDelegated) ?? [],
+                                                         application: options.list(.apisApplication) ?? [], principals: &principals)
             let key = try AppDirectory.keyCredential(options)
             var body: JSONObject = [
-                "displayName": .string(options.string("name") ?? ""),
-                "signInAudience": options.bool("multitenant") ? "AzureADMultipleOrgs" : "AzureADMyOrg",
+                "displayName": .string(options.string(.name) ?? ""),
+                "signInAudience": options.bool(.multitenant) ? "AzureADMultipleOrgs" : "AzureADMyOrg",
             ]
-            if let platform = options.string("platform") {
-                body = body.adding(AppDirectory.platformBody(platform, uris: options.list("redirectUris") ?? [], implicitFlow: options.bool("implicitFlow")))
+            if let platform = options.string(.platform) {
+                body = body.adding(AppDirectory.platformBody(platform, uris: options.list(.redirectUris) ?? [], implicitFlow: options.bool(.implicitFlow)))
             }
             if !access.isEmpty { body["requiredResourceAccess"] = .array(access) }
-            if let uri = options.string("uri") { body["identifierUris"] = [.string(uri)] }
+            if let uri = options.string(.uri) { body["identifierUris"] = [.string(uri)] }
             if let key { body["keyCredentials"] = [key] }
-            if options.bool("allowPublicClientFlows") { body["isFallbackPublicClient"] = true }
+            if options.bool(.allowPublicClientFlows) { body["isFallbackPublicClient"] = true }
             guard let app = try graph.send("POST", "/applications", body: .object(body))?.objectValue,
                   let objectId = app["id"]?.stringValue, let appId = app["appId"]?.stringValue else {
                 throw PluginFailure("Microsoft Graph did not return the new app registration", status: M365_ERR_SERVER)
             }
             var result: JSONObject = ["appId": .string(appId), "objectId": .string(objectId),
                                       "tenantId": JSON(graph.invocation.setting("connection.tenantId"))]
-            if options.bool("withSecret") {
+            if options.bool(.withSecret) {
                 let secret = try graph.send("POST", "/applications/\(objectId)/addPassword",
                                             body: ["passwordCredential": ["displayName": "Default"]])
                 result["secrets"] = [["displayName": secret?["displayName"] ?? "Default", "value": secret?["secretText"] ?? nil]]
             }
-            if options.bool("grantAdminConsent") {
+            if options.bool(.grantAdminConsent) {
                 try AppDirectory.grantAdminConsent(graph, appId: appId, access: access, principals: principals)
             }
             try graph.invocation.emit(result: .object(result))
@@ -225,29 +225,28 @@ enum AppCommands {
 
         command("app set", "Updates an app registration",
                 options: AppDirectory.appSelector + [
-                    option("uris", "u", "Comma-separated application ID URIs"),
-                    option("redirectUris", "r", "Comma-separated redirect URIs to add (with --platform)"),
-                    option("platform", nil, "The platform of the redirect URIs", allowed: platforms),
-                    option("redirectUrisToRemove", nil, "Comma-separated redirect URIs to remove"),
-                    option("certificateFile", nil, "A PEM certificate to add"), option("certificateBase64Encoded", nil, "A base64 DER certificate to add"),
-                    option("certificateDisplayName", nil, "The certificate's display name"),
-                    option("allowPublicClientFlows", nil, "Allow device code and password sign-in", type: .boolean),
+                    option(.uris, "u", "Comma-separated application ID URIs"),
+                    option(.redirectUris, "r", "Comma-separated redirect URIs to add (with --platform)"),
+                    option(.platform, nil, "The platform of the redirect URIs", allowed: platforms),
+                    option(.redirectUrisToRemove, nil, "Comma-separated redirect URIs to remove"),
+                    option(.certificateFile, nil, "A PEM certificate to add"), option(.certificateBase64Encoded, nil, "A base64 DER certificate to add"),
+                    option(.certificateDisplayName, nil, "The certificate's display name"),
+                    option(.allowPublicClientFlows, nil, "Allow device code and password sign-in"),
                 ], sets: [["appId", "objectId", "name"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            if options.has("redirectUris") != options.has("platform") { throw usage("--redirectUris and --platform go together") }
-            guard ["uris", "redirectUris", "redirectUrisToRemove", "certificateFile", "certificateBase64Encoded", "allowPublicClientFlows"]
-                .contains(where: options.has) else { throw usage("specify at least one property to update") }
+            if options.has(.redirectUris) != options.has(.platform) { throw usage("--redirectUris and --platform go together") }
+            guard [options.has(.uris), options.has(.redirectUris), options.has(.redirectUrisToRemove), options.has(.certificateFile), options.has(.certificateBase64Encoded), options.has(.allowPublicClientFlows)].contains(true) else { throw usage("specify at least one property to update") }
             let key = try AppDirectory.keyCredential(options)
             let id = try AppDirectory.appObjectId(graph, options)
             let current = try graph.get("/applications/\(id)?$select=web,spa,publicClient,keyCredentials")
             var body = JSONObject()
-            if let uris = options.list("uris") { body["identifierUris"] = .array(uris.map { .string($0) }) }
-            if let enabled = options.optionalBool("allowPublicClientFlows") { body["isFallbackPublicClient"] = .bool(enabled) }
-            let remove = Set(options.list("redirectUrisToRemove") ?? [])
+            if let uris = options.list(.uris) { body["identifierUris"] = .array(uris.map { .string($0) }) }
+            if let enabled = options.optionalBool(.allowPublicClientFlows) { body["isFallbackPublicClient"] = .bool(enabled) }
+            let remove = Set(options.list(.redirectUrisToRemove) ?? [])
             for section in ["web", "spa", "publicClient"] {
                 let existing = current[section]?["redirectUris"]?.arrayValue?.compactMap(\.stringValue) ?? []
                 var uris = existing.filter { !remove.contains($0) }
-                if let platform = options.string("platform"), (["apple": "publicClient", "android": "publicClient"][platform] ?? platform) == section {
-                    uris += (options.list("redirectUris") ?? []).filter { !uris.contains($0) }
+                if let platform = options.string(.platform), (["apple": "publicClient", "android": "publicClient"][platform] ?? platform) == section {
+                    uris += (options.list(.redirectUris) ?? []).filter { !uris.contains($0) }
                 }
                 if uris != existing { body[section] = ["redirectUris": .array(uris.map { .string($0) })] }
             }
@@ -265,38 +264,38 @@ enum AppCommands {
         command("app remove", "Removes an app registration", options: AppDirectory.appSelector + [forceOption],
                 sets: [["appId", "objectId", "name"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try AppDirectory.appObjectId(graph, options)
-            guard try graph.invocation.confirmedRemoval(options, "the app registration '\(options.string("name") ?? options.string("appId") ?? id)'") else { return }
+            guard try graph.invocation.confirmedRemoval(options, "the app registration '\(options.string(.name) ?? options.string(.appId) ?? id)'") else { return }
             try graph.send("DELETE", "/applications/\(id)")
         },
 
         command("app permission add", "Adds API permissions to an app registration",
                 options: AppDirectory.permissionAppSelector + [
-                    option("applicationPermissions", "a", "Space-separated application permissions (<resource URI>/<permission>)"),
-                    option("delegatedPermissions", "d", "Space-separated delegated permissions (<resource URI>/<permission>)"),
-                    flag("grantAdminConsent", nil, "Grant admin consent for the added permissions"),
+                    option(.applicationPermissions, "a", "Space-separated application permissions (<resource URI>/<permission>)"),
+                    option(.delegatedPermissions, "d", "Space-separated delegated permissions (<resource URI>/<permission>)"),
+                    flag(.grantAdminConsent, nil, "Grant admin consent for the added permissions"),
                 ], sets: [["appId", "appObjectId", "appName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            guard options.has("applicationPermissions") || options.has("delegatedPermissions") else {
+            guard options.has(.applicationPermissions) || options.has(.delegatedPermissions) else {
                 throw usage("specify --applicationPermissions or --delegatedPermissions")
             }
-            let id = try AppDirectory.appObjectId(graph, options, objectId: "appObjectId", name: "appName")
+            let id = try AppDirectory.appObjectId(graph, options, objectId: .appObjectId, name: .appName)
             let app = try graph.get("/applications/\(id)?$select=appId,requiredResourceAccess")
             var principals: [String: JSONObject] = [:]
-            let delegated = words(options.string("delegatedPermissions")), application = words(options.string("applicationPermissions"))
+            let delegated = words(options.string(.delegatedPermissions)), application = words(options.string(.applicationPermissions))
             let access = try AppDirectory.requiredAccess(graph, delegated: delegated, application: application,
                                                          into: app["requiredResourceAccess"]?.arrayValue ?? [], principals: &principals)
             try graph.send("PATCH", "/applications/\(id)", body: ["requiredResourceAccess": .array(access)])
-            if options.bool("grantAdminConsent") {
+            if options.bool(.grantAdminConsent) {
                 let added = try AppDirectory.requiredAccess(graph, delegated: delegated, application: application, principals: &principals)
                 try AppDirectory.grantAdminConsent(graph, appId: app["appId"]?.stringValue ?? "", access: added, principals: principals)
             }
         },
 
         command("app permission list", "Lists the API permissions an app registration requests",
-                options: AppDirectory.permissionAppSelector + [option("type", nil, "Which permissions", allowed: ["delegated", "application", "all"], defaultValue: "all")],
+                options: AppDirectory.permissionAppSelector + [option(.type, nil, "Which permissions", allowed: ["delegated", "application", "all"], defaultValue: "all")],
                 sets: [["appId", "appObjectId", "appName"]], defaults: ["resource", "permission", "type"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let id = try AppDirectory.appObjectId(graph, options, objectId: "appObjectId", name: "appName")
+            let id = try AppDirectory.appObjectId(graph, options, objectId: .appObjectId, name: .appName)
             let app = try graph.get("/applications/\(id)?$select=requiredResourceAccess")
-            let wanted = options.string("type")?.lowercased() ?? "all"
+            let wanted = options.string(.type)?.lowercased() ?? "all"
             var count = 0
             for entry in app["requiredResourceAccess"]?.arrayValue ?? [] {
                 let principal = try AppDirectory.resourcePrincipal(graph, entry["resourceAppId"]?.stringValue ?? "")
@@ -315,26 +314,26 @@ enum AppCommands {
 
         command("app role add", "Adds an app role to an app registration",
                 options: AppDirectory.permissionAppSelector + [
-                    option("name", nil, "The display name of the role", required: true), option("description", "d", "The description of the role"),
-                    option("allowedMembers", "m", "Who can be assigned the role", required: true, allowed: ["usersGroups", "applications", "both"]),
-                    option("claim", "c", "The value in the roles claim", required: true),
+                    option(.name, nil, "The display name of the role", required: true), option(.description, "d", "The description of the role"),
+                    option(.allowedMembers, "m", "Who can be assigned the role", required: true, allowed: ["usersGroups", "applications", "both"]),
+                    option(.claim, "c", "The value in the roles claim", required: true),
                 ], sets: [["appId", "appObjectId", "appName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let claim = options.string("claim") ?? ""
+            let claim = options.string(.claim) ?? ""
             guard claim.count <= 120, !claim.hasPrefix("."), !claim.contains(" ") else {
                 throw usage("--claim must be at most 120 characters, without spaces, and not start with '.'")
             }
-            let id = try AppDirectory.appObjectId(graph, options, objectId: "appObjectId", name: "appName")
+            let id = try AppDirectory.appObjectId(graph, options, objectId: .appObjectId, name: .appName)
             let app = try graph.get("/applications/\(id)?$select=appRoles")
             var roles = app["appRoles"]?.arrayValue ?? []
-            let members: [JSON] = ["usersGroups": ["User"], "applications": ["Application"], "both": ["User", "Application"]][options.string("allowedMembers") ?? ""] ?? []
-            roles.append(["allowedMemberTypes": .array(members), "description": .string(options.string("description") ?? options.string("name") ?? ""),
-                          "displayName": .string(options.string("name") ?? ""), "id": .string(newGUID()), "isEnabled": true, "value": .string(claim)])
+            let members: [JSON] = ["usersGroups": ["User"], "applications": ["Application"], "both": ["User", "Application"]][options.string(.allowedMembers) ?? ""] ?? []
+            roles.append(["allowedMemberTypes": .array(members), "description": .string(options.string(.description) ?? options.string(.name) ?? ""),
+                          "displayName": .string(options.string(.name) ?? ""), "id": .string(newGUID()), "isEnabled": true, "value": .string(claim)])
             try graph.send("PATCH", "/applications/\(id)", body: ["appRoles": .array(roles)])
         },
 
         command("app role list", "Lists the app roles of an app registration", options: AppDirectory.permissionAppSelector,
                 sets: [["appId", "appObjectId", "appName"]], defaults: ["displayName", "description", "id"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let id = try AppDirectory.appObjectId(graph, options, objectId: "appObjectId", name: "appName")
+            let id = try AppDirectory.appObjectId(graph, options, objectId: .appObjectId, name: .appName)
             let roles = try graph.get("/applications/\(id)?$select=appRoles")["appRoles"]?.arrayValue ?? []
             if roles.isEmpty { try graph.invocation.emit(result: []) }
             for role in roles { try graph.invocation.emit(item: role) }
@@ -344,18 +343,18 @@ enum AppCommands {
 
 /// `aad enterpriseapp …` (alias `sp …`), `oauth2grant …` and `approleassignment …`.
 enum EnterpriseAppCommands {
-    static let selector = [option("id", "i", "The application (client) ID"), option("displayName", "n", "The display name"),
-                           option("objectId", nil, "The object ID of the service principal")]
-    static let appSelector = [option("appId", "i", "The application (client) ID"), option("appObjectId", nil, "The object ID of the service principal"),
-                              option("appDisplayName", "n", "The display name of the service principal")]
+    static let selector = [option(.id, "i", "The application (client) ID"), option(.displayName, "n", "The display name"),
+                           option(.objectId, nil, "The object ID of the service principal")]
+    static let appSelector = [option(.appId, "i", "The application (client) ID"), option(.appObjectId, nil, "The object ID of the service principal"),
+                              option(.appDisplayName, "n", "The display name of the service principal")]
 
     /// The object id of the service principal named by app id, display name or object id.
-    static func principalId(_ graph: GraphClient, _ options: Options, appId: String, name: String, objectId: String) throws(PluginFailure) -> String {
+    static func principalId(_ graph: GraphClient, _ options: Options, appId: OptionKey<String>, name: OptionKey<String>, objectId: OptionKey<String>) throws(PluginFailure) -> String {
         if let id = options.string(objectId) { return id }
         if let value = options.string(appId) {
             return try graph.findOne("/servicePrincipals", where: "appId", is: value, noun: "enterprise application", select: "id")["id"]?.stringValue ?? ""
         }
-        guard let value = options.string(name) else { throw usage("specify --\(appId), --\(name) or --\(objectId)") }
+        guard let value = options.string(name) else { throw usage("specify --\(appId.name), --\(name.name) or --\(objectId.name)") }
         return try graph.findOne("/servicePrincipals", where: "displayName", is: value, noun: "enterprise application", select: "id")["id"]?.stringValue ?? ""
     }
 
@@ -363,28 +362,28 @@ enum EnterpriseAppCommands {
 
     static let all: [PluginCommand] = [
         command("enterpriseapp list", "Lists enterprise applications (service principals)", aliases: aliases("list"),
-                options: [option("displayName", "n", "Only those with this display name"), option("tag", nil, "Only those with this tag"), propertiesOption],
+                options: [option(.displayName, "n", "Only those with this display name"), option(.tag, nil, "Only those with this tag"), propertiesOption],
                 defaults: ["appId", "displayName", "tag"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             var terms: [String] = []
-            if let v = options.string("displayName") { terms.append("displayName eq \(OData.quote(v))") }
-            if let v = options.string("tag") { terms.append("tags/any(t:t eq \(OData.quote(v)))") }
+            if let v = options.string(.displayName) { terms.append("displayName eq \(OData.quote(v))") }
+            if let v = options.string(.tag) { terms.append("tags/any(t:t eq \(OData.quote(v)))") }
             try graph.list("/servicePrincipals" + OData.query([("$select", graph.select(options)),
                                                                ("$filter", terms.isEmpty ? nil : terms.joined(separator: " and ")), ("$top", "999")]))
         },
 
         command("enterpriseapp get", "Gets an enterprise application", aliases: aliases("get"), options: selector + [propertiesOption],
                 sets: [["id", "displayName", "objectId"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let id = try principalId(graph, options, appId: "id", name: "displayName", objectId: "objectId")
+            let id = try principalId(graph, options, appId: .id, name: .displayName, objectId: .objectId)
             try graph.invocation.emit(result: .object(try graph.get("/servicePrincipals/\(id)" + OData.query([("$select", graph.select(options))]))))
         },
 
         command("enterpriseapp add", "Creates the enterprise application of an app registration", aliases: aliases("add"),
-                options: [option("appId", "i", "The application (client) ID"), option("appName", "n", "The display name of the app registration"),
-                          option("objectId", nil, "The object ID of the app registration")],
+                options: [option(.appId, "i", "The application (client) ID"), option(.appName, "n", "The display name of the app registration"),
+                          option(.objectId, nil, "The object ID of the app registration")],
                 sets: [["appId", "appName", "objectId"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            var appId = options.string("appId")
+            var appId = options.string(.appId)
             if appId == nil {
-                let objectId = try AppDirectory.appObjectId(graph, options, appId: "appId", objectId: "objectId", name: "appName")
+                let objectId = try AppDirectory.appObjectId(graph, options, appId: .appId, objectId: .objectId, name: .appName)
                 appId = try graph.get("/applications/\(objectId)?$select=appId")["appId"]?.stringValue
             }
             try graph.invocation.emit(result: try graph.send("POST", "/servicePrincipals", body: ["appId": JSON(appId)]) ?? .null)
@@ -392,32 +391,32 @@ enum EnterpriseAppCommands {
 
         command("enterpriseapp remove", "Removes an enterprise application", aliases: aliases("remove"), options: selector + [forceOption],
                 sets: [["id", "displayName", "objectId"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let id = try principalId(graph, options, appId: "id", name: "displayName", objectId: "objectId")
-            guard try graph.invocation.confirmedRemoval(options, "the enterprise application '\(options.string("displayName") ?? options.string("id") ?? id)'") else { return }
+            let id = try principalId(graph, options, appId: .id, name: .displayName, objectId: .objectId)
+            guard try graph.invocation.confirmedRemoval(options, "the enterprise application '\(options.string(.displayName) ?? options.string(.id) ?? id)'") else { return }
             try graph.send("DELETE", "/servicePrincipals/\(id)")
         },
 
         command("oauth2grant list", "Lists the delegated permissions granted to a service principal",
-                options: [option("spObjectId", "i", "The object ID of the service principal (client)", required: true)],
+                options: [option(.spObjectId, "i", "The object ID of the service principal (client)", required: true)],
                 defaults: ["id", "resourceId", "scope"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs(["spObjectId"])
-            try graph.list("/oauth2PermissionGrants" + OData.query([("$filter", "clientId eq \(OData.quote(options.string("spObjectId") ?? ""))")]))
+            try options.requireGUIDs([.spObjectId])
+            try graph.list("/oauth2PermissionGrants" + OData.query([("$filter", "clientId eq \(OData.quote(options.string(.spObjectId) ?? ""))")]))
         },
 
         command("oauth2grant add", "Grants delegated permissions to a service principal for every user",
-                options: [option("clientId", "i", "The object ID of the client service principal", required: true),
-                          option("resourceId", "r", "The object ID of the resource service principal", required: true),
-                          option("scope", "s", "Space-separated permissions, e.g. 'User.Read Mail.Send'", required: true)]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs(["clientId", "resourceId"])
+                options: [option(.clientId, "i", "The object ID of the client service principal", required: true),
+                          option(.resourceId, "r", "The object ID of the resource service principal", required: true),
+                          option(.scope, "s", "Space-separated permissions, e.g. 'User.Read Mail.Send'", required: true)]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+            try options.requireGUIDs([.clientId, .resourceId])
             try graph.send("POST", "/oauth2PermissionGrants", body: [
-                "clientId": JSON(options.string("clientId")), "consentType": "AllPrincipals", "principalId": nil,
-                "resourceId": JSON(options.string("resourceId")), "scope": JSON(options.string("scope")),
+                "clientId": JSON(options.string(.clientId)), "consentType": "AllPrincipals", "principalId": nil,
+                "resourceId": JSON(options.string(.resourceId)), "scope": JSON(options.string(.scope)),
             ])
         },
 
         command("oauth2grant remove", "Removes a delegated permission grant",
-                options: [option("grantId", "i", "The ID of the grant", required: true), forceOption]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let id = options.string("grantId") ?? ""
+                options: [option(.grantId, "i", "The ID of the grant", required: true), forceOption]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+            let id = options.string(.grantId) ?? ""
             guard try graph.invocation.confirmedRemoval(options, "the OAuth2 permission grant '\(id)'") else { return }
             try graph.send("DELETE", "/oauth2PermissionGrants/\(OData.segment(id))")
         },
@@ -425,7 +424,7 @@ enum EnterpriseAppCommands {
         command("approleassignment list", "Lists the application permissions granted to a service principal",
                 options: appSelector, sets: [["appId", "appObjectId", "appDisplayName"]],
                 defaults: ["resourceDisplayName", "roleName"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let id = try principalId(graph, options, appId: "appId", name: "appDisplayName", objectId: "appObjectId")
+            let id = try principalId(graph, options, appId: .appId, name: .appDisplayName, objectId: .appObjectId)
             var resources: [String: JSONObject] = [:]
             var count = 0
             try graph.forEachItem("/servicePrincipals/\(id)/appRoleAssignments") { assignment throws(PluginFailure) in
@@ -442,14 +441,14 @@ enum EnterpriseAppCommands {
         },
 
         command("approleassignment add", "Grants application permissions of a resource to a service principal",
-                options: appSelector + [option("resource", "r", "The resource: Microsoft Graph, SharePoint, an app ID or a display name", required: true),
-                                        option("scopes", "s", "Comma-separated permissions, e.g. Sites.Read.All", required: true)],
+                options: appSelector + [option(.resource, "r", "The resource: Microsoft Graph, SharePoint, an app ID or a display name", required: true),
+                                        option(.scopes, "s", "Comma-separated permissions, e.g. Sites.Read.All", required: true)],
                 sets: [["appId", "appObjectId", "appDisplayName"]], defaults: ["objectId", "principalDisplayName", "resourceDisplayName"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let id = try principalId(graph, options, appId: "appId", name: "appDisplayName", objectId: "appObjectId")
-            let resource = try AppDirectory.resourcePrincipal(graph, options.string("resource") ?? "")
+            let id = try principalId(graph, options, appId: .appId, name: .appDisplayName, objectId: .appObjectId)
+            let resource = try AppDirectory.resourcePrincipal(graph, options.string(.resource) ?? "")
             let roles = resource["appRoles"]?.arrayValue ?? []
             var assignments: [JSON] = []
-            for scope in options.list("scopes") ?? [] {
+            for scope in options.list(.scopes) ?? [] {
                 guard let role = roles.first(where: { $0["value"]?.stringValue?.lowercased() == scope.lowercased() }) else {
                     throw PluginFailure("The scope value '\(scope)' is not an application permission of \(resource["displayName"]?.stringValue ?? "the resource")",
                                         status: M365_ERR_NOT_FOUND)

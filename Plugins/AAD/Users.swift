@@ -3,27 +3,27 @@ import GraphKit
 /// `aad user …`: users, their licenses and group memberships.
 enum UserCommands {
     static let userDefaults = ["id", "displayName", "mail", "userPrincipalName"]
-    static let userSelector = [option("id", "i", "The ID of the user"), option("userName", "n", "The user principal name of the user")]
-    static let targetUser = [option("userId", "i", "The ID of the user"), option("userName", "n", "The user principal name of the user")]
+    static let userSelector = [option(.id, "i", "The ID of the user"), option(.userName, "n", "The user principal name of the user")]
+    static let targetUser = [option(.userId, "i", "The ID of the user"), option(.userName, "n", "The user principal name of the user")]
 
     /// Options `user add` and `user set` map onto Graph properties one to one.
-    static let profileOptions: [(option: String, property: String)] = [
-        ("displayName", "displayName"), ("firstName", "givenName"), ("lastName", "surname"), ("usageLocation", "usageLocation"),
-        ("officeLocation", "officeLocation"), ("jobTitle", "jobTitle"), ("companyName", "companyName"),
-        ("department", "department"), ("preferredLanguage", "preferredLanguage"), ("mailNickname", "mailNickname"),
+    static let profileOptions: [(option: OptionKey<String>, property: String)] = [
+        (OptionKey("displayName"), "displayName"), (OptionKey("firstName"), "givenName"), (OptionKey("lastName"), "surname"), (OptionKey("usageLocation"), "usageLocation"),
+        (OptionKey("officeLocation"), "officeLocation"), (OptionKey("jobTitle"), "jobTitle"), (OptionKey("companyName"), "companyName"),
+        (OptionKey("department"), "department"), (OptionKey("preferredLanguage"), "preferredLanguage"), (OptionKey("mailNickname"), "mailNickname"),
     ]
     static var profileSpecs: [OptionSpec] {
-        profileOptions.filter { $0.option != "displayName" && $0.option != "mailNickname" }.map { option($0.option, nil, "The user's \($0.property)") }
+        profileOptions.filter { $0.option != .displayName && $0.option != .mailNickname }.map { option($0.option, nil, "The user's \($0.property)") }
     }
 
     static let all: [PluginCommand] = [
         command("user list", "Lists users; any other --property value option filters on that property",
-                options: [option("type", nil, "Only members or guests", allowed: ["Member", "Guest"]), propertiesOption],
+                options: [option(.type, nil, "Only members or guests", allowed: ["Member", "Guest"]), propertiesOption],
                 unknownOptions: true, defaults: userDefaults,
                 examples: [("Users in the Sales department", "m365 entra user list --department Sales"),
                            ("Guests with their mail", "m365 entra user list --type Guest --properties displayName,mail")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             var terms = options.unknown.map { "\($0.name) eq \(OData.quote($0.value))" }
-            if let type = options.string("type") { terms.append("userType eq \(OData.quote(type))") }
+            if let type = options.string(.type) { terms.append("userType eq \(OData.quote(type))") }
             let query = OData.query([
                 ("$select", graph.select(options, default: userDefaults.joined(separator: ","))),
                 ("$filter", terms.isEmpty ? nil : terms.joined(separator: " and ")), ("$top", "999"),
@@ -32,13 +32,13 @@ enum UserCommands {
         },
 
         command("user get", "Gets a user by id, user name or email",
-                options: userSelector + [option("email", nil, "The email of the user"), propertiesOption,
-                                         flag("withManager", nil, "Include the user's manager")],
+                options: userSelector + [option(.email, nil, "The email of the user"), propertiesOption,
+                                         flag(.withManager, nil, "Include the user's manager")],
                 sets: [["id", "userName", "email"]], defaults: userDefaults,
                 examples: [("A user by user name", "m365 entra user get --userName adele.vance@contoso.com --withManager")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let select = graph.select(options)
-            let expand = options.bool("withManager") ? "manager($select=displayName,userPrincipalName,id,mail)" : nil
-            if let email = options.string("email") {
+            let expand = options.bool(.withManager) ? "manager($select=displayName,userPrincipalName,id,mail)" : nil
+            if let email = options.string(.email) {
                 let found = try graph.all("/users" + OData.query([("$filter", "mail eq \(OData.quote(email))"), ("$select", select), ("$expand", expand)]))
                 guard let user = found.first else { throw PluginFailure("The specified user with email \(email) does not exist", status: M365_ERR_NOT_FOUND) }
                 guard found.count == 1 else { throw PluginFailure("Multiple users with email \(email) found") }
@@ -46,45 +46,45 @@ enum UserCommands {
                 return
             }
             let query = OData.query([("$select", select), ("$expand", expand)])
-            let key = options.string("id") ?? options.string("userName") ?? ""
+            let key = options.string(.id) ?? options.string(.userName) ?? ""
             try graph.invocation.emit(result: .object(try graph.get("/users/\(OData.segment(key))" + query)))
         },
 
         command("user add", "Creates a user; other --property value options are set on the user",
-                options: [option("displayName", nil, "The name to display", required: true),
-                          option("userName", nil, "The user principal name (alias@domain)", required: true),
-                          option("accountEnabled", nil, "Whether the account is enabled", type: .boolean, defaultValue: true),
-                          option("mailNickname", nil, "The mail alias; defaults to the part of the user name before @"),
-                          option("password", nil, "The password; a strong one is generated when left out"),
-                          flag("forceChangePasswordNextSignIn", nil, "Ask for a new password at the next sign-in"),
-                          flag("forceChangePasswordNextSignInWithMfa", nil, "Ask for MFA and a new password at the next sign-in")]
+                options: [option(.displayName, nil, "The name to display", required: true),
+                          option(.userName, nil, "The user principal name (alias@domain)", required: true),
+                          option(.accountEnabled, nil, "Whether the account is enabled", defaultValue: true),
+                          option(.mailNickname, nil, "The mail alias; defaults to the part of the user name before @"),
+                          option(.password, nil, "The password; a strong one is generated when left out"),
+                          flag(.forceChangePasswordNextSignIn, nil, "Ask for a new password at the next sign-in"),
+                          flag(.forceChangePasswordNextSignInWithMfa, nil, "Ask for MFA and a new password at the next sign-in")]
                     + profileSpecs
-                    + [option("managerUserId", nil, "The ID of the user's manager"), option("managerUserName", nil, "The user name of the user's manager")],
+                    + [option(.managerUserId, nil, "The ID of the user's manager"), option(.managerUserName, nil, "The user name of the user's manager")],
                 sets: [], unknownOptions: true, defaults: userDefaults,
                 examples: [("A user who must change the password", "m365 entra user add --displayName 'John Doe' --userName john@contoso.com --forceChangePasswordNextSignIn")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let upn = options.string("userName") ?? ""
+            let upn = options.string(.userName) ?? ""
             guard upn.contains("@") else { throw usage("--userName must be a user principal name such as john@contoso.com") }
-            if options.has("managerUserId") && options.has("managerUserName") { throw usage("specify either --managerUserId or --managerUserName") }
-            let generated = options.string("password") == nil ? strongPassword() : nil
+            if options.has(.managerUserId) && options.has(.managerUserName) { throw usage("specify either --managerUserId or --managerUserName") }
+            let generated = options.string(.password) == nil ? strongPassword() : nil
             var body: JSONObject = [
-                "accountEnabled": .bool(options.optionalBool("accountEnabled") ?? true),
-                "displayName": .string(options.string("displayName") ?? ""),
+                "accountEnabled": .bool(options.optionalBool(.accountEnabled) ?? true),
+                "displayName": .string(options.string(.displayName) ?? ""),
                 "userPrincipalName": .string(upn),
-                "mailNickname": .string(options.string("mailNickname") ?? String(upn.split(separator: "@")[0])),
+                "mailNickname": .string(options.string(.mailNickname) ?? String(upn.split(separator: "@")[0])),
                 "passwordProfile": [
-                    "forceChangePasswordNextSignIn": .bool(options.bool("forceChangePasswordNextSignIn")),
-                    "forceChangePasswordNextSignInWithMfa": .bool(options.bool("forceChangePasswordNextSignInWithMfa")),
-                    "password": .string(options.string("password") ?? generated ?? ""),
+                    "forceChangePasswordNextSignIn": .bool(options.bool(.forceChangePasswordNextSignIn)),
+                    "forceChangePasswordNextSignInWithMfa": .bool(options.bool(.forceChangePasswordNextSignInWithMfa)),
+                    "password": .string(options.string(.password) ?? generated ?? ""),
                 ],
             ]
-            for (name, property) in profileOptions where name != "displayName" && name != "mailNickname" {
+            for (name, property) in profileOptions where name != .displayName && name != .mailNickname {
                 if let value = options.string(name) { body[property] = .string(value) }
             }
             for (name, value) in options.unknown { body[name] = .string(value) }
             guard var user = try graph.send("POST", "/users", body: .object(body))?.objectValue, let id = user["id"]?.stringValue else {
                 throw PluginFailure("Microsoft Graph did not return the new user", status: M365_ERR_SERVER)
             }
-            if let manager = try graph.userId(options, id: "managerUserId", userName: "managerUserName") {
+            if let manager = try graph.userId(options, id: .managerUserId, userName: .managerUserName) {
                 try graph.send("PUT", "/users/\(id)/manager/$ref", body: ["@odata.id": .string(graph.root + "/users/" + manager)])
             }
             if let generated { user["password"] = .string(generated) }
@@ -93,81 +93,81 @@ enum UserCommands {
 
         command("user set", "Updates a user; other --property value options are set on the user",
                 options: userSelector + [
-                    option("accountEnabled", nil, "Whether the account is enabled", type: .boolean),
-                    flag("resetPassword", nil, "Set a new password (with --newPassword)"),
-                    flag("forceChangePasswordNextSignIn", nil, "Ask for a new password at the next sign-in (with --resetPassword)"),
-                    option("newPassword", nil, "The new password (with --resetPassword)"),
-                    option("displayName", nil, "The name to display"),
+                    option(.accountEnabled, nil, "Whether the account is enabled"),
+                    flag(.resetPassword, nil, "Set a new password (with --newPassword)"),
+                    flag(.forceChangePasswordNextSignIn, nil, "Ask for a new password at the next sign-in (with --resetPassword)"),
+                    option(.newPassword, nil, "The new password (with --resetPassword)"),
+                    option(.displayName, nil, "The name to display"),
                 ] + profileSpecs + [
-                    option("managerUserId", nil, "The ID of the new manager"), option("managerUserName", nil, "The user name of the new manager"),
-                    flag("removeManager", nil, "Remove the user's manager"),
+                    option(.managerUserId, nil, "The ID of the new manager"), option(.managerUserName, nil, "The user name of the new manager"),
+                    flag(.removeManager, nil, "Remove the user's manager"),
                 ],
                 sets: [["id", "userName"]], unknownOptions: true,
                 examples: [("Disable an account", "m365 entra user set --userName john@contoso.com --accountEnabled false"),
                            ("Reset a password", "m365 entra user set --id 1caf7dcd-7e83-4c3a-94f7-932a1299c844 --resetPassword --newPassword 'N3w!Passw0rd'")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            if options.bool("resetPassword") != options.has("newPassword") { throw usage("--resetPassword and --newPassword go together") }
-            let managers = ["managerUserId", "managerUserName", "removeManager"].filter { options.has($0) && options.values[$0] != .bool(false) }
+            if options.bool(.resetPassword) != options.has(.newPassword) { throw usage("--resetPassword and --newPassword go together") }
+            let managers = [options.has(.managerUserId), options.has(.managerUserName), options.bool(.removeManager)].filter { $0 }
             if managers.count > 1 { throw usage("specify only one of --managerUserId, --managerUserName and --removeManager") }
             var body = JSONObject()
-            if let enabled = options.optionalBool("accountEnabled") { body["accountEnabled"] = .bool(enabled) }
+            if let enabled = options.optionalBool(.accountEnabled) { body["accountEnabled"] = .bool(enabled) }
             for (name, property) in profileOptions { if let value = options.string(name) { body[property] = .string(value) } }
             for (name, value) in options.unknown { body[name] = .string(value) }
-            if options.bool("resetPassword") {
-                body["passwordProfile"] = ["forceChangePasswordNextSignIn": .bool(options.bool("forceChangePasswordNextSignIn")),
-                                           "password": .string(options.string("newPassword") ?? "")]
+            if options.bool(.resetPassword) {
+                body["passwordProfile"] = ["forceChangePasswordNextSignIn": .bool(options.bool(.forceChangePasswordNextSignIn)),
+                                           "password": .string(options.string(.newPassword) ?? "")]
             }
-            let id = try graph.userId(options, id: "id", userName: "userName") ?? ""
+            let id = try graph.userId(options, id: .id, userName: .userName) ?? ""
             if !body.isEmpty { try graph.send("PATCH", "/users/\(id)", body: .object(body)) }
-            if let manager = try graph.userId(options, id: "managerUserId", userName: "managerUserName") {
+            if let manager = try graph.userId(options, id: .managerUserId, userName: .managerUserName) {
                 try graph.send("PUT", "/users/\(id)/manager/$ref", body: ["@odata.id": .string(graph.root + "/users/" + manager)])
-            } else if options.bool("removeManager") {
+            } else if options.bool(.removeManager) {
                 try graph.send("DELETE", "/users/\(id)/manager/$ref")
             }
         },
 
         command("user remove", "Removes a user (to the recycle bin)", options: userSelector + [forceOption], sets: [["id", "userName"]],
                 examples: [("Remove without asking", "m365 entra user remove --userName john@contoso.com --force")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let who = options.string("id") ?? options.string("userName") ?? ""
+            let who = options.string(.id) ?? options.string(.userName) ?? ""
             guard try graph.invocation.confirmedRemoval(options, "the user '\(who)'") else { return }
             try graph.send("DELETE", "/users/\(OData.segment(who))")
         },
 
         command("user license list", "Lists the licenses of a user (the signed-in user when none is named)",
                 options: targetUser, defaults: ["id", "skuId", "skuPartNumber"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            if options.has("userId") && options.has("userName") { throw usage("specify either --userId or --userName") }
-            let key = options.string("userId") ?? options.string("userName")
+            if options.has(.userId) && options.has(.userName) { throw usage("specify either --userId or --userName") }
+            let key = options.string(.userId) ?? options.string(.userName)
             try graph.list((key.map { "/users/\(OData.segment($0))" } ?? "/me") + "/licenseDetails")
         },
 
-        command("user license add", "Assigns licenses to a user", options: targetUser + [option("ids", nil, "Comma-separated SKU IDs", required: true)],
+        command("user license add", "Assigns licenses to a user", options: targetUser + [option(.ids, nil, "Comma-separated SKU IDs", required: true)],
                 sets: [["userId", "userName"]], defaults: userDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs(["ids"])
-            let key = options.string("userId") ?? options.string("userName") ?? ""
-            let add: [JSON] = (options.list("ids") ?? []).map { ["disabledPlans": [], "skuId": .string($0)] }
+            try options.requireGUIDs([.ids])
+            let key = options.string(.userId) ?? options.string(.userName) ?? ""
+            let add: [JSON] = (options.list(.ids) ?? []).map { ["disabledPlans": [], "skuId": .string($0)] }
             let user = try graph.send("POST", "/users/\(OData.segment(key))/assignLicense", body: ["addLicenses": .array(add), "removeLicenses": []])
             try graph.invocation.emit(result: user ?? .null)
         },
 
         command("user license remove", "Removes licenses from a user",
-                options: targetUser + [option("ids", nil, "Comma-separated SKU IDs", required: true), forceOption],
+                options: targetUser + [option(.ids, nil, "Comma-separated SKU IDs", required: true), forceOption],
                 sets: [["userId", "userName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs(["ids"])
-            let key = options.string("userId") ?? options.string("userName") ?? ""
-            guard try graph.invocation.confirmedRemoval(options, "the licenses \(options.string("ids") ?? "") from '\(key)'") else { return }
+            try options.requireGUIDs([.ids])
+            let key = options.string(.userId) ?? options.string(.userName) ?? ""
+            guard try graph.invocation.confirmedRemoval(options, "the licenses \(options.string(.ids) ?? "") from '\(key)'") else { return }
             try graph.send("POST", "/users/\(OData.segment(key))/assignLicense",
-                           body: ["addLicenses": [], "removeLicenses": .array((options.list("ids") ?? []).map { .string($0) })])
+                           body: ["addLicenses": [], "removeLicenses": .array((options.list(.ids) ?? []).map { .string($0) })])
         },
 
         command("user groupmembership list", "Lists the groups a user is a member of (directly or through other groups)",
-                options: [option("userId", "i", "The ID of the user"), option("userName", "n", "The user principal name of the user"),
-                          option("userEmail", "e", "The email of the user"), flag("securityEnabledOnly", nil, "Only security groups")],
+                options: [option(.userId, "i", "The ID of the user"), option(.userName, "n", "The user principal name of the user"),
+                          option(.userEmail, "e", "The email of the user"), flag(.securityEnabledOnly, nil, "Only security groups")],
                 sets: [["userId", "userName", "userEmail"]], defaults: ["groupId"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            var key = options.string("userId") ?? options.string("userName") ?? ""
-            if let email = options.string("userEmail") {
+            var key = options.string(.userId) ?? options.string(.userName) ?? ""
+            if let email = options.string(.userEmail) {
                 key = try graph.findOne("/users", where: "mail", is: email, noun: "user")["id"]?.stringValue ?? ""
             }
             let answer = try graph.send("POST", "/users/\(OData.segment(key))/getMemberGroups",
-                                        body: ["securityEnabledOnly": .bool(options.bool("securityEnabledOnly"))])
+                                        body: ["securityEnabledOnly": .bool(options.bool(.securityEnabledOnly))])
             let ids = answer?["value"]?.arrayValue ?? []
             if ids.isEmpty { try graph.invocation.emit(result: []) }
             for id in ids { try graph.invocation.emit(item: ["groupId": id]) }

@@ -40,10 +40,10 @@ enum GraphCommands {
 
     static let all: [PluginCommand] = [
         command("batch", "Sends the requests of a JSON file as Graph batches of 20; results in input order",
-                options: [option("filePath", "f", "A JSON file: {\"requests\":[{id, method, url, headers?, body?, dependsOn?}]}", required: true)],
+                options: [option(.filePath, "f", "A JSON file: {\"requests\":[{id, method, url, headers?, body?, dependsOn?}]}", required: true)],
                 defaults: ["id", "status"],
                 examples: [("Many requests at once", "m365 graph batch --filePath requests.json --query \"[?status>=`400`]\"")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let requests = try batchRequests(options.string("filePath") ?? "")
+            let requests = try batchRequests(options.string(.filePath) ?? "")
             for response in try graph.batch(requests) {
                 var item: JSONObject = ["id": .string(response.id), "status": JSON(response.status), "headers": .object(response.headers)]
                 item["body"] = response.body ?? .null
@@ -52,27 +52,27 @@ enum GraphCommands {
         },
 
         command("subscription add", "Subscribes a notification URL to changes of a resource",
-                options: [option("resource", "r", "The resource, e.g. me/mailFolders('Inbox')/messages", required: true),
-                          option("changeTypes", "c", "Comma-separated: created, updated, deleted", required: true),
-                          option("notificationUrl", "u", "The https URL that receives notifications", required: true),
-                          option("expirationDateTime", "e", "When the subscription ends (ISO 8601); default: the longest Graph allows"),
-                          option("clientState", "s", "A secret sent back in each notification"),
-                          option("lifecycleNotificationUrl", nil, "The https URL for lifecycle notifications"),
-                          option("latestSupportedTlsVersion", nil, "The newest TLS version the endpoint supports",
+                options: [option(.resource, "r", "The resource, e.g. me/mailFolders('Inbox')/messages", required: true),
+                          option(.changeTypes, "c", "Comma-separated: created, updated, deleted", required: true),
+                          option(.notificationUrl, "u", "The https URL that receives notifications", required: true),
+                          option(.expirationDateTime, "e", "When the subscription ends (ISO 8601); default: the longest Graph allows"),
+                          option(.clientState, "s", "A secret sent back in each notification"),
+                          option(.lifecycleNotificationUrl, nil, "The https URL for lifecycle notifications"),
+                          option(.latestSupportedTlsVersion, nil, "The newest TLS version the endpoint supports",
                                  allowed: ["v1_0", "v1_1", "v1_2", "v1_3"])],
                 defaults: ["id", "resource", "notificationUrl", "expirationDateTime"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let types = options.list("changeTypes") ?? []
+            let types = options.list(.changeTypes) ?? []
             for type in types where !changeTypes.contains(type) { throw usage("'\(type)' is not a change type: use created, updated or deleted") }
-            for name in ["notificationUrl", "lifecycleNotificationUrl"] {
-                if let url = options.string(name), !url.hasPrefix("https://") { throw usage("--\(name) must be an https URL") }
+            for key in [OptionKey<String>.notificationUrl, .lifecycleNotificationUrl] {
+                if let url = options.string(key), !url.hasPrefix("https://") { throw usage("--\(key.name) must be an https URL") }
             }
             var body: JSONObject = [
-                "changeType": .string(types.joined(separator: ",")), "notificationUrl": JSON(options.string("notificationUrl")),
-                "resource": JSON(options.string("resource")),
-                "expirationDateTime": .string(options.string("expirationDateTime") ?? isoTimestamp(secondsFromNow: defaultSubscriptionMinutes * 60)),
+                "changeType": .string(types.joined(separator: ",")), "notificationUrl": JSON(options.string(.notificationUrl)),
+                "resource": JSON(options.string(.resource)),
+                "expirationDateTime": .string(options.string(.expirationDateTime) ?? isoTimestamp(secondsFromNow: defaultSubscriptionMinutes * 60)),
             ]
-            for name in ["clientState", "lifecycleNotificationUrl", "latestSupportedTlsVersion"] {
-                if let value = options.string(name) { body[name] = .string(value) }
+            for key in [OptionKey<String>.clientState, .lifecycleNotificationUrl, .latestSupportedTlsVersion] {
+                if let value = options.string(key) { body[key.name] = .string(value) }
             }
             try graph.invocation.emit(result: try graph.send("POST", "/subscriptions", body: .object(body)) ?? .null)
         },
@@ -82,49 +82,49 @@ enum GraphCommands {
         },
 
         command("subscription remove", "Removes a subscription",
-                options: [option("id", "i", "The ID of the subscription", required: true), forceOption]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let id = options.string("id") ?? ""
+                options: [option(.id, "i", "The ID of the subscription", required: true), forceOption]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+            let id = options.string(.id) ?? ""
             guard try graph.invocation.confirmedRemoval(options, "the subscription '\(id)'") else { return }
             try graph.send("DELETE", "/subscriptions/\(OData.segment(id))")
         },
 
         command("schemaextension list", "Lists schema extensions",
-                options: [option("status", nil, "Only those in this state", allowed: ["Available", "InDevelopment", "Deprecated"]),
-                          option("owner", nil, "Only those owned by this app ID")],
+                options: [option(.status, nil, "Only those in this state", allowed: ["Available", "InDevelopment", "Deprecated"]),
+                          option(.owner, nil, "Only those owned by this app ID")],
                 defaults: ["id", "description", "status", "owner"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs(["owner"])
+            try options.requireGUIDs([.owner])
             var terms: [String] = []
-            if let v = options.string("status") { terms.append("status eq \(OData.quote(v))") }
-            if let v = options.string("owner") { terms.append("owner eq \(OData.quote(v))") }
+            if let v = options.string(.status) { terms.append("status eq \(OData.quote(v))") }
+            if let v = options.string(.owner) { terms.append("owner eq \(OData.quote(v))") }
             try graph.list("/schemaExtensions" + OData.query([("$filter", terms.isEmpty ? nil : terms.joined(separator: " and "))]))
         },
 
-        command("schemaextension get", "Gets a schema extension", options: [option("id", "i", "The ID of the schema extension", required: true)]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            try graph.invocation.emit(result: .object(try graph.get("/schemaExtensions/\(OData.segment(options.string("id") ?? ""))")))
+        command("schemaextension get", "Gets a schema extension", options: [option(.id, "i", "The ID of the schema extension", required: true)]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+            try graph.invocation.emit(result: .object(try graph.get("/schemaExtensions/\(OData.segment(options.string(.id) ?? ""))")))
         },
 
         command("schemaextension add", "Creates a schema extension",
-                options: [option("id", "i", "The name (Graph may prefix it)", required: true), option("description", "d", "The description"),
-                          option("owner", nil, "The app ID that owns it (default: the signed-in app)"),
-                          option("targetTypes", "t", "Comma-separated types it extends, e.g. Group,User", required: true),
-                          option("properties", "p", "The properties as JSON: [{\"name\":\"courseId\",\"type\":\"Integer\"}]", required: true)],
+                options: [option(.id, "i", "The name (Graph may prefix it)", required: true), option(.description, "d", "The description"),
+                          option(.owner, nil, "The app ID that owns it (default: the signed-in app)"),
+                          option(.targetTypes, "t", "Comma-separated types it extends, e.g. Group,User", required: true),
+                          option(.properties, "p", "The properties as JSON: [{\"name\":\"courseId\",\"type\":\"Integer\"}]", required: true)],
                 defaults: ["id", "description", "status", "owner"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs(["owner"])
-            guard let properties = (try? JSON.parse(options.string("properties") ?? ""))?.arrayValue, !properties.isEmpty,
+            try options.requireGUIDs([.owner])
+            guard let properties = (try? JSON.parse(options.string(.properties) ?? ""))?.arrayValue, !properties.isEmpty,
                   properties.allSatisfy({ $0["name"]?.stringValue != nil && $0["type"]?.stringValue != nil }) else {
                 throw usage("--properties must be a JSON array of {\"name\", \"type\"} objects")
             }
             var body: JSONObject = [
-                "id": JSON(options.string("id")), "description": JSON(options.string("description")),
-                "targetTypes": .array((options.list("targetTypes") ?? []).map { .string($0) }), "properties": .array(properties),
+                "id": JSON(options.string(.id)), "description": JSON(options.string(.description)),
+                "targetTypes": .array((options.list(.targetTypes) ?? []).map { .string($0) }), "properties": .array(properties),
             ]
-            if let owner = options.string("owner") { body["owner"] = .string(owner) }
+            if let owner = options.string(.owner) { body["owner"] = .string(owner) }
             try graph.invocation.emit(result: try graph.send("POST", "/schemaExtensions", body: .object(body)) ?? .null)
         },
 
         command("schemaextension remove", "Removes a schema extension (only while in development)",
-                options: [option("id", "i", "The ID of the schema extension", required: true), forceOption]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let id = options.string("id") ?? ""
+                options: [option(.id, "i", "The ID of the schema extension", required: true), forceOption]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+            let id = options.string(.id) ?? ""
             guard try graph.invocation.confirmedRemoval(options, "the schema extension '\(id)'") else { return }
             try graph.send("DELETE", "/schemaExtensions/\(OData.segment(id))")
         },

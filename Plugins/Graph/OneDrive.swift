@@ -16,7 +16,7 @@ enum OneDriveCommands {
     }
 
     static func item(_ options: Options) -> String {
-        options.string("id").map { "/me/drive/items/\(OData.segment($0))" } ?? itemPath(options.string("path") ?? "/")
+        options.string(.id).map { "/me/drive/items/\(OData.segment($0))" } ?? itemPath(options.string(.path) ?? "/")
     }
 
     /// Streams the children of a folder, and of its subfolders when `recursive`.
@@ -100,28 +100,28 @@ enum OneDriveCommands {
         },
 
         command("file list", "Lists the files and folders of a folder",
-                options: [option("folderPath", nil, "The folder, e.g. /Documents (default: the root)"), flag("recursive", nil, "Include subfolders")],
+                options: [option(.folderPath, nil, "The folder, e.g. /Documents (default: the root)"), flag(.recursive, nil, "Include subfolders")],
                 defaults: itemDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             var count = 0
-            try listFolder(graph, itemPath(options.string("folderPath") ?? "/"), recursive: options.bool("recursive"), count: &count)
+            try listFolder(graph, itemPath(options.string(.folderPath) ?? "/"), recursive: options.bool(.recursive), count: &count)
             if count == 0 { try graph.invocation.emit(result: []) }
         },
 
-        command("file get", "Gets a file or folder", options: [option("path", nil, "The path, e.g. /Documents/report.docx"), option("id", "i", "The ID")],
+        command("file get", "Gets a file or folder", options: [option(.path, nil, "The path, e.g. /Documents/report.docx"), option(.id, "i", "The ID")],
                 sets: [["path", "id"]], defaults: itemDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try graph.invocation.emit(result: .object(try graph.get(item(options))))
         },
 
         command("file add", "Uploads a file (large files in resumable fragments)",
-                options: [option("filePath", "p", "The local file", required: true), option("folderPath", nil, "The folder to put it in (default: the root)"),
-                          flag("overwrite", nil, "Replace a file of the same name")],
+                options: [option(.filePath, "p", "The local file", required: true), option(.folderPath, nil, "The folder to put it in (default: the root)"),
+                          flag(.overwrite, nil, "Replace a file of the same name")],
                 defaults: itemDefaults,
                 examples: [("Upload a large file", "m365 onedrive file add --filePath backup.tar --folderPath /Backups --overwrite")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let file = try LocalFileReader(options.string("filePath") ?? "")
+            let file = try LocalFileReader(options.string(.filePath) ?? "")
             let name = String(file.path.split(separator: "/").last ?? "")
-            let folder = (options.string("folderPath") ?? "/").split(separator: "/").map(String.init)
+            let folder = (options.string(.folderPath) ?? "/").split(separator: "/").map(String.init)
             let target = itemPath("/" + (folder + [name]).joined(separator: "/"))
-            let conflict = options.bool("overwrite") ? "replace" : "fail"
+            let conflict = options.bool(.overwrite) ? "replace" : "fail"
             let uploaded: JSON?
             if file.size <= simpleUploadLimit {
                 let bytes = try file.read(at: 0, count: Int(file.size))
@@ -138,11 +138,11 @@ enum OneDriveCommands {
         },
 
         command("file download", "Downloads a file (to a temporary name, renamed when complete)",
-                options: [option("path", nil, "The path in the drive"), option("id", "i", "The ID"),
-                          option("outputFile", nil, "Where to write it", required: true), flag("overwrite", nil, "Replace an existing local file")],
+                options: [option(.path, nil, "The path in the drive"), option(.id, "i", "The ID"),
+                          option(.outputFile, nil, "Where to write it", required: true), flag(.overwrite, nil, "Replace an existing local file")],
                 sets: [["path", "id"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let output = options.string("outputFile") ?? ""
-            if !options.bool("overwrite"), (try? LocalFileReader(output)) != nil { throw usage("\(output) exists: add --overwrite to replace it") }
+            let output = options.string(.outputFile) ?? ""
+            if !options.bool(.overwrite), (try? LocalFileReader(output)) != nil { throw usage("\(output) exists: add --overwrite to replace it") }
             let answer = try graph.invocation.download(graph.url(item(options) + "/content"), to: output)
             guard answer.isSuccess else { throw GraphClient.failure(answer) }
         },

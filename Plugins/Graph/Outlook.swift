@@ -4,37 +4,37 @@ import GraphKit
 enum OutlookCommands {
     /// Graph refuses a sendMail request over 4 MB; attachments travel base64-encoded inside it.
     static let sendMailLimit = 4 * 1024 * 1024
-    static let mailbox = [option("userId", nil, "The ID of the mailbox's user (app-only connections)"),
-                          option("userName", nil, "The user name of the mailbox's user (app-only connections)")]
+    static let mailbox = [option(.userId, nil, "The ID of the mailbox's user (app-only connections)"),
+                          option(.userName, nil, "The user name of the mailbox's user (app-only connections)")]
 
     /// `/me` or `/users/{id}` for the mailbox the options name.
     static func owner(_ options: Options) throws(PluginFailure) -> String {
-        try options.exclusive(["userId", "userName"])
-        return (options.string("userId") ?? options.string("userName")).map { "/users/\(OData.segment($0))" } ?? "/me"
+        try options.exclusive([.userId, .userName])
+        return (options.string(.userId) ?? options.string(.userName)).map { "/users/\(OData.segment($0))" } ?? "/me"
     }
 
     static func recipients(_ list: [String]?) -> JSON {
         .array((list ?? []).map { ["emailAddress": ["address": .string($0)]] })
     }
 
-    static func folder(_ options: Options, id: String, name: String) -> String? {
+    static func folder(_ options: Options, id: OptionKey<String>, name: OptionKey<String>) -> String? {
         options.string(id) ?? options.string(name)
     }
 
     static let all: [PluginCommand] = [
         command("mail send", "Sends an email",
-                options: [option("to", nil, "Comma-separated recipients", required: true), option("cc", nil, "Comma-separated cc recipients"),
-                          option("bcc", nil, "Comma-separated bcc recipients"), option("subject", "s", "The subject", required: true),
-                          option("bodyContents", nil, "The body", required: true),
-                          option("bodyContentType", nil, "The body's format", allowed: ["Text", "HTML"], defaultValue: "Text"),
-                          option("saveToSentItems", nil, "Keep a copy in Sent Items", type: .boolean, defaultValue: true),
-                          option("importance", nil, "The importance", allowed: ["low", "normal", "high"]),
-                          option("attachment", nil, "Comma-separated files to attach"),
-                          option("sender", nil, "Send as this user (ID or user name; app-only connections)")],
+                options: [option(.to, nil, "Comma-separated recipients", required: true), option(.cc, nil, "Comma-separated cc recipients"),
+                          option(.bcc, nil, "Comma-separated bcc recipients"), option(.subject, "s", "The subject", required: true),
+                          option(.bodyContents, nil, "The body", required: true),
+                          option(.bodyContentType, nil, "The body's format", allowed: ["Text", "HTML"], defaultValue: "Text"),
+                          option(.saveToSentItems, nil, "Keep a copy in Sent Items", defaultValue: true),
+                          option(.importance, nil, "The importance", allowed: ["low", "normal", "high"]),
+                          option(.attachment, nil, "Comma-separated files to attach"),
+                          option(.sender, nil, "Send as this user (ID or user name; app-only connections)")],
                 examples: [("A report with an attachment", "m365 outlook mail send --to adele@contoso.com --subject Report --bodyContents 'See attached' --attachment report.pdf")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             var attachments: [JSON] = []
             var size = 0
-            for path in options.list("attachment") ?? [] {
+            for path in options.list(.attachment) ?? [] {
                 let bytes = try readLocalFile(path)
                 size += bytes.count * 4 / 3
                 guard size < sendMailLimit else {
@@ -44,51 +44,51 @@ enum OutlookCommands {
                 attachments.append(["@odata.type": "#microsoft.graph.fileAttachment", "name": .string(name), "contentBytes": .string(Base64.encode(bytes))])
             }
             var message: JSONObject = [
-                "subject": JSON(options.string("subject")),
-                "body": ["contentType": .string(options.string("bodyContentType") ?? "Text"), "content": JSON(options.string("bodyContents"))],
-                "toRecipients": recipients(options.list("to")),
+                "subject": JSON(options.string(.subject)),
+                "body": ["contentType": .string(options.string(.bodyContentType) ?? "Text"), "content": JSON(options.string(.bodyContents))],
+                "toRecipients": recipients(options.list(.to)),
             ]
-            if options.has("cc") { message["ccRecipients"] = recipients(options.list("cc")) }
-            if options.has("bcc") { message["bccRecipients"] = recipients(options.list("bcc")) }
-            if let importance = options.string("importance") { message["importance"] = .string(importance) }
+            if options.has(.cc) { message["ccRecipients"] = recipients(options.list(.cc)) }
+            if options.has(.bcc) { message["bccRecipients"] = recipients(options.list(.bcc)) }
+            if let importance = options.string(.importance) { message["importance"] = .string(importance) }
             if !attachments.isEmpty { message["attachments"] = .array(attachments) }
-            let sender = options.string("sender").map { "/users/\(OData.segment($0))" } ?? "/me"
-            try graph.send("POST", "\(sender)/sendMail", body: ["message": .object(message), "saveToSentItems": .bool(options.optionalBool("saveToSentItems") ?? true)])
+            let sender = options.string(.sender).map { "/users/\(OData.segment($0))" } ?? "/me"
+            try graph.send("POST", "\(sender)/sendMail", body: ["message": .object(message), "saveToSentItems": .bool(options.optionalBool(.saveToSentItems) ?? true)])
         },
 
         command("message list", "Lists the messages of a folder (all folders when none is named)",
-                options: [option("folderName", nil, "A folder name or well-known name (inbox, sentitems, drafts, deleteditems, archive)"),
-                          option("folderId", nil, "The ID of the folder"), option("startTime", nil, "Only messages received at or after this time"),
-                          option("endTime", nil, "Only messages received before this time")] + mailbox,
+                options: [option(.folderName, nil, "A folder name or well-known name (inbox, sentitems, drafts, deleteditems, archive)"),
+                          option(.folderId, nil, "The ID of the folder"), option(.startTime, nil, "Only messages received at or after this time"),
+                          option(.endTime, nil, "Only messages received before this time")] + mailbox,
                 defaults: ["subject", "receivedDateTime"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            try options.exclusive(["folderName", "folderId"])
+            try options.exclusive([.folderName, .folderId])
             let base = try owner(options)
-            let path = folder(options, id: "folderId", name: "folderName").map { "\(base)/mailFolders/\(OData.segment($0))/messages" } ?? "\(base)/messages"
+            let path = folder(options, id: .folderId, name: .folderName).map { "\(base)/mailFolders/\(OData.segment($0))/messages" } ?? "\(base)/messages"
             var terms: [String] = []
-            if let start = options.string("startTime") { terms.append("receivedDateTime ge \(start)") }
-            if let end = options.string("endTime") { terms.append("receivedDateTime lt \(end)") }
+            if let start = options.string(.startTime) { terms.append("receivedDateTime ge \(start)") }
+            if let end = options.string(.endTime) { terms.append("receivedDateTime lt \(end)") }
             try graph.list(path + OData.query([("$filter", terms.isEmpty ? nil : terms.joined(separator: " and "))]))
         },
 
-        command("message get", "Gets a message", options: [option("id", "i", "The ID of the message", required: true)] + mailbox) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            try graph.invocation.emit(result: .object(try graph.get("\(try owner(options))/messages/\(OData.segment(options.string("id") ?? ""))")))
+        command("message get", "Gets a message", options: [option(.id, "i", "The ID of the message", required: true)] + mailbox) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+            try graph.invocation.emit(result: .object(try graph.get("\(try owner(options))/messages/\(OData.segment(options.string(.id) ?? ""))")))
         },
 
         command("message move", "Moves a message to another folder",
-                options: [option("id", "i", "The ID of the message", required: true),
-                          option("sourceFolderName", nil, "The folder it is in"), option("sourceFolderId", nil, "The ID of the folder it is in"),
-                          option("targetFolderName", nil, "The folder to move it to"), option("targetFolderId", nil, "The ID of the folder to move it to")] + mailbox,
+                options: [option(.id, "i", "The ID of the message", required: true),
+                          option(.sourceFolderName, nil, "The folder it is in"), option(.sourceFolderId, nil, "The ID of the folder it is in"),
+                          option(.targetFolderName, nil, "The folder to move it to"), option(.targetFolderId, nil, "The ID of the folder to move it to")] + mailbox,
                 sets: [["sourceFolderName", "sourceFolderId"], ["targetFolderName", "targetFolderId"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let base = try owner(options)
-            let source = folder(options, id: "sourceFolderId", name: "sourceFolderName") ?? ""
-            let target = folder(options, id: "targetFolderId", name: "targetFolderName") ?? ""
-            let moved = try graph.send("POST", "\(base)/mailFolders/\(OData.segment(source))/messages/\(OData.segment(options.string("id") ?? ""))/move",
+            let source = folder(options, id: .sourceFolderId, name: .sourceFolderName) ?? ""
+            let target = folder(options, id: .targetFolderId, name: .targetFolderName) ?? ""
+            let moved = try graph.send("POST", "\(base)/mailFolders/\(OData.segment(source))/messages/\(OData.segment(options.string(.id) ?? ""))/move",
                                        body: ["destinationId": .string(target)])
             try graph.invocation.emit(result: moved ?? .null)
         },
 
-        command("message remove", "Removes a message", options: [option("id", "i", "The ID of the message", required: true)] + mailbox + [forceOption]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let id = options.string("id") ?? ""
+        command("message remove", "Removes a message", options: [option(.id, "i", "The ID of the message", required: true)] + mailbox + [forceOption]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+            let id = options.string(.id) ?? ""
             let base = try owner(options)
             guard try graph.invocation.confirmedRemoval(options, "the message '\(id)'") else { return }
             try graph.send("DELETE", "\(base)/messages/\(OData.segment(id))")

@@ -28,9 +28,9 @@ extension SPOClient {
     /// `{catalog}/_api/web/tenantappcatalog` or `…/sitecollectionappcatalog`, from
     /// `--appCatalogScope` and `--appCatalogUrl` (which may end in `/AppCatalog`).
     func appCatalog(_ options: Options) throws(PluginFailure) -> (web: String, api: String) {
-        let scope = options.string("appCatalogScope") ?? "tenant"
+        let scope = options.string(.appCatalogScope) ?? "tenant"
         var web: String
-        if let given = options.string("appCatalogUrl") {
+        if let given = options.string(.appCatalogUrl) {
             web = try absolute(given.trimmingSpaces, option: "appCatalogUrl")
             if web.lowercased().hasSuffix("/appcatalog") { web = String(web.dropLast("/AppCatalog".count)) }
         } else if scope == "sitecollection" {
@@ -44,8 +44,8 @@ extension SPOClient {
     /// `…/AvailableApps/GetById('<id>')` for `--id`, or for `--name` the id of the package file
     /// of that name in the catalog's AppCatalog library.
     func appPath(_ catalog: (web: String, api: String), _ options: Options) throws(PluginFailure) -> String {
-        var id = options.string("id") ?? ""
-        if let name = options.string("name") {
+        var id = options.string(.id) ?? ""
+        if let name = options.string(.name) {
             let url = catalog.web + "/_api/web/GetFolderByServerRelativeUrl('AppCatalog')/Files(\(pathLiteral(name)))?$select=UniqueId"
             do throws(PluginFailure) {
                 guard let unique = try get(url)["UniqueId"]?.stringValue else {
@@ -92,13 +92,13 @@ extension SPOClient {
 /// `spo app …` (the ALM API of the tenant or a site collection app catalog) and
 /// `spo tenant appcatalogurl get`.
 enum AppCommands {
-    static let scope = option("appCatalogScope", "s", "Scope of the app catalog: tenant or sitecollection",
+    static let scope = option(.appCatalogScope, "s", "Scope of the app catalog: tenant or sitecollection",
                               allowed: ["tenant", "sitecollection"], defaultValue: "tenant")
-    static let catalogUrl = option("appCatalogUrl", "u", "URL of the app catalog site; required for the sitecollection scope")
+    static let catalogUrl = option(.appCatalogUrl, "u", "URL of the app catalog site; required for the sitecollection scope")
     /// Install and uninstall take `-s` for the site, as CLI for Microsoft 365 does.
-    static let siteScope = option("appCatalogScope", nil, "Scope of the app catalog: tenant or sitecollection",
+    static let siteScope = option(.appCatalogScope, nil, "Scope of the app catalog: tenant or sitecollection",
                                   allowed: ["tenant", "sitecollection"], defaultValue: "tenant")
-    static let choice = [option("id", "i", "ID of the app"), option("name", "n", "File name of the app package, e.g. solution.sppkg")]
+    static let choice = [option(.id, "i", "ID of the app"), option(.name, "n", "File name of the app package, e.g. solution.sppkg")]
 
     static let all: [PluginCommand] = [
         command("tenant appcatalogurl get", "Gets the URL of the tenant app catalog",
@@ -122,75 +122,75 @@ enum AppCommands {
                 options: choice + [catalogUrl, scope], sets: [["id", "name"]],
                 examples: [("By id", "m365 spo app get --id b2307a39-e878-458b-bc90-03bc578531d6"),
                            ("By package name", "m365 spo app get --name solution.sppkg")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs(["id"])
+            try options.requireGUIDs([.id])
             let catalog = try spo.appCatalog(options)
             let path = try spo.appPath(catalog, options)
-            let app = try spo.appCall(options.string("id") ?? "", "the app catalog at " + catalog.web) { () throws(PluginFailure) in try spo.get(path) }
+            let app = try spo.appCall(options.string(.id) ?? "", "the app catalog at " + catalog.web) { () throws(PluginFailure) in try spo.get(path) }
             try spo.invocation.emit(result: .object(app))
         },
 
         command("app add", "Adds an app to the specified SharePoint Online app catalog",
-                options: [option("filePath", "p", "Path to the solution package (.sppkg) to add", required: true),
-                          flag("overwrite", nil, "Replace a package of the same name"), scope, catalogUrl],
+                options: [option(.filePath, "p", "Path to the solution package (.sppkg) to add", required: true),
+                          flag(.overwrite, nil, "Replace a package of the same name"), scope, catalogUrl],
                 defaults: ["UniqueId"],
                 examples: [("Add or replace a package", "m365 spo app add --filePath ./sharepoint/solution/spfx.sppkg --overwrite")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let path = options.string("filePath") ?? ""
+            let path = options.string(.filePath) ?? ""
             let name = String(path.split(separator: "/").last ?? "")
             guard !name.isEmpty else { throw usage("--filePath must name a file") }
             let bytes: [UInt8]
             do throws(PluginFailure) { bytes = try readLocalFile(path) } catch { throw usage(error.description) }
             let catalog = try spo.appCatalog(options)
-            let overwrite = options.bool("overwrite") ? "true" : "false"
+            let overwrite = options.bool(.overwrite) ? "true" : "false"
             let file = try spo.upload(catalog.api + "/Add(overwrite=\(overwrite),url=\(pathLiteral(name)))", bytes: bytes, web: catalog.web)
             try spo.invocation.emit(result: .object(file))
         },
 
         command("app deploy", "Deploys the specified app in the specified app catalog",
-                options: choice + [catalogUrl, flag("skipFeatureDeployment", nil, "Deploy to the whole tenant at once, without activating features"), scope],
+                options: choice + [catalogUrl, flag(.skipFeatureDeployment, nil, "Deploy to the whole tenant at once, without activating features"), scope],
                 sets: [["id", "name"]],
                 examples: [("Tenant-wide", "m365 spo app deploy --id 058140e3-0e37-44fc-a1d3-79c487d371a3 --skipFeatureDeployment")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs(["id"])
+            try options.requireGUIDs([.id])
             let catalog = try spo.appCatalog(options)
             let path = try spo.appPath(catalog, options)
-            try spo.appCall(options.string("id") ?? "", "the app catalog at " + catalog.web) { () throws(PluginFailure) in
-                try spo.write(path + "/Deploy", web: catalog.web, body: ["skipFeatureDeployment": .bool(options.bool("skipFeatureDeployment"))])
+            try spo.appCall(options.string(.id) ?? "", "the app catalog at " + catalog.web) { () throws(PluginFailure) in
+                try spo.write(path + "/Deploy", web: catalog.web, body: ["skipFeatureDeployment": .bool(options.bool(.skipFeatureDeployment))])
             }
         },
 
         command("app install", "Installs an app from the specified app catalog in the site",
-                options: [option("id", "i", "ID of the app", required: true), option("siteUrl", "s", "URL of the site to install the app in", required: true), siteScope],
+                options: [option(.id, "i", "ID of the app", required: true), option(.siteUrl, "s", "URL of the site to install the app in", required: true), siteScope],
                 examples: [("In a site", "m365 spo app install --id b2307a39-e878-458b-bc90-03bc578531d6 --siteUrl https://contoso.sharepoint.com/sites/project-x")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try siteAction(spo, options, "Install")
         },
 
         command("app uninstall", "Uninstalls an app from the site",
-                options: [option("id", "i", "ID of the app", required: true), option("siteUrl", "s", "URL of the site to uninstall the app from", required: true),
+                options: [option(.id, "i", "ID of the app", required: true), option(.siteUrl, "s", "URL of the site to uninstall the app from", required: true),
                           siteScope, forceOption],
                 examples: [("Without a prompt", "m365 spo app uninstall --id b2307a39-e878-458b-bc90-03bc578531d6 --siteUrl https://contoso.sharepoint.com/sites/project-x --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs(["id"])
-            let site = try spo.webURL(options, "siteUrl")
-            guard try spo.invocation.confirmedRemoval(options, "the app \(options.string("id") ?? "") from site \(site)") else { return }
+            try options.requireGUIDs([.id])
+            let site = try spo.webURL(options, .siteUrl)
+            guard try spo.invocation.confirmedRemoval(options, "the app \(options.string(.id) ?? "") from site \(site)") else { return }
             try siteAction(spo, options, "Uninstall")
         },
 
         command("app remove", "Removes the specified app from the specified app catalog",
                 options: choice + [catalogUrl, scope, forceOption], sets: [["id", "name"]],
                 examples: [("Without a prompt", "m365 spo app remove --id 058140e3-0e37-44fc-a1d3-79c487d371a3 --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs(["id"])
+            try options.requireGUIDs([.id])
             let catalog = try spo.appCatalog(options)
-            let label = options.string("id") ?? options.string("name") ?? ""
+            let label = options.string(.id) ?? options.string(.name) ?? ""
             guard try spo.invocation.confirmedRemoval(options, "the app \(label) from the app catalog \(catalog.web)") else { return }
             let path = try spo.appPath(catalog, options)
-            try spo.appCall(options.string("id") ?? "", "the app catalog at " + catalog.web) { () throws(PluginFailure) in try spo.write(path + "/Remove", web: catalog.web) }
+            try spo.appCall(options.string(.id) ?? "", "the app catalog at " + catalog.web) { () throws(PluginFailure) in try spo.write(path + "/Remove", web: catalog.web) }
         },
     ]
 
     /// Install or Uninstall through `{siteUrl}/_api/web/{scope}appcatalog/AvailableApps/GetById('id')`.
     static func siteAction(_ spo: SPOClient, _ options: Options, _ verb: String) throws(PluginFailure) {
-        try options.requireGUIDs(["id"])
-        let site = try spo.webURL(options, "siteUrl")
-        let scope = options.string("appCatalogScope") ?? "tenant"
-        let id = options.string("id") ?? ""
+        try options.requireGUIDs([.id])
+        let site = try spo.webURL(options, .siteUrl)
+        let scope = options.string(.appCatalogScope) ?? "tenant"
+        let id = options.string(.id) ?? ""
         let url = site + "/_api/web/\(scope)appcatalog/AvailableApps/GetById('\(id)')/\(verb)"
         try spo.appCall(id, scope == "tenant" ? "the tenant app catalog" : "the site collection app catalog of \(site)") { () throws(PluginFailure) in
             try spo.write(url, web: site)

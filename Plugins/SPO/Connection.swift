@@ -12,18 +12,18 @@ enum SPOConnection {
     /// become facts of the new connection.
     static let connect = PluginCommand(commandSpec("connect", "Reads spo connect's options before the sign-in", options: [
         OptionSpec(name: "url", description: "URL of the SharePoint site (or tenant admin site)", readsFileReferences: false, positional: true),
-        option("region", nil, "The SharePoint region (as Connect-SPOService)", allowed: ["Default", "ITAR", "Germany", "China"], defaultValue: "Default"),
-        option("clientTag", nil, "Added to the X-ClientService-ClientTag header of SharePoint requests"),
-        option("authenticationUrl", nil, "The sign-in URL (as Connect-SPOService); its host selects the cloud"),
+        option(.region, nil, "The SharePoint region (as Connect-SPOService)", allowed: ["Default", "ITAR", "Germany", "China"], defaultValue: "Default"),
+        option(.clientTag, nil, "Added to the X-ClientService-ClientTag header of SharePoint requests"),
+        option(.authenticationUrl, nil, "The sign-in URL (as Connect-SPOService); its host selects the cloud"),
     ])) { invocation, options throws(PluginFailure) in
         var prepared = JSONObject()
-        switch options.string("region") {
+        switch options.string(.region) {
         case "ITAR": prepared["cloud"] = "USGovHigh"
         case "China": prepared["cloud"] = "China"
         case "Germany": throw usage("The Germany region (Microsoft Cloud Deutschland) closed in 2021")
         default: break
         }
-        if let url = options.string("authenticationUrl") {
+        if let url = options.string(.authenticationUrl) {
             // The sign-in host names the cloud.
             let host = SPOClient.host(url.lowercased())
             let clouds = [("login.microsoftonline.com", "Public"), ("login.microsoftonline.us", "USGovHigh"), ("login.chinacloudapi.cn", "China")]
@@ -33,8 +33,8 @@ enum SPOConnection {
             if cloud.1 != "Public" || prepared["cloud"] == nil { prepared["cloud"] = .string(cloud.1) }
         }
         var facts = JSONObject()
-        if let url = options.string("url") { facts[urlFact] = .string(try tenantRoot(url)) }
-        if let tag = options.string("clientTag") { facts[clientTagFact] = .string(tag) }
+        if let url = options.string(.url) { facts[urlFact] = .string(try tenantRoot(url)) }
+        if let tag = options.string(.clientTag) { facts[clientTagFact] = .string(tag) }
         prepared["facts"] = .object(facts)
         try invocation.emit(result: .object(prepared))
     }
@@ -43,7 +43,7 @@ enum SPOConnection {
         PluginCommand(commandSpec("set", "Sets the SharePoint URL of the connection", options: [
             OptionSpec(name: "url", short: "u", required: true, description: "Root URL of the SharePoint tenant", readsFileReferences: false),
         ])) { invocation, options throws(PluginFailure) in
-            try invocation.setConnectionFact(urlFact, try tenantRoot(options.string("url") ?? ""))
+            try invocation.setConnectionFact(urlFact, try tenantRoot(options.string(.url) ?? ""))
         },
         PluginCommand(commandSpec("get", "Shows the SharePoint URL of the connection")) { invocation, _ throws(PluginFailure) in
             guard invocation.setting("connection.authType") != nil else {

@@ -5,15 +5,15 @@ import PluginKit
 /// then Microsoft Graph's `createLink` and `permissions` on that drive item.
 enum FileSharingLinkCommands {
     static let scopes = ["anonymous", "organization", "users"]
-    static let options = [FileCommands.webUrl, option("fileUrl", nil, "Site- or server-relative URL of the file"),
-                          option("fileId", nil, "UniqueId (GUID) of the file")]
+    static let options = [FileCommands.webUrl, option(.fileUrl, nil, "Site- or server-relative URL of the file"),
+                          option(.fileId, nil, "UniqueId (GUID) of the file")]
     static let sets = [["fileUrl", "fileId"]]
     static let defaults = ["id", "roles", "link", "scope"]
 
     /// The file's drive item on Graph: `…/sites/{siteId}/drives/{driveId}/items/{itemId}`.
     static func item(_ spo: SPOClient, _ options: Options) throws(PluginFailure) -> (label: String, url: String) {
-        let web = try spo.webURL(options, "webUrl")
-        let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: "fileId", url: "fileUrl")
+        let web = try spo.webURL(options, .webUrl)
+        let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: .fileId, url: .fileUrl)
         let ids: JSONObject
         do throws(PluginFailure) {
             ids = try spo.get(path("", [("$select", "SiteId,VroomItemId,VroomDriveId")]))
@@ -41,18 +41,18 @@ enum FileSharingLinkCommands {
 
     static let all: [PluginCommand] = [
         command("file sharinglink add", "Creates a new sharing link to a file",
-                options: options + [option("type", nil, "Type of the link", required: true, allowed: ["view", "edit"]),
-                                    option("expirationDateTime", nil, "When the link expires (ISO 8601, e.g. 2026-12-31 or 2026-12-31T12:00Z)"),
-                                    option("scope", nil, "Who the link works for (default: the tenant's default)", allowed: scopes)],
+                options: options + [option(.type, nil, "Type of the link", required: true, allowed: ["view", "edit"]),
+                                    option(.expirationDateTime, nil, "When the link expires (ISO 8601, e.g. 2026-12-31 or 2026-12-31T12:00Z)"),
+                                    option(.scope, nil, "Who the link works for (default: the tenant's default)", allowed: scopes)],
                 sets: sets, defaults: defaults,
                 examples: [("An organization view link", "m365 spo file sharinglink add --webUrl /sites/project-x --fileUrl 'Shared Documents/report.docx' --type view --scope organization")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            if let when = options.string("expirationDateTime"), !isDateTime(when) {
+            if let when = options.string(.expirationDateTime), !isDateTime(when) {
                 throw usage("'\(when)' is not a valid date for --expirationDateTime: use YYYY-MM-DD, YYYY-MM-DDThh:mm, YYYY-MM-DDThh:mmZ or YYYY-MM-DDThh:mm±hh:mm")
             }
             let (_, url) = try item(spo, options)
-            var body: JSONObject = ["type": .string(options.string("type") ?? "view")]
-            if let when = options.string("expirationDateTime") { body["expirationDateTime"] = .string(when) }
-            if let scope = options.string("scope") { body["scope"] = .string(scope) }
+            var body: JSONObject = ["type": .string(options.string(.type) ?? "view")]
+            if let when = options.string(.expirationDateTime) { body["expirationDateTime"] = .string(when) }
+            if let scope = options.string(.scope) { body["scope"] = .string(scope) }
             guard let link = try spo.send("POST", url + "/createLink", body: .object(body))?.objectValue else {
                 throw PluginFailure("Microsoft Graph returned no sharing link", status: M365_ERR_SERVER)
             }
@@ -60,10 +60,10 @@ enum FileSharingLinkCommands {
         },
 
         command("file sharinglink list", "Lists the sharing links of a file",
-                options: options + [option("scope", "s", "Only the links of this scope", allowed: scopes)],
+                options: options + [option(.scope, "s", "Only the links of this scope", allowed: scopes)],
                 sets: sets, defaults: defaults) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let (_, url) = try item(spo, options)
-            let scope = options.string("scope")
+            let scope = options.string(.scope)
             var filter = "Link ne null"
             if let scope { filter += " and Link/Scope eq \(OData.quote(scope))" }
             var links: [JSON] = []
@@ -77,22 +77,22 @@ enum FileSharingLinkCommands {
         },
 
         command("file sharinglink get", "Gets a sharing link of a file",
-                options: options + [option("id", "i", "Id of the sharing link", required: true)],
+                options: options + [option(.id, "i", "Id of the sharing link", required: true)],
                 sets: sets, defaults: defaults) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let (_, url) = try item(spo, options)
-            let id = options.string("id") ?? ""
+            let id = options.string(.id) ?? ""
             do throws(PluginFailure) {
                 try spo.invocation.emit(result: .object(withoutContext(try spo.get(url + "/permissions/" + OData.segment(id)))))
             } catch { throw linkFailure(error, id) }
         },
 
         command("file sharinglink remove", "Removes a sharing link of a file",
-                options: options + [option("id", "i", "Id of the sharing link", required: true), forceOption],
+                options: options + [option(.id, "i", "Id of the sharing link", required: true), forceOption],
                 sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let id = options.string("id") ?? ""
-            try options.requireGUIDs(["fileId"])
+            let id = options.string(.id) ?? ""
+            try options.requireGUIDs([.fileId])
             // Asked before anything is sent.
-            let file = options.string("fileUrl") ?? options.string("fileId") ?? ""
+            let file = options.string(.fileUrl) ?? options.string(.fileId) ?? ""
             guard try spo.invocation.confirmedRemoval(options, "the sharing link \(id) of the file \(file)") else { return }
             let (_, url) = try item(spo, options)
             do throws(PluginFailure) {

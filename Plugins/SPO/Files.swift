@@ -7,9 +7,9 @@ import PluginKit
 /// (StartUpload / ContinueUpload / FinishUpload) read from disk one at a time; downloads stream
 /// to a temporary file renamed only when complete.
 enum FileCommands {
-    static let webUrl = option("webUrl", "u", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
+    static let webUrl = option(.webUrl, "u", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
     /// `-w, --webUrl` where CLI for Microsoft 365 keeps `-u` for the file's URL.
-    static let webUrlW = option("webUrl", "w", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
+    static let webUrlW = option(.webUrl, "w", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
     static let listDefaults = ["UniqueId", "Name", "ServerRelativeUrl"]
     /// Files larger than this are uploaded in chunks.
     static let chunkThreshold: Int64 = 10 * 1024 * 1024
@@ -24,13 +24,13 @@ enum FileCommands {
     }
 
     /// The file an option set names: `GetFileById('…')` or the server-relative URL alias.
-    static func fileBase(_ spo: SPOClient, web: String, _ options: Options, id: String = "id", url: String = "url")
+    static func fileBase(_ spo: SPOClient, web: String, _ options: Options, id: OptionKey<String> = .id, url: OptionKey<String> = .url)
         throws(PluginFailure) -> (label: String, path: (String, [(String, String?)]) -> String) {
         try options.requireGUIDs([id])
         if let guid = options.string(id) {
             return (guid, { tail, query in web + "/_api/web/GetFileById(\(OData.quote(guid)))" + tail + OData.query(query) })
         }
-        let relative = try SPOPath.serverRelative(options.string(url) ?? "", web: web, option: url)
+        let relative = try SPOPath.serverRelative(options.string(url) ?? "", web: web, option: url.name)
         return (relative, { tail, query in SPOPath.file(web, relative, tail, query: query) })
     }
 
@@ -52,7 +52,7 @@ enum FileCommands {
 
     /// Streams the files of `folder` (and of its subfolders with `recursive`).
     static func walk(_ spo: SPOClient, web: String, _ folder: String, _ options: Options, recursive: Bool, count: inout Int) throws(PluginFailure) {
-        let query = FolderCommands.select(options) + [("$filter", options.string("filter"))]
+        let query = FolderCommands.select(options) + [("$filter", options.string(.filter))]
         do throws(PluginFailure) {
             try spo.forEachItem(SPOPath.folder(web, folder, "/Files", query: query)) { file throws(PluginFailure) in
                 try spo.invocation.emit(item: .object(file))
@@ -167,53 +167,53 @@ enum FileCommands {
 
     static let all: [PluginCommand] = [
         command("file list", "Lists all available files in the specified folder",
-                options: [webUrl, option("folderUrl", "f", "Site- or server-relative URL of the folder", required: true),
-                          flag("recursive", "r", "Include the files of every subfolder"),
-                          option("fields", nil, "Comma-separated list of properties to retrieve"),
-                          option("filter", nil, "OData filter to apply to the files")],
+                options: [webUrl, option(.folderUrl, "f", "Site- or server-relative URL of the folder", required: true),
+                          flag(.recursive, "r", "Include the files of every subfolder"),
+                          option(.fields, nil, "Comma-separated list of properties to retrieve"),
+                          option(.filter, nil, "OData filter to apply to the files")],
                 defaults: listDefaults,
                 examples: [("Files of a library", "m365 spo file list --webUrl /sites/project-x --folderUrl 'Shared Documents'"),
                            ("Every file below, with some properties", "m365 spo file list --webUrl /sites/project-x --folderUrl 'Shared Documents' --recursive --fields Name,Length")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, "webUrl")
-            let folder = try SPOPath.serverRelative(options.string("folderUrl") ?? "", web: web, option: "folderUrl")
+            let web = try spo.webURL(options, .webUrl)
+            let folder = try SPOPath.serverRelative(options.string(.folderUrl) ?? "", web: web, option: "folderUrl")
             var count = 0
-            try walk(spo, web: web, folder, options, recursive: options.bool("recursive"), count: &count)
+            try walk(spo, web: web, folder, options, recursive: options.bool(.recursive), count: &count)
             if count == 0 { try spo.invocation.emit(result: []) }
         },
 
         command("file get", "Gets information about the specified file, its contents or its list item",
-                options: [webUrlW, option("url", "u", "Site- or server-relative URL of the file"), option("id", "i", "UniqueId (GUID) of the file"),
-                          flag("asString", nil, "Print the contents of the file as text"), flag("asListItem", nil, "Print the file's list item"),
-                          flag("asFile", nil, "Save the file to --path"), option("path", "p", "Local path to save the file to (with --asFile)"),
-                          flag("withPermissions", nil, "Include the role assignments of the file's list item")],
+                options: [webUrlW, option(.url, "u", "Site- or server-relative URL of the file"), option(.id, "i", "UniqueId (GUID) of the file"),
+                          flag(.asString, nil, "Print the contents of the file as text"), flag(.asListItem, nil, "Print the file's list item"),
+                          flag(.asFile, nil, "Save the file to --path"), option(.path, "p", "Local path to save the file to (with --asFile)"),
+                          flag(.withPermissions, nil, "Include the role assignments of the file's list item")],
                 sets: [["url", "id"]],
                 examples: [("Properties", "m365 spo file get --webUrl /sites/project-x --url 'Shared Documents/report.docx'"),
                            ("Download", "m365 spo file get --webUrl /sites/project-x --url 'Shared Documents/report.docx' --asFile --path report.docx")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let modes = ["asString", "asListItem", "asFile"].filter { options.bool($0) }
+            let modes = [OptionKey<Bool>.asString, .asListItem, .asFile].filter { options.bool($0) }
             if modes.count > 1 { throw usage("specify only one of --asString, --asListItem or --asFile") }
-            if options.bool("asFile") && !options.has("path") { throw usage("--asFile needs --path, the local file to save to") }
-            if options.has("path") && !options.bool("asFile") { throw usage("--path is used only with --asFile") }
-            if options.bool("withPermissions") && (options.bool("asFile") || options.bool("asString")) {
+            if options.bool(.asFile) && !options.has(.path) { throw usage("--asFile needs --path, the local file to save to") }
+            if options.has(.path) && !options.bool(.asFile) { throw usage("--path is used only with --asFile") }
+            if options.bool(.withPermissions) && (options.bool(.asFile) || options.bool(.asString)) {
                 throw usage("--withPermissions cannot be used with --asFile or --asString")
             }
-            let local = options.string("path") ?? ""
-            if options.bool("asFile") {
+            let local = options.string(.path) ?? ""
+            if options.bool(.asFile) {
                 let directory = SPOPath.parent(local.hasPrefix("/") ? local : "./" + local)
                 var info = stat()
                 guard stat(directory.isEmpty ? "/" : directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
                     throw usage("cannot save to \(local): the folder \(directory) does not exist")
                 }
             }
-            let web = try spo.webURL(options, "webUrl")
+            let web = try spo.webURL(options, .webUrl)
             let (label, path) = try fileBase(spo, web: web, options)
             do throws(PluginFailure) {
-                if options.bool("asFile") {
+                if options.bool(.asFile) {
                     let answer = try spo.invocation.download(path("/$value", []), to: local)
                     guard answer.isSuccess else { throw spo.failure(answer, url: path("/$value", []), write: false) }
-                } else if options.bool("asString") {
+                } else if options.bool(.asString) {
                     let answer = try spo.answer("GET", path("/$value", []))
                     try spo.invocation.emit(result: .string(answer.text))
-                } else if options.bool("withPermissions") {
+                } else if options.bool(.withPermissions) {
                     // The list item's role assignments go into ListItemAllFields, as CLI for Microsoft 365 puts them.
                     var file = try spo.get(path("", [("$expand", "ListItemAllFields")]))
                     var item = file["ListItemAllFields"]?.objectValue ?? JSONObject()
@@ -223,8 +223,8 @@ enum FileCommands {
                     }
                     item["RoleAssignments"] = .array(assignments)
                     file["ListItemAllFields"] = .object(item)
-                    try spo.invocation.emit(result: options.bool("asListItem") ? .object(item) : .object(file))
-                } else if options.bool("asListItem") {
+                    try spo.invocation.emit(result: options.bool(.asListItem) ? .object(item) : .object(file))
+                } else if options.bool(.asListItem) {
                     let file = try spo.get(path("", [("$expand", "ListItemAllFields")]))
                     try spo.invocation.emit(result: file["ListItemAllFields"] ?? .null)
                 } else {
@@ -234,32 +234,32 @@ enum FileCommands {
         },
 
         command("file add", "Uploads a file to the specified folder; other options (--Title 'x') are field values of its list item",
-                options: [webUrl, option("folder", "f", "Site- or server-relative URL of the folder to upload to", required: true),
-                          option("path", "p", "Local path of the file to upload", required: true),
-                          option("fileName", nil, "Name of the file in SharePoint (default: the local file's name)"),
-                          flag("overwrite", nil, "Replace a file of the same name"),
-                          option("contentType", "c", "Content type name or ID to give the file"),
-                          flag("checkOut", nil, "Check the existing file out before the upload and in after it"),
-                          option("checkInComment", nil, "Comment for the check-in"),
-                          flag("approve", nil, "Approve the file after the upload"), option("approveComment", nil, "Comment for the approval"),
-                          flag("publish", nil, "Publish the file after the upload"), option("publishComment", nil, "Comment for the publication")],
+                options: [webUrl, option(.folder, "f", "Site- or server-relative URL of the folder to upload to", required: true),
+                          option(.path, "p", "Local path of the file to upload", required: true),
+                          option(.fileName, nil, "Name of the file in SharePoint (default: the local file's name)"),
+                          flag(.overwrite, nil, "Replace a file of the same name"),
+                          option(.contentType, "c", "Content type name or ID to give the file"),
+                          flag(.checkOut, nil, "Check the existing file out before the upload and in after it"),
+                          option(.checkInComment, nil, "Comment for the check-in"),
+                          flag(.approve, nil, "Approve the file after the upload"), option(.approveComment, nil, "Comment for the approval"),
+                          flag(.publish, nil, "Publish the file after the upload"), option(.publishComment, nil, "Comment for the publication")],
                 unknownOptions: true,
                 examples: [("Upload", "m365 spo file add --webUrl /sites/project-x --folder 'Shared Documents' --path report.docx"),
                            ("Replace and set a field", "m365 spo file add --webUrl /sites/project-x --folder 'Shared Documents' --path report.docx --overwrite --Title 'Q1 report'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            if options.has("publishComment") && !options.bool("publish") { throw usage("--publishComment needs --publish") }
-            if options.has("approveComment") && !options.bool("approve") { throw usage("--approveComment needs --approve") }
-            if options.has("checkInComment") && !options.bool("checkOut") && ListItemCommands.fields(options).isEmpty {
+            if options.has(.publishComment) && !options.bool(.publish) { throw usage("--publishComment needs --publish") }
+            if options.has(.approveComment) && !options.bool(.approve) { throw usage("--approveComment needs --approve") }
+            if options.has(.checkInComment) && !options.bool(.checkOut) && ListItemCommands.fields(options).isEmpty {
                 throw usage("--checkInComment needs --checkOut")
             }
-            let file = try LocalFileReader(options.string("path") ?? "")
-            let name = options.string("fileName") ?? SPOPath.leaf(file.path)
-            try SPOPath.checkName(name, option: options.has("fileName") ? "fileName" : "path")
-            let web = try spo.webURL(options, "webUrl")
-            let folder = try SPOPath.serverRelative(options.string("folder") ?? "", web: web, option: "folder")
+            let file = try LocalFileReader(options.string(.path) ?? "")
+            let name = options.string(.fileName) ?? SPOPath.leaf(file.path)
+            try SPOPath.checkName(name, option: options.has(.fileName) ? "fileName" : "path")
+            let web = try spo.webURL(options, .webUrl)
+            let folder = try SPOPath.serverRelative(options.string(.folder) ?? "", web: web, option: "folder")
             let fileURL = folder + "/" + name
-            let overwrite = options.bool("overwrite") || options.bool("checkOut")
+            let overwrite = options.bool(.overwrite) || options.bool(.checkOut)
             var checkedOut = false
-            if options.bool("checkOut") {
+            if options.bool(.checkOut) {
                 do throws(PluginFailure) {
                     try spo.write(SPOPath.file(web, fileURL, "/CheckOut()"), web: web)
                     checkedOut = true
@@ -278,11 +278,11 @@ enum FileCommands {
                     uploaded = try upload(spo, web: web, folder: folder, name: name, file: file, overwrite: overwrite)
                 }
                 var values = ListItemCommands.fields(options).map { (name: $0.name, value: $0.value) }
-                if let type = options.string("contentType") { values.append((name: "ContentType", value: type)) }
+                if let type = options.string(.contentType) { values.append((name: "ContentType", value: type)) }
                 if !values.isEmpty {
                     let form: [JSON] = values.map { ["FieldName": .string($0.name), "FieldValue": .string($0.value)] }
                     var body: JSONObject = ["formValues": .array(form), "bNewDocumentUpdate": .bool(checkedOut)]
-                    if let comment = options.string("checkInComment") { body["checkInComment"] = .string(comment) }
+                    if let comment = options.string(.checkInComment) { body["checkInComment"] = .string(comment) }
                     let answer = try spo.write(SPOPath.file(web, fileURL, "/ListItemAllFields/ValidateUpdateListItem"), web: web, body: .object(body))
                     let results = answer?["value"]?.arrayValue ?? answer?["d"]?["ValidateUpdateListItem"]?["results"]?.arrayValue ?? []
                     let failed = results.filter { $0["HasException"]?.boolValue == true }
@@ -290,14 +290,14 @@ enum FileCommands {
                     if !failed.isEmpty { throw PluginFailure("SharePoint rejected field values: " + failed.joined(separator: "; ")) }
                 }
                 if checkedOut {
-                    let comment = OData.quote(options.string("checkInComment") ?? "")
+                    let comment = OData.quote(options.string(.checkInComment) ?? "")
                     try spo.write(SPOPath.file(web, fileURL, "/CheckIn(comment=@c,checkintype=0)", query: [("@c", comment)]), web: web)
                     checkedOut = false
                 }
-                if options.bool("approve") {
-                    try spo.write(SPOPath.file(web, fileURL, "/Approve(comment=@c)", query: [("@c", OData.quote(options.string("approveComment") ?? ""))]), web: web)
-                } else if options.bool("publish") {
-                    try spo.write(SPOPath.file(web, fileURL, "/Publish(comment=@c)", query: [("@c", OData.quote(options.string("publishComment") ?? ""))]), web: web)
+                if options.bool(.approve) {
+                    try spo.write(SPOPath.file(web, fileURL, "/Approve(comment=@c)", query: [("@c", OData.quote(options.string(.approveComment) ?? ""))]), web: web)
+                } else if options.bool(.publish) {
+                    try spo.write(SPOPath.file(web, fileURL, "/Publish(comment=@c)", query: [("@c", OData.quote(options.string(.publishComment) ?? ""))]), web: web)
                 }
                 try spo.invocation.emit(result: uploaded.map { .object(SPOClient.unwrapVerbose($0.objectValue ?? [:])) } ?? .null)
             } catch {
@@ -308,15 +308,15 @@ enum FileCommands {
         },
 
         command("file remove", "Removes the specified file",
-                options: [webUrlW, option("url", "u", "Site- or server-relative URL of the file"), option("id", "i", "UniqueId (GUID) of the file"),
-                          flag("recycle", nil, "Move the file to the recycle bin instead of deleting it"), forceOption],
+                options: [webUrlW, option(.url, "u", "Site- or server-relative URL of the file"), option(.id, "i", "UniqueId (GUID) of the file"),
+                          flag(.recycle, nil, "Move the file to the recycle bin instead of deleting it"), forceOption],
                 sets: [["url", "id"]],
                 examples: [("Into the recycle bin", "m365 spo file remove --webUrl /sites/project-x --url 'Shared Documents/old.docx' --recycle --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, "webUrl")
+            let web = try spo.webURL(options, .webUrl)
             let (label, path) = try fileBase(spo, web: web, options)
             guard try spo.invocation.confirmedRemoval(options, "the file \(label)") else { return }
             do throws(PluginFailure) {
-                if options.bool("recycle") {
+                if options.bool(.recycle) {
                     try spo.write(path("/recycle()", []), web: web)
                 } else {
                     try spo.write(path("", []), web: web, tunnel: "DELETE")
@@ -329,14 +329,14 @@ enum FileCommands {
 /// `spo file checkout|checkin|undocheckout|rename|copy|move`.
 enum FileCheckOutCommands {
     static let webUrl = FileCommands.webUrl
-    static let target = [option("fileUrl", "f", "Site- or server-relative URL of the file"), option("fileId", "i", "UniqueId (GUID) of the file")]
+    static let target = [option(.fileUrl, "f", "Site- or server-relative URL of the file"), option(.fileId, "i", "UniqueId (GUID) of the file")]
     static let targetSet = [["fileUrl", "fileId"]]
 
     static func simple(_ words: String, _ description: String, tail: String, extra: [OptionSpec] = [],
                        query: @escaping @Sendable (Options) -> [(String, String?)] = { _ in [] }) -> PluginCommand {
         command(words, description, options: [webUrl] + target + extra, sets: targetSet) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, "webUrl")
-            let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: "fileId", url: "fileUrl")
+            let web = try spo.webURL(options, .webUrl)
+            let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: .fileId, url: .fileUrl)
             do throws(PluginFailure) {
                 try spo.write(path(tail, query(options)), web: web)
             } catch { throw FileCommands.fileFailure(error, label) }
@@ -349,62 +349,73 @@ enum FileCheckOutCommands {
         simple("file checkout", "Checks out the specified file", tail: "/CheckOut()"),
         simple("file undocheckout", "Discards the check-out of the specified file", tail: "/UndoCheckOut()"),
         command("file checkin", "Checks in the specified file",
-                options: [webUrl] + target + [option("type", "t", "Type of check-in", allowed: ["major", "minor", "overwrite"], defaultValue: "major"),
-                                              option("comment", nil, "Comment for the check-in")],
+                options: [webUrl] + target + [option(.type, "t", "Type of check-in", allowed: ["major", "minor", "overwrite"], defaultValue: "major"),
+                                              option(.comment, nil, "Comment for the check-in")],
                 sets: targetSet) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, "webUrl")
-            let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: "fileId", url: "fileUrl")
-            let type = checkInTypes[options.string("type") ?? "major"] ?? 1
+            let web = try spo.webURL(options, .webUrl)
+            let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: .fileId, url: .fileUrl)
+            let type = checkInTypes[options.string(.type) ?? "major"] ?? 1
             do throws(PluginFailure) {
-                try spo.write(path("/CheckIn(comment=@c,checkintype=\(type))", [("@c", OData.quote(options.string("comment") ?? ""))]), web: web)
+                try spo.write(path("/CheckIn(comment=@c,checkintype=\(type))", [("@c", OData.quote(options.string(.comment) ?? ""))]), web: web)
             } catch { throw FileCommands.fileFailure(error, label) }
         },
         command("file rename", "Renames a file",
-                options: [webUrl, option("sourceUrl", "s", "Site- or server-relative URL of the file", required: true),
-                          option("targetFileName", "t", "New name of the file", required: true), flag("force", "f", "Replace a file of the new name")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let name = options.string("targetFileName") ?? ""
+                options: [webUrl, option(.sourceUrl, "s", "Site- or server-relative URL of the file", required: true),
+                          option(.targetFileName, "t", "New name of the file", required: true), flag(.force, "f", "Replace a file of the new name")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            let name = options.string(.targetFileName) ?? ""
             try SPOPath.checkName(name, option: "targetFileName")
-            let web = try spo.webURL(options, "webUrl")
-            let url = try SPOPath.serverRelative(options.string("sourceUrl") ?? "", web: web, option: "sourceUrl")
+            let web = try spo.webURL(options, .webUrl)
+            let url = try SPOPath.serverRelative(options.string(.sourceUrl) ?? "", web: web, option: "sourceUrl")
             let target = SPOPath.parent(url) + "/" + name
             do throws(PluginFailure) {
-                try spo.write(SPOPath.file(web, url, "/MoveTo(newurl=@t,flags=\(options.bool("force") ? 1 : 0))", query: [("@t", OData.quote(target))]), web: web)
+                try spo.write(SPOPath.file(web, url, "/MoveTo(newurl=@t,flags=\(options.bool(.force) ? 1 : 0))", query: [("@t", OData.quote(target))]), web: web)
             } catch { throw FileCommands.fileFailure(error, url) }
             try spo.invocation.emit(result: .object(try spo.get(SPOPath.file(web, target))))
         },
     ] + FileVersionCommands.all + ["copy", "move"].map { verb in
         command("file \(verb)", verb == "copy" ? "Copies a file to another folder" : "Moves a file to another folder",
-                options: [webUrl, option("sourceUrl", "s", "Site- or server-relative URL of the file"), option("sourceId", "i", "UniqueId (GUID) of the file"),
-                          option("targetUrl", "t", "Site- or server-relative URL of the target folder", required: true),
-                          option("newName", nil, "New name of the file at the target"),
-                          option("nameConflictBehavior", nil, "What to do when the target has a file of the same name",
+                options: [webUrl, option(.sourceUrl, "s", "Site- or server-relative URL of the file"), option(.sourceId, "i", "UniqueId (GUID) of the file"),
+                          option(.targetUrl, "t", "Site- or server-relative URL of the target folder", required: true),
+                          option(.newName, nil, "New name of the file at the target"),
+                          option(.nameConflictBehavior, nil, "What to do when the target has a file of the same name",
                                  allowed: ["fail", "replace", "rename"], defaultValue: "fail"),
-                          flag(verb == "copy" ? "resetAuthorAndCreated" : "retainEditorAndModified", nil,
+                          flag(verb == "copy" ? .resetAuthorAndCreated : .retainEditorAndModified, nil,
                                verb == "copy" ? "Make the copy's author and creation time the caller's and now" : "Keep the editor and modification time"),
-                          flag("bypassSharedLock", nil, "Copy or move even when the file is open for co-authoring")],
+                          flag(.bypassSharedLock, nil, "Copy or move even when the file is open for co-authoring")],
                 sets: [["sourceUrl", "sourceId"]],
                 examples: [("Into another folder", "m365 spo file \(verb) --webUrl /sites/project-x --sourceUrl 'Shared Documents/a.docx' --targetUrl 'Shared Documents/Archive'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs(["sourceId"])
-            if let name = options.string("newName") { try SPOPath.checkName(name, option: "newName") }
-            let web = try spo.webURL(options, "webUrl")
-            let folder = try SPOPath.serverRelative(options.string("targetUrl") ?? "", web: web, option: "targetUrl")
+            try options.requireGUIDs([.sourceId])
+            if let name = options.string(.newName) { try SPOPath.checkName(name, option: "newName") }
+            let web = try spo.webURL(options, .webUrl)
+            let folder = try SPOPath.serverRelative(options.string(.targetUrl) ?? "", web: web, option: "targetUrl")
             let source: String
-            if let id = options.string("sourceId") {
+            if let id = options.string(.sourceId) {
                 do throws(PluginFailure) {
                     source = try spo.get(web + "/_api/web/GetFileById(\(OData.quote(id)))?$select=ServerRelativeUrl")["ServerRelativeUrl"]?.stringValue ?? ""
                 } catch { throw FileCommands.fileFailure(error, id) }
             } else {
-                source = try SPOPath.serverRelative(options.string("sourceUrl") ?? "", web: web, option: "sourceUrl")
+                source = try SPOPath.serverRelative(options.string(.sourceUrl) ?? "", web: web, option: "sourceUrl")
             }
             let origin = web.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false).prefix(3).joined(separator: "/")
-            let target = folder + "/" + (options.string("newName") ?? SPOPath.leaf(source))
-            let behavior = options.string("nameConflictBehavior") ?? "fail"
-            var flags: JSONObject = ["KeepBoth": .bool(behavior == "rename"), "ShouldBypassSharedLocks": .bool(options.bool("bypassSharedLock"))]
-            if verb == "copy" { flags["ResetAuthorAndCreatedOnCopy"] = .bool(options.bool("resetAuthorAndCreated")) } else {
-                flags["RetainEditorAndModifiedOnMove"] = .bool(options.bool("retainEditorAndModified"))
+            let target = folder + "/" + (options.string(.newName) ?? SPOPath.leaf(source))
+            let behavior = options.string(.nameConflictBehavior) ?? "fail"
+            let bypass = options.bool(.bypassSharedLock)
+            var flags = JSONObject()
+            flags["KeepBoth"] = .bool(behavior == "rename")
+            flags["ShouldBypassSharedLocks"] = .bool(bypass)
+            if verb == "copy" {
+                let reset = options.bool(.resetAuthorAndCreated)
+                flags["ResetAuthorAndCreatedOnCopy"] = .bool(reset)
+            } else {
+                let retain = options.bool(.retainEditorAndModified)
+                flags["RetainEditorAndModifiedOnMove"] = .bool(retain)
             }
-            let body: JSON = ["srcPath": ["DecodedUrl": .string(origin + source)], "destPath": ["DecodedUrl": .string(origin + target)],
-                              "overwrite": .bool(behavior == "replace"), "options": .object(flags)]
+            var request = JSONObject()
+            request["srcPath"] = .object(JSONObject([("DecodedUrl", .string(origin + source))]))
+            request["destPath"] = .object(JSONObject([("DecodedUrl", .string(origin + target))]))
+            request["overwrite"] = .bool(behavior == "replace")
+            request["options"] = .object(flags)
+            let body = JSON.object(request)
             do throws(PluginFailure) {
                 try spo.write(web + "/_api/SP.MoveCopyUtil.\(verb == "copy" ? "CopyFileByPath" : "MoveFileByPath")", web: web, body: body)
             } catch { throw FileCommands.fileFailure(error, source) }
@@ -414,14 +425,14 @@ enum FileCheckOutCommands {
 
 /// `spo file version list|get|restore|remove|clear`: earlier versions of a file.
 enum FileVersionCommands {
-    static let options = [FileCommands.webUrlW, option("fileUrl", "u", "Site- or server-relative URL of the file"),
-                          option("fileId", "i", "UniqueId (GUID) of the file")]
+    static let options = [FileCommands.webUrlW, option(.fileUrl, "u", "Site- or server-relative URL of the file"),
+                          option(.fileId, "i", "UniqueId (GUID) of the file")]
     static let sets = [["fileUrl", "fileId"]]
-    static let label = option("label", nil, "Label of the version, e.g. 1.0", required: true)
+    static let label = option(.label, nil, "Label of the version, e.g. 1.0", required: true)
 
     static func base(_ spo: SPOClient, _ options: Options) throws(PluginFailure) -> (web: String, label: String, path: (String, [(String, String?)]) -> String) {
-        let web = try spo.webURL(options, "webUrl")
-        let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: "fileId", url: "fileUrl")
+        let web = try spo.webURL(options, .webUrl)
+        let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: .fileId, url: .fileUrl)
         return (web, label, path)
     }
 
@@ -433,7 +444,7 @@ enum FileVersionCommands {
         },
         command("file version get", "Gets a version of a file", options: options + [label], sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let (_, name, path) = try base(spo, options)
-            let wanted = options.string("label") ?? ""
+            let wanted = options.string(.label) ?? ""
             var found: JSONObject?
             do throws(PluginFailure) {
                 try spo.forEachItem(path("/versions", [("$filter", "VersionLabel eq \(OData.quote(wanted))")])) { version throws(PluginFailure) in
@@ -445,8 +456,8 @@ enum FileVersionCommands {
         },
         command("file version restore", "Restores a version of a file", options: options + [label, forceOption], sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let (web, name, path) = try base(spo, options)
-            let wanted = options.string("label") ?? ""
-            if !options.bool("force") {
+            let wanted = options.string(.label) ?? ""
+            if !options.bool(.force) {
                 guard try spo.invocation.confirm("Are you sure you want to restore the version \(wanted) of the file \(name)?",
                                                  orExplain: "restoring a version needs confirmation: add --force to run without a terminal") else { return }
             }
@@ -456,7 +467,7 @@ enum FileVersionCommands {
         },
         command("file version remove", "Removes a version of a file", options: options + [label, forceOption], sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let (web, name, path) = try base(spo, options)
-            let wanted = options.string("label") ?? ""
+            let wanted = options.string(.label) ?? ""
             guard try spo.invocation.confirmedRemoval(options, "the version \(wanted) of the file \(name)") else { return }
             do throws(PluginFailure) {
                 try spo.write(path("/versions/DeleteByLabel(versionlabel=@l)", [("@l", OData.quote(wanted))]), web: web)

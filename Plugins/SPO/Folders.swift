@@ -40,7 +40,7 @@ enum SPOPath {
 
 /// `spo folder …`: folders of document libraries.
 enum FolderCommands {
-    static let webUrl = option("webUrl", "u", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
+    static let webUrl = option(.webUrl, "u", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
     static let defaults = ["Name", "ServerRelativeUrl"]
 
     /// A 404 on a folder as one clear line (SharePoint says only "File Not Found.").
@@ -51,7 +51,7 @@ enum FolderCommands {
 
     /// `$select` for `--fields`; `ServerRelativeUrl` is added when a recursive walk needs it.
     static func select(_ options: Options, need: String? = nil) -> [(String, String?)] {
-        guard var fields = options.list("fields"), !fields.isEmpty else { return [] }
+        guard var fields = options.list(.fields), !fields.isEmpty else { return [] }
         if let need, !fields.contains(where: { $0.lowercased() == need.lowercased() }) { fields.append(need) }
         return selectAndExpand(fields)
     }
@@ -59,7 +59,7 @@ enum FolderCommands {
     /// Streams the folders below `url` (and below those with `recursive`).
     static func walk(_ spo: SPOClient, web: String, _ url: String, _ options: Options, recursive: Bool, count: inout Int) throws(PluginFailure) {
         var below: [String] = []
-        let query = select(options, need: recursive ? "ServerRelativeUrl" : nil) + [("$filter", options.string("filter"))]
+        let query = select(options, need: recursive ? "ServerRelativeUrl" : nil) + [("$filter", options.string(.filter))]
         do throws(PluginFailure) {
             try spo.forEachItem(SPOPath.folder(web, url, "/Folders", query: query)) { folder throws(PluginFailure) in
                 try spo.invocation.emit(item: .object(folder))
@@ -84,60 +84,60 @@ enum FolderCommands {
 
     static let all: [PluginCommand] = [
         command("folder list", "Returns all folders under the specified parent folder",
-                options: [webUrl, option("parentFolderUrl", "p", "Site- or server-relative URL of the parent folder", required: true),
-                          flag("recursive", nil, "Include the folders of every subfolder"),
-                          option("fields", nil, "Comma-separated list of properties to retrieve"),
-                          option("filter", nil, "OData filter to apply to the folders")],
+                options: [webUrl, option(.parentFolderUrl, "p", "Site- or server-relative URL of the parent folder", required: true),
+                          flag(.recursive, nil, "Include the folders of every subfolder"),
+                          option(.fields, nil, "Comma-separated list of properties to retrieve"),
+                          option(.filter, nil, "OData filter to apply to the folders")],
                 defaults: defaults,
                 examples: [("Folders of a library", "m365 spo folder list --webUrl /sites/project-x --parentFolderUrl 'Shared Documents'"),
                            ("Every folder below, recursively", "m365 spo folder list --webUrl /sites/project-x --parentFolderUrl 'Shared Documents' --recursive")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, "webUrl")
-            let url = try SPOPath.serverRelative(options.string("parentFolderUrl") ?? "", web: web, option: "parentFolderUrl")
+            let web = try spo.webURL(options, .webUrl)
+            let url = try SPOPath.serverRelative(options.string(.parentFolderUrl) ?? "", web: web, option: "parentFolderUrl")
             var count = 0
-            try walk(spo, web: web, url, options, recursive: options.bool("recursive"), count: &count)
+            try walk(spo, web: web, url, options, recursive: options.bool(.recursive), count: &count)
             if count == 0 { try spo.invocation.emit(result: []) }
         },
 
         command("folder get", "Gets information about the specified folder",
-                options: [webUrl, option("url", "f", "Site- or server-relative URL of the folder"), option("id", "i", "UniqueId (GUID) of the folder")],
+                options: [webUrl, option(.url, "f", "Site- or server-relative URL of the folder"), option(.id, "i", "UniqueId (GUID) of the folder")],
                 sets: [["url", "id"]],
                 examples: [("By URL", "m365 spo folder get --webUrl /sites/project-x --url 'Shared Documents/Reports'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs(["id"])
-            let web = try spo.webURL(options, "webUrl")
-            if let id = options.string("id") {
+            try options.requireGUIDs([.id])
+            let web = try spo.webURL(options, .webUrl)
+            if let id = options.string(.id) {
                 do throws(PluginFailure) {
                     try spo.invocation.emit(result: .object(try spo.get(web + "/_api/web/GetFolderById(\(OData.quote(id)))")))
                 } catch { throw folderFailure(error, id) }
                 return
             }
-            let url = try SPOPath.serverRelative(options.string("url") ?? "", web: web, option: "url")
+            let url = try SPOPath.serverRelative(options.string(.url) ?? "", web: web, option: "url")
             do throws(PluginFailure) {
                 try spo.invocation.emit(result: .object(try spo.get(SPOPath.folder(web, url))))
             } catch { throw folderFailure(error, url) }
         },
 
         command("folder add", "Creates a folder within a parent folder",
-                options: [webUrl, option("parentFolderUrl", "p", "Site- or server-relative URL of the parent folder", required: true),
-                          option("name", "n", "Name of the new folder", required: true),
-                          flag("ensureParentFolders", nil, "Create the parent folders that do not exist yet")],
+                options: [webUrl, option(.parentFolderUrl, "p", "Site- or server-relative URL of the parent folder", required: true),
+                          option(.name, "n", "Name of the new folder", required: true),
+                          flag(.ensureParentFolders, nil, "Create the parent folders that do not exist yet")],
                 examples: [("A folder in a library", "m365 spo folder add --webUrl /sites/project-x --parentFolderUrl 'Shared Documents' --name Reports"),
                            ("With its parents", "m365 spo folder add --webUrl /sites/project-x --parentFolderUrl 'Shared Documents/2026/Q1' --name Reports --ensureParentFolders")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let name = options.string("name") ?? ""
+            let name = options.string(.name) ?? ""
             try SPOPath.checkName(name, option: "name")
-            let web = try spo.webURL(options, "webUrl")
-            let parent = try SPOPath.serverRelative(options.string("parentFolderUrl") ?? "", web: web, option: "parentFolderUrl")
-            let created = try add(spo, web: web, parent + "/" + name, ensureParents: options.bool("ensureParentFolders"))
+            let web = try spo.webURL(options, .webUrl)
+            let parent = try SPOPath.serverRelative(options.string(.parentFolderUrl) ?? "", web: web, option: "parentFolderUrl")
+            let created = try add(spo, web: web, parent + "/" + name, ensureParents: options.bool(.ensureParentFolders))
             try spo.invocation.emit(result: created.map { .object(SPOClient.unwrapVerbose($0.objectValue ?? [:])) } ?? .null)
         },
 
         command("folder rename", "Renames a folder",
-                options: [webUrl, option("url", "f", "Site- or server-relative URL of the folder", required: true),
-                          option("name", "n", "New name of the folder", required: true)],
+                options: [webUrl, option(.url, "f", "Site- or server-relative URL of the folder", required: true),
+                          option(.name, "n", "New name of the folder", required: true)],
                 examples: [("Rename", "m365 spo folder rename --webUrl /sites/project-x --url 'Shared Documents/Reports' --name Archive")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let name = options.string("name") ?? ""
+            let name = options.string(.name) ?? ""
             try SPOPath.checkName(name, option: "name")
-            let web = try spo.webURL(options, "webUrl")
-            let url = try SPOPath.serverRelative(options.string("url") ?? "", web: web, option: "url")
+            let web = try spo.webURL(options, .webUrl)
+            let url = try SPOPath.serverRelative(options.string(.url) ?? "", web: web, option: "url")
             do throws(PluginFailure) {
                 try spo.write(SPOPath.folder(web, url, "/ListItemAllFields"), web: web, tunnel: "MERGE",
                               body: ["FileLeafRef": .string(name), "Title": .string(name)])
@@ -145,25 +145,25 @@ enum FolderCommands {
         },
 
         command("folder remove", "Deletes the specified folder",
-                options: [webUrl, option("url", nil, "Site- or server-relative URL of the folder"), option("id", "i", "UniqueId (GUID) of the folder"),
-                          flag("recycle", nil, "Move the folder to the recycle bin instead of deleting it"), forceOption],
+                options: [webUrl, option(.url, nil, "Site- or server-relative URL of the folder"), option(.id, "i", "UniqueId (GUID) of the folder"),
+                          flag(.recycle, nil, "Move the folder to the recycle bin instead of deleting it"), forceOption],
                 sets: [["url", "id"]],
                 examples: [("Into the recycle bin", "m365 spo folder remove --webUrl /sites/project-x --url 'Shared Documents/Old' --recycle --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs(["id"])
-            let web = try spo.webURL(options, "webUrl")
+            try options.requireGUIDs([.id])
+            let web = try spo.webURL(options, .webUrl)
             let label: String
             let base: (String) -> String
-            if let id = options.string("id") {
+            if let id = options.string(.id) {
                 label = id
                 base = { tail in web + "/_api/web/GetFolderById(\(OData.quote(id)))" + tail }
             } else {
-                let url = try SPOPath.serverRelative(options.string("url") ?? "", web: web, option: "url")
+                let url = try SPOPath.serverRelative(options.string(.url) ?? "", web: web, option: "url")
                 label = url
                 base = { tail in SPOPath.folder(web, url, tail) }
             }
             guard try spo.invocation.confirmedRemoval(options, "the folder \(label)") else { return }
             do throws(PluginFailure) {
-                if options.bool("recycle") {
+                if options.bool(.recycle) {
                     try spo.write(base("/recycle()"), web: web)
                 } else {
                     try spo.write(base(""), web: web, tunnel: "DELETE")

@@ -26,8 +26,8 @@ enum ListItemBatchCommands {
 
     /// The CSV text of `--filePath` or `--csvContent`.
     static func csvText(_ options: Options) throws(PluginFailure) -> String {
-        if let content = options.string("csvContent") { return content }
-        guard let path = options.string("filePath"), !path.isEmpty else { throw usage("specify --filePath or --csvContent") }
+        if let content = options.string(.csvContent) { return content }
+        guard let path = options.string(.filePath), !path.isEmpty else { throw usage("specify --filePath or --csvContent") }
         do {
             return String(decoding: try readLocalFile(path), as: UTF8.self)
         } catch {
@@ -164,12 +164,12 @@ enum ListItemBatchCommands {
 
     static let all: [PluginCommand] = [
         command("listitem batch add", "Creates list items in a batch",
-                options: [webUrl, option("filePath", "p", "CSV file of the items: the first line names the fields, each further line is one item"),
-                          option("csvContent", "c", "The items as CSV text, in the same form as --filePath")] + listChoice,
+                options: [webUrl, option(.filePath, "p", "CSV file of the items: the first line names the fields, each further line is one item"),
+                          option(.csvContent, "c", "The items as CSV text, in the same form as --filePath")] + listChoice,
                 sets: listSet + [["filePath", "csvContent"]],
                 examples: [("Items from a CSV file", "m365 spo listitem batch add --filePath ./items.csv --webUrl /sites/project-x --listTitle 'Demo List'"),
                            ("Items given inline", "m365 spo listitem batch add --csvContent $'Title,Notes\\nFirst,\"a, b\"' --webUrl /sites/project-x --listTitle 'Demo List'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, "webUrl")
+            let web = try spo.webURL(options, .webUrl)
             let list = try ListSelector.forItems.path(web, options)
             let table = try CSVTable.parse(try csvText(options))
             let url = list + "/AddValidateUpdateItemUsingPath"
@@ -181,22 +181,22 @@ enum ListItemBatchCommands {
         },
 
         command("listitem batch set", "Updates list items in a batch",
-                options: [webUrl, option("filePath", "p", "CSV file of the items: the first line names the fields, each further line is one item"),
-                          option("csvContent", "c", "The items as CSV text, in the same form as --filePath")] + listChoice
-                    + [option("idColumn", nil, "The CSV column that holds each item's ID (default: ID)"),
-                       flag("systemUpdate", "s", "Keep Modified and Editor as they are (no new version)")],
+                options: [webUrl, option(.filePath, "p", "CSV file of the items: the first line names the fields, each further line is one item"),
+                          option(.csvContent, "c", "The items as CSV text, in the same form as --filePath")] + listChoice
+                    + [option(.idColumn, nil, "The CSV column that holds each item's ID (default: ID)"),
+                       flag(.systemUpdate, "s", "Keep Modified and Editor as they are (no new version)")],
                 sets: listSet + [["filePath", "csvContent"]],
                 examples: [("Items from a CSV file with an ID column", "m365 spo listitem batch set --filePath ./items.csv --webUrl /sites/project-x --listTitle 'Demo List'"),
                            ("Without touching Modified", "m365 spo listitem batch set --filePath ./items.csv --webUrl /sites/project-x --listTitle 'Demo List' --idColumn ItemId --systemUpdate")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, "webUrl")
+            let web = try spo.webURL(options, .webUrl)
             let list = try ListSelector.forItems.path(web, options)
             let table = try CSVTable.parse(try csvText(options))
-            let idColumn = options.string("idColumn") ?? "ID"
+            let idColumn = options.string(.idColumn) ?? "ID"
             guard let idIndex = table.header.firstIndex(of: idColumn) else {
                 throw usage("The specified value for idColumn does not exist in the CSV. Specified idColumn is '\(idColumn)'. Please specify the correct value.")
             }
             guard table.header.count > 1 else { throw usage("the CSV names no column to update besides '\(idColumn)'") }
-            let system = options.bool("systemUpdate")
+            let system = options.bool(.systemUpdate)
             var rows: [Row] = []
             for row in table.rows {
                 guard let id = itemId(row.cells[idIndex]) else {
@@ -212,16 +212,16 @@ enum ListItemBatchCommands {
 
         command("listitem batch remove", "Removes items from a list in batch",
                 options: [webUrl] + listChoice
-                    + [option("filePath", "p", "CSV file with an ID column naming the items to remove"),
-                       option("ids", "i", "IDs of the items to remove, separated by commas"),
-                       flag("recycle", "r", "Move the items to the recycle bin instead of deleting them"), forceOption],
+                    + [option(.filePath, "p", "CSV file with an ID column naming the items to remove"),
+                       option(.ids, "i", "IDs of the items to remove, separated by commas"),
+                       flag(.recycle, "r", "Move the items to the recycle bin instead of deleting them"), forceOption],
                 sets: listSet + [["filePath", "ids"]],
                 examples: [("IDs from a CSV file", "m365 spo listitem batch remove --filePath ./ids.csv --webUrl /sites/project-x --listTitle 'Demo List' --force"),
                            ("IDs given inline", "m365 spo listitem batch remove --ids 123,234,345 --webUrl /sites/project-x --listTitle 'Demo List' --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, "webUrl")
+            let web = try spo.webURL(options, .webUrl)
             let list = try ListSelector.forItems.path(web, options)
             var targets: [(label: String, id: Int)] = []
-            if let ids = options.string("ids") {
+            if let ids = options.string(.ids) {
                 let given = ids.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces }
                 let invalid = given.filter { itemId($0) == nil }
                 guard invalid.isEmpty else {
@@ -239,9 +239,9 @@ enum ListItemBatchCommands {
                 }
                 targets = table.rows.map { ("Line \($0.line) (item ID \(itemId($0.cells[column])!))", itemId($0.cells[column])!) }
             }
-            let recycle = options.bool("recycle")
+            let recycle = options.bool(.recycle)
             let what = "the \(targets.count) list item(s) from list '\(ListSelector.forItems.label(options))'"
-            if !options.bool("force") {
+            if !options.bool(.force) {
                 let verb = recycle ? "recycle" : "remove"
                 guard try spo.invocation.confirm("Are you sure you want to \(verb) \(what)?",
                                                  orExplain: "removing \(what) needs confirmation: add --force to run without a terminal") else { return }

@@ -3,18 +3,18 @@ import PluginKit
 /// `spo listitem …`: items of a list. Options the command does not declare (`--Title "x"`)
 /// are field values, as in CLI for Microsoft 365.
 enum ListItemCommands {
-    static let webUrl = option("webUrl", "u", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
-    static let listChoice = [option("listId", "l", "ID of the list"), option("listTitle", "t", "Title of the list"),
-                             option("listUrl", nil, "Server- or site-relative URL of the list")]
+    static let webUrl = option(.webUrl, "u", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
+    static let listChoice = [option(.listId, "l", "ID of the list"), option(.listTitle, "t", "Title of the list"),
+                             option(.listUrl, nil, "Server- or site-relative URL of the list")]
     static let listSet = [["listId", "listTitle", "listUrl"]]
-    static let itemId = option("id", "i", "ID of the list item", type: .number, required: true)
+    static let itemId = option(.numericId, "i", "ID of the list item", required: true)
 
     /// The field values given as unknown options.
     static func fields(_ options: Options) -> [(name: String, value: String)] { options.unknown }
 
     static func itemPath(_ list: String, _ options: Options) throws(PluginFailure) -> String {
-        guard let id = options.int("id"), id > 0, Double(id) == options.number("id") else {
-            throw usage("'\(options.string("id") ?? "")' is not a valid list item ID for --id: use a positive whole number")
+        guard let id = options.int(.numericId), id > 0, Double(id) == options.number(.numericId) else {
+            throw usage("'\(options.string(.id) ?? "")' is not a valid list item ID for --id: use a positive whole number")
         }
         return list + "/items(\(id))"
     }
@@ -22,7 +22,7 @@ enum ListItemCommands {
     /// `ContentTypeId` for `--contentType` (an id, or a name looked up on the list). A list whose
     /// content types cannot be read leaves the content type unset: the option is then ignored.
     static func contentTypeId(_ spo: SPOClient, list: String, _ options: Options) throws(PluginFailure) -> String? {
-        guard let value = options.string("contentType") else { return nil }
+        guard let value = options.string(.contentType) else { return nil }
         if value.lowercased().hasPrefix("0x") { return value }
         var found: String?
         do throws(PluginFailure) {
@@ -42,34 +42,35 @@ enum ListItemCommands {
 
     static let all: [PluginCommand] = [
         command("listitem list", "Gets a list of items from the specified list",
-                options: [webUrl, option("listId", "i", "ID of the list"), option("listTitle", "t", "Title of the list"),
-                          option("listUrl", nil, "Server- or site-relative URL of the list"),
-                          option("camlQuery", "q", "CAML query to use to query the list of items with"),
-                          option("fields", nil, "Comma-separated list of fields to retrieve"),
-                          option("filter", "l", "OData filter to use to query the list of items with"),
-                          option("pageSize", "s", "Number of list items to return", type: .number),
-                          option("pageNumber", "n", "Page number to return if pageSize is specified (the first page is 0)", type: .number)],
+                options: [webUrl, option(.listId, "i", "ID of the list"), option(.listTitle, "t", "Title of the list"),
+                          option(.listUrl, nil, "Server- or site-relative URL of the list"),
+                          option(.camlQuery, "q", "CAML query to use to query the list of items with"),
+                          option(.fields, nil, "Comma-separated list of fields to retrieve"),
+                          option(.filter, "l", "OData filter to use to query the list of items with"),
+                          option(.pageSize, "s", "Number of list items to return"),
+                          option(.pageNumber, "n", "Page number to return if pageSize is specified (the first page is 0)")],
                 sets: listSet, defaults: ["Title", "Id"],
                 examples: [("Every item", "m365 spo listitem list --webUrl /sites/project-x --listTitle Tasks"),
                            ("Some fields of some items", "m365 spo listitem list --webUrl /sites/project-x --listTitle Tasks --fields Id,Title --filter \"Title eq 'Demo'\""),
                            ("The third page of 50", "m365 spo listitem list --webUrl /sites/project-x --listTitle Tasks --pageSize 50 --pageNumber 2")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            for other in ["fields", "filter", "pageSize"] where options.has("camlQuery") && options.has(other) {
-                throw usage("specify --camlQuery or --\(other), but not both")
+            for other in [OptionKey<String>.fields, OptionKey<String>.filter, OptionKey<Double>.pageSize] as [any OptionHandle]
+            where options.has(.camlQuery) && options.has(handle: other) {
+                throw usage("specify --camlQuery or --\(other.name), but not both")
             }
-            if options.has("pageNumber") && !options.has("pageSize") { throw usage("--pageNumber needs --pageSize") }
-            let pageSize = options.number("pageSize")
-            let pageNumber = options.number("pageNumber") ?? 0
+            if options.has(.pageNumber) && !options.has(.pageSize) { throw usage("--pageNumber needs --pageSize") }
+            let pageSize = options.number(.pageSize)
+            let pageNumber = options.number(.pageNumber) ?? 0
             if let pageSize, pageSize < 1 || pageSize != pageSize.rounded() { throw usage("--pageSize must be a positive whole number") }
             if pageNumber < 0 || pageNumber != pageNumber.rounded() { throw usage("--pageNumber must be a whole number, 0 or more") }
-            let web = try spo.webURL(options, "webUrl")
+            let web = try spo.webURL(options, .webUrl)
             let list = try ListSelector.forItems.path(web, options)
 
-            if let caml = options.string("camlQuery") {
+            if let caml = options.string(.camlQuery) {
                 try spo.list(list + "/GetItems", method: "POST", body: ["query": ["ViewXml": .string(caml)]], web: web)
                 return
             }
-            let shape = selectAndExpand(options.list("fields"))
-            let filter = options.string("filter")
+            let shape = selectAndExpand(options.list(.fields))
+            let filter = options.string(.filter)
             guard let pageSize else {
                 try spo.list(list + "/items" + OData.query(shape + [("$filter", filter), ("$top", "5000")]))
                 return
@@ -89,18 +90,18 @@ enum ListItemCommands {
         },
 
         command("listitem get", "Gets a list item from the specified list",
-                options: [webUrl, itemId] + listChoice + [option("properties", "p", "Comma-separated properties to retrieve")], sets: listSet,
+                options: [webUrl, itemId] + listChoice + [option(.properties, "p", "Comma-separated properties to retrieve")], sets: listSet,
                 examples: [("An item's title", "m365 spo listitem get --webUrl /sites/project-x --listTitle Tasks --id 1 --properties Title")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, "webUrl")
+            let web = try spo.webURL(options, .webUrl)
             let item = try itemPath(try ListSelector.forItems.path(web, options), options)
-            try spo.invocation.emit(result: .object(try spo.get(item + OData.query(selectAndExpand(options.list("properties"))))))
+            try spo.invocation.emit(result: .object(try spo.get(item + OData.query(selectAndExpand(options.list(.properties))))))
         },
 
         command("listitem add", "Creates a list item in the specified list; other options (--Title 'x') are field values",
-                options: [webUrl] + listChoice + [option("contentType", "c", "The name or the ID of the content type of the new item")],
+                options: [webUrl] + listChoice + [option(.contentType, "c", "The name or the ID of the content type of the new item")],
                 sets: listSet, unknownOptions: true,
                 examples: [("An item with a title", "m365 spo listitem add --webUrl /sites/project-x --listTitle Tasks --Title 'Demo item'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, "webUrl")
+            let web = try spo.webURL(options, .webUrl)
             let list = try ListSelector.forItems.path(web, options)
             var body = JSONObject()
             for (name, value) in fields(options) { body[name] = .string(value) }
@@ -112,19 +113,19 @@ enum ListItemCommands {
         },
 
         command("listitem set", "Updates a list item in the specified list; other options (--Title 'x') are field values",
-                options: [webUrl, itemId] + listChoice + [option("contentType", "c", "The name or the ID of the content type of the item"),
-                                                          flag("systemUpdate", "s", "Update the item without changing Modified and Editor (no new version)")],
+                options: [webUrl, itemId] + listChoice + [option(.contentType, "c", "The name or the ID of the content type of the item"),
+                                                          flag(.systemUpdate, "s", "Update the item without changing Modified and Editor (no new version)")],
                 sets: listSet, unknownOptions: true,
                 examples: [("A new title", "m365 spo listitem set --webUrl /sites/project-x --listTitle Tasks --id 1 --Title 'Renamed'"),
                            ("Without touching Modified", "m365 spo listitem set --webUrl /sites/project-x --listTitle Tasks --id 1 --Title 'Fixed' --systemUpdate")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let given = fields(options)
-            guard !given.isEmpty || options.has("contentType") else { throw usage("specify at least one field to update, e.g. --Title 'New title'") }
-            let web = try spo.webURL(options, "webUrl")
+            guard !given.isEmpty || options.has(.contentType) else { throw usage("specify at least one field to update, e.g. --Title 'New title'") }
+            let web = try spo.webURL(options, .webUrl)
             let list = try ListSelector.forItems.path(web, options)
             let item = try itemPath(list, options)
             var values = given
             if let type = try contentTypeId(spo, list: list, options) { values.append(("ContentTypeId", type)) }
-            if options.bool("systemUpdate") {
+            if options.bool(.systemUpdate) {
                 let form: [JSON] = values.map { ["FieldName": .string($0.name), "FieldValue": .string($0.value)] }
                 let answer = try spo.write(item + "/ValidateUpdateListItem", web: web, body: ["formValues": .array(form), "bNewDocumentUpdate": true])
                 let results = answer?["value"]?.arrayValue ?? answer?["d"]?["ValidateUpdateListItem"]?["results"]?.arrayValue ?? []
@@ -140,13 +141,13 @@ enum ListItemCommands {
         },
 
         command("listitem remove", "Removes the specified list item",
-                options: [webUrl, itemId] + listChoice + [flag("recycle", nil, "Move the item to the recycle bin instead of deleting it"), forceOption],
+                options: [webUrl, itemId] + listChoice + [flag(.recycle, nil, "Move the item to the recycle bin instead of deleting it"), forceOption],
                 sets: listSet,
                 examples: [("Into the recycle bin", "m365 spo listitem remove --webUrl /sites/project-x --listTitle Tasks --id 1 --recycle --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, "webUrl")
+            let web = try spo.webURL(options, .webUrl)
             let item = try itemPath(try ListSelector.forItems.path(web, options), options)
-            guard try spo.invocation.confirmedRemoval(options, "the list item \(options.int("id") ?? 0) from list '\(ListSelector.forItems.label(options))'") else { return }
-            if options.bool("recycle") {
+            guard try spo.invocation.confirmedRemoval(options, "the list item \(options.int(.numericId) ?? 0) from list '\(ListSelector.forItems.label(options))'") else { return }
+            if options.bool(.recycle) {
                 try spo.write(item + "/recycle()", web: web)
             } else {
                 try spo.write(item, web: web, tunnel: "DELETE")

@@ -3,14 +3,14 @@ import PluginKit
 /// Addressing a list: by id (`lists(guid'…')`), title (`lists/GetByTitle('…')`) or URL
 /// (`GetList('/sites/x/Lists/Tasks')`), whichever option the user gave.
 struct ListSelector {
-    let id: String
-    let title: String
-    let url: String
+    let id: OptionKey<String>
+    let title: OptionKey<String>
+    let url: OptionKey<String>
 
-    static let plain = ListSelector(id: "id", title: "title", url: "url")
-    static let forItems = ListSelector(id: "listId", title: "listTitle", url: "listUrl")
+    static let plain = ListSelector(id: .id, title: .title, url: .url)
+    static let forItems = ListSelector(id: .listId, title: .listTitle, url: .listUrl)
 
-    var names: [String] { [id, title, url] }
+    var names: [String] { [id.name, title.name, url.name] }
 
     /// `{web}/_api/web/…` for the selected list; GUIDs are checked before anything is sent.
     func path(_ web: String, _ options: Options) throws(PluginFailure) -> String {
@@ -18,7 +18,7 @@ struct ListSelector {
         if let guid = options.string(id) { return web + "/_api/web/lists(guid'\(guid)')" }
         if let name = options.string(title) { return web + "/_api/web/lists/GetByTitle(\(literal(name)))" }
         if let relative = options.string(url) { return web + "/_api/web/GetList(\(literal(SPOClient.serverRelative(listURL: relative, web: web))))" }
-        throw usage("specify one of --\(id), --\(title) or --\(url)")
+        throw usage("specify one of --\(id.name), --\(title.name) or --\(url.name)")
     }
 
     /// How the user named the list, for confirmations.
@@ -48,10 +48,10 @@ func selectAndExpand(_ properties: [String]?) -> [(String, String?)] {
 
 /// `spo list …`: lists and libraries of a site.
 enum ListCommands {
-    static let webUrl = option("webUrl", "u", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
-    static let selector = [option("id", "i", "ID of the list"), option("title", "t", "Title of the list"),
-                           option("url", nil, "Server- or site-relative URL of the list")]
-    static let properties = option("properties", "p", "Comma-separated properties to retrieve")
+    static let webUrl = option(.webUrl, "u", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
+    static let selector = [option(.id, "i", "ID of the list"), option(.title, "t", "Title of the list"),
+                           option(.url, nil, "Server- or site-relative URL of the list")]
+    static let properties = option(.properties, "p", "Comma-separated properties to retrieve")
 
     /// Base templates by name, as `--baseTemplate` takes them (SP.ListTemplateType).
     static let templates: [(String, Int)] = [
@@ -70,14 +70,14 @@ enum ListCommands {
 
     static let all: [PluginCommand] = [
         command("list list", "Lists all available lists in the specified site",
-                options: [webUrl, properties, option("filter", nil, "OData filter to apply when retrieving the lists")],
+                options: [webUrl, properties, option(.filter, nil, "OData filter to apply when retrieving the lists")],
                 defaults: ["Title", "Url", "Id"],
                 examples: [("Every list of a site", "m365 spo list list --webUrl https://contoso.sharepoint.com/sites/project-x"),
                            ("Only visible lists", "m365 spo list list --webUrl /sites/project-x --filter \"Hidden eq false\"")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, "webUrl")
-            let requested = options.list("properties")
+            let web = try spo.webURL(options, .webUrl)
+            let requested = options.list(.properties)
             let query = requested.map { selectAndExpand($0) } ?? [("$select", "RootFolder/ServerRelativeUrl,*"), ("$expand", "RootFolder")]
-            try spo.list(web + "/_api/web/lists" + OData.query(query + [("$filter", options.string("filter"))])) { list throws(PluginFailure) in
+            try spo.list(web + "/_api/web/lists" + OData.query(query + [("$filter", options.string(.filter))])) { list throws(PluginFailure) in
                 guard requested == nil, let url = list["RootFolder"]?["ServerRelativeUrl"]?.stringValue else { return list }
                 return list.adding(["Url": .string(url)])
             }
@@ -86,22 +86,22 @@ enum ListCommands {
         command("list get", "Gets information about the specific list",
                 options: [webUrl] + selector + [properties], sets: [["id", "title", "url"]],
                 examples: [("By title", "m365 spo list get --webUrl https://contoso.sharepoint.com/sites/project-x --title Documents")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, "webUrl")
+            let web = try spo.webURL(options, .webUrl)
             let path = try ListSelector.plain.path(web, options)
-            try spo.invocation.emit(result: .object(try spo.get(path + OData.query(selectAndExpand(options.list("properties"))))))
+            try spo.invocation.emit(result: .object(try spo.get(path + OData.query(selectAndExpand(options.list(.properties))))))
         },
 
         command("list add", "Creates a list in the specified site",
-                options: [webUrl, option("title", "t", "Title of the list", required: true),
-                          option("baseTemplate", nil, "The list template", allowed: templates.map(\.0), defaultValue: "GenericList"),
-                          option("description", nil, "Description of the list")],
+                options: [webUrl, option(.title, "t", "Title of the list", required: true),
+                          option(.baseTemplate, nil, "The list template", allowed: templates.map(\.0), defaultValue: "GenericList"),
+                          option(.description, nil, "Description of the list")],
                 examples: [("A generic list", "m365 spo list add --webUrl /sites/project-x --title Announcements"),
                            ("A document library", "m365 spo list add --webUrl /sites/project-x --title Contracts --baseTemplate DocumentLibrary")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, "webUrl")
-            let name = options.string("baseTemplate") ?? "GenericList"
+            let web = try spo.webURL(options, .webUrl)
+            let name = options.string(.baseTemplate) ?? "GenericList"
             guard let template = templates.first(where: { $0.0 == name })?.1 else { throw usage("'\(name)' is not a valid list template") }
-            var body: JSONObject = ["Title": .string(options.string("title") ?? ""), "BaseTemplate": .number(Double(template))]
-            if let description = options.string("description") { body["Description"] = .string(description) }
+            var body: JSONObject = ["Title": .string(options.string(.title) ?? ""), "BaseTemplate": .number(Double(template))]
+            if let description = options.string(.description) { body["Description"] = .string(description) }
             guard let created = try spo.write(web + "/_api/web/lists", web: web, body: .object(body))?.objectValue else {
                 throw PluginFailure("SharePoint did not return the new list", status: M365_ERR_SERVER)
             }
@@ -109,26 +109,26 @@ enum ListCommands {
         },
 
         command("list set", "Updates the settings of the specified list",
-                options: [webUrl] + selector + [option("newTitle", nil, "New title of the list"), option("description", nil, "New description of the list")],
+                options: [webUrl] + selector + [option(.newTitle, nil, "New title of the list"), option(.description, nil, "New description of the list")],
                 sets: [["id", "title", "url"]],
                 examples: [("Rename a list", "m365 spo list set --webUrl /sites/project-x --title Tasks --newTitle 'Team tasks'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            guard options.has("newTitle") || options.has("description") else { throw usage("specify at least one property to update: --newTitle or --description") }
-            let web = try spo.webURL(options, "webUrl")
+            guard options.has(.newTitle) || options.has(.description) else { throw usage("specify at least one property to update: --newTitle or --description") }
+            let web = try spo.webURL(options, .webUrl)
             let path = try ListSelector.plain.path(web, options)
             var body = JSONObject()
-            if let title = options.string("newTitle") { body["Title"] = .string(title) }
-            if let description = options.string("description") { body["Description"] = .string(description) }
+            if let title = options.string(.newTitle) { body["Title"] = .string(title) }
+            if let description = options.string(.description) { body["Description"] = .string(description) }
             try spo.write(path, web: web, tunnel: "MERGE", body: .object(body))
         },
 
         command("list remove", "Removes the specified list",
-                options: [webUrl] + selector + [flag("recycle", nil, "Move the list to the recycle bin instead of deleting it"), forceOption],
+                options: [webUrl] + selector + [flag(.recycle, nil, "Move the list to the recycle bin instead of deleting it"), forceOption],
                 sets: [["id", "title", "url"]],
                 examples: [("Without a prompt", "m365 spo list remove --webUrl /sites/project-x --title Tasks --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, "webUrl")
+            let web = try spo.webURL(options, .webUrl)
             let path = try ListSelector.plain.path(web, options)
             guard try spo.invocation.confirmedRemoval(options, "the list '\(ListSelector.plain.label(options))' from site \(web)") else { return }
-            if options.bool("recycle") {
+            if options.bool(.recycle) {
                 try spo.write(path + "/recycle()", web: web)
             } else {
                 try spo.write(path, web: web, tunnel: "DELETE")

@@ -75,9 +75,9 @@ struct SPOClient: CommandClient {
 
     /// The absolute URL of the web an option names: server-relative values (`/sites/x`) are
     /// expanded against the connection's SharePoint URL; absolute ones must be https.
-    func webURL(_ options: Options, _ name: String) throws(PluginFailure) -> String {
-        guard let value = options.string(name)?.trimmingSpaces, !value.isEmpty else { throw usage("--\(name) is required") }
-        return try absolute(value, option: name)
+    func webURL(_ options: Options, _ key: OptionKey<String>) throws(PluginFailure) -> String {
+        guard let value = options.string(key)?.trimmingSpaces, !value.isEmpty else { throw usage("--\(key.name) is required") }
+        return try absolute(value, option: key.name)
     }
 
     func absolute(_ value: String, option name: String) throws(PluginFailure) -> String {

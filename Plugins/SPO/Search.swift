@@ -7,51 +7,51 @@ enum SearchCommands {
 
     static let all: [PluginCommand] = [
         command("search", "Executes a search query",
-                options: [option("queryText", "q", "Query to execute (Keyword Query Language)", required: true),
-                          option("selectProperties", "p", "Comma-separated properties to return (default: Title,OriginalPath)"),
-                          option("webUrl", "u", "URL of the site to search from (default: the tenant's root site)"),
-                          flag("allResults", nil, "Return every result, fetched 500 at a time"),
-                          option("rowLimit", nil, "Number of rows to return", type: .number),
-                          option("startRow", nil, "First row to return (0-based)", type: .number),
-                          option("sourceId", nil, "ID of the result source to search"),
-                          flag("trimDuplicates", nil, "Remove near-duplicate results"),
-                          option("sortList", nil, "Comma-separated <property>:ascending|descending"),
-                          option("refinementFilters", nil, "Refinement filters, e.g. FileType:equals(\"docx\")"),
-                          flag("rawOutput", nil, "Print SharePoint's answers as they are")],
+                options: [option(.queryText, "q", "Query to execute (Keyword Query Language)", required: true),
+                          option(.selectProperties, "p", "Comma-separated properties to return (default: Title,OriginalPath)"),
+                          option(.webUrl, "u", "URL of the site to search from (default: the tenant's root site)"),
+                          flag(.allResults, nil, "Return every result, fetched 500 at a time"),
+                          option(.rowLimit, nil, "Number of rows to return"),
+                          option(.startRow, nil, "First row to return (0-based)"),
+                          option(.sourceId, nil, "ID of the result source to search"),
+                          flag(.trimDuplicates, nil, "Remove near-duplicate results"),
+                          option(.sortList, nil, "Comma-separated <property>:ascending|descending"),
+                          option(.refinementFilters, nil, "Refinement filters, e.g. FileType:equals(\"docx\")"),
+                          flag(.rawOutput, nil, "Print SharePoint's answers as they are")],
                 examples: [("Every site collection", "m365 spo search --queryText 'contentclass:STS_Site' --allResults"),
                            ("Selected properties, sorted", "m365 spo search --queryText 'launch' --selectProperties Title,Path --sortList 'Title:ascending'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs(["sourceId"])
-            let rowLimit = try count(options, "rowLimit", minimum: 1)
-            let startRow = try count(options, "startRow", minimum: 0)
-            if options.bool("allResults"), startRow != nil { throw usage("--startRow cannot be used with --allResults") }
-            if let sort = options.string("sortList"), !validSortList(sort) {
+            try options.requireGUIDs([.sourceId])
+            let rowLimit = try count(options, .rowLimit, minimum: 1)
+            let startRow = try count(options, .startRow, minimum: 0)
+            if options.bool(.allResults), startRow != nil { throw usage("--startRow cannot be used with --allResults") }
+            if let sort = options.string(.sortList), !validSortList(sort) {
                 throw usage("--sortList '\(sort)' is not a comma-separated list of <property>:ascending or <property>:descending")
             }
-            guard !(options.string("queryText") ?? "").trimmingSpaces.isEmpty else { throw usage("--queryText must not be empty") }
-            let web = try options.has("webUrl") ? spo.webURL(options, "webUrl") : spo.spoURL()
-            let select = options.list("selectProperties").flatMap { $0.isEmpty ? nil : $0 } ?? ["Title", "OriginalPath"]
-            let all = options.bool("allResults")
+            guard !(options.string(.queryText) ?? "").trimmingSpaces.isEmpty else { throw usage("--queryText must not be empty") }
+            let web = try options.has(.webUrl) ? spo.webURL(options, .webUrl) : spo.spoURL()
+            let select = options.list(.selectProperties).flatMap { $0.isEmpty ? nil : $0 } ?? ["Title", "OriginalPath"]
+            let all = options.bool(.allResults)
             let limit = rowLimit ?? (all ? pageSize : nil)
             var start = startRow ?? 0
             var raw: [JSON] = []
             var emitted = 0
             while true {
                 let url = web + "/_api/search/query" + OData.query([
-                    ("querytext", OData.quote(options.string("queryText") ?? "")),
+                    ("querytext", OData.quote(options.string(.queryText) ?? "")),
                     ("selectproperties", OData.quote(select.joined(separator: ","))),
                     ("startrow", String(start)),
                     ("rowlimit", limit.map(String.init)),
-                    ("sourceid", options.string("sourceId").map(OData.quote)),
-                    ("trimduplicates", options.bool("trimDuplicates") ? "true" : "false"),
-                    ("sortlist", options.string("sortList").map(OData.quote)),
-                    ("refinementfilters", options.string("refinementFilters").map(OData.quote)),
+                    ("sourceid", options.string(.sourceId).map(OData.quote)),
+                    ("trimduplicates", options.bool(.trimDuplicates) ? "true" : "false"),
+                    ("sortlist", options.string(.sortList).map(OData.quote)),
+                    ("refinementfilters", options.string(.refinementFilters).map(OData.quote)),
                 ])
                 let answer = try spo.get(url)
                 let relevant = answer["PrimaryQueryResult"]?["RelevantResults"]
                 guard let rows = relevant?["Table"]?["Rows"]?.arrayValue else {
                     throw PluginFailure("SharePoint sent a search answer without result rows for \(web)", status: M365_ERR_SERVER)
                 }
-                if options.bool("rawOutput") {
+                if options.bool(.rawOutput) {
                     raw.append(.object(answer))
                 } else {
                     for row in rows {
@@ -69,7 +69,7 @@ enum SearchCommands {
                 start += count
                 guard all, count > 0, count == limit, start < total else { break }
             }
-            if options.bool("rawOutput") {
+            if options.bool(.rawOutput) {
                 try spo.invocation.emit(result: .array(raw))
             } else if emitted == 0 {
                 try spo.invocation.emit(result: [])
@@ -78,8 +78,9 @@ enum SearchCommands {
     ]
 
     /// A whole-number option at least `minimum`, or nil when not given.
-    static func count(_ options: Options, _ name: String, minimum: Int) throws(PluginFailure) -> Int? {
-        guard let value = options.number(name) else { return nil }
+    static func count(_ options: Options, _ key: OptionKey<Double>, minimum: Int) throws(PluginFailure) -> Int? {
+        let name = key.name
+        guard let value = options.number(key) else { return nil }
         guard value == value.rounded(), value >= Double(minimum), value < 1_000_000_000 else {
             throw usage("--\(name) must be a whole number, \(minimum) or more")
         }

@@ -3,7 +3,7 @@ import PluginKit
 /// `spo site …`: site collections. Listing, creating, changing and removing them is tenant
 /// administration (CSOM at the admin site); reading one is REST at the site itself.
 enum SiteCommands {
-    static let url = option("url", "u", "URL of the site collection (absolute, or server-relative like /sites/x)", required: true)
+    static let url = option(.url, "u", "URL of the site collection (absolute, or server-relative like /sites/x)", required: true)
     static let siteTypes = ["TeamSite", "CommunicationSite"]
     static let sharingCapabilities = ["Disabled", "ExternalUserSharingOnly", "ExternalUserAndGuestSharing", "ExistingExternalUserSharingOnly"]
     static let lockStates = ["Unlock", "NoAccess", "ReadOnly"]
@@ -13,17 +13,17 @@ enum SiteCommands {
 
     static let all: [PluginCommand] = [
         command("site list", "Lists site collections of the tenant (needs the admin site)",
-                options: [option("type", "t", "Only sites of this kind", allowed: siteTypes),
-                          option("webTemplate", nil, "Only sites with this template, e.g. STS#3 or GROUP#0"),
-                          option("filter", nil, "SharePoint filter, e.g. \"Url -like 'project'\""),
-                          flag("withOneDriveSites", nil, "Include OneDrive sites")],
+                options: [option(.type, "t", "Only sites of this kind", allowed: siteTypes),
+                          option(.webTemplate, nil, "Only sites with this template, e.g. STS#3 or GROUP#0"),
+                          option(.filter, nil, "SharePoint filter, e.g. \"Url -like 'project'\""),
+                          flag(.withOneDriveSites, nil, "Include OneDrive sites")],
                 defaults: ["Title", "Url"],
                 examples: [("Team sites with 'project' in their URL", "m365 spo site list --type TeamSite --filter \"Url -like 'project'\"")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.exclusive(["type", "webTemplate"])
-            let type = options.string("type")
-            let template = options.string("webTemplate")
+            try options.exclusive([.type, .webTemplate])
+            let type = options.string(.type)
+            let template = options.string(.webTemplate)
                 ?? (type == "TeamSite" ? "GROUP#0" : type == "CommunicationSite" ? "SITEPAGEPUBLISHING#0" : "")
-            let personal = options.bool("withOneDriveSites") ? 1 : 0
+            let personal = options.bool(.withOneDriveSites) ? 1 : 0
             var start = ""
             var count = 0
             // Pages as SharePoint cuts them, printed as each arrives (NextStartIndexFromSharePoint).
@@ -31,7 +31,7 @@ enum SiteCommands {
                 if spo.invocation.isCancelled { throw PluginFailure("cancelled", status: M365_ERR_CANCELLED) }
                 let (response, id) = try spo.tenantQuery { request, tenant in
                     let filter = CSOMRequest.Value.structure(typeId: "{b92aeee2-c92c-4b67-abcc-024e471bc140}", [
-                        ("Filter", .string(options.string("filter") ?? "")), ("IncludeDetail", .bool(false)),
+                        ("Filter", .string(options.string(.filter) ?? "")), ("IncludeDetail", .bool(false)),
                         ("IncludePersonalSite", .enumeration(personal)), ("StartIndex", .string(start)), ("Template", .string(template)),
                     ])
                     let sites = request.method("GetSitePropertiesFromSharePointByFilters", of: tenant, [filter])
@@ -51,29 +51,29 @@ enum SiteCommands {
 
         command("site get", "Gets information about the specified site collection", options: [url],
                 examples: [("A site collection", "m365 spo site get --url https://contoso.sharepoint.com/sites/project-x")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let site = try spo.webURL(options, "url")
+            let site = try spo.webURL(options, .url)
             try spo.invocation.emit(result: .object(try spo.get(site + "/_api/site")))
         },
 
         command("site add", "Creates a team, communication or classic site collection",
-                options: [option("type", nil, "Kind of site (default TeamSite)", allowed: ["TeamSite", "CommunicationSite", "ClassicSite"]),
-                          option("title", "t", "Title of the site", required: true),
-                          option("alias", "a", "Alias of the Microsoft 365 group (team sites)"),
-                          option("url", "u", "URL of the site (communication and classic sites)"),
-                          option("description", "d", "Description of the site"),
-                          option("classification", "c", "Classification of the site"),
-                          flag("isPublic", nil, "Make the team site's group public"),
-                          option("owners", nil, "Comma-separated owners (team: e-mail addresses; communication and classic: one login)"),
-                          option("lcid", "l", "Locale id of the site", type: .number),
-                          flag("shareByEmailEnabled", nil, "Allow sharing by e-mail (communication sites)"),
-                          option("siteDesign", nil, "Design of a communication site", allowed: siteDesigns.map(\.0)),
-                          option("siteDesignId", nil, "Id of the site design to apply (communication sites)"),
-                          option("webTemplate", "w", "Template of a classic site (default STS#0)"),
-                          option("timeZone", "z", "Time zone id of a classic site", type: .number),
-                          option("storageQuota", nil, "Storage quota of a classic site in MB", type: .number),
-                          option("storageQuotaWarningLevel", nil, "Storage warning level of a classic site in MB", type: .number),
-                          flag("removeDeletedSite", nil, "Purge a deleted site at the same URL first (classic sites)"),
-                          flag("wait", nil, "Wait until the classic site is ready")],
+                options: [option(.type, nil, "Kind of site (default TeamSite)", allowed: ["TeamSite", "CommunicationSite", "ClassicSite"]),
+                          option(.title, "t", "Title of the site", required: true),
+                          option(.alias, "a", "Alias of the Microsoft 365 group (team sites)"),
+                          option(.url, "u", "URL of the site (communication and classic sites)"),
+                          option(.description, "d", "Description of the site"),
+                          option(.classification, "c", "Classification of the site"),
+                          flag(.isPublic, nil, "Make the team site's group public"),
+                          option(.owners, nil, "Comma-separated owners (team: e-mail addresses; communication and classic: one login)"),
+                          option(.lcid, "l", "Locale id of the site"),
+                          flag(.shareByEmailEnabled, nil, "Allow sharing by e-mail (communication sites)"),
+                          option(.siteDesign, nil, "Design of a communication site", allowed: siteDesigns.map(\.0)),
+                          option(.siteDesignId, nil, "Id of the site design to apply (communication sites)"),
+                          option(.webTemplate, "w", "Template of a classic site (default STS#0)"),
+                          option(.timeZone, "z", "Time zone id of a classic site"),
+                          option(.storageQuota, nil, "Storage quota of a classic site in MB"),
+                          option(.storageQuotaWarningLevel, nil, "Storage warning level of a classic site in MB"),
+                          flag(.removeDeletedSite, nil, "Purge a deleted site at the same URL first (classic sites)"),
+                          flag(.wait, nil, "Wait until the classic site is ready")],
                 examples: [("A team site", "m365 spo site add --alias team1 --title 'Team 1'"),
                            ("A communication site", "m365 spo site add --type CommunicationSite --url /sites/news --title News"),
                            ("A classic site, waiting until it exists", "m365 spo site add --type ClassicSite --url /sites/archive --title Archive --owners admin@contoso.onmicrosoft.com --timeZone 4 --wait")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
@@ -81,26 +81,26 @@ enum SiteCommands {
         },
 
         command("site set", "Updates properties of the specified site collection (needs the admin site)",
-                options: [url, option("title", "t", "New title"), option("description", "d", "New description"),
-                          option("sharingCapability", nil, "External sharing of the site", allowed: sharingCapabilities),
-                          option("lockState", nil, "Lock state of the site", allowed: lockStates),
-                          option("storageQuota", nil, "Storage quota in MB", type: .number),
-                          option("storageQuotaWarningLevel", nil, "Storage warning level in MB", type: .number),
-                          option("noScriptSite", nil, "Whether custom script is blocked", allowed: ["true", "false"]),
-                          flag("wait", nil, "Wait until SharePoint has applied the change")],
+                options: [url, option(.title, "t", "New title"), option(.description, "d", "New description"),
+                          option(.sharingCapability, nil, "External sharing of the site", allowed: sharingCapabilities),
+                          option(.lockState, nil, "Lock state of the site", allowed: lockStates),
+                          option(.storageQuota, nil, "Storage quota in MB"),
+                          option(.storageQuotaWarningLevel, nil, "Storage warning level in MB"),
+                          option(.noScriptSite, nil, "Whether custom script is blocked", allowed: ["true", "false"]),
+                          flag(.wait, nil, "Wait until SharePoint has applied the change")],
                 examples: [("Lock a site", "m365 spo site set --url /sites/project-x --lockState ReadOnly --wait")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try setSite(spo, options)
         },
 
         command("site remove", "Removes the specified site collection (needs the admin site)",
-                options: [url, flag("skipRecycleBin", nil, "Remove the site permanently instead of moving it to the recycle bin"),
-                          flag("fromRecycleBin", nil, "Permanently remove a site that is already in the recycle bin"),
+                options: [url, flag(.skipRecycleBin, nil, "Remove the site permanently instead of moving it to the recycle bin"),
+                          flag(.fromRecycleBin, nil, "Permanently remove a site that is already in the recycle bin"),
                           forceOption],
                 examples: [("Permanently, without a prompt", "m365 spo site remove --url /sites/old --skipRecycleBin --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.exclusive(["skipRecycleBin", "fromRecycleBin"])
-            let site = try spo.webURL(options, "url")
+            try options.exclusive([.skipRecycleBin, .fromRecycleBin])
+            let site = try spo.webURL(options, .url)
             guard try spo.invocation.confirmedRemoval(options, "the site collection \(site)") else { return }
-            if !options.bool("fromRecycleBin") {
+            if !options.bool(.fromRecycleBin) {
                 let (response, id) = try spo.tenantQuery { request, tenant in
                     let operation = request.method("RemoveSite", of: tenant, [.string(site)])
                     request.objectPath(operation)
@@ -109,7 +109,7 @@ enum SiteCommands {
                 // The site must be in the recycle bin before it can be purged.
                 try spo.waitForOperation(try response.object(id, "removal operation"), what: "removing \(site)")
             }
-            if options.bool("skipRecycleBin") || options.bool("fromRecycleBin") {
+            if options.bool(.skipRecycleBin) || options.bool(.fromRecycleBin) {
                 let (response, id) = try spo.tenantQuery { request, tenant in
                     let operation = request.method("RemoveDeletedSite", of: tenant, [.string(site)])
                     request.objectPath(operation)
@@ -123,56 +123,56 @@ enum SiteCommands {
     // MARK: site add
 
     static func addSite(_ spo: SPOClient, _ options: Options) throws(PluginFailure) {
-        let type = options.string("type") ?? "TeamSite"
-        let title = options.string("title") ?? ""
-        let lcid = options.int("lcid")
+        let type = options.string(.type) ?? "TeamSite"
+        let title = options.string(.title) ?? ""
+        let lcid = options.int(.lcid)
         switch type {
         case "TeamSite":
-            for name in ["url", "webTemplate", "timeZone", "siteDesign", "siteDesignId"] where options.has(name) {
-                throw usage("--\(name) does not apply to team sites (they are named by --alias)")
+            for key in [OptionKey<String>.url, OptionKey<String>.webTemplate, OptionKey<Double>.timeZone, OptionKey<String>.siteDesign, OptionKey<String>.siteDesignId] as [any OptionHandle] where options.has(handle: key) {
+                throw usage("--\(key.name) does not apply to team sites (they are named by --alias)")
             }
-            guard let alias = options.string("alias"), !alias.isEmpty else { throw usage("--alias is required for a team site") }
+            guard let alias = options.string(.alias), !alias.isEmpty else { throw usage("--alias is required for a team site") }
             guard !alias.contains(where: { $0 == " " || $0 == "/" || $0 == "@" }) else { throw usage("'\(alias)' is not a valid group alias") }
             let root = try spo.spoURL()
-            var optional: JSONObject = ["Description": .string(options.string("description") ?? "")]
+            var optional: JSONObject = ["Description": .string(options.string(.description) ?? "")]
             if let lcid { optional["CreationOptions"] = [.string("SPSiteLanguage:\(lcid)")] }
-            if let classification = options.string("classification") { optional["Classification"] = .string(classification) }
-            if let owners = options.list("owners") { optional["Owners"] = .array(owners.map { .string($0) }) }
-            let body: JSON = ["displayName": .string(title), "alias": .string(alias), "isPublic": .bool(options.bool("isPublic")),
+            if let classification = options.string(.classification) { optional["Classification"] = .string(classification) }
+            if let owners = options.list(.owners) { optional["Owners"] = .array(owners.map { .string($0) }) }
+            let body: JSON = ["displayName": .string(title), "alias": .string(alias), "isPublic": .bool(options.bool(.isPublic)),
                               "optionalParams": .object(optional)]
             let created = try spo.write(root + "/_api/GroupSiteManager/CreateGroupEx", web: root, body: body)
             try emitCreatedSite(spo, created?.objectValue.map(SPOClient.unwrapVerbose))
         case "CommunicationSite":
-            for name in ["alias", "isPublic", "webTemplate", "timeZone"] where options.has(name) {
-                throw usage("--\(name) does not apply to communication sites")
+            for key in [OptionKey<String>.alias, OptionKey<Bool>.isPublic, OptionKey<String>.webTemplate, OptionKey<Double>.timeZone] as [any OptionHandle] where options.has(handle: key) {
+                throw usage("--\(key.name) does not apply to communication sites")
             }
-            try options.exclusive(["siteDesign", "siteDesignId"])
-            try options.requireGUIDs(["siteDesignId"])
+            try options.exclusive([.siteDesign, .siteDesignId])
+            try options.requireGUIDs([.siteDesignId])
             let site = try requiredURL(spo, options)
-            let design = options.string("siteDesignId") ?? siteDesigns.first { $0.0 == (options.string("siteDesign") ?? "Topic") }?.1
+            let design = options.string(.siteDesignId) ?? siteDesigns.first { $0.0 == (options.string(.siteDesign) ?? "Topic") }?.1
             var request: JSONObject = [
                 "Title": .string(title), "Url": .string(site), "Lcid": JSON(lcid ?? 1033),
-                "ShareByEmailEnabled": .bool(options.bool("shareByEmailEnabled")), "Description": .string(options.string("description") ?? ""),
+                "ShareByEmailEnabled": .bool(options.bool(.shareByEmailEnabled)), "Description": .string(options.string(.description) ?? ""),
                 "WebTemplate": "SITEPAGEPUBLISHING#0", "SiteDesignId": .string(design ?? siteDesigns[0].1),
             ]
-            if let classification = options.string("classification") { request["Classification"] = .string(classification) }
-            if let owner = options.string("owners") { request["Owner"] = .string(owner) }
+            if let classification = options.string(.classification) { request["Classification"] = .string(classification) }
+            if let owner = options.string(.owners) { request["Owner"] = .string(owner) }
             let root = try spo.spoURL()
             let created = try spo.write(root + "/_api/SPSiteManager/Create", web: root, body: ["request": .object(request)])
             try emitCreatedSite(spo, created?.objectValue.map(SPOClient.unwrapVerbose))
         default:
-            for name in ["alias", "isPublic", "siteDesign", "siteDesignId", "shareByEmailEnabled", "classification"] where options.has(name) {
-                throw usage("--\(name) does not apply to classic sites")
+            for key in [OptionKey<String>.alias, OptionKey<Bool>.isPublic, OptionKey<String>.siteDesign, OptionKey<String>.siteDesignId, OptionKey<Bool>.shareByEmailEnabled, OptionKey<String>.classification] as [any OptionHandle] where options.has(handle: key) {
+                throw usage("--\(key.name) does not apply to classic sites")
             }
             let site = try requiredURL(spo, options)
-            guard let owner = options.string("owners"), !owner.isEmpty else { throw usage("--owners is required for a classic site") }
-            guard let timeZone = options.int("timeZone") else { throw usage("--timeZone is required for a classic site (e.g. 4 for Amsterdam, 13 for Pacific time)") }
-            if options.bool("removeDeletedSite") { try purgeDeletedSite(spo, site) }
-            let quota = options.int("storageQuota") ?? 100
+            guard let owner = options.string(.owners), !owner.isEmpty else { throw usage("--owners is required for a classic site") }
+            guard let timeZone = options.int(.timeZone) else { throw usage("--timeZone is required for a classic site (e.g. 4 for Amsterdam, 13 for Pacific time)") }
+            if options.bool(.removeDeletedSite) { try purgeDeletedSite(spo, site) }
+            let quota = options.int(.storageQuota) ?? 100
             let properties = CSOMRequest.Value.structure(typeId: "{11f84fff-b8cf-47b6-8b50-34e692656606}", [
                 ("CompatibilityLevel", .int32(0)), ("Lcid", .uint32(lcid ?? 1033)), ("Owner", .string(owner)),
-                ("StorageMaximumLevel", .int64(quota)), ("StorageWarningLevel", .int64(options.int("storageQuotaWarningLevel") ?? quota)),
-                ("Template", .string(options.string("webTemplate") ?? "STS#0")), ("TimeZoneId", .int32(timeZone)),
+                ("StorageMaximumLevel", .int64(quota)), ("StorageWarningLevel", .int64(options.int(.storageQuotaWarningLevel) ?? quota)),
+                ("Template", .string(options.string(.webTemplate) ?? "STS#0")), ("TimeZoneId", .int32(timeZone)),
                 ("Title", .string(title)), ("Url", .string(site)),
                 ("UserCodeMaximumLevel", .double(0)), ("UserCodeWarningLevel", .double(0)),
             ])
@@ -181,14 +181,14 @@ enum SiteCommands {
                 request.objectPath(operation)
                 return request.query(operation, properties: ["IsComplete", "PollingInterval"])
             }
-            if options.bool("wait") { try spo.waitForOperation(try response.object(id, "creation operation"), what: "creating \(site)") }
+            if options.bool(.wait) { try spo.waitForOperation(try response.object(id, "creation operation"), what: "creating \(site)") }
             try spo.invocation.emit(result: .string(site))
         }
     }
 
     static func requiredURL(_ spo: SPOClient, _ options: Options) throws(PluginFailure) -> String {
-        guard options.has("url") else { throw usage("--url is required for this kind of site") }
-        return try spo.webURL(options, "url")
+        guard options.has(.url) else { throw usage("--url is required for this kind of site") }
+        return try spo.webURL(options, .url)
     }
 
     /// Prints the new site's URL from CreateGroupEx or SPSiteManager/Create (`SiteStatus` 2 is
@@ -227,18 +227,18 @@ enum SiteCommands {
     // MARK: site set
 
     static func setSite(_ spo: SPOClient, _ options: Options) throws(PluginFailure) {
-        let site = try spo.webURL(options, "url")
+        let site = try spo.webURL(options, .url)
         var changes: [(String, CSOMRequest.Value)] = []
-        if let title = options.string("title") { changes.append(("Title", .string(title))) }
-        if let sharing = options.string("sharingCapability"), let index = sharingCapabilities.firstIndex(of: sharing) {
+        if let title = options.string(.title) { changes.append(("Title", .string(title))) }
+        if let sharing = options.string(.sharingCapability), let index = sharingCapabilities.firstIndex(of: sharing) {
             changes.append(("SharingCapability", .enumeration(index)))
         }
-        if let lock = options.string("lockState") { changes.append(("LockState", .string(lock))) }
-        if let quota = options.int("storageQuota") { changes.append(("StorageMaximumLevel", .int64(quota))) }
-        if let warning = options.int("storageQuotaWarningLevel") { changes.append(("StorageWarningLevel", .int64(warning))) }
+        if let lock = options.string(.lockState) { changes.append(("LockState", .string(lock))) }
+        if let quota = options.int(.storageQuota) { changes.append(("StorageMaximumLevel", .int64(quota))) }
+        if let warning = options.int(.storageQuotaWarningLevel) { changes.append(("StorageWarningLevel", .int64(warning))) }
         // DenyAddAndCustomizePagesStatus: 1 disabled (scripts allowed), 2 enabled (no script).
-        if let noScript = options.string("noScriptSite") { changes.append(("DenyAddAndCustomizePages", .enumeration(noScript == "true" ? 2 : 1))) }
-        guard !changes.isEmpty || options.has("description") else {
+        if let noScript = options.string(.noScriptSite) { changes.append(("DenyAddAndCustomizePages", .enumeration(noScript == "true" ? 2 : 1))) }
+        guard !changes.isEmpty || options.has(.description) else {
             throw usage("specify at least one property to update: --title, --description, --sharingCapability, --lockState, --storageQuota, --storageQuotaWarningLevel or --noScriptSite")
         }
         if !changes.isEmpty {
@@ -250,9 +250,9 @@ enum SiteCommands {
                 request.objectPath(operation)
                 return request.query(operation, properties: ["IsComplete", "PollingInterval"])
             }
-            if options.bool("wait") { try spo.waitForOperation(try response.object(id, "update operation"), what: "updating \(site)") }
+            if options.bool(.wait) { try spo.waitForOperation(try response.object(id, "update operation"), what: "updating \(site)") }
         }
-        if let description = options.string("description") {
+        if let description = options.string(.description) {
             try spo.write(site + "/_api/web", web: site, tunnel: "MERGE", body: ["Description": .string(description)])
         }
     }

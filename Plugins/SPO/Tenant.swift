@@ -56,17 +56,18 @@ enum TenantCommands {
 
     static func settingOption(_ setting: (name: String, kind: Kind)) -> OptionSpec {
         switch setting.kind {
-        case .bool: return option(setting.name, nil, "true or false", allowed: ["true", "false"])
-        case let .names(names): return option(setting.name, nil, "One of \(names.joined(separator: ", "))", allowed: names)
-        case .int32, .int64: return option(setting.name, nil, "A number", type: .number)
-        case .string: return option(setting.name, nil, "Text")
+        // Declared and read through handles made from the table's names.
+        case .bool: return option(OptionKey<String>(setting.name), nil, "true or false", allowed: ["true", "false"])
+        case let .names(names): return option(OptionKey<String>(setting.name), nil, "One of \(names.joined(separator: ", "))", allowed: names)
+        case .int32, .int64: return option(OptionKey<Double>(setting.name), nil, "A number")
+        case .string: return option(OptionKey<String>(setting.name), nil, "Text")
         }
     }
 
     static let cdnTypes = ["Public", "Private"]
     static let cdnPolicies = ["IncludeFileExtensions", "ExcludeRestrictedSiteClassifications", "ExcludeIfNoScriptDisabled"]
-    static let appCatalogUrl = option("appCatalogUrl", "u", "URL of the tenant app catalog site", required: true)
-    static let key = option("key", "k", "Name of the tenant property", required: true)
+    static let appCatalogUrl = option(.appCatalogUrl, "u", "URL of the tenant app catalog site", required: true)
+    static let key = option(.key, "k", "Name of the tenant property", required: true)
 
     static let all: [PluginCommand] = [
         command("tenant settings list", "Lists the tenant's global settings (needs the admin site)") { (spo: SPOClient, _: Options) throws(PluginFailure) in
@@ -86,12 +87,14 @@ enum TenantCommands {
                 examples: [("Allow external sharing with existing guests only", "m365 spo tenant settings set --SharingCapability ExistingExternalUserSharingOnly")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             var changes: [(String, CSOMRequest.Value)] = []
             for setting in settings {
-                guard let text = options.string(setting.name) else { continue }
+                // The handles settingOption declared these options with.
+                let number = options.number(OptionKey<Double>(setting.name))
+                guard let text = options.string(OptionKey<String>(setting.name)) ?? number.map({ JSON.number($0).serialized() }) else { continue }
                 switch setting.kind {
                 case .bool: changes.append((setting.name, .bool(text == "true")))
                 case .string: changes.append((setting.name, .string(text)))
                 case .int32, .int64:
-                    guard let number = options.number(setting.name), number == number.rounded() else {
+                    guard let number, number == number.rounded() else {
                         throw usage("--\(setting.name) takes a whole number, not '\(text)'")
                     }
                     changes.append((setting.name, { if case .int32 = setting.kind { return .int32(Int(number)) } else { return .int64(Int(number)) } }()))
@@ -110,55 +113,55 @@ enum TenantCommands {
         // MARK: CDN
 
         command("cdn get", "Shows whether the Office 365 CDN of the given type is enabled (needs the admin site)",
-                options: [option("type", "t", "CDN type (default Public)", allowed: cdnTypes)]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let type = cdnType(options.string("type"))
+                options: [option(.type, "t", "CDN type (default Public)", allowed: cdnTypes)]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            let type = cdnType(options.string(.type))
             let (response, id) = try spo.tenantQuery { request, tenant in request.call("GetTenantCdnEnabled", on: tenant, [.enumeration(type)]) }
             guard let enabled = response[id]?.boolValue else { throw PluginFailure("SharePoint sent no CDN status", status: M365_ERR_SERVER) }
             try spo.invocation.emit(result: .bool(enabled))
         },
 
         command("cdn set", "Enables or disables the Office 365 CDN (needs the admin site)",
-                options: [option("enabled", "e", "true to enable, false to disable", required: true, allowed: ["true", "false"]),
-                          option("type", "t", "CDN type (default Public)", allowed: cdnTypes + ["Both"]),
-                          flag("noDefaultOrigins", nil, "Do not create the default origins when enabling")],
+                options: [option(.enabled, "e", "true to enable, false to disable", required: true, allowed: ["true", "false"]),
+                          option(.type, "t", "CDN type (default Public)", allowed: cdnTypes + ["Both"]),
+                          flag(.noDefaultOrigins, nil, "Do not create the default origins when enabling")],
                 examples: [("Enable the public CDN with its default origins", "m365 spo cdn set --type Public --enabled true")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let enabled = options.string("enabled") == "true"
-            let types = options.string("type") == "Both" ? [1, 0] : [cdnType(options.string("type"))]
+            let enabled = options.string(.enabled) == "true"
+            let types = options.string(.type) == "Both" ? [1, 0] : [cdnType(options.string(.type))]
             _ = try spo.tenantQuery { request, tenant in
                 for type in types { request.call("SetTenantCdnEnabled", on: tenant, [.enumeration(type), .bool(enabled)]) }
-                if enabled && !options.bool("noDefaultOrigins") {
+                if enabled && !options.bool(.noDefaultOrigins) {
                     for type in types { request.call("CreateTenantCdnDefaultOrigins", on: tenant, [.enumeration(type)]) }
                 }
             }
         },
 
         command("cdn origin list", "Lists the origins of the Office 365 CDN (needs the admin site)",
-                options: [option("type", "t", "CDN type (default Public)", allowed: cdnTypes)]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let type = cdnType(options.string("type"))
+                options: [option(.type, "t", "CDN type (default Public)", allowed: cdnTypes)]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            let type = cdnType(options.string(.type))
             let (response, id) = try spo.tenantQuery { request, tenant in request.call("GetTenantCdnOrigins", on: tenant, [.enumeration(type)]) }
             try spo.invocation.emit(result: .array(response[id]?.arrayValue ?? []))
         },
 
         command("cdn origin add", "Adds an origin to the Office 365 CDN (needs the admin site)",
-                options: [option("origin", "r", "The origin, e.g. */CDN", required: true), option("type", "t", "CDN type (default Public)", allowed: cdnTypes)]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let type = cdnType(options.string("type"))
+                options: [option(.origin, "r", "The origin, e.g. */CDN", required: true), option(.type, "t", "CDN type (default Public)", allowed: cdnTypes)]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            let type = cdnType(options.string(.type))
             _ = try spo.tenantQuery { request, tenant in
-                request.call("AddTenantCdnOrigin", on: tenant, [.enumeration(type), .string(options.string("origin") ?? "")])
+                request.call("AddTenantCdnOrigin", on: tenant, [.enumeration(type), .string(options.string(.origin) ?? "")])
             }
         },
 
         command("cdn origin remove", "Removes an origin from the Office 365 CDN (needs the admin site)",
-                options: [option("origin", "r", "The origin to remove", required: true), option("type", "t", "CDN type (default Public)", allowed: cdnTypes),
+                options: [option(.origin, "r", "The origin to remove", required: true), option(.type, "t", "CDN type (default Public)", allowed: cdnTypes),
                           forceOption]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let origin = options.string("origin") ?? ""
+            let origin = options.string(.origin) ?? ""
             guard try spo.invocation.confirmedRemoval(options, "the CDN origin \(origin)") else { return }
-            let type = cdnType(options.string("type"))
+            let type = cdnType(options.string(.type))
             _ = try spo.tenantQuery { request, tenant in request.call("RemoveTenantCdnOrigin", on: tenant, [.enumeration(type), .string(origin)]) }
         },
 
         command("cdn policy list", "Lists the policies of the Office 365 CDN (needs the admin site)",
-                options: [option("cdnType", "t", "CDN type (default Public)", allowed: cdnTypes)], defaults: ["Policy", "Value"]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let type = cdnType(options.string("cdnType"))
+                options: [option(.cdnType, "t", "CDN type (default Public)", allowed: cdnTypes)], defaults: ["Policy", "Value"]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            let type = cdnType(options.string(.cdnType))
             let (response, id) = try spo.tenantQuery { request, tenant in request.call("GetTenantCdnPolicies", on: tenant, [.enumeration(type)]) }
             // "Name;Value" strings, printed as objects as CLI for Microsoft 365 prints them.
             let policies: [JSON] = (response[id]?.arrayValue ?? []).compactMap { entry in
@@ -170,13 +173,13 @@ enum TenantCommands {
         },
 
         command("cdn policy set", "Sets a policy of the Office 365 CDN (needs the admin site)",
-                options: [option("cdnType", "t", "CDN type (default Public)", allowed: cdnTypes),
-                          option("policy", "p", "The policy to set", required: true, allowed: cdnPolicies),
-                          option("value", "v", "Value of the policy", required: true)]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let type = cdnType(options.string("cdnType"))
-            let policy = cdnPolicies.firstIndex(of: options.string("policy") ?? "") ?? 0
+                options: [option(.cdnType, "t", "CDN type (default Public)", allowed: cdnTypes),
+                          option(.policy, "p", "The policy to set", required: true, allowed: cdnPolicies),
+                          option(.value, "v", "Value of the policy", required: true)]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            let type = cdnType(options.string(.cdnType))
+            let policy = cdnPolicies.firstIndex(of: options.string(.policy) ?? "") ?? 0
             _ = try spo.tenantQuery { request, tenant in
-                request.call("SetTenantCdnPolicy", on: tenant, [.enumeration(type), .enumeration(policy), .string(options.string("value") ?? "")])
+                request.call("SetTenantCdnPolicy", on: tenant, [.enumeration(type), .enumeration(policy), .string(options.string(.value) ?? "")])
             }
         },
 
@@ -184,7 +187,7 @@ enum TenantCommands {
 
         command("storageentity list", "Lists the tenant properties stored in the app catalog",
                 options: [appCatalogUrl], defaults: ["Key", "Value"]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let catalog = try spo.webURL(options, "appCatalogUrl")
+            let catalog = try spo.webURL(options, .appCatalogUrl)
             let answer = try spo.get(catalog + "/_api/web/AllProperties?$select=storageentitiesindex")
             var entities: [JSON] = []
             if let index = answer["storageentitiesindex"]?.stringValue, !index.isEmpty {
@@ -201,7 +204,7 @@ enum TenantCommands {
 
         command("storageentity get", "Shows the tenant property with the given key",
                 options: [key]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let name = options.string("key") ?? ""
+            let name = options.string(.key) ?? ""
             let root = try spo.spoURL()
             var entity = try spo.get(root + "/_api/web/GetStorageEntity(\(percentEncode(OData.quote(name))))")
             if entity["odata.null"]?.boolValue == true {
@@ -214,11 +217,11 @@ enum TenantCommands {
         },
 
         command("storageentity set", "Creates or updates a tenant property (needs the admin site)",
-                options: [appCatalogUrl, key, option("value", "v", "Value of the property", required: true),
-                          option("description", "d", "Description of the property"), option("comment", "c", "Comment")],
+                options: [appCatalogUrl, key, option(.value, "v", "Value of the property", required: true),
+                          option(.description, "d", "Description of the property"), option(.comment, "c", "Comment")],
                 examples: [("A property scripts and web parts can read", "m365 spo storageentity set --appCatalogUrl /sites/apps --key AnalyticsId --value 123")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let catalog = try spo.webURL(options, "appCatalogUrl")
-            let values = ["key", "value", "description", "comment"].map { CSOMRequest.Value.string(options.string($0) ?? "") }
+            let catalog = try spo.webURL(options, .appCatalogUrl)
+            let values = [OptionKey<String>.key, .value, .description, .comment].map { CSOMRequest.Value.string(options.string($0) ?? "") }
             _ = try spo.tenantQuery { request, tenant in
                 let web = request.property("RootWeb", of: request.method("GetSiteByUrl", of: tenant, [.string(catalog)]))
                 request.call("SetStorageEntity", on: web, values)
@@ -227,8 +230,8 @@ enum TenantCommands {
 
         command("storageentity remove", "Removes a tenant property (needs the admin site)",
                 options: [appCatalogUrl, key, forceOption]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let catalog = try spo.webURL(options, "appCatalogUrl")
-            let name = options.string("key") ?? ""
+            let catalog = try spo.webURL(options, .appCatalogUrl)
+            let name = options.string(.key) ?? ""
             guard try spo.invocation.confirmedRemoval(options, "the tenant property \(name)") else { return }
             _ = try spo.tenantQuery { request, tenant in
                 let web = request.property("RootWeb", of: request.method("GetSiteByUrl", of: tenant, [.string(catalog)]))

@@ -18,15 +18,17 @@ func looksLikeUPN(_ text: String) -> Bool {
 
 extension Options {
     /// A positive whole number given as text (SharePoint user and group ids).
-    func wholeNumber(_ name: String, what: String) throws(PluginFailure) -> Int? {
-        guard let text = string(name)?.trimmingSpaces else { return nil }
+    func wholeNumber(_ key: OptionKey<String>, what: String) throws(PluginFailure) -> Int? {
+        let name = key.name
+        guard let text = string(key)?.trimmingSpaces else { return nil }
         guard let n = Int(text), n > 0 else { throw usage("'\(text)' is not a valid \(what) for --\(name): use a positive whole number") }
         return n
     }
 
     /// A user principal name (or e-mail) option, checked before anything is sent.
-    func upn(_ name: String) throws(PluginFailure) -> String? {
-        guard let text = string(name)?.trimmingSpaces else { return nil }
+    func upn(_ key: OptionKey<String>) throws(PluginFailure) -> String? {
+        let name = key.name
+        guard let text = string(key)?.trimmingSpaces else { return nil }
         guard looksLikeUPN(text) else { throw usage("'\(text)' is not a valid user name for --\(name): use a user principal name like megan.bowen@contoso.com") }
         return text
     }
@@ -60,49 +62,49 @@ extension SPOClient {
 
 /// `spo user …`: the users a site knows.
 enum UserCommands {
-    static let webUrl = option("webUrl", "u", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
+    static let webUrl = option(.webUrl, "u", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
 
     static let all: [PluginCommand] = [
         command("user list", "Lists all the users within specific web", options: [webUrl], defaults: ["Id", "Title", "LoginName"],
                 examples: [("Every user of a site", "m365 spo user list --webUrl https://contoso.sharepoint.com/sites/project-x")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, "webUrl")
+            let web = try spo.webURL(options, .webUrl)
             try spo.list(web + "/_api/web/siteusers")
         },
 
         command("user get", "Gets a site user within specific web",
-                options: [webUrl, option("id", "i", "ID of the site user"), option("email", nil, "E-mail of the user"),
-                          option("loginName", nil, "Login name of the user, e.g. i:0#.f|membership|megan.bowen@contoso.com"),
-                          option("userName", nil, "User principal name of the user")],
+                options: [webUrl, option(.id, "i", "ID of the site user"), option(.email, nil, "E-mail of the user"),
+                          option(.loginName, nil, "Login name of the user, e.g. i:0#.f|membership|megan.bowen@contoso.com"),
+                          option(.userName, nil, "User principal name of the user")],
                 sets: [["id", "email", "loginName", "userName"]],
                 examples: [("By id", "m365 spo user get --webUrl https://contoso.sharepoint.com/sites/project-x --id 6"),
                            ("By e-mail", "m365 spo user get --webUrl /sites/project-x --email megan.bowen@contoso.com")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let id = try options.wholeNumber("id", what: "user id")
-            let upn = try options.upn("userName")
-            let web = try spo.webURL(options, "webUrl")
+            let id = try options.wholeNumber(.id, what: "user id")
+            let upn = try options.upn(.userName)
+            let web = try spo.webURL(options, .webUrl)
             let base = web + "/_api/web/siteusers"
             let url: String
             if let id {
                 url = base + "/GetById(\(id))"
-            } else if let email = options.string("email") {
+            } else if let email = options.string(.email) {
                 url = base + "/GetByEmail(\(pathLiteral(email)))"
             } else if let upn {
                 url = base + "/GetByLoginName(\(pathLiteral(membershipClaim(upn))))"
             } else {
-                url = base + "/GetByLoginName(\(pathLiteral(options.string("loginName") ?? "")))"
+                url = base + "/GetByLoginName(\(pathLiteral(options.string(.loginName) ?? "")))"
             }
             try spo.invocation.emit(result: .object(try spo.get(url)))
         },
 
         command("user ensure", "Ensures that a user is available on a specific site",
-                options: [webUrl, option("entraId", nil, "Microsoft Entra object id of the user"),
-                          option("userName", nil, "User principal name of the user")],
+                options: [webUrl, option(.entraId, nil, "Microsoft Entra object id of the user"),
+                          option(.userName, nil, "User principal name of the user")],
                 sets: [["entraId", "userName"]],
                 examples: [("By user name", "m365 spo user ensure --webUrl https://contoso.sharepoint.com/sites/project-x --userName megan.bowen@contoso.com")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs(["entraId"])
-            let given = try options.upn("userName")
-            let web = try spo.webURL(options, "webUrl")
+            try options.requireGUIDs([.entraId])
+            let given = try options.upn(.userName)
+            let web = try spo.webURL(options, .webUrl)
             let upn: String
-            if let given { upn = given } else { upn = try spo.userPrincipalName(entraId: options.string("entraId") ?? "") }
+            if let given { upn = given } else { upn = try spo.userPrincipalName(entraId: options.string(.entraId) ?? "") }
             try spo.invocation.emit(result: .object(try spo.ensureUser(web, logonName: upn)))
         },
     ]

@@ -2,17 +2,17 @@ import PluginKit
 
 /// `spo web …`: the web (site) at a URL and its subwebs.
 enum WebCommands {
-    static let url = option("url", "u", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
+    static let url = option(.url, "u", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
 
     static let all: [PluginCommand] = [
         command("web get", "Retrieves information about the specified site",
-                options: [url, flag("withGroups", nil, "Include the site's associated owner, member and visitor groups"),
-                          flag("withPermissions", nil, "Include the site's role assignments")],
+                options: [url, flag(.withGroups, nil, "Include the site's associated owner, member and visitor groups"),
+                          flag(.withPermissions, nil, "Include the site's role assignments")],
                 examples: [("The site's properties", "m365 spo web get --url https://contoso.sharepoint.com/sites/project-x")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, "url")
-            let expand = options.bool("withGroups") ? "AssociatedMemberGroup,AssociatedOwnerGroup,AssociatedVisitorGroup" : nil
+            let web = try spo.webURL(options, .url)
+            let expand = options.bool(.withGroups) ? "AssociatedMemberGroup,AssociatedOwnerGroup,AssociatedVisitorGroup" : nil
             var object = try spo.get(web + "/_api/web" + OData.query([("$expand", expand)]))
-            if options.bool("withPermissions") {
+            if options.bool(.withPermissions) {
                 var assignments: [JSON] = []
                 try spo.forEachItem(web + "/_api/web/RoleAssignments" + OData.query([("$expand", "Member,RoleDefinitionBindings")])) { item throws(PluginFailure) in
                     assignments.append(.object(item))
@@ -23,39 +23,39 @@ enum WebCommands {
         },
 
         command("web list", "Lists the subsites of the specified site", options: [url], defaults: ["Title", "Url", "Id"]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, "url")
+            let web = try spo.webURL(options, .url)
             try spo.list(web + "/_api/web/webs")
         },
 
         command("web set", "Updates the title and description of the specified site",
-                options: [url, option("title", "t", "New title for the site"), option("description", "d", "New description for the site")],
+                options: [url, option(.title, "t", "New title for the site"), option(.description, "d", "New description for the site")],
                 examples: [("Rename a site", "m365 spo web set --url https://contoso.sharepoint.com/sites/team-a --title 'Team A'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            guard options.has("title") || options.has("description") else { throw usage("specify at least one property to update: --title or --description") }
-            let web = try spo.webURL(options, "url")
+            guard options.has(.title) || options.has(.description) else { throw usage("specify at least one property to update: --title or --description") }
+            let web = try spo.webURL(options, .url)
             var body = JSONObject()
-            if let title = options.string("title") { body["Title"] = .string(title) }
-            if let description = options.string("description") { body["Description"] = .string(description) }
+            if let title = options.string(.title) { body["Title"] = .string(title) }
+            if let description = options.string(.description) { body["Description"] = .string(description) }
             try spo.write(web + "/_api/web", web: web, tunnel: "MERGE", body: .object(body))
         },
 
         command("web add", "Creates a subsite",
-                options: [option("title", "t", "Title of the new site", required: true),
-                          option("url", "u", "Relative URL of the new site (e.g. team-a)", required: true),
-                          option("parentWebUrl", "p", "URL of the parent site (absolute, or server-relative like /sites/x)", required: true),
-                          option("webTemplate", "w", "Template of the new site, e.g. STS#3", required: true),
-                          option("description", "d", "Description of the new site"),
-                          option("locale", "l", "Locale id of the new site (default: 1033)", type: .number),
-                          flag("breakInheritance", nil, "Give the site its own permissions instead of its parent's")],
+                options: [option(.title, "t", "Title of the new site", required: true),
+                          option(.url, "u", "Relative URL of the new site (e.g. team-a)", required: true),
+                          option(.parentWebUrl, "p", "URL of the parent site (absolute, or server-relative like /sites/x)", required: true),
+                          option(.webTemplate, "w", "Template of the new site, e.g. STS#3", required: true),
+                          option(.description, "d", "Description of the new site"),
+                          option(.locale, "l", "Locale id of the new site (default: 1033)"),
+                          flag(.breakInheritance, nil, "Give the site its own permissions instead of its parent's")],
                 examples: [("A team subsite", "m365 spo web add --title 'Team A' --url team-a --parentWebUrl /sites/project-x --webTemplate STS#3")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let parent = try spo.webURL(options, "parentWebUrl")
-            let relative = options.string("url") ?? ""
+            let parent = try spo.webURL(options, .parentWebUrl)
+            let relative = options.string(.url) ?? ""
             guard !relative.isEmpty, !relative.contains("/"), !relative.contains(":") else {
                 throw usage("--url is the new site's name below its parent (e.g. team-a), not '\(relative)'")
             }
             let parameters: JSONObject = [
-                "Title": .string(options.string("title") ?? ""), "Url": .string(relative),
-                "Description": .string(options.string("description") ?? ""), "WebTemplate": .string(options.string("webTemplate") ?? ""),
-                "Language": JSON(Int(options.number("locale") ?? 1033)), "UseSamePermissionsAsParentSite": .bool(!options.bool("breakInheritance")),
+                "Title": .string(options.string(.title) ?? ""), "Url": .string(relative),
+                "Description": .string(options.string(.description) ?? ""), "WebTemplate": .string(options.string(.webTemplate) ?? ""),
+                "Language": JSON(Int(options.number(.locale) ?? 1033)), "UseSamePermissionsAsParentSite": .bool(!options.bool(.breakInheritance)),
             ]
             let created = try spo.write(parent + "/_api/web/webs/add", web: parent, body: ["parameters": .object(parameters)])
             try spo.invocation.emit(result: created?.objectValue.map { .object(SPOClient.unwrapVerbose($0)) } ?? .null)
@@ -63,7 +63,7 @@ enum WebCommands {
 
         command("web remove", "Deletes the specified subsite", options: [url, forceOption],
                 examples: [("Without a prompt", "m365 spo web remove --url /sites/project-x/team-a --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, "url")
+            let web = try spo.webURL(options, .url)
             guard try spo.invocation.confirmedRemoval(options, "the site \(web)") else { return }
             try spo.write(web + "/_api/web", web: web, tunnel: "DELETE")
         },

@@ -7,6 +7,7 @@ import Darwin
 #endif
 import CCrypto
 import JSONModel
+import TextEncodings
 
 /// JWS signature algorithms for client assertions. Entra accepts both; RS256 with `x5t` is the
 /// long-standing form, PS256 with `x5t#S256` the one current docs show (protocols.md §1.6).

@@ -1,11 +1,11 @@
 /// `--properties`, as every Graph command spells it.
-public let propertiesOption = option("properties", "p", "Comma-separated properties to retrieve")
+public let propertiesOption = option(.properties, "p", "Comma-separated properties to retrieve")
 
 /// Lookups by name that several Graph commands share (users, groups, one object of a collection).
 extension GraphClient {
     /// `$select` for `--properties`, or the given default.
     public func select(_ options: Options, default fallback: String? = nil) -> String? {
-        options.string("properties") ?? fallback
+        options.string(.properties) ?? fallback
     }
 
     /// The one object of `collection` whose `property` equals `value`; a clear error for none or several.
@@ -25,15 +25,15 @@ extension GraphClient {
 
     /// Emits the object of `collection` named by `--id` or `--displayName`, with `--properties`.
     public func emitOne(_ collection: String, _ options: Options, noun: String) throws(PluginFailure) {
-        var id = options.string("id") ?? ""
-        if let name = options.string("displayName") {
+        var id = options.string(.id) ?? ""
+        if let name = options.string(.displayName) {
             id = try findOne(collection, where: "displayName", is: name, noun: noun, select: "id")["id"]?.stringValue ?? ""
         }
         try invocation.emit(result: .object(try get("\(collection)/\(OData.segment(id))" + OData.query([("$select", select(options))]))))
     }
 
     /// The id of the user given by `--<idOption>` or `--<nameOption>` (a user principal name).
-    public func userId(_ options: Options, id idOption: String, userName nameOption: String) throws(PluginFailure) -> String? {
+    public func userId(_ options: Options, id idOption: OptionKey<String>, userName nameOption: OptionKey<String>) throws(PluginFailure) -> String? {
         if let id = options.string(idOption) { return id }
         guard let upn = options.string(nameOption) else { return nil }
         return try userId(upn: upn)
@@ -71,9 +71,9 @@ extension GraphClient {
     }
 
     /// The id of the group given by `--<idOption>` or its display name `--<nameOption>`.
-    public func groupId(_ options: Options, id idOption: String, name nameOption: String) throws(PluginFailure) -> String {
+    public func groupId(_ options: Options, id idOption: OptionKey<String>, name nameOption: OptionKey<String>) throws(PluginFailure) -> String {
         if let id = options.string(idOption) { return id }
-        guard let name = options.string(nameOption) else { throw usage("specify --\(idOption) or --\(nameOption)") }
+        guard let name = options.string(nameOption) else { throw usage("specify --\(idOption.name) or --\(nameOption.name)") }
         return try findOne("/groups", where: "displayName", is: name, noun: "group")["id"]?.stringValue ?? ""
     }
 }

@@ -6,6 +6,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import TextEncodings
 
 /// HTTP for the host and every plugin, over libcurl loaded at run time.
 ///

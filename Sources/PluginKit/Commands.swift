@@ -60,30 +60,37 @@ public struct Options: Sendable {
         self.spec = spec
     }
 
-    public func string(_ name: String) -> String? {
+    /// The value as given: a string option's text (an enum's declared spelling).
+    public func string(_ key: OptionKey<String>) -> String? { text(key.name) }
+
+
+    public func bool(_ key: OptionKey<Bool>) -> Bool { values[key.name]?.boolValue ?? false }
+
+    /// A boolean the user may have left out (nil), as opposed to one set false.
+    public func optionalBool(_ key: OptionKey<Bool>) -> Bool? { values[key.name]?.boolValue }
+
+    public func number(_ key: OptionKey<Double>) -> Double? { values[key.name]?.numberValue }
+
+    public func int(_ key: OptionKey<Double>) -> Int? { number(key).map { Int($0) } }
+
+    public func has<Value>(_ key: OptionKey<Value>) -> Bool { has(handle: key) }
+
+    /// `has` for a handle of any type (checks over options of several types).
+    public func has(handle: any OptionHandle) -> Bool { values[handle.name] != nil && values[handle.name] != .null }
+
+    /// A comma-separated list option (`--ids a,b,c`), trimmed, empty entries dropped.
+    public func list(_ key: OptionKey<String>) -> [String]? {
+        string(key).map { text in
+            text.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+        }
+    }
+
+    private func text(_ name: String) -> String? {
         guard let value = values[name] else { return nil }
         switch value {
         case .string(let s): return s
         case .null: return nil
         default: return value.serialized()
-        }
-    }
-
-    public func bool(_ name: String) -> Bool { values[name]?.boolValue ?? false }
-
-    /// A boolean the user may have left out (nil), as opposed to one set false.
-    public func optionalBool(_ name: String) -> Bool? { values[name]?.boolValue }
-
-    public func number(_ name: String) -> Double? { values[name]?.numberValue }
-
-    public func int(_ name: String) -> Int? { number(name).map { Int($0) } }
-
-    public func has(_ name: String) -> Bool { values[name] != nil && values[name] != .null }
-
-    /// A comma-separated list option (`--ids a,b,c`), trimmed, empty entries dropped.
-    public func list(_ name: String) -> [String]? {
-        string(name).map { text in
-            text.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
         }
     }
 
@@ -95,6 +102,6 @@ public struct Options: Sendable {
         }
     }
 
-    /// The one option of `names` that was given (option sets are checked by the host).
-    public func firstGiven(_ names: [String]) -> String? { names.first { has($0) } }
+    /// The one option of `keys` that was given (option sets are checked by the host).
+    public func firstGiven(_ keys: [OptionKey<String>]) -> OptionKey<String>? { keys.first { has($0) } }
 }

@@ -1,15 +1,26 @@
-/// Shorthands that keep each command's declaration to the facts: names, aliases, types.
-public func option(_ name: String, _ short: String? = nil, _ description: String, type: OptionType = .string,
+/// Shorthands that keep each command's declaration to the facts: the handle (whose value type is
+/// the option's type), a short form, a description, whether it is required, allowed values.
+public func option(_ key: OptionKey<String>, _ short: String? = nil, _ description: String,
                    required: Bool = false, allowed: [String] = [], defaultValue: JSON? = nil) -> OptionSpec {
-    OptionSpec(name: name, short: short, type: allowed.isEmpty ? type : .enum, required: required, allowed: allowed,
+    OptionSpec(name: key.name, short: short, type: allowed.isEmpty ? .string : .enum, required: required, allowed: allowed,
                defaultValue: defaultValue, description: description)
 }
 
-public func flag(_ name: String, _ short: String? = nil, _ description: String) -> OptionSpec {
-    option(name, short, description, type: .boolean)
+public func option(_ key: OptionKey<Double>, _ short: String? = nil, _ description: String,
+                   required: Bool = false, defaultValue: JSON? = nil) -> OptionSpec {
+    OptionSpec(name: key.name, short: short, type: .number, required: required, defaultValue: defaultValue, description: description)
 }
 
-public let forceOption = flag("force", "f", "Do not ask for confirmation")
+public func option(_ key: OptionKey<Bool>, _ short: String? = nil, _ description: String,
+                   required: Bool = false, defaultValue: JSON? = nil) -> OptionSpec {
+    OptionSpec(name: key.name, short: short, type: .boolean, required: required, defaultValue: defaultValue, description: description)
+}
+
+public func flag(_ key: OptionKey<Bool>, _ short: String? = nil, _ description: String) -> OptionSpec {
+    option(key, short, description)
+}
+
+public let forceOption = flag(.force, "f", "Do not ask for confirmation")
 
 /// A command's spec from the few facts that vary.
 public func commandSpec(_ words: String, _ description: String, aliases: [String] = [], options: [OptionSpec] = [], sets: [[String]] = [],
@@ -61,18 +72,18 @@ public func isGUID(_ text: String) -> Bool {
 
 extension Options {
     /// Checks that each value of these GUID options is a GUID before anything is sent.
-    public func requireGUIDs(_ names: [String]) throws(PluginFailure) {
-        for name in names {
-            for value in list(name) ?? [] where !isGUID(value) {
-                throw usage("'\(value)' is not a valid GUID for --\(name)")
+    public func requireGUIDs(_ keys: [OptionKey<String>]) throws(PluginFailure) {
+        for key in keys {
+            for value in list(key) ?? [] where !isGUID(value) {
+                throw usage("'\(value)' is not a valid GUID for --\(key.name)")
             }
         }
     }
 
-    /// Fails when more than one of `names` was given.
-    public func exclusive(_ names: [String]) throws(PluginFailure) {
-        let given = names.filter(has)
-        if given.count > 1 { throw usage("specify only one of " + given.map { "--" + $0 }.joined(separator: ", ")) }
+    /// Fails when more than one of `keys` was given.
+    public func exclusive<Value>(_ keys: [OptionKey<Value>]) throws(PluginFailure) {
+        let given = keys.filter { has($0) }
+        if given.count > 1 { throw usage("specify only one of " + given.map { "--" + $0.name }.joined(separator: ", ")) }
     }
 }
 
@@ -80,7 +91,7 @@ extension Invocation {
     /// Asks before a removal unless `--force`; false when the user said no. Without a terminal the
     /// failure tells the user to add --force, so a script never hangs on a question.
     public func confirmedRemoval(_ options: Options, _ what: String) throws(PluginFailure) -> Bool {
-        if options.bool("force") { return true }
+        if options.bool(.force) { return true }
         return try confirm("Are you sure you want to remove \(what)?",
                            orExplain: "removing \(what) needs confirmation: add --force to run without a terminal")
     }

@@ -4,6 +4,7 @@ import Glibc
 @_exported import CommandModel
 @_exported import JSONModel
 @_exported import PluginAPI
+@_exported import TextEncodings
 
 
 /// A failure a Swift plugin reports: a status from the ABI's closed set and a one-line message.

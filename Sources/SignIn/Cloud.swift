@@ -1,4 +1,5 @@
 import JSONModel
+import TextEncodings
 
 /// The Microsoft 365 clouds `--cloud` selects, with the hosts each one signs in and calls at.
 public enum Cloud: String, CaseIterable, Sendable {

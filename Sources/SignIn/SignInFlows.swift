@@ -4,6 +4,7 @@ import Glibc
 import Credentials
 import HostConfig
 import JSONModel
+import TextEncodings
 
 /// The HTTP a sign-in needs: a form POST and a GET. The host passes its HTTP client (libcurl);
 /// unit tests pass a fake.

@@ -1,5 +1,6 @@
 import Credentials
 import JSONModel
+import TextEncodings
 
 /// What a token endpoint (or a managed identity endpoint) gave back.
 public struct TokenSet: Sendable {

@@ -2,6 +2,7 @@ import JSONModel
 import Credentials
 import Foundation
 import XCTest
+import TextEncodings
 
 final class Base64Tests: XCTestCase {
     /// RFC 4648 §10 test vectors.

@@ -2,6 +2,7 @@ import Credentials
 import Foundation
 import JSONModel
 import XCTest
+import TextEncodings
 
 final class SigningTests: XCTestCase {
     var fixtures: Fixtures!

@@ -1,6 +1,7 @@
 import Foundation
 import JSONModel
 import NIOHTTP1
+import TextEncodings
 
 /// A fully received request, independent of NIO so services stay plain functions.
 public struct EmulatorRequest: Sendable {

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import JSONModel
 import NIOConcurrencyHelpers
+import TextEncodings
 
 /// The directory collections Graph exposes.
 enum EntityKind: String, CaseIterable, Sendable {

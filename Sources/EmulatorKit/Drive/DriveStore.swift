@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import JSONModel
 import NIOConcurrencyHelpers
+import TextEncodings
 
 /// One OneDrive (every user gets "OneDrive", made on first use).
 struct DriveRecord: Sendable {

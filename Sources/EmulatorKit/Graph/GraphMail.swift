@@ -1,6 +1,7 @@
 import Foundation
 import JSONModel
 import NIOHTTP1
+import TextEncodings
 
 /// Outlook mail: a mailbox per user (made on first use) with the well-known folders,
 /// `sendMail` delivering to tenant recipients, messages, move and mailbox settings.

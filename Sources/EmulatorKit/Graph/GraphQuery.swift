@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import JSONModel
 import NIOHTTP1
+import TextEncodings
 
 /// A Graph failure in Graph's error shape (rendered by `GraphService.error`).
 struct GraphError: Error, Sendable {

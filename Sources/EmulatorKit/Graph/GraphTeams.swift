@@ -1,6 +1,7 @@
 import Foundation
 import JSONModel
 import NIOHTTP1
+import TextEncodings
 
 /// Microsoft Teams: teams (Unified groups with `resourceProvisioningOptions: ["Team"]`), their
 /// async operations, channels, members (the group's members and owners), channel messages,

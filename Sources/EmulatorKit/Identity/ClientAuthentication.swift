@@ -1,6 +1,7 @@
 import Foundation
 import JSONModel
 import _CryptoExtras
+import TextEncodings
 
 /// Checks how a client proved its identity at the token endpoint and returns the `appidacr`
 /// value: "0" public client, "1" client secret, "2" certificate or federated assertion.

@@ -1,6 +1,7 @@
 import Foundation
 import JSONModel
 import NIOHTTP1
+import TextEncodings
 
 /// `POST {web}/_api/$batch`: SharePoint's OData v3 multipart batch. The body's boundary comes
 /// from `Content-Type: multipart/mixed; boundary=…`; its parts are `application/http` requests

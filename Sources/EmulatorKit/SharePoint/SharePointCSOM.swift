@@ -1,6 +1,7 @@
 import Foundation
 import JSONModel
 import NIOHTTP1
+import TextEncodings
 
 /// A CSOM failure: the response header's `ErrorInfo`.
 struct CSOMError: Error {

@@ -2,6 +2,7 @@ import Crypto
 import _CryptoExtras
 import Foundation
 import JSONModel
+import TextEncodings
 
 /// A decoded (not yet verified) compact JWS.
 public struct JWT: Sendable {

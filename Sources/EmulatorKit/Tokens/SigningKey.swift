@@ -4,6 +4,7 @@ import Foundation
 import JSONModel
 import SwiftASN1
 import X509
+import TextEncodings
 
 /// The emulator's token-signing key: RSA 2048, persisted in the state directory so tokens a
 /// client cached stay valid across restarts. Published as a JWKS entry with `x5c`, like Entra's.

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import JSONModel
+import TextEncodings
 
 /// Who a token is for.
 public enum TokenSubject: Sendable {

@@ -1,0 +1,80 @@
+import PluginKit
+
+/// The options this module's commands declare and read, by name and value type: a declaration
+/// and its reads share one handle, so a misspelt name does not compile.
+
+extension OptionKey where Value == String {
+    static var assignedToUserIds: Self { Self("assignedToUserIds") }
+    static var attachment: Self { Self("attachment") }
+    static var bcc: Self { Self("bcc") }
+    static var bodyContent: Self { Self("bodyContent") }
+    static var bodyContentType: Self { Self("bodyContentType") }
+    static var bodyContents: Self { Self("bodyContents") }
+    static var bucketId: Self { Self("bucketId") }
+    static var cc: Self { Self("cc") }
+    static var changeTypes: Self { Self("changeTypes") }
+    static var channelId: Self { Self("channelId") }
+    static var channelName: Self { Self("channelName") }
+    static var clientState: Self { Self("clientState") }
+    static var contentType: Self { Self("contentType") }
+    static var description: Self { Self("description") }
+    static var distributionMethod: Self { Self("distributionMethod") }
+    static var dueDateTime: Self { Self("dueDateTime") }
+    static var endTime: Self { Self("endTime") }
+    static var expirationDateTime: Self { Self("expirationDateTime") }
+    static var filePath: Self { Self("filePath") }
+    static var folderId: Self { Self("folderId") }
+    static var folderName: Self { Self("folderName") }
+    static var folderPath: Self { Self("folderPath") }
+    static var importance: Self { Self("importance") }
+    static var latestSupportedTlsVersion: Self { Self("latestSupportedTlsVersion") }
+    static var lifecycleNotificationUrl: Self { Self("lifecycleNotificationUrl") }
+    static var listId: Self { Self("listId") }
+    static var listName: Self { Self("listName") }
+    static var message: Self { Self("message") }
+    static var name: Self { Self("name") }
+    static var notificationUrl: Self { Self("notificationUrl") }
+    static var outputFile: Self { Self("outputFile") }
+    static var owner: Self { Self("owner") }
+    static var ownerGroupId: Self { Self("ownerGroupId") }
+    static var ownerGroupName: Self { Self("ownerGroupName") }
+    static var ownerUserNames: Self { Self("ownerUserNames") }
+    static var path: Self { Self("path") }
+    static var planId: Self { Self("planId") }
+    static var planTitle: Self { Self("planTitle") }
+    static var resource: Self { Self("resource") }
+    static var role: Self { Self("role") }
+    static var sender: Self { Self("sender") }
+    static var sourceFolderId: Self { Self("sourceFolderId") }
+    static var sourceFolderName: Self { Self("sourceFolderName") }
+    static var startTime: Self { Self("startTime") }
+    static var status: Self { Self("status") }
+    static var subject: Self { Self("subject") }
+    static var targetFolderId: Self { Self("targetFolderId") }
+    static var targetFolderName: Self { Self("targetFolderName") }
+    static var targetTypes: Self { Self("targetTypes") }
+    static var teamId: Self { Self("teamId") }
+    static var teamName: Self { Self("teamName") }
+    static var template: Self { Self("template") }
+    static var title: Self { Self("title") }
+    static var to: Self { Self("to") }
+    static var type: Self { Self("type") }
+    static var userId: Self { Self("userId") }
+    static var userName: Self { Self("userName") }
+    static var userNames: Self { Self("userNames") }
+}
+
+extension OptionKey where Value == Double {
+    static var percentComplete: Self { Self("percentComplete") }
+    static var priority: Self { Self("priority") }
+}
+
+extension OptionKey where Value == Bool {
+    static var joined: Self { Self("joined") }
+    static var overwrite: Self { Self("overwrite") }
+    static var primary: Self { Self("primary") }
+    static var recursive: Self { Self("recursive") }
+    static var saveToSentItems: Self { Self("saveToSentItems") }
+    static var shouldSetSpoSiteReadOnlyForMembers: Self { Self("shouldSetSpoSiteReadOnlyForMembers") }
+    static var wait: Self { Self("wait") }
+}

@@ -1,0 +1,132 @@
+import PluginKit
+
+/// The options this module's commands declare and read, by name and value type: a declaration
+/// and its reads share one handle, so a misspelt name does not compile.
+
+extension OptionKey where Value == String {
+    static var alias: Self { Self("alias") }
+    static var appCatalogScope: Self { Self("appCatalogScope") }
+    static var appCatalogUrl: Self { Self("appCatalogUrl") }
+    static var approveComment: Self { Self("approveComment") }
+    static var associatedGroup: Self { Self("associatedGroup") }
+    static var authenticationUrl: Self { Self("authenticationUrl") }
+    static var baseTemplate: Self { Self("baseTemplate") }
+    static var camlQuery: Self { Self("camlQuery") }
+    static var cdnType: Self { Self("cdnType") }
+    static var checkInComment: Self { Self("checkInComment") }
+    static var classification: Self { Self("classification") }
+    static var clientTag: Self { Self("clientTag") }
+    static var comment: Self { Self("comment") }
+    static var contentType: Self { Self("contentType") }
+    static var csvContent: Self { Self("csvContent") }
+    static var description: Self { Self("description") }
+    static var email: Self { Self("email") }
+    static var emails: Self { Self("emails") }
+    static var enabled: Self { Self("enabled") }
+    static var entraId: Self { Self("entraId") }
+    static var expirationDateTime: Self { Self("expirationDateTime") }
+    static var fields: Self { Self("fields") }
+    static var fileId: Self { Self("fileId") }
+    static var fileName: Self { Self("fileName") }
+    static var filePath: Self { Self("filePath") }
+    static var fileUrl: Self { Self("fileUrl") }
+    static var filter: Self { Self("filter") }
+    static var folder: Self { Self("folder") }
+    static var folderUrl: Self { Self("folderUrl") }
+    static var groupId: Self { Self("groupId") }
+    static var groupName: Self { Self("groupName") }
+    static var id: Self { Self("id") }
+    static var idColumn: Self { Self("idColumn") }
+    static var ids: Self { Self("ids") }
+    static var key: Self { Self("key") }
+    static var label: Self { Self("label") }
+    static var listId: Self { Self("listId") }
+    static var listTitle: Self { Self("listTitle") }
+    static var listUrl: Self { Self("listUrl") }
+    static var lockState: Self { Self("lockState") }
+    static var loginName: Self { Self("loginName") }
+    static var name: Self { Self("name") }
+    static var nameConflictBehavior: Self { Self("nameConflictBehavior") }
+    static var newName: Self { Self("newName") }
+    static var newTitle: Self { Self("newTitle") }
+    static var noScriptSite: Self { Self("noScriptSite") }
+    static var origin: Self { Self("origin") }
+    static var owners: Self { Self("owners") }
+    static var parentFolderUrl: Self { Self("parentFolderUrl") }
+    static var parentWebUrl: Self { Self("parentWebUrl") }
+    static var path: Self { Self("path") }
+    static var policy: Self { Self("policy") }
+    static var properties: Self { Self("properties") }
+    static var publishComment: Self { Self("publishComment") }
+    static var queryText: Self { Self("queryText") }
+    static var refinementFilters: Self { Self("refinementFilters") }
+    static var region: Self { Self("region") }
+    static var requestToJoinLeaveEmailSetting: Self { Self("requestToJoinLeaveEmailSetting") }
+    static var scope: Self { Self("scope") }
+    static var selectProperties: Self { Self("selectProperties") }
+    static var sharingCapability: Self { Self("sharingCapability") }
+    static var siteDesign: Self { Self("siteDesign") }
+    static var siteDesignId: Self { Self("siteDesignId") }
+    static var siteUrl: Self { Self("siteUrl") }
+    static var sortList: Self { Self("sortList") }
+    static var sourceId: Self { Self("sourceId") }
+    static var sourceUrl: Self { Self("sourceUrl") }
+    static var targetFileName: Self { Self("targetFileName") }
+    static var targetUrl: Self { Self("targetUrl") }
+    static var title: Self { Self("title") }
+    static var type: Self { Self("type") }
+    static var url: Self { Self("url") }
+    static var userId: Self { Self("userId") }
+    static var userIds: Self { Self("userIds") }
+    static var userName: Self { Self("userName") }
+    static var userNames: Self { Self("userNames") }
+    static var value: Self { Self("value") }
+    static var webTemplate: Self { Self("webTemplate") }
+    static var webUrl: Self { Self("webUrl") }
+}
+
+extension OptionKey where Value == Double {
+    static var numericId: Self { Self("id") }
+    static var lcid: Self { Self("lcid") }
+    static var locale: Self { Self("locale") }
+    static var pageNumber: Self { Self("pageNumber") }
+    static var pageSize: Self { Self("pageSize") }
+    static var rowLimit: Self { Self("rowLimit") }
+    static var startRow: Self { Self("startRow") }
+    static var storageQuota: Self { Self("storageQuota") }
+    static var storageQuotaWarningLevel: Self { Self("storageQuotaWarningLevel") }
+    static var timeZone: Self { Self("timeZone") }
+}
+
+extension OptionKey where Value == Bool {
+    static var allResults: Self { Self("allResults") }
+    static var approve: Self { Self("approve") }
+    static var asFile: Self { Self("asFile") }
+    static var asListItem: Self { Self("asListItem") }
+    static var asString: Self { Self("asString") }
+    static var associatedGroupsOnly: Self { Self("associatedGroupsOnly") }
+    static var breakInheritance: Self { Self("breakInheritance") }
+    static var bypassSharedLock: Self { Self("bypassSharedLock") }
+    static var checkOut: Self { Self("checkOut") }
+    static var ensureParentFolders: Self { Self("ensureParentFolders") }
+    static var fromRecycleBin: Self { Self("fromRecycleBin") }
+    static var isPublic: Self { Self("isPublic") }
+    static var noDefaultOrigins: Self { Self("noDefaultOrigins") }
+    static var overwrite: Self { Self("overwrite") }
+    static var publish: Self { Self("publish") }
+    static var rawOutput: Self { Self("rawOutput") }
+    static var recursive: Self { Self("recursive") }
+    static var recycle: Self { Self("recycle") }
+    static var removeDeletedSite: Self { Self("removeDeletedSite") }
+    static var resetAuthorAndCreated: Self { Self("resetAuthorAndCreated") }
+    static var retainEditorAndModified: Self { Self("retainEditorAndModified") }
+    static var shareByEmailEnabled: Self { Self("shareByEmailEnabled") }
+    static var skipFeatureDeployment: Self { Self("skipFeatureDeployment") }
+    static var skipRecycleBin: Self { Self("skipRecycleBin") }
+    static var systemUpdate: Self { Self("systemUpdate") }
+    static var trimDuplicates: Self { Self("trimDuplicates") }
+    static var wait: Self { Self("wait") }
+    static var withGroups: Self { Self("withGroups") }
+    static var withOneDriveSites: Self { Self("withOneDriveSites") }
+    static var withPermissions: Self { Self("withPermissions") }
+}
