@@ -25,9 +25,9 @@ let package = Package(
     products: [
         .executable(name: "m365", targets: ["Host"]),
         .executable(name: "m365-emulator", targets: ["Emulator"]),
-        .library(name: "m365-spo", type: .dynamic, targets: ["SPO"]),
-        .library(name: "m365-aad", type: .dynamic, targets: ["AAD"]),
-        .library(name: "m365-graph", type: .dynamic, targets: ["Graph"]),
+        .library(name: "m365-spo", type: .dynamic, targets: ["SPO", "PluginLinking"]),
+        .library(name: "m365-aad", type: .dynamic, targets: ["AAD", "PluginLinking"]),
+        .library(name: "m365-graph", type: .dynamic, targets: ["Graph", "PluginLinking"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
@@ -86,9 +86,13 @@ let package = Package(
         .target(name: "GraphKit", dependencies: ["PluginKit"], swiftSettings: lean),
 
         // MARK: Service plugins (shared libraries loaded by the host through the C ABI).
-        .target(name: "SPO", dependencies: ["PluginKit", "M365Version"], path: "Plugins/SPO", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
-        .target(name: "AAD", dependencies: ["PluginKit", "GraphKit", "M365Version"], path: "Plugins/AAD", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
-        .target(name: "Graph", dependencies: ["PluginKit", "GraphKit", "M365Version"], path: "Plugins/Graph", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
+        .target(name: "SPO", dependencies: ["PluginKit", "M365Version"], path: "Plugins/SPO", swiftSettings: lean),
+        .target(name: "AAD", dependencies: ["PluginKit", "GraphKit", "M365Version"], path: "Plugins/AAD", swiftSettings: lean),
+        .target(name: "Graph", dependencies: ["PluginKit", "GraphKit", "M365Version"], path: "Plugins/Graph", swiftSettings: lean),
+        // The plugin products' linker settings, kept off the plugin targets so that unit tests can
+        // depend on those: a target's linker settings reach every product linking it, and all test
+        // targets are linked into one test executable (see Plugins/PluginLinking).
+        .target(name: "PluginLinking", path: "Plugins/PluginLinking", swiftSettings: lean, linkerSettings: pluginLinkerSettings),
 
         // MARK: The local tenant emulator.
         .target(
@@ -135,5 +139,9 @@ let package = Package(
             ],
             exclude: ["Fixtures"]
         ),
+        // Unit tests of the plugins' pure code, which otherwise only the end-to-end tests reach.
+        .testTarget(name: "PluginKitTests", dependencies: ["PluginKit"]),
+        .testTarget(name: "GraphKitTests", dependencies: ["GraphKit", "PluginKit"]),
+        .testTarget(name: "SPOHelpersTests", dependencies: ["SPO", "PluginKit"]),
     ]
 )
