@@ -93,7 +93,7 @@ func serviceErrorMessage(status: Int, body: [UInt8]) -> String {
         for candidate in candidates {
             if let text = candidate?.stringValue, !text.isEmpty {
                 let code = json["error"]?["code"]?.stringValue ?? json["odata.error"]?["code"]?.stringValue
-                let line = text.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).first.map(String.init) ?? text
+                let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text
                 return code.map { "\($0): \(line)" } ?? line
             }
         }

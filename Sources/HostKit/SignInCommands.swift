@@ -104,7 +104,7 @@ private func login(_ context: inout HostContext, _ options: JSONObject, service:
     // Values read with @file keep the file's last newline; a credential never ends with one.
     func value(_ key: String) -> String? {
         guard var text = options[key]?.stringValue else { return nil }
-        while text.last == "\n" || text.last == "\r" { text.removeLast() }
+        while text.last?.isNewline == true { text.removeLast() }  // CRLF is one Character
         return text
     }
     // Workload identity (AKS) and Azure DevOps service connections name the app and tenant.

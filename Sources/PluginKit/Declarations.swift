@@ -67,7 +67,7 @@ public func usage(_ message: String) -> PluginFailure { PluginFailure(message, s
 public func isGUID(_ text: String) -> Bool {
     let parts = text.split(separator: "-", omittingEmptySubsequences: false)
     guard parts.map(\.count) == [8, 4, 4, 4, 12] else { return false }
-    return text.allSatisfy { $0 == "-" || $0.isHexDigit }
+    return text.allSatisfy { $0 == "-" || ($0.isASCII && $0.isHexDigit) }
 }
 
 extension Options {

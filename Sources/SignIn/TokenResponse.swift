@@ -63,7 +63,7 @@ func signInError(status: Int, body: [UInt8], what: String) -> SignInError {
         return SignInError("\(what) failed: the server answered HTTP \(status) with \(kind)")
     }
     let description = json["error_description"]?.stringValue ?? code
-    let firstLine = description.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).first.map(String.init) ?? description
+    let firstLine = description.split(whereSeparator: \.isNewline).first.map(String.init) ?? description
     let codes = json["error_codes"]?.arrayValue?.compactMap(\.intValue) ?? []
     var message = "\(what) failed: \(firstLine)"
     var kind = SignInError.Kind.failed

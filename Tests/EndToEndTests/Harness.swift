@@ -134,32 +134,34 @@ struct Harness {
 
     /// Runs a tool with the harness's environment; its stdout (it must exit 0).
     func output(of path: String, _ arguments: [String]) throws -> String {
+        try Self.runTool(path, arguments, environment: environment, directory: root)
+    }
+
+    /// Runs a tool that must succeed (its stderr is the error otherwise); its stdout.
+    @discardableResult
+    static func runTool(_ path: String, _ arguments: [String], environment: [String: String]? = nil, directory: URL? = nil) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
-        process.environment = environment
-        process.currentDirectoryURL = root
+        if let environment { process.environment = environment }
+        if let directory { process.currentDirectoryURL = directory }
+        // stderr to a file, stdout read here: neither pipe can fill up and block the tool.
+        let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("tool-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errFile) }
+        let errHandle = try FileHandle(forWritingTo: errFile)
         let out = Pipe()
         process.standardOutput = out
+        process.standardError = errHandle
         try process.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw HarnessError("\(path) exited with \(process.terminationStatus)") }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    static func runTool(_ path: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let err = Pipe()
-        process.standardError = err
-        try process.run()
-        let message = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        try errHandle.close()
         guard process.terminationStatus == 0 else {
-            throw HarnessError("\(path) \(arguments.joined(separator: " ")) failed: \(String(decoding: message, as: UTF8.self))")
+            let message = String(decoding: (try? Data(contentsOf: errFile)) ?? Data(), as: UTF8.self)
+            throw HarnessError("\(path) \(arguments.joined(separator: " ")) failed: \(message)")
         }
+        return String(decoding: data, as: UTF8.self)
     }
 }
 

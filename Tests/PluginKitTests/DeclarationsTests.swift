@@ -24,6 +24,7 @@ final class DeclarationsTests: XCTestCase {
             " 4a1b2c3d-0000-4000-8000-00000000abcd",      // surrounding space
             "4a1b2c3d-0000-4000-8000-00000000abcd\n",
             "4a1b2c3d-0000-4000-8000-00000000abc+",
+            "ａａａａａａａａ-0000-4000-8000-00000000abcd",   // full-width letters are hex digits to Swift, not to a GUID
         ]
         for text in texts { XCTAssertFalse(isGUID(text), text.debugDescription) }
     }
