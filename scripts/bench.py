@@ -16,34 +16,43 @@ import uuid
 
 
 def measure(argv, env, runs):
-    """Median wall seconds (spawn to exit) and the largest max-RSS in KiB over `runs` runs."""
-    walls, peaks = [], []
-    for _ in range(runs):
-        start = time.perf_counter()
-        pid = os.posix_spawn(argv[0], argv, env, file_actions=[
-            (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-            (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
-        ])
-        _, status, usage = os.wait4(pid, 0)
-        walls.append(time.perf_counter() - start)
-        peaks.append(usage.ru_maxrss)
-        if os.waitstatus_to_exitcode(status) != 0:
-            # Only the command's name: its arguments may hold a bearer token.
-            sys.exit(f"{' '.join(argv[:4])} … exited with {os.waitstatus_to_exitcode(status)}")
-    return statistics.median(walls), max(peaks)
+    """Median wall seconds (spawn to exit) over `runs` runs, and the peak RSS in KiB of one more run."""
+    return statistics.median(wall_once(argv, env) for _ in range(runs)), peak_rss(argv, env)
+
+
+def peak_rss(argv, env):
+    """The command's own peak resident size in KiB, as GNU time reports it. (A child this script
+    spawns would count this Python process's size as its own: posix_spawn shares the parent's
+    memory until exec, and the kernel keeps that high-water mark. time forks from its own small
+    process.)"""
+    with tempfile.NamedTemporaryFile("r") as report:
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report.name] + argv, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        return int(report.read().strip().splitlines()[-1])
 
 
 def measure_interleaved(argv_a, argv_b, env, runs):
     """Like measure, alternating a and b run by run, so drift of the machine (or the server)
     during the measurement hits both sides alike."""
     a, b = [], []
-    peak = 0
     for _ in range(runs):
-        wall, rss = measure(argv_a, env, 1)
-        a.append(wall)
-        peak = max(peak, rss)
-        b.append(measure(argv_b, env, 1)[0])
-    return statistics.median(a), peak, statistics.median(b)
+        a.append(wall_once(argv_a, env))
+        b.append(wall_once(argv_b, env))
+    return statistics.median(a), peak_rss(argv_a, env), statistics.median(b)
+
+
+def wall_once(argv, env):
+    """Seconds from spawn to exit of one run (output discarded); a failure ends the benchmark."""
+    start = time.perf_counter()
+    pid = os.posix_spawn(argv[0], argv, env, file_actions=[
+        (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+    ])
+    _, status, _ = os.wait4(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        # Only the command's name: its arguments may hold a bearer token.
+        sys.exit(f"{' '.join(argv[:4])} … exited with {os.waitstatus_to_exitcode(status)}")
+    return time.perf_counter() - start
 
 
 def row(name, wall, peak, base_name, base_wall, target=""):
@@ -186,7 +195,8 @@ def request_latency(prefix, runs, env, emulator):
     subprocess.run([m365, "request", "--url", "@graph/me"], env=env, check=True, stdout=subprocess.DEVNULL)
     token = graph_token(env)
     before = len(emulator.requests("/v1.0/me"))
-    measure([m365, "request", "--url", "@graph/me"], env, runs)
+    for _ in range(runs):
+        wall_once([m365, "request", "--url", "@graph/me"], env)
     sent = (len(emulator.requests("/v1.0/me")) - before) / runs
     curl = [shutil.which("curl"), "-sS", "--cacert", emulator.env["M365_CA_BUNDLE"], "--connect-to", emulator.env["M365_CONNECT_TO"],
             "-H", f"Authorization: Bearer {token}", "-H", "Accept: application/json", "https://graph.microsoft.com/v1.0/me"]
@@ -378,7 +388,7 @@ def graph_batch(prefix, env, emulator, work, runs=5):
         curl += (["--next"] if n else []) + curl_options(emulator, token) + ["-H", "Content-Type: application/json", "--data-binary", "@" + chunk, "https://graph.microsoft.com/v1.0/$batch"]
     wall, peak, curl_wall = measure_interleaved([m365, "graph", "batch", "--filePath", batch_file], curl, env, runs)
     emulator.clear_requests()  # the log keeps the last 10,000 entries: count one run on its own
-    measure([m365, "graph", "batch", "--filePath", batch_file], env, 1)
+    wall_once([m365, "graph", "batch", "--filePath", batch_file], env)
     sent = len(emulator.http_requests("/v1.0"))
     ratio = wall / curl_wall
     met = sent == 50 and ratio <= 1.2
@@ -427,10 +437,9 @@ def onedrive_upload(prefix, env, emulator, work, runs=3):
 
     walls, peaks, curl_walls = [], [], []
     for _ in range(runs):
-        wall, peak = measure([m365, "onedrive", "file", "add", "--filePath", source, "--folderPath", "/bench", "--overwrite"], env, 1)
-        walls.append(wall)
-        peaks.append(peak)
+        walls.append(wall_once([m365, "onedrive", "file", "add", "--filePath", source, "--folderPath", "/bench", "--overwrite"], env))
         curl_walls.append(curl_upload())
+    peaks.append(peak_rss([m365, "onedrive", "file", "add", "--filePath", source, "--folderPath", "/bench", "--overwrite"], env))
     for part, _, _ in parts:
         os.unlink(part)
     os.unlink(source)
@@ -463,7 +472,7 @@ def spo_listitem_batch(prefix, env, emulator, work, runs=3, singles=1000):
     # One counted run with no cached digest, then the timed runs (token and digest cached).
     shutil.rmtree(os.path.join(env["M365_HOME"], "plugin-state"), ignore_errors=True)
     emulator.clear_requests()
-    measure(command, env, 1)
+    wall_once(command, env)
     batches = len(emulator.http_requests("/_api/$batch"))
     digests = len(emulator.http_requests("/_api/contextinfo"))
     created = sum(1 for r in emulator.requests("/_api/web/lists") if r.get("batchItem") and r.get("status") == 200)
@@ -471,7 +480,7 @@ def spo_listitem_batch(prefix, env, emulator, work, runs=3, singles=1000):
     single = [m365, "spo", "listitem", "add", "--webUrl", site, "--listTitle", "Batch bench", "--Title", "single"]
     start = time.perf_counter()
     for _ in range(singles):
-        measure(single, env, 1)
+        wall_once(single, env)
     single_wall = (time.perf_counter() - start) * 1000 / singles
     met = batches <= 10 and digests <= 1 and created == 1000
     print("\n## spo listitem batch add of 1,000 rows\n")
@@ -531,10 +540,9 @@ def sharepoint_files(prefix, env, emulator, work, runs=3):
     for name, argv, baseline in [("spo file add", add, curl_upload), ("spo file get --asFile", get, curl_download)]:
         walls, peaks, curl_walls = [], [], []
         for _ in range(runs):
-            wall, peak = measure(argv, env, 1)
-            walls.append(wall)
-            peaks.append(peak)
+            walls.append(wall_once(argv, env))
             curl_walls.append(baseline())
+        peaks.append(peak_rss(argv, env))
         results.append((name, statistics.median(walls), max(peaks), statistics.median(curl_walls)))
     for part, _ in parts:
         os.unlink(part)

@@ -53,6 +53,7 @@ checks_bench="
 cc          tool:cc                 gcc
 curl        tool:curl               curl
 wrk         tool:wrk                wrk
+time        tool:/usr/bin/time      time
 "
 checks_package="
 dpkg-deb    tool:dpkg-deb           dpkg
