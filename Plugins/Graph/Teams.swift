@@ -25,7 +25,8 @@ enum TeamsCommands {
             switch operation["status"]?.stringValue?.lowercased() {
             case "succeeded": return operation
             case "failed":
-                throw PluginFailure("\(label) failed: \(operation["error"]?["message"]?.stringValue ?? "the operation failed")", status: M365_ERR_SERVER)
+                let message = ServiceError.parse(.object(operation))?.message ?? ""
+                throw PluginFailure("\(label) failed: \(message.isEmpty ? "the operation failed" : oneLine(message))", status: M365_ERR_SERVER)
             default:
                 attempt += 1
                 graph.invocation.progress(label, done: -1, total: -1)
@@ -171,7 +172,7 @@ enum TeamsCommands {
             })])
             let failed = (answer?["value"]?.arrayValue ?? []).filter { $0["error"] != nil && $0["error"] != .null }
             guard failed.isEmpty else {
-                let text = failed.map { "\($0["userId"]?.stringValue ?? "?"): \($0["error"]?["message"]?.stringValue ?? "failed")" }.joined(separator: "; ")
+                let text = failed.map { "\($0["userId"]?.stringValue ?? "?"): \(ServiceError.parse($0)?.message ?? "failed")" }.joined(separator: "; ")
                 throw PluginFailure("\(failed.count) of \(ids.count) users could not be added: \(text)")
             }
         },
