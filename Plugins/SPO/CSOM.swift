@@ -215,24 +215,32 @@ struct CSOMResponse {
         return object
     }
 
-    /// Hands each item of a collection result (`_Child_Items_`) over as the text SharePoint
-    /// sent; returns the result's other members (`NextStartIndexFromSharePoint`, …).
-    func forEachChild(of id: Int, _ item: (UnsafeRawBufferPointer) throws(PluginFailure) -> Void) throws(PluginFailure) -> JSONObject {
+    /// A collection result (`_Child_Items_`) read in one pass: where each item is, and the
+    /// result's other members (`NextStartIndexFromSharePoint`, …), known before any item is
+    /// handed over (`forEachText`).
+    func children(of id: Int) throws(PluginFailure) -> (items: [Range<Int>], others: JSONObject) {
         guard let range = results[id] else { throw PluginFailure("SharePoint's ProcessQuery answer has no collection", status: M365_ERR_SERVER) }
-        var refused: PluginFailure?
-        let others: JSONObject
-        do {
-            others = try body.withUnsafeBytes { bytes throws(JSONParseError) in
-                try JSON.forEachElement(ofMember: "_Child_Items_", in: UnsafeRawBufferPointer(rebasing: bytes[range])) { text in
-                    guard refused == nil else { return }
-                    do throws(PluginFailure) { try item(text) } catch { refused = error }
-                }
-            }
-        } catch {
+        let scanned = body.withUnsafeBytes { bytes in
+            Result { () throws(JSONParseError) in try JSON.elementRanges(ofMember: "_Child_Items_", in: UnsafeRawBufferPointer(rebasing: bytes[range])) }
+        }
+        switch scanned {
+        case let .success((items, others)):
+            return (items.map { ($0.lowerBound + range.lowerBound)..<($0.upperBound + range.lowerBound) }, others)
+        case let .failure(error):
             throw PluginFailure("SharePoint sent a collection without _Child_Items_ (\(error))", status: M365_ERR_SERVER)
         }
+    }
+
+    /// Hands over the text SharePoint sent at each of `ranges` (from `children`), never built
+    /// into values.
+    func forEachText(_ ranges: [Range<Int>], _ item: (UnsafeRawBufferPointer) throws(PluginFailure) -> Void) throws(PluginFailure) {
+        var refused: PluginFailure?
+        body.withUnsafeBytes { bytes in
+            for range in ranges {
+                do throws(PluginFailure) { try item(UnsafeRawBufferPointer(rebasing: bytes[range])) } catch { refused = error; return }
+            }
+        }
         if let refused { throw refused }
-        return others
     }
 }
 

@@ -124,25 +124,38 @@ struct SPOClient: CommandClient {
     /// Like `send`, the successful answer itself.
     /// `raw` sends a body that is not JSON (CSOM's XML) with its content type.
     func answer(_ method: String, _ url: String, body: JSON? = nil, raw: (contentType: String, bytes: [UInt8])? = nil,
-                headers extra: [(name: String, value: String)] = [], digestFor web: String? = nil) throws(PluginFailure) -> ServiceResponse {
-        var request = service.request(method, url, body: body, headers: extra)
-        if let raw {
-            request.headers.append(("Content-Type", raw.contentType))
-            request.body = raw.bytes
-        }
+                headers extra: [(name: String, value: String)] = [], digestFor web: String? = nil, flags: UInt32 = 0) throws(PluginFailure) -> ServiceResponse {
+        var request = try outgoing(method, url, body: body, raw: raw, headers: extra, digestFor: web, flags: flags)
         guard let web else { return try service.answer(request) }
-        var digest = try self.digest(web)
-        request.headers.append(("X-RequestDigest", digest))
         var response = try invocation.send(request)
         // A digest the server no longer accepts (expired early, site moved): fetch a new one once.
         if response.status == 403, ServiceError.parse(response)?.code.hasPrefix("-2130575251") == true {
             forgetDigest(web)
-            digest = try self.digest(web)
             request.headers.removeAll { $0.name == "X-RequestDigest" }
-            request.headers.append(("X-RequestDigest", digest))
+            request.headers.append(("X-RequestDigest", try digest(web)))
             response = try invocation.send(request)
         }
         return try service.checked(response, url: url, write: true)
+    }
+
+    /// Asks the host to send now what a later `answer` with the same arguments will send (a read
+    /// the plugin knows it needs next: the next page of a CSOM listing).
+    func prefetch(_ method: String, _ url: String, raw: (contentType: String, bytes: [UInt8])? = nil,
+                  digestFor web: String? = nil, flags: UInt32 = 0) throws(PluginFailure) {
+        invocation.prefetch(try outgoing(method, url, raw: raw, digestFor: web, flags: flags))
+    }
+
+    /// The request `answer` sends first: the body, and the site's request digest for a write.
+    private func outgoing(_ method: String, _ url: String, body: JSON? = nil, raw: (contentType: String, bytes: [UInt8])? = nil,
+                          headers extra: [(name: String, value: String)] = [], digestFor web: String?, flags: UInt32) throws(PluginFailure) -> ServiceRequest {
+        var request = service.request(method, url, body: body, headers: extra)
+        request.flags |= flags
+        if let raw {
+            request.headers.append(("Content-Type", raw.contentType))
+            request.body = raw.bytes
+        }
+        if let web { request.headers.append(("X-RequestDigest", try digest(web))) }
+        return request
     }
 
     /// GETs one object.

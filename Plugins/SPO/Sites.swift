@@ -26,24 +26,28 @@ enum SiteCommands {
             let personal = options.bool(.withOneDriveSites) ? 1 : 0
             var start = ""
             var count = 0
-            // Pages as SharePoint cuts them, printed as each arrives (NextStartIndexFromSharePoint).
+            func page(_ request: inout CSOMRequest, _ tenant: CSOMRequest.Path, from start: String) -> Int {
+                let filter = CSOMRequest.Value.structure(typeId: "{b92aeee2-c92c-4b67-abcc-024e471bc140}", [
+                    ("Filter", .string(options.string(.filter) ?? "")), ("IncludeDetail", .bool(false)),
+                    ("IncludePersonalSite", .enumeration(personal)), ("StartIndex", .string(start)), ("Template", .string(template)),
+                ])
+                let sites = request.method("GetSitePropertiesFromSharePointByFilters", of: tenant, [filter])
+                request.objectPath(sites)
+                return request.query(sites, children: true)
+            }
+            // Pages as SharePoint cuts them (NextStartIndexFromSharePoint), printed as each
+            // arrives; the next page is asked for before this one is printed.
             while true {
                 if spo.invocation.isCancelled { throw PluginFailure("cancelled", status: M365_ERR_CANCELLED) }
-                let (response, id) = try spo.tenantQuery { request, tenant in
-                    let filter = CSOMRequest.Value.structure(typeId: "{b92aeee2-c92c-4b67-abcc-024e471bc140}", [
-                        ("Filter", .string(options.string(.filter) ?? "")), ("IncludeDetail", .bool(false)),
-                        ("IncludePersonalSite", .enumeration(personal)), ("StartIndex", .string(start)), ("Template", .string(template)),
-                    ])
-                    let sites = request.method("GetSitePropertiesFromSharePointByFilters", of: tenant, [filter])
-                    request.objectPath(sites)
-                    return request.query(sites, children: true)
-                }
+                let (response, id) = try spo.tenantQuery(readOnly: true) { request, tenant in page(&request, tenant, from: start) }
+                let (sites, others) = try response.children(of: id)
+                let next = others["NextStartIndexFromSharePoint"]?.stringValue ?? ""
+                let more = !next.isEmpty && next != start
+                if more { try spo.prefetchTenantQuery { request, tenant in _ = page(&request, tenant, from: next) } }
                 // Each site goes out as the text SharePoint sent, never built into values.
-                let page = try response.forEachChild(of: id) { text throws(PluginFailure) in
-                    try spo.invocation.emit(itemText: text)
-                    count += 1
-                }
-                guard let next = page["NextStartIndexFromSharePoint"]?.stringValue, !next.isEmpty, next != start else { break }
+                try response.forEachText(sites) { text throws(PluginFailure) in try spo.invocation.emit(itemText: text) }
+                count += sites.count
+                guard more else { break }
                 start = next
             }
             if count == 0 { try spo.invocation.emit(result: []) }

@@ -10,13 +10,15 @@ extension SPOClient {
 
     /// Runs a CSOM request at `site` with the site's request digest. `ErrorInfo` and HTTP
     /// failures become one-line errors; on the admin site, refusals say the command needs it.
-    func processQuery(_ request: CSOMRequest, at site: String) throws(PluginFailure) -> CSOMResponse {
+    /// `readOnly`: the query only reads, so it may be sent twice (retried like a GET, and asked
+    /// for in advance by `prefetchTenantQuery`).
+    func processQuery(_ request: CSOMRequest, at site: String, readOnly: Bool = false) throws(PluginFailure) -> CSOMResponse {
         let url = site + "/_vti_bin/client.svc/ProcessQuery"
         let admin = Self.host(site).contains("-admin.")
         let response: ServiceResponse
         do {
             response = try answer("POST", url, raw: ("text/xml", Array(request.xml(applicationName: Self.applicationName).utf8)),
-                                  digestFor: site)
+                                  digestFor: site, flags: readOnly ? UInt32(M365_HTTP_IDEMPOTENT) : 0)
         } catch {
             guard admin, [M365_ERR_FORBIDDEN, M365_ERR_AUTH_REQUIRED, M365_ERR_NETWORK, M365_ERR_NOT_FOUND].contains(error.status) else { throw error }
             throw needsAdminSite(site, error.description, status: error.status)
@@ -44,8 +46,29 @@ extension SPOClient {
     /// Builds a request on the Tenant object at the admin site and runs it. The Tenant is
     /// addressed by the identity cached for this connection; the first time, the constructor is
     /// used and the identity learned from the same answer (no extra request).
-    func tenantQuery<T>(_ build: (inout CSOMRequest, CSOMRequest.Path) -> T) throws(PluginFailure) -> (CSOMResponse, T) {
+    func tenantQuery<T>(readOnly: Bool = false, _ build: (inout CSOMRequest, CSOMRequest.Path) -> T) throws(PluginFailure) -> (CSOMResponse, T) {
         let admin = try adminURL()
+        let (request, built, identityQuery) = tenantRequest(build)
+        let response = try processQuery(request, at: admin, readOnly: readOnly)
+        if let identityQuery, let identity = response[identityQuery]?["_ObjectIdentity_"]?.stringValue, !identity.isEmpty {
+            invocation.setState(Self.tenantIdentityKey, identity)
+        }
+        return (response, built)
+    }
+
+    /// Asks the host to send now the read-only `tenantQuery` the listing will make next (its
+    /// next page), so SharePoint works on it while this page is printed.
+    func prefetchTenantQuery(_ build: (inout CSOMRequest, CSOMRequest.Path) -> Void) throws(PluginFailure) {
+        let admin = try adminURL()
+        let (request, _, _) = tenantRequest(build)
+        try prefetch("POST", admin + "/_vti_bin/client.svc/ProcessQuery",
+                     raw: ("text/xml", Array(request.xml(applicationName: Self.applicationName).utf8)),
+                     digestFor: admin, flags: UInt32(M365_HTTP_IDEMPOTENT))
+    }
+
+    /// The request `tenantQuery` sends, and the query that learns the Tenant's identity when
+    /// none is cached yet.
+    private func tenantRequest<T>(_ build: (inout CSOMRequest, CSOMRequest.Path) -> T) -> (CSOMRequest, T, Int?) {
         var request = CSOMRequest()
         let cached = invocation.state(Self.tenantIdentityKey)
         let tenant: CSOMRequest.Path
@@ -58,11 +81,7 @@ extension SPOClient {
             identityQuery = request.query(tenant, properties: [])
         }
         let built = build(&request, tenant)
-        let response = try processQuery(request, at: admin)
-        if let identityQuery, let identity = response[identityQuery]?["_ObjectIdentity_"]?.stringValue, !identity.isEmpty {
-            invocation.setState(Self.tenantIdentityKey, identity)
-        }
-        return (response, built)
+        return (request, built, identityQuery)
     }
 
     // MARK: Long-running operations

@@ -99,18 +99,14 @@ extension JSONByteParser {
     /// ASCII text without escapes is copied as it stands (JSON.stringify would write the same
     /// bytes); anything else is decoded and escaped again.
     mutating func reformatString(into out: inout JSONTextBuffer) throws(JSONParseError) {
-        var i = position + 1
-        while i < bytes.count {
-            let c = bytes[i]
-            if c == UInt8(ascii: "\"") {
-                out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position...i]))
-                position = i + 1
-                return
-            }
-            if c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { break }
-            i += 1
+        let i = plainRun(from: position + 1)
+        if i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
+            out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position...i]))
+            position = i + 1
+            return
         }
-        out.writeString(try parseString())
+        try decodeString()
+        scratch.withUnsafeBufferPointer { out.writeString(utf8: $0) }
     }
 
     /// Integers of up to 15 digits print as written; other numbers go through a Double, as the
@@ -309,16 +305,32 @@ extension JSONByteParser {
 
     /// ASCII text without escapes is only scanned; anything else is checked by `parseString`.
     mutating func skipString() throws(JSONParseError) {
+        // Checked as parseString checks, but nothing is decoded or copied: escapes are ASCII, so
+        // the raw bytes are valid UTF-8 exactly when the string is.
+        let start = position
         var i = position + 1
-        while i < bytes.count {
+        var ascii = true
+        while true {
+            i = plainRun(from: i)
+            guard i < bytes.count else { throw error("unterminated string", at: start) }
             let c = bytes[i]
             if c == UInt8(ascii: "\"") {
+                if !ascii, String(validating: UnsafeBufferPointer(rebasing: bytes[(start + 1)..<i]), as: UTF8.self) == nil {
+                    throw error("invalid UTF-8 in string", at: start)
+                }
                 position = i + 1
                 return
             }
-            if c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { break }
+            if c == UInt8(ascii: "\\") {
+                position = i
+                scratch.removeAll(keepingCapacity: true)
+                try parseEscape()
+                i = position
+                continue
+            }
+            if c < 0x20 { throw error("unescaped control character in string", at: i) }
+            ascii = false
             i += 1
         }
-        _ = try parseString()
     }
 }

@@ -94,20 +94,23 @@ struct JSONTextBuffer {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     mutating func writeString(_ s: String) {
-        bytes.append(UInt8(ascii: "\""))
         var text = s
+        text.withUTF8 { writeString(utf8: $0) }
+    }
+
+    /// A string given as its UTF-8 bytes (valid UTF-8), quoted and escaped.
+    mutating func writeString(utf8: UnsafeBufferPointer<UInt8>) {
+        bytes.append(UInt8(ascii: "\""))
         // Runs of bytes that need no escape are copied at once: most strings are one run.
-        text.withUTF8 { utf8 in
-            var run = 0
-            for i in 0..<utf8.count {
-                let byte = utf8[i]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                if run < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i])) }
-                writeEscape(byte)
-                run = i + 1
-            }
-            if run < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...])) }
+        var run = 0
+        for i in 0..<utf8.count {
+            let byte = utf8[i]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            if run < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i])) }
+            writeEscape(byte)
+            run = i + 1
         }
+        if run < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...])) }
         bytes.append(UInt8(ascii: "\""))
     }
 

@@ -25,7 +25,14 @@ final class SPOAdminTests: SPOTestCase {
         XCTAssertTrue(listed.contains(Self.root + "/sites/marketing"))
         XCTAssertFalse(listed.contains { $0.contains("-my.sharepoint.com") }, "OneDrive sites only with --withOneDriveSites")
         XCTAssertEqual(all.first?["_ObjectType_"] as? String, "Microsoft.Online.SharePoint.TenantAdministration.SiteProperties")
-        XCTAssertGreaterThanOrEqual(try processQueries(), 3, "650 sites take several pages")
+        let pages = try processQueries()
+        XCTAssertGreaterThanOrEqual(pages, 3, "650 sites take several pages")
+        XCTAssertEqual(pages, (listed.count + 299) / 300, "one ProcessQuery a page: the page asked for in advance is the one used")
+        // Each next page is asked for while this one prints (a POST flagged idempotent, ABI 1.3).
+        try emulator.admin("requests", method: "DELETE")
+        let traced = try spo(["site", "list", "--debug"])
+        XCTAssertFalse(traced.stderr.contains("not asked for in advance"), traced.stderr)
+        XCTAssertEqual(try processQueries(), pages)
 
         let filtered = urls(try array(["site", "list", "--filter", "Url -like 'paged-00012'"]))
         XCTAssertEqual(Set(filtered), Set((120...129).map { Self.root + "/sites/paged-000\($0)" }))

@@ -41,6 +41,63 @@ final class JSONReformatTests: XCTestCase {
         let bytes: [UInt8] = [0x22, 0xC3, 0x28, 0x22]  // "\xC3(" — a broken two-byte sequence
         XCTAssertThrowsError(try bytes.withUnsafeBytes { try JSON.reformat(buffer: $0, pretty: true, indentLevel: 0) })
     }
+
+    /// String scans go eight bytes a step: whatever stops them must be found at every offset of
+    /// a word, on every path (parse, validate, reformat).
+    func testEveryOffsetOfAWordIsScanned() throws {
+        for length in 0..<20 {
+            for at in 0...length {
+                let head = String(repeating: "a", count: at), tail = String(repeating: "b", count: length - at)
+                for (inner, decoded) in [("é", "é"), ("\\n", "\n"), ("\\\"", "\""), ("\\/", "/"), ("\\u00e9", "é")] {
+                    let text = "[\"" + head + inner + tail + "\"]"
+                    let value = try JSON.parse(text)
+                    XCTAssertEqual(value, .array([.string(head + decoded + tail)]), text)
+                    var copy = text
+                    try copy.withUTF8 { buffer in
+                        let raw = UnsafeRawBufferPointer(buffer)
+                        XCTAssertNoThrow(try JSON.validate(buffer: raw), text)
+                        XCTAssertEqual(try JSON.reformat(buffer: raw, pretty: false, indentLevel: 0), value.serialized(pretty: false), text)
+                    }
+                }
+                for bad in [[UInt8(0x01)], [UInt8(0x1F)], [UInt8(0xC3)], [UInt8(0xFF)]] {
+                    let bytes = [0x5B, 0x22] + Array(head.utf8) + bad + Array(tail.utf8) + [0x22, 0x5D]
+                    XCTAssertThrowsError(try bytes.withUnsafeBytes { try JSON.parse(buffer: $0) }, "parse accepted \(bytes)")
+                    XCTAssertThrowsError(try bytes.withUnsafeBytes { try JSON.validate(buffer: $0) }, "validate accepted \(bytes)")
+                    XCTAssertThrowsError(try bytes.withUnsafeBytes { try JSON.reformat(buffer: $0, pretty: false, indentLevel: 0) }, "reformat accepted \(bytes)")
+                }
+                // A string cut anywhere is unterminated, never read past its end.
+                let cut = Array(("[\"" + head + tail).utf8)
+                XCTAssertThrowsError(try cut.withUnsafeBytes { try JSON.validate(buffer: $0) })
+                XCTAssertThrowsError(try cut.withUnsafeBytes { try JSON.parse(buffer: $0) })
+            }
+        }
+    }
+
+    /// Strings with escapes are skipped (validate, element scans) and reformatted without being
+    /// built into Strings: each path must accept and refuse exactly what parse does.
+    func testStringsWithEscapesAreCheckedOnEveryPath() throws {
+        let good: [[UInt8]] = [
+            Array(#"["\/Date(2024,0,1)\/", "a\\b", "\u00e9\ud83d\ude00", "é then \n", "\"x\""]"#.utf8),
+            [0x5B, 0x22, 0x5C, 0x6E, 0xC3, 0xA9, 0x22, 0x5D],  // ["\né"]: raw UTF-8 after an escape
+        ]
+        let bad: [[UInt8]] = [
+            [0x5B, 0x22, 0x5C, 0x6E, 0xC3, 0x28, 0x22, 0x5D],  // broken UTF-8 after an escape
+            [0x5B, 0x22, 0xC3, 0x5C, 0x6E, 0x22, 0x5D],        // an escape inside a multi-byte sequence
+            Array(#"["\ud83d"]"#.utf8), Array(#"["\ude00x"]"#.utf8), Array(#"["\u12"]"#.utf8), Array(#"["a\q"]"#.utf8),
+            [0x5B, 0x22, 0x5C, 0x6E, 0x01, 0x22, 0x5D],        // a raw control character after an escape
+            Array(#"["\n"#.utf8),                               // unterminated after an escape
+        ]
+        for bytes in good {
+            let parsed = try bytes.withUnsafeBytes { try JSON.parse(buffer: $0) }
+            XCTAssertNoThrow(try bytes.withUnsafeBytes { try JSON.validate(buffer: $0) }, "\(bytes)")
+            XCTAssertEqual(try bytes.withUnsafeBytes { try JSON.reformat(buffer: $0, pretty: false, indentLevel: 0) }, parsed.serialized(pretty: false))
+        }
+        for bytes in bad {
+            XCTAssertThrowsError(try bytes.withUnsafeBytes { try JSON.parse(buffer: $0) }, "parse accepted \(bytes)")
+            XCTAssertThrowsError(try bytes.withUnsafeBytes { try JSON.validate(buffer: $0) }, "validate accepted \(bytes)")
+            XCTAssertThrowsError(try bytes.withUnsafeBytes { try JSON.reformat(buffer: $0, pretty: false, indentLevel: 0) }, "reformat accepted \(bytes)")
+        }
+    }
 }
 
 /// `JSON.forEachElement(ofMember:in:)` hands over each element's exact text and the other

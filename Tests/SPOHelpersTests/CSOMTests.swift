@@ -314,52 +314,58 @@ final class CSOMResponseTests: XCTestCase {
 
     // MARK: Collections
 
-    func testForEachChildHandsOverEachItemsText() throws {
-        let body = "[" + header + ",4,{\"_ObjectType_\":\"SP.SPOSitePropertiesEnumerable\",\"NextStartIndexFromSharePoint\":\"2\","
-            + "\"_Child_Items_\":[{\"Url\":\"https://a\"}, {\"Url\" : \"https://b\",\"n\":[1]}]}]"
-        guard let response = parsed(body) else { return }
+    /// Reads a collection the way the site listing does: items and other members, then each text.
+    private func texts(_ response: CSOMResponse, _ id: Int) throws(PluginFailure) -> (items: [String], others: JSONObject) {
+        let (ranges, others) = try response.children(of: id)
         var items: [String] = []
-        let others = try response.forEachChild(of: 4) { (text: UnsafeRawBufferPointer) throws(PluginFailure) in
-            items.append(String(decoding: text, as: UTF8.self))
-        }
-        XCTAssertEqual(items, ["{\"Url\":\"https://a\"}", "{\"Url\" : \"https://b\",\"n\":[1]}"], "the text as SharePoint sent it")
+        try response.forEachText(ranges) { (text: UnsafeRawBufferPointer) throws(PluginFailure) in items.append(String(decoding: text, as: UTF8.self)) }
+        return (items, others)
+    }
+
+    func testChildrenHandOverEachItemsText() throws {
+        let body = "[" + header + ",4,{\"_ObjectType_\":\"SP.SPOSitePropertiesEnumerable\",\"NextStartIndexFromSharePoint\":\"2\","
+            + "\"_Child_Items_\":[{\"Url\":\"https:\\/\\/a\"}, {\"Url\" : \"https://b\",\"n\":[1]}]}]"
+        guard let response = parsed(body) else { return }
+        let (items, others) = try texts(response, 4)
+        XCTAssertEqual(items, ["{\"Url\":\"https:\\/\\/a\"}", "{\"Url\" : \"https://b\",\"n\":[1]}"], "the text as SharePoint sent it")
         XCTAssertEqual(others.keys, ["_ObjectType_", "NextStartIndexFromSharePoint"])
         XCTAssertEqual(others["NextStartIndexFromSharePoint"], "2")
     }
 
-    func testForEachChildOfAnEmptyCollection() throws {
+    func testChildrenOfAnEmptyCollection() throws {
         guard let response = parsed("[" + header + ",4,{\"_Child_Items_\":[]}]") else { return }
-        var count = 0
-        let others = try response.forEachChild(of: 4) { (_: UnsafeRawBufferPointer) throws(PluginFailure) in count += 1 }
-        XCTAssertEqual(count, 0)
+        let (items, others) = try texts(response, 4)
+        XCTAssertEqual(items, [])
         XCTAssertTrue(others.isEmpty)
     }
 
-    func testForEachChildFailures() {
+    func testChildrenFailures() {
         guard let response = parsed("[" + header + ",4,{\"Title\":\"not a collection\"},5,[1],6,{\"_Child_Items_\":{}}]") else { return }
-        let missing = failure { () throws(PluginFailure) in try response.forEachChild(of: 9) { (_: UnsafeRawBufferPointer) throws(PluginFailure) in } }
+        let missing = failure { () throws(PluginFailure) in _ = try response.children(of: 9) }
         XCTAssertEqual(missing?.description, "SharePoint's ProcessQuery answer has no collection")
         XCTAssertEqual(missing?.status, M365_ERR_SERVER)
 
-        let noItems = failure { () throws(PluginFailure) in try response.forEachChild(of: 4) { (_: UnsafeRawBufferPointer) throws(PluginFailure) in } }
+        let noItems = failure { () throws(PluginFailure) in _ = try response.children(of: 4) }
         XCTAssertEqual(noItems?.status, M365_ERR_SERVER)
         XCTAssertTrue(noItems?.description.hasPrefix("SharePoint sent a collection without _Child_Items_ (Invalid JSON: no '_Child_Items_' member") == true,
                       noItems?.description ?? "")
 
-        let notObject = failure { () throws(PluginFailure) in try response.forEachChild(of: 5) { (_: UnsafeRawBufferPointer) throws(PluginFailure) in } }
+        let notObject = failure { () throws(PluginFailure) in _ = try response.children(of: 5) }
         XCTAssertTrue(notObject?.description.hasPrefix("SharePoint sent a collection without _Child_Items_ (Invalid JSON: expected an object") == true,
                       notObject?.description ?? "")
 
-        let notArray = failure { () throws(PluginFailure) in try response.forEachChild(of: 6) { (_: UnsafeRawBufferPointer) throws(PluginFailure) in } }
+        let notArray = failure { () throws(PluginFailure) in _ = try response.children(of: 6) }
         XCTAssertTrue(notArray?.description.hasPrefix("SharePoint sent a collection without _Child_Items_ (Invalid JSON: '_Child_Items_' is not an array") == true,
                       notArray?.description ?? "")
     }
 
-    func testForEachChildStopsAtTheFirstRefusalAndRethrowsIt() {
+    func testForEachTextStopsAtTheFirstRefusalAndRethrowsIt() throws {
         guard let response = parsed("[" + header + ",4,{\"_Child_Items_\":[1,2,3],\"After\":true}]") else { return }
+        let (ranges, others) = try response.children(of: 4)
+        XCTAssertEqual(others["After"], true, "members after the items are read before any item is handed over")
         var seen: [String] = []
         let error = failure { () throws(PluginFailure) in
-            try response.forEachChild(of: 4) { (text: UnsafeRawBufferPointer) throws(PluginFailure) in
+            try response.forEachText(ranges) { (text: UnsafeRawBufferPointer) throws(PluginFailure) in
                 seen.append(String(decoding: text, as: UTF8.self))
                 throw PluginFailure("stop at \(seen.count)", status: M365_ERR_CANCELLED)
             }

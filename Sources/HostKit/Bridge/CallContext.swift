@@ -252,7 +252,7 @@ final class CallContext {
         }
     }
 
-    /// http_prefetch: starts the plugin's GET on another thread, for a later http_send of the
+    /// http_prefetch: starts the plugin's GET (or idempotent POST) on another thread, for a later http_send of the
     /// same request. Signed in here, on the main thread; only the transfer runs there.
     func prefetch(_ raw: UnsafePointer<m365_http_request>) -> m365_status {
         let outgoing: HTTPRequest
@@ -260,11 +260,19 @@ final class CallContext {
         case .success(let request): outgoing = request
         case .failure(let failure): return fail(failure)
         }
-        guard outgoing.method == "GET", case .empty = outgoing.body, outgoing.onResponseBody == nil, outgoing.onProgress == nil else {
-            return fail(M365_ERR_INVALID_ARGUMENT, "http_prefetch takes a GET without a body or body callbacks")
+        // A GET, or (ABI 1.3) a POST the plugin marked idempotent (a read such as a CSOM page
+        // query) with its body in memory, copied here: the plugin's buffer is only borrowed.
+        var early = outgoing
+        switch outgoing.body {
+        case .empty where outgoing.method == "GET" || (outgoing.method == "POST" && outgoing.idempotent == true): break
+        case .borrowed(let bytes) where outgoing.method == "POST" && outgoing.idempotent == true: early.body = .bytes(Array(bytes))
+        default: return fail(M365_ERR_INVALID_ARGUMENT, "http_prefetch takes a GET, or a POST flagged M365_HTTP_IDEMPOTENT, with no body callbacks")
+        }
+        guard outgoing.onResponseBody == nil, outgoing.onProgress == nil else {
+            return fail(M365_ERR_INVALID_ARGUMENT, "http_prefetch takes a GET, or a POST flagged M365_HTTP_IDEMPOTENT, with no body callbacks")
         }
         do throws(HostError) {
-            prefetched.start(try session.authorize(outgoing, service: service), client: try session.http(), key: outgoing)
+            prefetched.start(try session.authorize(early, service: service), client: try session.http(), key: early)
             return succeed()
         } catch {
             return fail(error)

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import HTTPClient
 
-/// The GET a plugin asked for in advance (http_prefetch): its transfer runs on a thread of its
+/// The GET (or idempotent POST) a plugin asked for in advance (http_prefetch): its transfer runs on a thread of its
 /// own while the plugin emits the page before, and the http_send of the same request takes the
 /// outcome. One per call: asking again drops (after waiting for) the one not taken.
 final class PrefetchSlot {
@@ -40,6 +40,7 @@ struct RequestKey: Equatable {
     var headers: [String]
     var authenticate, retries: Bool
     var idempotent: Bool?
+    var body: [UInt8]?  // nil: a stream, which is never prefetched and so matches nothing
 
     init(_ request: HTTPRequest) {
         method = request.method
@@ -49,6 +50,12 @@ struct RequestKey: Equatable {
         authenticate = request.authenticate
         retries = request.retries
         idempotent = request.idempotent
+        switch request.body {
+        case .bytes(let bytes): body = bytes
+        case .borrowed(let bytes): body = Array(bytes)
+        case .empty: body = []
+        case .stream: body = nil
+        }
     }
 }
 

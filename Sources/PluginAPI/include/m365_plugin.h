@@ -38,7 +38,7 @@ extern "C" {
 #endif
 
 #define M365_ABI_MAJOR 1
-#define M365_ABI_MINOR 2
+#define M365_ABI_MINOR 3
 
 /* The name of the one symbol every plugin exports. */
 #define M365_PLUGIN_ENTRY_SYMBOL "m365_plugin_entry"
@@ -227,7 +227,10 @@ typedef struct m365_host {
      * request (method, url, resource, headers_json and flags alike) takes its answer, waiting for
      * it if it has not arrived, instead of sending it again. Meant for the next page of a list,
      * asked for before the current page is emitted, so the service works while the plugin and
-     * the output do. Only a GET without a body or body callbacks; one per call at a time (asking
+     * the output do. Only a GET without a body, or (hosts of ABI 1.3 and later) a POST flagged
+     * M365_HTTP_IDEMPOTENT whose body is in memory (a read query, e.g. CSOM's next page; the
+     * body is copied and is part of "the same request"), never with body callbacks; a 1.2 host
+     * refuses the POST, which is harmless: http_send then sends it. One per call at a time (asking
      * for another drops the one not taken). A request asked for is sent even if it is never
      * taken: ask only for what will be needed. Sign-in, retries and tracing as http_send; a
      * failure of the transfer is reported by the http_send that takes it. Returns
