@@ -43,19 +43,17 @@ enum OneDriveCommands {
         do throws(PluginFailure) {
             var offset: Int64 = 0
             var attempts = 0
-            var buffer = [UInt8](repeating: 0, count: fragment)
             while true {
-                let count = try file.read(at: offset, into: &buffer)
-                let bytes = count == buffer.count ? buffer : Array(buffer[..<count])
-                let end = offset + Int64(bytes.count) - 1
+                let count = min(Int64(fragment), file.size - offset)
+                let end = offset + count - 1
                 // The upload URL is pre-authenticated: no bearer token (it can cause a 401). The
                 // host must not replay a fragment on its own either: the session says what it has.
-                let request = ServiceRequest(method: "PUT", url: uploadURL,
-                                          headers: [("Content-Range", "bytes \(offset)-\(end)/\(file.size)")], body: bytes,
-                                          flags: UInt32(M365_HTTP_NO_AUTH) | UInt32(M365_HTTP_NO_RETRY))
+                // The fragment is read from the file as the host sends it.
+                let request = ServiceRequest(method: "PUT", url: uploadURL, headers: [("Content-Range", "bytes \(offset)-\(end)/\(file.size)")],
+                                             flags: UInt32(M365_HTTP_NO_AUTH) | UInt32(M365_HTTP_NO_RETRY))
                 var answer: ServiceResponse?
                 var problem: PluginFailure?
-                do throws(PluginFailure) { answer = try graph.invocation.send(request) } catch {
+                do throws(PluginFailure) { answer = try graph.invocation.send(request, body: file, at: offset, count: count) } catch {
                     if error.status != M365_ERR_NETWORK { throw error }
                     problem = error
                 }

@@ -68,7 +68,10 @@ extension GraphClient {
                 request.dependsOn = request.dependsOn.filter { dependency in chunk.contains { $0.id == dependency } }
                 chunk.append(request)
             }
-            try sendWithRetries(chunk, into: &results, maxAttempts: maxAttempts)
+            // The batch after this one, when nothing in it can depend on this one's answers.
+            let following = Array(requests[index..<min(index + Self.batchLimit, requests.count)])
+            let ahead = !following.isEmpty && following.allSatisfy({ $0.dependsOn.isEmpty && Self.readsOnly($0) }) ? following : nil
+            try sendWithRetries(chunk, into: &results, maxAttempts: maxAttempts, ahead: ahead)
             if requests.count > Self.batchLimit {
                 invocation.progress("Sending batched requests", done: Int64(index), total: Int64(requests.count))
             }
@@ -76,11 +79,13 @@ extension GraphClient {
         return requests.map { results[$0.id] ?? GraphBatchResponse(id: $0.id, status: 500, headers: [:], body: nil) }
     }
 
-    private func sendWithRetries(_ chunk: [GraphBatchRequest], into results: inout [String: GraphBatchResponse], maxAttempts: Int) throws(PluginFailure) {
+    /// `ahead`: the next batch, asked for while this one's answer is read when it only reads.
+    private func sendWithRetries(_ chunk: [GraphBatchRequest], into results: inout [String: GraphBatchResponse], maxAttempts: Int,
+                                 ahead: [GraphBatchRequest]?) throws(PluginFailure) {
         var pending = chunk
         var attempt = 1
         while !pending.isEmpty {
-            let answers = try sendOneBatch(pending)
+            let answers = try sendOneBatch(pending, ahead: attempt == 1 ? ahead : nil)
             var retry: [GraphBatchRequest] = []
             var wait = 0.0
             for request in pending {
@@ -106,9 +111,11 @@ extension GraphClient {
         }
     }
 
-    private func sendOneBatch(_ requests: [GraphBatchRequest]) throws(PluginFailure) -> [String: GraphBatchResponse] {
-        let body: JSON = ["requests": .array(requests.map(\.json))]
-        guard let answer = try send("POST", "/$batch", body: body)?["responses"]?.arrayValue else {
+    private func sendOneBatch(_ requests: [GraphBatchRequest], ahead: [GraphBatchRequest]?) throws(PluginFailure) -> [String: GraphBatchResponse] {
+        let url = self.url("/$batch")
+        let response = try service.answer(batchRequest(requests))
+        if let ahead { invocation.prefetch(batchRequest(ahead)) }
+        guard let answer = try service.json(response, url: url)?["responses"]?.arrayValue else {
             throw PluginFailure("Microsoft Graph answered the batch without 'responses'", status: M365_ERR_SERVER)
         }
         var out: [String: GraphBatchResponse] = [:]
@@ -118,6 +125,16 @@ extension GraphClient {
         }
         return out
     }
+
+    /// The `$batch` POST of `requests`, the same bytes whether asked for in advance or sent. A
+    /// batch of reads may be sent twice (ABI 1.3 prefetch, retries after a dropped connection).
+    private func batchRequest(_ requests: [GraphBatchRequest]) -> ServiceRequest {
+        var request = service.request("POST", url("/$batch"), body: ["requests": .array(requests.map(\.json))])
+        if requests.allSatisfy(Self.readsOnly) { request.flags |= UInt32(M365_HTTP_IDEMPOTENT) }
+        return request
+    }
+
+    static func readsOnly(_ request: GraphBatchRequest) -> Bool { request.method.uppercased() == "GET" }
 
     static func retryAfter(_ headers: JSONObject) -> Double? {
         for (name, value) in headers where name.lowercased() == "retry-after" {

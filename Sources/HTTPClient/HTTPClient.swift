@@ -250,6 +250,9 @@ public final class HTTPClient {
             }
             if method != "PUT" { string(CURLOPT_CUSTOMREQUEST, method, "CUSTOMREQUEST") }
         }
+        // Large bodies go out in 512 KiB reads instead of libcurl's 64 KiB: an eighth of the
+        // callbacks and copies per upload fragment.
+        if (size ?? Int64.max) > 1 << 20, method != "GET", method != "HEAD" { long(CURLOPT_UPLOAD_BUFFERSIZE, 512 << 10, "UPLOAD_BUFFERSIZE") }
         check("READFUNCTION", ccurl_easy_setopt_data_callback(easy, CURLOPT_READFUNCTION, curlReadCallback))
         check("READDATA", ccurl_easy_setopt_ptr(easy, CURLOPT_READDATA, user))
         check("SEEKFUNCTION", ccurl_easy_setopt_seek_callback(easy, curlSeekCallback))

@@ -76,10 +76,18 @@ public final class LocalFileReader {
     /// Fills `buffer` from its start with the bytes at `offset`; returns how many (fewer at the
     /// end of the file). One buffer serves a whole transfer: no allocation per piece.
     public func read(at offset: Int64, into buffer: inout [UInt8]) throws(PluginFailure) -> Int {
-        let count = buffer.count
+        var result: Result<Int, PluginFailure> = .success(0)
+        buffer.withUnsafeMutableBytes { raw in
+            result = Result { () throws(PluginFailure) in try read(at: offset, into: raw.baseAddress!, count: raw.count) }
+        }
+        return try result.get()
+    }
+
+    /// Up to `count` bytes at `offset` into `memory` (fewer only at the end of the file).
+    public func read(at offset: Int64, into memory: UnsafeMutableRawPointer, count: Int) throws(PluginFailure) -> Int {
         var done = 0
         while done < count {
-            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
+            let n = pread(fd, memory + done, count - done, off_t(offset) + off_t(done))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw PluginFailure("cannot read \(path): \(String(cString: strerror(errno)))", status: M365_ERR_IO)
@@ -92,6 +100,28 @@ public final class LocalFileReader {
 }
 
 extension Invocation {
+    /// Sends `request` with `count` bytes of `file` from `offset` as its body, read by the host
+    /// straight into its own buffer as the transfer goes (a 10 MiB fragment is never copied in
+    /// memory). The host cannot replay a body it pulled: pass M365_HTTP_NO_RETRY and retry here.
+    public func send(_ request: ServiceRequest, body file: LocalFileReader, at offset: Int64, count: Int64) throws(PluginFailure) -> ServiceResponse {
+        let source = Unmanaged.passRetained(FilePiece(file, offset: offset, count: count))
+        defer { source.release() }
+        let (status, response) = try transmit(request) { raw in
+            raw.user = source.toOpaque()
+            raw.body_size = count
+            raw.read_body = { user, buffer, capacity in
+                guard let user, let buffer else { return size_t.max }
+                return Unmanaged<FilePiece>.fromOpaque(user).takeUnretainedValue().read(into: buffer, capacity)
+            }
+        }
+        if let failure = source.takeUnretainedValue().failure {
+            _ = try? take(response)
+            throw failure
+        }
+        try check(status)
+        return try take(response)
+    }
+
     /// GETs `url` straight into the file at `path` (streamed, never held in memory; redirects
     /// followed), with progress on a terminal. Returns the answer's status and headers; on any
     /// failure nothing is left at `path`. A non-2xx answer keeps its (error) body in the response.
@@ -120,5 +150,36 @@ extension Invocation {
         }
         do { try sink.finish(success: answer.isSuccess) } catch { throw PluginFailure(error.description, status: M365_ERR_IO) }
         return answer
+    }
+}
+
+/// The part of a local file a streamed upload sends, read as the host asks for it.
+private final class FilePiece {
+    let file: LocalFileReader
+    var offset: Int64
+    var remaining: Int64
+    /// Why a read failed, once one has (the host then aborts the transfer).
+    var failure: PluginFailure?
+
+    init(_ file: LocalFileReader, offset: Int64, count: Int64) {
+        self.file = file
+        self.offset = offset
+        remaining = count
+    }
+
+    func read(into buffer: UnsafeMutablePointer<UInt8>, _ capacity: Int) -> Int {
+        let want = Int(min(Int64(capacity), remaining))
+        guard want > 0 else { return 0 }
+        do throws(PluginFailure) {
+            let n = try file.read(at: offset, into: UnsafeMutableRawPointer(buffer), count: want)
+            // The file shrank under us: abort rather than send a short body.
+            guard n == want else { throw PluginFailure("\(file.path) changed while it was uploaded", status: M365_ERR_IO) }
+            offset += Int64(n)
+            remaining -= Int64(n)
+            return n
+        } catch {
+            failure = error
+            return Int.max  // (size_t)-1: abort
+        }
     }
 }

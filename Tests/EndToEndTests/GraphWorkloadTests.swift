@@ -33,6 +33,27 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         XCTAssertEqual(try emulator.requests(pathPrefix: "/v1.0/users").count, 44, "the dependent of a failed request was not sent")
     }
 
+    func testBatchesOfReadsAreAskedForInAdvanceAndWritesAreNot() throws {
+        // 45 reads: batches 2 and 3 are asked for while the answer before them is read, and
+        // the batch asked for is the one used (three POSTs, not more).
+        let reads = (1...45).map { i in ["id": "\(i)", "method": "GET", "url": "/users/\(Self.adele.id)?$select=id"] }
+        let readFile = try writeFile("reads.json", String(decoding: try JSONSerialization.data(withJSONObject: ["requests": reads]), as: UTF8.self))
+        let traced = try harness.run(["graph", "batch", "--filePath", readFile, "--debug"])
+        XCTAssertEqual(traced.status, 0, traced.stderr)
+        XCTAssertEqual(traced.stderr.components(separatedBy: "(the answer to POST https://graph.microsoft.com/v1.0/$batch was asked for in advance)").count - 1, 2, traced.stderr)
+        XCTAssertEqual(try httpRequests().count, 3)
+
+        // A write in the last 5: that batch is sent only when its turn comes.
+        var mixed = reads
+        mixed[42] = ["id": "43", "method": "DELETE", "url": "/users/\(Self.missing)"]
+        try emulator.admin("requests", method: "DELETE")
+        let mixedFile = try writeFile("mixed.json", String(decoding: try JSONSerialization.data(withJSONObject: ["requests": mixed]), as: UTF8.self))
+        let second = try harness.run(["graph", "batch", "--filePath", mixedFile, "--debug"])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertEqual(second.stderr.components(separatedBy: "was asked for in advance").count - 1, 1, second.stderr)
+        XCTAssertEqual(try httpRequests().count, 3)
+    }
+
     func testBatchItemsThrottledWith429AreSentAgainAfterRetryAfter() throws {
         let file = try writeFile("batch.json", #"{"requests":[{"id":"a","method":"GET","url":"/users/\#(Self.megan.upn)"},{"id":"b","method":"GET","url":"/organization"}]}"#)
         try throttle("/v1.0/users/\(Self.megan.upn)")

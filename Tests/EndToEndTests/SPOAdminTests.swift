@@ -32,6 +32,7 @@ final class SPOAdminTests: SPOTestCase {
         try emulator.admin("requests", method: "DELETE")
         let traced = try spo(["site", "list", "--debug"])
         XCTAssertFalse(traced.stderr.contains("not asked for in advance"), traced.stderr)
+        XCTAssertEqual(traced.stderr.components(separatedBy: "/_vti_bin/client.svc/ProcessQuery was asked for in advance)").count - 1, pages - 1, traced.stderr)
         XCTAssertEqual(try processQueries(), pages)
 
         let filtered = urls(try array(["site", "list", "--filter", "Url -like 'paged-00012'"]))

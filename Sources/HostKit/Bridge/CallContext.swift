@@ -243,6 +243,7 @@ final class CallContext {
             let answer: HTTPResponse
             if let pending = prefetched.take(matching: outgoing) {
                 answer = try session.complete(pending.authorized, pending.outcome())
+                log(M365_LOG_DEBUG, "(the answer to \(outgoing.method) \(Redaction.url(outgoing.url)) was asked for in advance)")
             } else {
                 answer = try session.send(outgoing, service: service)
             }
