@@ -15,11 +15,12 @@ DIST_ARCH = $(shell uname -m)
 DEB = .build/m365_$(VERSION)_$(DEB_ARCH).deb
 DIST = .build/m365-$(VERSION)-linux-$(DIST_ARCH).tar.gz
 
-.PHONY: help version build install test bench soak demo deb dist package-test clean
+.PHONY: help version build install test az-check bench soak demo deb dist package-test clean
 
 help:
 	@echo "make demo               build, start the emulator and run m365 against it"
 	@echo "make test               build and run every test (unit, ABI, end to end)"
+	@echo "make az-check           the Azure CLI (from PyPI) signs in to the emulator and calls it"
 	@echo "make build              build m365, its plugins and m365-emulator ($(CONFIG))"
 	@echo "make install PREFIX=…   install to PREFIX (bin, lib/m365/plugins, include, share)"
 	@echo "make deb                $(DEB): a Debian package that needs no Swift"
@@ -45,6 +46,12 @@ test: version
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	$(MAKE) install CONFIG=debug PREFIX=$(STAGE)
 	M365_TEST_PREFIX=$(STAGE) bash scripts/test.sh 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+
+# The unmodified Azure CLI (from PyPI) against the emulator: secret and certificate sign-in, az rest.
+az-check:
+	@$(DEPS) build az
+	$(MAKE) install CONFIG=debug PREFIX=$(STAGE)
+	bash scripts/az-check.sh $(STAGE)
 
 bench:
 	@$(DEPS) bench

@@ -6,7 +6,7 @@
 #
 # NEED is what the caller is about to do: build (compile and install m365; python3 writes the
 # man page), demo (run it and build the C example), test (the test suite: D-Bus, gnome-keyring,
-# tinyproxy, openssl, curl; rustc builds the Rust example plugin), package (make deb / make dist and their test), bench (make bench: cc, curl, wrk). Nothing is printed when nothing is missing.
+# tinyproxy, openssl, curl; rustc builds the Rust example plugin), package (make deb / make dist and their test), bench (make bench: cc, curl, wrk), az (make az-check: Python's venv for the Azure CLI). Nothing is printed when nothing is missing.
 # Missing packages are installed with apt-get (through sudo when not root); when that is not
 # possible one line names the packages and the command exits 1.
 #   --dry-run   say what would be installed and how, install nothing (exit 0)
@@ -21,8 +21,8 @@ for argument in "$@"; do
   case $argument in
     --dry-run) dry_run=1 ;;
     --list) list=1 ;;
-    build|demo|test|package|bench) needs+=("$argument") ;;
-    *) echo "usage: scripts/deps.sh [--dry-run] [--list] build|demo|test|package|bench..." >&2; exit 2 ;;
+    build|demo|test|package|bench|az) needs+=("$argument") ;;
+    *) echo "usage: scripts/deps.sh [--dry-run] [--list] build|demo|test|package|bench|az..." >&2; exit 2 ;;
   esac
 done
 [ ${#needs[@]} -gt 0 ] || needs=(build)
@@ -55,6 +55,11 @@ curl        tool:curl               curl
 wrk         tool:wrk                wrk
 time        tool:/usr/bin/time      time
 "
+checks_az="
+python3     tool:python3            python3
+venv        pymodule:ensurepip      python3-venv
+curl        tool:curl               curl
+"
 checks_package="
 dpkg-deb    tool:dpkg-deb           dpkg
 shlibdeps   tool:dpkg-shlibdeps     dpkg-dev
@@ -74,6 +79,7 @@ probe() {  # probe KIND:WHAT → status 0 when present
     lib)
       if [ -z "$ldconfig_cache" ]; then ldconfig_cache=$(ldconfig -p 2>/dev/null || echo none); fi
       [[ $ldconfig_cache == *"$what "* ]] ;;
+    pymodule) python3 -c "import $what" >/dev/null 2>&1 ;;
     header)
       if [ -z "$have_compiler" ]; then have_compiler=$(command -v cc >/dev/null 2>&1 && echo yes || echo no); fi
       [ "$have_compiler" = yes ] && printf '#include <%s>\n' "$what" | cc -E -x c - -o /dev/null >/dev/null 2>&1 ;;

@@ -96,7 +96,7 @@ final class ResultPrinter {
     /// The streamed output, begun with the first item.
     private func stream() -> StreamingOutput {
         if let streaming { return streaming }
-        let stream = StreamingOutput(options: options) { Console.out($0) }
+        let stream = StreamingOutput(options: options, sink: { Console.out($0) }, bytes: { Console.out(bytes: $0) })
         stream.begin()
         streaming = stream
         return stream

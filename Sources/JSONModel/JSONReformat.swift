@@ -15,6 +15,22 @@ extension JSON {
         return out.finish()
     }
 
+    /// The same text appended to `bytes`: a buffer a caller reuses item after item, so a long
+    /// list is laid out without an allocation (or a String) per item. On a throw, `bytes` holds
+    /// what was appended before the fault.
+    public static func reformat(buffer: UnsafeRawBufferPointer, pretty: Bool, indentLevel: Int,
+                                appendingTo bytes: inout [UInt8]) throws(JSONParseError) {
+        var parser = JSONByteParser(buffer.bindMemory(to: UInt8.self))
+        var out = JSONTextBuffer()
+        swap(&out.bytes, &bytes)
+        defer { swap(&out.bytes, &bytes) }
+        parser.skipByteOrderMark()
+        parser.skipWhitespace()
+        try parser.reformatValue(into: &out, pretty: pretty, depth: indentLevel)
+        parser.skipWhitespace()
+        if parser.position < parser.bytes.count { throw parser.error("unexpected data after the JSON value") }
+    }
+
     /// The same text handed to `sink` in pieces of about 64 KiB as it is produced, so a large
     /// value is laid out without holding its text whole (`--output json` of a big result). With
     /// `sink` nil the bytes are only checked. Invalid JSON throws; what was sunk before stays.

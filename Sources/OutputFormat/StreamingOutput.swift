@@ -14,13 +14,15 @@ public final class StreamingOutput {
 
     private let options: OutputOptions
     private let sink: (String) -> Void
+    /// Where text that is already bytes goes (json and csv items from text), without a String.
+    private let sinkBytes: (UnsafeRawBufferPointer) -> Void
     private var count = 0
     /// Decided by the first item, as the CLI does: objects (null counts) print as tables or
     /// records, anything else one per line.
     private var objects = true
     /// csv: the columns, fixed by the first object; nil while nothing was written.
     private var csvColumns: [String]?
-    /// csv from text: the item's members and the line being written, reused item after item.
+    /// csv and json from text: the item's members and the bytes being written, reused item after item.
     private var members = JSONMemberReader()
     private var line: [UInt8] = []
     /// text: rows held until the window is full, then the table they fixed.
@@ -31,9 +33,12 @@ public final class StreamingOutput {
     private var held = ""
     private var titled = false
 
-    public init(options: OutputOptions, sink: @escaping (String) -> Void) {
+    /// `bytes`, when given, takes what `sink` would as UTF-8 bytes (the console's own writer);
+    /// without it, those pieces go to `sink` as Strings.
+    public init(options: OutputOptions, sink: @escaping (String) -> Void, bytes: ((UnsafeRawBufferPointer) -> Void)? = nil) {
         self.options = options
         self.sink = sink
+        self.sinkBytes = bytes ?? { sink(String(decoding: $0, as: UTF8.self)) }
     }
 
     public func begin() {
@@ -79,6 +84,8 @@ public final class StreamingOutput {
         }
     }
 
+    private static let openArray = Array("[\n  ".utf8), nextElement = Array(",\n  ".utf8)
+
     /// Whether `item(json:)` prints this output's items straight from their text: json, none,
     /// and csv of objects with the usual one-byte quote and escape (without a query).
     public static func takesText(_ options: OutputOptions) -> Bool {
@@ -95,8 +102,10 @@ public final class StreamingOutput {
         precondition(Self.takesText(options), "item(json:) is for json, none and csv output")
         switch options.mode {
         case .json:
-            let text = try JSON.reformat(buffer: bytes, pretty: true, indentLevel: 1)
-            sink((count == 0 ? "[\n  " : ",\n  ") + text)
+            line.removeAll(keepingCapacity: true)
+            line.append(contentsOf: count == 0 ? Self.openArray : Self.nextElement)
+            try JSON.reformat(buffer: bytes, pretty: true, indentLevel: 1, appendingTo: &line)
+            line.withUnsafeBytes(sinkBytes)
         case .none:
             try JSON.validate(buffer: bytes)
         default:
@@ -112,7 +121,7 @@ public final class StreamingOutput {
                 if options.csvHeader { sink(formatter.headerLine(csvColumns!)) }
             }
             formatter.appendLine(members, csvColumns!, marks: marks, to: &line)
-            sink(String(decoding: line, as: UTF8.self))
+            line.withUnsafeBytes(sinkBytes)
         }
         count += 1
     }

@@ -9,6 +9,7 @@ public final class EmulatorApp: @unchecked Sendable {
     public let state: EmulatorState
     let admin: AdminService
     let managedIdentity: ManagedIdentityService
+    let resourceManager: ResourceManagerService
     private let identity: [EmulatedCloud: IdentityService]
     private let graph: [EmulatedCloud: GraphService]
     private let sharePointLock = NIOLock()
@@ -18,6 +19,7 @@ public final class EmulatorApp: @unchecked Sendable {
         self.state = state
         self.admin = AdminService(state: state, info: info)
         self.managedIdentity = ManagedIdentityService(state: state)
+        self.resourceManager = ResourceManagerService(state: state)
         var id: [EmulatedCloud: IdentityService] = [:]
         var g: [EmulatedCloud: GraphService] = [:]
         for c in EmulatedCloud.allCases {
@@ -62,6 +64,7 @@ public final class EmulatorApp: @unchecked Sendable {
         case let .graph(cloud): return graph[cloud]!.handle(req)
         case let .sharePoint(name, kind, cloud): return sharePointService(name, kind, cloud).handle(req)
         case .deviceLogin: return identity[.global]!.handle(req)
+        case .resourceManager: return resourceManager.handle(req)
         case .unknown:
             return .text("m365-emulator does not serve the host '\(req.host)'.\n", status: .misdirectedRequest)
         }

@@ -73,6 +73,8 @@ public enum ServiceHost: Sendable, Equatable {
     case sharePoint(tenantName: String, kind: SharePointHostKind, cloud: EmulatedCloud)
     /// The device-code verification pages (microsoft.com/devicelogin and friends).
     case deviceLogin
+    /// Azure Resource Manager (tenants and subscriptions, for clients signing in).
+    case resourceManager
     case unknown
 
     static let identityHosts: [String: EmulatedCloud] = [
@@ -93,6 +95,7 @@ public enum ServiceHost: Sendable, Equatable {
         if let c = identityHosts[host] { return .identity(c) }
         if let c = graphHosts[host] { return .graph(c) }
         if deviceLoginHosts.contains(host) { return .deviceLogin }
+        if ResourceManagerService.hosts.contains(host) { return .resourceManager }
         for cloud in EmulatedCloud.allCases {
             let suffix = "." + cloud.sharePointSuffix
             guard host.hasSuffix(suffix) else { continue }
@@ -107,7 +110,7 @@ public enum ServiceHost: Sendable, Equatable {
 
     /// Every DNS name the server certificate must cover.
     public static var certificateNames: [String] {
-        var names = Array(identityHosts.keys) + Array(graphHosts.keys) + Array(deviceLoginHosts)
+        var names = Array(identityHosts.keys) + Array(graphHosts.keys) + Array(deviceLoginHosts) + Array(ResourceManagerService.hosts)
         for cloud in EmulatedCloud.allCases { names.append("*." + cloud.sharePointSuffix) }
         names.append("localhost")
         return names.sorted()

@@ -43,7 +43,8 @@ public struct Application: Sendable {
 /// A resource (API) a token can be issued for, as resolved from a scope or `resource` value.
 public struct ResolvedResource: Sendable {
     public let servicePrincipal: SeedServicePrincipal
-    /// The `aud` claim: the identifier exactly as the client named the resource (without a trailing slash).
+    /// The `aud` claim: the identifier as the client named the resource, without a trailing slash
+    /// unless the resource is registered with one.
     public let audience: String
     public var appId: String { servicePrincipal.appId }
 }
@@ -87,7 +88,9 @@ public struct Tenant: Sendable {
                 var n = name
                 while n.hasSuffix("/") { n.removeLast() }
                 if n.caseInsensitiveCompare(id) == .orderedSame {
-                    return ResolvedResource(servicePrincipal: sp, audience: n)
+                    // Registered with a trailing slash (ARM's https://management.core.windows.net/):
+                    // tokens carry it, as Entra's do.
+                    return ResolvedResource(servicePrincipal: sp, audience: name.hasSuffix("/") ? n + "/" : n)
                 }
             }
         }

@@ -160,6 +160,8 @@ extension Seed {
     public static func load(path: String?) throws -> Seed {
         let data: Data
         if let path { data = try Data(contentsOf: URL(fileURLWithPath: path)) } else { data = Data(DefaultSeed.json.utf8) }
-        return try JSONDecoder().decode(Seed.self, from: data)
+        var seed = try JSONDecoder().decode(Seed.self, from: data)
+        seed.tenants = seed.tenants.map(FirstPartyResources.added)
+        return seed
     }
 }
