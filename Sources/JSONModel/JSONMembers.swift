@@ -6,7 +6,8 @@ public struct JSONMemberText: Sendable {
         case container
     }
 
-    public var key: String
+    /// Where the key's (decoded) UTF-8 is in the reader's `keys`: read with `reader.key(of:)`.
+    public var key: Range<Int>
     public var kind: Kind
     /// Where the value's text is in the reader's `text`: a string decoded, a number as
     /// JavaScript prints it, `true`/`false`, `null`; empty for a container.
@@ -22,6 +23,8 @@ public struct JSONMemberReader: Sendable {
     public private(set) var members: [JSONMemberText] = []
     /// The scalar values' text, one after the other.
     public private(set) var text: [UInt8] = []
+    /// The keys' UTF-8, one after the other (no String per key: a csv row compares bytes).
+    public private(set) var keys: [UInt8] = []
 
     public init() {}
 
@@ -29,6 +32,7 @@ public struct JSONMemberReader: Sendable {
     public mutating func read(objectIn buffer: UnsafeRawBufferPointer) throws(JSONParseError) -> Bool {
         members.removeAll(keepingCapacity: true)
         text.removeAll(keepingCapacity: true)
+        keys.removeAll(keepingCapacity: true)
         var parser = JSONByteParser(buffer.bindMemory(to: UInt8.self))
         parser.skipByteOrderMark()
         parser.skipWhitespace()
@@ -43,7 +47,9 @@ public struct JSONMemberReader: Sendable {
                 guard parser.position < parser.bytes.count, parser.bytes[parser.position] == UInt8(ascii: "\"") else {
                     throw parser.error(parser.position < parser.bytes.count ? "expected a string key in object" : "unterminated object")
                 }
-                let key = try parser.parseString()
+                let keyStart = keys.count
+                try Self.appendString(&parser, to: &keys)
+                let key = keyStart..<keys.count
                 parser.skipWhitespace()
                 guard parser.position < parser.bytes.count, parser.bytes[parser.position] == UInt8(ascii: ":") else {
                     throw parser.error("expected ':' after object key")
@@ -67,14 +73,32 @@ public struct JSONMemberReader: Sendable {
         return true
     }
 
-    /// The value of `key` as `JSON.parse` keeps it: the last one when the key is given twice.
-    public func last(_ key: String) -> JSONMemberText? {
+    /// A member's key.
+    public func key(of member: JSONMemberText) -> String { String(decoding: keys[member.key], as: UTF8.self) }
+
+    /// The value of `key` (UTF-8) as `JSON.parse` keeps it: the last one when the key is given twice.
+    public func last(_ key: [UInt8]) -> JSONMemberText? {
         var index = members.count
         while index > 0 {
             index -= 1
-            if members[index].key == key { return members[index] }
+            if keys[members[index].key].elementsEqual(key) { return members[index] }
         }
         return nil
+    }
+
+    public func last(_ key: String) -> JSONMemberText? { last(Array(key.utf8)) }
+
+    /// The string at the parser (its opening quote), decoded and checked, appended as UTF-8:
+    /// plain text is copied as it stands, anything else decoded without building a String.
+    private static func appendString(_ parser: inout JSONByteParser, to out: inout [UInt8]) throws(JSONParseError) {
+        let end = parser.plainRun(from: parser.position + 1)
+        if end < parser.bytes.count, parser.bytes[end] == UInt8(ascii: "\"") {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: parser.bytes[(parser.position + 1)..<end]))
+            parser.position = end + 1
+            return
+        }
+        try parser.decodeString()
+        out.append(contentsOf: parser.scratch)
     }
 
     private mutating func readScalar(_ parser: inout JSONByteParser) throws(JSONParseError) -> JSONMemberText.Kind {
@@ -84,19 +108,7 @@ public struct JSONMemberReader: Sendable {
             try parser.skipValue()
             return .container
         case UInt8(ascii: "\""):
-            // Plain ASCII is copied as it stands; anything else is decoded (and checked) first.
-            var i = parser.position + 1
-            while i < parser.bytes.count {
-                let c = parser.bytes[i]
-                if c == UInt8(ascii: "\"") {
-                    text.append(contentsOf: UnsafeBufferPointer(rebasing: parser.bytes[(parser.position + 1)..<i]))
-                    parser.position = i + 1
-                    return .string
-                }
-                if c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { break }
-                i += 1
-            }
-            text.append(contentsOf: try parser.parseString().utf8)
+            try Self.appendString(&parser, to: &text)
             return .string
         case UInt8(ascii: "t"):
             try parser.expectWord("true")

@@ -104,14 +104,16 @@ struct CSVFormatter {
     /// once, as `prepare` keeps them for the first record.
     static func columns(of record: JSONMemberReader) -> [String] {
         var columns: [String] = []
-        for member in record.members where !columns.contains(member.key) {
-            if record.last(member.key)?.kind != .container { columns.append(member.key) }
+        for member in record.members {
+            let key = record.key(of: member)
+            if !columns.contains(key), record.last(key)?.kind != .container { columns.append(key) }
         }
         return columns
     }
 
-    /// `line(prepare(record), columns)` for a record read from text, appended to `out`.
-    func appendLine(_ record: JSONMemberReader, _ columns: [String], marks: (quote: UInt8, escape: UInt8), to out: inout [UInt8]) {
+    /// `line(prepare(record), columns)` for a record read from text, appended to `out` (the
+    /// columns as UTF-8: compared with the record's keys byte for byte).
+    func appendLine(_ record: JSONMemberReader, _ columns: [[UInt8]], marks: (quote: UInt8, escape: UInt8), to out: inout [UInt8]) {
         for (index, column) in columns.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             // Null prints empty; a container is what `prepare` drops.

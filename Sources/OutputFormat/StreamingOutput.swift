@@ -22,6 +22,10 @@ public final class StreamingOutput {
     private var objects = true
     /// csv: the columns, fixed by the first object; nil while nothing was written.
     private var csvColumns: [String]?
+    private var csvColumnBytes: [[UInt8]] = []
+    /// csv: the formatter and its one-byte quote and escape, made once for the whole list.
+    private let csvFormatter: CSVFormatter
+    private let csvMarks: (quote: UInt8, escape: UInt8)?
     /// csv and json from text: the item's members and the bytes being written, reused item after item.
     private var members = JSONMemberReader()
     private var line: [UInt8] = []
@@ -39,6 +43,8 @@ public final class StreamingOutput {
         self.options = options
         self.sink = sink
         self.sinkBytes = bytes ?? { sink(String(decoding: $0, as: UTF8.self)) }
+        csvFormatter = CSVFormatter(options: options)
+        csvMarks = csvFormatter.asciiMarks
     }
 
     public func begin() {
@@ -109,18 +115,19 @@ public final class StreamingOutput {
         case .none:
             try JSON.validate(buffer: bytes)
         default:
-            let formatter = CSVFormatter(options: options)
+            let formatter = csvFormatter
             // A list of primitives, or an item that is not an object, takes the general way.
-            guard count == 0 || objects, try members.read(objectIn: bytes), let marks = formatter.asciiMarks else {
+            guard count == 0 || objects, try members.read(objectIn: bytes), let marks = csvMarks else {
                 return item(try JSON.parse(buffer: bytes))
             }
             objects = true
             line.removeAll(keepingCapacity: true)
             if csvColumns == nil {
                 csvColumns = CSVFormatter.columns(of: members)
+                csvColumnBytes = csvColumns!.map { Array($0.utf8) }
                 if options.csvHeader { sink(formatter.headerLine(csvColumns!)) }
             }
-            formatter.appendLine(members, csvColumns!, marks: marks, to: &line)
+            formatter.appendLine(members, csvColumnBytes, marks: marks, to: &line)
             line.withUnsafeBytes(sinkBytes)
         }
         count += 1
@@ -152,7 +159,7 @@ public final class StreamingOutput {
 
     private func csvItem(_ value: JSON) {
         guard case .object(let object) = value else { return }
-        let formatter = CSVFormatter(options: options)
+        let formatter = csvFormatter
         let record = formatter.prepare(object)
         if csvColumns == nil {
             csvColumns = record.keys

@@ -143,3 +143,26 @@ final class JSONElementScanTests: XCTestCase {
         }
     }
 }
+
+/// `JSONMemberReader` reads keys and scalar values as bytes (no String per member).
+final class JSONMemberReaderTests: XCTestCase {
+    func testKeysAndValuesAreDecodedAndTheLastDuplicateWins() throws {
+        var reader = JSONMemberReader()
+        let text = #"{"a\u0062":"x\/y","n":1.50,"é":true,"n":null,"list":[1,{"k":"v"}],"plain key":"plain"}"#
+        var copy = text
+        XCTAssertTrue(try copy.withUTF8 { try reader.read(objectIn: UnsafeRawBufferPointer($0)) })
+        XCTAssertEqual(reader.members.map { reader.key(of: $0) }, ["ab", "n", "é", "n", "list", "plain key"])
+        func value(_ key: String) -> String? { reader.last(key).map { String(decoding: reader.text[$0.text], as: UTF8.self) } }
+        XCTAssertEqual(value("ab"), "x/y")
+        XCTAssertEqual(reader.last("n")?.kind, .null, "the last of a repeated key, as JSON.parse keeps it")
+        XCTAssertEqual(value("é"), "true")
+        XCTAssertEqual(reader.last("list")?.kind, .container)
+        XCTAssertEqual(value("plain key"), "plain")
+        XCTAssertNil(reader.last("a\\u0062"), "keys compare decoded")
+        // Not an object: nothing read; invalid JSON throws.
+        var array = "[1]"
+        XCTAssertFalse(try array.withUTF8 { try reader.read(objectIn: UnsafeRawBufferPointer($0)) })
+        var broken = #"{"a\q":1}"#
+        XCTAssertThrowsError(try broken.withUTF8 { try reader.read(objectIn: UnsafeRawBufferPointer($0)) })
+    }
+}
