@@ -52,8 +52,7 @@ let package = Package(
         .target(name: "OutputFormat", dependencies: ["JSONModel"], swiftSettings: lean),
         .target(name: "CommandModel", dependencies: ["JSONModel"], swiftSettings: lean),
         // Downloads written beside their target and renamed when complete (host and plugins).
-        .target(name: "PartialFiles", dependencies: ["CFileSync"], swiftSettings: lean),
-        .target(name: "CFileSync", path: "Sources/CFileSync"),
+        .target(name: "PartialFiles", swiftSettings: lean),
         .target(name: "ArgumentParsing", dependencies: ["CommandModel", "JSONModel"], swiftSettings: lean),
         .target(name: "HostConfig", dependencies: ["JSONModel"], swiftSettings: lean),
         .target(name: "PluginLoader", dependencies: ["PluginAPI", "CommandModel", "JSONModel", "HostConfig"], swiftSettings: lean),

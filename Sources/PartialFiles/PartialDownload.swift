@@ -1,4 +1,3 @@
-import CFileSync
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -17,12 +16,6 @@ public final class PartialDownload {
     public let target: String
     public let temporary: String
     public private(set) var written: Int64 = 0
-    /// Bytes whose writeback to disk has been started (see `write`).
-    private var flushed: Int64 = 0
-    /// How much is written before its writeback is started: the fsync at the end then waits
-    /// for the last stretch only, not for the whole file (2 s of a 1 GiB download when left
-    /// to the end), and the page cache never holds much of it dirty.
-    private static let writebackStride: Int64 = 8 << 20
     /// Why a write failed, once one has.
     public private(set) var failure: String?
     private let fd: Int32
@@ -48,19 +41,17 @@ public final class PartialDownload {
             done += n
         }
         written += Int64(count)
-        if written - flushed >= Self.writebackStride {
-            _ = m365_start_writeback(fd, flushed, written - flushed)  // only a hint: fsync still decides
-            flushed = written
-        }
         return true
     }
 
-    /// Makes the download visible under its name (after fsync), or removes the part file.
+    /// Makes the download visible under its name, or removes the part file. Not forced to disk
+    /// (no fsync), as curl, wget and CLI for Microsoft 365 leave a download: waiting for the disk
+    /// took a fifth of a 1 GiB download's time. What the rename guarantees is that a failed or
+    /// killed download never leaves a partial file under the target's name.
     public func finish(success: Bool) throws(PartialDownloadError) {
-        let synced = success && fsync(fd) == 0
         close(fd)
         guard success else { unlink(temporary); return }
-        guard synced, rename(temporary, target) == 0 else {
+        guard rename(temporary, target) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
             throw PartialDownloadError("cannot write \(target): \(reason)")
