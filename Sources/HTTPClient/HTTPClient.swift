@@ -250,6 +250,9 @@ public final class HTTPClient {
             }
             if method != "PUT" { string(CURLOPT_CUSTOMREQUEST, method, "CUSTOMREQUEST") }
         }
+        // A body streamed to a sink (a download to a file) arrives in 256 KiB pieces instead of
+        // libcurl's 16 KiB: a sixteenth of the callbacks and writes per GiB.
+        if request.onResponseBody != nil { long(CURLOPT_BUFFERSIZE, 256 << 10, "BUFFERSIZE") }
         // Large bodies go out in 512 KiB reads instead of libcurl's 64 KiB: an eighth of the
         // callbacks and copies per upload fragment.
         if (size ?? Int64.max) > 1 << 20, method != "GET", method != "HEAD" { long(CURLOPT_UPLOAD_BUFFERSIZE, 512 << 10, "UPLOAD_BUFFERSIZE") }
