@@ -134,6 +134,7 @@ let package = Package(
             name: "EmulatorTests",
             dependencies: [
                 "EmulatorKit",
+                "JSONModel",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],

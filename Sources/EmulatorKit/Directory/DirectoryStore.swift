@@ -10,12 +10,16 @@ enum EntityKind: String, CaseIterable, Sendable {
     case directoryRoles, roleDefinitions, roleAssignments, administrativeUnits
 }
 
-/// One collection: entities in insertion order plus an id index. Entities are stored as the
-/// JSON Graph returns (sparse: absent means null, or [] for collection properties), so a page is
-/// a slice and never a rebuild.
+/// One collection: entities in insertion order plus an index on their key (`id` unless told
+/// otherwise, compared case-insensitively). Entities are stored as the JSON Graph returns
+/// (sparse: absent means null, or [] for collection properties), so a page is a slice and never
+/// a rebuild.
 struct EntityTable: Sendable {
     private(set) var items: [JSONObject] = []
     private var position: [String: Int] = [:]
+    let keyName: String
+
+    init(key: String = "id") { keyName = key }
 
     var count: Int { items.count }
 
@@ -24,7 +28,7 @@ struct EntityTable: Sendable {
     func contains(_ id: String) -> Bool { position[id.lowercased()] != nil }
 
     mutating func insert(_ entity: JSONObject) {
-        let id = entity["id"]?.stringValue ?? ""
+        let id = entity[keyName]?.stringValue ?? ""
         if let i = position[id.lowercased()] { items[i] = entity; return }
         position[id.lowercased()] = items.count
         items.append(entity)
@@ -48,7 +52,7 @@ struct EntityTable: Sendable {
         guard let i = position.removeValue(forKey: id.lowercased()) else { return nil }
         let old = items.remove(at: i)
         // Deletes are rare; re-number the tail rather than keep tombstones on every read path.
-        for j in i..<items.count { position[(items[j]["id"]?.stringValue ?? "").lowercased()] = j }
+        for j in i..<items.count { position[(items[j][keyName]?.stringValue ?? "").lowercased()] = j }
         return old
     }
 }

@@ -34,9 +34,17 @@ enum GraphDrive {
                           "value": [.object(DriveJSON.drive(d.drive, used: used))]])
         }
         g.on(.GET, "drives/{driveId}", .signedIn) { c in try getDrive(c, try driveById(c, c.param("driveId"))) }
-        for method in [HTTPMethod.GET, .POST, .PUT, .PATCH, .DELETE] {
-            g.on(method, "users/{id}/drive/{rest*}", .signedIn) { c in try items(c, try userDrive(c, c.param("id")), c.param("rest")) }
-            g.on(method, "drives/{driveId}/{rest*}", .signedIn) { c in try items(c, try driveById(c, c.param("driveId")), c.param("rest")) }
+        // An item is `items/{item}`: `GraphService.rewrite` folds `root`, `root:/a/b:` and
+        // `items/{id}:/a:` into that one segment (`foldItemAddresses`).
+        let operations: [(HTTPMethod, String, ItemOperation)] = [
+            (.GET, "", getItem), (.PATCH, "", update), (.DELETE, "", delete),
+            (.GET, "/children", children), (.POST, "/children", createFolder),
+            (.GET, "/content", content), (.PUT, "/content", upload),
+            (.POST, "/createUploadSession", createSession),
+        ]
+        for (method, below, operation) in operations {
+            g.on(method, "users/{id}/drive/items/{item}" + below, .signedIn) { c in try item(c, try userDrive(c, c.param("id")), operation) }
+            g.on(method, "drives/{driveId}/items/{item}" + below, .signedIn) { c in try item(c, try driveById(c, c.param("driveId")), operation) }
         }
     }
 
@@ -118,64 +126,69 @@ enum GraphDrive {
 
     // MARK: Addressing
 
-    /// What the part after `drive/` (or `drives/{id}/`) names: a base item, an optional path
-    /// below it, and an action (`children`, `content`, `createUploadSession`).
+    /// An item as a route names it: a base item (nil: the root) and an optional path below it.
     struct Address {
         var baseId: String?
         var path: [String] = []
-        var action = ""
+
+        /// `root`, `root:/a/b:`, `{id}` or `{id}:/a:` (decoded).
+        init(_ item: String) {
+            let colon = item.firstIndex(of: ":") ?? item.endIndex
+            let base = String(item[..<colon])
+            baseId = base.lowercased() == "root" ? nil : base
+            if colon < item.endIndex {
+                var path = item[item.index(after: colon)...]
+                if path.hasSuffix(":") { path = path.dropLast() }
+                self.path = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+            }
+        }
+
+        init(baseId: String?, path: [String]) {
+            self.baseId = baseId
+            self.path = path
+        }
     }
 
-    static func parse(_ rest: String) throws -> Address {
-        var a = Address()
-        var remainder: Substring
-        let lower = rest.lowercased()
-        if lower == "root" || lower.hasPrefix("root:") || lower.hasPrefix("root/") {
-            remainder = rest.dropFirst(4)
-        } else if lower.hasPrefix("items/") {
-            let after = rest.dropFirst(6)
-            let end = after.firstIndex { $0 == "/" || $0 == ":" } ?? after.endIndex
-            a.baseId = String(after[..<end]).removingPercentEncoding ?? String(after[..<end])
-            remainder = after[end...]
+    /// Graph's path addressing as one router segment: after `…/drive/` or `drives/{id}/`,
+    /// `root` becomes `items/root`, and `root:/a/b:` (or `items/{id}:/a/b:`, the closing colon
+    /// optional at the end) becomes `items/root:%2Fa%2Fb:`, so that every item operation is
+    /// one route below `items/{item}`.
+    static func foldItemAddresses(_ segments: [String]) -> [String] {
+        guard let drive = segments.indices.first(where: { i in
+            segments[i].lowercased() == "drive" || (i > 0 && segments[i - 1].lowercased() == "drives")
+        }), drive + 1 < segments.count else { return segments }
+        var out = Array(segments[...drive])
+        var i = drive + 1
+        let first = FormEncoding.percentDecode(segments[i]).lowercased()
+        if first == "root" || first.hasPrefix("root:") {
+            out.append("items")
+        } else if first == "items", i + 1 < segments.count {
+            out.append(segments[i])
+            i += 1
         } else {
-            throw GraphError(.badRequest, "BadRequest", "Resource not found for the segment '\(rest.split(separator: "/").first ?? "")'.")
+            return segments
         }
-        if remainder.hasPrefix(":") {
-            remainder = remainder.dropFirst()
-            let close = remainder.firstIndex(of: ":") ?? remainder.endIndex
-            let rawPath = remainder[..<close]
-            for seg in rawPath.split(separator: "/", omittingEmptySubsequences: true) {
-                a.path.append(String(seg).removingPercentEncoding ?? String(seg))
+        var item = [segments[i]]
+        i += 1
+        if FormEncoding.percentDecode(item[0]).hasSuffix(":") {
+            // `X:` then the path's segments up to the one that ends with the closing colon.
+            while i < segments.count {
+                item.append(segments[i])
+                i += 1
+                if FormEncoding.percentDecode(item.last!).hasSuffix(":") { break }
             }
-            remainder = close < remainder.endIndex ? remainder[remainder.index(after: close)...] : ""
         }
-        let action = remainder.split(separator: "/", omittingEmptySubsequences: true)
-        guard action.count <= 1 else { throw invalid("Unsupported segment '\(remainder)'.") }
-        a.action = action.first.map { String($0) } ?? ""
-        return a
+        out.append(item.joined(separator: "%2F"))
+        return out + segments[i...]
     }
 
     // MARK: Items
 
-    static func items(_ c: GraphContext, _ d: Resolved, _ rest: String) throws -> EmulatorResponse {
-        let a = try parse(rest)
-        let method = c.req.method
-        let write = method != .GET
-        try authorize(c, d.drive, write: write)
-        let store = c.state.drives
-        switch (method, a.action.lowercased()) {
-        case (.GET, ""): return try getItem(c, d, a)
-        case (.GET, "children"): return try children(c, d, a)
-        case (.GET, "content"): return try content(c, d, a)
-        case (.POST, "children"): return try createFolder(c, d, a)
-        case (.PATCH, ""): return try update(c, d, a)
-        case (.DELETE, ""): return try delete(c, d, a)
-        case (.PUT, "content"): return try upload(c, d, a)
-        case (.POST, "createuploadsession"): return try createSession(c, d, a)
-        default:
-            _ = store
-            throw GraphError(.methodNotAllowed, "invalidRequest", "The method \(method.rawValue) is not supported on this resource.")
-        }
+    typealias ItemOperation = @Sendable (GraphContext, Resolved, Address) throws -> EmulatorResponse
+
+    static func item(_ c: GraphContext, _ d: Resolved, _ operation: ItemOperation) throws -> EmulatorResponse {
+        try authorize(c, d.drive, write: c.req.method != .GET)
+        return try operation(c, d, Address(c.param("item")))
     }
 
     /// The item an address names (nil path components are walked case-insensitively).
@@ -342,9 +355,8 @@ enum GraphDrive {
                     guard target.isFolder else { throw invalid("The target is not a folder.") }
                     newParent = pid
                 } else if let path = p["path"]?.stringValue {
-                    var addr = Address()
                     let rel = path.components(separatedBy: "root:").last ?? ""
-                    addr.path = rel.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
+                    let addr = Address(baseId: nil, path: rel.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) })
                     newParent = try resolve(t, d, addr).id
                 }
             }
@@ -399,9 +411,7 @@ enum GraphDrive {
             guard !item.isFolder, let p = item.parentId else { throw invalid("Cannot upload content to a folder; name the file: items/{parent-id}:/{filename}:/content.") }
             return (p, item.name, item)
         }
-        var base = Address()
-        base.baseId = a.baseId
-        var parent = try resolve(t, d, base)
+        var parent = try resolve(t, d, Address(baseId: a.baseId, path: []))
         for name in a.path.dropLast() {
             try checkName(name)
             if let child = t.childNamed(parent.id, name) {

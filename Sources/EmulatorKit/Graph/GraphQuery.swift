@@ -114,8 +114,10 @@ struct GraphQuery: Sendable {
     /// rather than silently ignored, so a test never passes on data the option should have changed.
     /// `expandable` names the navigation properties `$expand` may take.
     /// `countSegment`: the request is `…/$count`, which counts as `$count=true` for advanced queries.
+    /// `advancedQueries`: the directory's rules (`$count`, `$orderby` and some `$filter`
+    /// operators need `ConsistencyLevel: eventual`); other workloads take them plainly.
     init(_ req: EmulatorRequest, type: GraphEntityType, supported: Set<String>, expandable: [String] = [],
-         countSegment: Bool = false) throws {
+         countSegment: Bool = false, advancedQueries: Bool = true) throws {
         var raw: [(name: String, encodedPair: String)] = []
         var values: [String: String] = [:]
         for pair in req.rawQuery.split(separator: "&", omittingEmptySubsequences: true) {
@@ -150,14 +152,14 @@ struct GraphQuery: Sendable {
         case "true": count = true
         default: throw GraphError(.badRequest, "Request_BadRequest", "Invalid value for $count: '\(values["count"]!)'. Use true or false.")
         }
-        if count && !eventual {
+        if count && !eventual && advancedQueries {
             throw GraphError(.badRequest, "Request_UnsupportedQuery",
                              "$count=true requires the header 'ConsistencyLevel: eventual'. Refer to https://aka.ms/graph-docs/advanced-queries for more information")
         }
 
         if let text = values["filter"], !text.trimmingCharacters(in: .whitespaces).isEmpty {
             let f = try ODataFilter(text, type: type)
-            if let op = f.advancedOperators.first, !(eventual && (count || countSegment)) {
+            if advancedQueries, let op = f.advancedOperators.first, !(eventual && (count || countSegment)) {
                 throw GraphError(.badRequest, "Request_UnsupportedQuery",
                                  "Operator '\(op)' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information")
             }
@@ -178,7 +180,7 @@ struct GraphQuery: Sendable {
             }
             // Ordering by name alone is a basic query; anything else is an advanced one.
             let basic = order.allSatisfy { ["displayName", "userPrincipalName"].contains($0.0) } && filter == nil
-            if !basic && !(eventual && count) {
+            if advancedQueries && !basic && !(eventual && count) {
                 throw GraphError(.badRequest, "Request_UnsupportedQuery",
                                  "Sorting not supported for current query. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information")
             }

@@ -29,6 +29,7 @@ public final class GraphService: Sendable {
                 GraphWorkloads.register(&g)
                 GraphTeams.register(&g)
                 GraphMail.register(&g)
+                GraphEntitySets.register(&g)
                 r = g.list
             }
         }
@@ -106,7 +107,7 @@ public final class GraphService: Sendable {
                 segments.replaceSubrange(1...1, with: [set, id])
             }
         }
-        return "/" + segments.joined(separator: "/")
+        return "/" + GraphDrive.foldItemAddresses(segments).joined(separator: "/")
     }
 
     // MARK: Responses

@@ -12,6 +12,8 @@ enum Workload: CaseIterable, Sendable {
 /// A tenant's workload state; lives in `TenantData` so the store's lock and reset cover it.
 struct WorkloadStore: Sendable {
     var tables: [Workload: EntityTable] = Dictionary(uniqueKeysWithValues: Workload.allCases.map { ($0, EntityTable()) })
+    /// The declared entity sets' entities, by the set's path (`GraphEntitySet`).
+    var sets: [String: EntityTable] = [:]
     /// Bumped on every write; etags are derived from it, so each write gives a new one.
     var version = 0
 }
@@ -98,6 +100,7 @@ enum GraphWorkloads {
     /// Every user gets a default To Do list with tasks; the "Sales and Marketing" group (or the
     /// first Microsoft 365 group) gets the plan "Launch"; two schema extensions.
     static func seed(_ d: TenantData, _ t: SeedTenant) {
+        GraphEntitySets.seed(d, t)
         let time = DirectorySeeder.seedTime
         for u in t.users {
             let listId = Util.opaqueId("todolist/\(t.id)/\(u.id)/default")

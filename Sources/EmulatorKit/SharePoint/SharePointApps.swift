@@ -52,9 +52,15 @@ enum SharePointApps {
     static func register(_ r: inout Router<SharePointRequest>.RouteList) {
         func on(_ method: HTTPMethod?, _ path: String, _ handler: @escaping Handler) { r.sharePoint(method, path, handler) }
         on(.GET, "_api/sp_tenantsettings_current", tenantSettings)
-        on(nil, "_api/web/tenantappcatalog/{rest*}", { r, p in try catalog(r, p, tenant: true) })
-        on(nil, "_api/web/sitecollectionappcatalog/{rest*}", { r, p in try catalog(r, p, tenant: false) })
-        on(.GET, "_api/web/getfolderbyserverrelativeurl/{folder}/files/{name}", catalogFile)
+        // `GetFolderByServerRelativeUrl('AppCatalog')/Files('x.sppkg')` is routed with the files API (`SharePointFiles.getFile`).
+        for (catalog, tenant) in [("_api/web/tenantappcatalog", true), ("_api/web/sitecollectionappcatalog", false)] {
+            on(.GET, catalog + "/availableapps", { r, _ in try listApps(r, try catalogURL(r, tenant: tenant)) })
+            on(.GET, catalog + "/availableapps/{id}", { r, p in try getApp(r, try catalogURL(r, tenant: tenant), p) })
+            on(.POST, catalog + "/availableapps/{id}/{action}", { r, p in
+                try action(r, p["id"] ?? "", (p["action"] ?? "").lowercased(), catalogURL: try catalogURL(r, tenant: tenant))
+            })
+            on(.POST, catalog + "/add/{args}", { r, p in try addApp(r, try catalogURL(r, tenant: tenant), p) })
+        }
     }
 
     static let appNotFound = SPError(.notFound, "-1, Microsoft.SharePoint.Client.ResourceNotFoundException",
@@ -139,64 +145,59 @@ enum SharePointApps {
 
     // MARK: Catalog requests
 
-    static func catalog(_ r: SharePointRequest, _ p: [String: String], tenant: Bool) throws -> EmulatorResponse {
-        guard let catalogURL = tenant ? tenantCatalogURL(r) : siteCatalogURL(r) else {
+    static func catalogURL(_ r: SharePointRequest, tenant: Bool) throws -> String {
+        guard let url = tenant ? tenantCatalogURL(r) : siteCatalogURL(r) else {
             throw SPError(.notFound, "-1, System.InvalidOperationException",
                           tenant ? "The tenant app catalog does not exist." : "There is no site collection app catalog at \(r.web.siteCollectionURL).")
         }
-        let parts = SharePointPrincipals.segments(p["rest"])
-        let head = parts.first?.lowercased()
-        let notFound = SPError(.notFound, "-1, Microsoft.SharePoint.Client.ResourceNotFoundException",
-                               "Cannot find resource for the request \(parts.last ?? "AvailableApps").")
+        return url
+    }
+
+    static func listApps(_ r: SharePointRequest, _ catalogURL: String) throws -> EmulatorResponse {
         let render = SPRender(r)
-        func withApps<T>(_ body: (inout [SPApp]) throws -> T) rethrows -> T {
-            try r.store.apps.with(tenantId: r.tenant.id, catalog: catalogURL, body)
+        let apps = r.store.apps.with(tenantId: r.tenant.id, catalog: catalogURL) { $0 }
+        return .json(render.collection(apps.map { render.entry(appProps($0, web: r.web.url), appMeta($0)) },
+                                       context: "Collection(Microsoft.SharePoint.Marketplace.CorporateCuratedGallery.CorporateCatalogAppMetadata)", next: nil))
+    }
+
+    static func getApp(_ r: SharePointRequest, _ catalogURL: String, _ p: [String: String]) throws -> EmulatorResponse {
+        let app = try r.store.apps.with(tenantId: r.tenant.id, catalog: catalogURL) { apps in try find(p["id"] ?? "", in: apps) }
+        return .json(SPRender(r).entity(appProps(apps: app, r), appMeta(app), context: "Microsoft.SharePoint.Marketplace.CorporateCuratedGallery.CorporateCatalogAppMetadata"))
+    }
+
+    /// `Add(overwrite=…,url='x.sppkg')` with the package as the body.
+    static func addApp(_ r: SharePointRequest, _ catalogURL: String, _ p: [String: String]) throws -> EmulatorResponse {
+        try requireOwner(r)
+        let args = p["args"] ?? ""
+        guard let name = SharePointEndpoints.firstMatch(#"url\s*=\s*'([^']+)'"#, in: args)?[0], !name.isEmpty else {
+            throw SPError.invalidQuery("The parameter url does not exist in method Add.")
         }
-        switch (head, parts.count, r.method) {
-        case ("availableapps", 1, .GET):
-            let apps = withApps { $0 }
-            return .json(render.collection(apps.map { render.entry(appProps($0, web: r.web.url), appMeta($0)) },
-                                           context: "Collection(Microsoft.SharePoint.Marketplace.CorporateCuratedGallery.CorporateCatalogAppMetadata)", next: nil))
-        case ("availableapps", 2, .GET):
-            let app = try withApps { apps in try find(parts[1], in: apps) }
-            return .json(render.entity(appProps(apps: app, r), appMeta(app), context: "Microsoft.SharePoint.Marketplace.CorporateCuratedGallery.CorporateCatalogAppMetadata"))
-        case ("availableapps", 3, .POST):
-            return try action(r, parts[1], parts[2].lowercased(), catalogURL: catalogURL)
-        case ("add", 2, .POST):
-            try requireOwner(r)
-            let args = parts[1]
-            guard let name = SharePointEndpoints.firstMatch(#"url\s*=\s*'([^']+)'"#, in: args)?[0], !name.isEmpty else {
-                throw SPError.invalidQuery("The parameter url does not exist in method Add.")
-            }
-            let overwrite = SharePointEndpoints.firstMatch(#"overwrite\s*=\s*(true|false)"#, in: args)?[0].lowercased() == "true"
-            let info = manifest(r.request.body, fileName: name)
-            let now = Util.iso8601(Date())
-            let app: SPApp = try withApps { apps in
-                if let i = apps.firstIndex(where: { $0.fileName.caseInsensitiveCompare(name) == .orderedSame }) {
-                    guard overwrite else {
-                        throw SPError(.badRequest, "-2130575257, Microsoft.SharePoint.SPException",
-                                      "A file with the name AppCatalog/\(apps[i].fileName) already exists. It was last modified by SHAREPOINT\\system on \(apps[i].modified).")
-                    }
-                    apps[i].title = info.title
-                    apps[i].productId = info.productId
-                    apps[i].version = info.version
-                    apps[i].description = info.description
-                    apps[i].length = r.request.body.count
-                    apps[i].modified = now
-                    apps[i].fileVersion += 1
-                    apps[i].currentVersionDeployed = false
-                    return apps[i]
+        let overwrite = SharePointEndpoints.firstMatch(#"overwrite\s*=\s*(true|false)"#, in: args)?[0].lowercased() == "true"
+        let info = manifest(r.request.body, fileName: name)
+        let now = Util.iso8601(Date())
+        let app: SPApp = try r.store.apps.with(tenantId: r.tenant.id, catalog: catalogURL) { apps in
+            if let i = apps.firstIndex(where: { $0.fileName.caseInsensitiveCompare(name) == .orderedSame }) {
+                guard overwrite else {
+                    throw SPError(.badRequest, "-2130575257, Microsoft.SharePoint.SPException",
+                                  "A file with the name AppCatalog/\(apps[i].fileName) already exists. It was last modified by SHAREPOINT\\system on \(apps[i].modified).")
                 }
-                let app = SPApp(id: Util.newGUID(), productId: info.productId, title: info.title, fileName: name, version: info.version,
-                                description: info.description, length: r.request.body.count, skipFeatureDeployment: info.skip,
-                                created: now, modified: now)
-                apps.append(app)
-                return app
+                apps[i].title = info.title
+                apps[i].productId = info.productId
+                apps[i].version = info.version
+                apps[i].description = info.description
+                apps[i].length = r.request.body.count
+                apps[i].modified = now
+                apps[i].fileVersion += 1
+                apps[i].currentVersionDeployed = false
+                return apps[i]
             }
-            return .json(render.entity(fileProps(app, catalog: catalogURL), fileMeta(app), context: "SP.ApiData.Files12"))
-        default:
-            throw notFound
+            let app = SPApp(id: Util.newGUID(), productId: info.productId, title: info.title, fileName: name, version: info.version,
+                            description: info.description, length: r.request.body.count, skipFeatureDeployment: info.skip,
+                            created: now, modified: now)
+            apps.append(app)
+            return app
         }
+        return .json(SPRender(r).entity(fileProps(app, catalog: catalogURL), fileMeta(app), context: "SP.ApiData.Files12"))
     }
 
     static func appProps(apps a: SPApp, _ r: SharePointRequest) -> JSONObject { appProps(a, web: r.web.url) }

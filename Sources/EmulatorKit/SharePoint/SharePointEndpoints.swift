@@ -21,7 +21,7 @@ enum SharePointEndpoints {
 
     static func register(_ r: inout Router<SharePointRequest>.RouteList) {
         func on(_ method: HTTPMethod, _ path: String, _ handler: @escaping Handler) { r.sharePoint(method, path, handler) }
-        SharePointSites.register(on) // first: its admin-center list shadows the generic list routes
+        SharePointSites.register(on)
         on(.POST, "_api/contextinfo", contextInfo)
         on(.GET, "_api/web", { r, _ in try getWeb(r) })
         on(.PATCH, "_api/web", updateWeb)

@@ -79,10 +79,25 @@ enum SharePointPrincipals {
 
     static func register(_ r: inout Router<SharePointRequest>.RouteList) {
         func on(_ method: HTTPMethod?, _ path: String, _ handler: @escaping Handler) { r.sharePoint(method, path, handler) }
-        on(nil, "_api/web/siteusers/{rest*}", siteUsers)
+        on(.GET, "_api/web/siteusers", { r, _ in try userCollection(r, r.state.sharePoint.principals.with(r) { $0.users }) })
+        on(.GET, "_api/web/siteusers/{id}", { r, p in try userResponse(r) { try user(id: p["id"], in: $0) } })
+        on(.GET, "_api/web/siteusers/getbyemail/{email}", userByEmail)
+        on(.GET, "_api/web/siteusers/getbyloginname/{login}", userByLoginName)
         on(.GET, "_api/web/getuserbyid/{id}", { r, p in try userResponse(r) { try user(id: p["id"], in: $0) } })
         on(.POST, "_api/web/ensureuser", ensureUser)
-        on(nil, "_api/web/sitegroups/{rest*}", siteGroups)
+        on(.GET, "_api/web/sitegroups", listGroups)
+        on(.POST, "_api/web/sitegroups", { r, _ in try addGroup(r) })
+        on(.POST, "_api/web/sitegroups/removebyid/{id}", removeGroup)
+        on(.POST, "_api/web/sitegroups/removebyloginname/{name}", removeGroup)
+        // A group is `GetById(n)` (canonically `n`) or `GetByName('x')`.
+        for address in ["_api/web/sitegroups/{id}", "_api/web/sitegroups/getbyname/{name}"] {
+            on(.GET, address, { r, p in try groupResponse(r) { try group(p, r, in: $0) } })
+            on(.GET, address + "/users", groupMembers)
+            on(.POST, address + "/users", addGroupMember)
+            on(.GET, address + "/users/{user}", groupMember)
+            on(.POST, address + "/users/removebyid/{user}", removeGroupMember)
+            on(.POST, address + "/users/removebyloginname/{login}", removeGroupMember)
+        }
         on(.GET, "_api/web/associatedownergroup", { r, _ in try associated(r, SPSitePrincipals.ownerGroup) })
         on(.GET, "_api/web/associatedmembergroup", { r, _ in try associated(r, SPSitePrincipals.memberGroup) })
         on(.GET, "_api/web/associatedvisitorgroup", { r, _ in try associated(r, SPSitePrincipals.visitorGroup) })
@@ -208,15 +223,11 @@ enum SharePointPrincipals {
         return u
     }
 
-    static func group(_ ref: String, _ value: String?, in site: SPSitePrincipals) throws -> SPSiteGroup {
-        let g = ref == "getbyname" ? value.flatMap(site.group(name:)) : Int(ref).flatMap(site.group(id:))
+    /// The group a route names by `{id}` or by `{name}`.
+    static func group(_ p: [String: String], _ r: SharePointRequest, in site: SPSitePrincipals) throws -> SPSiteGroup {
+        let g = p["name"].map { site.group(name: aliased($0, r)) } ?? p["id"].flatMap { Int($0) }.flatMap(site.group(id:))
         guard let g else { throw groupNotFound }
         return g
-    }
-
-    /// Decoded path segments after a `{rest*}` capture.
-    static func segments(_ rest: String?) -> [String] {
-        (rest ?? "").split(separator: "/").map { FormEncoding.percentDecode(String($0)) }
     }
 
     /// `@LoginName` style parameter aliases read from the query string.
@@ -253,26 +264,17 @@ enum SharePointPrincipals {
 
     // MARK: Site users
 
-    static func siteUsers(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
-        let parts = segments(p["rest"])
-        guard r.method == .GET else { throw SPError(.methodNotAllowed, "-1, Microsoft.SharePoint.Client.InvalidClientQueryException", "The HTTP method '\(r.method.rawValue)' cannot be used on siteusers.") }
-        switch parts.count {
-        case 0:
-            return try userCollection(r, r.state.sharePoint.principals.with(r) { $0.users })
-        case 1:
-            return try userResponse(r) { try user(id: parts[0], in: $0) }
-        case 2 where parts[0].lowercased() == "getbyemail":
-            return try userResponse(r) { site in
-                guard let u = site.user(email: aliased(parts[1], r)) else { throw userNotFound }
-                return u
-            }
-        case 2 where parts[0].lowercased() == "getbyloginname":
-            return try userResponse(r) { site in
-                guard let u = site.user(loginName: aliased(parts[1], r)) else { throw userNotFound }
-                return u
-            }
-        default:
-            throw SPError(.notFound, "-1, Microsoft.SharePoint.Client.ResourceNotFoundException", "Cannot find resource for the request \(parts.last ?? "siteusers").")
+    static func userByEmail(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
+        try userResponse(r) { site in
+            guard let u = site.user(email: aliased(p["email"] ?? "", r)) else { throw userNotFound }
+            return u
+        }
+    }
+
+    static func userByLoginName(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
+        try userResponse(r) { site in
+            guard let u = site.user(loginName: aliased(p["login"] ?? "", r)) else { throw userNotFound }
+            return u
         }
     }
 
@@ -306,78 +308,63 @@ enum SharePointPrincipals {
 
     // MARK: Site groups
 
-    static func siteGroups(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
-        let parts = segments(p["rest"])
-        let notFound = SPError(.notFound, "-1, Microsoft.SharePoint.Client.ResourceNotFoundException",
-                               "Cannot find resource for the request \(parts.last ?? "sitegroups").")
-        if parts.isEmpty {
-            switch r.method {
-            case .GET:
-                let q = try SPQuery(r.request, properties: groupNames, typeName: "SP.Group")
-                let render = SPRender(r)
-                let rows: [(JSONObject, SPMeta)] = try r.state.sharePoint.principals.with(r) { $0.groups.map { (groupProps($0), groupMeta($0)) } }
-                let page = q.sorted(rows, { $0.0 }).filter { q.matches($0.0) }.prefix(q.top ?? Int.max)
-                return .json(render.collection(page.map { render.entry(q.project($0.0), $0.1) }, context: "SP.ApiData.Groups", next: nil))
-            case .POST: return try addGroup(r)
-            default: throw notFound
-            }
+    static func listGroups(_ r: SharePointRequest, _: [String: String]) throws -> EmulatorResponse {
+        let q = try SPQuery(r.request, properties: groupNames, typeName: "SP.Group")
+        let render = SPRender(r)
+        let rows: [(JSONObject, SPMeta)] = try r.state.sharePoint.principals.with(r) { $0.groups.map { (groupProps($0), groupMeta($0)) } }
+        let page = q.sorted(rows, { $0.0 }).filter { q.matches($0.0) }.prefix(q.top ?? Int.max)
+        return .json(render.collection(page.map { render.entry(q.project($0.0), $0.1) }, context: "SP.ApiData.Groups", next: nil))
+    }
+
+    /// `RemoveById(n)` / `RemoveByLoginName('name')` on the collection.
+    static func removeGroup(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
+        try r.state.sharePoint.principals.with(r) { site in
+            try requireOwner(r, site)
+            guard let g = try? group(p, r, in: site) else { throw groupNotFound }
+            site.groups.removeAll { $0 === g }
         }
-        let head = parts[0].lowercased()
-        // RemoveById(n) / RemoveByLoginName('name') on the collection.
-        if (head == "removebyid" || head == "removebyloginname"), parts.count == 2, r.method == .POST {
-            try r.state.sharePoint.principals.with(r) { site in
-                try requireOwner(r, site)
-                let g = head == "removebyid" ? Int(parts[1]).flatMap(site.group(id:)) : site.group(name: aliased(parts[1], r))
-                guard let g else { throw groupNotFound }
-                site.groups.removeAll { $0 === g }
-            }
-            return .json(.object([:]))
+        return .json(.object([:]))
+    }
+
+    static func groupMembers(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
+        let users: [SPSiteUser] = try r.state.sharePoint.principals.with(r) { site in
+            try group(p, r, in: site).members.compactMap(site.user(id:))
         }
-        // The group: GetById(n) (canonically just `n`) or GetByName('x').
-        let byName = head == "getbyname"
-        guard !byName || parts.count >= 2 else { throw notFound }
-        let value = byName ? aliased(parts[1], r) : nil
-        let rest = Array(parts.dropFirst(byName ? 2 : 1))
-        guard byName || Int(parts[0]) != nil else { throw notFound }
-        switch (rest.count, rest.first?.lowercased(), r.method) {
-        case (0, _, .GET):
-            return try groupResponse(r) { try group(head, value, in: $0) }
-        case (1, "users", .GET):
-            let users: [SPSiteUser] = try r.state.sharePoint.principals.with(r) { site in
-                let g = try group(head, value, in: site)
-                return g.members.compactMap(site.user(id:))
-            }
-            return try userCollection(r, users)
-        case (1, "users", .POST):
-            let body = try SharePointEndpoints.jsonBody(r)
-            guard let login = body["LoginName"]?.stringValue, !login.isEmpty else {
-                throw SPError.invalidQuery("The parameter LoginName does not exist in method AddUser.")
-            }
-            return try userResponse(r, status: .created) { site in
-                try requireOwner(r, site)
-                let g = try group(head, value, in: site)
-                let u = try ensure(login, r: r, in: site)
-                if !g.members.contains(u.id) { g.members.append(u.id) }
-                return u
-            }
-        case (2, "users", .GET):
-            return try userResponse(r) { site in
-                let g = try group(head, value, in: site)
-                guard let n = Int(rest[1]), g.members.contains(n), let u = site.user(id: n) else { throw userNotFound }
-                return u
-            }
-        case (3, "users", .POST) where ["removebyid", "removebyloginname"].contains(rest[1].lowercased()):
-            try r.state.sharePoint.principals.with(r) { site in
-                try requireOwner(r, site)
-                let g = try group(head, value, in: site)
-                let u = rest[1].lowercased() == "removebyid" ? Int(rest[2]).flatMap(site.user(id:)) : site.user(loginName: aliased(rest[2], r))
-                guard let u, g.members.contains(u.id) else { throw userNotFound }
-                g.members.removeAll { $0 == u.id }
-            }
-            return .json(.object([:]))
-        default:
-            throw notFound
+        return try userCollection(r, users)
+    }
+
+    static func addGroupMember(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
+        let body = try SharePointEndpoints.jsonBody(r)
+        guard let login = body["LoginName"]?.stringValue, !login.isEmpty else {
+            throw SPError.invalidQuery("The parameter LoginName does not exist in method AddUser.")
         }
+        return try userResponse(r, status: .created) { site in
+            try requireOwner(r, site)
+            let g = try group(p, r, in: site)
+            let u = try ensure(login, r: r, in: site)
+            if !g.members.contains(u.id) { g.members.append(u.id) }
+            return u
+        }
+    }
+
+    static func groupMember(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
+        try userResponse(r) { site in
+            let g = try group(p, r, in: site)
+            guard let n = Int(p["user"] ?? ""), g.members.contains(n), let u = site.user(id: n) else { throw userNotFound }
+            return u
+        }
+    }
+
+    /// `users/RemoveById(n)` / `users/RemoveByLoginName('name')` of a group.
+    static func removeGroupMember(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
+        try r.state.sharePoint.principals.with(r) { site in
+            try requireOwner(r, site)
+            let g = try group(p, r, in: site)
+            let u = p["user"].map { Int($0).flatMap(site.user(id:)) } ?? site.user(loginName: aliased(p["login"] ?? "", r))
+            guard let u, g.members.contains(u.id) else { throw userNotFound }
+            g.members.removeAll { $0 == u.id }
+        }
+        return .json(.object([:]))
     }
 
     static func addGroup(_ r: SharePointRequest) throws -> EmulatorResponse {

@@ -320,6 +320,8 @@ public enum DefaultSeed {
             "Chat.ReadWrite",
             "Tasks.Read",
             "Tasks.ReadWrite",
+            "RecordsManagement.Read.All",
+            "RecordsManagement.ReadWrite.All",
             "email",
             "openid",
             "profile",
@@ -340,7 +342,11 @@ public enum DefaultSeed {
             "Sites.FullControl.All",
             "Files.ReadWrite.All",
             "Mail.Send",
-            "Team.ReadBasic.All"
+            "Team.ReadBasic.All",
+            "Tasks.Read.All",
+            "Tasks.ReadWrite.All",
+            "RecordsManagement.Read.All",
+            "RecordsManagement.ReadWrite.All"
           ]
         },
         {
