@@ -510,6 +510,11 @@ def spo_listitem_batch(prefix, env, emulator, work, runs=3, singles=1000):
     return met
 
 
+def fresh(path):
+    if os.path.exists(path):
+        os.unlink(path)
+
+
 def sharepoint_files(prefix, env, emulator, work, runs=3):
     """spo file add (StartUpload, ContinueUpload and FinishUpload of 10 MiB chunks) and spo file get --asFile of 1 GiB, beside
     one curl process sending the same chunks (and one fetching the same $value) to the emulator."""
@@ -558,8 +563,14 @@ def sharepoint_files(prefix, env, emulator, work, runs=3):
     for name, argv, baseline in [("spo file add", add, curl_upload), ("spo file get --asFile", get, curl_download)]:
         walls, peaks, curl_walls = [], [], []
         for _ in range(runs):
+            # Each download starts with no file at the target: `curl -o` truncates an existing file
+            # at once (its unwritten pages are dropped), while m365 keeps it until the new one is
+            # complete, so a left-over target would charge m365 with writing back the other's file.
+            fresh(target)
             walls.append(wall_once(argv, env))
+            fresh(target)
             curl_walls.append(baseline())
+        fresh(target)
         peaks.append(peak_rss(argv, env))
         results.append((name, statistics.median(walls), max(peaks), statistics.median(curl_walls)))
     for part, _ in parts:

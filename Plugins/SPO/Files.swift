@@ -326,38 +326,48 @@ enum FileCommands {
     ] + FileCheckOutCommands.all
 }
 
-/// `spo file checkout|checkin|undocheckout|rename|copy|move`.
+/// `spo file checkout|checkin|checkout undo|rename|copy|move`.
 enum FileCheckOutCommands {
     static let webUrl = FileCommands.webUrl
-    static let target = [option(.fileUrl, "f", "Site- or server-relative URL of the file"), option(.fileId, "i", "UniqueId (GUID) of the file")]
-    static let targetSet = [["fileUrl", "fileId"]]
-
-    static func simple(_ words: String, _ description: String, tail: String, extra: [OptionSpec] = [],
-                       query: @escaping @Sendable (Options) -> [(String, String?)] = { _ in [] }) -> PluginCommand {
-        command(words, description, options: [webUrl] + target + extra, sets: targetSet) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, .webUrl)
-            let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: .fileId, url: .fileUrl)
-            do throws(PluginFailure) {
-                try spo.write(path(tail, query(options)), web: web)
-            } catch { throw FileCommands.fileFailure(error, label) }
-        }
-    }
+    /// `checkout` and `checkin` name the file by `--url` or `--id`, `checkout undo` by `--fileUrl` or
+    /// `--fileId`, as CLI for Microsoft 365 does.
+    static let byURLOrId = [option(.url, nil, "Site- or server-relative URL of the file"), option(.id, "i", "UniqueId (GUID) of the file")]
 
     static let checkInTypes = ["minor": 0, "major": 1, "overwrite": 2]
 
+    /// Sends `POST <file>/<tail>`; a missing file is reported by the name the user gave.
+    static func post(_ spo: SPOClient, _ options: Options, id: OptionKey<String>, url: OptionKey<String>, tail: String,
+                     query: [(String, String?)] = []) throws(PluginFailure) {
+        let web = try spo.webURL(options, .webUrl)
+        let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: id, url: url)
+        do throws(PluginFailure) {
+            try spo.write(path(tail, query), web: web)
+        } catch { throw FileCommands.fileFailure(error, label) }
+    }
+
     static let all: [PluginCommand] = [
-        simple("file checkout", "Checks out the specified file", tail: "/CheckOut()"),
-        simple("file undocheckout", "Discards the check-out of the specified file", tail: "/UndoCheckOut()"),
+        command("file checkout", "Checks out the specified file", options: [webUrl] + byURLOrId, sets: [["url", "id"]],
+                examples: [("By URL", "m365 spo file checkout --webUrl /sites/project-x --url '/sites/project-x/Shared Documents/Plan.docx'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            try post(spo, options, id: .id, url: .url, tail: "/checkout")
+        },
+        command("file checkout undo", "Discards the check-out of the specified file", aliases: ["file undocheckout"],
+                options: [webUrl, option(.fileUrl, nil, "Site- or server-relative URL of the file"), option(.fileId, "i", "UniqueId (GUID) of the file"),
+                          forceOption],
+                sets: [["fileUrl", "fileId"]],
+                examples: [("Without a prompt", "m365 spo file checkout undo --webUrl /sites/project-x --fileUrl 'Shared Documents/Plan.docx' --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            let file = options.string(.fileId) ?? options.string(.fileUrl) ?? ""
+            if !options.bool(.force) {
+                guard try spo.invocation.confirm("Are you sure you want to undo the checkout for file \(file)?",
+                                                 orExplain: "undoing the checkout of \(file) needs confirmation: add --force to run without a terminal") else { return }
+            }
+            try post(spo, options, id: .fileId, url: .fileUrl, tail: "/undocheckout")
+        },
         command("file checkin", "Checks in the specified file",
-                options: [webUrl] + target + [option(.type, "t", "Type of check-in", allowed: ["major", "minor", "overwrite"], defaultValue: "major"),
-                                              option(.comment, nil, "Comment for the check-in")],
-                sets: targetSet) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let web = try spo.webURL(options, .webUrl)
-            let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: .fileId, url: .fileUrl)
+                options: [webUrl] + byURLOrId + [option(.type, "t", "Type of check-in", allowed: ["major", "minor", "overwrite"], defaultValue: "major"),
+                                                 option(.comment, nil, "Comment for the check-in")],
+                sets: [["url", "id"]]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let type = checkInTypes[options.string(.type) ?? "major"] ?? 1
-            do throws(PluginFailure) {
-                try spo.write(path("/CheckIn(comment=@c,checkintype=\(type))", [("@c", OData.quote(options.string(.comment) ?? ""))]), web: web)
-            } catch { throw FileCommands.fileFailure(error, label) }
+            try post(spo, options, id: .id, url: .url, tail: "/checkin(comment=@c,checkintype=\(type))", query: [("@c", OData.quote(options.string(.comment) ?? ""))])
         },
         command("file rename", "Renames a file",
                 options: [webUrl, option(.sourceUrl, "s", "Site- or server-relative URL of the file", required: true),

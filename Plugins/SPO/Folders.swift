@@ -40,6 +40,13 @@ enum SPOPath {
 
 /// `spo folder …`: folders of document libraries.
 enum FolderCommands {
+    /// Folder colors by name and the number SharePoint stores (`ColorHex`), as CLI for Microsoft 365 names them.
+    static let colors: [(String, String)] = [
+        ("yellow", "0"), ("darkRed", "1"), ("darkOrange", "2"), ("darkGreen", "3"), ("darkTeal", "4"), ("darkBlue", "5"),
+        ("darkPurple", "6"), ("darkPink", "7"), ("grey", "8"), ("lightRed", "9"), ("lightOrange", "10"), ("lightGreen", "11"),
+        ("lightTeal", "12"), ("lightBlue", "13"), ("lightPurple", "14"), ("lightPink", "15"),
+    ]
+
     static let webUrl = option(.webUrl, "u", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
     static let defaults = ["Name", "ServerRelativeUrl"]
 
@@ -130,17 +137,29 @@ enum FolderCommands {
             try spo.invocation.emit(result: created.map { .object(SPOClient.unwrapVerbose($0.objectValue ?? [:])) } ?? .null)
         },
 
-        command("folder rename", "Renames a folder",
-                options: [webUrl, option(.url, "f", "Site- or server-relative URL of the folder", required: true),
-                          option(.name, "n", "New name of the folder", required: true)],
-                examples: [("Rename", "m365 spo folder rename --webUrl /sites/project-x --url 'Shared Documents/Reports' --name Archive")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let name = options.string(.name) ?? ""
-            try SPOPath.checkName(name, option: "name")
+        command("folder set", "Updates a folder: its name, its color or both", aliases: ["folder rename"],
+                options: [webUrl, option(.url, nil, "Site- or server-relative URL of the folder", required: true),
+                          option(.name, "n", "New name of the folder"),
+                          option(.color, nil, "Color of the folder: a name or its number (0-15)", allowed: colors.map(\.0) + colors.map(\.1))],
+                examples: [("Rename", "m365 spo folder set --webUrl /sites/project-x --url 'Shared Documents/Reports' --name Archive"),
+                           ("Color", "m365 spo folder set --webUrl /sites/project-x --url 'Shared Documents/Reports' --color darkGreen")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            guard options.has(.name) || options.has(.color) else { throw usage("Specify at least one of the options: name or color.") }
+            if let name = options.string(.name) { try SPOPath.checkName(name, option: "name") }
             let web = try spo.webURL(options, .webUrl)
             let url = try SPOPath.serverRelative(options.string(.url) ?? "", web: web, option: "url")
             do throws(PluginFailure) {
-                try spo.write(SPOPath.folder(web, url, "/ListItemAllFields"), web: web, tunnel: "MERGE",
-                              body: ["FileLeafRef": .string(name), "Title": .string(name)])
+                if let color = options.string(.color) {
+                    // Folder coloring names the folder and its new name in one call, as CLI for Microsoft 365 sends it.
+                    let number = colors.first { $0.0 == color }?.1 ?? color
+                    let verb = options.has(.name) ? "renamefolder" : "stampcolor"
+                    var body: JSONObject = ["coloringInformation": ["ColorHex": .string(number)]]
+                    if let name = options.string(.name) { body["newName"] = .string(name) }
+                    try spo.write(web + "/_api/foldercoloring/\(verb)(DecodedUrl=@f)" + OData.query([("@f", OData.quote(url))]), web: web, body: .object(body))
+                } else {
+                    let name = options.string(.name) ?? ""
+                    try spo.write(SPOPath.folder(web, url, "/ListItemAllFields"), web: web, tunnel: "MERGE",
+                                  body: ["FileLeafRef": .string(name), "Title": .string(name)])
+                }
             } catch { throw folderFailure(error, url) }
         },
 

@@ -94,14 +94,16 @@ enum ListCommands {
         command("list add", "Creates a list in the specified site",
                 options: [webUrl, option(.title, "t", "Title of the list", required: true),
                           option(.baseTemplate, nil, "The list template", allowed: templates.map(\.0), defaultValue: "GenericList"),
-                          option(.description, nil, "Description of the list")],
+                          option(.description, nil, "Description of the list")] + ListSettings.options,
                 examples: [("A generic list", "m365 spo list add --webUrl /sites/project-x --title Announcements"),
+                           ("With versioning", "m365 spo list add --webUrl /sites/project-x --title Contracts --baseTemplate DocumentLibrary --enableVersioning --majorVersionLimit 50 --onQuickLaunch"),
                            ("A document library", "m365 spo list add --webUrl /sites/project-x --title Contracts --baseTemplate DocumentLibrary")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, .webUrl)
             let name = options.string(.baseTemplate) ?? "GenericList"
             guard let template = templates.first(where: { $0.0 == name })?.1 else { throw usage("'\(name)' is not a valid list template") }
             var body: JSONObject = ["Title": .string(options.string(.title) ?? ""), "BaseTemplate": .number(Double(template))]
             if let description = options.string(.description) { body["Description"] = .string(description) }
+            for (name, value) in try ListSettings.body(options) { body[name] = value }
             guard let created = try spo.write(web + "/_api/web/lists", web: web, body: .object(body))?.objectValue else {
                 throw PluginFailure("SharePoint did not return the new list", status: M365_ERR_SERVER)
             }
@@ -109,15 +111,18 @@ enum ListCommands {
         },
 
         command("list set", "Updates the settings of the specified list",
-                options: [webUrl] + selector + [option(.newTitle, nil, "New title of the list"), option(.description, nil, "New description of the list")],
+                options: [webUrl] + selector + [option(.newTitle, nil, "New title of the list"), option(.description, nil, "New description of the list")]
+                    + ListSettings.options,
                 sets: [["id", "title", "url"]],
-                examples: [("Rename a list", "m365 spo list set --webUrl /sites/project-x --title Tasks --newTitle 'Team tasks'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            guard options.has(.newTitle) || options.has(.description) else { throw usage("specify at least one property to update: --newTitle or --description") }
-            let web = try spo.webURL(options, .webUrl)
-            let path = try ListSelector.plain.path(web, options)
+                examples: [("Rename a list", "m365 spo list set --webUrl /sites/project-x --title Tasks --newTitle 'Team tasks'"),
+                           ("Hide a list from search", "m365 spo list set --webUrl /sites/project-x --title Archive --hidden --noCrawl")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             var body = JSONObject()
             if let title = options.string(.newTitle) { body["Title"] = .string(title) }
             if let description = options.string(.description) { body["Description"] = .string(description) }
+            for (name, value) in try ListSettings.body(options) { body[name] = value }
+            guard !body.isEmpty else { throw usage("specify at least one property to update: --newTitle, --description or a list setting such as --hidden") }
+            let web = try spo.webURL(options, .webUrl)
+            let path = try ListSelector.plain.path(web, options)
             try spo.write(path, web: web, tunnel: "MERGE", body: .object(body))
         },
 

@@ -16,6 +16,7 @@ extension OptionKey where Value == String {
     static var checkInComment: Self { Self("checkInComment") }
     static var classification: Self { Self("classification") }
     static var clientTag: Self { Self("clientTag") }
+    static var color: Self { Self("color") }
     static var comment: Self { Self("comment") }
     static var contentType: Self { Self("contentType") }
     static var csvContent: Self { Self("csvContent") }

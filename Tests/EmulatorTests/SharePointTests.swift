@@ -209,6 +209,18 @@ final class SharePointTests: SharePointTestCase {
         let merge = try sp("MERGE", "\(marketing)/_api/web/lists(guid'\(id)')", json: ["Title": "Renamed", "Description": "new"],
                            headers: ["IF-MATCH": "*"])
         XCTAssertEqual(merge.status, 204, merge.text)
+        // List settings are kept; a property SP.List does not have, or a value of the wrong type, is refused.
+        let settings = try sp("MERGE", "\(marketing)/_api/web/lists(guid'\(id)')", json: ["NoCrawl": true, "MajorVersionLimit": 20],
+                              headers: ["IF-MATCH": "*"])
+        XCTAssertEqual(settings.status, 204, settings.text)
+        let withSettings = try sp("GET", "\(marketing)/_api/web/lists(guid'\(id)')")
+        XCTAssertEqual(withSettings.json["NoCrawl"] as? Bool, true)
+        XCTAssertEqual(withSettings.json["MajorVersionLimit"] as? Int, 20)
+        let unknown = try sp("MERGE", "\(marketing)/_api/web/lists(guid'\(id)')", json: ["Colour": "red"], headers: ["IF-MATCH": "*"])
+        XCTAssertEqual(unknown.status, 400)
+        XCTAssertEqual(spError(unknown).message, "The property 'Colour' does not exist on type 'SP.List'. Make sure to only use property names that are defined by the type.")
+        let wrongType = try sp("POST", "\(marketing)/_api/web/lists", json: ["Title": "Typed", "BaseTemplate": 100, "NoCrawl": "yes"])
+        XCTAssertEqual(wrongType.status, 400, wrongType.text)
         let renamed = try sp("GET", "\(marketing)/_api/web/lists/getbytitle('Renamed')")
         XCTAssertEqual(renamed.json["Description"] as? String, "new")
 

@@ -58,6 +58,19 @@ final class SPOFilesTests: SPOTestCase {
         XCTAssertEqual(try object(["folder", "get", "--webUrl", Self.root, "--url", "Shared Documents/Archive/2026"])["Name"] as? String, "2026",
                        "subfolders moved with it")
 
+        // `folder set --color` colors through SharePoint's folder coloring, renaming too when --name is given.
+        try spo(["folder", "set", "--webUrl", Self.root, "--url", "Shared Documents/Archive", "--color", "darkGreen"])
+        let stamp = try XCTUnwrap(try spRequests("/_api/foldercoloring/").last)
+        XCTAssertEqual(stamp["method"] as? String, "POST")
+        XCTAssertEqual(stamp["path"] as? String, "/_api/foldercoloring/stampcolor(DecodedUrl=@f)")
+        XCTAssertEqual(stamp["status"] as? Int, 200)
+        try spo(["folder", "set", "--webUrl", Self.root, "--url", "Shared Documents/Archive", "--color", "5", "--name", "Archived"])
+        XCTAssertEqual(try spRequests("/_api/foldercoloring/").last?["path"] as? String, "/_api/foldercoloring/renamefolder(DecodedUrl=@f)")
+        XCTAssertEqual(try object(["folder", "get", "--webUrl", Self.root, "--id", id])["Name"] as? String, "Archived")
+        try spo(["folder", "set", "--webUrl", Self.root, "--url", "Shared Documents/Archived", "--name", "Archive"])
+        try fails(["folder", "set", "--webUrl", Self.root, "--url", "Shared Documents/Archive", "--color", "purple"], exit: 2, "purple")
+        try fails(["folder", "set", "--webUrl", Self.root, "--url", "Shared Documents/Archive"], exit: 2, "Specify at least one of the options: name or color.")
+
         try spo(["folder", "remove", "--webUrl", Self.root, "--url", "Shared Documents/Archive", "--force"])
         try spo(["folder", "remove", "--webUrl", Self.root, "--id", try XCTUnwrap(all.first { $0["Name"] as? String == "A" }?["UniqueId"] as? String), "--recycle", "--force"])
         XCTAssertEqual(try array(["folder", "list", "--webUrl", Self.root, "--parentFolderUrl", Self.library]).count, 0)
@@ -133,18 +146,20 @@ final class SPOFilesTests: SPOTestCase {
         _ = try upload(file)
         let adele = try adeleHarness()
         defer { adele.cleanUp() }
-        let checkout = try adele.run(["spo", "file", "checkout", "--webUrl", Self.root, "--fileUrl", "Shared Documents/locked.bin"])
+        let checkout = try adele.run(["spo", "file", "checkout", "--webUrl", Self.root, "--url", "Shared Documents/locked.bin"])
         XCTAssertEqual(checkout.status, 0, checkout.stderr)
         try fails(["file", "add", "--webUrl", Self.root, "--folder", Self.library, "--path", file.path, "--overwrite"],
                   "checked out for editing by i:0#.f|membership|\(Self.adele.upn)")
         try fails(["file", "remove", "--webUrl", Self.root, "--url", "Shared Documents/locked.bin", "--force"], "checked out")
-        let checkin = try adele.run(["spo", "file", "checkin", "--webUrl", Self.root, "--fileUrl", "Shared Documents/locked.bin", "--comment", "done"])
+        let checkin = try adele.run(["spo", "file", "checkin", "--webUrl", Self.root, "--url", "Shared Documents/locked.bin", "--comment", "done"])
         XCTAssertEqual(checkin.status, 0, checkin.stderr)
         let after = try upload(file, ["--overwrite"])
         XCTAssertEqual(after["CheckOutType"] as? Int, 2, "no longer checked out")
-        try spo(["file", "checkout", "--webUrl", Self.root, "--fileUrl", "Shared Documents/locked.bin"])
-        try spo(["file", "undocheckout", "--webUrl", Self.root, "--fileUrl", "Shared Documents/locked.bin"])
-        try fails(["file", "undocheckout", "--webUrl", Self.root, "--fileUrl", "Shared Documents/locked.bin"], "is not checked out")
+        try spo(["file", "checkout", "--webUrl", Self.root, "--url", "Shared Documents/locked.bin"])
+        try fails(["file", "checkout", "undo", "--webUrl", Self.root, "--fileUrl", "Shared Documents/locked.bin"], exit: 2, "--force")
+        try spo(["file", "checkout", "undo", "--webUrl", Self.root, "--fileUrl", "Shared Documents/locked.bin", "--force"])
+        // The old name is an alias for one release.
+        try fails(["file", "undocheckout", "--webUrl", Self.root, "--fileUrl", "Shared Documents/locked.bin", "--force"], "is not checked out")
     }
 
     func testAccessDeniedOnSomeoneElsesOneDrive() throws {
@@ -246,7 +261,7 @@ final class SPOFilesTests: SPOTestCase {
         try fails(["folder", "get", "--webUrl", Self.root, "--id", "x"], exit: 2, "not a valid GUID")
         try fails(["folder", "remove", "--webUrl", Self.root, "--url", "Shared Documents/x"], exit: 2, "--force")
         try fails(["file", "remove", "--webUrl", Self.root, "--url", "Shared Documents/x"], exit: 2, "--force")
-        try fails(["file", "checkin", "--webUrl", Self.root, "--fileUrl", "a.txt", "--type", "huge"], exit: 2, "huge")
+        try fails(["file", "checkin", "--webUrl", Self.root, "--url", "a.txt", "--type", "huge"], exit: 2, "huge")
         XCTAssertEqual(try spRequests().count, 0, "nothing reaches SharePoint")
     }
 
@@ -283,10 +298,10 @@ final class SPOFilesTests: SPOTestCase {
             (["file", "list", "--webUrl", Self.root, "--folderUrl", "Shared Documents/F"], ["GET"]),
             (["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/F/counted.txt"], ["GET"]),
             (["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/F/counted.txt", "--asFile", "--path", out], ["GET"]),
-            (["file", "checkout", "--webUrl", Self.root, "--fileUrl", "Shared Documents/F/counted.txt"], ["POST"]),
-            (["file", "checkin", "--webUrl", Self.root, "--fileUrl", "Shared Documents/F/counted.txt"], ["POST"]),
+            (["file", "checkout", "--webUrl", Self.root, "--url", "Shared Documents/F/counted.txt"], ["POST"]),
+            (["file", "checkin", "--webUrl", Self.root, "--url", "Shared Documents/F/counted.txt"], ["POST"]),
             (["file", "remove", "--webUrl", Self.root, "--url", "Shared Documents/F/counted.txt", "--force"], ["POST"]),
-            (["folder", "rename", "--webUrl", Self.root, "--url", "Shared Documents/F", "--name", "G"], ["POST"]),
+            (["folder", "set", "--webUrl", Self.root, "--url", "Shared Documents/F", "--name", "G"], ["POST"]),
             (["folder", "remove", "--webUrl", Self.root, "--url", "Shared Documents/G", "--force"], ["POST"]),
         ]
         for (arguments, methods) in cases {

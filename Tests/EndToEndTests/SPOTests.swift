@@ -82,6 +82,39 @@ final class SPOTests: SPOTestCase {
         try fails(["list", "remove", "--webUrl", Self.root, "--title", "Tasks"], exit: 2, "--force")
     }
 
+    /// `spo list add` and `spo list set` take the CLI's list settings and send them as SP.List properties.
+    func testListSettingsAsTheCLIMapsThem() throws {
+        let created = try object(["list", "add", "--webUrl", Self.root, "--title", "Versioned", "--baseTemplate", "DocumentLibrary",
+                                  "--enableVersioning", "--majorVersionLimit", "50", "--onQuickLaunch", "--draftVersionVisibility", "Approver",
+                                  "--direction", "RTL", "--enableFolderCreation", "false"])
+        XCTAssertEqual(created["EnableVersioning"] as? Bool, true)
+        XCTAssertEqual(created["MajorVersionLimit"] as? Int, 50)
+        XCTAssertEqual(created["OnQuickLaunch"] as? Bool, true)
+        XCTAssertEqual(created["DraftVersionVisibility"] as? Int, 2, "the enum's number, as the CLI sends it")
+        XCTAssertEqual(created["Direction"] as? String, "RTL")
+        XCTAssertEqual(created["EnableFolderCreation"] as? Bool, false)
+
+        try emulator.admin("requests", method: "DELETE")
+        try spo(["list", "set", "--webUrl", Self.root, "--title", "Versioned", "--hidden", "--noCrawl"])
+        let sent = try spRequests("/_api/web/lists")
+        XCTAssertEqual(sent.map { $0["method"] as? String }, ["POST"])
+        XCTAssertEqual(sent.first?["path"] as? String, "/_api/web/lists/GetByTitle('Versioned')")
+        XCTAssertEqual((sent.first?["headers"] as? [String: Any])?["x-http-method"] as? String, "MERGE")
+        let updated = try object(["list", "get", "--webUrl", Self.root, "--title", "Versioned"])
+        XCTAssertEqual(updated["Hidden"] as? Bool, true)
+        XCTAssertEqual(updated["NoCrawl"] as? Bool, true)
+        XCTAssertEqual(updated["MajorVersionLimit"] as? Int, 50, "settings not given are kept")
+
+        try fails(["list", "add", "--webUrl", Self.root, "--title", "X", "--majorVersionLimit", "5"], exit: 2,
+                  "majorVersionLimit option is only valid in combination with enableVersioning.")
+        try fails(["list", "set", "--webUrl", Self.root, "--title", "Versioned", "--readSecurity", "3"], exit: 2,
+                  "3 is not a valid readSecurity value. Allowed values are 1|2")
+        try fails(["list", "set", "--webUrl", Self.root, "--title", "Versioned", "--emailAlias", "a@contoso.com"], exit: 2,
+                  "emailAlias could not be set if enableAssignToEmail is not set to true")
+        try fails(["list", "set", "--webUrl", Self.root, "--title", "Versioned"], exit: 2, "specify at least one property")
+        try spo(["list", "remove", "--webUrl", Self.root, "--title", "Versioned", "--force"])
+    }
+
     func testListRecycleAndDocumentLibrary() throws {
         let library = try object(["list", "add", "--webUrl", Self.root, "--title", "Contracts", "--baseTemplate", "DocumentLibrary"])
         XCTAssertEqual(library["BaseTemplate"] as? Int, 101)
@@ -205,7 +238,7 @@ final class SPOTests: SPOTestCase {
         try fails(["list", "get", "--webUrl", Self.root, "--id", "nope"], exit: 2, "not a valid GUID")
         try fails(["list", "get", "--webUrl", Self.root], exit: 2, "--id")
         try fails(["list", "add", "--webUrl", Self.root, "--title", "x", "--baseTemplate", "Spreadsheet"], exit: 2, "Spreadsheet")
-        try fails(["list", "set", "--webUrl", Self.root, "--title", "Tasks"], exit: 2, "--newTitle or --description")
+        try fails(["list", "set", "--webUrl", Self.root, "--title", "Tasks"], exit: 2, "specify at least one property to update")
         try fails(["listitem", "list"] + list + ["--camlQuery", "<View/>", "--fields", "Title"], exit: 2, "not both")
         try fails(["listitem", "list"] + list + ["--pageNumber", "2"], exit: 2, "--pageSize")
         try fails(["listitem", "get"] + list + ["--id", "abc"], exit: 2, "id")

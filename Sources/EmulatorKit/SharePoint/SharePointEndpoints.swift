@@ -159,7 +159,7 @@ enum SharePointEndpoints {
     // MARK: Lists
 
     static func listProps(_ list: SPList, _ web: SPWeb) -> JSONObject {
-        [
+        var props: JSONObject = [
             "AllowContentTypes": .bool(list.allowContentTypes), "BaseTemplate": JSON(list.baseTemplate),
             "BaseType": JSON(list.isLibrary ? 1 : 0), "ContentTypesEnabled": false, "Created": .string(list.created),
             "Description": .string(list.description), "EnableAttachments": .bool(!list.isLibrary), "EnableFolderCreation": .bool(list.isLibrary),
@@ -171,6 +171,8 @@ enum SharePointEndpoints {
             "RootFolder": ["Name": .string(String(list.url.split(separator: "/").last ?? "")), "ItemCount": JSON(list.items.count),
                            "ServerRelativeUrl": .string("\(web.serverRelativeUrl.trimmingSuffix("/"))/\(list.url)")],
         ]
+        for (name, value) in list.settings { props[name] = value }
+        return props
     }
 
     /// Navigation properties of a list that `$expand` may ask for.
@@ -219,9 +221,52 @@ enum SharePointEndpoints {
         return .json(SPRender(r).entity(q.project(props), meta, context: "SP.ApiData.Lists"))
     }
 
+    /// The SP.List properties a client may send when it creates or updates a list, by JSON type.
+    static let listBooleans: Set<String> = [
+        "AllowContentTypes", "AllowDeletion", "AllowEveryoneViewItems", "AllowMultiResponses", "ContentTypesEnabled", "CrawlNonDefaultViews",
+        "DisableCommenting", "DisableGridEditing", "EnableAssignToEmail", "EnableAttachments", "EnableDeployWithDependentList",
+        "EnableFolderCreation", "EnableMinorVersions", "EnableModeration", "EnablePeopleSelector", "EnableResourceSelector",
+        "EnableSchemaCaching", "EnableSyndication", "EnableThrottling", "EnableVersioning", "EnforceDataValidation", "ExcludeFromOfflineClient",
+        "FetchPropertyBagForListView", "Followable", "ForceCheckout", "ForceDefaultContentType", "Hidden", "IncludedInMyFilesScope",
+        "IrmEnabled", "IrmExpire", "IrmReject", "IsApplicationList", "MultipleDataList", "NavigateForFormsPages", "NeedUpdateSiteClientTag",
+        "NoCrawl", "OnQuickLaunch", "Ordered", "ParserDisabled", "ReadOnlyUI", "RequestAccessEnabled", "RestrictUserUpdates", "ShowUser",
+        "UseFormsForDisplay",
+    ]
+    static let listNumbers: Set<String> = ["BaseTemplate", "DraftVersionVisibility", "ListExperienceOptions", "MajorVersionLimit",
+                                           "MajorWithMinorVersionsLimit", "ReadSecurity", "WriteSecurity"]
+    static let listStrings: Set<String> = ["Title", "Description", "TemplateFeatureId", "DefaultContentApprovalWorkflowId", "DefaultDisplayFormUrl",
+                                           "DefaultEditFormUrl", "Direction", "EmailAlias", "SendToLocationName", "SendToLocationUrl",
+                                           "ValidationFormula", "ValidationMessage"]
+
+    /// SharePoint refuses a property SP.List does not have, and a value of the wrong type.
+    static func checkListProperties(_ body: JSONObject) throws {
+        for (name, value) in body where name != "__metadata" {
+            let fits: Bool
+            if listBooleans.contains(name) { fits = value.boolValue != nil }
+            else if listNumbers.contains(name) { fits = value.intValue != nil }
+            else if listStrings.contains(name) { fits = value.stringValue != nil || value.isNull }
+            else {
+                throw SPError.invalidQuery("The property '\(name)' does not exist on type 'SP.List'. Make sure to only use property names that are defined by the type.")
+            }
+            guard fits else {
+                throw SPError.invalidQuery("An unexpected '\(value.serialized())' value was found for the property '\(name)' of type 'SP.List'.")
+            }
+        }
+    }
+
+    /// What a create or update stores beyond the list's own fields.
+    static func listSettings(_ body: JSONObject) -> JSONObject {
+        var out = JSONObject()
+        for (name, value) in body where !["__metadata", "Title", "Description", "BaseTemplate", "Hidden", "AllowContentTypes"].contains(name) {
+            out[name] = value
+        }
+        return out
+    }
+
     static func addList(_ r: SharePointRequest, _: [String: String]) throws -> EmulatorResponse {
         let body = try jsonBody(r)
         try checkType(body, "SP.List")
+        try checkListProperties(body)
         guard let title = body["Title"]?.stringValue, !title.isEmpty else {
             throw SPError(.badRequest, "-2147024809, System.ArgumentException", "Value does not fall within the expected range.")
         }
@@ -231,6 +276,7 @@ enum SharePointEndpoints {
                           url: [101, 109, 119, 700].contains(template) ? leaf : "Lists/\(leaf)",
                           hidden: body["Hidden"]?.boolValue ?? false, allowContentTypes: body["AllowContentTypes"]?.boolValue ?? true,
                           created: Util.iso8601(Date()))
+        list.settings = listSettings(body)
         let props: JSONObject = try r.store.locked {
             guard r.web.list(title: title) == nil, r.web.list(url: "\(r.web.serverRelativeUrl.trimmingSuffix("/"))/\(list.url)") == nil else {
                 throw SPError(.badRequest, "-2130575342, Microsoft.SharePoint.SPException",
@@ -245,9 +291,11 @@ enum SharePointEndpoints {
     static func updateList(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
         let body = try jsonBody(r)
         try checkType(body, "SP.List")
+        try checkListProperties(body)
         try r.store.locked {
             let l = try resolve(p["list"]!, in: r.web)
             try checkEtag(r, current: l.version)
+            for (name, value) in listSettings(body) { l.settings[name] = value }
             if let t = body["Title"]?.stringValue { l.title = t }
             if let d = body["Description"]?.stringValue { l.description = d }
             if let h = body["Hidden"]?.boolValue { l.hidden = h }

@@ -127,6 +127,8 @@ extension SharePointFiles {
                 return try addFolder(req, serverRelative(p["folder"] ?? "", req), ensureParents: false)
             }
         }
+        r.sharePoint(.POST, "_api/foldercoloring/stampcolor/{folder}") { req, p in try colorFolder(req, p, rename: false) }
+        r.sharePoint(.POST, "_api/foldercoloring/renamefolder/{folder}") { req, p in try colorFolder(req, p, rename: true) }
         r.sharePoint(.POST, "_api/sp.movecopyutil.copyfilebypath") { req, _ in try moveCopyUtil(req, move: false) }
         r.sharePoint(.POST, "_api/sp.movecopyutil.movefilebypath") { req, _ in try moveCopyUtil(req, move: true) }
     }
@@ -228,6 +230,29 @@ extension SharePointFiles {
         let args = arguments(p["args"] ?? "", r)
         guard let target = args["newurl"] ?? args["decodedurl"] else { throw badName }
         try move(r, from: url, to: serverRelative(target, r), folder: true, replace: false)
+        return .json(.object([:]))
+    }
+
+    /// Folder coloring: `StampColor` sets the color (the item's `_ColorHex`, 0-15), `RenameFolder`
+    /// also renames the folder to `newName`.
+    static func colorFolder(_ r: SharePointRequest, _ p: [String: String], rename: Bool) throws -> EmulatorResponse {
+        try checkAccess(r)
+        var url = serverRelative(p["folder"] ?? "", r)
+        let body = try SharePointEndpoints.jsonBody(r)
+        guard let color = body["coloringInformation"]?["ColorHex"]?.stringValue, let n = Int(color), (0...15).contains(n) else {
+            throw SPError.invalidQuery("The parameter coloringInformation does not exist in method \(rename ? "RenameFolder" : "StampColor").")
+        }
+        if rename {
+            guard let name = body["newName"]?.stringValue, !name.isEmpty else { throw badName }
+            try move(r, from: url, to: parent(url) + "/" + name, folder: true, replace: false)
+            url = parent(url) + "/" + name
+        }
+        try r.store.locked {
+            let (_, list, record) = try folder(r, url)
+            guard let record, let i = list.position(of: record.itemId) else { throw badName }
+            list.noteFields(["_ColorHex": .string(color)])
+            list.items[i].fields["_ColorHex"] = .string(color)
+        }
         return .json(.object([:]))
     }
 

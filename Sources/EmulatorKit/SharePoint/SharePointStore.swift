@@ -36,6 +36,8 @@ final class SPList: @unchecked Sendable {
     var version = 1
     /// Custom field names seen on items, beyond `Title`.
     var customFields: [String] = []
+    /// Settings a client set (`EnableVersioning`, `NoCrawl`, …), shown over the defaults.
+    var settings = JSONObject()
 
     init(id: String, title: String, description: String, baseTemplate: Int, url: String, hidden: Bool = false,
          allowContentTypes: Bool = true, created: String) {
