@@ -133,12 +133,23 @@ def startup(prefix, runs, env):
     big = os.path.join(work, "plugins-thirdparty")
     generated_plugin(filler, "filler", max(1, 900 - ours))
     generated_plugin(big, "bigvendor", 5000)
-    at900 = {}
+    env900 = dict(env, M365_PLUGIN_PATH=filler)
     for label, extra in [(f"ours ({ours})", None), ("900 commands", [filler]), ("900 + 5,000", [filler, big])]:
         run_env = dict(env, M365_PLUGIN_PATH=":".join(extra)) if extra else env
+        if label == "900 + 5,000":
+            run_env["M365_HOME"] = env["M365_HOME"] + "-5900"  # its own plugin index, beside the 900-command one
         subprocess.run([m365, "plugin", "list"], env=run_env, stdout=subprocess.DEVNULL, check=True)  # probe the new files
         for name, argv, target in commands:
-            wall, peak = measure(argv, run_env, runs)
+            if label == "900 + 5,000":
+                # Beside the 900-command set run by run (each with its own index), so that drift
+                # of the machine hits both sides of the ratio alike.
+                beside, mine = [], []
+                for _ in range(runs):
+                    beside.append(wall_once(argv, env900))
+                    mine.append(wall_once(argv, run_env))
+                wall, peak, at900 = statistics.median(mine), peak_rss(argv, run_env), statistics.median(beside)
+            else:
+                wall, peak = measure(argv, run_env, runs)
             verdict = ""
             if target is not None and label != "900 + 5,000":
                 met = wall * 1000 <= target
@@ -148,13 +159,11 @@ def startup(prefix, runs, env):
                     verdict = (f"≤ {target} ms, or ≤ 0.75 ms above a static Swift hello world ({floor * 1000:.2f} ms here): "
                                + ("met" if met else "MISSED"))
                 ok &= met
-            if label == "900 commands":
-                at900[name] = wall
-            if label == "900 + 5,000" and name in at900 and name != "m365 plugin list":
-                ratio = wall / at900[name]
+            if label == "900 + 5,000" and name != "m365 plugin list":
+                ratio = wall / at900
                 met = ratio <= 1.2
                 ok &= met
-                verdict = f"≤ 1.2× the 900-command run: {ratio:.2f}× " + ("met" if met else "MISSED")
+                verdict = f"≤ 1.2× the 900-command set, interleaved: {ratio:.2f}× " + ("met" if met else "MISSED")
             print(f"| {name} | {label} | {wall * 1000:.2f} | {peak / 1024:.1f} | /bin/true | {base * 1000:.2f} | {verdict} |")
     return ok
 
@@ -240,7 +249,7 @@ def graph_token(env, resource="https://graph.microsoft.com"):
     return token
 
 
-def directory_listing(prefix, env, emulator, runs=3):
+def directory_listing(prefix, env, emulator, runs=9):
     """aad user list over 1,000 and 100,000 users: wall time and peak memory beside one curl
     process fetching the same pages over one connection; then group member add of 500 users."""
     m365 = os.path.join(prefix, "bin", "m365")
@@ -288,7 +297,7 @@ def directory_listing(prefix, env, emulator, runs=3):
     return ok and sent <= 25
 
 
-def sharepoint_listing(prefix, env, emulator, runs=3):
+def sharepoint_listing(prefix, env, emulator, runs=5):
     """spo listitem list over 1,000 and 100,000 items: wall time and peak memory beside one curl
     process fetching the same pages (taken from the emulator's log of a warm-up run)."""
     m365 = os.path.join(prefix, "bin", "m365")
@@ -321,7 +330,7 @@ def sharepoint_listing(prefix, env, emulator, runs=3):
     return ok
 
 
-def site_listing(prefix, env, emulator, runs=5):
+def site_listing(prefix, env, emulator, runs=11):
     """spo site list over 1,000 and 10,000 site collections (CSOM at the admin site, pages cut by
     SharePoint): wall time and peak memory beside one curl process posting the same page queries."""
     m365 = os.path.join(prefix, "bin", "m365")
@@ -389,7 +398,7 @@ def curl_options(emulator, token=None):
     return options + (["-H", f"Authorization: Bearer {token}"] if token else [])
 
 
-def graph_batch(prefix, env, emulator, work, runs=5):
+def graph_batch(prefix, env, emulator, work, runs=15):
     """graph batch of 1,000 requests beside the ideal: one curl process posting the same 50
     batches of 20 in sequence over one connection."""
     m365 = os.path.join(prefix, "bin", "m365")
@@ -426,7 +435,7 @@ def write_test_file(path, size):
     return path
 
 
-def onedrive_upload(prefix, env, emulator, work, runs=3):
+def onedrive_upload(prefix, env, emulator, work, runs=5):
     """onedrive file add of 1 GiB (an upload session of 10 MiB fragments) beside one curl process
     sending the same fragments to an upload session it created."""
     m365 = os.path.join(prefix, "bin", "m365")
@@ -515,7 +524,7 @@ def fresh(path):
         os.unlink(path)
 
 
-def sharepoint_files(prefix, env, emulator, work, runs=3):
+def sharepoint_files(prefix, env, emulator, work, runs=5):
     """spo file add (StartUpload, ContinueUpload and FinishUpload of 10 MiB chunks) and spo file get --asFile of 1 GiB, beside
     one curl process sending the same chunks (and one fetching the same $value) to the emulator."""
     m365 = os.path.join(prefix, "bin", "m365")
