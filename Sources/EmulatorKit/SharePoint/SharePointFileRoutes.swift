@@ -17,13 +17,21 @@ extension SharePointFiles {
         ("_api/web/getfolderbyid/{folderId}", { r, p in try folderURL(id: p["folderId"] ?? "", r) }),
     ]
 
-    static let folderOperations: [(HTTPMethod, String, Operation)] = [
+    /// `DELETE` (an empty object back) and `POST …/recycle` (the recycle bin item's id back).
+    static func removal(_ remove: @escaping @Sendable (SharePointRequest, String) throws -> Void) -> [(HTTPMethod, String, Operation)] {
+        [
+            (.DELETE, "", { r, url, _ in try remove(r, url); return .json(.object([:])) }),
+            (.POST, "recycle", { r, url, _ in
+                try remove(r, url)
+                return .json(SPRender(r).primitive("Recycle", .string(Util.newGUID()), edmType: "Edm.Guid"))
+            }),
+        ]
+    }
+
+    static let folderOperations: [(HTTPMethod, String, Operation)] = removal(removeFolder) + folderReadsAndChanges
+
+    static let folderReadsAndChanges: [(HTTPMethod, String, Operation)] = [
         (.GET, "", getFolder),
-        (.DELETE, "", { r, url, _ in try removeFolder(r, url); return .json(.object([:])) }),
-        (.POST, "recycle", { r, url, _ in
-            try removeFolder(r, url)
-            return .json(SPRender(r).primitive("Recycle", .string(Util.newGUID()), edmType: "Edm.Guid"))
-        }),
         (.GET, "folders", subfolders),
         (.POST, "folders/add/{name}", { r, url, p in try addFolder(r, url + "/" + (p["name"] ?? ""), ensureParents: false) }),
         (.POST, "folders/addusingpath/{name}", { r, url, p in try addFolder(r, url + "/" + (p["name"] ?? ""), ensureParents: false) }),
@@ -59,15 +67,12 @@ extension SharePointFiles {
         }
     }
 
-    static let fileOperations: [(HTTPMethod, String, Operation)] = [
+    static let fileOperations: [(HTTPMethod, String, Operation)] = removal(deleteFile) + fileReadsAndChanges
+
+    static let fileReadsAndChanges: [(HTTPMethod, String, Operation)] = [
         (.GET, "", getFile),
         (.GET, "$value", download),
         (.HEAD, "$value", download),
-        (.DELETE, "", { r, url, _ in try deleteFile(r, url); return .json(.object([:])) }),
-        (.POST, "recycle", { r, url, _ in
-            try deleteFile(r, url)
-            return .json(SPRender(r).primitive("Recycle", .string(Util.newGUID()), edmType: "Edm.Guid"))
-        }),
         (.POST, "checkout", checkOut),
         (.POST, "undocheckout", undoCheckOut),
         (.POST, "checkin/{args}", checkIn),
@@ -310,25 +315,25 @@ extension SharePointFiles {
         return .json(.object([:]))
     }
 
+    /// The file checked out by this user, its check-out ended. Call under the lock.
+    static func endCheckOut(_ r: SharePointRequest, _ url: String) throws -> SPFileRecord {
+        let f = try existingFile(r, url)
+        guard f.checkedOutBy != nil else { throw notCheckedOut(url) }
+        try requireNotCheckedOutByOthers(r, f)
+        f.checkedOutBy = nil
+        f.checkedOutLogin = ""
+        return f
+    }
+
     static func undoCheckOut(_ r: SharePointRequest, _ url: String, _: [String: String]) throws -> EmulatorResponse {
-        try r.store.locked {
-            let f = try existingFile(r, url)
-            guard f.checkedOutBy != nil else { throw notCheckedOut(url) }
-            try requireNotCheckedOutByOthers(r, f)
-            f.checkedOutBy = nil
-            f.checkedOutLogin = ""
-        }
+        _ = try r.store.locked { try endCheckOut(r, url) }
         return .json(.object([:]))
     }
 
     static func checkIn(_ r: SharePointRequest, _ url: String, _ p: [String: String]) throws -> EmulatorResponse {
         let args = arguments(p["args"] ?? "", r)
         try r.store.locked {
-            let f = try existingFile(r, url)
-            guard f.checkedOutBy != nil else { throw notCheckedOut(url) }
-            try requireNotCheckedOutByOthers(r, f)
-            f.checkedOutBy = nil
-            f.checkedOutLogin = ""
+            let f = try endCheckOut(r, url)
             f.checkInComment = args["comment"] ?? ""
             // 0 minor, 1 major, 2 overwrite
             switch args["checkintype"] ?? "0" {
