@@ -4,6 +4,10 @@ import PluginKit
 /// and its reads share one handle, so a misspelt name does not compile.
 
 extension OptionKey where Value == String {
+    static var headerLayout: Self { Self("headerLayout") }
+    static var searchScope: Self { Self("searchScope") }
+    static var siteLogoUrl: Self { Self("siteLogoUrl") }
+    static var welcomePage: Self { Self("welcomePage") }
     static var alias: Self { Self("alias") }
     static var appCatalogScope: Self { Self("appCatalogScope") }
     static var appCatalogUrl: Self { Self("appCatalogUrl") }
@@ -87,6 +91,7 @@ extension OptionKey where Value == String {
 }
 
 extension OptionKey where Value == Double {
+    static var headerEmphasis: Self { Self("headerEmphasis") }
     static var numericId: Self { Self("id") }
     static var lcid: Self { Self("lcid") }
     static var locale: Self { Self("locale") }
@@ -100,6 +105,10 @@ extension OptionKey where Value == Double {
 }
 
 extension OptionKey where Value == Bool {
+    static var footerEnabled: Self { Self("footerEnabled") }
+    static var megaMenuEnabled: Self { Self("megaMenuEnabled") }
+    static var navAudienceTargetingEnabled: Self { Self("navAudienceTargetingEnabled") }
+    static var quickLaunchEnabled: Self { Self("quickLaunchEnabled") }
     static var allResults: Self { Self("allResults") }
     static var approve: Self { Self("approve") }
     static var asFile: Self { Self("asFile") }

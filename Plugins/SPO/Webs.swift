@@ -27,15 +27,43 @@ enum WebCommands {
             try spo.list(web + "/_api/web/webs")
         },
 
-        command("web set", "Updates the title and description of the specified site",
-                options: [url, option(.title, "t", "New title for the site"), option(.description, "d", "New description for the site")],
-                examples: [("Rename a site", "m365 spo web set --url https://contoso.sharepoint.com/sites/team-a --title 'Team A'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            guard options.has(.title) || options.has(.description) else { throw usage("specify at least one property to update: --title or --description") }
-            let web = try spo.webURL(options, .url)
+        command("web set", "Updates the specified site; any other --Property value option sets that SP.Web property",
+                options: [url, option(.title, "t", "New title for the site"), option(.description, "d", "New description for the site"),
+                          option(.siteLogoUrl, nil, "URL of the site's logo (empty to remove it)"),
+                          option(.quickLaunchEnabled, nil, "Show the quick launch"),
+                          option(.headerLayout, nil, "Layout of the header", allowed: ["standard", "compact"]),
+                          option(.headerEmphasis, nil, "Emphasis of the header: 0 to 3"),
+                          option(.megaMenuEnabled, nil, "Use the mega menu"), option(.footerEnabled, nil, "Show the footer"),
+                          option(.navAudienceTargetingEnabled, nil, "Target navigation links at audiences"),
+                          option(.searchScope, nil, "Scope of the site's search box", allowed: webSearchScopes),
+                          option(.welcomePage, nil, "Site-relative URL of the home page (e.g. SitePages/Home.aspx)")],
+                unknownOptions: true,
+                examples: [("Rename a site", "m365 spo web set --url https://contoso.sharepoint.com/sites/team-a --title 'Team A'"),
+                           ("Keep a site out of search", "m365 spo web set --url https://contoso.sharepoint.com/sites/team-a --NoCrawl true")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             var body = JSONObject()
+            // Other options go to SharePoint as they are, true/false and numbers typed, as CLI for Microsoft 365 sends them.
+            for (name, value) in options.unknown { body[name] = typedValue(value) }
             if let title = options.string(.title) { body["Title"] = .string(title) }
             if let description = options.string(.description) { body["Description"] = .string(description) }
-            try spo.write(web + "/_api/web", web: web, tunnel: "MERGE", body: .object(body))
+            if let logo = options.string(.siteLogoUrl) { body["SiteLogoUrl"] = .string(logo) }
+            if let on = options.optionalBool(.quickLaunchEnabled) { body["QuickLaunchEnabled"] = .bool(on) }
+            if let emphasis = options.number(.headerEmphasis) {
+                guard [0, 1, 2, 3].contains(emphasis) else { throw usage("\(options.values["headerEmphasis"]?.serialized() ?? "") is not a valid value for headerEmphasis. Allowed values are 0|1|2|3") }
+                body["HeaderEmphasis"] = .number(emphasis)
+            }
+            if let layout = options.string(.headerLayout) { body["HeaderLayout"] = .number(layout == "standard" ? 1 : 2) }
+            if let on = options.optionalBool(.megaMenuEnabled) { body["MegaMenuEnabled"] = .bool(on) }
+            if let on = options.optionalBool(.footerEnabled) { body["FooterEnabled"] = .bool(on) }
+            if let on = options.optionalBool(.navAudienceTargetingEnabled) { body["NavAudienceTargetingEnabled"] = .bool(on) }
+            if let scope = options.string(.searchScope) { body["SearchScope"] = .number(Double(webSearchScopes.firstIndex(of: scope) ?? 0)) }
+            guard !body.isEmpty || options.has(.welcomePage) else {
+                throw usage("specify at least one property to update, e.g. --title, --description or --NoCrawl true")
+            }
+            let web = try spo.webURL(options, .url)
+            if !body.isEmpty { try spo.write(web + "/_api/web", web: web, tunnel: "MERGE", body: .object(body)) }
+            if let page = options.string(.welcomePage) {
+                try spo.write(web + "/_api/web/RootFolder", web: web, tunnel: "MERGE", body: ["WelcomePage": .string(page)])
+            }
         },
 
         command("web add", "Creates a subsite",
@@ -68,4 +96,16 @@ enum WebCommands {
             try spo.write(web + "/_api/web", web: web, tunnel: "DELETE")
         },
     ]
+}
+
+/// `--searchScope` values in SharePoint's order (`SearchScope` is the index).
+let webSearchScopes = ["defaultscope", "tenant", "hub", "site"]
+
+/// An undeclared option's value as CLI for Microsoft 365's parser types it: true/false and
+/// numbers as such, anything else as text.
+func typedValue(_ text: String) -> JSON {
+    if text == "true" { return .bool(true) }
+    if text == "false" { return .bool(false) }
+    if let number = Double(text), !text.isEmpty, text.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }) { return .number(number) }
+    return .string(text)
 }

@@ -32,7 +32,7 @@ final class SPOTests: SPOTestCase {
 
         XCTAssertEqual(try array(["web", "list", "--url", Self.root]).count, 0, "the seeded root has no subwebs")
         try fails(["web", "get", "--url", Self.root + "/sites/nowhere"], "nowhere")
-        try fails(["web", "set", "--url", Self.root], exit: 2, "--title or --description")
+        try fails(["web", "set", "--url", Self.root], exit: 2, "specify at least one property")
         try fails(["web", "get", "--url", "contoso.sharepoint.com"], exit: 2, "not a valid SharePoint URL")
     }
 
@@ -50,6 +50,26 @@ final class SPOTests: SPOTestCase {
         try spo(["web", "remove", "--url", url, "--force"])
         try fails(["web", "get", "--url", url], "There is no site or web at \(url)")
         try fails(["web", "remove", "--url", url], exit: 2, "--force")
+    }
+
+    /// `spo web set` takes the CLI's options and passes any other `--Property value` to SharePoint.
+    func testWebSetAsTheCLIDoes() throws {
+        _ = try object(["web", "add", "--title", "Team B", "--url", "team-b", "--parentWebUrl", "/", "--webTemplate", "STS#3"])
+        let url = Self.root + "/team-b"
+        try emulator.admin("requests", method: "DELETE")
+        try spo(["web", "set", "--url", url, "--NoCrawl", "true", "--quickLaunchEnabled", "false", "--headerLayout", "compact",
+                 "--searchScope", "site", "--welcomePage", "SitePages/Start.aspx"])
+        XCTAssertEqual(try spRequests("/team-b/_api/web").map { "\($0["method"] ?? "") \($0["path"] ?? "") \($0["status"] ?? "")" },
+                       ["POST /team-b/_api/web 204", "POST /team-b/_api/web/RootFolder 204"])
+        let web = try object(["web", "get", "--url", url])
+        XCTAssertEqual(web["NoCrawl"] as? Bool, true, "an undeclared option goes to SharePoint, typed")
+        XCTAssertEqual(web["QuickLaunchEnabled"] as? Bool, false)
+        XCTAssertEqual(web["HeaderLayout"] as? Int, 2)
+        XCTAssertEqual(web["SearchScope"] as? Int, 3)
+        try fails(["web", "set", "--url", url, "--Colour", "red"], "The property 'Colour' does not exist on type 'SP.Web'")
+        try fails(["web", "set", "--url", url, "--headerEmphasis", "5"], exit: 2, "Allowed values are 0|1|2|3")
+        try fails(["web", "set", "--url", url], exit: 2, "specify at least one property")
+        try spo(["web", "remove", "--url", url, "--force"])
     }
 
     func testListLifecycle() throws {

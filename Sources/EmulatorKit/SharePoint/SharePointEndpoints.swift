@@ -25,6 +25,7 @@ enum SharePointEndpoints {
         on(.POST, "_api/contextinfo", contextInfo)
         on(.GET, "_api/web", { r, _ in try getWeb(r) })
         on(.PATCH, "_api/web", updateWeb)
+        on(.PATCH, "_api/web/rootfolder", updateRootFolder)
         on(.DELETE, "_api/web", deleteWeb)
         on(.GET, "_api/web/webs", listWebs)
         on(.POST, "_api/web/webs/add", addWeb)
@@ -75,7 +76,7 @@ enum SharePointEndpoints {
     static func webProps(_ web: SPWeb) -> JSONObject {
         let rel = web.serverRelativeUrl
         let master = rel.trimmingSuffix("/") + "/_catalogs/masterpage/seattle.master"
-        return [
+        var props: JSONObject = [
             "AllowRssFeeds": true, "Configuration": 0, "Created": .string(web.created), "CustomMasterUrl": .string(master),
             "Description": .string(web.description), "Id": .string(web.id), "IsMultilingual": true, "Language": JSON(web.language),
             "LastItemModifiedDate": .string(web.lastItemModified), "LastItemUserModifiedDate": .string(web.lastItemModified),
@@ -83,6 +84,8 @@ enum SharePointEndpoints {
             "ServerRelativeUrl": .string(rel), "SiteLogoUrl": nil, "Title": .string(web.title), "UIVersion": 15,
             "Url": .string(web.url), "WebTemplate": .string(web.webTemplate), "ResourcePath": ["DecodedUrl": .string(web.url)],
         ]
+        for (name, value) in web.settings { props[name] = value }
+        return props
     }
 
     static func webMeta(_ web: SPWeb, relativeTo base: SPWeb) -> SPMeta {
@@ -94,12 +97,33 @@ enum SharePointEndpoints {
         return .json(SPRender(r).entity(props, webMeta(r.web, relativeTo: r.web), context: "SP.ApiData.Webs"))
     }
 
+    /// The SP.Web properties a client may change, by JSON type.
+    static let webBooleans: Set<String> = [
+        "NoCrawl", "QuickLaunchEnabled", "MegaMenuEnabled", "FooterEnabled", "NavAudienceTargetingEnabled", "CommentsOnSitePagesDisabled",
+        "ExcludeFromOfflineClient", "HideTitleInHeader", "HorizontalQuickLaunch", "IsMultilingual", "MembersCanShare",
+        "OverwriteTranslationsOnChange", "SaveSiteAsTemplateEnabled", "TreeViewEnabled", "DisableRecommendedItems",
+    ]
+    static let webNumbers: Set<String> = ["HeaderEmphasis", "HeaderLayout", "SearchScope", "FooterEmphasis", "FooterLayout", "LogoAlignment"]
+    static let webStrings: Set<String> = ["Title", "Description", "SiteLogoUrl", "AlternateCssUrl", "CustomMasterUrl", "MasterUrl",
+                                          "RequestAccessEmail", "SiteLogoDescription"]
+
     static func updateWeb(_ r: SharePointRequest, _: [String: String]) throws -> EmulatorResponse {
         let body = try jsonBody(r)
+        try checkType(body, "SP.Web")
+        try checkProperties(body, type: "SP.Web", booleans: webBooleans, numbers: webNumbers, strings: webStrings)
         r.store.locked {
             if let t = body["Title"]?.stringValue { r.web.title = t }
             if let d = body["Description"]?.stringValue { r.web.description = d }
+            for (name, value) in body where !["__metadata", "Title", "Description"].contains(name) { r.web.settings[name] = value }
         }
+        return EmulatorResponse(status: .noContent)
+    }
+
+    /// `PATCH _api/web/RootFolder {"WelcomePage": …}`: the site's home page.
+    static func updateRootFolder(_ r: SharePointRequest, _: [String: String]) throws -> EmulatorResponse {
+        let body = try jsonBody(r)
+        try checkProperties(body, type: "SP.Folder", booleans: [], numbers: [], strings: ["WelcomePage"])
+        r.store.locked { if let page = body["WelcomePage"]?.stringValue { r.web.welcomePage = page } }
         return EmulatorResponse(status: .noContent)
     }
 
@@ -238,18 +262,23 @@ enum SharePointEndpoints {
                                            "DefaultEditFormUrl", "Direction", "EmailAlias", "SendToLocationName", "SendToLocationUrl",
                                            "ValidationFormula", "ValidationMessage"]
 
-    /// SharePoint refuses a property SP.List does not have, and a value of the wrong type.
     static func checkListProperties(_ body: JSONObject) throws {
+        try checkProperties(body, type: "SP.List", booleans: listBooleans, numbers: listNumbers, strings: listStrings)
+    }
+
+    /// SharePoint refuses a property the type does not have (or a client may not set), and a
+    /// value of the wrong JSON type.
+    static func checkProperties(_ body: JSONObject, type: String, booleans: Set<String>, numbers: Set<String>, strings: Set<String>) throws {
         for (name, value) in body where name != "__metadata" {
             let fits: Bool
-            if listBooleans.contains(name) { fits = value.boolValue != nil }
-            else if listNumbers.contains(name) { fits = value.intValue != nil }
-            else if listStrings.contains(name) { fits = value.stringValue != nil || value.isNull }
+            if booleans.contains(name) { fits = value.boolValue != nil }
+            else if numbers.contains(name) { fits = value.intValue != nil }
+            else if strings.contains(name) { fits = value.stringValue != nil || value.isNull }
             else {
-                throw SPError.invalidQuery("The property '\(name)' does not exist on type 'SP.List'. Make sure to only use property names that are defined by the type.")
+                throw SPError.invalidQuery("The property '\(name)' does not exist on type '\(type)'. Make sure to only use property names that are defined by the type.")
             }
             guard fits else {
-                throw SPError.invalidQuery("An unexpected '\(value.serialized())' value was found for the property '\(name)' of type 'SP.List'.")
+                throw SPError.invalidQuery("An unexpected '\(value.serialized())' value was found for the property '\(name)' of type '\(type)'.")
             }
         }
     }

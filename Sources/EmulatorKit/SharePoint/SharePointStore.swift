@@ -100,6 +100,9 @@ final class SPWeb: @unchecked Sendable {
     let created: String
     var lastItemModified: String
     var lists: [SPList] = []
+    /// Properties a client set (`NoCrawl`, `QuickLaunchEnabled`, …), shown over the defaults.
+    var settings = JSONObject()
+    var welcomePage = "SitePages/Home.aspx"
 
     init(id: String, url: String, siteCollectionURL: String, siteId: String, title: String, description: String,
          webTemplate: String, language: Int, created: String) {
