@@ -140,19 +140,6 @@ func words(_ text: String?) -> [String] {
     (text ?? "").split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
 }
 
-extension String {
-    /// The range of the first occurrence of `needle` (plugins avoid Foundation).
-    func range(of needle: String) -> Range<String.Index>? {
-        guard !needle.isEmpty else { return nil }
-        var start = startIndex
-        while start < endIndex {
-            if self[start...].hasPrefix(needle) { return start..<index(start, offsetBy: needle.count) }
-            start = index(after: start)
-        }
-        return nil
-    }
-}
-
 /// `aad app …`: app registrations.
 enum AppCommands {
     static let platforms = ["spa", "web", "publicClient", "apple", "android"]

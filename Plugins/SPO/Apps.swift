@@ -11,8 +11,7 @@ extension SPOClient {
     func tenantAppCatalogURL() throws(PluginFailure) -> String {
         if let url = invocation.state(Self.appCatalogKey), !url.isEmpty { return url }
         guard let url = try fetchTenantAppCatalogURL() else {
-            throw PluginFailure("The tenant has no app catalog: create one in the SharePoint admin center, or name a site collection app catalog with --appCatalogScope sitecollection --appCatalogUrl",
-                                status: M365_ERR_NOT_FOUND)
+            throw PluginFailure("Tenant app catalog is not configured.", status: M365_ERR_NOT_FOUND)
         }
         invocation.setState(Self.appCatalogKey, url)
         return url
@@ -32,9 +31,13 @@ extension SPOClient {
         var web: String
         if let given = options.string(.appCatalogUrl) {
             web = try absolute(given.trimmingSpaces, option: "appCatalogUrl")
-            if web.lowercased().hasSuffix("/appcatalog") { web = String(web.dropLast("/AppCatalog".count)) }
+            // A site collection's catalog may be given as its AppCatalog library; the tenant's
+            // catalog site is itself often named …/sites/appcatalog, so only the former is cut.
+            if scope == "sitecollection", web.lowercased().hasSuffix("/appcatalog"), web.split(separator: "/").count != 4 {
+                web = String(web.dropLast("/AppCatalog".count))
+            }
         } else if scope == "sitecollection" {
-            throw usage("--appCatalogUrl is required when --appCatalogScope is sitecollection")
+            throw usage("You must specify appCatalogUrl when the appCatalogScope is sitecollection")
         } else {
             web = try tenantAppCatalogURL()
         }
@@ -75,11 +78,10 @@ extension SPOClient {
         }
     }
 
-    /// A POST whose body is raw bytes (a package), with the site's request digest.
-    func upload(_ url: String, bytes: [UInt8], web: String) throws(PluginFailure) -> JSONObject {
-        let digest = try self.digest(web)
+    /// A POST whose body is raw bytes (a package; no digest, see `write`).
+    func upload(_ url: String, bytes: [UInt8]) throws(PluginFailure) -> JSONObject {
         let request = ServiceRequest(method: "POST", url: url,
-                                  headers: Self.headers + [("X-RequestDigest", digest), ("Content-Type", "application/octet-stream")], body: bytes)
+                                  headers: Self.headers + [("Content-Type", "application/octet-stream")], body: bytes)
         let response = try invocation.send(request)
         guard response.isSuccess else { throw failure(response, url: url, write: true) }
         guard let object = response.json?.objectValue else {
@@ -104,7 +106,9 @@ enum AppCommands {
         command("tenant appcatalogurl get", "Gets the URL of the tenant app catalog",
                 examples: [("The URL", "m365 spo tenant appcatalogurl get")]) { (spo: SPOClient, _: Options) throws(PluginFailure) in
             guard let url = try spo.fetchTenantAppCatalogURL() else {
-                throw PluginFailure("Tenant app catalog is not configured.", status: M365_ERR_NOT_FOUND)
+                // As the CLI: nothing printed and success; the reason under --verbose.
+                spo.invocation.log("Tenant app catalog is not configured.")
+                return
             }
             spo.invocation.setState(SPOClient.appCatalogKey, url)
             try spo.invocation.emit(result: .string(url))
@@ -141,7 +145,7 @@ enum AppCommands {
             do throws(PluginFailure) { bytes = try readLocalFile(path) } catch { throw usage(error.description) }
             let catalog = try spo.appCatalog(options)
             let overwrite = options.bool(.overwrite) ? "true" : "false"
-            let file = try spo.upload(catalog.api + "/Add(overwrite=\(overwrite),url=\(pathLiteral(name)))", bytes: bytes, web: catalog.web)
+            let file = try spo.upload(catalog.api + "/Add(overwrite=\(overwrite),url=\(pathLiteral(name)))", bytes: bytes)
             try spo.invocation.emit(result: .object(file))
         },
 
@@ -153,7 +157,7 @@ enum AppCommands {
             let catalog = try spo.appCatalog(options)
             let path = try spo.appPath(catalog, options)
             try spo.appCall(options.string(.id) ?? "", "the app catalog at " + catalog.web) { () throws(PluginFailure) in
-                try spo.write(path + "/Deploy", web: catalog.web, body: ["skipFeatureDeployment": .bool(options.bool(.skipFeatureDeployment))])
+                try spo.write(path + "/Deploy", body: ["skipFeatureDeployment": .bool(options.bool(.skipFeatureDeployment))])
             }
         },
 
@@ -181,7 +185,7 @@ enum AppCommands {
             let label = options.string(.id) ?? options.string(.name) ?? ""
             guard try spo.invocation.confirmedRemoval(options, "the app \(label) from the app catalog \(catalog.web)") else { return }
             let path = try spo.appPath(catalog, options)
-            try spo.appCall(options.string(.id) ?? "", "the app catalog at " + catalog.web) { () throws(PluginFailure) in try spo.write(path + "/Remove", web: catalog.web) }
+            try spo.appCall(options.string(.id) ?? "", "the app catalog at " + catalog.web) { () throws(PluginFailure) in try spo.write(path + "/Remove") }
         },
     ]
 
@@ -193,7 +197,7 @@ enum AppCommands {
         let id = options.string(.id) ?? ""
         let url = site + "/_api/web/\(scope)appcatalog/AvailableApps/GetById('\(id)')/\(verb)"
         try spo.appCall(id, scope == "tenant" ? "the tenant app catalog" : "the site collection app catalog of \(site)") { () throws(PluginFailure) in
-            try spo.write(url, web: site)
+            try spo.write(url)
         }
     }
 }

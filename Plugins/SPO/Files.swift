@@ -8,8 +8,6 @@ import PluginKit
 /// to a temporary file renamed only when complete.
 enum FileCommands {
     static let webUrl = option(.webUrl, "u", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
-    /// `-w, --webUrl` where CLI for Microsoft 365 keeps `-u` for the file's URL.
-    static let webUrlW = option(.webUrl, "w", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
     static let listDefaults = ["UniqueId", "Name", "ServerRelativeUrl"]
     /// Files larger than this are uploaded in chunks.
     static let chunkThreshold: Int64 = 10 * 1024 * 1024
@@ -69,12 +67,11 @@ enum FileCommands {
 
     // MARK: Uploads
 
-    /// One POST whose body is file content, with the site's digest; the host does not replay it
-    /// (the caller decides what a retry means). A network failure comes back as nil.
-    static func post(_ spo: SPOClient, web: String, _ url: String, body: [UInt8]) throws(PluginFailure) -> (ServiceResponse?, PluginFailure?) {
-        let digest = try spo.digest(web)
+    /// One POST whose body is file content (no digest, see `SPOClient.write`); the host does not
+    /// replay it (the caller decides what a retry means). A network failure comes back as nil.
+    static func post(_ spo: SPOClient, _ url: String, body: [UInt8]) throws(PluginFailure) -> (ServiceResponse?, PluginFailure?) {
         let request = ServiceRequest(method: "POST", url: url,
-                                  headers: SPOClient.headers + [("X-RequestDigest", digest), ("Content-Type", "application/octet-stream")],
+                                  headers: SPOClient.headers + [("Content-Type", "application/octet-stream")],
                                   body: body, flags: UInt32(M365_HTTP_NO_RETRY) | UInt32(M365_HTTP_PROGRESS))
         do throws(PluginFailure) {
             return (try spo.invocation.send(request), nil)
@@ -87,19 +84,12 @@ enum FileCommands {
     /// Sends one chunk until SharePoint confirms it: after a dropped connection or a 429/503
     /// the same chunk at the same offset again (SharePoint takes a chunk it already has as
     /// confirmed, so nothing is written twice).
-    static func sendChunk(_ spo: SPOClient, web: String, _ url: String, body: [UInt8], what: String,
-                          resendAfterNetworkFailure: Bool = true) throws(PluginFailure) -> ServiceResponse {
+    static func sendChunk(_ spo: SPOClient, _ url: String, body: [UInt8], what: String) throws(PluginFailure) -> ServiceResponse {
         var attempts = 0
         while true {
-            let (answer, problem) = try post(spo, web: web, url, body: body)
+            let (answer, problem) = try post(spo, url, body: body)
             if let answer, answer.isSuccess { return answer }
-            if let answer, answer.status == 403, attempts == 0, ServiceError.parse(answer)?.code.hasPrefix("-2130575251") == true {
-                // A digest the server no longer accepts: a fresh one, once.
-                spo.forgetDigest(web)
-                attempts += 1
-                continue
-            }
-            let transient = (problem != nil && resendAfterNetworkFailure) || answer.map { [429, 500, 502, 503, 504].contains($0.status) } ?? false
+            let transient = problem != nil || answer.map { [429, 500, 502, 503, 504].contains($0.status) } ?? false
             guard transient, attempts < maxAttemptsPerChunk else {
                 if let answer { throw spo.failure(answer, url: url, write: true) }
                 throw problem ?? PluginFailure("the upload failed", status: M365_ERR_NETWORK)
@@ -119,7 +109,7 @@ enum FileCommands {
         let fileURL = folder + "/" + name
         let start = SPOPath.folder(web, folder, "/Files/GetByPathOrAddStub(DecodedUrl=@n)/StartUpload(uploadId=guid'\(id)')",
                                    query: [("@n", OData.quote(name))])
-        _ = try sendChunk(spo, web: web, start, body: [], what: "starting the upload of \(file.path)")
+        _ = try sendChunk(spo, start, body: [], what: "starting the upload of \(file.path)")
         do throws(PluginFailure) {
             var offset: Int64 = 0
             var buffer = [UInt8](repeating: 0, count: chunkSize)
@@ -128,39 +118,39 @@ enum FileCommands {
                 let last = offset + Int64(count) >= file.size
                 let call = last ? "FinishUpload" : "ContinueUpload"
                 let url = SPOPath.file(web, fileURL, "/\(call)(uploadId=guid'\(id)',fileOffset=\(offset))")
-                let answer = try sendChunk(spo, web: web, url, body: count == buffer.count ? buffer : Array(buffer[..<count]),
+                let answer = try sendChunk(spo, url, body: count == buffer.count ? buffer : Array(buffer[..<count]),
                                            what: "the chunk at byte \(offset) of \(file.path)")
                 offset += Int64(count)
                 spo.invocation.progress("Uploading \(file.path)", done: offset, total: file.size)
                 if last { return answer.json }
             }
         } catch {
-            _ = try? spo.answer("POST", SPOPath.folder(web, folder, "/Files(@n)/cancelupload(uploadId=guid'\(id)')", query: [("@n", OData.quote(name))]),
-                                digestFor: web)
+            _ = try? spo.answer("POST", SPOPath.folder(web, folder, "/Files(@n)/cancelupload(uploadId=guid'\(id)')", query: [("@n", OData.quote(name))]))
             throw error
         }
     }
 
     /// Uploads `file` into `folder`: one `Files/add` up to 10 MiB, chunks above.
     static func upload(_ spo: SPOClient, web: String, folder: String, name: String, file: LocalFileReader, overwrite: Bool) throws(PluginFailure) -> JSON? {
-        if file.size <= chunkThreshold {
-            let bytes = try file.read(at: 0, count: Int(file.size))
-            let url = SPOPath.folder(web, folder, "/Files/add(url=@n,overwrite=\(overwrite))", query: [("@n", OData.quote(name))])
-            // Throttling is waited out; a dropped connection is retried only when a replay cannot
-            // fail on the file the lost attempt may have stored.
-            return try sendChunk(spo, web: web, url, body: bytes, what: "the upload of \(file.path)", resendAfterNetworkFailure: overwrite).json
-        }
         if !overwrite {
-            // Chunked uploads replace what is there: ask first, as Files/add(overwrite=false) would.
+            // `--overwrite false`: ask first, as CLI for Microsoft 365 does; its upload then replaces.
             let exists: Bool
             do throws(PluginFailure) {
-                _ = try spo.get(SPOPath.file(web, folder + "/" + name, query: [("$select", "Name")]))
-                exists = true
+                exists = try spo.get(SPOPath.file(web, folder + "/" + name, query: [("$select", "Exists")]))["Exists"]?.boolValue ?? true
             } catch {
                 guard error.status == M365_ERR_NOT_FOUND else { throw error }
                 exists = false
             }
-            if exists { throw PluginFailure("A file with the name \(folder)/\(name) already exists: add --overwrite to replace it", status: M365_ERROR) }
+            if exists {
+                throw PluginFailure("File '\(name)' already exists in folder '\(folder)'. To overwrite the file, use the --overwrite option.", status: M365_ERROR)
+            }
+        }
+        if file.size <= chunkThreshold {
+            let bytes = try file.read(at: 0, count: Int(file.size))
+            let url = SPOPath.folder(web, folder, "/Files/add(url=@n,overwrite=true)", query: [("@n", OData.quote(name))])
+            // Throttling is waited out; a dropped connection is retried: the replay replaces what
+            // the lost attempt may have stored.
+            return try sendChunk(spo, url, body: bytes, what: "the upload of \(file.path)").json
         }
         return try chunkedUpload(spo, web: web, folder: folder, name: name, file: file)
     }
@@ -182,7 +172,7 @@ enum FileCommands {
         },
 
         command("file get", "Gets information about the specified file, its contents or its list item",
-                options: [webUrlW, option(.url, "u", "Site- or server-relative URL of the file"), option(.id, "i", "UniqueId (GUID) of the file"),
+                options: [webUrl, option(.url, nil, "Site- or server-relative URL of the file"), option(.id, "i", "UniqueId (GUID) of the file"),
                           flag(.asString, nil, "Print the contents of the file as text"), flag(.asListItem, nil, "Print the file's list item"),
                           flag(.asFile, nil, "Save the file to --path"), option(.path, "p", "Local path to save the file to (with --asFile)"),
                           flag(.withPermissions, nil, "Include the role assignments of the file's list item")],
@@ -237,7 +227,7 @@ enum FileCommands {
                 options: [webUrl, option(.folder, "f", "Site- or server-relative URL of the folder to upload to", required: true),
                           option(.path, "p", "Local path of the file to upload", required: true),
                           option(.fileName, nil, "Name of the file in SharePoint (default: the local file's name)"),
-                          flag(.overwrite, nil, "Replace a file of the same name"),
+                          option(.overwrite, nil, "Replace a file of the same name (the default; --overwrite false refuses to)"),
                           option(.contentType, "c", "Content type name or ID to give the file"),
                           flag(.checkOut, nil, "Check the existing file out before the upload and in after it"),
                           option(.checkInComment, nil, "Comment for the check-in"),
@@ -257,11 +247,16 @@ enum FileCommands {
             let web = try spo.webURL(options, .webUrl)
             let folder = try SPOPath.serverRelative(options.string(.folder) ?? "", web: web, option: "folder")
             let fileURL = folder + "/" + name
-            let overwrite = options.bool(.overwrite) || options.bool(.checkOut)
+            // As the CLI: replace an existing file unless told `--overwrite false`, and say so.
+            if options.optionalBool(.overwrite) == nil {
+                spo.invocation.log("In the next major version, the --overwrite option will default to false. To avoid this warning, please set the --overwrite option explicitly to true or false.",
+                                   level: M365_LOG_WARNING)
+            }
+            let overwrite = options.optionalBool(.overwrite) ?? true || options.bool(.checkOut)
             var checkedOut = false
             if options.bool(.checkOut) {
                 do throws(PluginFailure) {
-                    try spo.write(SPOPath.file(web, fileURL, "/CheckOut()"), web: web)
+                    try spo.write(SPOPath.file(web, fileURL, "/CheckOut()"))
                     checkedOut = true
                 } catch {
                     guard error.status == M365_ERR_NOT_FOUND else { throw error }
@@ -283,7 +278,7 @@ enum FileCommands {
                     let form: [JSON] = values.map { ["FieldName": .string($0.name), "FieldValue": .string($0.value)] }
                     var body: JSONObject = ["formValues": .array(form), "bNewDocumentUpdate": .bool(checkedOut)]
                     if let comment = options.string(.checkInComment) { body["checkInComment"] = .string(comment) }
-                    let answer = try spo.write(SPOPath.file(web, fileURL, "/ListItemAllFields/ValidateUpdateListItem"), web: web, body: .object(body))
+                    let answer = try spo.write(SPOPath.file(web, fileURL, "/ListItemAllFields/ValidateUpdateListItem"), body: .object(body))
                     let results = answer?["value"]?.arrayValue ?? answer?["d"]?["ValidateUpdateListItem"]?["results"]?.arrayValue ?? []
                     let failed = results.filter { $0["HasException"]?.boolValue == true }
                         .map { "\($0["FieldName"]?.stringValue ?? "?"): \($0["ErrorMessage"]?.stringValue ?? "invalid value")" }
@@ -291,24 +286,24 @@ enum FileCommands {
                 }
                 if checkedOut {
                     let comment = OData.quote(options.string(.checkInComment) ?? "")
-                    try spo.write(SPOPath.file(web, fileURL, "/CheckIn(comment=@c,checkintype=0)", query: [("@c", comment)]), web: web)
+                    try spo.write(SPOPath.file(web, fileURL, "/CheckIn(comment=@c,checkintype=0)", query: [("@c", comment)]))
                     checkedOut = false
                 }
                 if options.bool(.approve) {
-                    try spo.write(SPOPath.file(web, fileURL, "/Approve(comment=@c)", query: [("@c", OData.quote(options.string(.approveComment) ?? ""))]), web: web)
+                    try spo.write(SPOPath.file(web, fileURL, "/Approve(comment=@c)", query: [("@c", OData.quote(options.string(.approveComment) ?? ""))]))
                 } else if options.bool(.publish) {
-                    try spo.write(SPOPath.file(web, fileURL, "/Publish(comment=@c)", query: [("@c", OData.quote(options.string(.publishComment) ?? ""))]), web: web)
+                    try spo.write(SPOPath.file(web, fileURL, "/Publish(comment=@c)", query: [("@c", OData.quote(options.string(.publishComment) ?? ""))]))
                 }
                 try spo.invocation.emit(result: uploaded.map { .object(SPOClient.unwrapVerbose($0.objectValue ?? [:])) } ?? .null)
             } catch {
                 // The check-out this command made is undone (best effort).
-                if checkedOut { _ = try? spo.write(SPOPath.file(web, fileURL, "/UndoCheckOut()"), web: web) }
+                if checkedOut { _ = try? spo.write(SPOPath.file(web, fileURL, "/UndoCheckOut()")) }
                 throw error
             }
         },
 
         command("file remove", "Removes the specified file",
-                options: [webUrlW, option(.url, "u", "Site- or server-relative URL of the file"), option(.id, "i", "UniqueId (GUID) of the file"),
+                options: [webUrl, option(.url, nil, "Site- or server-relative URL of the file"), option(.id, "i", "UniqueId (GUID) of the file"),
                           flag(.recycle, nil, "Move the file to the recycle bin instead of deleting it"), forceOption],
                 sets: [["url", "id"]],
                 examples: [("Into the recycle bin", "m365 spo file remove --webUrl /sites/project-x --url 'Shared Documents/old.docx' --recycle --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
@@ -317,9 +312,9 @@ enum FileCommands {
             guard try spo.invocation.confirmedRemoval(options, "the file \(label)") else { return }
             do throws(PluginFailure) {
                 if options.bool(.recycle) {
-                    try spo.write(path("/recycle()", []), web: web)
+                    try spo.write(path("/recycle()", []))
                 } else {
-                    try spo.write(path("", []), web: web, tunnel: "DELETE")
+                    try spo.write(path("", []), tunnel: "DELETE")
                 }
             } catch { throw fileFailure(error, label) }
         },
@@ -341,7 +336,7 @@ enum FileCheckOutCommands {
         let web = try spo.webURL(options, .webUrl)
         let (label, path) = try FileCommands.fileBase(spo, web: web, options, id: id, url: url)
         do throws(PluginFailure) {
-            try spo.write(path(tail, query), web: web)
+            try spo.write(path(tail, query))
         } catch { throw FileCommands.fileFailure(error, label) }
     }
 
@@ -378,7 +373,7 @@ enum FileCheckOutCommands {
             let url = try SPOPath.serverRelative(options.string(.sourceUrl) ?? "", web: web, option: "sourceUrl")
             let target = SPOPath.parent(url) + "/" + name
             do throws(PluginFailure) {
-                try spo.write(SPOPath.file(web, url, "/MoveTo(newurl=@t,flags=\(options.bool(.force) ? 1 : 0))", query: [("@t", OData.quote(target))]), web: web)
+                try spo.write(SPOPath.file(web, url, "/MoveTo(newurl=@t,flags=\(options.bool(.force) ? 1 : 0))", query: [("@t", OData.quote(target))]))
             } catch { throw FileCommands.fileFailure(error, url) }
             try spo.invocation.emit(result: .object(try spo.get(SPOPath.file(web, target))))
         },
@@ -427,7 +422,7 @@ enum FileCheckOutCommands {
             request["options"] = .object(flags)
             let body = JSON.object(request)
             do throws(PluginFailure) {
-                try spo.write(web + "/_api/SP.MoveCopyUtil.\(verb == "copy" ? "CopyFileByPath" : "MoveFileByPath")", web: web, body: body)
+                try spo.write(web + "/_api/SP.MoveCopyUtil.\(verb == "copy" ? "CopyFileByPath" : "MoveFileByPath")", body: body)
             } catch { throw FileCommands.fileFailure(error, source) }
         }
     }
@@ -435,7 +430,7 @@ enum FileCheckOutCommands {
 
 /// `spo file version list|get|restore|remove|clear`: earlier versions of a file.
 enum FileVersionCommands {
-    static let options = [FileCommands.webUrlW, option(.fileUrl, "u", "Site- or server-relative URL of the file"),
+    static let options = [FileCommands.webUrl, option(.fileUrl, nil, "Site- or server-relative URL of the file"),
                           option(.fileId, "i", "UniqueId (GUID) of the file")]
     static let sets = [["fileUrl", "fileId"]]
     static let label = option(.label, nil, "Label of the version, e.g. 1.0", required: true)
@@ -472,7 +467,7 @@ enum FileVersionCommands {
                                                  orExplain: "restoring a version needs confirmation: add --force to run without a terminal") else { return }
             }
             do throws(PluginFailure) {
-                try spo.write(path("/versions/RestoreByLabel(versionlabel=@l)", [("@l", OData.quote(wanted))]), web: web)
+                try spo.write(path("/versions/RestoreByLabel(versionlabel=@l)", [("@l", OData.quote(wanted))]))
             } catch { throw FileCommands.fileFailure(error, name) }
         },
         command("file version remove", "Removes a version of a file", options: options + [label, forceOption], sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in
@@ -480,14 +475,14 @@ enum FileVersionCommands {
             let wanted = options.string(.label) ?? ""
             guard try spo.invocation.confirmedRemoval(options, "the version \(wanted) of the file \(name)") else { return }
             do throws(PluginFailure) {
-                try spo.write(path("/versions/DeleteByLabel(versionlabel=@l)", [("@l", OData.quote(wanted))]), web: web)
+                try spo.write(path("/versions/DeleteByLabel(versionlabel=@l)", [("@l", OData.quote(wanted))]))
             } catch { throw FileCommands.fileFailure(error, name) }
         },
         command("file version clear", "Removes every earlier version of a file", options: options + [forceOption], sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let (web, name, path) = try base(spo, options)
             guard try spo.invocation.confirmedRemoval(options, "every earlier version of the file \(name)") else { return }
             do throws(PluginFailure) {
-                try spo.write(path("/versions/DeleteAll()", []), web: web)
+                try spo.write(path("/versions/DeleteAll()", []))
             } catch { throw FileCommands.fileFailure(error, name) }
         },
     ]

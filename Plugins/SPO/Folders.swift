@@ -81,18 +81,18 @@ enum FolderCommands {
     static func add(_ spo: SPOClient, web: String, _ url: String, ensureParents: Bool) throws(PluginFailure) -> JSON? {
         let target = web + "/_api/web/folders/addUsingPath(DecodedUrl=@f)" + OData.query([("@f", OData.quote(url))])
         do throws(PluginFailure) {
-            return try spo.write(target, web: web)
+            return try spo.write(target)
         } catch {
             guard ensureParents, error.status == M365_ERR_NOT_FOUND, SPOPath.parent(url).count > 1 else { throw folderFailure(error, SPOPath.parent(url)) }
             _ = try add(spo, web: web, SPOPath.parent(url), ensureParents: true)
-            return try spo.write(target, web: web)
+            return try spo.write(target)
         }
     }
 
     static let all: [PluginCommand] = [
         command("folder list", "Returns all folders under the specified parent folder",
                 options: [webUrl, option(.parentFolderUrl, "p", "Site- or server-relative URL of the parent folder", required: true),
-                          flag(.recursive, nil, "Include the folders of every subfolder"),
+                          flag(.recursive, "r", "Include the folders of every subfolder"),
                           option(.fields, nil, "Comma-separated list of properties to retrieve"),
                           option(.filter, nil, "OData filter to apply to the folders")],
                 defaults: defaults,
@@ -154,10 +154,10 @@ enum FolderCommands {
                     let verb = options.has(.name) ? "renamefolder" : "stampcolor"
                     var body: JSONObject = ["coloringInformation": ["ColorHex": .string(number)]]
                     if let name = options.string(.name) { body["newName"] = .string(name) }
-                    try spo.write(web + "/_api/foldercoloring/\(verb)(DecodedUrl=@f)" + OData.query([("@f", OData.quote(url))]), web: web, body: .object(body))
+                    try spo.write(web + "/_api/foldercoloring/\(verb)(DecodedUrl=@f)" + OData.query([("@f", OData.quote(url))]), body: .object(body))
                 } else {
                     let name = options.string(.name) ?? ""
-                    try spo.write(SPOPath.folder(web, url, "/ListItemAllFields"), web: web, tunnel: "MERGE",
+                    try spo.write(SPOPath.folder(web, url, "/ListItemAllFields"), tunnel: "MERGE",
                                   body: ["FileLeafRef": .string(name), "Title": .string(name)])
                 }
             } catch { throw folderFailure(error, url) }
@@ -183,9 +183,9 @@ enum FolderCommands {
             guard try spo.invocation.confirmedRemoval(options, "the folder \(label)") else { return }
             do throws(PluginFailure) {
                 if options.bool(.recycle) {
-                    try spo.write(base("/recycle()"), web: web)
+                    try spo.write(base("/recycle()"))
                 } else {
-                    try spo.write(base(""), web: web, tunnel: "DELETE")
+                    try spo.write(base(""), tunnel: "DELETE")
                 }
             } catch { throw folderFailure(error, label) }
         },

@@ -62,7 +62,7 @@ enum GroupCommands {
             if let description = options.string(.description) { body["Description"] = .string(description) }
             for name in settingNames { if let value = options.optionalBool(OptionKey(name)) { body[upperFirst(name)] = .bool(value) } }
             if let email = options.string(.requestToJoinLeaveEmailSetting) { body["RequestToJoinLeaveEmailSetting"] = .string(email) }
-            guard let created = try spo.write(web + "/_api/web/sitegroups", web: web, body: .object(body))?.objectValue else {
+            guard let created = try spo.write(web + "/_api/web/sitegroups", body: .object(body))?.objectValue else {
                 throw PluginFailure("SharePoint did not return the new group", status: M365_ERR_SERVER)
             }
             try spo.invocation.emit(result: .object(SPOClient.unwrapVerbose(created)))
@@ -77,9 +77,9 @@ enum GroupCommands {
             let label = id.map { "the group \($0)" } ?? "the group '\(options.string(.name) ?? "")'"
             guard try spo.invocation.confirmedRemoval(options, "\(label) from site \(web)") else { return }
             if let id {
-                try spo.write(web + "/_api/web/sitegroups/RemoveById(\(id))", web: web)
+                try spo.write(web + "/_api/web/sitegroups/RemoveById(\(id))")
             } else {
-                try spo.write(web + "/_api/web/sitegroups/RemoveByLoginName(\(pathLiteral(options.string(.name) ?? "")))", web: web)
+                try spo.write(web + "/_api/web/sitegroups/RemoveByLoginName(\(pathLiteral(options.string(.name) ?? "")))")
             }
         },
 
@@ -90,49 +90,45 @@ enum GroupCommands {
             try spo.list(try groupPath(web, options, id: .groupId, name: .groupName) + "/users")
         },
 
-        command("group member add", "Add members to a SharePoint Group",
+        command("group member add", "Adds members to a SharePoint Group",
                 options: [webUrl] + groupChoice + [option(.userNames, nil, "Comma-separated user principal names"),
                                                    option(.emails, nil, "Comma-separated e-mail addresses"),
-                                                   option(.userIds, nil, "Comma-separated site user ids")],
-                sets: [["groupId", "groupName"], ["userNames", "emails", "userIds"]], defaults: ["DisplayName", "Email"],
+                                                   option(.userIds, nil, "Comma-separated site user ids"),
+                                                   option(.entraGroupIds, nil, "Comma-separated object ids of Entra groups"),
+                                                   option(.entraGroupNames, nil, "Comma-separated display names of Entra groups")],
+                sets: [["groupId", "groupName"], ["userNames", "emails", "userIds", "entraGroupIds", "entraGroupNames"]],
                 examples: [("Two users", "m365 spo group member add --webUrl https://contoso.sharepoint.com/sites/project-x --groupId 5 --userNames 'adele.vance@contoso.com,megan.bowen@contoso.com'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let kind = (options.firstGiven([.userNames, .emails, .userIds]) ?? .userNames).name
-            let entries = options.list(OptionKey(kind)) ?? []
-            guard !entries.isEmpty else { throw usage("--\(kind) names no users") }
-            switch kind {
-            case "userIds":
-                let bad = entries.filter { Int($0).map { $0 <= 0 } ?? true }
-                if !bad.isEmpty { throw usage("--userIds takes site user ids (whole numbers); not: \(bad.joined(separator: ", "))") }
-            default:
-                let bad = entries.filter { !looksLikeUPN($0) }
-                if !bad.isEmpty { throw usage("--\(kind) has values that are not \(kind == "emails" ? "e-mail addresses" : "user principal names"): \(bad.joined(separator: ", "))") }
+            let kind = options.firstGiven([.userNames, .emails, .userIds, .entraGroupIds, .entraGroupNames]) ?? .userNames
+            let entries = options.list(kind) ?? []
+            guard !entries.isEmpty else { throw usage("--\(kind.name) names no members") }
+            let bad: [String]
+            switch kind.name {
+            case "userIds": bad = entries.filter { Int($0).map { $0 <= 0 } ?? true }
+            case "entraGroupIds": bad = entries.filter { !isGUID($0) }
+            case "entraGroupNames": bad = []
+            default: bad = entries.filter { !looksLikeUPN($0) }
+            }
+            if !bad.isEmpty {
+                let what = ["userIds": "invalid numbers", "entraGroupIds": "invalid GUIDs"][kind.name] ?? "invalid UPNs"
+                throw usage("Option '\(kind.name)' contains one or more \(what): \(bad.joined(separator: ", ")).")
             }
             _ = try options.wholeNumber(.groupId, what: "group id")
             let web = try spo.webURL(options, .webUrl)
             let group = try groupPath(web, options, id: .groupId, name: .groupName)
-            // Resolve every entry first: nothing is added when one of them is unknown.
-            var logins: [String] = []
-            var unknown: [String] = []
-            for entry in entries {
-                do throws(PluginFailure) {
-                    let user = kind == "userIds" ? try spo.get(web + "/_api/web/siteusers/GetById(\(entry))") : try spo.ensureUser(web, logonName: entry)
-                    guard let login = user["LoginName"]?.stringValue else { throw PluginFailure("no login name") }
-                    logins.append(login)
-                } catch {
-                    guard error.status == M365_ERR_NOT_FOUND || error.status == M365_ERROR else { throw error }
-                    unknown.append(entry)
-                }
-            }
-            if !unknown.isEmpty {
-                throw PluginFailure("No member was added: these users do not exist: \(unknown.joined(separator: ", "))", status: M365_ERR_NOT_FOUND)
-            }
+            // As the CLI: each member is added in turn, the first failure stops the rest and the
+            // ones added before it stay; the answer is SharePoint's user for each.
             var added: [JSON] = []
-            for login in logins {
-                let user = try spo.write(group + "/users", web: web, body: ["LoginName": .string(login)])?.objectValue.map(SPOClient.unwrapVerbose) ?? [:]
-                added.append([
-                    "AllowedRoles": [0], "CurrentRole": 0, "DisplayName": user["Title"] ?? .null, "Email": user["Email"] ?? .null,
-                    "InvitationLink": .null, "IsUserKnown": true, "Message": .null, "Status": true, "User": .string(login),
-                ])
+            for entry in entries {
+                let login: String
+                switch kind.name {
+                case "userIds":
+                    login = try spo.get(web + "/_api/web/SiteUsers/GetById(\(entry))?$select=LoginName")["LoginName"]?.stringValue ?? ""
+                case "entraGroupIds": login = SPOClient.groupClaim(try spo.entraGroup(id: entry, name: nil))
+                case "entraGroupNames": login = SPOClient.groupClaim(try spo.entraGroup(id: nil, name: entry))
+                default: login = "i:0#.f|membership|" + entry
+                }
+                let user = try spo.write(group + "/users", body: ["LoginName": .string(login)])?.objectValue.map(SPOClient.unwrapVerbose) ?? [:]
+                added.append(.object(user))
             }
             try spo.invocation.emit(result: .array(added))
         },
@@ -140,20 +136,26 @@ enum GroupCommands {
         command("group member remove", "Removes the specified member from a SharePoint group",
                 options: [webUrl] + groupChoice + [option(.userName, nil, "User principal name of the member"),
                                                    option(.email, nil, "E-mail address of the member"),
-                                                   option(.userId, nil, "Site user id of the member"), forceOption],
-                sets: [["groupId", "groupName"], ["userName", "email", "userId"]],
+                                                   option(.userId, nil, "Site user id of the member"),
+                                                   option(.entraGroupId, nil, "Object id of an Entra group that is a member"),
+                                                   option(.entraGroupName, nil, "Display name of an Entra group that is a member"), forceOption],
+                sets: [["groupId", "groupName"], ["userName", "email", "userId", "entraGroupId", "entraGroupName"]],
                 examples: [("Without a prompt", "m365 spo group member remove --webUrl https://contoso.sharepoint.com/sites/project-x --groupId 5 --userName adele.vance@contoso.com --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             _ = try options.wholeNumber(.groupId, what: "group id")
             let userId = try options.wholeNumber(.userId, what: "user id")
             let upn = try options.upn(.userName)
             let email = try options.upn(.email)
+            try options.requireGUIDs([.entraGroupId])
             let web = try spo.webURL(options, .webUrl)
             let group = try groupPath(web, options, id: .groupId, name: .groupName)
-            let who = upn ?? email ?? userId.map { "user \($0)" } ?? "the user"
-            let groupLabel = options.string(.groupName).map { "'\($0)'" } ?? options.string(.groupId) ?? ""
-            guard try spo.invocation.confirmedRemoval(options, "\(who) from the SharePoint group \(groupLabel)") else { return }
+            let who = upn ?? email ?? options.string(.entraGroupId) ?? options.string(.entraGroupName) ?? userId.map(String.init) ?? ""
+            if !options.bool(.force) {
+                guard try spo.invocation.confirm("Are you sure you want to remove user \(who) from the SharePoint group?",
+                                                 orExplain: "removing \(who) from the SharePoint group needs confirmation: add --force to run without a terminal")
+                else { return }
+            }
             if let upn {
-                try spo.write(group + "/users/removeByLoginName(\(pathLiteral(membershipClaim(upn))))", web: web)
+                try spo.write(group + "/users/removeByLoginName(\(pathLiteral(membershipClaim(upn))))")
                 return
             }
             var id = userId ?? 0
@@ -162,8 +164,23 @@ enum GroupCommands {
                     throw PluginFailure("SharePoint did not return the id of \(email)", status: M365_ERR_SERVER)
                 }
                 id = found
+            } else if userId == nil {
+                // An Entra group: found among the group's members by its claim, as the CLI does.
+                let groupId = options.string(.entraGroupId), groupName = options.string(.entraGroupName)
+                var found: Int?
+                try spo.forEachItem(group + "/users") { member throws(PluginFailure) in
+                    let login = member["LoginName"]?.stringValue ?? ""
+                    guard found == nil, SPOClient.groupClaimPrefixes.contains(where: login.hasPrefix) else { return }
+                    if let groupId, login.lowercased().contains(groupId.lowercased()) { found = member["Id"]?.intValue }
+                    if let groupName, member["Title"]?.stringValue == groupName { found = member["Id"]?.intValue }
+                }
+                guard let found else {
+                    let groupLabel = options.string(.groupId) ?? options.string(.groupName) ?? ""
+                    throw PluginFailure("The Microsoft Entra group \(groupId ?? groupName ?? "") is not found in SharePoint group \(groupLabel)", status: M365_ERR_NOT_FOUND)
+                }
+                id = found
             }
-            try spo.write(group + "/users/removeById(\(id))", web: web)
+            try spo.write(group + "/users/removeById(\(id))")
         },
     ]
 }

@@ -100,7 +100,7 @@ enum ListItemBatchCommands {
         while !pending.isEmpty {
             let boundary = "batch_" + newGUID()
             let body = Multipart.batchBody(pending.map(\.request), boundary: boundary)
-            let response = try spo.answer("POST", web + "/_api/$batch", raw: ("multipart/mixed; boundary=" + boundary, body), digestFor: web)
+            let response = try spo.answer("POST", web + "/_api/$batch", raw: ("multipart/mixed; boundary=" + boundary, body))
             let answers: [Multipart.Response]
             switch Multipart.responses(body: response.body, contentType: response.header("content-type")) {
             case let .failure(error):

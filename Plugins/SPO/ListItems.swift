@@ -19,25 +19,43 @@ enum ListItemCommands {
         return list + "/items(\(id))"
     }
 
-    /// `ContentTypeId` for `--contentType` (an id, or a name looked up on the list). A list whose
-    /// content types cannot be read leaves the content type unset: the option is then ignored.
-    static func contentTypeId(_ spo: SPOClient, list: String, _ options: Options) throws(PluginFailure) -> String? {
-        guard let value = options.string(.contentType) else { return nil }
-        if value.lowercased().hasPrefix("0x") { return value }
-        var found: String?
-        do throws(PluginFailure) {
-            try spo.forEachItem(list + "/ContentTypes" + OData.query([("$select", "Id,Name")])) { type throws(PluginFailure) in
-                if found == nil, type["Name"]?.stringValue?.lowercased() == value.lowercased() {
-                    found = type["Id"]?["StringValue"]?.stringValue ?? type["StringId"]?.stringValue
-                }
-            }
-        } catch {
-            guard error.status == M365_ERR_NOT_FOUND || error.status == M365_ERROR else { throw error }
-            spo.invocation.log("content types of the list are not available (\(error.description)); --contentType is ignored", level: M365_LOG_WARNING)
-            return nil
+    /// The name of the content type `--contentType` gives (its name or its id), looked up among
+    /// the list's content types as CLI for Microsoft 365 does: exactly, before anything is written.
+    static func contentTypeName(_ spo: SPOClient, list: String, _ options: Options) throws(PluginFailure) -> String? {
+        var types: [(id: String, name: String)] = []
+        try spo.forEachItem(list + "/contenttypes" + OData.query([("$select", "Name,Id")])) { type throws(PluginFailure) in
+            types.append((type["Id"]?["StringValue"]?.stringValue ?? "", type["Name"]?.stringValue ?? ""))
         }
-        guard let found else { throw PluginFailure("Specified content type '\(value)' doesn't exist on the target list", status: M365_ERR_NOT_FOUND) }
-        return found
+        guard let value = options.string(.contentType) else { return nil }
+        guard let found = types.first(where: { $0.id == value || $0.name == value }) else {
+            throw PluginFailure("Specified content type '\(value)' doesn't exist on the target list", status: M365_ERR_NOT_FOUND)
+        }
+        return found.name
+    }
+
+    /// The field values as SharePoint's form values (`[{FieldName, FieldValue}]`), the content
+    /// type last by name; SharePoint parses each as the list's form would (people, choices, dates).
+    static func formValues(_ options: Options, contentType: String?) -> JSON {
+        var values: [JSON] = fields(options).map { ["FieldName": .string($0.name), "FieldValue": .string($0.value)] }
+        if let contentType { values.append(["FieldName": "ContentType", "FieldValue": .string(contentType)]) }
+        return .array(values)
+    }
+
+    /// The field results of a ValidateUpdate call; fails with the CLI's text when one was refused.
+    @discardableResult
+    static func checkFormResults(_ answer: JSON?, failure: String) throws(PluginFailure) -> [JSON] {
+        let results = answer?["value"]?.arrayValue ?? answer?["d"]?["ValidateUpdateListItem"]?["results"]?.arrayValue ?? []
+        let failed = results.filter { $0["HasException"]?.boolValue == true }
+            .map { "- \($0["FieldName"]?.stringValue ?? "?") - \($0["ErrorMessage"]?.stringValue ?? "")" }
+        if !failed.isEmpty { throw PluginFailure(failure + "\n" + failed.joined(separator: "\n")) }
+        return results
+    }
+
+    /// An item as the CLI prints it: SharePoint's `ID` twin of `Id` left out.
+    static func printed(_ item: JSONObject) -> JSONObject {
+        var out = item
+        out["ID"] = nil
+        return out
     }
 
     static let all: [PluginCommand] = [
@@ -94,7 +112,7 @@ enum ListItemCommands {
                 examples: [("An item's title", "m365 spo listitem get --webUrl /sites/project-x --listTitle Tasks --id 1 --properties Title")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, .webUrl)
             let item = try itemPath(try ListSelector.forItems.path(web, options), options)
-            try spo.invocation.emit(result: .object(try spo.get(item + OData.query(selectAndExpand(options.list(.properties))))))
+            try spo.invocation.emit(result: .object(printed(try spo.get(item + OData.query(selectAndExpand(options.list(.properties)))))))
         },
 
         command("listitem add", "Creates a list item in the specified list; other options (--Title 'x') are field values",
@@ -103,13 +121,13 @@ enum ListItemCommands {
                 examples: [("An item with a title", "m365 spo listitem add --webUrl /sites/project-x --listTitle Tasks --Title 'Demo item'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, .webUrl)
             let list = try ListSelector.forItems.path(web, options)
-            var body = JSONObject()
-            for (name, value) in fields(options) { body[name] = .string(value) }
-            if let type = try contentTypeId(spo, list: list, options) { body["ContentTypeId"] = .string(type) }
-            guard let created = try spo.write(list + "/items", web: web, body: .object(body))?.objectValue else {
-                throw PluginFailure("SharePoint did not return the new item", status: M365_ERR_SERVER)
+            let contentType = try contentTypeName(spo, list: list, options)
+            let answer = try spo.write(list + "/AddValidateUpdateItemUsingPath()", body: ["formValues": formValues(options, contentType: contentType)])
+            let results = try checkFormResults(answer, failure: "Creating the item failed with the following errors: ")
+            guard let id = results.first(where: { $0["FieldName"]?.stringValue == "Id" })?["FieldValue"]?.stringValue else {
+                throw PluginFailure("SharePoint did not return the id of the new item", status: M365_ERR_SERVER)
             }
-            try spo.invocation.emit(result: .object(SPOClient.unwrapVerbose(created)))
+            try spo.invocation.emit(result: .object(printed(try spo.get(list + "/items(\(id))"))))
         },
 
         command("listitem set", "Updates a list item in the specified list; other options (--Title 'x') are field values",
@@ -118,26 +136,18 @@ enum ListItemCommands {
                 sets: listSet, unknownOptions: true,
                 examples: [("A new title", "m365 spo listitem set --webUrl /sites/project-x --listTitle Tasks --id 1 --Title 'Renamed'"),
                            ("Without touching Modified", "m365 spo listitem set --webUrl /sites/project-x --listTitle Tasks --id 1 --Title 'Fixed' --systemUpdate")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let given = fields(options)
-            guard !given.isEmpty || options.has(.contentType) else { throw usage("specify at least one field to update, e.g. --Title 'New title'") }
+            guard !fields(options).isEmpty || options.has(.contentType) else { throw usage("specify at least one field to update, e.g. --Title 'New title'") }
             let web = try spo.webURL(options, .webUrl)
             let list = try ListSelector.forItems.path(web, options)
             let item = try itemPath(list, options)
-            var values = given
-            if let type = try contentTypeId(spo, list: list, options) { values.append(("ContentTypeId", type)) }
-            if options.bool(.systemUpdate) {
-                let form: [JSON] = values.map { ["FieldName": .string($0.name), "FieldValue": .string($0.value)] }
-                let answer = try spo.write(item + "/ValidateUpdateListItem", web: web, body: ["formValues": .array(form), "bNewDocumentUpdate": true])
-                let results = answer?["value"]?.arrayValue ?? answer?["d"]?["ValidateUpdateListItem"]?["results"]?.arrayValue ?? []
-                let failed = results.filter { $0["HasException"]?.boolValue == true }
-                    .map { "\($0["FieldName"]?.stringValue ?? "?"): \($0["ErrorMessage"]?.stringValue ?? "invalid value")" }
-                if !failed.isEmpty { throw PluginFailure("SharePoint rejected field values: " + failed.joined(separator: "; ")) }
-            } else {
-                var body = JSONObject()
-                for (name, value) in values { body[name] = .string(value) }
-                try spo.write(item, web: web, tunnel: "MERGE", body: .object(body))
-            }
-            try spo.invocation.emit(result: .object(try spo.get(item)))
+            let contentType = try contentTypeName(spo, list: list, options)
+            var body: JSONObject = ["formValues": formValues(options, contentType: contentType)]
+            // The CLI's --systemUpdate goes through CSOM's SystemUpdate; SharePoint's
+            // bNewDocumentUpdate keeps the version the same way over REST.
+            if options.bool(.systemUpdate) { body["bNewDocumentUpdate"] = true }
+            try checkFormResults(try spo.write(item + "/ValidateUpdateListItem()", body: .object(body)),
+                                 failure: "Updating the items has failed with the following errors: ")
+            try spo.invocation.emit(result: .object(printed(try spo.get(item))))
         },
 
         command("listitem remove", "Removes the specified list item",
@@ -148,9 +158,9 @@ enum ListItemCommands {
             let item = try itemPath(try ListSelector.forItems.path(web, options), options)
             guard try spo.invocation.confirmedRemoval(options, "the list item \(options.int(.numericId) ?? 0) from list '\(ListSelector.forItems.label(options))'") else { return }
             if options.bool(.recycle) {
-                try spo.write(item + "/recycle()", web: web)
+                try spo.write(item + "/recycle()")
             } else {
-                try spo.write(item, web: web, tunnel: "DELETE")
+                try spo.write(item, tunnel: "DELETE")
             }
         },
     ]

@@ -70,7 +70,7 @@ enum ListSettings {
     }
 
     /// The SP.List properties the given options set, checked as CLI for Microsoft 365 checks them.
-    static func body(_ options: Options) throws(PluginFailure) -> JSONObject {
+    static func body(_ options: Options, updating: Bool = false) throws(PluginFailure) -> JSONObject {
         var body = JSONObject()
         for (name, kind, _) in table {
             switch kind {
@@ -98,7 +98,9 @@ enum ListSettings {
             throw usage("emailAlias could not be set if enableAssignToEmail is not set to true. Please set enableAssignToEmail.")
         }
         if options.has(OptionKey<Double>("majorVersionLimit")) && options.optionalBool(OptionKey<Bool>("enableVersioning")) != true {
-            throw usage("majorVersionLimit option is only valid in combination with enableVersioning.")
+            // `list set` turns versioning on for a limit, as the CLI does; `list add` wants it said.
+            guard updating else { throw usage("majorVersionLimit option is only valid in combination with enableVersioning.") }
+            if options.optionalBool(OptionKey<Bool>("enableVersioning")) == nil { body["EnableVersioning"] = true }
         }
         if options.has(OptionKey<Double>("majorWithMinorVersionsLimit")) && options.optionalBool(OptionKey<Bool>("enableMinorVersions")) != true
             && options.optionalBool(OptionKey<Bool>("enableModeration")) != true {

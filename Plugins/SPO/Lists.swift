@@ -57,30 +57,32 @@ enum ListCommands {
     static let templates: [(String, Int)] = [
         ("GenericList", 100), ("DocumentLibrary", 101), ("Survey", 102), ("Links", 103), ("Announcements", 104),
         ("Contacts", 105), ("Events", 106), ("Tasks", 107), ("DiscussionBoard", 108), ("PictureLibrary", 109),
-        ("DataSources", 110), ("XMLForm", 115), ("NoCodeWorkflows", 117), ("WorkflowProcess", 118),
+        ("DataSources", 110), ("XmlForm", 115), ("NoCodeWorkflows", 117), ("WorkflowProcess", 118),
         ("WebPageLibrary", 119), ("CustomGrid", 120), ("DataConnectionLibrary", 130), ("WorkflowHistory", 140),
         ("GanttTasks", 150), ("HelpLibrary", 151), ("AccessRequest", 160), ("TasksWithTimelineAndHierarchy", 171),
         ("MaintenanceLogs", 175), ("Meetings", 200), ("Agenda", 201), ("MeetingUser", 202), ("Decision", 204),
         ("MeetingObjective", 207), ("TextBox", 210), ("ThingsToBring", 211), ("HomePageLibrary", 212), ("Posts", 301),
         ("Comments", 302), ("Categories", 303), ("Facility", 402), ("Whereabouts", 403), ("CallTrack", 404),
         ("Circulation", 405), ("Timecard", 420), ("Holidays", 421), ("IMEDic", 499), ("ExternalList", 600),
-        ("MySiteDocumentLibrary", 700), ("IssueTracking", 1100), ("AdminTasks", 1200), ("HealthRules", 1220),
+        ("MySiteDocumentLibrary", 700), ("IssuesTracking", 1100), ("AdminTasks", 1200), ("HealthRules", 1220),
         ("HealthReports", 1221), ("DeveloperSiteDraftApps", 1230), ("AssetLibrary", 851), ("PromotedLinks", 170),
     ]
 
     static let all: [PluginCommand] = [
         command("list list", "Lists all available lists in the specified site",
                 options: [webUrl, properties, option(.filter, nil, "OData filter to apply when retrieving the lists")],
-                defaults: ["Title", "Url", "Id"],
+                defaults: ["Title", "Id"],
                 examples: [("Every list of a site", "m365 spo list list --webUrl https://contoso.sharepoint.com/sites/project-x"),
                            ("Only visible lists", "m365 spo list list --webUrl /sites/project-x --filter \"Hidden eq false\"")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, .webUrl)
-            let requested = options.list(.properties)
-            let query = requested.map { selectAndExpand($0) } ?? [("$select", "RootFolder/ServerRelativeUrl,*"), ("$expand", "RootFolder")]
-            try spo.list(web + "/_api/web/lists" + OData.query(query + [("$filter", options.string(.filter))])) { list throws(PluginFailure) in
-                guard requested == nil, let url = list["RootFolder"]?["ServerRelativeUrl"]?.stringValue else { return list }
-                return list.adding(["Url": .string(url)])
+            // As the CLI: the root folder's URL always comes along, with every property or the ones asked for.
+            var select = ["RootFolder/ServerRelativeUrl"], expand = ["RootFolder"]
+            for property in options.list(.properties) ?? ["*"] where !select.contains(property) {
+                select.append(property)
+                if let slash = property.firstIndex(of: "/"), !expand.contains(String(property[..<slash])) { expand.append(String(property[..<slash])) }
             }
+            try spo.list(web + "/_api/web/lists" + OData.query([("$expand", expand.joined(separator: ",")), ("$select", select.joined(separator: ",")),
+                                                                ("$filter", options.string(.filter))]))
         },
 
         command("list get", "Gets information about the specific list",
@@ -104,7 +106,7 @@ enum ListCommands {
             var body: JSONObject = ["Title": .string(options.string(.title) ?? ""), "BaseTemplate": .number(Double(template))]
             if let description = options.string(.description) { body["Description"] = .string(description) }
             for (name, value) in try ListSettings.body(options) { body[name] = value }
-            guard let created = try spo.write(web + "/_api/web/lists", web: web, body: .object(body))?.objectValue else {
+            guard let created = try spo.write(web + "/_api/web/lists", body: .object(body))?.objectValue else {
                 throw PluginFailure("SharePoint did not return the new list", status: M365_ERR_SERVER)
             }
             try spo.invocation.emit(result: .object(SPOClient.unwrapVerbose(created)))
@@ -119,11 +121,11 @@ enum ListCommands {
             var body = JSONObject()
             if let title = options.string(.newTitle) { body["Title"] = .string(title) }
             if let description = options.string(.description) { body["Description"] = .string(description) }
-            for (name, value) in try ListSettings.body(options) { body[name] = value }
+            for (name, value) in try ListSettings.body(options, updating: true) { body[name] = value }
             guard !body.isEmpty else { throw usage("specify at least one property to update: --newTitle, --description or a list setting such as --hidden") }
             let web = try spo.webURL(options, .webUrl)
             let path = try ListSelector.plain.path(web, options)
-            try spo.write(path, web: web, tunnel: "MERGE", body: .object(body))
+            try spo.write(path, tunnel: "MERGE", body: .object(body))
         },
 
         command("list remove", "Removes the specified list",
@@ -134,9 +136,9 @@ enum ListCommands {
             let path = try ListSelector.plain.path(web, options)
             guard try spo.invocation.confirmedRemoval(options, "the list '\(ListSelector.plain.label(options))' from site \(web)") else { return }
             if options.bool(.recycle) {
-                try spo.write(path + "/recycle()", web: web)
+                try spo.write(path + "/recycle()")
             } else {
-                try spo.write(path, web: web, tunnel: "DELETE")
+                try spo.write(path, tunnel: "DELETE")
             }
         },
     ]

@@ -28,6 +28,10 @@ extension OptionKey where Value == String {
     static var email: Self { Self("email") }
     static var emails: Self { Self("emails") }
     static var enabled: Self { Self("enabled") }
+    static var entraGroupId: Self { Self("entraGroupId") }
+    static var entraGroupIds: Self { Self("entraGroupIds") }
+    static var entraGroupName: Self { Self("entraGroupName") }
+    static var entraGroupNames: Self { Self("entraGroupNames") }
     static var entraId: Self { Self("entraId") }
     static var expirationDateTime: Self { Self("expirationDateTime") }
     static var fields: Self { Self("fields") }

@@ -96,13 +96,18 @@ struct SPOClient: CommandClient {
         return String(rest[slash...])
     }
 
-    /// A server-relative URL for a list URL option given site-relative (`Lists/Tasks`) or
-    /// server-relative (`/sites/x/Lists/Tasks`) or absolute.
+    /// A server-relative URL for a list, folder or file option, read as CLI for Microsoft 365
+    /// reads it: relative to the web (`Lists/Tasks` and `/Lists/Tasks` alike) unless it already
+    /// holds the web's path (`/sites/x/Lists/Tasks`, `sites/x/Lists/Tasks`), or absolute.
     static func serverRelative(listURL: String, web: String) -> String {
-        if listURL.lowercased().hasPrefix("https://") { return serverRelative(trimSlash(listURL)) }
-        if listURL.hasPrefix("/") { return trimSlash(listURL) }
+        var value = listURL.lowercased().hasPrefix("https://") ? serverRelative(trimSlash(listURL)) : listURL
         let base = serverRelative(web)
-        return (base == "/" ? "" : base) + "/" + trimSlash(listURL)
+        let webPath = base.dropFirst()  // "sites/x"; empty for the root web
+        if !webPath.isEmpty, let rest = value.after(caseInsensitive: String(webPath)) { value = String(rest) }
+        if !value.hasPrefix("/") { value = "/" + value }
+        value = trimSlash(value)
+        if base == "/" { return value }
+        return value == "/" ? base : base + value
     }
 
     static func trimSlash(_ url: String) -> String {
@@ -163,13 +168,14 @@ struct SPOClient: CommandClient {
         Self.unwrapVerbose(try service.get(url))
     }
 
-    /// A write (POST, or MERGE/DELETE tunnelled through POST as SharePoint expects) with the
-    /// site's request digest.
+    /// A write (POST, or MERGE/DELETE tunnelled through POST as SharePoint expects). No request
+    /// digest: with a bearer token SharePoint's REST API does not ask for one, and CLI for
+    /// Microsoft 365 sends none; CSOM calls and CAML queries still carry it, as the CLI's do.
     @discardableResult
-    func write(_ url: String, web: String, tunnel: String? = nil, body: JSON? = nil) throws(PluginFailure) -> JSON? {
+    func write(_ url: String, tunnel: String? = nil, body: JSON? = nil) throws(PluginFailure) -> JSON? {
         var headers: [(name: String, value: String)] = []
         if let tunnel { headers += [("X-HTTP-Method", tunnel), ("IF-MATCH", "*")] }
-        return try send("POST", url, body: body, headers: headers, digestFor: web)
+        return try send("POST", url, body: body, headers: headers)
     }
 
     /// The first page of a collection when it is not a GET (GetItems with a CAML query is a

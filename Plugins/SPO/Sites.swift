@@ -144,7 +144,7 @@ enum SiteCommands {
             if let owners = options.list(.owners) { optional["Owners"] = .array(owners.map { .string($0) }) }
             let body: JSON = ["displayName": .string(title), "alias": .string(alias), "isPublic": .bool(options.bool(.isPublic)),
                               "optionalParams": .object(optional)]
-            let created = try spo.write(root + "/_api/GroupSiteManager/CreateGroupEx", web: root, body: body)
+            let created = try spo.write(root + "/_api/GroupSiteManager/CreateGroupEx", body: body)
             try emitCreatedSite(spo, created?.objectValue.map(SPOClient.unwrapVerbose))
         case "CommunicationSite":
             for key in [OptionKey<String>.alias, OptionKey<Bool>.isPublic, OptionKey<String>.webTemplate, OptionKey<Double>.timeZone] as [any OptionHandle] where options.has(handle: key) {
@@ -162,7 +162,7 @@ enum SiteCommands {
             if let classification = options.string(.classification) { request["Classification"] = .string(classification) }
             if let owner = options.string(.owners) { request["Owner"] = .string(owner) }
             let root = try spo.spoURL()
-            let created = try spo.write(root + "/_api/SPSiteManager/Create", web: root, body: ["request": .object(request)])
+            let created = try spo.write(root + "/_api/SPSiteManager/Create", body: ["request": .object(request)])
             try emitCreatedSite(spo, created?.objectValue.map(SPOClient.unwrapVerbose))
         default:
             for key in [OptionKey<String>.alias, OptionKey<Bool>.isPublic, OptionKey<String>.siteDesign, OptionKey<String>.siteDesignId, OptionKey<Bool>.shareByEmailEnabled, OptionKey<String>.classification] as [any OptionHandle] where options.has(handle: key) {
@@ -257,7 +257,7 @@ enum SiteCommands {
             if options.bool(.wait) { try spo.waitForOperation(try response.object(id, "update operation"), what: "updating \(site)") }
         }
         if let description = options.string(.description) {
-            try spo.write(site + "/_api/web", web: site, tunnel: "MERGE", body: ["Description": .string(description)])
+            try spo.write(site + "/_api/web", tunnel: "MERGE", body: ["Description": .string(description)])
         }
     }
 }

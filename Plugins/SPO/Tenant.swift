@@ -69,6 +69,14 @@ enum TenantCommands {
     static let appCatalogUrl = option(.appCatalogUrl, "u", "URL of the tenant app catalog site", required: true)
     static let key = option(.key, "k", "Name of the tenant property", required: true)
 
+    /// A tenant property as the CLI prints it: its key, then the value, description and comment
+    /// it has (the ones it lacks are left out).
+    static func storageEntity(_ key: String, _ entity: JSONObject) -> JSONObject {
+        var out: JSONObject = ["Key": .string(key)]
+        for field in ["Value", "Description", "Comment"] { if let value = entity[field], value != .null { out[field] = value } }
+        return out
+    }
+
     static let all: [PluginCommand] = [
         command("tenant settings list", "Lists the tenant's global settings (needs the admin site)") { (spo: SPOClient, _: Options) throws(PluginFailure) in
             let (response, id) = try spo.tenantQuery { request, tenant in request.query(tenant) }
@@ -186,7 +194,7 @@ enum TenantCommands {
         // MARK: Storage entities (tenant properties)
 
         command("storageentity list", "Lists the tenant properties stored in the app catalog",
-                options: [appCatalogUrl], defaults: ["Key", "Value"]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+                options: [appCatalogUrl]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let catalog = try spo.webURL(options, .appCatalogUrl)
             let answer = try spo.get(catalog + "/_api/web/AllProperties?$select=storageentitiesindex")
             var entities: [JSON] = []
@@ -194,11 +202,10 @@ enum TenantCommands {
                 guard let parsed = try? JSON.parse(index), let object = parsed.objectValue else {
                     throw PluginFailure("the app catalog's storageentitiesindex is not valid JSON", status: M365_ERR_SERVER)
                 }
-                for (name, value) in object {
-                    entities.append(.object(JSONObject([("Key", .string(name)), ("Value", value["Value"] ?? .null),
-                                                        ("Description", value["Description"] ?? .null), ("Comment", value["Comment"] ?? .null)])))
-                }
+                for (name, value) in object { entities.append(.object(storageEntity(name, value.objectValue ?? [:]))) }
             }
+            // As the CLI: nothing at all when the app catalog keeps no properties.
+            if entities.isEmpty { return }
             try spo.invocation.emit(result: .array(entities))
         },
 
@@ -206,14 +213,13 @@ enum TenantCommands {
                 options: [key]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let name = options.string(.key) ?? ""
             let root = try spo.spoURL()
-            var entity = try spo.get(root + "/_api/web/GetStorageEntity(\(percentEncode(OData.quote(name))))")
+            let entity = try spo.get(root + "/_api/web/GetStorageEntity(\(percentEncode(OData.quote(name))))")
             if entity["odata.null"]?.boolValue == true {
                 // As CLI for Microsoft 365: no output and success when the key is unset.
-                spo.invocation.log("There is no tenant property with the key '\(name)'", level: M365_LOG_WARNING)
+                spo.invocation.log("Property with key \(name) not found")
                 return
             }
-            for k in entity.keys where k.hasPrefix("odata.") || k.hasPrefix("@odata.") { entity[k] = nil }
-            try spo.invocation.emit(result: .object(entity))
+            try spo.invocation.emit(result: .object(storageEntity(name, entity)))
         },
 
         command("storageentity set", "Creates or updates a tenant property (needs the admin site)",

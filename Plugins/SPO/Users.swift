@@ -35,25 +35,53 @@ extension Options {
 }
 
 extension SPOClient {
+    /// GETs `path` from Microsoft Graph (v1.0); Graph's own message when it refuses.
+    func graphObject(_ path: String, what: String) throws(PluginFailure) -> JSONObject {
+        let graph = invocation.setting("connection.graphOrigin") ?? "https://graph.microsoft.com"
+        let response = try invocation.send(ServiceRequest(url: graph + "/v1.0/" + path, headers: [("Accept", "application/json")]))
+        guard response.isSuccess, let object = response.json?.objectValue else {
+            let why = ServiceError.parse(response)?.message ?? "HTTP \(response.status)"
+            throw PluginFailure("Could not read \(what) from Microsoft Graph: \(oneLine(why))", status: response.isSuccess ? M365_ERR_SERVER : response.failureStatus)
+        }
+        return object
+    }
+
     /// The user principal name of an Entra user, from Microsoft Graph.
     func userPrincipalName(entraId id: String) throws(PluginFailure) -> String {
-        let graph = invocation.setting("connection.graphOrigin") ?? "https://graph.microsoft.com"
-        let url = graph + "/v1.0/users/\(OData.segment(id))?$select=userPrincipalName"
-        let response = try invocation.send(ServiceRequest(url: url, headers: [("Accept", "application/json")]))
-        if response.status == 404 {
-            throw PluginFailure("There is no user with id \(id) in Microsoft Entra ID", status: M365_ERR_NOT_FOUND)
-        }
-        guard response.isSuccess, let upn = response.json?["userPrincipalName"]?.stringValue else {
-            let why = ServiceError.parse(response)?.message ?? "HTTP \(response.status)"
-            throw PluginFailure("Could not read the user \(id) from Microsoft Graph: \(oneLine(why))", status: response.isSuccess ? M365_ERR_SERVER : response.failureStatus)
+        guard let upn = try graphObject("users/\(OData.segment(id))?$select=userPrincipalName", what: "the user \(id)")["userPrincipalName"]?.stringValue else {
+            throw PluginFailure("Microsoft Graph did not return the user principal name of \(id)", status: M365_ERR_SERVER)
         }
         return upn
+    }
+
+    /// An Entra group by `--entraGroupId`-like id or by display name, as CLI for Microsoft 365
+    /// finds it (`groups/{id}`, or `groups?$filter=displayName eq '…'`: exactly one must match).
+    func entraGroup(id: String?, name: String?) throws(PluginFailure) -> JSONObject {
+        if let id { return try graphObject("groups/\(OData.segment(id))", what: "the group \(id)") }
+        let name = name ?? ""
+        let found = try graphObject("groups?$filter=" + percentEncode("displayName eq " + OData.quote(name)), what: "the group '\(name)'")["value"]?.arrayValue ?? []
+        guard let first = found.first?.objectValue else { throw PluginFailure("The specified group '\(name)' does not exist.", status: M365_ERR_NOT_FOUND) }
+        guard found.count == 1 else {
+            let ids = found.compactMap { $0["id"]?.stringValue }.joined(separator: ", ")
+            throw PluginFailure("Multiple groups with name '\(name)' found. Found: \(ids).", status: M365_ERR_INVALID_ARGUMENT)
+        }
+        return first
+    }
+
+    /// The claims' prefixes: a Microsoft 365 group's, a security group's.
+    static let groupClaimPrefixes = ["c:0o.c|federateddirectoryclaimprovider|", "c:0t.c|tenant|"]
+
+    /// The login name SharePoint gives an Entra group: a Microsoft 365 group's claim when it is
+    /// mail-enabled, a security group's otherwise.
+    static func groupClaim(_ group: JSONObject) -> String {
+        let id = group["id"]?.stringValue ?? ""
+        return groupClaimPrefixes[group["mailEnabled"]?.boolValue == true ? 0 : 1] + id
     }
 
     /// `POST {web}/_api/web/ensureuser`: the site user for a user name or e-mail, added to the
     /// site if it has not seen them.
     func ensureUser(_ web: String, logonName: String) throws(PluginFailure) -> JSONObject {
-        guard let user = try write(web + "/_api/web/ensureuser", web: web, body: ["logonName": .string(logonName)])?.objectValue else {
+        guard let user = try write(web + "/_api/web/ensureuser", body: ["logonName": .string(logonName)])?.objectValue else {
             throw PluginFailure("SharePoint did not return the user \(logonName)", status: M365_ERR_SERVER)
         }
         return SPOClient.unwrapVerbose(user)
@@ -71,15 +99,20 @@ enum UserCommands {
             try spo.list(web + "/_api/web/siteusers")
         },
 
-        command("user get", "Gets a site user within specific web",
+        command("user get", "Gets a site user within specific web; the signed-in user when no user is named",
                 options: [webUrl, option(.id, "i", "ID of the site user"), option(.email, nil, "E-mail of the user"),
                           option(.loginName, nil, "Login name of the user, e.g. i:0#.f|membership|megan.bowen@contoso.com"),
-                          option(.userName, nil, "User principal name of the user")],
-                sets: [["id", "email", "loginName", "userName"]],
+                          option(.userName, nil, "User principal name of the user"),
+                          option(.entraGroupId, nil, "Object id of an Entra group the site knows"),
+                          option(.entraGroupName, nil, "Display name of an Entra group the site knows")],
                 examples: [("By id", "m365 spo user get --webUrl https://contoso.sharepoint.com/sites/project-x --id 6"),
-                           ("By e-mail", "m365 spo user get --webUrl /sites/project-x --email megan.bowen@contoso.com")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+                           ("By e-mail", "m365 spo user get --webUrl /sites/project-x --email megan.bowen@contoso.com"),
+                           ("The signed-in user", "m365 spo user get --webUrl /sites/project-x")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            // One of them at most: with none, the CLI shows the current user.
+            try options.exclusive([.id, .email, .loginName, .userName, .entraGroupId, .entraGroupName] as [OptionKey<String>])
             let id = try options.wholeNumber(.id, what: "user id")
             let upn = try options.upn(.userName)
+            try options.requireGUIDs([.entraGroupId])
             let web = try spo.webURL(options, .webUrl)
             let base = web + "/_api/web/siteusers"
             let url: String
@@ -88,24 +121,45 @@ enum UserCommands {
             } else if let email = options.string(.email) {
                 url = base + "/GetByEmail(\(pathLiteral(email)))"
             } else if let upn {
-                url = base + "/GetByLoginName(\(pathLiteral(membershipClaim(upn))))"
+                // By user principal name as the CLI looks it up: a filter, then the user by id.
+                let found = try spo.get(base + "?$filter=" + percentEncode("UserPrincipalName eq " + OData.quote(upn)))["value"]?.arrayValue ?? []
+                guard let userId = found.first?["Id"]?.intValue else { throw PluginFailure("User not found: \(upn)", status: M365_ERR_NOT_FOUND) }
+                url = base + "/GetById(\(userId))"
+            } else if let login = options.string(.loginName) {
+                url = base + "/GetByLoginName(\(pathLiteral(login)))"
+            } else if options.has(.entraGroupId) || options.has(.entraGroupName) {
+                let group = try spo.entraGroup(id: options.string(.entraGroupId), name: options.string(.entraGroupName))
+                if let mail = group["mail"]?.stringValue, !mail.isEmpty {
+                    url = base + "/GetByEmail(\(pathLiteral(mail)))"
+                } else {
+                    url = base + "/GetByLoginName(\(pathLiteral(SPOClient.groupClaim(group))))"
+                }
             } else {
-                url = base + "/GetByLoginName(\(pathLiteral(options.string(.loginName) ?? "")))"
+                url = web + "/_api/web/currentuser"
             }
             try spo.invocation.emit(result: .object(try spo.get(url)))
         },
 
         command("user ensure", "Ensures that a user is available on a specific site",
                 options: [webUrl, option(.entraId, nil, "Microsoft Entra object id of the user"),
-                          option(.userName, nil, "User principal name of the user")],
-                sets: [["entraId", "userName"]],
-                examples: [("By user name", "m365 spo user ensure --webUrl https://contoso.sharepoint.com/sites/project-x --userName megan.bowen@contoso.com")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs([.entraId])
+                          option(.userName, nil, "User principal name of the user"),
+                          option(.loginName, nil, "Login name (claim) of the user or group, e.g. i:0#.f|membership|megan.bowen@contoso.com"),
+                          option(.entraGroupId, nil, "Object id of an Entra group"), option(.entraGroupName, nil, "Display name of an Entra group")],
+                sets: [["entraId", "userName", "loginName", "entraGroupId", "entraGroupName"]],
+                examples: [("By user name", "m365 spo user ensure --webUrl https://contoso.sharepoint.com/sites/project-x --userName megan.bowen@contoso.com"),
+                           ("An Entra group", "m365 spo user ensure --webUrl https://contoso.sharepoint.com/sites/project-x --entraGroupName 'Project X'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            try options.requireGUIDs([.entraId, .entraGroupId])
             let given = try options.upn(.userName)
             let web = try spo.webURL(options, .webUrl)
-            let upn: String
-            if let given { upn = given } else { upn = try spo.userPrincipalName(entraId: options.string(.entraId) ?? "") }
-            try spo.invocation.emit(result: .object(try spo.ensureUser(web, logonName: upn)))
+            let logon: String
+            if let name = given ?? options.string(.loginName) {
+                logon = name
+            } else if let id = options.string(.entraId) {
+                logon = try spo.userPrincipalName(entraId: id)
+            } else {
+                logon = SPOClient.groupClaim(try spo.entraGroup(id: options.string(.entraGroupId), name: options.string(.entraGroupName)))
+            }
+            try spo.invocation.emit(result: .object(try spo.ensureUser(web, logonName: logon)))
         },
     ]
 }

@@ -60,9 +60,9 @@ enum WebCommands {
                 throw usage("specify at least one property to update, e.g. --title, --description or --NoCrawl true")
             }
             let web = try spo.webURL(options, .url)
-            if !body.isEmpty { try spo.write(web + "/_api/web", web: web, tunnel: "MERGE", body: .object(body)) }
+            if !body.isEmpty { try spo.write(web + "/_api/web", tunnel: "MERGE", body: .object(body)) }
             if let page = options.string(.welcomePage) {
-                try spo.write(web + "/_api/web/RootFolder", web: web, tunnel: "MERGE", body: ["WelcomePage": .string(page)])
+                try spo.write(web + "/_api/web/RootFolder", tunnel: "MERGE", body: ["WelcomePage": .string(page)])
             }
         },
 
@@ -85,7 +85,7 @@ enum WebCommands {
                 "Description": .string(options.string(.description) ?? ""), "WebTemplate": .string(options.string(.webTemplate) ?? ""),
                 "Language": JSON(Int(options.number(.locale) ?? 1033)), "UseSamePermissionsAsParentSite": .bool(!options.bool(.breakInheritance)),
             ]
-            let created = try spo.write(parent + "/_api/web/webs/add", web: parent, body: ["parameters": .object(parameters)])
+            let created = try spo.write(parent + "/_api/web/webs/add", body: ["parameters": .object(parameters)])
             try spo.invocation.emit(result: created?.objectValue.map { .object(SPOClient.unwrapVerbose($0)) } ?? .null)
         },
 
@@ -93,7 +93,7 @@ enum WebCommands {
                 examples: [("Without a prompt", "m365 spo web remove --url /sites/project-x/team-a --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, .url)
             guard try spo.invocation.confirmedRemoval(options, "the site \(web)") else { return }
-            try spo.write(web + "/_api/web", web: web, tunnel: "DELETE")
+            try spo.write(web + "/_api/web", tunnel: "DELETE")
         },
     ]
 }

@@ -22,12 +22,17 @@ public func flag(_ key: OptionKey<Bool>, _ short: String? = nil, _ description: 
 
 public let forceOption = flag(.force, "f", "Do not ask for confirmation")
 
+/// Said in the help of every command that asks before it acts: CLI for Microsoft 365 reads the
+/// answer from standard input whatever it is, we ask only on a terminal, so a script cannot answer
+/// by piping `y` and never waits on a question nobody sees.
+let asksOnlyOnATerminal = "(differs from CLI for Microsoft 365: without a terminal it does not ask and needs --force)"
+
 /// A command's spec from the few facts that vary.
 public func commandSpec(_ words: String, _ description: String, aliases: [String] = [], options: [OptionSpec] = [], sets: [[String]] = [],
                         unknownOptions: Bool = false, defaults: [String] = [], examples: [(String, String)] = []) -> CommandSpec {
     CommandSpec(
         words: words.split(separator: " ").map(String.init), aliases: aliases.map { $0.split(separator: " ").map(String.init) },
-        description: description, options: options, optionSets: sets.map { OptionSetSpec(options: $0) },
+        description: options.contains(forceOption) ? description + " " + asksOnlyOnATerminal : description, options: options, optionSets: sets.map { OptionSetSpec(options: $0) },
         acceptsUnknownOptions: unknownOptions, defaultProperties: defaults,
         examples: examples.map { ExampleSpec(description: $0.0, command: $0.1) })
 }

@@ -154,12 +154,13 @@ final class SharePointBatchTests: SharePointBatchTestCase {
             XCTAssertEqual(spError(r).code, "-1, Microsoft.Data.OData.ODataException", r.text)
             XCTAssertTrue(spError(r).message?.contains(message) == true, "\(message): \(r.text)")
         }
-        // The outer request carries the digest: without one the whole batch is refused.
-        let none = try curl("\(root)/_api/$batch", method: "POST",
-                            headers: ["Authorization": "Bearer \(spToken!)", "Accept": Self.nometadata, "Content-Type": "multipart/mixed; boundary=batch_1"],
-                            body: batchBody([add("no digest")]))
-        XCTAssertEqual(none.status, 403, none.text)
-        XCTAssertEqual(spError(none).code, "-2130575251, Microsoft.SharePoint.SPException")
+        // The outer request carries the digest, if any: a wrong one refuses the whole batch.
+        let wrong = try curl("\(root)/_api/$batch", method: "POST",
+                             headers: ["Authorization": "Bearer \(spToken!)", "Accept": Self.nometadata, "Content-Type": "multipart/mixed; boundary=batch_1",
+                                       "X-RequestDigest": "0xABC,01 Jan 2025 00:00:00 -0000"],
+                             body: batchBody([add("wrong digest")]))
+        XCTAssertEqual(wrong.status, 403, wrong.text)
+        XCTAssertEqual(spError(wrong).code, "-2130575251, Microsoft.SharePoint.SPException")
     }
 
     /// A fault rule whose path matches inner requests throttles those parts only.

@@ -135,10 +135,18 @@ final class SPOFilesTests: SPOTestCase {
         let file = try localFile("report.bin", size: 1000)
         _ = try upload(file)
         try emulator.admin("requests", method: "DELETE")
-        try fails(["file", "add", "--webUrl", Self.root, "--folder", Self.library, "--path", file.path], "already exists")
+        try fails(["file", "add", "--webUrl", Self.root, "--folder", Self.library, "--path", file.path, "--overwrite", "false"],
+                  "File 'report.bin' already exists in folder '/Shared Documents'. To overwrite the file, use the --overwrite option.")
+        XCTAssertEqual(try spRequests().map { "\($0["method"] ?? "") \($0["path"] ?? "")" }, ["GET /_api/web/GetFileByServerRelativePath(DecodedUrl=@f)"],
+                       "asked first, nothing sent")
         let replaced = try upload(try localFile("report.bin", size: 2000, seed: 3), ["--overwrite"])
         XCTAssertEqual(replaced["Length"] as? String, "2000")
         XCTAssertEqual(replaced["MajorVersion"] as? Int, 2, "a new version")
+        // As the CLI: without --overwrite the file is replaced, with a warning on stderr.
+        let again = try spo(["file", "add", "--webUrl", Self.root, "--folder", Self.library, "--path", try localFile("report.bin", size: 3000, seed: 4).path])
+        XCTAssertTrue(again.stderr.contains("In the next major version, the --overwrite option will default to false."), again.stderr)
+        XCTAssertTrue(again.stdout.contains("\"Length\": \"3000\""), again.stdout)
+        XCTAssertEqual(try object(["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/report.bin"])["Length"] as? String, "3000")
     }
 
     func testCheckedOutByAnotherUserCannotBeOverwritten() throws {
@@ -188,9 +196,9 @@ final class SPOFilesTests: SPOTestCase {
         try spo(["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/large.bin", "--asFile", "--path", out.path])
         XCTAssertEqual(try Data(contentsOf: out), try Data(contentsOf: large), "byte for byte")
 
-        // Without --overwrite a chunked upload refuses an existing file before sending anything.
+        // With --overwrite false a chunked upload refuses an existing file before sending anything.
         try emulator.admin("requests", method: "DELETE")
-        try fails(["file", "add", "--webUrl", Self.root, "--folder", Self.library, "--path", large.path], "already exists")
+        try fails(["file", "add", "--webUrl", Self.root, "--folder", Self.library, "--path", large.path, "--overwrite", "false"], "already exists")
         XCTAssertEqual(try requests(containing: "Upload(").count, 0)
     }
 

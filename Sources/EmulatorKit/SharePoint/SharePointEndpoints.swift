@@ -32,6 +32,7 @@ enum SharePointEndpoints {
         on(.GET, "_api/web/lists", listLists)
         on(.POST, "_api/web/lists", addList)
         on(.GET, "_api/web/lists/{list}", getList)
+        on(.GET, "_api/web/lists/{list}/contenttypes", listContentTypes)
         on(.PATCH, "_api/web/lists/{list}", updateList)
         on(.DELETE, "_api/web/lists/{list}", deleteList)
         on(.GET, "_api/web/lists/{list}/items", listItems)
@@ -243,6 +244,29 @@ enum SharePointEndpoints {
         let q = try SPQuery(r.request, properties: Array(props.keys).filter { !listNavigation.contains($0) }, typeName: "SP.List",
                             navigation: listNavigation)
         return .json(SPRender(r).entity(q.project(props), meta, context: "SP.ApiData.Lists"))
+    }
+
+    /// `GET …/lists/{list}/contenttypes`: the content types a new list or library has (Item or
+    /// Document, and Folder), with the id suffix SharePoint gives a list's copy of a site type.
+    static func listContentTypes(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
+        let (library, listId) = try r.store.locked {
+            let l = try resolve(p["list"]!, in: r.web)
+            return (l.isLibrary, l.id)
+        }
+        let suffix = "00" + listId.replacingOccurrences(of: "-", with: "").uppercased()
+        let types: [(String, String, String)] = [
+            library ? ("0x0101", "Document", "Create a new document.") : ("0x01", "Item", "Create a new list item."),
+            ("0x0120", "Folder", "Create a new folder."),
+        ]
+        let q = try SPQuery(r.request, properties: ["Description", "Group", "Hidden", "Id", "Name", "StringId"], typeName: "SP.ContentType")
+        let render = SPRender(r)
+        let entries: [JSON] = types.map { base, name, description in
+            let id = base + suffix
+            let props: JSONObject = ["Description": .string(description), "Group": "List Content Types", "Hidden": false,
+                                     "Id": ["StringValue": .string(id)], "Name": .string(name), "StringId": .string(id)]
+            return render.entry(q.project(props), SPMeta(type: "SP.ContentType", editLink: "Web/Lists(guid'\(listId)')/ContentTypes('\(id)')"))
+        }
+        return .json(render.collection(entries, context: "SP.ApiData.ContentTypes", next: nil))
     }
 
     /// The SP.List properties a client may send when it creates or updates a list, by JSON type.

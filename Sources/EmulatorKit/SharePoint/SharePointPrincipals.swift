@@ -13,6 +13,8 @@ struct SPSiteUser: Sendable {
     /// The Entra object id; nil for claims that are not users.
     var objectId: String?
     var isSiteAdmin: Bool
+    /// 1 for a user, 4 for a security group (an Entra group's claim).
+    var principalType = 1
 }
 
 /// A SharePoint group of a site collection and its members (site user ids, in order added).
@@ -85,6 +87,7 @@ enum SharePointPrincipals {
         on(.GET, "_api/web/siteusers/getbyloginname/{login}", userByLoginName)
         on(.GET, "_api/web/getuserbyid/{id}", { r, p in try userResponse(r) { try user(id: p["id"], in: $0) } })
         on(.POST, "_api/web/ensureuser", ensureUser)
+        on(.GET, "_api/web/currentuser", currentUser)
         on(.GET, "_api/web/sitegroups", listGroups)
         on(.POST, "_api/web/sitegroups", { r, _ in try addGroup(r) })
         on(.POST, "_api/web/sitegroups/removebyid/{id}", removeGroup)
@@ -169,7 +172,7 @@ enum SharePointPrincipals {
             ["NameId": .string("1003" + String(oid.replacingOccurrences(of: "-", with: "").suffix(12))), "NameIdIssuer": "urn:federation:microsoftonline"]
         } ?? .null
         return [
-            "Id": JSON(u.id), "IsHiddenInUI": false, "LoginName": .string(u.loginName), "Title": .string(u.title), "PrincipalType": 1,
+            "Id": JSON(u.id), "IsHiddenInUI": false, "LoginName": .string(u.loginName), "Title": .string(u.title), "PrincipalType": JSON(u.principalType),
             "Email": .string(u.email), "Expiration": "", "IsEmailAuthenticationGuestUser": false, "IsShareByEmailGuestUser": false,
             "IsSiteAdmin": .bool(u.isSiteAdmin), "UserId": nameId, "UserPrincipalName": u.upn.isEmpty ? .null : .string(u.upn),
         ]
@@ -288,8 +291,37 @@ enum SharePointPrincipals {
         return try userResponse(r) { site in try ensure(logon, r: r, in: site) }
     }
 
+    /// `GET _api/web/currentuser`: the signed-in user as the site knows them (an app has no
+    /// site user here).
+    static func currentUser(_ r: SharePointRequest, _: [String: String]) throws -> EmulatorResponse {
+        guard !r.token.isAppOnly,
+              let upn = try r.state.store.with(r.tenant.id, { $0.user(idOrUPN: r.token.objectId)?["userPrincipalName"]?.stringValue })
+        else { throw userNotFound }
+        return try userResponse(r) { site in try ensure(upn, r: r, in: site) }
+    }
+
+    /// The claims SharePoint gives an Entra group: a Microsoft 365 (mail-enabled) group's and a
+    /// security group's.
+    static let groupClaimPrefixes = ["c:0o.c|federateddirectoryclaimprovider|", "c:0t.c|tenant|"]
+
+    /// The site principal for an Entra group's claim, added from the directory if needed.
+    static func ensureGroup(_ claim: String, groupId: String, r: SharePointRequest, in site: SPSitePrincipals) throws -> SPSiteUser {
+        if let u = site.user(loginName: claim) { return u }
+        guard let g = try r.state.store.with(r.tenant.id, { $0.get(.groups, groupId) }) else {
+            throw SPError(.notFound, "-2146232832, Microsoft.SharePoint.SPException", "The specified user \(claim) could not be found.")
+        }
+        let u = SPSiteUser(id: site.nextId, loginName: claim, title: g["displayName"]?.stringValue ?? groupId,
+                           email: g["mail"]?.stringValue ?? "", upn: "", objectId: nil, isSiteAdmin: false, principalType: 4)
+        site.nextId += 1
+        site.users.append(u)
+        return u
+    }
+
     /// The site user for a logon name, added from the directory if needed. Call under the lock.
     static func ensure(_ logon: String, r: SharePointRequest, in site: SPSitePrincipals) throws -> SPSiteUser {
+        if let prefix = groupClaimPrefixes.first(where: { logon.lowercased().hasPrefix($0) }) {
+            return try ensureGroup(logon, groupId: String(logon.dropFirst(prefix.count)), r: r, in: site)
+        }
         var name = logon
         if name.lowercased().hasPrefix(claimPrefix) { name = String(name.dropFirst(claimPrefix.count)) }
         if let u = site.users.first(where: { $0.upn.caseInsensitiveCompare(name) == .orderedSame }) ?? site.user(email: name) { return u }

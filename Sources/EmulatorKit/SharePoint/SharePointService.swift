@@ -125,7 +125,7 @@ public final class SharePointService: Sendable {
         return parts
     }
 
-    /// Permissions first, then the form digest every write must carry.
+    /// Permissions first, then the form digest a write may carry.
     static func guardRequest(_ r: SharePointRequest) -> EmulatorResponse? {
         let path = r.relativePath.lowercased()
         let isContextInfo = path == "/_api/contextinfo"
@@ -139,8 +139,9 @@ public final class SharePointService: Sendable {
             ? (writes ? SharePointAccess.writeRoles : SharePointAccess.readRoles)
             : (writes ? SharePointAccess.writeScopes : SharePointAccess.readScopes)
         if held.isDisjoint(with: allowed) { return SPError.accessDenied.response(r.request) }
-        if r.method != .GET && !isContextInfo {
-            let digest = r.request.header("X-RequestDigest")
+        // With a bearer token a write needs no digest (SharePoint asks for one only of cookie
+        // sign-ins, which the emulator does not take), but one that is sent must be valid.
+        if r.method != .GET && !isContextInfo, let digest = r.request.header("X-RequestDigest") {
             switch r.state.sharePoint.checkDigest(digest, siteCollectionURL: r.web.siteCollectionURL) {
             case .valid: break
             case .invalid: return SPError.invalidDigest.response(r.request)
