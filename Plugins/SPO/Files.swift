@@ -32,22 +32,6 @@ enum FileCommands {
         return (relative, { tail, query in SPOPath.file(web, relative, tail, query: query) })
     }
 
-    /// SharePoint's role type names (`SP.RoleType`), which CLI for Microsoft 365 adds to each
-    /// role definition binding as `RoleTypeKindValue`.
-    static let roleTypes = ["None", "Guest", "Reader", "Contributor", "WebDesigner", "Administrator", "Editor", "Reviewer", "RestrictedReader", "System"]
-
-    /// A role assignment with `RoleTypeKindValue` added to each of its role definition bindings.
-    static func friendlyRoles(_ assignment: JSONObject) -> JSONObject {
-        guard let bindings = assignment["RoleDefinitionBindings"]?.arrayValue else { return assignment }
-        var out = assignment
-        out["RoleDefinitionBindings"] = .array(bindings.map { binding in
-            guard var role = binding.objectValue else { return binding }
-            if let kind = role["RoleTypeKind"]?.intValue, roleTypes.indices.contains(kind) { role["RoleTypeKindValue"] = .string(roleTypes[kind]) }
-            return .object(role)
-        })
-        return out
-    }
-
     /// Streams the files of `folder` (and of its subfolders with `recursive`).
     static func walk(_ spo: SPOClient, web: String, _ folder: String, _ options: Options, recursive: Bool, count: inout Int) throws(PluginFailure) {
         let query = FolderCommands.select(options) + [("$filter", options.string(.filter))]
@@ -203,20 +187,21 @@ enum FileCommands {
                 } else if options.bool(.asString) {
                     let answer = try spo.answer("GET", path("/$value", []))
                     try spo.invocation.emit(result: .string(answer.text))
-                } else if options.bool(.withPermissions) {
-                    // The list item's role assignments go into ListItemAllFields, as CLI for Microsoft 365 puts them.
-                    var file = try spo.get(path("", [("$expand", "ListItemAllFields")]))
+                } else if options.bool(.withPermissions) || options.bool(.asListItem) {
+                    // As the CLI: the role assignments of the file's item beside the file (and in
+                    // the item when it is the item that is printed), the item without its `ID`.
+                    var file = try spo.get(path("", options.bool(.asListItem) ? [("$expand", "ListItemAllFields")] : []))
                     var item = file["ListItemAllFields"]?.objectValue ?? JSONObject()
-                    var assignments: [JSON] = []
-                    try spo.forEachItem(path("/ListItemAllFields/RoleAssignments", [("$expand", "Member,RoleDefinitionBindings")])) { a throws(PluginFailure) in
-                        assignments.append(.object(friendlyRoles(a)))
+                    if options.bool(.withPermissions) {
+                        var assignments: [JSON] = []
+                        try spo.forEachItem(path("/ListItemAllFields/RoleAssignments", [("$expand", "Member,RoleDefinitionBindings")])) { a throws(PluginFailure) in
+                            assignments.append(Permissions.assignment(.object(a), principalType: false, friendly: true))
+                        }
+                        file["RoleAssignments"] = .array(assignments)
+                        item["RoleAssignments"] = .array(assignments)
                     }
-                    item["RoleAssignments"] = .array(assignments)
-                    file["ListItemAllFields"] = .object(item)
+                    item["ID"] = nil
                     try spo.invocation.emit(result: options.bool(.asListItem) ? .object(item) : .object(file))
-                } else if options.bool(.asListItem) {
-                    let file = try spo.get(path("", [("$expand", "ListItemAllFields")]))
-                    try spo.invocation.emit(result: file["ListItemAllFields"] ?? .null)
                 } else {
                     try spo.invocation.emit(result: .object(try spo.get(path("", []))))
                 }

@@ -106,21 +106,34 @@ enum FolderCommands {
         },
 
         command("folder get", "Gets information about the specified folder",
-                options: [webUrl, option(.url, "f", "Site- or server-relative URL of the folder"), option(.id, "i", "UniqueId (GUID) of the folder")],
+                options: [webUrl, option(.url, "f", "Site- or server-relative URL of the folder"), option(.id, "i", "UniqueId (GUID) of the folder"),
+                          flag(.withPermissions, nil, "Include the role assignments of the folder's list item")],
                 sets: [["url", "id"]],
-                examples: [("By URL", "m365 spo folder get --webUrl /sites/project-x --url 'Shared Documents/Reports'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+                examples: [("By URL", "m365 spo folder get --webUrl /sites/project-x --url 'Shared Documents/Reports'"),
+                           ("Who may use it", "m365 spo folder get --webUrl /sites/project-x --url '/Shared Documents/Reports' --withPermissions")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs([.id])
             let web = try spo.webURL(options, .webUrl)
+            // As the CLI: the item's role assignments expanded through ListItemAllFields.
+            let query: [(String, String?)] = options.bool(.withPermissions)
+                ? [("$expand", "ListItemAllFields/HasUniqueRoleAssignments,ListItemAllFields/RoleAssignments/Member,ListItemAllFields/RoleAssignments/RoleDefinitionBindings")] : []
+            let label = options.string(.id) ?? ""
+            var folder: JSONObject
             if let id = options.string(.id) {
-                do throws(PluginFailure) {
-                    try spo.invocation.emit(result: .object(try spo.get(web + "/_api/web/GetFolderById(\(OData.quote(id)))")))
-                } catch { throw folderFailure(error, id) }
-                return
+                do throws(PluginFailure) { folder = try spo.get(web + "/_api/web/GetFolderById(\(OData.quote(id)))" + OData.query(query)) }
+                catch { throw folderFailure(error, label) }
+            } else {
+                let url = try SPOPath.serverRelative(options.string(.url) ?? "", web: web, option: "url")
+                do throws(PluginFailure) { folder = try spo.get(SPOPath.folder(web, url, query: query)) }
+                catch { throw folderFailure(error, url) }
             }
-            let url = try SPOPath.serverRelative(options.string(.url) ?? "", web: web, option: "url")
-            do throws(PluginFailure) {
-                try spo.invocation.emit(result: .object(try spo.get(SPOPath.folder(web, url))))
-            } catch { throw folderFailure(error, url) }
+            if options.bool(.withPermissions) {
+                guard var item = folder["ListItemAllFields"]?.objectValue else {
+                    throw PluginFailure("Please ensure the specified folder URL or folder Id does not refer to a root folder. Use 'spo list get' with withPermissions instead.")
+                }
+                item["RoleAssignments"] = .array((item["RoleAssignments"]?.arrayValue ?? []).map { Permissions.assignment($0, principalType: true, friendly: true) })
+                folder["ListItemAllFields"] = .object(item)
+            }
+            try spo.invocation.emit(result: .object(folder))
         },
 
         command("folder add", "Creates a folder within a parent folder",

@@ -108,11 +108,26 @@ enum ListItemCommands {
         },
 
         command("listitem get", "Gets a list item from the specified list",
-                options: [webUrl, itemId] + listChoice + [option(.properties, "p", "Comma-separated properties to retrieve")], sets: listSet,
-                examples: [("An item's title", "m365 spo listitem get --webUrl /sites/project-x --listTitle Tasks --id 1 --properties Title")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+                options: [webUrl, option(.numericId, "i", "ID of the list item"), option(.uniqueId, nil, "UniqueId (GUID) of the list item")]
+                    + listChoice + [option(.properties, "p", "Comma-separated properties to retrieve"),
+                                    flag(.withPermissions, nil, "Include the item's role assignments")],
+                sets: listSet + [["id", "uniqueId"]],
+                examples: [("An item's title", "m365 spo listitem get --webUrl /sites/project-x --listTitle Tasks --id 1 --properties Title"),
+                           ("Who may use an item", "m365 spo listitem get --webUrl /sites/project-x --listTitle Tasks --id 1 --withPermissions")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            try options.requireGUIDs([.uniqueId])
             let web = try spo.webURL(options, .webUrl)
-            let item = try itemPath(try ListSelector.forItems.path(web, options), options)
-            try spo.invocation.emit(result: .object(printed(try spo.get(item + OData.query(selectAndExpand(options.list(.properties)))))))
+            let list = try ListSelector.forItems.path(web, options)
+            let item: String
+            if let unique = options.string(.uniqueId) { item = list + "/GetItemByUniqueId(guid'\(unique)')" } else { item = try itemPath(list, options) }
+            var found = printed(try spo.get(item + OData.query(selectAndExpand(options.list(.properties)))))
+            if options.bool(.withPermissions) {
+                var assignments: [JSON] = []
+                try spo.forEachItem(item + "/RoleAssignments" + OData.query([("$expand", "Member,RoleDefinitionBindings")])) { a throws(PluginFailure) in
+                    assignments.append(Permissions.assignment(.object(a), principalType: false, friendly: true))
+                }
+                found["RoleAssignments"] = .array(assignments)
+            }
+            try spo.invocation.emit(result: .object(found))
         },
 
         command("listitem add", "Creates a list item in the specified list; other options (--Title 'x') are field values",

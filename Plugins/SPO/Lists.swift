@@ -68,6 +68,11 @@ enum ListCommands {
         ("HealthReports", 1221), ("DeveloperSiteDraftApps", 1230), ("AssetLibrary", 851), ("PromotedLinks", 170),
     ]
 
+    /// Templates of libraries whose version policies the CLI reads along with the list.
+    static let versionedTemplates: Set<Int> = [101, 109, 110, 111, 113, 114, 115, 116, 117, 119, 121, 122, 123, 126, 130, 175]
+    /// `DefaultTrimMode` names by number.
+    static let trimModes = ["NoExpiration", "ExpireAfter", "AutoExpiration"]
+
     static let all: [PluginCommand] = [
         command("list list", "Lists all available lists in the specified site",
                 options: [webUrl, properties, option(.filter, nil, "OData filter to apply when retrieving the lists")],
@@ -86,11 +91,35 @@ enum ListCommands {
         },
 
         command("list get", "Gets information about the specific list",
-                options: [webUrl] + selector + [properties], sets: [["id", "title", "url"]],
-                examples: [("By title", "m365 spo list get --webUrl https://contoso.sharepoint.com/sites/project-x --title Documents")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+                options: [webUrl] + selector + [flag(.defaultLibrary, nil, "The site's default document library"), properties,
+                                                flag(.withPermissions, nil, "Include the list's role assignments")],
+                sets: [["id", "title", "url", "default"]],
+                examples: [("By title", "m365 spo list get --webUrl https://contoso.sharepoint.com/sites/project-x --title Documents"),
+                           ("The default library and who may use it", "m365 spo list get --webUrl /sites/project-x --default --withPermissions")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, .webUrl)
-            let path = try ListSelector.plain.path(web, options)
-            try spo.invocation.emit(result: .object(try spo.get(path + OData.query(selectAndExpand(options.list(.properties))))))
+            let path = options.bool(.defaultLibrary) ? web + "/_api/web/DefaultDocumentLibrary" : try ListSelector.plain.path(web, options)
+            let withPermissions = options.bool(.withPermissions)
+            // As the CLI: permissions expand the role assignments (and the version policies).
+            var select: [String] = []
+            var expand = withPermissions ? ["HasUniqueRoleAssignments", "RoleAssignments/Member", "RoleAssignments/RoleDefinitionBindings", "VersionPolicies"] : []
+            for property in options.list(.properties) ?? [] {
+                if let slash = property.firstIndex(of: "/"), !expand.contains(String(property[..<slash])) { expand.append(String(property[..<slash])) }
+                select.append(property)
+            }
+            var list = try spo.get(path + OData.query([("$select", select.isEmpty ? nil : select.joined(separator: ",")),
+                                                       ("$expand", expand.isEmpty ? nil : expand.joined(separator: ","))]))
+            if withPermissions {
+                list["RoleAssignments"] = .array((list["RoleAssignments"]?.arrayValue ?? []).map { Permissions.assignment($0, principalType: true, friendly: false) })
+            }
+            if let template = list["BaseTemplate"]?.intValue, versionedTemplates.contains(template) {
+                list["VersionPolicies"] = try spo.get(path + OData.query([("$select", "VersionPolicies"), ("$expand", "VersionPolicies")]))["VersionPolicies"] ?? .null
+            }
+            if var policies = list["VersionPolicies"]?.objectValue {
+                let mode = policies["DefaultTrimMode"]?.intValue ?? -1
+                policies["DefaultTrimModeValue"] = trimModes.indices.contains(mode) ? .string(trimModes[mode]) : .null
+                list["VersionPolicies"] = .object(policies)
+            }
+            try spo.invocation.emit(result: .object(list))
         },
 
         command("list add", "Creates a list in the specified site",

@@ -88,6 +88,7 @@ extension OptionKey where Value == String {
     static var userId: Self { Self("userId") }
     static var userIds: Self { Self("userIds") }
     static var userName: Self { Self("userName") }
+    static var uniqueId: Self { Self("uniqueId") }
     static var userNames: Self { Self("userNames") }
     static var value: Self { Self("value") }
     static var webTemplate: Self { Self("webTemplate") }
@@ -143,4 +144,5 @@ extension OptionKey where Value == Bool {
     static var withGroups: Self { Self("withGroups") }
     static var withOneDriveSites: Self { Self("withOneDriveSites") }
     static var withPermissions: Self { Self("withPermissions") }
+    static var defaultLibrary: Self { Self("default") }
 }

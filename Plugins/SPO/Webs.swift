@@ -15,7 +15,7 @@ enum WebCommands {
             if options.bool(.withPermissions) {
                 var assignments: [JSON] = []
                 try spo.forEachItem(web + "/_api/web/RoleAssignments" + OData.query([("$expand", "Member,RoleDefinitionBindings")])) { item throws(PluginFailure) in
-                    assignments.append(.object(item))
+                    assignments.append(Permissions.assignment(.object(item), principalType: false, friendly: true))
                 }
                 object["RoleAssignments"] = .array(assignments)
             }

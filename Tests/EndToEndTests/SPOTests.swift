@@ -87,6 +87,51 @@ final class SPOTests: SPOTestCase {
         XCTAssertEqual(try object(["list", "get", "--webUrl", marketing, "--url", "/Shared Documents"])["Title"] as? String, "Documents")
     }
 
+    /// `--withPermissions` of list get, folder get, listitem get and web get as CLI for Microsoft
+    /// 365 sends and prints them; a library's version policies come along.
+    func testPermissionsAsTheCLIPrintsThem() throws {
+        try emulator.admin("requests", method: "DELETE")
+        let library = try object(["list", "get", "--webUrl", Self.root, "--default", "--withPermissions"])
+        XCTAssertEqual(library["Title"] as? String, "Documents")
+        XCTAssertEqual(try spRequests().compactMap { $0["target"] as? String }, [
+            "/_api/web/DefaultDocumentLibrary?$expand=HasUniqueRoleAssignments%2CRoleAssignments%2FMember%2CRoleAssignments%2FRoleDefinitionBindings%2CVersionPolicies",
+            "/_api/web/DefaultDocumentLibrary?$select=VersionPolicies&$expand=VersionPolicies",
+        ])
+        let assignments = try XCTUnwrap(library["RoleAssignments"] as? [[String: Any]])
+        XCTAssertEqual(assignments.compactMap { ($0["Member"] as? [String: Any])?["PrincipalTypeString"] as? String }, ["SharePointGroup", "SharePointGroup", "SharePointGroup"])
+        XCTAssertNil((assignments.first?["RoleDefinitionBindings"] as? [[String: Any]])?.first?["BasePermissionsValue"], "list get leaves the bindings as they are")
+        XCTAssertEqual(library["HasUniqueRoleAssignments"] as? Bool, false)
+        XCTAssertEqual((library["VersionPolicies"] as? [String: Any])?["DefaultTrimModeValue"] as? String, "NoExpiration")
+        XCTAssertNil(try object(["list", "get", "--webUrl", Self.root, "--title", "Tasks"])["VersionPolicies"], "a list is no library")
+
+        _ = try object(["folder", "add", "--webUrl", Self.root, "--parentFolderUrl", "/Shared Documents", "--name", "Guarded"])
+        let folder = try object(["folder", "get", "--webUrl", Self.root, "--url", "/Shared Documents/Guarded", "--withPermissions"])
+        let item = try XCTUnwrap(folder["ListItemAllFields"] as? [String: Any])
+        XCTAssertEqual(item["HasUniqueRoleAssignments"] as? Bool, false)
+        let reader = try XCTUnwrap((item["RoleAssignments"] as? [[String: Any]])?.first { ($0["PrincipalId"] as? Int) == 4 })
+        let read = try XCTUnwrap((reader["RoleDefinitionBindings"] as? [[String: Any]])?.first)
+        XCTAssertEqual(read["RoleTypeKindValue"] as? String, "Reader")
+        XCTAssertEqual(read["BasePermissionsValue"] as? [String], ["ViewListItems", "OpenItems", "ViewVersions", "ViewFormPages", "Open", "ViewPages",
+                                                                   "CreateSSCSite", "BrowseUserInfo", "UseClientIntegration", "UseRemoteAPIs", "CreateAlerts"])
+        try fails(["folder", "get", "--webUrl", Self.root, "--url", "/Shared Documents", "--withPermissions"],
+                  "Please ensure the specified folder URL or folder Id does not refer to a root folder. Use 'spo list get' with withPermissions instead.")
+
+        let created = try object(["listitem", "add", "--webUrl", Self.root, "--listTitle", "Tasks", "--Title", "Guarded"])
+        let unique = try XCTUnwrap(created["GUID"] as? String)
+        try emulator.admin("requests", method: "DELETE")
+        let byUnique = try object(["listitem", "get", "--webUrl", Self.root, "--listTitle", "Tasks", "--uniqueId", unique, "--withPermissions"])
+        XCTAssertEqual(byUnique["Title"] as? String, "Guarded")
+        XCTAssertNil(byUnique["ID"])
+        XCTAssertEqual((byUnique["RoleAssignments"] as? [[String: Any]])?.count, 3)
+        XCTAssertEqual(try spRequests().compactMap { $0["target"] as? String }, [
+            "/_api/web/lists/GetByTitle('Tasks')/GetItemByUniqueId(guid'\(unique)')",
+            "/_api/web/lists/GetByTitle('Tasks')/GetItemByUniqueId(guid'\(unique)')/RoleAssignments?$expand=Member%2CRoleDefinitionBindings",
+        ])
+        let web = try object(["web", "get", "--url", Self.root, "--withPermissions"])
+        let binding = (web["RoleAssignments"] as? [[String: Any]])?.first.flatMap { ($0["RoleDefinitionBindings"] as? [[String: Any]])?.first }
+        XCTAssertEqual((binding?["BasePermissionsValue"] as? [String])?.first, "ViewListItems")
+    }
+
     func testListLifecycle() throws {
         let created = try object(["list", "add", "--webUrl", Self.root, "--title", "Projects", "--description", "All projects"])
         let id = try XCTUnwrap(created["Id"] as? String)

@@ -33,6 +33,18 @@ enum SharePointEndpoints {
         on(.POST, "_api/web/lists", addList)
         on(.GET, "_api/web/lists/{list}", getList)
         on(.GET, "_api/web/lists/{list}/contenttypes", listContentTypes)
+        on(.GET, "_api/web/defaultdocumentlibrary", { r, _ in try getList(r, ["list": "id:" + defaultLibrary(r)]) })
+        on(.GET, "_api/web/lists/{list}/roleassignments", { r, p in
+            _ = try r.store.locked { try resolve(p["list"]!, in: r.web) }
+            return try SharePointPrincipals.roleAssignmentsResponse(r)
+        })
+        for address in ["_api/web/lists/{list}/items/{id}", "_api/web/lists/{list}/getitembyuniqueid/{unique}"] {
+            on(.GET, address + "/roleassignments", { r, p in
+                _ = try r.store.locked { try item(p, r) }
+                return try SharePointPrincipals.roleAssignmentsResponse(r)
+            })
+        }
+        on(.GET, "_api/web/lists/{list}/getitembyuniqueid/{unique}", getItem)
         on(.PATCH, "_api/web/lists/{list}", updateList)
         on(.DELETE, "_api/web/lists/{list}", deleteList)
         on(.GET, "_api/web/lists/{list}/items", listItems)
@@ -201,7 +213,9 @@ enum SharePointEndpoints {
     }
 
     /// Navigation properties of a list that `$expand` may ask for.
-    static let listNavigation = ["RootFolder"]
+    /// A list's navigation properties (`HasUniqueRoleAssignments` is a property SharePoint also
+    /// takes in `$expand`, as CLI for Microsoft 365 sends it).
+    static let listNavigation = ["RootFolder", "RoleAssignments", "HasUniqueRoleAssignments", "VersionPolicies"]
 
     static func listMeta(_ list: SPList) -> SPMeta {
         SPMeta(type: "SP.List", editLink: "Web/Lists(guid'\(list.id)')", etag: "\"\(list.version)\"")
@@ -243,7 +257,34 @@ enum SharePointEndpoints {
         }
         let q = try SPQuery(r.request, properties: Array(props.keys).filter { !listNavigation.contains($0) }, typeName: "SP.List",
                             navigation: listNavigation)
-        return .json(SPRender(r).entity(q.project(props), meta, context: "SP.ApiData.Lists"))
+        var all = props
+        if q.expand.contains("RoleAssignments") {
+            let nested = (q.nestedExpand["RoleAssignments"] ?? []).map { String($0.split(separator: "/").first ?? "") }
+            all["RoleAssignments"] = .array(try SharePointPrincipals.roleAssignments(r, expand: nested).map(JSON.object))
+        }
+        all["HasUniqueRoleAssignments"] = false
+        // Versions are kept without expiry unless a policy says otherwise (none can be set here).
+        all["VersionPolicies"] = ["DefaultExpireAfterDays": 0, "DefaultTrimMode": 0]
+        return .json(SPRender(r).entity(q.project(all), meta, context: "SP.ApiData.Lists"))
+    }
+
+    /// The id of the web's default document library: the one behind "Shared Documents".
+    static func defaultLibrary(_ r: SharePointRequest) throws -> String {
+        try r.store.locked {
+            let libraries = r.web.lists.filter { $0.baseTemplate == 101 }
+            guard let l = libraries.first(where: { $0.url.lowercased() == "shared documents" }) ?? libraries.first else { throw SPError.listDeleted }
+            return l.id
+        }
+    }
+
+    /// The item a `{list}` and `{id}` or `{unique}` (its GUID) name. Call under the lock.
+    static func item(_ p: [String: String], _ r: SharePointRequest) throws -> (SPList, SPItem) {
+        let l = try resolve(p["list"]!, in: r.web)
+        if let unique = p["unique"] {
+            guard let found = l.items.first(where: { $0.guid.caseInsensitiveCompare(unique) == .orderedSame }) else { throw SPError.itemNotFound }
+            return (l, found)
+        }
+        return (l, try SharePointEndpoints.item(p["id"], in: l))
     }
 
     /// `GET …/lists/{list}/contenttypes`: the content types a new list or library has (Item or
@@ -460,10 +501,7 @@ enum SharePointEndpoints {
     }
 
     static func getItem(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
-        let (list, item) = try r.store.locked { () throws -> (SPList, SPItem) in
-            let l = try resolve(p["list"]!, in: r.web)
-            return (l, try SharePointEndpoints.item(p["id"], in: l))
-        }
+        let (list, item) = try r.store.locked { () throws -> (SPList, SPItem) in try self.item(p, r) }
         let q = try SPQuery(r.request, properties: systemFields + list.customFields, typeName: list.itemTypeName)
         return .json(SPRender(r).entity(q.project(itemProps(item, list)), itemMeta(item, list), context: itemContext(list)))
     }

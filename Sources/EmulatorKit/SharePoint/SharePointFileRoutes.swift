@@ -178,7 +178,18 @@ extension SharePointFiles {
         var all = props
         let q = try SPQuery(r.request, properties: folderNames, typeName: "SP.Folder", navigation: ["ListItemAllFields"])
         if q.expand.contains("ListItemAllFields") {
-            all["ListItemAllFields"] = .object(r.store.locked { record.flatMap { itemProps(list, $0.itemId) } } ?? [:])
+            // A library's root folder has no item: null, as SharePoint answers.
+            if var item = r.store.locked({ record.flatMap { itemProps(list, $0.itemId) } }) {
+                let nested = q.nestedExpand["ListItemAllFields"] ?? []
+                if nested.contains(where: { $0.hasPrefix("roleassignments") }) {
+                    let inner = nested.compactMap { $0.hasPrefix("roleassignments/") ? String($0.dropFirst("roleassignments/".count)) : nil }
+                    item["RoleAssignments"] = .array(try SharePointPrincipals.roleAssignments(r, expand: inner).map(JSON.object))
+                }
+                if nested.contains("hasuniqueroleassignments") { item["HasUniqueRoleAssignments"] = false }
+                all["ListItemAllFields"] = .object(item)
+            } else {
+                all["ListItemAllFields"] = .null
+            }
         }
         return .json(SPRender(r).entity(q.project(all), SPMeta(type: "SP.Folder", editLink: "Web/GetFolderByServerRelativePath(decodedurl='\(url)')"),
                                         context: "SP.Folder"))

@@ -440,7 +440,16 @@ enum SharePointPrincipals {
     /// inherit from it): owners Full Control, members Edit, visitors Read.
     static func roleAssignmentsResponse(_ r: SharePointRequest) throws -> EmulatorResponse {
         let expand = (r.request.query["$expand"] ?? "").lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let rows: [JSONObject] = try r.state.sharePoint.principals.with(r) { site in
+        let rows = try roleAssignments(r, expand: expand)
+        let render = SPRender(r)
+        return .json(render.collection(rows.map { render.entry($0, SPMeta(type: "SP.RoleAssignment", editLink: "Web/RoleAssignments/GetByPrincipalId(\($0["PrincipalId"]?.intValue ?? 0))")) },
+                                       context: "SP.ApiData.RoleAssignments", next: nil))
+    }
+
+    /// The role assignments everything in the emulator inherits from its web, with `member` and
+    /// `roledefinitionbindings` expanded when `expand` (lowercased) names them.
+    static func roleAssignments(_ r: SharePointRequest, expand: [String]) throws -> [JSONObject] {
+        try r.state.sharePoint.principals.with(r) { site in
             [(SPSitePrincipals.ownerGroup, fullControl), (SPSitePrincipals.memberGroup, edit), (SPSitePrincipals.visitorGroup, read)].compactMap { (pair: (Int, JSONObject)) -> JSONObject? in
                 let (id, role) = pair
                 guard let g = site.group(id: id) else { return nil }
@@ -450,9 +459,6 @@ enum SharePointPrincipals {
                 return row
             }
         }
-        let render = SPRender(r)
-        return .json(render.collection(rows.map { render.entry($0, SPMeta(type: "SP.RoleAssignment", editLink: "Web/RoleAssignments/GetByPrincipalId(\($0["PrincipalId"]?.intValue ?? 0))")) },
-                                       context: "SP.ApiData.RoleAssignments", next: nil))
     }
 
     static func associated(_ r: SharePointRequest, _ id: Int) throws -> EmulatorResponse {

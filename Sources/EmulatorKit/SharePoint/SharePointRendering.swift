@@ -149,6 +149,9 @@ struct SPQuery {
     /// (`RootFolder/ServerRelativeUrl`); an expanded one without such fields comes whole.
     var expand: Set<String> = []
     var navigationSelect: [String: [String]] = [:]
+    /// What `$expand` asks of an expanded property's own navigation (`RoleAssignments/Member`
+    /// under `RoleAssignments`), lowercased; the handler that builds the property reads it.
+    var nestedExpand: [String: [String]] = [:]
     let navigation: [String]
     var filter: ODataFilter?
     var orderBy: [(name: String, descending: Bool)] = []
@@ -160,9 +163,11 @@ struct SPQuery {
         self.navigation = navigation
         let q = req.query
         for raw in (q["$expand"] ?? "").split(separator: ",") {
-            let name = raw.trimmingCharacters(in: .whitespaces)
+            let path = raw.trimmingCharacters(in: .whitespaces)
+            let name = path.split(separator: "/", maxSplits: 1).first.map(String.init) ?? path
             guard let canonical = navigation.first(where: { $0.lowercased() == name.lowercased() }) else { throw SPError.noField(name) }
             expand.insert(canonical)
+            if name.count < path.count { nestedExpand[canonical, default: []].append(String(path.dropFirst(name.count + 1)).lowercased()) }
         }
         if let s = q["$select"], !s.isEmpty {
             select = try s.split(separator: ",").map { raw in
@@ -176,8 +181,10 @@ struct SPQuery {
                     navigationSelect[canonical, default: []].append(String(name[name.index(after: slash)...]))
                     return name
                 }
-                // `Id` and `ID` are both item fields: an exact spelling wins.
-                guard let canonical = properties.first(where: { $0 == name }) ?? type.property(named: name) else { throw SPError.noField(name) }
+                // `Id` and `ID` are both item fields: an exact spelling wins. An expanded
+                // navigation property may be selected whole (`$select=VersionPolicies`).
+                guard let canonical = properties.first(where: { $0 == name }) ?? type.property(named: name)
+                    ?? expand.first(where: { $0.lowercased() == name.lowercased() }) else { throw SPError.noField(name) }
                 return canonical
             }
             if select!.contains("*") { select = nil }
