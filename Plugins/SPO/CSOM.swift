@@ -41,6 +41,16 @@ struct CSOMRequest {
         return Path(id: id)
     }
 
+    /// A static property of a type: `Current` of the client context (its `Site`, `Web`).
+    mutating func staticProperty(_ name: String, typeId: String) -> Path {
+        let id = newId()
+        paths.append("<StaticProperty Id=\"\(id)\" TypeId=\"\(typeId)\" Name=\"\(Self.escape(name))\" />")
+        return Path(id: id)
+    }
+
+    /// `SP.RequestContext`, whose `Current` is the site and web a request is sent to.
+    static let contextTypeId = "{3747adcd-a3c3-41b9-bfab-4a64dd2f1e0a}"
+
     /// An object obtained earlier, by its `_ObjectIdentity_`.
     mutating func identity(_ name: String) -> Path {
         let id = newId()

@@ -7,6 +7,7 @@ extension OptionKey where Value == String {
     static var headerLayout: Self { Self("headerLayout") }
     static var searchScope: Self { Self("searchScope") }
     static var siteLogoUrl: Self { Self("siteLogoUrl") }
+    static var siteThumbnailUrl: Self { Self("siteThumbnailUrl") }
     static var welcomePage: Self { Self("welcomePage") }
     static var alias: Self { Self("alias") }
     static var appCatalogScope: Self { Self("appCatalogScope") }
@@ -58,7 +59,6 @@ extension OptionKey where Value == String {
     static var nameConflictBehavior: Self { Self("nameConflictBehavior") }
     static var newName: Self { Self("newName") }
     static var newTitle: Self { Self("newTitle") }
-    static var noScriptSite: Self { Self("noScriptSite") }
     static var origin: Self { Self("origin") }
     static var owners: Self { Self("owners") }
     static var parentFolderUrl: Self { Self("parentFolderUrl") }
@@ -106,6 +106,8 @@ extension OptionKey where Value == Double {
     static var startRow: Self { Self("startRow") }
     static var storageQuota: Self { Self("storageQuota") }
     static var storageQuotaWarningLevel: Self { Self("storageQuotaWarningLevel") }
+    static var resourceQuota: Self { Self("resourceQuota") }
+    static var resourceQuotaWarningLevel: Self { Self("resourceQuotaWarningLevel") }
     static var timeZone: Self { Self("timeZone") }
 }
 
@@ -126,6 +128,10 @@ extension OptionKey where Value == Bool {
     static var ensureParentFolders: Self { Self("ensureParentFolders") }
     static var fromRecycleBin: Self { Self("fromRecycleBin") }
     static var isPublic: Self { Self("isPublic") }
+    static var noScriptSite: Self { Self("noScriptSite") }
+    static var disableFlows: Self { Self("disableFlows") }
+    static var socialBarOnSitePagesDisabled: Self { Self("socialBarOnSitePagesDisabled") }
+    static var allowSelfServiceUpgrade: Self { Self("allowSelfServiceUpgrade") }
     static var noDefaultOrigins: Self { Self("noDefaultOrigins") }
     static var overwrite: Self { Self("overwrite") }
     static var publish: Self { Self("publish") }

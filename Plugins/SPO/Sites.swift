@@ -6,7 +6,7 @@ enum SiteCommands {
     static let url = option(.url, "u", "URL of the site collection (absolute, or server-relative like /sites/x)", required: true)
     static let siteTypes = ["TeamSite", "CommunicationSite"]
     static let sharingCapabilities = ["Disabled", "ExternalUserSharingOnly", "ExternalUserAndGuestSharing", "ExistingExternalUserSharingOnly"]
-    static let lockStates = ["Unlock", "NoAccess", "ReadOnly"]
+    static let lockStates = ["Unlock", "NoAdditions", "ReadOnly", "NoAccess"]
     /// `--siteDesign` for communication sites and the design each names.
     static let siteDesigns = [("Topic", "00000000-0000-0000-0000-000000000000"), ("Showcase", "6142d2a0-63a5-4ba0-aede-d9fefca2c767"),
                               ("Blank", "f6cc5403-0d63-442e-96c0-285923709ffc")]
@@ -86,13 +86,26 @@ enum SiteCommands {
 
         command("site set", "Updates properties of the specified site collection (needs the admin site)",
                 options: [url, option(.title, "t", "New title"), option(.description, "d", "New description"),
+                          option(.classification, nil, "New classification (empty to clear it)"),
+                          option(.disableFlows, nil, "Keep Power Automate flows off the site"),
+                          option(.socialBarOnSitePagesDisabled, nil, "Hide the social bar on the site's pages"),
+                          option(.isPublic, nil, "Make the site's Microsoft 365 group public (group sites only)"),
+                          option(.owners, nil, "Comma-separated user principal names to make owners (group sites) or admins"),
+                          option(.shareByEmailEnabled, nil, "Let members share by e-mail"),
+                          option(.siteDesignId, nil, "Id of a site design to apply"),
                           option(.sharingCapability, nil, "External sharing of the site", allowed: sharingCapabilities),
-                          option(.lockState, nil, "Lock state of the site", allowed: lockStates),
+                          option(.siteLogoUrl, nil, "URL of the site's logo (empty to remove it)"),
+                          option(.siteThumbnailUrl, nil, "URL of the site's thumbnail (empty to remove it)"),
+                          option(.resourceQuota, nil, "Resource quota of a classic site, in points"),
+                          option(.resourceQuotaWarningLevel, nil, "Resource usage warning level, in points"),
                           option(.storageQuota, nil, "Storage quota in MB"),
                           option(.storageQuotaWarningLevel, nil, "Storage warning level in MB"),
-                          option(.noScriptSite, nil, "Whether custom script is blocked", allowed: ["true", "false"]),
+                          option(.allowSelfServiceUpgrade, nil, "Let site admins upgrade the site"),
+                          option(.lockState, nil, "Lock state of the site", allowed: lockStates),
+                          option(.noScriptSite, nil, "Block custom script on the site"),
                           flag(.wait, nil, "Wait until SharePoint has applied the change")],
-                examples: [("Lock a site", "m365 spo site set --url /sites/project-x --lockState ReadOnly --wait")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+                examples: [("Lock a site", "m365 spo site set --url /sites/project-x --lockState ReadOnly --wait"),
+                           ("New owners", "m365 spo site set --url /sites/project-x --owners 'adele.vance@contoso.com,megan.bowen@contoso.com'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try setSite(spo, options)
         },
 
@@ -230,34 +243,109 @@ enum SiteCommands {
 
     // MARK: site set
 
+    /// As CLI for Microsoft 365: the group of a group-connected site takes its title,
+    /// description, visibility and owners; SP.Site its classification and e-mail sharing; the
+    /// tenant's SiteProperties the rest; the lock state last, in an update of its own.
     static func setSite(_ spo: SPOClient, _ options: Options) throws(PluginFailure) {
+        let given: [any OptionHandle] = [OptionKey<String>.title, OptionKey<String>.description, OptionKey<String>.classification, OptionKey<Bool>.disableFlows,
+                                         OptionKey<Bool>.socialBarOnSitePagesDisabled, OptionKey<Bool>.isPublic, OptionKey<String>.owners,
+                                         OptionKey<Bool>.shareByEmailEnabled, OptionKey<String>.siteDesignId, OptionKey<String>.sharingCapability,
+                                         OptionKey<String>.siteLogoUrl, OptionKey<String>.siteThumbnailUrl, OptionKey<Double>.resourceQuota,
+                                         OptionKey<Double>.resourceQuotaWarningLevel, OptionKey<Double>.storageQuota, OptionKey<Double>.storageQuotaWarningLevel,
+                                         OptionKey<Bool>.allowSelfServiceUpgrade, OptionKey<String>.lockState, OptionKey<Bool>.noScriptSite]
+        guard given.contains(where: { options.has(handle: $0) }) else { throw usage("Specify at least one property to update") }
+        try options.requireGUIDs([.siteDesignId])
+        for (quota, warning) in [(OptionKey<Double>.resourceQuota, OptionKey<Double>.resourceQuotaWarningLevel)] {
+            if let q = options.number(quota), let w = options.number(warning), w > q { throw usage("resourceQuotaWarningLevel must not exceed the resourceQuota") }
+        }
+        if let q = options.int(.storageQuota), let w = options.int(.storageQuotaWarningLevel), w > q { throw usage("storageQuotaWarningLevel must not exceed the storageQuota") }
         let site = try spo.webURL(options, .url)
+        let info = try spo.get(site + "/_api/site" + OData.query([("$select", "GroupId,Id")]))
+        let groupId = info["GroupId"]?.stringValue ?? "", siteId = info["Id"]?.stringValue ?? ""
+        let isGroupSite = !groupId.isEmpty && groupId != "00000000-0000-0000-0000-000000000000"
+        let owners = options.list(.owners) ?? []
+        let title = options.string(.title).flatMap { $0.isEmpty ? nil : $0 }
+        let description = options.string(.description).flatMap { $0.isEmpty ? nil : $0 }
+
+        if isGroupSite {
+            if let title {
+                try spo.write(try spo.adminURL() + "/_api/SPOGroup/UpdateGroupPropertiesBySiteId",
+                              body: ["groupId": .string(groupId), "siteId": .string(siteId), "displayName": .string(title)])
+            }
+            if let isPublic = options.optionalBool(.isPublic) {
+                try spo.graphObject("groups/\(groupId)", what: "the group \(groupId)", method: "PATCH", body: ["visibility": isPublic ? "Public" : "Private"])
+            }
+            if let description {
+                try spo.graphObject("groups/\(groupId)", what: "the group \(groupId)", method: "PATCH", body: ["description": .string(description)])
+            }
+            if !owners.isEmpty {
+                let filter = owners.map { "userPrincipalName eq " + OData.quote($0) }.joined(separator: " or ")
+                let found = try spo.graphObject("users?$filter=" + percentEncode(filter) + "&$select=id", what: "the owners")["value"]?.arrayValue ?? []
+                for id in found.compactMap({ $0["id"]?.stringValue }) {
+                    try spo.write(try spo.adminURL() + "/_api/SP.Directory.DirectorySession/Group('\(groupId)')/Owners/Add(objectId='\(id)',%20principalName='')")
+                }
+            }
+        } else {
+            if options.has(.isPublic) { throw PluginFailure("The isPublic option can't be set on a site that is not groupified", status: M365_ERR_INVALID_ARGUMENT) }
+            if let description { try spo.write(site + "/_api/web", tunnel: "MERGE", body: ["Description": .string(description)]) }
+            for owner in owners {
+                _ = try spo.tenantQuery { request, tenant in request.call("SetSiteAdmin", on: tenant, [.string(site), .string(owner), .bool(true)]) }
+            }
+        }
+
+        // SP.Site: the classification and sharing by e-mail, on the site itself.
+        var siteChanges: [(String, CSOMRequest.Value)] = []
+        if let classification = options.string(.classification) { siteChanges.append(("Classification", .string(classification))) }
+        if let byEmail = options.optionalBool(.shareByEmailEnabled) { siteChanges.append(("ShareByEmailEnabled", .bool(byEmail))) }
+        if !siteChanges.isEmpty {
+            var request = CSOMRequest()
+            let current = request.property("Site", of: request.staticProperty("Current", typeId: CSOMRequest.contextTypeId))
+            for (name, value) in siteChanges { request.set(name, on: current, value) }
+            _ = try spo.processQuery(request, at: site)
+        }
+
+        // The tenant's SiteProperties; title and quotas only for a site without a group.
         var changes: [(String, CSOMRequest.Value)] = []
-        if let title = options.string(.title) { changes.append(("Title", .string(title))) }
+        if !isGroupSite {
+            if let title { changes.append(("Title", .string(title))) }
+            if let quota = options.number(.resourceQuota), quota != 0 { changes.append(("UserCodeMaximumLevel", .double(quota))) }
+            if let warning = options.number(.resourceQuotaWarningLevel), warning != 0 { changes.append(("UserCodeWarningLevel", .double(warning))) }
+            if let quota = options.int(.storageQuota), quota != 0 { changes.append(("StorageMaximumLevel", .int64(quota))) }
+            if let warning = options.int(.storageQuotaWarningLevel), warning != 0 { changes.append(("StorageWarningLevel", .int64(warning))) }
+            if let upgrade = options.optionalBool(.allowSelfServiceUpgrade) { changes.append(("AllowSelfServiceUpgrade", .bool(upgrade))) }
+        }
+        if let disable = options.optionalBool(.disableFlows) { changes.append(("DisableFlows", .enumeration(disable ? 1 : 2))) }
+        if let hide = options.optionalBool(.socialBarOnSitePagesDisabled) { changes.append(("SocialBarOnSitePagesDisabled", .bool(hide))) }
         if let sharing = options.string(.sharingCapability), let index = sharingCapabilities.firstIndex(of: sharing) {
             changes.append(("SharingCapability", .enumeration(index)))
         }
-        if let lock = options.string(.lockState) { changes.append(("LockState", .string(lock))) }
-        if let quota = options.int(.storageQuota) { changes.append(("StorageMaximumLevel", .int64(quota))) }
-        if let warning = options.int(.storageQuotaWarningLevel) { changes.append(("StorageWarningLevel", .int64(warning))) }
         // DenyAddAndCustomizePagesStatus: 1 disabled (scripts allowed), 2 enabled (no script).
-        if let noScript = options.string(.noScriptSite) { changes.append(("DenyAddAndCustomizePages", .enumeration(noScript == "true" ? 2 : 1))) }
-        guard !changes.isEmpty || options.has(.description) else {
-            throw usage("specify at least one property to update: --title, --description, --sharingCapability, --lockState, --storageQuota, --storageQuotaWarningLevel or --noScriptSite")
+        if let noScript = options.optionalBool(.noScriptSite) { changes.append(("DenyAddAndCustomizePages", .enumeration(noScript ? 2 : 1))) }
+        if !changes.isEmpty { try updateSiteProperties(spo, site, changes, wait: options.bool(.wait)) }
+
+        if let design = options.string(.siteDesignId) {
+            try spo.write(try spo.spoURL() + "/_api/Microsoft.Sharepoint.Utilities.WebTemplateExtensions.SiteScriptUtility.ApplySiteDesign",
+                          body: ["siteDesignId": .string(design), "webUrl": .string(site)])
         }
-        if !changes.isEmpty {
-            let (response, id) = try spo.tenantQuery { request, tenant in
-                let properties = request.method("GetSitePropertiesByUrl", of: tenant, [.string(site), .bool(false)])
-                request.objectPath(properties)
-                for (name, value) in changes { request.set(name, on: properties, value) }
-                let operation = request.method("Update", of: properties)
-                request.objectPath(operation)
-                return request.query(operation, properties: ["IsComplete", "PollingInterval"])
-            }
-            if options.bool(.wait) { try spo.waitForOperation(try response.object(id, "update operation"), what: "updating \(site)") }
+        for (key, aspect) in [(OptionKey<String>.siteLogoUrl, 1), (OptionKey<String>.siteThumbnailUrl, 0)] {
+            guard let logo = options.string(key) else { continue }
+            let relative = logo.lowercased().hasPrefix("https://") ? SPOClient.serverRelative(logo) : logo
+            try spo.write(site + "/_api/siteiconmanager/setsitelogo", body: ["aspect": .number(Double(aspect)), "relativeLogoUrl": .string(relative), "type": 0])
         }
-        if let description = options.string(.description) {
-            try spo.write(site + "/_api/web", tunnel: "MERGE", body: ["Description": .string(description)])
+        if let lock = options.string(.lockState) { try updateSiteProperties(spo, site, [("LockState", .string(lock))], wait: options.bool(.wait)) }
+    }
+
+    /// Sets SiteProperties of `site` through the admin site and, with `wait`, waits for SharePoint
+    /// to apply them.
+    static func updateSiteProperties(_ spo: SPOClient, _ site: String, _ changes: [(String, CSOMRequest.Value)], wait: Bool) throws(PluginFailure) {
+        let (response, id) = try spo.tenantQuery { request, tenant in
+            let properties = request.method("GetSitePropertiesByUrl", of: tenant, [.string(site), .bool(false)])
+            request.objectPath(properties)
+            for (name, value) in changes { request.set(name, on: properties, value) }
+            let operation = request.method("Update", of: properties)
+            request.objectPath(operation)
+            return request.query(operation, properties: ["IsComplete", "PollingInterval"])
         }
+        if wait { try spo.waitForOperation(try response.object(id, "update operation"), what: "updating \(site)") }
     }
 }

@@ -35,10 +35,15 @@ extension Options {
 }
 
 extension SPOClient {
-    /// GETs `path` from Microsoft Graph (v1.0); Graph's own message when it refuses.
-    func graphObject(_ path: String, what: String) throws(PluginFailure) -> JSONObject {
+    /// GETs `path` from Microsoft Graph (v1.0), or sends `body` with another method; Graph's
+    /// own message when it refuses.
+    @discardableResult
+    func graphObject(_ path: String, what: String, method: String = "GET", body: JSON? = nil) throws(PluginFailure) -> JSONObject {
         let graph = invocation.setting("connection.graphOrigin") ?? "https://graph.microsoft.com"
-        let response = try invocation.send(ServiceRequest(url: graph + "/v1.0/" + path, headers: [("Accept", "application/json")]))
+        let url = graph + "/v1.0/" + path
+        let request = body.map { ServiceRequest(method: method, url: url, json: $0) } ?? ServiceRequest(method: method, url: url, headers: [("Accept", "application/json")])
+        let response = try invocation.send(request)
+        if response.isSuccess, response.body.isEmpty { return [:] }
         guard response.isSuccess, let object = response.json?.objectValue else {
             let why = ServiceError.parse(response)?.message ?? "HTTP \(response.status)"
             throw PluginFailure("Could not read \(what) from Microsoft Graph: \(oneLine(why))", status: response.isSuccess ? M365_ERR_SERVER : response.failureStatus)

@@ -82,6 +82,46 @@ final class SPOAdminTests: SPOTestCase {
         XCTAssertTrue(urls(try array(["site", "list", "--type", "CommunicationSite"])).contains(Self.root + "/sites/news"))
     }
 
+    /// `spo site set` as the CLI sends it: a group site's title, description, visibility and
+    /// owners go to its group; SP.Site, SiteProperties, the logo and the lock state follow.
+    func testSiteSetAsTheCLIDoes() throws {
+        let marketing = Self.root + "/sites/marketing"
+        let groupId = try XCTUnwrap(try object(["site", "get", "--url", marketing])["GroupId"] as? String)
+        try emulator.admin("requests", method: "DELETE")
+        try spo(["site", "set", "--url", marketing, "--title", "Marketing team", "--description", "Campaigns", "--isPublic", "false",
+                 "--owners", Self.megan.upn, "--classification", "Internal", "--shareByEmailEnabled", "--disableFlows",
+                 "--siteLogoUrl", "/sites/marketing/SiteAssets/logo.png", "--lockState", "Unlock"])
+        // Tokens and CSOM's request digests come and go with what earlier tests cached.
+        let sent = try emulator.requests(pathPrefix: "/").filter { ($0["host"] as? String) != "login.microsoftonline.com" && !($0["path"] as? String ?? "").hasSuffix("/_api/contextinfo") }
+            .map { "\($0["method"] ?? "") \($0["host"] ?? "")\($0["path"] ?? "")" }
+        XCTAssertEqual(sent, [
+            "GET contoso.sharepoint.com/sites/marketing/_api/site",
+            "POST \(Self.adminHost)/_api/SPOGroup/UpdateGroupPropertiesBySiteId",
+            "PATCH graph.microsoft.com/v1.0/groups/\(groupId)",
+            "PATCH graph.microsoft.com/v1.0/groups/\(groupId)",
+            "GET graph.microsoft.com/v1.0/users",
+            "POST \(Self.adminHost)/_api/SP.Directory.DirectorySession/Group('\(groupId)')/Owners/Add(objectId='\(Self.megan.id)',%20principalName='')",
+            "POST contoso.sharepoint.com/sites/marketing/_vti_bin/client.svc/ProcessQuery",
+            "POST \(Self.adminHost)/_vti_bin/client.svc/ProcessQuery",
+            "POST contoso.sharepoint.com/sites/marketing/_api/siteiconmanager/setsitelogo",
+            "POST \(Self.adminHost)/_vti_bin/client.svc/ProcessQuery",
+        ], sent.joined(separator: "\n"))
+        XCTAssertEqual(try object(["web", "get", "--url", marketing])["Title"] as? String, "Marketing team")
+        XCTAssertEqual(try object(["web", "get", "--url", marketing])["SiteLogoUrl"] as? String, "/sites/marketing/SiteAssets/logo.png")
+        let site = try object(["site", "get", "--url", marketing])
+        XCTAssertEqual(site["Classification"] as? String, "Internal")
+        XCTAssertEqual(site["ShareByEmailEnabled"] as? Bool, true)
+        let group = try XCTUnwrap(try m365(["aad", "group", "get", "--id", groupId]).json() as? [String: Any])
+        XCTAssertEqual(group["description"] as? String, "Campaigns")
+        XCTAssertEqual(group["visibility"] as? String, "Private")
+        let owners = try XCTUnwrap(try m365(["aad", "group", "member", "list", "--groupId", groupId, "--role", "Owner"]).json() as? [[String: Any]])
+        XCTAssertTrue(owners.contains { $0["id"] as? String == Self.megan.id }, "\(owners)")
+        // A site without a group has no visibility to set.
+        try fails(["site", "set", "--url", "/sites/apps", "--isPublic", "true"], exit: 2, "The isPublic option can't be set on a site that is not groupified")
+        try fails(["site", "set", "--url", marketing, "--resourceQuota", "10", "--resourceQuotaWarningLevel", "20"], exit: 2,
+                  "resourceQuotaWarningLevel must not exceed the resourceQuota")
+    }
+
     func testSiteNotFound() throws {
         try fails(["site", "get", "--url", "/sites/nowhere"], "nowhere")
         try fails(["site", "set", "--url", "/sites/nowhere", "--title", "x"], "nowhere")
@@ -183,7 +223,8 @@ final class SPOAdminTests: SPOTestCase {
         let cases: [([String], [String])] = [
             (["site", "list", "--type", "TeamSite"], ["POST"]),
             (["site", "get", "--url", Self.root], ["GET"]),
-            (["site", "set", "--url", Self.root + "/sites/marketing", "--title", "Marketing"], ["POST"]),
+            // A group site: its kind first, then the group's new name.
+            (["site", "set", "--url", Self.root + "/sites/marketing", "--title", "Marketing"], ["GET", "POST"]),
             (["tenant", "settings", "list"], ["POST"]),
             (["tenant", "settings", "set", "--ShowEveryoneClaim", "false"], ["POST"]),
             (["cdn", "get"], ["POST"]),
@@ -223,7 +264,7 @@ final class SPOAdminTests: SPOTestCase {
         try spo(["cdn", "get"])
         try spo(["storageentity", "set", "--appCatalogUrl", "/sites/apps", "--key", "k", "--value", "v"])
         let csom: [[String]] = [["site", "list"], ["tenant", "settings", "list"], ["cdn", "get"], ["cdn", "policy", "list"],
-                                ["site", "set", "--url", "/sites/marketing", "--title", "Marketing"],
+                                ["site", "set", "--url", "/sites/marketing", "--sharingCapability", "ExternalUserSharingOnly"],
                                 ["storageentity", "set", "--appCatalogUrl", "/sites/apps", "--key", "k", "--value", "w"]]
         for arguments in csom {
             try emulator.admin("requests", method: "DELETE")

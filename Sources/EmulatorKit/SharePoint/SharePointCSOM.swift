@@ -768,7 +768,8 @@ final class CSOMEvaluation {
             let writable: Set<String> = ["Classification", "ShareByEmailEnabled", "DisableFlows", "DisableAppViews", "AnonymousLinkExpirationInDays",
                                          "OverrideTenantAnonymousLinkExpirationPolicy", "DefaultSharingLinkType", "DefaultLinkPermission",
                                          "SharingAllowedDomainList", "SharingBlockedDomainList", "SharingDomainRestrictionMode", "SensitivityLabel",
-                                         "HubSiteId", "LockReason", "RestrictedAccessControl", "BlockDownloadPolicy"]
+                                         "HubSiteId", "LockReason", "RestrictedAccessControl", "BlockDownloadPolicy", "UserCodeMaximumLevel",
+                                         "UserCodeWarningLevel", "AllowSelfServiceUpgrade", "SocialBarOnSitePagesDisabled"]
             let v: JSON
             if let sample = samples[name] {
                 v = try typed(p, like: sample, name: name)

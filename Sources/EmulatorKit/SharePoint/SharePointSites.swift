@@ -19,6 +19,54 @@ enum SharePointSites {
         on(.POST, "_api/groupsitemanager/creategroupex", createGroupEx)
         on(.POST, "_api/spogroup/updategrouppropertiesbysiteid", updateGroupProperties)
         on(.POST, "_api/groupsitemanager/delete", deleteGroupSite)
+        on(.POST, "_api/sp.directory.directorysession/group/{group}/owners/add/{arguments}", addGroupOwner)
+        on(.POST, "_api/siteiconmanager/setsitelogo", setSiteLogo)
+        on(.POST, "_api/microsoft.sharepoint.utilities.webtemplateextensions.sitescriptutility.applysitedesign", applySiteDesign)
+    }
+
+    /// `POST {admin}/_api/SP.Directory.DirectorySession/Group('{id}')/Owners/Add(objectId='{user}',
+    /// principalName='')`: the user becomes an owner of the Microsoft 365 group (tenant admins only).
+    static func addGroupOwner(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
+        guard SharePointPrincipals.isTenantAdmin(r) else { throw SPError.accessDenied }
+        let arguments = (p["arguments"] ?? "").removingPercentEncoding ?? ""
+        guard let start = arguments.range(of: "objectId='", options: .caseInsensitive),
+              let end = arguments[start.upperBound...].firstIndex(of: "'") else {
+            throw SPError.invalidQuery("The parameter objectId does not exist in method Add.")
+        }
+        let userId = String(arguments[start.upperBound..<end]), groupId = p["group"] ?? ""
+        try r.state.store.with(r.tenant.id) { t in
+            guard t.get(.groups, groupId) != nil else {
+                throw SPError(.notFound, "-1, Microsoft.SharePoint.Client.ResourceNotFoundException", "Group '\(groupId)' was not found.")
+            }
+            guard let user = t.get(.users, userId)?["id"]?.stringValue else {
+                throw SPError(.notFound, "-1, Microsoft.SharePoint.Client.ResourceNotFoundException", "User '\(userId)' was not found.")
+            }
+            if t.owners[groupId]?.contains(user) != true { t.owners[groupId, default: []].append(user) }
+        }
+        return .json(.object([:]))
+    }
+
+    /// `POST _api/siteiconmanager/setsitelogo {aspect, relativeLogoUrl, type}`: the site's logo
+    /// (aspect 1) or thumbnail (aspect 0); an empty URL removes it.
+    static func setSiteLogo(_ r: SharePointRequest, _: [String: String]) throws -> EmulatorResponse {
+        let body = try SharePointEndpoints.jsonBody(r)
+        guard let aspect = body["aspect"]?.intValue, [0, 1].contains(aspect), let logo = body["relativeLogoUrl"]?.stringValue else {
+            throw SPError(.badRequest, "-2147024809, System.ArgumentException", "Value does not fall within the expected range.")
+        }
+        // The thumbnail is no SP.Web property: it shows in search and hub navigation only.
+        if aspect == 1 { r.store.locked { r.web.settings["SiteLogoUrl"] = logo.isEmpty ? .null : .string(logo) } }
+        return .json(.object([:]))
+    }
+
+    /// `POST …SiteScriptUtility.ApplySiteDesign {siteDesignId, webUrl}`: the design's actions
+    /// applied to the site (the emulator's designs have none, so nothing changes).
+    static func applySiteDesign(_ r: SharePointRequest, _: [String: String]) throws -> EmulatorResponse {
+        let body = try SharePointEndpoints.jsonBody(r)
+        guard let design = body["siteDesignId"]?.stringValue, UUID(uuidString: design) != nil,
+              let url = body["webUrl"]?.stringValue, r.store.web(for: url.trimmingSuffix("/"), tenantId: r.tenant.id) != nil else {
+            throw SPError(.badRequest, "-2147024809, System.ArgumentException", "Value does not fall within the expected range.")
+        }
+        return .json(SPRender(r).collection([], context: "Collection(Microsoft.SharePoint.Utilities.WebTemplateExtensions.SiteScriptActionResult)", next: nil))
     }
 
     // MARK: _api/site
