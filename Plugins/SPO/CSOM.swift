@@ -83,9 +83,11 @@ struct CSOMRequest {
 
     /// Loads an object's properties: all of them (`nil`) or the named scalar ones; `children`
     /// also loads every item of a collection (`_Child_Items_`).
-    mutating func query(_ path: Path, properties: [String]? = nil, children: Bool = false) -> Int {
+    /// `alsoNamed`: every property and these, which SharePoint leaves out of "all" (the tenant's
+    /// `HideDefaultThemes`).
+    mutating func query(_ path: Path, properties: [String]? = nil, alsoNamed: [String] = [], children: Bool = false) -> Int {
         let id = newId()
-        let select = Self.select(properties)
+        let select = Self.select(properties, alsoNamed: alsoNamed)
         let child = children ? "<ChildItemQuery SelectAllProperties=\"true\"><Properties /></ChildItemQuery>" : ""
         actions.append("<Query Id=\"\(id)\" ObjectPathId=\"\(path.id)\">\(select)\(child)</Query>")
         return id
@@ -114,10 +116,9 @@ struct CSOMRequest {
 
     // MARK: XML
 
-    private static func select(_ properties: [String]?) -> String {
-        guard let properties else { return "<Query SelectAllProperties=\"true\"><Properties /></Query>" }
-        let listed = properties.map { "<Property Name=\"\(escape($0))\" ScalarProperty=\"true\" />" }.joined()
-        return "<Query SelectAllProperties=\"false\"><Properties>\(listed)</Properties></Query>"
+    private static func select(_ properties: [String]?, alsoNamed: [String]) -> String {
+        let listed = (properties ?? alsoNamed).map { "<Property Name=\"\(escape($0))\" ScalarProperty=\"true\" />" }.joined()
+        return "<Query SelectAllProperties=\"\(properties == nil)\"><Properties\(listed.isEmpty ? " />" : ">\(listed)</Properties>")</Query>"
     }
 
     private static func parameters(_ values: [Value]) -> String {

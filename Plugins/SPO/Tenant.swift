@@ -10,6 +10,8 @@ enum TenantCommands {
     enum Kind {
         case bool, string, int32, int64
         case names([String])
+        /// Comma-separated values sent as an array of strings or of GUIDs.
+        case strings, guids
     }
 
     static let sharingLinkType = ["None", "Direct", "Internal", "AnonymousAccess"]
@@ -51,13 +53,17 @@ enum TenantCommands {
         ("PermissiveBrowserFileHandlingOverride", .bool), ("ShowNGSCDialogForSyncOnODB", .bool),
         ("SpecialCharactersStateInFileFolderNames", .names(["NoPreference", "Allowed", "Disallowed"])),
         ("SyncPrivacyProfileProperties", .bool), ("DisableCustomAppAuthentication", .bool), ("EnableAzureADB2BIntegration", .bool),
-        ("SyncAadB2BManagementPolicy", .bool),
+        ("SyncAadB2BManagementPolicy", .bool), ("ExcludedFileExtensionsForSyncClient", .strings), ("AllowedDomainListForSyncClient", .guids),
+        ("DisabledWebPartIds", .guids), ("CommentsOnListItemsDisabled", .bool),
+        ("AllowWebPropertyBagUpdateWhenDenyAddAndCustomizePagesIsEnabled", .bool),
     ]
 
     static func settingOption(_ setting: (name: String, kind: Kind)) -> OptionSpec {
         switch setting.kind {
         // Declared and read through handles made from the table's names.
-        case .bool: return option(OptionKey<String>(setting.name), nil, "true or false", allowed: ["true", "false"])
+        case .bool: return option(OptionKey<Bool>(setting.name), nil, "true or false (alone: true)")
+        case .strings: return option(OptionKey<String>(setting.name), nil, "Comma-separated values")
+        case .guids: return option(OptionKey<String>(setting.name), nil, "Comma-separated GUIDs")
         case let .names(names): return option(OptionKey<String>(setting.name), nil, "One of \(names.joined(separator: ", "))", allowed: names)
         case .int32, .int64: return option(OptionKey<Double>(setting.name), nil, "A number")
         case .string: return option(OptionKey<String>(setting.name), nil, "Text")
@@ -79,7 +85,8 @@ enum TenantCommands {
 
     static let all: [PluginCommand] = [
         command("tenant settings list", "Lists the tenant's global settings (needs the admin site)") { (spo: SPOClient, _: Options) throws(PluginFailure) in
-            let (response, id) = try spo.tenantQuery { request, tenant in request.query(tenant) }
+            // SharePoint leaves HideDefaultThemes out of "all properties": asked for by name, as the CLI does.
+            let (response, id) = try spo.tenantQuery { request, tenant in request.query(tenant, alsoNamed: ["HideDefaultThemes"]) }
             var settings = try response.object(id, "tenant settings")
             settings["_ObjectType_"] = nil
             settings["_ObjectIdentity_"] = nil
@@ -96,11 +103,20 @@ enum TenantCommands {
             var changes: [(String, CSOMRequest.Value)] = []
             for setting in settings {
                 // The handles settingOption declared these options with.
+                if case .bool = setting.kind {
+                    if let on = options.optionalBool(OptionKey<Bool>(setting.name)) { changes.append((setting.name, .bool(on))) }
+                    continue
+                }
                 let number = options.number(OptionKey<Double>(setting.name))
                 guard let text = options.string(OptionKey<String>(setting.name)) ?? number.map({ JSON.number($0).serialized() }) else { continue }
                 switch setting.kind {
-                case .bool: changes.append((setting.name, .bool(text == "true")))
+                case .bool: break
                 case .string: changes.append((setting.name, .string(text)))
+                case .strings: changes.append((setting.name, .array(text.split(separator: ",", omittingEmptySubsequences: false).map { .string(String($0)) })))
+                case .guids:
+                    let ids = text.split(separator: ",").map { String($0).trimmingSpaces }
+                    if let bad = ids.first(where: { !isGUID($0) }) { throw usage("'\(bad)' is not a valid GUID for --\(setting.name)") }
+                    changes.append((setting.name, .array(ids.map { .guid($0) })))
                 case .int32, .int64:
                     guard let number, number == number.rounded() else {
                         throw usage("--\(setting.name) takes a whole number, not '\(text)'")
@@ -112,6 +128,10 @@ enum TenantCommands {
                 }
             }
             guard !changes.isEmpty else { throw usage("specify at least one setting to change, e.g. --SharingCapability Disabled") }
+            if options.optionalBool(OptionKey<Bool>("EnableAzureADB2BIntegration")) == true {
+                spo.invocation.log("WARNING: Make sure to also enable the Microsoft Entra one-time passcode authentication preview. If it is not enabled then SharePoint will not use Microsoft Entra B2B even if EnableAzureADB2BIntegration is set to true. Learn more at http://aka.ms/spo-b2b-integration.",
+                                   level: M365_LOG_WARNING)
+            }
             _ = try spo.tenantQuery { request, tenant in
                 for (name, value) in changes { request.set(name, on: tenant, value) }
                 request.call("Update", on: tenant)

@@ -151,6 +151,19 @@ final class SPOAdminTests: SPOTestCase {
         XCTAssertEqual(after["SharingCapability"] as? String, "Disabled")
         XCTAssertEqual(after["ShowEveryoneClaim"] as? Bool, true)
         XCTAssertEqual(after["OneDriveStorageQuota"] as? Int, 2048)
+        XCTAssertEqual(after["HideDefaultThemes"] as? Bool, false, "asked for by name: SharePoint leaves it out of all properties")
+
+        // Lists of values, and booleans given alone, as the CLI takes them.
+        let webPart = "8c88f208-6c77-4bdb-86a0-0c47b4316588"
+        try spo(["tenant", "settings", "set", "--ExcludedFileExtensionsForSyncClient", "exe,bat", "--DisabledWebPartIds", webPart,
+                 "--CommentsOnListItemsDisabled", "--AllowWebPropertyBagUpdateWhenDenyAddAndCustomizePagesIsEnabled", "false"])
+        let lists = try object(["tenant", "settings", "list"])
+        XCTAssertEqual(lists["ExcludedFileExtensionsForSyncClient"] as? [String], ["exe", "bat"])
+        XCTAssertEqual((lists["DisabledWebPartIds"] as? [String])?.map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "{}")) }, [webPart])
+        XCTAssertEqual(lists["CommentsOnListItemsDisabled"] as? Bool, true)
+        XCTAssertEqual(lists["AllowWebPropertyBagUpdateWhenDenyAddAndCustomizePagesIsEnabled"] as? Bool, false)
+        try fails(["tenant", "settings", "set", "--DisabledWebPartIds", "x"], exit: 2, "'x' is not a valid GUID for --DisabledWebPartIds")
+        try fails(["tenant", "settings", "set", "--SomeNewProperty", "1"], exit: 2, "SomeNewProperty")
     }
 
     func testCdnEnableOriginsAndPolicies() throws {

@@ -917,8 +917,16 @@ final class CSOMEvaluation {
         return .object(out)
     }
 
+    /// Properties SharePoint sends only when a query names them, never with "all properties".
+    static let namedOnly: Set<String> = ["HideDefaultThemes"]
+
     func project(_ props: JSONObject, _ query: CSOMXMLElement?, all: Bool) -> JSONObject {
-        if all || query?["SelectAllProperties"]?.lowercased() == "true" { return props }
+        let named = Set((query?.child("Properties")?.children ?? []).compactMap { $0["Name"] })
+        if all || query?["SelectAllProperties"]?.lowercased() == "true" {
+            var out = props
+            for name in Self.namedOnly where !named.contains(name) { out[name] = nil }
+            return out
+        }
         var out = JSONObject()
         for k in ["_ObjectType_", "_ObjectIdentity_"] { if let v = props[k] { out[k] = v } }
         for p in query?.child("Properties")?.children ?? [] {
