@@ -123,6 +123,7 @@ extension OptionKey where Value == Bool {
     static var asString: Self { Self("asString") }
     static var associatedGroupsOnly: Self { Self("associatedGroupsOnly") }
     static var breakInheritance: Self { Self("breakInheritance") }
+    static var inheritNavigation: Self { Self("inheritNavigation") }
     static var bypassSharedLock: Self { Self("bypassSharedLock") }
     static var checkOut: Self { Self("checkOut") }
     static var ensureParentFolders: Self { Self("ensureParentFolders") }

@@ -68,24 +68,39 @@ enum WebCommands {
 
         command("web add", "Creates a subsite",
                 options: [option(.title, "t", "Title of the new site", required: true),
-                          option(.url, "u", "Relative URL of the new site (e.g. team-a)", required: true),
-                          option(.parentWebUrl, "p", "URL of the parent site (absolute, or server-relative like /sites/x)", required: true),
-                          option(.webTemplate, "w", "Template of the new site, e.g. STS#3", required: true),
                           option(.description, "d", "Description of the new site"),
-                          option(.locale, "l", "Locale id of the new site (default: 1033)"),
-                          flag(.breakInheritance, nil, "Give the site its own permissions instead of its parent's")],
-                examples: [("A team subsite", "m365 spo web add --title 'Team A' --url team-a --parentWebUrl /sites/project-x --webTemplate STS#3")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+                          option(.url, "u", "Relative URL of the new site (e.g. team-a)", required: true),
+                          option(.webTemplate, "w", "Template of the new site, e.g. STS#3", required: true),
+                          option(.parentWebUrl, "p", "URL of the parent site (absolute, or server-relative like /sites/x)", required: true),
+                          option(.locale, "l", "Locale id of the new site (default: the parent's)"),
+                          flag(.breakInheritance, nil, "Give the site its own permissions instead of its parent's"),
+                          flag(.inheritNavigation, nil, "Show the parent site's navigation")],
+                examples: [("A team subsite", "m365 spo web add --title 'Team A' --url team-a --parentWebUrl /sites/project-x --webTemplate STS#3 --inheritNavigation")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let parent = try spo.webURL(options, .parentWebUrl)
             let relative = options.string(.url) ?? ""
             guard !relative.isEmpty, !relative.contains("/"), !relative.contains(":") else {
                 throw usage("--url is the new site's name below its parent (e.g. team-a), not '\(relative)'")
             }
-            let parameters: JSONObject = [
-                "Title": .string(options.string(.title) ?? ""), "Url": .string(relative),
-                "Description": .string(options.string(.description) ?? ""), "WebTemplate": .string(options.string(.webTemplate) ?? ""),
-                "Language": JSON(Int(options.number(.locale) ?? 1033)), "UseSamePermissionsAsParentSite": .bool(!options.bool(.breakInheritance)),
-            ]
-            let created = try spo.write(parent + "/_api/web/webs/add", body: ["parameters": .object(parameters)])
+            // As the CLI: SP.WebInformation from webinfos/add, with only what was given.
+            var parameters: JSONObject = ["Url": .string(relative), "Title": .string(options.string(.title) ?? "")]
+            if let description = options.string(.description) { parameters["Description"] = .string(description) }
+            if let locale = options.int(.locale) { parameters["Language"] = JSON(locale) }
+            parameters["WebTemplate"] = .string(options.string(.webTemplate) ?? "")
+            if options.bool(.breakInheritance) { parameters["UseUniquePermissions"] = true }
+            let created = try spo.write(parent + "/_api/web/webinfos/add", body: ["parameters": .object(parameters)])
+            if options.bool(.inheritNavigation) {
+                // The parent's navigation, where scripts may change the new site (NoScript sites may not).
+                let site = parent + "/" + percentEncode(relative)
+                let permissions = try spo.get(site + "/_api/web/effectivebasepermissions")
+                if Permissions.names(.object(permissions)).contains("AddAndCustomizePages") {
+                    var request = CSOMRequest()
+                    let navigation = request.property("Navigation", of: request.property("Web", of: request.staticProperty("Current", typeId: CSOMRequest.contextTypeId)))
+                    request.set("UseShared", on: navigation, .bool(true))
+                    _ = try spo.processQuery(request, at: site)
+                } else {
+                    spo.invocation.log("No script is enabled. Skipping the InheritParentNavigation settings.")
+                }
+            }
             try spo.invocation.emit(result: created?.objectValue.map { .object(SPOClient.unwrapVerbose($0)) } ?? .null)
         },
 

@@ -39,9 +39,18 @@ final class SPOTests: SPOTestCase {
     // MARK: Lists
 
     func testWebAddAndRemove() throws {
+        try emulator.admin("requests", method: "DELETE")
         let created = try object(["web", "add", "--title", "Team A", "--url", "team-a", "--parentWebUrl", "/", "--webTemplate", "STS#3",
-                                  "--description", "Our team"])
+                                  "--description", "Our team", "--inheritNavigation"])
+        XCTAssertEqual(created.keys.sorted(), ["Configuration", "Created", "Description", "Id", "Language", "LastItemModifiedDate",
+                                               "LastItemUserModifiedDate", "ServerRelativeUrl", "Title", "WebTemplate", "WebTemplateId"],
+                       "SP.WebInformation, as the CLI prints it")
         XCTAssertEqual(created["Title"] as? String, "Team A")
+        XCTAssertEqual(created["Configuration"] as? Int, 3)
+        XCTAssertEqual(created["ServerRelativeUrl"] as? String, "/team-a")
+        XCTAssertEqual(try spRequests().filter { !($0["path"] as? String ?? "").hasSuffix("/_api/contextinfo") }.map { "\($0["method"] ?? "") \($0["path"] ?? "")" }, [
+            "POST /_api/web/webinfos/add", "GET /team-a/_api/web/effectivebasepermissions", "POST /team-a/_vti_bin/client.svc/ProcessQuery",
+        ], "the parent's navigation set where scripts may run")
         let url = Self.root + "/team-a"
         XCTAssertEqual(try object(["web", "get", "--url", url])["Description"] as? String, "Our team")
         XCTAssertTrue(try array(["web", "list", "--url", Self.root]).contains { ($0["Url"] as? String)?.lowercased() == url })

@@ -48,6 +48,8 @@ enum CSOMObject {
     case operation(String)
     case site(String)
     case web(String)
+    /// A web's `SP.Navigation`.
+    case navigation(String)
     case context
     case value(JSON)
     /// A site collection in the tenant's recycle bin (lower-cased URL).
@@ -370,6 +372,7 @@ final class CSOMEvaluation {
         case let (.site(url), "RootWeb"): return .web(url)
         case (.context, "Web"): return .web(r.web.url)
         case (.context, "Site"): return .site(r.web.siteCollectionURL)
+        case let (.web(url), "Navigation"): return .navigation(url)
         case let (.web(url), "ParentWeb"):
             guard let w = webs[url.lowercased()], w.url != w.siteCollectionURL, let slash = w.url.lastIndex(of: "/") else { return .value(.null) }
             return .web(String(w.url[..<slash]))
@@ -784,6 +787,11 @@ final class CSOMEvaluation {
                 throw CSOMError.argument("The LockState '\(v.stringValue ?? "")' is not valid. Use Unlock, NoAccess or ReadOnly.")
             }
             ref.pending.append((name, CSOMParam(type: p.type, value: v)))
+        case let .navigation(url):
+            guard canWrite else { throw CSOMError.accessDenied }
+            guard let w = webs[url.lowercased()] else { throw CSOMError.invalid("The web \(url) does not exist.") }
+            guard name == "UseShared" else { throw CSOMError.invalid("The property '\(name)' does not exist on type 'SP.Navigation'.") }
+            w.navigationUseShared = try typed(p, like: false, name: name).boolValue ?? false
         case let .site(url):
             guard canWrite else { throw CSOMError.accessDenied }
             guard let web = siteRoot(url) else { throw CSOMError.noSite(url) }
@@ -898,6 +906,9 @@ final class CSOMEvaluation {
                     "Id": .string("/Guid(\(w.id))/"), "Title": .string(w.title), "Description": .string(w.description),
                     "Url": .string(w.url), "ServerRelativeUrl": .string(w.serverRelativeUrl), "WebTemplate": .string(w.webTemplate),
                     "Language": JSON(w.language), "Created": SharePointCSOM.date(SharePointCSOM.isoDate(w.created))]
+        case let .navigation(url):
+            guard let w = webs[url.lowercased()] else { throw CSOMError.invalid("The web \(url) does not exist.") }
+            return ["_ObjectType_": "SP.Navigation", "UseShared": .bool(w.navigationUseShared)]
         case .context:
             return ["_ObjectType_": "SP.ClientContext"]
         case let .deletedSite(key):

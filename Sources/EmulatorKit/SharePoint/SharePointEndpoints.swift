@@ -29,6 +29,8 @@ enum SharePointEndpoints {
         on(.DELETE, "_api/web", deleteWeb)
         on(.GET, "_api/web/webs", listWebs)
         on(.POST, "_api/web/webs/add", addWeb)
+        on(.POST, "_api/web/webinfos/add", addWebInformation)
+        on(.GET, "_api/web/effectivebasepermissions", effectiveBasePermissions)
         on(.GET, "_api/web/lists", listLists)
         on(.POST, "_api/web/lists", addList)
         on(.GET, "_api/web/lists/{list}", getList)
@@ -172,16 +174,48 @@ enum SharePointEndpoints {
     }
 
     static func addWeb(_ r: SharePointRequest, _: [String: String]) throws -> EmulatorResponse {
+        let web = try createWeb(r)
+        return .json(SPRender(r).entity(webProps(web), webMeta(web, relativeTo: r.web), context: "SP.ApiData.Webs"))
+    }
+
+    /// `POST _api/web/webinfos/add`: the new subsite, answered as SP.WebInformation.
+    static func addWebInformation(_ r: SharePointRequest, _: [String: String]) throws -> EmulatorResponse {
+        let web = try createWeb(r)
+        let template = web.webTemplate
+        let props: JSONObject = [
+            "Configuration": JSON(web.configuration), "Created": .string(web.created), "Description": .string(web.description),
+            "Id": .string(web.id), "Language": JSON(web.language), "LastItemModifiedDate": .string(web.lastItemModified),
+            "LastItemUserModifiedDate": .string(web.lastItemModified), "ServerRelativeUrl": .string(web.serverRelativeUrl),
+            "Title": .string(web.title), "WebTemplate": .string(template), "WebTemplateId": JSON(webTemplateIds[template] ?? 1),
+        ]
+        return .json(SPRender(r).entity(props, SPMeta(type: "SP.WebInformation", editLink: "Web/WebInfos(guid'\(web.id)')"), context: "SP.ApiData.WebInfos"))
+    }
+
+    /// Template ids of the web templates the emulator creates.
+    static let webTemplateIds = ["STS": 1, "BLOG": 9, "SITEPAGEPUBLISHING": 68, "GROUP": 64, "APPCATALOG": 336]
+
+    /// `GET _api/web/effectivebasepermissions`: what the caller may do on the web. Tenant and
+    /// site admins and owners have full control, everyone else reads.
+    static func effectiveBasePermissions(_ r: SharePointRequest, _: [String: String]) throws -> EmulatorResponse {
+        let full = try SharePointPrincipals.isOwner(r)
+        let role = full ? SharePointPrincipals.fullControl : SharePointPrincipals.read
+        return .json(SPRender(r).entity(role["BasePermissions"]?.objectValue ?? [:], SPMeta(type: "SP.BasePermissions", editLink: "Web/EffectiveBasePermissions"),
+                                        context: "Edm.BasePermissions"))
+    }
+
+    /// Creates the subsite a `webs/add` or `webinfos/add` body describes.
+    static func createWeb(_ r: SharePointRequest) throws -> SPWeb {
         let body = try jsonBody(r)
         guard let p = body["parameters"]?.objectValue, let leaf = p["Url"]?.stringValue, !leaf.isEmpty, !leaf.contains("/") else {
             throw SPError.invalidQuery("The parameter parameters does not exist in method Add.")
         }
         let url = r.web.url + "/" + leaf
         let now = Util.iso8601(Date())
+        let template = (p["WebTemplate"]?.stringValue ?? "STS").split(separator: "#").map(String.init)
         let web = SPWeb(id: Util.newGUID(), url: url, siteCollectionURL: r.web.siteCollectionURL, siteId: r.web.siteId,
                         title: p["Title"]?.stringValue ?? leaf, description: p["Description"]?.stringValue ?? "",
-                        webTemplate: (p["WebTemplate"]?.stringValue ?? "STS").split(separator: "#").first.map(String.init) ?? "STS",
-                        language: p["Language"]?.intValue ?? r.web.language, created: now)
+                        webTemplate: template.first ?? "STS", language: p["Language"]?.intValue ?? r.web.language, created: now)
+        web.configuration = template.count > 1 ? Int(template[1]) ?? 0 : 0
         web.lists.append(SPList(id: Util.newGUID(), title: "Documents", description: "", baseTemplate: 101, url: "Shared Documents", created: now))
         try r.store.with(r.tenant.id) { webs in
             guard webs[url.lowercased()] == nil else {
@@ -190,7 +224,7 @@ enum SharePointEndpoints {
             }
             webs[url.lowercased()] = web
         }
-        return .json(SPRender(r).entity(webProps(web), webMeta(web, relativeTo: r.web), context: "SP.ApiData.Webs"))
+        return web
     }
 
     // MARK: Lists

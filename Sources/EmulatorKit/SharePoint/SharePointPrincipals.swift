@@ -255,6 +255,11 @@ enum SharePointPrincipals {
         throw SPError.accessDenied
     }
 
+    /// Whether the caller may change the site's groups (see `requireOwner`).
+    static func isOwner(_ r: SharePointRequest) throws -> Bool {
+        try r.state.sharePoint.principals.with(r) { site in (try? requireOwner(r, site)) != nil }
+    }
+
     static let adminRoles: Set<String> = ["62e90394-69f5-4237-9190-012177145e10", "f28a1f50-f6e7-4571-818b-6a12f2af6b6c"]
 
     /// A Global or SharePoint Administrator.

@@ -103,6 +103,10 @@ final class SPWeb: @unchecked Sendable {
     /// Properties a client set (`NoCrawl`, `QuickLaunchEnabled`, …), shown over the defaults.
     var settings = JSONObject()
     var welcomePage = "SitePages/Home.aspx"
+    /// The template's configuration: 3 of `STS#3`.
+    var configuration = 0
+    /// Whether the web shows its parent's navigation (`SP.Navigation.UseShared`).
+    var navigationUseShared = false
 
     init(id: String, url: String, siteCollectionURL: String, siteId: String, title: String, description: String,
          webTemplate: String, language: Int, created: String) {
