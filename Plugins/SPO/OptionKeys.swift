@@ -124,6 +124,7 @@ extension OptionKey where Value == Bool {
     static var associatedGroupsOnly: Self { Self("associatedGroupsOnly") }
     static var breakInheritance: Self { Self("breakInheritance") }
     static var inheritNavigation: Self { Self("inheritNavigation") }
+    static var withAppCatalog: Self { Self("withAppCatalog") }
     static var bypassSharedLock: Self { Self("bypassSharedLock") }
     static var checkOut: Self { Self("checkOut") }
     static var ensureParentFolders: Self { Self("ensureParentFolders") }

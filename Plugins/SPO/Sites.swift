@@ -75,7 +75,10 @@ enum SiteCommands {
                           option(.webTemplate, "w", "Template of a classic site (default STS#0)"),
                           option(.timeZone, "z", "Time zone id of a classic site"),
                           option(.storageQuota, nil, "Storage quota of a classic site in MB"),
-                          option(.storageQuotaWarningLevel, nil, "Storage warning level of a classic site in MB"),
+                          option(.storageQuotaWarningLevel, nil, "Storage warning level of a classic site in MB (default 100)"),
+                          option(.resourceQuota, nil, "Resource quota of a classic site, in points"),
+                          option(.resourceQuotaWarningLevel, nil, "Resource usage warning level of a classic site, in points"),
+                          flag(.withAppCatalog, nil, "Give the new site a site collection app catalog"),
                           flag(.removeDeletedSite, nil, "Purge a deleted site at the same URL first (classic sites)"),
                           flag(.wait, nil, "Wait until the classic site is ready")],
                 examples: [("A team site", "m365 spo site add --alias team1 --title 'Team 1'"),
@@ -145,7 +148,8 @@ enum SiteCommands {
         let lcid = options.int(.lcid)
         switch type {
         case "TeamSite":
-            for key in [OptionKey<String>.url, OptionKey<String>.webTemplate, OptionKey<Double>.timeZone, OptionKey<String>.siteDesign, OptionKey<String>.siteDesignId] as [any OptionHandle] where options.has(handle: key) {
+            for key in [OptionKey<String>.url, OptionKey<String>.webTemplate, OptionKey<Double>.timeZone, OptionKey<String>.siteDesign, OptionKey<String>.siteDesignId,
+                        OptionKey<Double>.resourceQuota, OptionKey<Double>.resourceQuotaWarningLevel] as [any OptionHandle] where options.has(handle: key) {
                 throw usage("--\(key.name) does not apply to team sites (they are named by --alias)")
             }
             guard let alias = options.string(.alias), !alias.isEmpty else { throw usage("--alias is required for a team site") }
@@ -158,9 +162,10 @@ enum SiteCommands {
             let body: JSON = ["displayName": .string(title), "alias": .string(alias), "isPublic": .bool(options.bool(.isPublic)),
                               "optionalParams": .object(optional)]
             let created = try spo.write(root + "/_api/GroupSiteManager/CreateGroupEx", body: body)
-            try emitCreatedSite(spo, created?.objectValue.map(SPOClient.unwrapVerbose))
+            try emitCreatedSite(spo, created?.objectValue.map(SPOClient.unwrapVerbose), options)
         case "CommunicationSite":
-            for key in [OptionKey<String>.alias, OptionKey<Bool>.isPublic, OptionKey<String>.webTemplate, OptionKey<Double>.timeZone] as [any OptionHandle] where options.has(handle: key) {
+            for key in [OptionKey<String>.alias, OptionKey<Bool>.isPublic, OptionKey<String>.webTemplate, OptionKey<Double>.timeZone,
+                        OptionKey<Double>.resourceQuota, OptionKey<Double>.resourceQuotaWarningLevel] as [any OptionHandle] where options.has(handle: key) {
                 throw usage("--\(key.name) does not apply to communication sites")
             }
             try options.exclusive([.siteDesign, .siteDesignId])
@@ -176,7 +181,7 @@ enum SiteCommands {
             if let owner = options.string(.owners) { request["Owner"] = .string(owner) }
             let root = try spo.spoURL()
             let created = try spo.write(root + "/_api/SPSiteManager/Create", body: ["request": .object(request)])
-            try emitCreatedSite(spo, created?.objectValue.map(SPOClient.unwrapVerbose))
+            try emitCreatedSite(spo, created?.objectValue.map(SPOClient.unwrapVerbose), options)
         default:
             for key in [OptionKey<String>.alias, OptionKey<Bool>.isPublic, OptionKey<String>.siteDesign, OptionKey<String>.siteDesignId, OptionKey<Bool>.shareByEmailEnabled, OptionKey<String>.classification] as [any OptionHandle] where options.has(handle: key) {
                 throw usage("--\(key.name) does not apply to classic sites")
@@ -184,22 +189,48 @@ enum SiteCommands {
             let site = try requiredURL(spo, options)
             guard let owner = options.string(.owners), !owner.isEmpty else { throw usage("--owners is required for a classic site") }
             guard let timeZone = options.int(.timeZone) else { throw usage("--timeZone is required for a classic site (e.g. 4 for Amsterdam, 13 for Pacific time)") }
+            if options.has(.resourceQuotaWarningLevel) && !options.has(.resourceQuota) {
+                throw usage("You cannot specify resourceQuotaWarningLevel without specifying resourceQuota")
+            }
+            if let q = options.number(.resourceQuota), let w = options.number(.resourceQuotaWarningLevel), w > q {
+                throw usage("resourceQuotaWarningLevel cannot exceed resourceQuota")
+            }
+            if options.has(.storageQuotaWarningLevel) && !options.has(.storageQuota) {
+                throw usage("You cannot specify storageQuotaWarningLevel without specifying storageQuota")
+            }
+            if let q = options.int(.storageQuota), let w = options.int(.storageQuotaWarningLevel), w > q { throw usage("storageQuotaWarningLevel cannot exceed storageQuota") }
             if options.bool(.removeDeletedSite) { try purgeDeletedSite(spo, site) }
             let quota = options.int(.storageQuota) ?? 100
             let properties = CSOMRequest.Value.structure(typeId: "{11f84fff-b8cf-47b6-8b50-34e692656606}", [
                 ("CompatibilityLevel", .int32(0)), ("Lcid", .uint32(lcid ?? 1033)), ("Owner", .string(owner)),
-                ("StorageMaximumLevel", .int64(quota)), ("StorageWarningLevel", .int64(options.int(.storageQuotaWarningLevel) ?? quota)),
+                ("StorageMaximumLevel", .int64(quota)), ("StorageWarningLevel", .int64(options.int(.storageQuotaWarningLevel) ?? 100)),
                 ("Template", .string(options.string(.webTemplate) ?? "STS#0")), ("TimeZoneId", .int32(timeZone)),
                 ("Title", .string(title)), ("Url", .string(site)),
-                ("UserCodeMaximumLevel", .double(0)), ("UserCodeWarningLevel", .double(0)),
+                ("UserCodeMaximumLevel", .double(options.number(.resourceQuota) ?? 0)),
+                ("UserCodeWarningLevel", .double(options.number(.resourceQuotaWarningLevel) ?? 0)),
             ])
             let (response, id) = try spo.tenantQuery { request, tenant in
                 let operation = request.method("CreateSite", of: tenant, [properties])
                 request.objectPath(operation)
                 return request.query(operation, properties: ["IsComplete", "PollingInterval"])
             }
-            if options.bool(.wait) { try spo.waitForOperation(try response.object(id, "creation operation"), what: "creating \(site)") }
+            // An app catalog needs the site to exist: --withAppCatalog waits as --wait does.
+            if options.bool(.wait) || options.bool(.withAppCatalog) {
+                try spo.waitForOperation(try response.object(id, "creation operation"), what: "creating \(site)")
+            }
+            try addAppCatalog(spo, options, site)
             try spo.invocation.emit(result: .string(site))
+        }
+    }
+
+    /// `--withAppCatalog`: the site's own app catalog, added through the tenant's app catalog
+    /// accessor as CLI for Microsoft 365 adds it.
+    static func addAppCatalog(_ spo: SPOClient, _ options: Options, _ site: String) throws(PluginFailure) {
+        guard options.bool(.withAppCatalog) else { return }
+        _ = try spo.tenantQuery { request, tenant in
+            let web = request.property("RootWeb", of: request.method("GetSiteByUrl", of: tenant, [.string(site)]))
+            let catalogs = request.property("SiteCollectionAppCatalogsSites", of: request.property("TenantAppCatalog", of: web))
+            request.call("Add", on: catalogs, [.string(site)])
         }
     }
 
@@ -210,14 +241,17 @@ enum SiteCommands {
 
     /// Prints the new site's URL from CreateGroupEx or SPSiteManager/Create (`SiteStatus` 2 is
     /// ready, 1 still provisioning), or fails with SharePoint's reason.
-    static func emitCreatedSite(_ spo: SPOClient, _ answer: JSONObject?) throws(PluginFailure) {
+    static func emitCreatedSite(_ spo: SPOClient, _ answer: JSONObject?, _ options: Options) throws(PluginFailure) {
         guard let answer else { throw PluginFailure("SharePoint sent no answer to the site creation", status: M365_ERR_SERVER) }
         if let message = answer["ErrorMessage"]?.stringValue, !message.isEmpty { throw PluginFailure(oneLine(message), status: M365_ERR_SERVER) }
         let url = answer["SiteUrl"]?.stringValue ?? ""
         switch answer["SiteStatus"]?.intValue {
-        case 2 where !url.isEmpty: try spo.invocation.emit(result: .string(url))
+        case 2 where !url.isEmpty:
+            try addAppCatalog(spo, options, url)
+            try spo.invocation.emit(result: .string(url))
         case 1 where !url.isEmpty:
             spo.invocation.log("SharePoint is still provisioning \(url)", level: M365_LOG_WARNING)
+            try addAppCatalog(spo, options, url)
             try spo.invocation.emit(result: .string(url))
         default:
             throw PluginFailure("SharePoint could not create the site (SiteStatus \(answer["SiteStatus"]?.intValue ?? -1))", status: M365_ERR_SERVER)

@@ -73,6 +73,26 @@ final class SPOAdminTests: SPOTestCase {
         try fails(["site", "remove", "--url", url, "--fromRecycleBin", "--force"], "archive")
     }
 
+    /// Resource quotas and the default storage warning of a classic site, and a site's own app
+    /// catalog, as the CLI creates them.
+    func testSiteAddWithQuotasAndAnAppCatalog() throws {
+        let url = Self.root + "/sites/catalogued"
+        try spo(["site", "add", "--type", "ClassicSite", "--url", "/sites/catalogued", "--title", "Catalogued", "--owners", Self.admin.upn,
+                 "--timeZone", "4", "--storageQuota", "500", "--resourceQuota", "300", "--resourceQuotaWarningLevel", "200", "--withAppCatalog"])
+        let properties = try XCTUnwrap(try array(["site", "list", "--filter", "Url -like 'catalogued'"]).first)
+        XCTAssertEqual(properties["StorageMaximumLevel"] as? Int, 500)
+        XCTAssertEqual(properties["StorageWarningLevel"] as? Int, 100, "the CLI's default warning level")
+        XCTAssertEqual(try array(["app", "list", "--appCatalogScope", "sitecollection", "--appCatalogUrl", url]).count, 0,
+                       "the site has an app catalog of its own, empty")
+        let team = try spo(["site", "add", "--alias", "with-apps", "--title", "With apps", "--withAppCatalog", "--output", "json"])
+        let teamURL = try XCTUnwrap(try team.json() as? String)
+        XCTAssertEqual(try array(["app", "list", "--appCatalogScope", "sitecollection", "--appCatalogUrl", teamURL]).count, 0)
+        try fails(["site", "add", "--type", "ClassicSite", "--url", "/sites/q", "--title", "Q", "--owners", Self.admin.upn, "--timeZone", "4",
+                   "--resourceQuotaWarningLevel", "5"], exit: 2, "You cannot specify resourceQuotaWarningLevel without specifying resourceQuota")
+        try fails(["site", "add", "--alias", "q", "--title", "Q", "--resourceQuota", "5"], exit: 2, "--resourceQuota")
+        try spo(["site", "remove", "--url", url, "--skipRecycleBin", "--force"])
+    }
+
     func testTeamAndCommunicationSitesAreCreatedByTheirManagers() throws {
         let team = try spo(["site", "add", "--alias", "project-x", "--title", "Project X", "--isPublic", "--output", "json"])
         XCTAssertEqual(try team.json() as? String, Self.root + "/sites/project-x")

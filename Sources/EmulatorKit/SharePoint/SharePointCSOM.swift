@@ -50,6 +50,9 @@ enum CSOMObject {
     case web(String)
     /// A web's `SP.Navigation`.
     case navigation(String)
+    /// `SP.TenantAppCatalog` (a web's `TenantAppCatalog`) and its `SiteCollectionAppCatalogsSites`.
+    case tenantAppCatalog
+    case siteCollectionAppCatalogs
     case context
     case value(JSON)
     /// A site collection in the tenant's recycle bin (lower-cased URL).
@@ -373,6 +376,8 @@ final class CSOMEvaluation {
         case (.context, "Web"): return .web(r.web.url)
         case (.context, "Site"): return .site(r.web.siteCollectionURL)
         case let (.web(url), "Navigation"): return .navigation(url)
+        case (.web, "TenantAppCatalog"): return .tenantAppCatalog
+        case (.tenantAppCatalog, "SiteCollectionAppCatalogsSites"): return .siteCollectionAppCatalogs
         case let (.web(url), "ParentWeb"):
             guard let w = webs[url.lowercased()], w.url != w.siteCollectionURL, let slash = w.url.lastIndex(of: "/") else { return .value(.null) }
             return .web(String(w.url[..<slash]))
@@ -598,6 +603,16 @@ final class CSOMEvaluation {
             return startOperation("SetSite", ref.url, atOnce: true)
         case let .web(url):
             return try webMethod(url, name, params)
+        case .siteCollectionAppCatalogs where name == "Add":
+            // A site collection app catalog: the "Apps for SharePoint" library on its root web.
+            try requireTenant(write: true)
+            let url = try string(params, 0, name).trimmingSuffix("/")
+            guard let web = siteRoot(url) else { throw CSOMError.noSite(url) }
+            if !web.lists.contains(where: { $0.baseTemplate == 336 }) {
+                web.lists.append(SPList(id: Util.newGUID(), title: "Apps for SharePoint", description: "", baseTemplate: 336, url: "AppCatalog",
+                                        created: Util.iso8601(Date())))
+            }
+            return nil
         default:
             throw CSOMError.invalid("The method \(name) is not supported on this object.")
         }
@@ -909,6 +924,10 @@ final class CSOMEvaluation {
         case let .navigation(url):
             guard let w = webs[url.lowercased()] else { throw CSOMError.invalid("The web \(url) does not exist.") }
             return ["_ObjectType_": "SP.Navigation", "UseShared": .bool(w.navigationUseShared)]
+        case .tenantAppCatalog:
+            return ["_ObjectType_": "Microsoft.SharePoint.Marketplace.CorporateCuratedGallery.TenantCorporateCatalogAccessor"]
+        case .siteCollectionAppCatalogs:
+            return ["_ObjectType_": "Microsoft.SharePoint.Marketplace.CorporateCuratedGallery.SiteCollectionAppCatalogAllowedItemCollection"]
         case .context:
             return ["_ObjectType_": "SP.ClientContext"]
         case let .deletedSite(key):
