@@ -289,17 +289,20 @@ enum FileCommands {
 
         command("file remove", "Removes the specified file",
                 options: [webUrl, option(.url, nil, "Site- or server-relative URL of the file"), option(.id, "i", "UniqueId (GUID) of the file"),
-                          flag(.recycle, nil, "Move the file to the recycle bin instead of deleting it"), forceOption],
+                          flag(.recycle, nil, "Move the file to the recycle bin instead of deleting it"),
+                          flag(.bypassSharedLock, nil, "Remove the file even while others have it open"), forceOption],
                 sets: [["url", "id"]],
                 examples: [("Into the recycle bin", "m365 spo file remove --webUrl /sites/project-x --url 'Shared Documents/old.docx' --recycle --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, .webUrl)
             let (label, path) = try fileBase(spo, web: web, options)
             guard try spo.invocation.confirmedRemoval(options, "the file \(label)") else { return }
+            // Removes a file another app holds open (co-authoring), as the CLI asks SharePoint to.
+            let bypass: [(name: String, value: String)] = options.bool(.bypassSharedLock) ? [("Prefer", "bypass-shared-lock")] : []
             do throws(PluginFailure) {
                 if options.bool(.recycle) {
-                    try spo.write(path("/recycle()", []))
+                    try spo.write(path("/recycle()", []), tunnel: "DELETE", headers: bypass)
                 } else {
-                    try spo.write(path("", []), tunnel: "DELETE")
+                    try spo.write(path("", []), tunnel: "DELETE", headers: bypass)
                 }
             } catch { throw fileFailure(error, label) }
         },
@@ -428,20 +431,25 @@ enum FileVersionCommands {
 
     static let all: [PluginCommand] = [
         command("file version list", "Retrieves all versions of a file", options: options, sets: sets,
-                defaults: ["Created", "ID", "IsCurrentVersion", "VersionLabel"]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+                defaults: ["Created", "ID", "IsCurrentVersion", "VersionLabel", "ExpirationDate"]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let (_, label, path) = try base(spo, options)
-            do throws(PluginFailure) { try spo.list(path("/versions", [])) } catch { throw FileCommands.fileFailure(error, label) }
+            // SharePoint sends a version's expiry only when asked for it by name.
+            do throws(PluginFailure) { try spo.list(path("/versions", [("$select", "*,ExpirationDate")])) } catch { throw FileCommands.fileFailure(error, label) }
         },
         command("file version get", "Gets a version of a file", options: options + [label], sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let (_, name, path) = try base(spo, options)
             let wanted = options.string(.label) ?? ""
             var found: JSONObject?
             do throws(PluginFailure) {
-                try spo.forEachItem(path("/versions", [("$filter", "VersionLabel eq \(OData.quote(wanted))")])) { version throws(PluginFailure) in
+                try spo.forEachItem(path("/versions", [("$filter", "VersionLabel eq \(OData.quote(wanted))"), ("$select", "*,ExpirationDate")])) { version throws(PluginFailure) in
                     if found == nil { found = version }
                 }
             } catch { throw FileCommands.fileFailure(error, name) }
-            guard let found else { throw PluginFailure("Version with label '\(wanted)' not found", status: M365_ERR_NOT_FOUND) }
+            // As the CLI: nothing printed, and success, when there is no such version.
+            guard let found else {
+                spo.invocation.log("Version with label '\(wanted)' not found")
+                return
+            }
             try spo.invocation.emit(result: .object(found))
         },
         command("file version restore", "Restores a version of a file", options: options + [label, forceOption], sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in

@@ -196,7 +196,7 @@ enum FolderCommands {
             guard try spo.invocation.confirmedRemoval(options, "the folder \(label)") else { return }
             do throws(PluginFailure) {
                 if options.bool(.recycle) {
-                    try spo.write(base("/recycle()"))
+                    try spo.write(base("/recycle()"), tunnel: "DELETE")
                 } else {
                     try spo.write(base(""), tunnel: "DELETE")
                 }

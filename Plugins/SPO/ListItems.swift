@@ -173,7 +173,7 @@ enum ListItemCommands {
             let item = try itemPath(try ListSelector.forItems.path(web, options), options)
             guard try spo.invocation.confirmedRemoval(options, "the list item \(options.int(.numericId) ?? 0) from list '\(ListSelector.forItems.label(options))'") else { return }
             if options.bool(.recycle) {
-                try spo.write(item + "/recycle()")
+                try spo.write(item + "/recycle()", tunnel: "DELETE")
             } else {
                 try spo.write(item, tunnel: "DELETE")
             }

@@ -165,7 +165,7 @@ enum ListCommands {
             let path = try ListSelector.plain.path(web, options)
             guard try spo.invocation.confirmedRemoval(options, "the list '\(ListSelector.plain.label(options))' from site \(web)") else { return }
             if options.bool(.recycle) {
-                try spo.write(path + "/recycle()")
+                try spo.write(path + "/recycle", tunnel: "DELETE")
             } else {
                 try spo.write(path, tunnel: "DELETE")
             }

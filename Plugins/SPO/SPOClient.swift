@@ -172,8 +172,8 @@ struct SPOClient: CommandClient {
     /// digest: with a bearer token SharePoint's REST API does not ask for one, and CLI for
     /// Microsoft 365 sends none; CSOM calls and CAML queries still carry it, as the CLI's do.
     @discardableResult
-    func write(_ url: String, tunnel: String? = nil, body: JSON? = nil) throws(PluginFailure) -> JSON? {
-        var headers: [(name: String, value: String)] = []
+    func write(_ url: String, tunnel: String? = nil, headers extra: [(name: String, value: String)] = [], body: JSON? = nil) throws(PluginFailure) -> JSON? {
+        var headers = extra
         if let tunnel { headers += [("X-HTTP-Method", tunnel), ("IF-MATCH", "*")] }
         return try send("POST", url, body: body, headers: headers)
     }

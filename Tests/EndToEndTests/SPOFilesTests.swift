@@ -124,7 +124,13 @@ final class SPOFilesTests: SPOTestCase {
                        ["/Shared Documents/Deep/Er/hello.txt", "/Shared Documents/hello.txt", "/Shared Documents/notes.txt"])
 
         try spo(["file", "remove", "--webUrl", Self.root, "--url", "Shared Documents/hello.txt", "--force"])
-        try spo(["file", "remove", "--webUrl", Self.root, "--id", id, "--recycle", "--force"])
+        try emulator.admin("requests", method: "DELETE")
+        try spo(["file", "remove", "-u", Self.root, "--id", id, "--recycle", "--bypassSharedLock", "--force"])
+        let recycled = try XCTUnwrap(try spRequests().last)
+        XCTAssertEqual(recycled["path"] as? String, "/_api/web/GetFileById('\(id)')/recycle()")
+        let headers = recycled["headers"] as? [String: Any] ?? [:]
+        XCTAssertEqual(headers["x-http-method"] as? String, "DELETE", "recycled as the CLI sends it")
+        XCTAssertEqual(headers["prefer"] as? String, "bypass-shared-lock")
         try fails(["file", "get", "--webUrl", Self.root, "--id", id], "does not exist")
         try fails(["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/hello.txt"], "does not exist")
         XCTAssertEqual(try array(["listitem", "list", "--webUrl", Self.root, "--listTitle", "Documents", "--fields", "Id,FileLeafRef"])
@@ -329,10 +335,12 @@ final class SPOFilesTests: SPOTestCase {
         }
         let versions = try array(["file", "version", "list", "--webUrl", Self.root, "--fileUrl", url])
         XCTAssertEqual(versions.compactMap { $0["VersionLabel"] as? String }, ["1.0", "2.0"], "the earlier versions")
+        XCTAssertTrue(versions.allSatisfy { $0.keys.contains("ExpirationDate") }, "asked for by name, as the CLI asks")
         let text = try spo(["file", "version", "list", "--webUrl", Self.root, "--fileUrl", url, "--output", "text"]).stdout
-        XCTAssertEqual(header(text), ["Created", "ID", "IsCurrentVersion", "VersionLabel"])
-        XCTAssertEqual(try object(["file", "version", "get", "--webUrl", Self.root, "--fileUrl", url, "--label", "1.0"])["ID"] as? Int, 512)
-        try fails(["file", "version", "get", "--webUrl", Self.root, "--fileUrl", url, "--label", "9.0"], "not found")
+        XCTAssertEqual(header(text), ["Created", "ID", "IsCurrentVersion", "VersionLabel", "ExpirationDate"])
+        XCTAssertEqual(try object(["file", "version", "get", "-u", Self.root, "--fileUrl", url, "--label", "1.0"])["ID"] as? Int, 512)
+        let missing = try spo(["file", "version", "get", "--webUrl", Self.root, "--fileUrl", url, "--label", "9.0"])
+        XCTAssertEqual(missing.stdout, "", "as the CLI: no such version prints nothing and succeeds")
 
         try spo(["file", "version", "restore", "--webUrl", Self.root, "--fileUrl", url, "--label", "1.0", "--force"])
         XCTAssertEqual(try spo(["file", "get", "--webUrl", Self.root, "--url", url, "--asString", "--output", "text"]).stdout, "one\n")

@@ -55,8 +55,10 @@ enum SharePointEndpoints {
         on(.GET, "_api/web/lists/{list}/items/{id}", getItem)
         on(.PATCH, "_api/web/lists/{list}/items/{id}", updateItem)
         on(.DELETE, "_api/web/lists/{list}/items/{id}", deleteItem)
-        on(.POST, "_api/web/lists/{list}/items/{id}/recycle", recycleItem)
-        on(.POST, "_api/web/lists/{list}/recycle", recycleList)
+        for method in [HTTPMethod.POST, .DELETE] {
+            on(method, "_api/web/lists/{list}/items/{id}/recycle", recycleItem)
+            on(method, "_api/web/lists/{list}/recycle", recycleList)
+        }
         on(.POST, "_api/web/lists/{list}/items/{id}/validateupdatelistitem", validateUpdateItem)
         SharePointPrincipals.register(&r)
         SharePointApps.register(&r)

@@ -17,14 +17,17 @@ extension SharePointFiles {
         ("_api/web/getfolderbyid/{folderId}", { r, p in try folderURL(id: p["folderId"] ?? "", r) }),
     ]
 
-    /// `DELETE` (an empty object back) and `POST …/recycle` (the recycle bin item's id back).
+    /// `DELETE` (an empty object back) and `POST …/recycle` (the recycle bin item's id back),
+    /// also tunnelled as a DELETE, as CLI for Microsoft 365 sends it.
     static func removal(_ remove: @escaping @Sendable (SharePointRequest, String) throws -> Void) -> [(HTTPMethod, String, Operation)] {
-        [
+        let recycle: Operation = { r, url, _ in
+            try remove(r, url)
+            return .json(SPRender(r).primitive("Recycle", .string(Util.newGUID()), edmType: "Edm.Guid"))
+        }
+        return [
             (.DELETE, "", { r, url, _ in try remove(r, url); return .json(.object([:])) }),
-            (.POST, "recycle", { r, url, _ in
-                try remove(r, url)
-                return .json(SPRender(r).primitive("Recycle", .string(Util.newGUID()), edmType: "Edm.Guid"))
-            }),
+            (.POST, "recycle", recycle),
+            (.DELETE, "recycle", recycle),
         ]
     }
 
@@ -455,7 +458,16 @@ extension SharePointFiles {
     static func listVersions(_ r: SharePointRequest, _ url: String, _: [String: String]) throws -> EmulatorResponse {
         let render = SPRender(r)
         let q = try SPQuery(r.request, properties: versionNames, typeName: "SP.FileVersion")
-        let rows: [(JSONObject, SPFileVersionRecord)] = try r.store.locked { let f = try existingFile(r, url); return f.versions.map { (versionProps($0, f), $0) } }
+        // ExpirationDate comes only when `$select` names it, as SharePoint sends it.
+        let named = (r.request.query["$select"] ?? "").lowercased().split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == "expirationdate" }
+        let rows: [(JSONObject, SPFileVersionRecord)] = try r.store.locked {
+            let f = try existingFile(r, url)
+            return f.versions.map { v in
+                var props = versionProps(v, f)
+                if !named { props["ExpirationDate"] = nil }
+                return (props, v)
+            }
+        }
         let page = q.sorted(rows, { $0.0 }).filter { q.matches($0.0) }.prefix(q.top ?? Int.max)
         return .json(render.collection(page.map { render.entry(q.project($0.0), versionMeta($0.1)) }, context: "SP.ApiData.FileVersions", next: nil))
     }

@@ -574,10 +574,10 @@ enum SharePointFiles {
 
     // MARK: Versions
 
-    static let versionNames = ["CheckInComment", "Created", "ID", "IsCurrentVersion", "Length", "Size", "Url", "VersionLabel"]
+    static let versionNames = ["CheckInComment", "Created", "ExpirationDate", "ID", "IsCurrentVersion", "Length", "Size", "Url", "VersionLabel"]
 
     static func versionProps(_ v: SPFileVersionRecord, _ f: SPFileRecord) -> JSONObject {
-        ["CheckInComment": .string(v.checkInComment), "Created": .string(v.created), "ID": JSON(v.id), "IsCurrentVersion": false,
+        ["CheckInComment": .string(v.checkInComment), "Created": .string(v.created), "ExpirationDate": nil, "ID": JSON(v.id), "IsCurrentVersion": false,
          "Length": .string(String(v.size)), "Size": .string(String(v.size)), "Url": .string("_vti_history/\(v.id)\(f.url)"),
          "VersionLabel": .string(v.label)]
     }
