@@ -368,50 +368,91 @@ enum FileCheckOutCommands {
     ] + FileVersionCommands.all + ["copy", "move"].map { verb in
         command("file \(verb)", verb == "copy" ? "Copies a file to another folder" : "Moves a file to another folder",
                 options: [webUrl, option(.sourceUrl, "s", "Site- or server-relative URL of the file"), option(.sourceId, "i", "UniqueId (GUID) of the file"),
-                          option(.targetUrl, "t", "Site- or server-relative URL of the target folder", required: true),
-                          option(.newName, nil, "New name of the file at the target"),
+                          option(.targetUrl, "t", "Server-relative or absolute URL of the target folder", required: true),
+                          option(.newName, nil, "New name of the file at the target (the source's extension is kept when none is given)"),
                           option(.nameConflictBehavior, nil, "What to do when the target has a file of the same name",
                                  allowed: ["fail", "replace", "rename"], defaultValue: "fail"),
-                          flag(verb == "copy" ? .resetAuthorAndCreated : .retainEditorAndModified, nil,
-                               verb == "copy" ? "Make the copy's author and creation time the caller's and now" : "Keep the editor and modification time"),
-                          flag(.bypassSharedLock, nil, "Copy or move even when the file is open for co-authoring")],
+                          flag(.bypassSharedLock, nil, "Copy or move even when the file is open for co-authoring"),
+                          verb == "copy" ? flag(.ignoreVersionHistory, nil, "Copy only the latest version")
+                              : flag(.withItemPermissions, nil, "Keep the item's permissions"),
+                          flag(.skipWait, nil, "Do not wait for SharePoint to finish (nothing is printed)")],
                 sets: [["sourceUrl", "sourceId"]],
-                examples: [("Into another folder", "m365 spo file \(verb) --webUrl /sites/project-x --sourceUrl 'Shared Documents/a.docx' --targetUrl 'Shared Documents/Archive'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+                examples: [("Into another folder", "m365 spo file \(verb) --webUrl https://contoso.sharepoint.com/sites/project-x --sourceUrl 'Shared Documents/a.docx' --targetUrl '/sites/project-x/Shared Documents/Archive'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs([.sourceId])
-            if let name = options.string(.newName) { try SPOPath.checkName(name, option: "newName") }
             let web = try spo.webURL(options, .webUrl)
-            let folder = try SPOPath.serverRelative(options.string(.targetUrl) ?? "", web: web, option: "targetUrl")
             let source: String
             if let id = options.string(.sourceId) {
                 do throws(PluginFailure) {
-                    source = try spo.get(web + "/_api/web/GetFileById(\(OData.quote(id)))?$select=ServerRelativeUrl")["ServerRelativeUrl"]?.stringValue ?? ""
+                    source = try spo.get(web + "/_api/Web/GetFileById(\(OData.quote(id)))/ServerRelativePath")["DecodedUrl"]?.stringValue ?? ""
                 } catch { throw FileCommands.fileFailure(error, id) }
             } else {
                 source = try SPOPath.serverRelative(options.string(.sourceUrl) ?? "", web: web, option: "sourceUrl")
             }
+            // As the CLI: the target is server-relative (or absolute), whatever the web.
             let origin = web.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false).prefix(3).joined(separator: "/")
-            let target = folder + "/" + (options.string(.newName) ?? SPOPath.leaf(source))
-            let behavior = options.string(.nameConflictBehavior) ?? "fail"
-            let bypass = options.bool(.bypassSharedLock)
-            var flags = JSONObject()
-            flags["KeepBoth"] = .bool(behavior == "rename")
-            flags["ShouldBypassSharedLocks"] = .bool(bypass)
-            if verb == "copy" {
-                let reset = options.bool(.resetAuthorAndCreated)
-                flags["ResetAuthorAndCreatedOnCopy"] = .bool(reset)
-            } else {
-                let retain = options.bool(.retainEditorAndModified)
-                flags["RetainEditorAndModifiedOnMove"] = .bool(retain)
+            var target = options.string(.targetUrl) ?? ""
+            if !target.lowercased().hasPrefix("https://") { target = origin + (target.hasPrefix("/") ? "" : "/") + target }
+            target = SPOClient.trimSlash(target)
+            var newName = options.string(.newName)
+            if let name = newName, !name.contains("."), let dot = source.lastIndex(of: ".") { newName = name + source[dot...] }
+            let job = try CopyJobs.start(spo, web: web, sources: [origin + source], destination: target, options: [
+                "NameConflictBehavior": .number(Double(["fail", "replace", "rename"].firstIndex(of: options.string(.nameConflictBehavior) ?? "fail") ?? 0)),
+                "AllowSchemaMismatch": true, "BypassSharedLock": .bool(options.bool(.bypassSharedLock)),
+                "IgnoreVersionHistory": .bool(verb == "copy" && options.bool(.ignoreVersionHistory)),
+                "IncludeItemPermissions": .bool(verb == "move" && options.bool(.withItemPermissions)),
+                "CustomizedItemName": newName.map { [.string($0)] } ?? .null, "SameWebCopyMoveOptimization": true, "IsMoveMode": .bool(verb == "move"),
+            ], what: source)
+            if options.bool(.skipWait) { return }
+            let done = try CopyJobs.wait(spo, web: web, job)
+            // The target's web: the destination without the folder path SharePoint reports.
+            let relative = done["TargetObjectSiteRelativeUrl"]?.stringValue ?? ""
+            let folder = "/" + (relative.lastIndex(of: "/").map { String(relative[..<$0]) } ?? "")
+            let lower = Array(target.lowercased()), needle = Array(folder.lowercased())
+            var targetWeb = target
+            if let start = stride(from: lower.count - needle.count, through: 0, by: -1).first(where: { Array(lower[$0..<($0 + needle.count)]) == needle }) {
+                targetWeb = String(target.prefix(start))
             }
-            var request = JSONObject()
-            request["srcPath"] = .object(JSONObject([("DecodedUrl", .string(origin + source))]))
-            request["destPath"] = .object(JSONObject([("DecodedUrl", .string(origin + target))]))
-            request["overwrite"] = .bool(behavior == "replace")
-            request["options"] = .object(flags)
-            let body = JSON.object(request)
-            do throws(PluginFailure) {
-                try spo.write(web + "/_api/SP.MoveCopyUtil.\(verb == "copy" ? "CopyFileByPath" : "MoveFileByPath")", body: body)
-            } catch { throw FileCommands.fileFailure(error, source) }
+            let id = done["TargetObjectUniqueId"]?.stringValue ?? ""
+            try spo.invocation.emit(result: .object(try spo.get(targetWeb + "/_api/Web/GetFileById(\(OData.quote(id)))")))
+        }
+    }
+}
+
+/// SharePoint's copy jobs (`Site/CreateCopyJobs`, `Site/GetCopyJobProgress`), as CLI for
+/// Microsoft 365 copies and moves files and folders with them.
+enum CopyJobs {
+    /// Starts one job; its description, for `wait`.
+    static func start(_ spo: SPOClient, web: String, sources: [String], destination: String, options: JSONObject,
+                      what: String) throws(PluginFailure) -> JSON {
+        var body: JSONObject = ["destinationUri": .string(destination), "exportObjectUris": .array(sources.map(JSON.string))]
+        var kept = JSONObject()
+        for (name, value) in options where value != .null { kept[name] = value }
+        body["options"] = .object(kept)
+        let answer: JSON?
+        do throws(PluginFailure) { answer = try spo.write(web + "/_api/Site/CreateCopyJobs", body: .object(body)) } catch { throw FileCommands.fileFailure(error, what) }
+        guard let job = answer?["value"]?.arrayValue?.first else { throw PluginFailure("SharePoint started no copy job for \(what)", status: M365_ERR_SERVER) }
+        return job
+    }
+
+    /// Polls the job every 3 seconds until it ends; its `JobFinishedObjectInfo`, or its error.
+    static func wait(_ spo: SPOClient, web: String, _ job: JSON) throws(PluginFailure) -> JSONObject {
+        var logs: [JSONObject] = []
+        var polls = 0
+        while true {
+            let progress = try spo.write(web + "/_api/Site/GetCopyJobProgress", body: ["copyJobInfo": job])
+            logs += (progress?["Logs"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap { try? JSON.parse($0) }?.objectValue }
+            polls += 1
+            let finished = progress?["JobState"]?.intValue == 0
+            if let failure = logs.first(where: { $0["Event"]?.stringValue == "JobError" }) {
+                throw PluginFailure(oneLine(failure["Message"]?.stringValue ?? "the copy job failed"))
+            }
+            if finished, let info = logs.first(where: { $0["Event"]?.stringValue == "JobFinishedObjectInfo" }) { return info }
+            // A finished job may report its object a poll later, not two.
+            if finished && polls > 1 { throw PluginFailure("SharePoint finished the copy job without naming its result", status: M365_ERR_SERVER) }
+            if !finished {
+                if polls == 1 { spo.invocation.log("Waiting for the copy job to complete...") }
+                try pause(seconds: 3, invocation: spo.invocation)
+            }
         }
     }
 }

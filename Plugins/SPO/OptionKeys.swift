@@ -141,8 +141,9 @@ extension OptionKey where Value == Bool {
     static var recursive: Self { Self("recursive") }
     static var recycle: Self { Self("recycle") }
     static var removeDeletedSite: Self { Self("removeDeletedSite") }
-    static var resetAuthorAndCreated: Self { Self("resetAuthorAndCreated") }
-    static var retainEditorAndModified: Self { Self("retainEditorAndModified") }
+    static var ignoreVersionHistory: Self { Self("ignoreVersionHistory") }
+    static var withItemPermissions: Self { Self("withItemPermissions") }
+    static var skipWait: Self { Self("skipWait") }
     static var shareByEmailEnabled: Self { Self("shareByEmailEnabled") }
     static var skipFeatureDeployment: Self { Self("skipFeatureDeployment") }
     static var skipRecycleBin: Self { Self("skipRecycleBin") }

@@ -366,9 +366,15 @@ final class SPOFilesTests: SPOTestCase {
         try fails(["file", "copy", "--webUrl", Self.root, "--sourceUrl", "Shared Documents/Target/c.txt", "--targetUrl", "Shared Documents/Target", "--newName", "a.txt"],
                   "already exists")
         try emulator.admin("requests", method: "DELETE")
-        try spo(["file", "copy", "--webUrl", Self.root, "--sourceUrl", "Shared Documents/Target/c.txt", "--targetUrl", "Shared Documents/Target",
-                 "--newName", "a.txt", "--nameConflictBehavior", "rename"])
-        XCTAssertEqual(paths(try spRequests()), ["/_api/SP.MoveCopyUtil.CopyFileByPath"], "one request, as CLI for Microsoft 365 sends it")
+        let copied = try object(["file", "copy", "--webUrl", Self.root, "--sourceUrl", "Shared Documents/Target/c.txt", "--targetUrl", "Shared Documents/Target",
+                                 "--newName", "a", "--nameConflictBehavior", "rename"])
+        XCTAssertEqual(copied["Name"] as? String, "a 1.txt", "the source's extension kept, a free name taken; the new file printed as the CLI prints it")
+        let unique = try XCTUnwrap(copied["UniqueId"] as? String)
+        XCTAssertEqual(paths(try spRequests()), ["/_api/Site/CreateCopyJobs", "/_api/Site/GetCopyJobProgress", "/_api/Web/GetFileById('\(unique)')"],
+                       "a copy job, its progress and the new file, as CLI for Microsoft 365 sends them")
+        let skipped = try spo(["file", "copy", "--webUrl", Self.root, "--sourceId", unique, "--targetUrl", "/Shared Documents", "--skipWait"])
+        XCTAssertEqual(skipped.stdout, "", "--skipWait prints nothing")
+        try spo(["file", "remove", "--webUrl", Self.root, "--url", "/Shared Documents/a 1.txt", "--force"])
         try spo(["file", "move", "--webUrl", Self.root, "--sourceUrl", "Shared Documents/Target/a 1.txt", "--targetUrl", Self.library,
                  "--nameConflictBehavior", "replace"])
         let names = try array(["file", "list", "--webUrl", Self.root, "--folderUrl", Self.library, "--recursive"]).compactMap { $0["ServerRelativeUrl"] as? String }

@@ -74,6 +74,10 @@ extension SharePointFiles {
 
     static let fileReadsAndChanges: [(HTTPMethod, String, Operation)] = [
         (.GET, "", getFile),
+        (.GET, "serverrelativepath", { r, url, _ in
+            let found = try r.store.locked { try existingFile(r, url).url }
+            return .json(SPRender(r).entity(["DecodedUrl": .string(found)], SPMeta(type: "SP.ResourcePath", editLink: "ServerRelativePath"), context: "SP.ResourcePath"))
+        }),
         (.GET, "$value", download),
         (.HEAD, "$value", download),
         (.POST, "checkout", checkOut),
@@ -139,6 +143,8 @@ extension SharePointFiles {
         r.sharePoint(.POST, "_api/foldercoloring/renamefolder/{folder}") { req, p in try colorFolder(req, p, rename: true) }
         r.sharePoint(.POST, "_api/sp.movecopyutil.copyfilebypath") { req, _ in try moveCopyUtil(req, move: false) }
         r.sharePoint(.POST, "_api/sp.movecopyutil.movefilebypath") { req, _ in try moveCopyUtil(req, move: true) }
+        r.sharePoint(.POST, "_api/site/createcopyjobs") { req, _ in try createCopyJobs(req) }
+        r.sharePoint(.POST, "_api/site/getcopyjobprogress") { req, _ in try copyJobProgress(req) }
     }
 
     // MARK: Addresses

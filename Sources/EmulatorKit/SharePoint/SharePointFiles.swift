@@ -117,6 +117,8 @@ final class SPFileStore: @unchecked Sendable {
     var uploads: [String: SPUpload] = [:]
     /// Finished uploads: upload id → file key, so a FinishUpload whose answer was lost can be answered again.
     var finished: [String: String] = [:]
+    /// Copy jobs by id: the log entries `GetCopyJobProgress` hands out (JSON texts).
+    var copyJobs: [String: [String]] = [:]
 
     /// Everything gone, files on disk included (the directory reset). Call under the lock.
     func reset() {
@@ -124,6 +126,7 @@ final class SPFileStore: @unchecked Sendable {
         for u in uploads.values { unlink(u.path) }
         folders = [:]
         files = [:]
+        copyJobs = [:]
         uploads = [:]
         finished = [:]
     }
@@ -555,21 +558,88 @@ enum SharePointFiles {
         let from = serverRelative(src, r)
         var to = serverRelative(dst, r)
         let overwrite = body["overwrite"]?.boolValue ?? false
-        if body["options"]?["KeepBoth"]?.boolValue == true {
-            to = r.store.locked {
-                let name = leaf(to), folder = parent(to)
-                let dot = name.lastIndex(of: ".").flatMap { $0 == name.startIndex ? nil : $0 }
-                let stem = dot.map { String(name[..<$0]) } ?? name, ext = dot.map { String(name[$0...]) } ?? ""
-                var candidate = to, n = 1
-                while r.store.files.files[key(r, candidate)] != nil || r.store.files.folders[key(r, candidate)] != nil {
-                    candidate = folder + "/" + stem + " \(n)" + ext
-                    n += 1
-                }
-                return candidate
-            }
-        }
+        if body["options"]?["KeepBoth"]?.boolValue == true { to = r.store.locked { freeName(r, to) } }
         if move { try self.move(r, from: from, to: to, folder: false, replace: overwrite) } else { try copy(r, from: from, to: to, replace: overwrite) }
         return .json(.object([:]))
+    }
+
+    // MARK: Copy jobs
+
+    /// `POST _api/site/CreateCopyJobs {destinationUri, exportObjectUris, options}`: each file is
+    /// copied (or with `IsMoveMode` moved) into the destination folder at once; the job keeps the
+    /// log `GetCopyJobProgress` reports, its end or its error.
+    static func createCopyJobs(_ r: SharePointRequest) throws -> EmulatorResponse {
+        try checkAccess(r)
+        let body = try SharePointEndpoints.jsonBody(r)
+        guard let destination = body["destinationUri"]?.stringValue, let sources = body["exportObjectUris"]?.arrayValue?.compactMap(\.stringValue),
+              !sources.isEmpty else {
+            throw SPError.invalidQuery("The parameter destinationUri does not exist in method CreateCopyJobs.")
+        }
+        let options = body["options"]?.objectValue ?? [:]
+        let move = options["IsMoveMode"]?.boolValue ?? false
+        let conflict = options["NameConflictBehavior"]?.intValue ?? 0   // 0 fail, 1 replace, 2 rename (KeepBoth)
+        let names = options["CustomizedItemName"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let folder = serverRelative(destination, r)
+        var jobs: [JSON] = []
+        for (index, source) in sources.enumerated() {
+            let from = serverRelative(source, r)
+            let jobId = Util.newGUID()
+            let sourceId = r.store.locked { r.store.files.files[key(r, from)]?.uniqueId }
+            var log: [JSONObject] = [["Event": "JobStart", "JobId": .string(jobId), "Time": .string(Util.iso8601(Date()))]]
+            do {
+                guard sourceId != nil else { throw fileNotFound(from) }
+                var to = folder + "/" + (index < names.count ? names[index] : leaf(from))
+                if conflict == 2 { to = r.store.locked { freeName(r, to) } }
+                if move { try self.move(r, from: from, to: to, folder: false, replace: conflict == 1) } else { try copy(r, from: from, to: to, replace: conflict == 1) }
+                let target = r.store.locked { r.store.files.files[key(r, to)] }
+                log.append(["Event": "JobFinishedObjectInfo", "JobId": .string(jobId), "SourceObjectFullUrl": .string(source),
+                            "TargetObjectUniqueId": .string(target?.uniqueId ?? ""), "TargetObjectSiteRelativeUrl": .string(siteRelativeURL(r, to)),
+                            "ObjectType": "File", "Time": .string(Util.iso8601(Date()))])
+            } catch let e as SPError {
+                log.append(["Event": "JobError", "JobId": .string(jobId), "Message": .string(e.message), "Time": .string(Util.iso8601(Date()))])
+            }
+            log.append(["Event": "JobEnd", "JobId": .string(jobId), "Time": .string(Util.iso8601(Date()))])
+            let texts = log.map { JSON.object($0).serialized() }
+            r.store.locked { r.store.files.copyJobs[jobId] = texts }
+            jobs.append(["EncryptionKey": .string(Data(Util.newGUID().utf8).base64EncodedString()), "JobId": .string(jobId),
+                         "JobQueueUri": .string("https://emulator.queue.core.windows.net/copyjobs"), "SourceListItemUniqueIds": [.string(sourceId ?? "")]])
+        }
+        return .json(SPRender(r).collection(jobs, context: "Collection(SP.CopyMigrationInfo)", next: nil))
+    }
+
+    /// `POST _api/site/GetCopyJobProgress {copyJobInfo}`: the job is done (`JobState` 0) with its
+    /// log, handed out once.
+    static func copyJobProgress(_ r: SharePointRequest) throws -> EmulatorResponse {
+        let body = try SharePointEndpoints.jsonBody(r)
+        guard let jobId = body["copyJobInfo"]?["JobId"]?.stringValue else {
+            throw SPError.invalidQuery("The parameter copyJobInfo does not exist in method GetCopyJobProgress.")
+        }
+        let logs: [String]? = r.store.locked {
+            defer { if r.store.files.copyJobs[jobId] != nil { r.store.files.copyJobs[jobId] = [] } }
+            return r.store.files.copyJobs[jobId]
+        }
+        guard let logs else { throw SPError(.notFound, "-1, Microsoft.SharePoint.Client.ResourceNotFoundException", "The copy job \(jobId) does not exist.") }
+        return .json(["JobState": 0, "Logs": .array(logs.map(JSON.string))])
+    }
+
+    /// The URL below the site collection (`Shared Documents/a.docx`), as copy jobs report targets.
+    static func siteRelativeURL(_ r: SharePointRequest, _ serverRelative: String) -> String {
+        let site = self.serverRelative(r.web.siteCollectionURL, r)
+        let rest = site == "/" || site.isEmpty ? serverRelative : String(serverRelative.dropFirst(site.count))
+        return rest.hasPrefix("/") ? String(rest.dropFirst()) : rest
+    }
+
+    /// `a 1.txt`, `a 2.txt`, … : the first name not taken in `to`'s folder. Call under the lock.
+    static func freeName(_ r: SharePointRequest, _ to: String) -> String {
+        let name = leaf(to), folder = parent(to)
+        let dot = name.lastIndex(of: ".").flatMap { $0 == name.startIndex ? nil : $0 }
+        let stem = dot.map { String(name[..<$0]) } ?? name, ext = dot.map { String(name[$0...]) } ?? ""
+        var candidate = to, n = 1
+        while r.store.files.files[key(r, candidate)] != nil || r.store.files.folders[key(r, candidate)] != nil {
+            candidate = folder + "/" + stem + " \(n)" + ext
+            n += 1
+        }
+        return candidate
     }
 
     // MARK: Versions
