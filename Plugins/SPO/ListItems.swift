@@ -84,13 +84,24 @@ enum ListItemCommands {
             let list = try ListSelector.forItems.path(web, options)
 
             if let caml = options.string(.camlQuery) {
-                try spo.list(list + "/GetItems", method: "POST", body: ["query": ["ViewXml": .string(caml)]], web: web)
+                // As the CLI: page after page (the id of each page's last item), until one is empty.
+                var last: Int?
+                var count = 0
+                repeat {
+                    var query: JSONObject = ["ViewXml": .string(caml), "AllowIncrementalResults": true]
+                    if let last { query["ListItemCollectionPosition"] = ["PagingInfo": .string("Paged=TRUE&p_ID=\(last)")] }
+                    let items = try spo.send("POST", list + "/GetItems", body: ["query": .object(query)], digestFor: web)?["value"]?.arrayValue ?? []
+                    last = items.last?["Id"]?.intValue
+                    for item in items { try spo.invocation.emit(item: .object(printed(item.objectValue ?? [:]))) }
+                    count += items.count
+                } while last != nil
+                if count == 0 { try spo.invocation.emit(result: []) }
                 return
             }
             let shape = selectAndExpand(options.list(.fields))
             let filter = options.string(.filter)
             guard let pageSize else {
-                try spo.list(list + "/items" + OData.query(shape + [("$filter", filter), ("$top", "5000")]))
+                try spo.list(list + "/items" + OData.query(shape + [("$filter", filter), ("$top", "5000")]), dropping: "ID")
                 return
             }
             // One page: skip to it with the id of the last item before it, as CLI for Microsoft 365 does.
@@ -104,7 +115,7 @@ enum ListItemCommands {
             let page = try spo.get(list + "/items" + OData.query(shape + [("$filter", filter), ("$top", String(Int(pageSize))), ("$skiptoken", skip)]))
             let items = page["value"]?.arrayValue ?? []
             if items.isEmpty { try spo.invocation.emit(result: []) }
-            for item in items { try spo.invocation.emit(item: item) }
+            for item in items { try spo.invocation.emit(item: .object(printed(item.objectValue ?? [:]))) }
         },
 
         command("listitem get", "Gets a list item from the specified list",

@@ -192,9 +192,9 @@ struct SPOClient: CommandClient {
     }
 
     /// Streams a collection to the command's output as pages arrive (see `ServiceClient.list`).
-    func list(_ url: String, method: String = "GET", body requestBody: JSON? = nil, web: String? = nil,
+    func list(_ url: String, method: String = "GET", body requestBody: JSON? = nil, web: String? = nil, dropping: String? = nil,
               transform: ((JSONObject) throws(PluginFailure) -> JSONObject?)? = nil) throws(PluginFailure) {
-        try service.list(url, first: firstPage(url, method: method, body: requestBody, web: web), transform: transform)
+        try service.list(url, first: firstPage(url, method: method, body: requestBody, web: web), dropping: dropping, transform: transform)
     }
 
     /// `{"d":{…}}` (verbose) as its inner object; anything else unchanged.

@@ -350,3 +350,58 @@ extension JSONByteParser {
         }
     }
 }
+
+extension JSON {
+    /// The text of an object (checked JSON) without its top-level member `key` and that member's
+    /// comma; nil when it has none. One scan that stops at the member: a pager drops a field from
+    /// streamed items (SharePoint's `ID` twin of `Id`) without building them. Inside a string a
+    /// quote is escaped, so `"key":` outside one is a key; depth tells the top level apart.
+    public static func removingMember(_ key: String, fromObject buffer: UnsafeRawBufferPointer) -> [UInt8]? {
+        let needle = Array(("\"" + key + "\":").utf8)
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var depth = 0, i = 0, inString = false
+        let count = buffer.count
+        while i < count {
+            let c = buffer[i]
+            if inString {
+                if c == backslash { i += 2; continue }
+                if c == quote { inString = false }
+                i += 1
+                continue
+            }
+            switch c {
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            case quote:
+                if depth == 1, i + needle.count <= count, needle.indices.allSatisfy({ buffer[i + $0] == needle[$0] }) {
+                    // The value ends at the next comma or closing brace of this level.
+                    var end = i + needle.count, level = 0, quoted = false
+                    while end < count {
+                        let v = buffer[end]
+                        if quoted {
+                            if v == backslash { end += 2; continue }
+                            if v == quote { quoted = false }
+                        } else if v == quote { quoted = true }
+                        else if v == UInt8(ascii: "{") || v == UInt8(ascii: "[") { level += 1 }
+                        else if v == UInt8(ascii: "}") || v == UInt8(ascii: "]") { if level == 0 { break }; level -= 1 }
+                        else if v == UInt8(ascii: ","), level == 0 { break }
+                        end += 1
+                    }
+                    guard end < count else { return nil }
+                    var start = i
+                    if buffer[end] == UInt8(ascii: ",") { end += 1 } else {
+                        // The last member: its comma is the one before it.
+                        var before = i - 1
+                        while before > 0, buffer[before] == 0x20 || buffer[before] == 0x0A || buffer[before] == 0x0D || buffer[before] == 0x09 { before -= 1 }
+                        if buffer[before] == UInt8(ascii: ",") { start = before }
+                    }
+                    return Array(buffer[..<start]) + Array(buffer[end...])
+                }
+                inString = true
+            default: break
+            }
+            i += 1
+        }
+        return nil
+    }
+}

@@ -147,12 +147,14 @@ public struct ServiceClient {
     /// Streams a collection to the command's output as pages arrive (an empty one prints `[]`),
     /// the next page on its way while one is emitted. Without a `transform` items go out as the
     /// service wrote them, checked but never parsed into values.
-    public func list(_ url: String, headers: [(name: String, value: String)] = [], first: FirstPage? = nil,
+    /// `dropping`: a top-level member left out of every item (without building the items).
+    public func list(_ url: String, headers: [(name: String, value: String)] = [], first: FirstPage? = nil, dropping: String? = nil,
                      transform: ((JSONObject) throws(PluginFailure) -> JSONObject?)? = nil) throws(PluginFailure) {
         var count = 0
         if let transform {
             try forEachItem(url, headers: headers, first: first, readAhead: true) { item throws(PluginFailure) in
-                guard let shaped = try transform(item) else { return }
+                guard var shaped = try transform(item) else { return }
+                if let dropping { shaped[dropping] = nil }
                 try invocation.emit(item: .object(shaped))
                 count += 1
             }
@@ -178,7 +180,17 @@ public struct ServiceClient {
                 var refused: PluginFailure?
                 response.body.withUnsafeBytes { bytes in
                     for range in page.items where bytes[range.lowerBound] == UInt8(ascii: "{") {
-                        do throws(PluginFailure) { try invocation.emit(itemText: UnsafeRawBufferPointer(rebasing: bytes[range])) } catch {
+                        let text = UnsafeRawBufferPointer(rebasing: bytes[range])
+                        do throws(PluginFailure) {
+                            if let dropping, let kept = JSON.removingMember(dropping, fromObject: text) {
+                                let failure: PluginFailure? = kept.withUnsafeBytes { kept in
+                                    do throws(PluginFailure) { try invocation.emit(itemText: kept); return nil } catch { return error }
+                                }
+                                if let failure { throw failure }
+                            } else {
+                                try invocation.emit(itemText: text)
+                            }
+                        } catch {
                             refused = error
                             return
                         }

@@ -254,6 +254,18 @@ final class SPOTests: SPOTestCase {
         let caml = "<View><Query><Where><Eq><FieldRef Name='Title'/><Value Type='Text'>Review the navigation</Value></Eq></Where></Query></View>"
         let found = try array(["listitem", "list"] + list + ["--camlQuery", caml])
         XCTAssertEqual(found.compactMap { $0["Id"] as? Int }, [2])
+        XCTAssertNil(found.first?["ID"], "no ID twin, as the CLI prints items")
+
+        // A row limit sets the page size: the CLI pages on until a page comes back empty.
+        let all = try array(["listitem", "list"] + list + ["--fields", "Id"])
+        try emulator.admin("requests", method: "DELETE")
+        let paged = try array(["listitem", "list"] + list + ["--camlQuery", "<View><RowLimit>2</RowLimit></View>"])
+        XCTAssertEqual(paged.compactMap { $0["Id"] as? Int }, all.compactMap { $0["Id"] as? Int })
+        let everything = try array(["listitem", "list"] + list)
+        XCTAssertNotNil(everything.first?["Id"])
+        XCTAssertFalse(everything.contains { $0["ID"] != nil }, "streamed items without their ID twin")
+        XCTAssertEqual(try spRequests().filter { ($0["path"] as? String ?? "").hasSuffix("/GetItems") }.count, (all.count + 1) / 2 + 1,
+                       "pages of two, then the empty one")
     }
 
     func testListItemPagesAndPaging() throws {

@@ -165,4 +165,17 @@ final class JSONMemberReaderTests: XCTestCase {
         var broken = #"{"a\q":1}"#
         XCTAssertThrowsError(try broken.withUTF8 { try reader.read(objectIn: UnsafeRawBufferPointer($0)) })
     }
+
+    func testRemovingATopLevelMemberKeepsEverythingElse() {
+        func removing(_ key: String, _ text: String) -> String? {
+            Array(text.utf8).withUnsafeBytes { JSON.removingMember(key, fromObject: $0) }.map { String(decoding: $0, as: UTF8.self) }
+        }
+        XCTAssertEqual(removing("ID", #"{"Id":1,"ID":1,"Title":"a"}"#), #"{"Id":1,"Title":"a"}"#)
+        XCTAssertEqual(removing("ID", #"{"Id":1,"Title":"a","ID":12}"#), #"{"Id":1,"Title":"a"}"#, "the last member takes the comma before it")
+        XCTAssertEqual(removing("ID", #"{"ID":{"a":[1,"}"]},"b":2}"#), #"{"b":2}"#, "a nested value ends where its level ends")
+        XCTAssertEqual(removing("ID", #"{"Author":{"ID":5},"Title":"say "ID":1","ID":3}"#), #"{"Author":{"ID":5},"Title":"say "ID":1"}"#,
+                       "nested members and strings are left alone")
+        XCTAssertEqual(removing("ID", #"{"ID":7}"#), "{}")
+        XCTAssertNil(removing("ID", #"{"Id":1}"#))
+    }
 }

@@ -673,9 +673,12 @@ enum SharePointEndpoints {
         let xml = body["query"]?["ViewXml"]?.stringValue ?? ""
         let rowLimit = firstMatch(#"<RowLimit[^>]*>\s*(\d+)\s*</RowLimit>"#, in: xml).flatMap { Int($0[0]) }
         let eq = firstMatch(#"<Where>\s*<Eq>\s*<FieldRef\s+Name=['"]([^'"]+)['"][^>]*/>\s*<Value[^>]*>([^<]*)</Value>\s*</Eq>\s*</Where>"#, in: xml)
+        // `ListItemCollectionPosition.PagingInfo` (`Paged=TRUE&p_ID=n`): the page after item n.
+        let paging = body["query"]?["ListItemCollectionPosition"]?["PagingInfo"]?.stringValue ?? ""
+        let after = firstMatch(#"p_ID=(\d+)"#, in: paging).flatMap { Int($0[0]) }
         let (list, items) = try r.store.locked {
             let l = try resolve(p["list"]!, in: r.web)
-            return (l, l.items)
+            return (l, after.map { Array(l.items[SPList.index(after: $0, in: l.items)...]) } ?? l.items)
         }
         var page: [SPItem] = []
         let limit = min(rowLimit ?? maximumPageSize, maximumPageSize)
