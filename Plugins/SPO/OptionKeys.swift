@@ -69,6 +69,12 @@ extension OptionKey where Value == String {
     static var publishComment: Self { Self("publishComment") }
     static var queryText: Self { Self("queryText") }
     static var refinementFilters: Self { Self("refinementFilters") }
+    static var queryTemplate: Self { Self("queryTemplate") }
+    static var rankingModelId: Self { Self("rankingModelId") }
+    static var sourceName: Self { Self("sourceName") }
+    static var refiners: Self { Self("refiners") }
+    static var hiddenConstraints: Self { Self("hiddenConstraints") }
+    static var clientType: Self { Self("clientType") }
     static var region: Self { Self("region") }
     static var requestToJoinLeaveEmailSetting: Self { Self("requestToJoinLeaveEmailSetting") }
     static var scope: Self { Self("scope") }
@@ -104,6 +110,7 @@ extension OptionKey where Value == Double {
     static var pageSize: Self { Self("pageSize") }
     static var rowLimit: Self { Self("rowLimit") }
     static var startRow: Self { Self("startRow") }
+    static var culture: Self { Self("culture") }
     static var storageQuota: Self { Self("storageQuota") }
     static var storageQuotaWarningLevel: Self { Self("storageQuotaWarningLevel") }
     static var resourceQuota: Self { Self("resourceQuota") }
@@ -144,6 +151,11 @@ extension OptionKey where Value == Bool {
     static var ignoreVersionHistory: Self { Self("ignoreVersionHistory") }
     static var withItemPermissions: Self { Self("withItemPermissions") }
     static var skipWait: Self { Self("skipWait") }
+    static var enableStemming: Self { Self("enableStemming") }
+    static var enablePhonetic: Self { Self("enablePhonetic") }
+    static var processBestBets: Self { Self("processBestBets") }
+    static var enableQueryRules: Self { Self("enableQueryRules") }
+    static var processPersonalFavorites: Self { Self("processPersonalFavorites") }
     static var shareByEmailEnabled: Self { Self("shareByEmailEnabled") }
     static var skipFeatureDeployment: Self { Self("skipFeatureDeployment") }
     static var skipRecycleBin: Self { Self("skipRecycleBin") }

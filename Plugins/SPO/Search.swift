@@ -17,10 +17,24 @@ enum SearchCommands {
                           flag(.trimDuplicates, nil, "Remove near-duplicate results"),
                           option(.sortList, nil, "Comma-separated <property>:ascending|descending"),
                           option(.refinementFilters, nil, "Refinement filters, e.g. FileType:equals(\"docx\")"),
+                          option(.queryTemplate, nil, "Query template, e.g. {searchTerms} Author:Megan"),
+                          option(.rankingModelId, nil, "ID of the ranking model to use"),
+                          option(.properties, nil, "Additional properties of the query, e.g. EnableDynamicGroups:true"),
+                          option(.sourceName, nil, "Name of the result source to search (with --properties as SourceName, SourceLevel SPSite)"),
+                          option(.refiners, nil, "Refiners to return, e.g. FileType,Author"),
+                          option(.hiddenConstraints, nil, "Constraints added to the query, hidden from the user"),
+                          option(.clientType, nil, "Client type of the query, for logs"),
+                          option(.culture, nil, "Locale id of the query, e.g. 1033"),
+                          option(.enableStemming, nil, "Match word forms (default true)"),
+                          flag(.enablePhonetic, nil, "Match names that sound alike"),
+                          flag(.processBestBets, nil, "Return promoted results"),
+                          flag(.enableQueryRules, nil, "Apply query rules"),
+                          flag(.processPersonalFavorites, nil, "Return personal favorites"),
                           flag(.rawOutput, nil, "Print SharePoint's answers as they are")],
                 examples: [("Every site collection", "m365 spo search --queryText 'contentclass:STS_Site' --allResults"),
                            ("Selected properties, sorted", "m365 spo search --queryText 'launch' --selectProperties Title,Path --sortList 'Title:ascending'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs([.sourceId])
+            try options.requireGUIDs([.sourceId, .rankingModelId])
+            let culture = try count(options, .culture, minimum: 0)
             let rowLimit = try count(options, .rowLimit, minimum: 1)
             let startRow = try count(options, .startRow, minimum: 0)
             if options.bool(.allResults), startRow != nil { throw usage("--startRow cannot be used with --allResults") }
@@ -43,8 +57,21 @@ enum SearchCommands {
                     ("rowlimit", limit.map(String.init)),
                     ("sourceid", options.string(.sourceId).map(OData.quote)),
                     ("trimduplicates", options.bool(.trimDuplicates) ? "true" : "false"),
-                    ("sortlist", options.string(.sortList).map(OData.quote)),
+                    // As the CLI: stemming unless turned off, the rest only when given.
+                    ("enablestemming", options.optionalBool(.enableStemming) == false ? "false" : "true"),
+                    ("culture", culture.map(String.init)),
                     ("refinementfilters", options.string(.refinementFilters).map(OData.quote)),
+                    ("querytemplate", options.string(.queryTemplate).map(OData.quote)),
+                    ("sortlist", options.string(.sortList).map(OData.quote)),
+                    ("rankingmodelid", options.string(.rankingModelId).map(OData.quote)),
+                    ("properties", properties(options).map(OData.quote)),
+                    ("refiners", options.string(.refiners).map(OData.quote)),
+                    ("hiddenconstraints", options.string(.hiddenConstraints).map(OData.quote)),
+                    ("clienttype", options.string(.clientType).map(OData.quote)),
+                    ("enablephonetic", options.bool(.enablePhonetic) ? "true" : nil),
+                    ("processbestbets", options.bool(.processBestBets) ? "true" : nil),
+                    ("enablequeryrules", options.bool(.enableQueryRules) ? "true" : nil),
+                    ("processpersonalfavorites", options.bool(.processPersonalFavorites) ? "true" : nil),
                 ])
                 let answer = try spo.get(url)
                 let relevant = answer["PrimaryQueryResult"]?["RelevantResults"]
@@ -76,6 +103,13 @@ enum SearchCommands {
             }
         },
     ]
+
+    /// `--properties`, with `--sourceName` added as the CLI adds it (a result source of the site).
+    static func properties(_ options: Options) -> String? {
+        let given = options.string(.properties)
+        guard let source = options.string(.sourceName) else { return given }
+        return (given.map { $0.hasSuffix(",") ? $0 : $0 + "," } ?? "") + "SourceName:\(source),SourceLevel:SPSite"
+    }
 
     /// A whole-number option at least `minimum`, or nil when not given.
     static func count(_ options: Options, _ key: OptionKey<Double>, minimum: Int) throws(PluginFailure) -> Int? {

@@ -230,6 +230,18 @@ final class SPOPeopleAndAppsTests: SPOTestCase {
         let selected = try array(["search", "--queryText", "contentclass:STS_Site", "--selectProperties", "Title,Path",
                                   "--sortList", "Title:ascending", "--rowLimit", "2", "--startRow", "2"])
         XCTAssertEqual(selected.compactMap { $0["Title"] as? String }, ["Contoso", "Marketing"], "sorted: Adele Vance, Apps, Contoso, Marketing, …")
+        // The CLI's query options, on the wire as it sends them.
+        try emulator.admin("requests", method: "DELETE")
+        XCTAssertEqual(try array(["search", "--queryText", "navigation", "--culture", "1033", "--queryTemplate", "{searchTerms}",
+                                  "--sourceName", "Local SharePoint Results", "--refiners", "FileType", "--enablePhonetic", "--processBestBets",
+                                  "--enableStemming", "false"]).count, 1)
+        let query = try XCTUnwrap(try spRequests("/_api/search/query").first?["query"] as? String)
+        for part in ["enablestemming=false", "culture=1033", "querytemplate=%27%7BsearchTerms%7D%27",
+                     "properties=%27SourceName%3ALocal%20SharePoint%20Results%2CSourceLevel%3ASPSite%27", "refiners=%27FileType%27",
+                     "enablephonetic=true", "processbestbets=true"] {
+            XCTAssertTrue(query.contains(part), "\(part) in \(query)")
+        }
+        XCTAssertFalse(query.contains("enablequeryrules"), "a flag not given is not sent")
         let raw = try array(["search", "--queryText", "navigation", "--rawOutput"])
         XCTAssertNotNil(raw.first?["PrimaryQueryResult"])
         XCTAssertEqual(try array(["search", "--queryText", "no-such-words-anywhere"]).count, 0)
