@@ -117,28 +117,64 @@ enum SiteCommands {
                           flag(.fromRecycleBin, nil, "Permanently remove a site that is already in the recycle bin"),
                           forceOption],
                 examples: [("Permanently, without a prompt", "m365 spo site remove --url /sites/old --skipRecycleBin --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.exclusive([.skipRecycleBin, .fromRecycleBin])
+            if options.bool(.skipRecycleBin) && options.bool(.fromRecycleBin) { throw usage("Specify either fromRecycleBin or skipRecycleBin, but not both.") }
             let site = try spo.webURL(options, .url)
-            guard try spo.invocation.confirmedRemoval(options, "the site collection \(site)") else { return }
-            if !options.bool(.fromRecycleBin) {
-                let (response, id) = try spo.tenantQuery { request, tenant in
-                    let operation = request.method("RemoveSite", of: tenant, [.string(site)])
-                    request.objectPath(operation)
-                    return request.query(operation, properties: ["IsComplete", "PollingInterval"])
-                }
-                // The site must be in the recycle bin before it can be purged.
-                try spo.waitForOperation(try response.object(id, "removal operation"), what: "removing \(site)")
-            }
-            if options.bool(.skipRecycleBin) || options.bool(.fromRecycleBin) {
-                let (response, id) = try spo.tenantQuery { request, tenant in
-                    let operation = request.method("RemoveDeletedSite", of: tenant, [.string(site)])
-                    request.objectPath(operation)
-                    return request.query(operation, properties: ["IsComplete", "PollingInterval"])
-                }
-                try spo.waitForOperation(try response.object(id, "purge operation"), what: "purging \(site)")
-            }
+            if SPOClient.serverRelative(site) == "/" { throw usage("The root site cannot be deleted.") }
+            guard try spo.invocation.confirmedRemoval(options, "the site '\(site)'") else { return }
+            try removeSite(spo, site, skipRecycleBin: options.bool(.skipRecycleBin), fromRecycleBin: options.bool(.fromRecycleBin))
         },
     ]
+
+    // MARK: site remove
+
+    static let zeroGUID = "00000000-0000-0000-0000-000000000000"
+
+    /// As CLI for Microsoft 365: the site found in the admin center's list of site collections;
+    /// a group's site goes with its group (purged from Entra's deleted items when it is not to be
+    /// kept), any other through the tenant's REST API.
+    static func removeSite(_ spo: SPOClient, _ site: String, skipRecycleBin: Bool, fromRecycleBin: Bool) throws(PluginFailure) {
+        let admin = try spo.adminURL()
+        let filter = "SiteUrl eq " + OData.quote(site)
+        let found = try spo.get(admin + "/_api/web/lists/GetByTitle('DO_NOT_DELETE_SPLIST_TENANTADMIN_AGGREGATED_SITECOLLECTIONS')/items"
+                                + OData.query([("$filter", filter), ("$select", "GroupId,TimeDeleted,SiteId")]))["value"]?.arrayValue ?? []
+        guard let row = found.first else { throw PluginFailure("Site not found in the tenant.", status: M365_ERR_NOT_FOUND) }
+        let groupId = row["GroupId"]?.stringValue ?? zeroGUID
+        let isGroupSite = !groupId.isEmpty && groupId != zeroGUID
+        let recycled = row["TimeDeleted"].map { $0 != .null } ?? false
+        let tenant = admin + "/_api/Microsoft.Online.SharePoint.TenantAdministration.Tenant"
+        if fromRecycleBin {
+            guard recycled else {
+                throw PluginFailure("Site is currently not in the recycle bin. Remove --fromRecycleBin if you want to remove it as active site.")
+            }
+            if isGroupSite { try purgeDeletedGroup(spo, groupId, attempts: 1) }
+        } else {
+            guard !recycled else { throw PluginFailure("Site is already in the recycle bin. Use --fromRecycleBin to permanently delete it.") }
+            if isGroupSite {
+                try spo.write(admin + "/_api/GroupSiteManager/Delete" + OData.query([("siteUrl", OData.quote(site))]))
+                if skipRecycleBin { try purgeDeletedGroup(spo, groupId, attempts: 20) }
+            } else {
+                try spo.write(tenant + "/RemoveSite", body: ["siteUrl": .string(site)])
+            }
+            guard skipRecycleBin else { return }
+        }
+        try spo.write(tenant + "/RemoveDeletedSite", body: ["siteUrl": .string(site)])
+    }
+
+    /// Purges a deleted Microsoft 365 group from Entra ID, waiting (5 s at a time, `attempts`
+    /// times) for it to show among the deleted items first.
+    static func purgeDeletedGroup(_ spo: SPOClient, _ groupId: String, attempts: Int) throws(PluginFailure) {
+        let path = "directory/deletedItems/Microsoft.Graph.Group/\(groupId)"
+        for attempt in 1...attempts {
+            do throws(PluginFailure) {
+                try spo.graphObject(path + "?$select=id", what: "the deleted group \(groupId)")
+                try spo.graphObject(path, what: "the deleted group \(groupId)", method: "DELETE")
+                return
+            } catch {
+                guard error.status == M365_ERR_NOT_FOUND else { throw error }
+                if attempt < attempts { try pause(seconds: 5, invocation: spo.invocation) }
+            }
+        }
+    }
 
     // MARK: site add
 

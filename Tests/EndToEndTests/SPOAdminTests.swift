@@ -69,8 +69,32 @@ final class SPOAdminTests: SPOTestCase {
         try spo(["site", "add", "--type", "ClassicSite", "--url", url, "--title", "Archive 2", "--owners", Self.admin.upn, "--timeZone", "4",
                  "--removeDeletedSite", "--wait"])
         XCTAssertEqual(try object(["web", "get", "--url", url])["Title"] as? String, "Archive 2")
+        try emulator.admin("requests", method: "DELETE")
         try spo(["site", "remove", "--url", url, "--skipRecycleBin", "--force"])
-        try fails(["site", "remove", "--url", url, "--fromRecycleBin", "--force"], "archive")
+        XCTAssertEqual(try spRequests().filter { !($0["path"] as? String ?? "").hasSuffix("/_api/contextinfo") }.map { "\($0["method"] ?? "") \($0["path"] ?? "")" }, [
+            "GET /_api/web/lists/GetByTitle('DO_NOT_DELETE_SPLIST_TENANTADMIN_AGGREGATED_SITECOLLECTIONS')/items",
+            "POST /_api/Microsoft.Online.SharePoint.TenantAdministration.Tenant/RemoveSite",
+            "POST /_api/Microsoft.Online.SharePoint.TenantAdministration.Tenant/RemoveDeletedSite",
+        ], "as CLI for Microsoft 365 removes a site without a group")
+        try fails(["site", "remove", "--url", url, "--fromRecycleBin", "--force"], "Site not found in the tenant.")
+        try fails(["site", "remove", "--url", "/", "--force"], exit: 2, "The root site cannot be deleted.")
+    }
+
+    /// A group's site goes with its group; --skipRecycleBin purges the group from Entra ID's
+    /// deleted items too. The recycle bin checks say what to do instead.
+    func testGroupSiteRemovalTakesItsGroup() throws {
+        let site = try XCTUnwrap(try spo(["site", "add", "--alias", "short-lived", "--title", "Short-lived", "--output", "json"]).json() as? String)
+        let groupId = try XCTUnwrap(try object(["site", "get", "--url", site])["GroupId"] as? String)
+        try spo(["site", "remove", "--url", site, "--force"])
+        try fails(["site", "remove", "--url", site, "--force"], "Site is already in the recycle bin. Use --fromRecycleBin to permanently delete it.")
+        XCTAssertNotEqual(try harness.run(["aad", "group", "get", "--id", groupId]).status, 0, "the group went with its site")
+        try emulator.admin("requests", method: "DELETE")
+        try spo(["site", "remove", "--url", site, "--fromRecycleBin", "--force"])
+        let graph = try emulator.requests(pathPrefix: "/v1.0/directory").map { "\($0["method"] ?? "") \($0["path"] ?? "")" }
+        XCTAssertEqual(graph, ["GET /v1.0/directory/deletedItems/Microsoft.Graph.Group/\(groupId)", "DELETE /v1.0/directory/deletedItems/Microsoft.Graph.Group/\(groupId)"])
+        try fails(["site", "remove", "--url", site, "--fromRecycleBin", "--force"], "Site not found in the tenant.")
+        try fails(["site", "remove", "--url", Self.root + "/sites/marketing", "--fromRecycleBin", "--force"],
+                  "Site is currently not in the recycle bin. Remove --fromRecycleBin if you want to remove it as active site.")
     }
 
     /// Resource quotas and the default storage warning of a classic site, and a site's own app

@@ -71,6 +71,8 @@ final class TenantData: @unchecked Sendable {
     var owners: [String: [String]] = [:]
     /// User id → manager id.
     var manager: [String: String] = [:]
+    /// Deleted Microsoft 365 groups (`directory/deletedItems`), restorable for 30 days.
+    var deletedGroups: [String: JSONObject] = [:]
     /// To Do, Planner, subscriptions and schema extensions (`Graph/GraphWorkloads.swift`).
     var workloads = WorkloadStore()
     /// Teams, chats and Outlook mailboxes (`Graph/GraphTeamsMailStore.swift`).

@@ -8,6 +8,14 @@ enum GraphGroups {
     /// Graph refuses more than this many `@odata.bind` references in one request.
     static let maximumBindsPerRequest = 20
 
+    /// A deleted Microsoft 365 group is kept (security groups are gone at once), as Entra ID does.
+    static func keepDeleted(_ group: JSONObject, in t: TenantData) {
+        guard group["groupTypes"]?.arrayValue?.contains("Unified") == true, let id = group["id"]?.stringValue else { return }
+        var deleted = group
+        deleted["deletedDateTime"] = .string(Util.iso8601(Date()))
+        t.deletedGroups[id.lowercased()] = deleted
+    }
+
     static func register(_ g: inout GraphRoutes) {
         g.on(.GET, "groups/$count", .read(.groups)) { c in try GraphDirectory.count(c, .groups) }
         g.on(.GET, "groups", .read(.groups)) { c in
@@ -32,9 +40,24 @@ enum GraphGroups {
         g.on(.DELETE, "groups/{id}", .write(.groups)) { c in
             let id = c.param("id")
             try c.with { t in
-                guard t.remove(.groups, id) != nil else { throw GraphError.resourceNotFound(id) }
+                guard let removed = t.remove(.groups, id) else { throw GraphError.resourceNotFound(id) }
                 GraphUsers.removePrincipal(id, from: t)
+                keepDeleted(removed, in: t)
             }
+            return .noContent
+        }
+        // Deleted Microsoft 365 groups wait in deletedItems until purged.
+        g.on(.GET, "directory/deletedItems/microsoft.graph.group/{id}", .read(.groups)) { c in
+            let id = c.param("id")
+            guard let group = try c.with({ t in t.deletedGroups[id.lowercased()] }) else { throw GraphError.resourceNotFound(id) }
+            var out: JSONObject = ["@odata.context": .string("https://\(c.req.host)/\(c.version)/$metadata#directoryObjects/$entity"),
+                                   "@odata.type": "#microsoft.graph.group"]
+            for (name, value) in group { out[name] = value }
+            return .json(.object(out))
+        }
+        g.on(.DELETE, "directory/deletedItems/microsoft.graph.group/{id}", .write(.groups)) { c in
+            let id = c.param("id")
+            guard try c.with({ t in t.deletedGroups.removeValue(forKey: id.lowercased()) }) != nil else { throw GraphError.resourceNotFound(id) }
             return .noContent
         }
         for relation in ["members", "owners"] {

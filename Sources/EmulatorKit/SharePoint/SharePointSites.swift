@@ -20,8 +20,36 @@ enum SharePointSites {
         on(.POST, "_api/spogroup/updategrouppropertiesbysiteid", updateGroupProperties)
         on(.POST, "_api/groupsitemanager/delete", deleteGroupSite)
         on(.POST, "_api/sp.directory.directorysession/group/{group}/owners/add/{arguments}", addGroupOwner)
+        on(.POST, "_api/microsoft.online.sharepoint.tenantadministration.tenant/removesite", { r, _ in try removeSite(r, purge: false) })
+        on(.POST, "_api/microsoft.online.sharepoint.tenantadministration.tenant/removedeletedsite", { r, _ in try removeSite(r, purge: true) })
         on(.POST, "_api/siteiconmanager/setsitelogo", setSiteLogo)
         on(.POST, "_api/microsoft.sharepoint.utilities.webtemplateextensions.sitescriptutility.applysitedesign", applySiteDesign)
+    }
+
+    /// `POST {admin}/_api/Microsoft.Online.SharePoint.TenantAdministration.Tenant/RemoveSite|RemoveDeletedSite
+    /// {"siteUrl": …}`: a site collection into the recycle bin, or out of it for good. A group's
+    /// site goes with its group (GroupSiteManager), not this way.
+    static func removeSite(_ r: SharePointRequest, purge: Bool) throws -> EmulatorResponse {
+        guard SharePointPrincipals.isTenantAdmin(r) || r.token.isAppOnly else { throw SPError.accessDenied }
+        let body = try SharePointEndpoints.jsonBody(r)
+        guard let url = body["siteUrl"]?.stringValue?.trimmingSuffix("/"), !url.isEmpty else {
+            throw SPError.invalidQuery("The parameter siteUrl does not exist in method \(purge ? "RemoveDeletedSite" : "RemoveSite").")
+        }
+        let notFound = SPError(.notFound, "-2147018894, Microsoft.Online.SharePoint.Common.SpoNoSiteException", "Cannot get site \(url).")
+        try r.store.withAdmin(r.tenant.id) { webs, admin in
+            if purge {
+                guard admin.deleted.removeValue(forKey: url.lowercased()) != nil else { throw notFound }
+                admin.generation += 1
+                return
+            }
+            guard let web = webs[url.lowercased()], web.url.lowercased() == web.siteCollectionURL.lowercased() else { throw notFound }
+            if admin.peekInfo(for: web).groupId != SPTenantAdminState.zeroGUID {
+                throw SPError(.badRequest, "-2147024809, System.ArgumentException",
+                              "This site belongs to a Microsoft 365 group. To delete the site, you must delete the group.")
+            }
+            admin.recycle(web, from: &webs)
+        }
+        return .json(["odata.null": true])
     }
 
     /// `POST {admin}/_api/SP.Directory.DirectorySession/Group('{id}')/Owners/Add(objectId='{user}',
@@ -393,7 +421,9 @@ enum SharePointSites {
             admin.recycle(web, from: &webs)
             return groupId
         }
-        _ = try? r.state.store.with(r.tenant.id) { t in _ = t.remove(.groups, groupId) }
+        _ = try? r.state.store.with(r.tenant.id) { t in
+            if let removed = t.remove(.groups, groupId) { GraphGroups.keepDeleted(removed, in: t) }
+        }
         if r.format == .verbose { return .json(["d": ["Delete": nil]]) }
         return .json(["odata.null": true])
     }
