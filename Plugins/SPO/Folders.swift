@@ -78,15 +78,23 @@ enum FolderCommands {
     }
 
     /// Creates `url`; with `ensureParents` missing parents first. Returns the new folder.
-    static func add(_ spo: SPOClient, web: String, _ url: String, ensureParents: Bool) throws(PluginFailure) -> JSON? {
-        let target = web + "/_api/web/folders/addUsingPath(DecodedUrl=@f)" + OData.query([("@f", OData.quote(url))])
+    /// A new folder (with `color`, created colored through folder coloring, as the CLI does).
+    static func add(_ spo: SPOClient, web: String, _ url: String, ensureParents: Bool, color: String? = nil) throws(PluginFailure) -> JSON? {
+        let target = color == nil ? web + "/_api/web/folders/addUsingPath(DecodedUrl=@f)" + OData.query([("@f", OData.quote(url))])
+            : web + "/_api/foldercoloring/createfolder(DecodedUrl=\(pathLiteral(url)),%20overwrite=false)"
+        let body: JSON? = color.map { ["coloringInformation": ["ColorHex": .string($0)]] }
         do throws(PluginFailure) {
-            return try spo.write(target)
+            return try spo.write(target, body: body)
         } catch {
             guard ensureParents, error.status == M365_ERR_NOT_FOUND, SPOPath.parent(url).count > 1 else { throw folderFailure(error, SPOPath.parent(url)) }
-            _ = try add(spo, web: web, SPOPath.parent(url), ensureParents: true)
-            return try spo.write(target)
+            _ = try add(spo, web: web, SPOPath.parent(url), ensureParents: true, color: color)
+            return try spo.write(target, body: body)
         }
+    }
+
+    /// The number SharePoint stores for `--color` (a name or the number itself).
+    static func colorNumber(_ options: Options) -> String? {
+        options.string(.color).map { color in colors.first { $0.0 == color }?.1 ?? color }
     }
 
     static let all: [PluginCommand] = [
@@ -139,14 +147,15 @@ enum FolderCommands {
         command("folder add", "Creates a folder within a parent folder",
                 options: [webUrl, option(.parentFolderUrl, "p", "Site- or server-relative URL of the parent folder", required: true),
                           option(.name, "n", "Name of the new folder", required: true),
-                          flag(.ensureParentFolders, nil, "Create the parent folders that do not exist yet")],
+                          flag(.ensureParentFolders, nil, "Create the parent folders that do not exist yet"),
+                          option(.color, nil, "Color of the folder: a name or its number (0-15)", allowed: colors.map(\.0) + colors.map(\.1))],
                 examples: [("A folder in a library", "m365 spo folder add --webUrl /sites/project-x --parentFolderUrl 'Shared Documents' --name Reports"),
                            ("With its parents", "m365 spo folder add --webUrl /sites/project-x --parentFolderUrl 'Shared Documents/2026/Q1' --name Reports --ensureParentFolders")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let name = options.string(.name) ?? ""
             try SPOPath.checkName(name, option: "name")
             let web = try spo.webURL(options, .webUrl)
             let parent = try SPOPath.serverRelative(options.string(.parentFolderUrl) ?? "", web: web, option: "parentFolderUrl")
-            let created = try add(spo, web: web, parent + "/" + name, ensureParents: options.bool(.ensureParentFolders))
+            let created = try add(spo, web: web, parent + "/" + name, ensureParents: options.bool(.ensureParentFolders), color: colorNumber(options))
             try spo.invocation.emit(result: created.map { .object(SPOClient.unwrapVerbose($0.objectValue ?? [:])) } ?? .null)
         },
 
@@ -163,7 +172,7 @@ enum FolderCommands {
             do throws(PluginFailure) {
                 if let color = options.string(.color) {
                     // Folder coloring names the folder and its new name in one call, as CLI for Microsoft 365 sends it.
-                    let number = colors.first { $0.0 == color }?.1 ?? color
+                    let number = colorNumber(options) ?? color
                     let verb = options.has(.name) ? "renamefolder" : "stampcolor"
                     var body: JSONObject = ["coloringInformation": ["ColorHex": .string(number)]]
                     if let name = options.string(.name) { body["newName"] = .string(name) }

@@ -69,6 +69,15 @@ final class SPOFilesTests: SPOTestCase {
         XCTAssertEqual(try object(["folder", "get", "--webUrl", Self.root, "--id", id])["Name"] as? String, "Archived")
         try spo(["folder", "set", "--webUrl", Self.root, "--url", "Shared Documents/Archived", "--name", "Archive"])
         try fails(["folder", "set", "--webUrl", Self.root, "--url", "Shared Documents/Archive", "--color", "purple"], exit: 2, "purple")
+        // `folder add --color` creates it colored, as the CLI does.
+        let colored = try object(["folder", "add", "--webUrl", Self.root, "--parentFolderUrl", "/Shared Documents", "--name", "Green", "--color", "darkGreen"])
+        XCTAssertEqual(colored["ServerRelativeUrl"] as? String, "/Shared Documents/Green")
+        XCTAssertEqual(try spRequests("/_api/foldercoloring/").last?["path"] as? String,
+                       "/_api/foldercoloring/createfolder(DecodedUrl='%2FShared%20Documents%2FGreen',%20overwrite=false)")
+        let greenItem = try XCTUnwrap(try array(["listitem", "list", "--webUrl", Self.root, "--listTitle", "Documents", "--fields", "FileLeafRef,_ColorHex"])
+            .first { $0["FileLeafRef"] as? String == "Green" })
+        XCTAssertEqual(greenItem["_ColorHex"] as? String, "3")
+        try spo(["folder", "remove", "--webUrl", Self.root, "--url", "/Shared Documents/Green", "--force"])
         try fails(["folder", "set", "--webUrl", Self.root, "--url", "Shared Documents/Archive"], exit: 2, "Specify at least one of the options: name or color.")
 
         try spo(["folder", "remove", "--webUrl", Self.root, "--url", "Shared Documents/Archive", "--force"])

@@ -141,6 +141,7 @@ extension SharePointFiles {
         }
         r.sharePoint(.POST, "_api/foldercoloring/stampcolor/{folder}") { req, p in try colorFolder(req, p, rename: false) }
         r.sharePoint(.POST, "_api/foldercoloring/renamefolder/{folder}") { req, p in try colorFolder(req, p, rename: true) }
+        r.sharePoint(.POST, "_api/foldercoloring/createfolder/{folder}") { req, p in try createColoredFolder(req, p) }
         r.sharePoint(.POST, "_api/sp.movecopyutil.copyfilebypath") { req, _ in try moveCopyUtil(req, move: false) }
         r.sharePoint(.POST, "_api/sp.movecopyutil.movefilebypath") { req, _ in try moveCopyUtil(req, move: true) }
         r.sharePoint(.POST, "_api/site/createcopyjobs") { req, _ in try createCopyJobs(req) }
@@ -279,6 +280,27 @@ extension SharePointFiles {
             list.items[i].fields["_ColorHex"] = .string(color)
         }
         return .json(.object([:]))
+    }
+
+    /// `POST _api/foldercoloring/createfolder(DecodedUrl='…', overwrite=false)` with
+    /// `coloringInformation`: a new folder, colored; its properties back.
+    static func createColoredFolder(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
+        // The path is the first argument; `overwrite=false` follows it.
+        var raw = p["folder"] ?? ""
+        if let end = raw.range(of: "',", options: .backwards) ?? raw.range(of: ",", options: .backwards) { raw = String(raw[..<end.lowerBound]) }
+        let url = serverRelative(raw, r)
+        let body = try SharePointEndpoints.jsonBody(r)
+        guard let color = body["coloringInformation"]?["ColorHex"]?.stringValue, let n = Int(color), (0...15).contains(n) else {
+            throw SPError.invalidQuery("The parameter coloringInformation does not exist in method CreateFolder.")
+        }
+        let created = try addFolder(r, url, ensureParents: false)
+        try r.store.locked {
+            let (_, list, record) = try folder(r, url)
+            guard let record, let i = list.position(of: record.itemId) else { throw badName }
+            list.noteFields(["_ColorHex": .string(color)])
+            list.items[i].fields["_ColorHex"] = .string(color)
+        }
+        return created
     }
 
     // MARK: File operations
