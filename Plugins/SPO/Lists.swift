@@ -143,7 +143,9 @@ enum ListCommands {
 
         command("list set", "Updates the settings of the specified list",
                 options: [webUrl] + selector + [option(.newTitle, nil, "New title of the list"), option(.description, nil, "New description of the list")]
-                    + ListSettings.options,
+                    + ListSettings.options
+                    + [option(.versionExpireAfterDays, nil, "Delete versions older than this many days (a library's version policy)"),
+                       option(.versionAutoExpireTrim, nil, "Let SharePoint trim old versions (true), or keep them (false)")],
                 sets: [["id", "title", "url"]],
                 examples: [("Rename a list", "m365 spo list set --webUrl /sites/project-x --title Tasks --newTitle 'Team tasks'"),
                            ("Hide a list from search", "m365 spo list set --webUrl /sites/project-x --title Archive --hidden --noCrawl")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
@@ -151,10 +153,36 @@ enum ListCommands {
             if let title = options.string(.newTitle) { body["Title"] = .string(title) }
             if let description = options.string(.description) { body["Description"] = .string(description) }
             for (name, value) in try ListSettings.body(options, updating: true) { body[name] = value }
-            guard !body.isEmpty else { throw usage("specify at least one property to update: --newTitle, --description or a list setting such as --hidden") }
+            let days = options.number(.versionExpireAfterDays), trim = options.optionalBool(.versionAutoExpireTrim)
+            if let days, days < 1 || days != days.rounded() { throw usage("versionExpireAfterDays must be a positive whole number") }
+            if days != nil && trim == true { throw usage("versionExpireAfterDays cannot be used together with versionAutoExpireTrim set to true.") }
+            guard !body.isEmpty || days != nil || trim != nil else {
+                throw usage("specify at least one property to update: --newTitle, --description or a list setting such as --hidden")
+            }
             let web = try spo.webURL(options, .webUrl)
             let path = try ListSelector.plain.path(web, options)
-            try spo.write(path, tunnel: "MERGE", body: .object(body))
+            if !body.isEmpty { try spo.write(path, tunnel: "MERGE", body: .object(body)) }
+            // The version policy is CSOM's alone, as CLI for Microsoft 365 sets it.
+            guard days != nil || trim != nil else { return }
+            var request = CSOMRequest()
+            let current = request.property("Web", of: request.staticProperty("Current", typeId: CSOMRequest.contextTypeId))
+            let list: CSOMRequest.Path
+            if let url = options.string(.url) {
+                list = request.method("GetList", of: current, [.string(SPOClient.serverRelative(listURL: url, web: web))])
+            } else if let id = options.string(.id) {
+                list = request.method("GetById", of: request.property("Lists", of: current), [.guid(id)])
+            } else {
+                list = request.method("GetByTitle", of: request.property("Lists", of: current), [.string(options.string(.newTitle) ?? options.string(.title) ?? "")])
+            }
+            let policies = request.property("VersionPolicies", of: list)
+            if let days {
+                request.set("DefaultTrimMode", on: policies, .int32(1))
+                request.set("DefaultExpireAfterDays", on: policies, .int32(Int(days)))
+            } else {
+                request.set("DefaultTrimMode", on: policies, .int32(trim == true ? 2 : 0))
+            }
+            request.call("Update", on: list)
+            _ = try spo.processQuery(request, at: web)
         },
 
         command("list remove", "Removes the specified list",

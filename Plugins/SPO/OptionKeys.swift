@@ -111,6 +111,7 @@ extension OptionKey where Value == Double {
     static var rowLimit: Self { Self("rowLimit") }
     static var startRow: Self { Self("startRow") }
     static var culture: Self { Self("culture") }
+    static var versionExpireAfterDays: Self { Self("versionExpireAfterDays") }
     static var storageQuota: Self { Self("storageQuota") }
     static var storageQuotaWarningLevel: Self { Self("storageQuotaWarningLevel") }
     static var resourceQuota: Self { Self("resourceQuota") }
@@ -152,6 +153,7 @@ extension OptionKey where Value == Bool {
     static var withItemPermissions: Self { Self("withItemPermissions") }
     static var skipWait: Self { Self("skipWait") }
     static var enableStemming: Self { Self("enableStemming") }
+    static var versionAutoExpireTrim: Self { Self("versionAutoExpireTrim") }
     static var enablePhonetic: Self { Self("enablePhonetic") }
     static var processBestBets: Self { Self("processBestBets") }
     static var enableQueryRules: Self { Self("enableQueryRules") }

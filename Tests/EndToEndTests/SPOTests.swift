@@ -202,6 +202,21 @@ final class SPOTests: SPOTestCase {
         try fails(["list", "set", "--webUrl", Self.root, "--title", "Versioned", "--emailAlias", "a@contoso.com"], exit: 2,
                   "emailAlias could not be set if enableAssignToEmail is not set to true")
         try fails(["list", "set", "--webUrl", Self.root, "--title", "Versioned"], exit: 2, "specify at least one property")
+
+        // The version policy: through CSOM, as the CLI sets it; list get shows it.
+        try emulator.admin("requests", method: "DELETE")
+        try spo(["list", "set", "--webUrl", Self.root, "--title", "Versioned", "--versionExpireAfterDays", "30"])
+        XCTAssertEqual(try spRequests().filter { !($0["path"] as? String ?? "").hasSuffix("/_api/contextinfo") }.compactMap { $0["path"] as? String },
+                       ["/_vti_bin/client.svc/ProcessQuery"], "no MERGE when only the policy changes")
+        var policies = try XCTUnwrap(try object(["list", "get", "--webUrl", Self.root, "--title", "Versioned"])["VersionPolicies"] as? [String: Any])
+        XCTAssertEqual(policies["DefaultTrimMode"] as? Int, 1)
+        XCTAssertEqual(policies["DefaultExpireAfterDays"] as? Int, 30)
+        XCTAssertEqual(policies["DefaultTrimModeValue"] as? String, "ExpireAfter")
+        try spo(["list", "set", "--webUrl", Self.root, "--url", "/Versioned", "--versionAutoExpireTrim"])
+        policies = try XCTUnwrap(try object(["list", "get", "--webUrl", Self.root, "--title", "Versioned"])["VersionPolicies"] as? [String: Any])
+        XCTAssertEqual(policies["DefaultTrimModeValue"] as? String, "AutoExpiration")
+        try fails(["list", "set", "--webUrl", Self.root, "--title", "Versioned", "--versionExpireAfterDays", "5", "--versionAutoExpireTrim", "true"], exit: 2,
+                  "versionExpireAfterDays cannot be used together with versionAutoExpireTrim set to true.")
         try spo(["list", "remove", "--webUrl", Self.root, "--title", "Versioned", "--force"])
     }
 

@@ -50,6 +50,10 @@ enum CSOMObject {
     case web(String)
     /// A web's `SP.Navigation`.
     case navigation(String)
+    /// A web's lists, one list (web URL, list id) and its `VersionPolicies`.
+    case lists(String)
+    case list(String, String)
+    case versionPolicies(String, String)
     /// `SP.TenantAppCatalog` (a web's `TenantAppCatalog`) and its `SiteCollectionAppCatalogsSites`.
     case tenantAppCatalog
     case siteCollectionAppCatalogs
@@ -377,6 +381,8 @@ final class CSOMEvaluation {
         case (.context, "Site"): return .site(r.web.siteCollectionURL)
         case let (.web(url), "Navigation"): return .navigation(url)
         case (.web, "TenantAppCatalog"): return .tenantAppCatalog
+        case let (.web(url), "Lists"): return .lists(url)
+        case let (.list(url, id), "VersionPolicies"): return .versionPolicies(url, id)
         case (.tenantAppCatalog, "SiteCollectionAppCatalogsSites"): return .siteCollectionAppCatalogs
         case let (.web(url), "ParentWeb"):
             guard let w = webs[url.lowercased()], w.url != w.siteCollectionURL, let slash = w.url.lastIndex(of: "/") else { return .value(.null) }
@@ -601,8 +607,25 @@ final class CSOMEvaluation {
             try requireTenant(write: true)
             try commit(ref)
             return startOperation("SetSite", ref.url, atOnce: true)
+        case let .web(url) where name == "GetList":
+            guard let w = webs[url.lowercased()] else { throw CSOMError.invalid("The web \(url) does not exist.") }
+            let path = try string(params, 0, name)
+            guard let l = w.list(url: path) else {
+                throw CSOMError("List '\(path)' does not exist at site with URL '\(w.url)'.", -2130575322, "System.ArgumentException")
+            }
+            return .list(url, l.id)
         case let .web(url):
             return try webMethod(url, name, params)
+        case let .lists(url) where name == "GetById" || name == "GetByTitle":
+            guard let w = webs[url.lowercased()] else { throw CSOMError.invalid("The web \(url) does not exist.") }
+            let wanted = try string(params, 0, name).trimmingCharacters(in: ["{", "}"])
+            guard let l = name == "GetById" ? w.list(id: wanted) : w.list(title: wanted) else {
+                throw CSOMError("List '\(wanted)' does not exist at site with URL '\(w.url)'.", -2130575322, "System.ArgumentException")
+            }
+            return .list(url, l.id)
+        case let .list(url, id) where name == "Update":
+            guard canWrite, webs[url.lowercased()]?.list(id: id) != nil else { throw CSOMError.accessDenied }
+            return nil
         case .siteCollectionAppCatalogs where name == "Add":
             // A site collection app catalog: the "Apps for SharePoint" library on its root web.
             try requireTenant(write: true)
@@ -802,6 +825,15 @@ final class CSOMEvaluation {
                 throw CSOMError.argument("The LockState '\(v.stringValue ?? "")' is not valid. Use Unlock, NoAccess or ReadOnly.")
             }
             ref.pending.append((name, CSOMParam(type: p.type, value: v)))
+        case let .versionPolicies(url, id):
+            guard canWrite else { throw CSOMError.accessDenied }
+            guard let l = webs[url.lowercased()]?.list(id: id) else { throw CSOMError.invalid("The list \(id) does not exist.") }
+            guard ["DefaultTrimMode", "DefaultExpireAfterDays"].contains(name) else {
+                throw CSOMError.invalid("The property '\(name)' does not exist on type 'SP.VersionPolicyManager'.")
+            }
+            let value = try typed(p, like: 0, name: name)
+            if name == "DefaultTrimMode", !(0...2).contains(value.intValue ?? -1) { throw CSOMError.argument("The trim mode \(value.scalarText ?? "") is not valid.") }
+            l.versionPolicies[name] = value
         case let .navigation(url):
             guard canWrite else { throw CSOMError.accessDenied }
             guard let w = webs[url.lowercased()] else { throw CSOMError.invalid("The web \(url) does not exist.") }
@@ -926,6 +958,16 @@ final class CSOMEvaluation {
             return ["_ObjectType_": "SP.Navigation", "UseShared": .bool(w.navigationUseShared)]
         case .tenantAppCatalog:
             return ["_ObjectType_": "Microsoft.SharePoint.Marketplace.CorporateCuratedGallery.TenantCorporateCatalogAccessor"]
+        case .lists:
+            return ["_ObjectType_": "SP.ListCollection"]
+        case let .list(url, id):
+            guard let l = webs[url.lowercased()]?.list(id: id) else { throw CSOMError.invalid("The list \(id) does not exist.") }
+            return ["_ObjectType_": "SP.List", "Id": .string("/Guid(\(l.id))/"), "Title": .string(l.title)]
+        case let .versionPolicies(url, id):
+            guard let l = webs[url.lowercased()]?.list(id: id) else { throw CSOMError.invalid("The list \(id) does not exist.") }
+            var o: JSONObject = ["_ObjectType_": "SP.VersionPolicyManager"]
+            for (k, v) in l.versionPolicies { o[k] = v }
+            return o
         case .siteCollectionAppCatalogs:
             return ["_ObjectType_": "Microsoft.SharePoint.Marketplace.CorporateCuratedGallery.SiteCollectionAppCatalogAllowedItemCollection"]
         case .context:

@@ -299,8 +299,7 @@ enum SharePointEndpoints {
             all["RoleAssignments"] = .array(try SharePointPrincipals.roleAssignments(r, expand: nested).map(JSON.object))
         }
         all["HasUniqueRoleAssignments"] = false
-        // Versions are kept without expiry unless a policy says otherwise (none can be set here).
-        all["VersionPolicies"] = ["DefaultExpireAfterDays": 0, "DefaultTrimMode": 0]
+        all["VersionPolicies"] = .object(try r.store.locked { try resolve(p["list"]!, in: r.web).versionPolicies })
         return .json(SPRender(r).entity(q.project(all), meta, context: "SP.ApiData.Lists"))
     }
 

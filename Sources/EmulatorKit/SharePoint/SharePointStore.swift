@@ -38,6 +38,8 @@ final class SPList: @unchecked Sendable {
     var customFields: [String] = []
     /// Settings a client set (`EnableVersioning`, `NoCrawl`, …), shown over the defaults.
     var settings = JSONObject()
+    /// `SP.VersionPolicyManager`: how old versions expire (0 never, 1 after days, 2 automatically).
+    var versionPolicies: JSONObject = ["DefaultExpireAfterDays": 0, "DefaultTrimMode": 0]
 
     init(id: String, title: String, description: String, baseTemplate: Int, url: String, hidden: Bool = false,
          allowContentTypes: Bool = true, created: String) {
