@@ -118,7 +118,8 @@ struct CSOMRequest {
 
     private static func select(_ properties: [String]?, alsoNamed: [String]) -> String {
         let listed = (properties ?? alsoNamed).map { "<Property Name=\"\(escape($0))\" ScalarProperty=\"true\" />" }.joined()
-        return "<Query SelectAllProperties=\"\(properties == nil)\"><Properties\(listed.isEmpty ? " />" : ">\(listed)</Properties>")</Query>"
+        if properties == nil && listed.isEmpty { return "<Query SelectAllProperties=\"true\"><Properties /></Query>" }
+        return "<Query SelectAllProperties=\"\(properties == nil)\"><Properties>\(listed)</Properties></Query>"
     }
 
     private static func parameters(_ values: [Value]) -> String {

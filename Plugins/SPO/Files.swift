@@ -193,12 +193,9 @@ enum FileCommands {
                     var file = try spo.get(path("", options.bool(.asListItem) ? [("$expand", "ListItemAllFields")] : []))
                     var item = file["ListItemAllFields"]?.objectValue ?? JSONObject()
                     if options.bool(.withPermissions) {
-                        var assignments: [JSON] = []
-                        try spo.forEachItem(path("/ListItemAllFields/RoleAssignments", [("$expand", "Member,RoleDefinitionBindings")])) { a throws(PluginFailure) in
-                            assignments.append(Permissions.assignment(.object(a), principalType: false, friendly: true))
-                        }
-                        file["RoleAssignments"] = .array(assignments)
-                        item["RoleAssignments"] = .array(assignments)
+                        let assignments = try Permissions.friendlyAssignments(spo, path("/ListItemAllFields/RoleAssignments", [("$expand", "Member,RoleDefinitionBindings")]))
+                        file["RoleAssignments"] = assignments
+                        item["RoleAssignments"] = assignments
                     }
                     item["ID"] = nil
                     try spo.invocation.emit(result: options.bool(.asListItem) ? .object(item) : .object(file))

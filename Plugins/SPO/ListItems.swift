@@ -132,11 +132,7 @@ enum ListItemCommands {
             if let unique = options.string(.uniqueId) { item = list + "/GetItemByUniqueId(guid'\(unique)')" } else { item = try itemPath(list, options) }
             var found = printed(try spo.get(item + OData.query(selectAndExpand(options.list(.properties)))))
             if options.bool(.withPermissions) {
-                var assignments: [JSON] = []
-                try spo.forEachItem(item + "/RoleAssignments" + OData.query([("$expand", "Member,RoleDefinitionBindings")])) { a throws(PluginFailure) in
-                    assignments.append(Permissions.assignment(.object(a), principalType: false, friendly: true))
-                }
-                found["RoleAssignments"] = .array(assignments)
+                found["RoleAssignments"] = try Permissions.friendlyAssignments(spo, item + "/RoleAssignments" + OData.query([("$expand", "Member,RoleDefinitionBindings")]))
             }
             try spo.invocation.emit(result: .object(found))
         },

@@ -46,6 +46,14 @@ enum Permissions {
         })
     }
 
+    /// The role assignments at `url` (`…/RoleAssignments?$expand=Member,RoleDefinitionBindings`),
+    /// their bindings named as the CLI names them.
+    static func friendlyAssignments(_ spo: SPOClient, _ url: String) throws(PluginFailure) -> JSON {
+        var assignments: [JSON] = []
+        try spo.forEachItem(url) { a throws(PluginFailure) in assignments.append(assignment(.object(a), principalType: false, friendly: true)) }
+        return .array(assignments)
+    }
+
     /// An assignment whose member carries `PrincipalTypeString` and, with `friendly`, whose
     /// bindings carry the names of their permissions.
     static func assignment(_ assignment: JSON, principalType: Bool, friendly: Bool) -> JSON {

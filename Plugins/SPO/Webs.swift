@@ -13,11 +13,7 @@ enum WebCommands {
             let expand = options.bool(.withGroups) ? "AssociatedMemberGroup,AssociatedOwnerGroup,AssociatedVisitorGroup" : nil
             var object = try spo.get(web + "/_api/web" + OData.query([("$expand", expand)]))
             if options.bool(.withPermissions) {
-                var assignments: [JSON] = []
-                try spo.forEachItem(web + "/_api/web/RoleAssignments" + OData.query([("$expand", "Member,RoleDefinitionBindings")])) { item throws(PluginFailure) in
-                    assignments.append(Permissions.assignment(.object(item), principalType: false, friendly: true))
-                }
-                object["RoleAssignments"] = .array(assignments)
+                object["RoleAssignments"] = try Permissions.friendlyAssignments(spo, web + "/_api/web/RoleAssignments" + OData.query([("$expand", "Member,RoleDefinitionBindings")]))
             }
             try spo.invocation.emit(result: .object(object))
         },
