@@ -8,7 +8,8 @@ enum FileSharingLinkCommands {
     static let options = [FileCommands.webUrl, option(.fileUrl, nil, "Site- or server-relative URL of the file"),
                           option(.fileId, nil, "UniqueId (GUID) of the file")]
     static let sets = [["fileUrl", "fileId"]]
-    static let defaults = ["id", "roles", "link", "scope"]
+    /// `sharinglink list`'s text columns, as the CLI's (add and get print the whole link).
+    static let defaults = ["id", "scope", "roles", "link"]
 
     /// The file's drive item on Graph: `…/sites/{siteId}/drives/{driveId}/items/{itemId}`.
     static func item(_ spo: SPOClient, _ options: Options) throws(PluginFailure) -> (label: String, url: String) {
@@ -43,11 +44,14 @@ enum FileSharingLinkCommands {
         command("file sharinglink add", "Creates a new sharing link to a file",
                 options: options + [option(.type, nil, "Type of the link", required: true, allowed: ["view", "edit"]),
                                     option(.expirationDateTime, nil, "When the link expires (ISO 8601, e.g. 2026-12-31 or 2026-12-31T12:00Z)"),
-                                    option(.scope, nil, "Who the link works for (default: the tenant's default)", allowed: scopes)],
-                sets: sets, defaults: defaults,
+                                    option(.scope, nil, "Who the link works for (default: the tenant's default)", allowed: ["anonymous", "organization"])],
+                sets: sets,
                 examples: [("An organization view link", "m365 spo file sharinglink add --webUrl /sites/project-x --fileUrl 'Shared Documents/report.docx' --type view --scope organization")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             if let when = options.string(.expirationDateTime), !isDateTime(when) {
                 throw usage("'\(when)' is not a valid date for --expirationDateTime: use YYYY-MM-DD, YYYY-MM-DDThh:mm, YYYY-MM-DDThh:mmZ or YYYY-MM-DDThh:mm±hh:mm")
+            }
+            if options.has(.expirationDateTime), let scope = options.string(.scope), scope != "anonymous" {
+                throw usage("Option expirationDateTime can only be used for links with scope 'anonymous'.")
             }
             let (_, url) = try item(spo, options)
             var body: JSONObject = ["type": .string(options.string(.type) ?? "view")]
@@ -78,7 +82,7 @@ enum FileSharingLinkCommands {
 
         command("file sharinglink get", "Gets a sharing link of a file",
                 options: options + [option(.id, "i", "Id of the sharing link", required: true)],
-                sets: sets, defaults: defaults) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+                sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let (_, url) = try item(spo, options)
             let id = options.string(.id) ?? ""
             do throws(PluginFailure) {
