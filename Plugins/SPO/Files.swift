@@ -351,16 +351,31 @@ enum FileCheckOutCommands {
         },
         command("file rename", "Renames a file",
                 options: [webUrl, option(.sourceUrl, "s", "Site- or server-relative URL of the file", required: true),
-                          option(.targetFileName, "t", "New name of the file", required: true), flag(.force, "f", "Replace a file of the new name")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+                          option(.targetFileName, "t", "New name of the file", required: true),
+                          flag(.force, nil, "Move a file of the new name to the recycle bin first")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let name = options.string(.targetFileName) ?? ""
             try SPOPath.checkName(name, option: "targetFileName")
             let web = try spo.webURL(options, .webUrl)
             let url = try SPOPath.serverRelative(options.string(.sourceUrl) ?? "", web: web, option: "sourceUrl")
             let target = SPOPath.parent(url) + "/" + name
+            // As the CLI: the file must exist; --force recycles a file of the new name; the item's
+            // FileLeafRef is set and SharePoint's field results are printed.
+            let answer: JSON?
             do throws(PluginFailure) {
-                try spo.write(SPOPath.file(web, url, "/MoveTo(newurl=@t,flags=\(options.bool(.force) ? 1 : 0))", query: [("@t", OData.quote(target))]))
+                _ = try spo.get(SPOPath.file(web, url, query: [("$select", "UniqueId")]))
+                if options.bool(.force) {
+                    do throws(PluginFailure) { try spo.write(SPOPath.file(web, target, "/recycle()"), tunnel: "DELETE") } catch {
+                        guard error.status == M365_ERR_NOT_FOUND else { throw error }
+                    }
+                }
+                answer = try spo.write(SPOPath.file(web, url, "/ListItemAllFields/ValidateUpdateListItem()"),
+                                       body: ["formValues": [["FieldName": "FileLeafRef", "FieldValue": .string(name)]]])
             } catch { throw FileCommands.fileFailure(error, url) }
-            try spo.invocation.emit(result: .object(try spo.get(SPOPath.file(web, target))))
+            let results = answer?["value"]?.arrayValue ?? answer?["d"]?["ValidateUpdateListItem"]?["results"]?.arrayValue ?? []
+            for failed in results where failed["HasException"]?.boolValue == true {
+                spo.invocation.log("\(failed["FieldName"]?.stringValue ?? ""): \(failed["ErrorMessage"]?.stringValue ?? "")", level: M365_LOG_WARNING)
+            }
+            try spo.invocation.emit(result: .array(results))
         },
     ] + FileVersionCommands.all + ["copy", "move"].map { verb in
         command("file \(verb)", verb == "copy" ? "Copies a file to another folder" : "Moves a file to another folder",

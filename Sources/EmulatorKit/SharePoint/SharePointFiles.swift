@@ -673,6 +673,18 @@ enum SharePointFiles {
     static func validateUpdate(_ r: SharePointRequest, _ url: String) throws -> EmulatorResponse {
         let body = try SharePointEndpoints.jsonBody(r)
         let values = body["formValues"]?.arrayValue?.compactMap(\.objectValue) ?? []
+        // A new FileLeafRef renames the file; a name taken is that field's exception.
+        var renameError: String?
+        var url = url
+        if let leafRef = values.first(where: { $0["FieldName"]?.stringValue == "FileLeafRef" })?["FieldValue"]?.stringValue, leafRef != leaf(url) {
+            let target = parent(url) + "/" + leafRef
+            do {
+                try move(r, from: url, to: target, folder: false, replace: false)
+                url = target
+            } catch let e as SPError {
+                renameError = e.message
+            }
+        }
         let id: Int = try r.store.locked {
             guard let f = r.store.files.files[key(r, url)] else { throw fileNotFound(url) }
             guard let list = r.web.list(id: f.listId), let i = list.position(of: f.itemId) else { throw SPError.itemNotFound }
@@ -687,8 +699,9 @@ enum SharePointFiles {
             return f.itemId
         }
         let results: [JSON] = values.map { v in
-            ["ErrorCode": 0, "ErrorMessage": nil, "FieldName": v["FieldName"] ?? .null, "FieldValue": v["FieldValue"] ?? .null,
-             "HasException": false, "ItemId": JSON(id)]
+            let failed = renameError != nil && v["FieldName"]?.stringValue == "FileLeafRef"
+            return ["ErrorCode": failed ? -2130575257 : 0, "ErrorMessage": JSON(failed ? renameError : nil), "FieldName": v["FieldName"] ?? .null,
+                    "FieldValue": v["FieldValue"] ?? .null, "HasException": .bool(failed), "ItemId": JSON(id)]
         }
         let value: JSON = r.format == .verbose ? ["results": .array(results)] : .array(results)
         return .json(SPRender(r).primitive("ValidateUpdateListItem", value, edmType: "Collection(SP.ListItemFormUpdateValue)"))
