@@ -75,12 +75,16 @@ enum GroupCommands {
             let id = try options.wholeNumber(.id, what: "group id")
             let web = try spo.webURL(options, .webUrl)
             let label = id.map { "the group \($0)" } ?? "the group '\(options.string(.name) ?? "")'"
-            guard try spo.invocation.confirmedRemoval(options, "\(label) from site \(web)") else { return }
-            if let id {
-                try spo.write(web + "/_api/web/sitegroups/RemoveById(\(id))")
-            } else {
-                try spo.write(web + "/_api/web/sitegroups/RemoveByLoginName(\(pathLiteral(options.string(.name) ?? "")))")
+            guard try spo.invocation.confirmedRemoval(options, "\(label) from web \(web)") else { return }
+            // By name as the CLI: the group's id first, then removed by id.
+            var groupId = id ?? 0
+            if id == nil {
+                guard let found = try spo.get(web + "/_api/web/sitegroups/GetByName(\(pathLiteral(options.string(.name) ?? "")))?$select=Id")["Id"]?.intValue else {
+                    throw PluginFailure("SharePoint did not return the id of the group", status: M365_ERR_SERVER)
+                }
+                groupId = found
             }
+            try spo.write(web + "/_api/web/sitegroups/RemoveById(\(groupId))")
         },
 
         command("group member list", "List the members of a SharePoint Group", options: [webUrl] + groupChoice,

@@ -1,9 +1,9 @@
 import PluginKit
 
-/// `'value'` as an OData string literal inside a URL path: quotes doubled, the rest
-/// percent-encoded.
+/// `'value'` as an OData string literal inside a URL path: quotes doubled (and left as they are,
+/// as CLI for Microsoft 365 sends them), the rest percent-encoded.
 func pathLiteral(_ value: String) -> String {
-    "'" + percentEncode(value.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''")) + "'"
+    "'" + value.split(separator: "'", omittingEmptySubsequences: false).map { percentEncode(String($0)) }.joined(separator: "''") + "'"
 }
 
 /// The claim SharePoint uses as a member's login name: `i:0#.f|membership|<upn>`.

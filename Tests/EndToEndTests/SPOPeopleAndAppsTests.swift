@@ -107,7 +107,10 @@ final class SPOPeopleAndAppsTests: SPOTestCase {
         try spo(["group", "remove", "--webUrl", Self.root, "--id", String(id), "--force"])
         try fails(["group", "get", "--webUrl", Self.root, "--id", String(id)], "Group cannot be found.")
         try object(["group", "add", "--webUrl", Self.root, "--name", "It's temporary"])
+        try emulator.admin("requests", method: "DELETE")
         try spo(["group", "remove", "--webUrl", Self.root, "--name", "It's temporary", "--force"])
+        XCTAssertEqual(try spRequests().compactMap { $0["path"] as? String }.map { $0.components(separatedBy: "/").last ?? "" },
+                       ["GetByName('It''s%20temporary')", "RemoveById(\(id + 1))"], "looked up by name, removed by id, as the CLI")
         try fails(["group", "remove", "--webUrl", Self.root, "--name", "It's temporary", "--force"], "Group cannot be found.")
         try fails(["group", "remove", "--webUrl", Self.root, "--id", "3"], exit: 2, "--force")
     }
@@ -341,7 +344,7 @@ final class SPOPeopleAndAppsTests: SPOTestCase {
             (["group", "member", "add", "--webUrl", r, "--groupName", "Counted", "--userIds", "6"], ["GET", "POST"]),
             (["group", "member", "remove", "--webUrl", r, "--groupName", "Counted", "--userName", Self.adele.upn, "--force"], ["POST"]),
             (["group", "member", "remove", "--webUrl", r, "--groupName", "Counted", "--email", Self.admin.upn, "--force"], ["GET", "POST"]),
-            (["group", "remove", "--webUrl", r, "--name", "Counted", "--force"], ["POST"]),
+            (["group", "remove", "--webUrl", r, "--name", "Counted", "--force"], ["GET", "POST"]),
             (["tenant", "appcatalogurl", "get"], ["GET"]),
             (["app", "list"], ["GET"]),
             (["app", "get", "--id", id], ["GET"]),
