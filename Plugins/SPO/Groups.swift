@@ -158,17 +158,21 @@ enum GroupCommands {
                                                  orExplain: "removing \(who) from the SharePoint group needs confirmation: add --force to run without a terminal")
                 else { return }
             }
-            if let upn {
-                try spo.write(group + "/users/removeByLoginName(\(pathLiteral(membershipClaim(upn))))")
+            // By e-mail as the CLI: the Entra user found by mail, then removed by their login name.
+            var name = upn
+            if let email {
+                let found = try spo.graphObject("users?$filter=" + percentEncode("mail eq " + OData.quote(email)) + "&$select=id", what: "the user \(email)")["value"]?.arrayValue ?? []
+                guard let entraId = found.first?["id"]?.stringValue else {
+                    throw PluginFailure("The specified user with email \(email) does not exist", status: M365_ERR_NOT_FOUND)
+                }
+                name = try spo.graphObject("users/\(OData.segment(entraId))", what: "the user \(email)")["userPrincipalName"]?.stringValue ?? email
+            }
+            if let name {
+                try spo.write(group + "/users/removeByLoginName(\(pathLiteral(membershipClaim(name))))")
                 return
             }
             var id = userId ?? 0
-            if let email {
-                guard let found = try spo.get(web + "/_api/web/siteusers/GetByEmail(\(pathLiteral(email)))")["Id"]?.intValue else {
-                    throw PluginFailure("SharePoint did not return the id of \(email)", status: M365_ERR_SERVER)
-                }
-                id = found
-            } else if userId == nil {
+            if userId == nil {
                 // An Entra group: found among the group's members by its claim, as the CLI does.
                 let groupId = options.string(.entraGroupId), groupName = options.string(.entraGroupName)
                 var found: Int?

@@ -135,7 +135,11 @@ final class SPOPeopleAndAppsTests: SPOTestCase {
         XCTAssertEqual(try array(["group", "member", "list", "--webUrl", Self.root, "--groupId", "4"]).count, 3)
 
         try spo(["group", "member", "remove", "--webUrl", Self.root, "--groupId", "5", "--userName", Self.adele.upn, "--force"])
+        try emulator.admin("requests", method: "DELETE")
         try spo(["group", "member", "remove", "--webUrl", Self.root, "--groupName", "Contoso Members", "--email", Self.megan.upn, "--force"])
+        XCTAssertEqual(try httpRequests("/").filter { ($0["host"] as? String) != "login.microsoftonline.com" }.compactMap { $0["path"] as? String },
+                       ["/v1.0/users", "/v1.0/users/\(Self.megan.id)", "/_api/web/sitegroups/GetByName('Contoso%20Members')/users/removeByLoginName('i%3A0%23.f%7Cmembership%7C\(Self.megan.upn.replacingOccurrences(of: "@", with: "%40"))')"],
+                       "the Entra user by mail, then removed by login name, as the CLI")
         try spo(["group", "member", "remove", "--webUrl", Self.root, "--groupId", "4", "--userId", "6", "--force"])
         XCTAssertEqual(try array(["group", "member", "list", "--webUrl", Self.root, "--groupId", "5"]).count, 0)
         try fails(["group", "member", "remove", "--webUrl", Self.root, "--groupId", "5", "--userId", "6", "--force"], "User cannot be found.")
@@ -343,7 +347,7 @@ final class SPOPeopleAndAppsTests: SPOTestCase {
             (["group", "member", "add", "--webUrl", r, "--groupName", "Counted", "--userNames", Self.adele.upn], ["POST"]),
             (["group", "member", "add", "--webUrl", r, "--groupName", "Counted", "--userIds", "6"], ["GET", "POST"]),
             (["group", "member", "remove", "--webUrl", r, "--groupName", "Counted", "--userName", Self.adele.upn, "--force"], ["POST"]),
-            (["group", "member", "remove", "--webUrl", r, "--groupName", "Counted", "--email", Self.admin.upn, "--force"], ["GET", "POST"]),
+            (["group", "member", "remove", "--webUrl", r, "--groupName", "Counted", "--email", Self.admin.upn, "--force"], ["GET", "GET", "POST"]),
             (["group", "remove", "--webUrl", r, "--name", "Counted", "--force"], ["GET", "POST"]),
             (["tenant", "appcatalogurl", "get"], ["GET"]),
             (["app", "list"], ["GET"]),
