@@ -33,17 +33,15 @@ struct ListSelector {
 }
 
 /// `$select` and `$expand` for comma-separated properties: `Author/Title` selects the
-/// property and expands `Author`, as CLI for Microsoft 365 does.
-func selectAndExpand(_ properties: [String]?) -> [(String, String?)] {
-    guard let properties, !properties.isEmpty else { return [] }
-    var expand: [String] = []
-    for property in properties {
-        if let slash = property.firstIndex(of: "/") {
-            let head = String(property[..<slash])
-            if !expand.contains(head) { expand.append(head) }
-        }
+/// property and expands `Author`, as CLI for Microsoft 365 does. `select` and `expand` come
+/// first (what a command always asks for); none is named twice.
+func selectAndExpand(_ properties: [String]?, select: [String] = [], expand: [String] = []) -> [(String, String?)] {
+    var select = select, expand = expand
+    for property in properties ?? [] {
+        if !select.contains(property) { select.append(property) }
+        if let slash = property.firstIndex(of: "/"), !expand.contains(String(property[..<slash])) { expand.append(String(property[..<slash])) }
     }
-    return [("$select", properties.joined(separator: ",")), ("$expand", expand.isEmpty ? nil : expand.joined(separator: ","))]
+    return [("$select", select.isEmpty ? nil : select.joined(separator: ",")), ("$expand", expand.isEmpty ? nil : expand.joined(separator: ","))]
 }
 
 /// `spo list …`: lists and libraries of a site.
@@ -81,13 +79,8 @@ enum ListCommands {
                            ("Only visible lists", "m365 spo list list --webUrl /sites/project-x --filter \"Hidden eq false\"")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, .webUrl)
             // As the CLI: the root folder's URL always comes along, with every property or the ones asked for.
-            var select = ["RootFolder/ServerRelativeUrl"], expand = ["RootFolder"]
-            for property in options.list(.properties) ?? ["*"] where !select.contains(property) {
-                select.append(property)
-                if let slash = property.firstIndex(of: "/"), !expand.contains(String(property[..<slash])) { expand.append(String(property[..<slash])) }
-            }
-            try spo.list(web + "/_api/web/lists" + OData.query([("$expand", expand.joined(separator: ",")), ("$select", select.joined(separator: ",")),
-                                                                ("$filter", options.string(.filter))]))
+            let shape = selectAndExpand(options.list(.properties) ?? ["*"], select: ["RootFolder/ServerRelativeUrl"], expand: ["RootFolder"])
+            try spo.list(web + "/_api/web/lists" + OData.query(shape + [("$filter", options.string(.filter))]))
         },
 
         command("list get", "Gets information about the specific list",
@@ -100,14 +93,8 @@ enum ListCommands {
             let path = options.bool(.defaultLibrary) ? web + "/_api/web/DefaultDocumentLibrary" : try ListSelector.plain.path(web, options)
             let withPermissions = options.bool(.withPermissions)
             // As the CLI: permissions expand the role assignments (and the version policies).
-            var select: [String] = []
-            var expand = withPermissions ? ["HasUniqueRoleAssignments", "RoleAssignments/Member", "RoleAssignments/RoleDefinitionBindings", "VersionPolicies"] : []
-            for property in options.list(.properties) ?? [] {
-                if let slash = property.firstIndex(of: "/"), !expand.contains(String(property[..<slash])) { expand.append(String(property[..<slash])) }
-                select.append(property)
-            }
-            var list = try spo.get(path + OData.query([("$select", select.isEmpty ? nil : select.joined(separator: ",")),
-                                                       ("$expand", expand.isEmpty ? nil : expand.joined(separator: ","))]))
+            let expand = withPermissions ? ["HasUniqueRoleAssignments", "RoleAssignments/Member", "RoleAssignments/RoleDefinitionBindings", "VersionPolicies"] : []
+            var list = try spo.get(path + OData.query(selectAndExpand(options.list(.properties), expand: expand)))
             if withPermissions {
                 list["RoleAssignments"] = .array((list["RoleAssignments"]?.arrayValue ?? []).map { Permissions.assignment($0, principalType: true, friendly: false) })
             }

@@ -325,14 +325,14 @@ enum SiteCommands {
                                          OptionKey<Bool>.allowSelfServiceUpgrade, OptionKey<String>.lockState, OptionKey<Bool>.noScriptSite]
         guard given.contains(where: { options.has(handle: $0) }) else { throw usage("Specify at least one property to update") }
         try options.requireGUIDs([.siteDesignId])
-        for (quota, warning) in [(OptionKey<Double>.resourceQuota, OptionKey<Double>.resourceQuotaWarningLevel)] {
-            if let q = options.number(quota), let w = options.number(warning), w > q { throw usage("resourceQuotaWarningLevel must not exceed the resourceQuota") }
+        if let q = options.number(.resourceQuota), let w = options.number(.resourceQuotaWarningLevel), w > q {
+            throw usage("resourceQuotaWarningLevel must not exceed the resourceQuota")
         }
         if let q = options.int(.storageQuota), let w = options.int(.storageQuotaWarningLevel), w > q { throw usage("storageQuotaWarningLevel must not exceed the storageQuota") }
         let site = try spo.webURL(options, .url)
         let info = try spo.get(site + "/_api/site" + OData.query([("$select", "GroupId,Id")]))
         let groupId = info["GroupId"]?.stringValue ?? "", siteId = info["Id"]?.stringValue ?? ""
-        let isGroupSite = !groupId.isEmpty && groupId != "00000000-0000-0000-0000-000000000000"
+        let isGroupSite = !groupId.isEmpty && groupId != zeroGUID
         let owners = options.list(.owners) ?? []
         let title = options.string(.title).flatMap { $0.isEmpty ? nil : $0 }
         let description = options.string(.description).flatMap { $0.isEmpty ? nil : $0 }

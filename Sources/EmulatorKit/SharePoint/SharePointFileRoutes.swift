@@ -265,21 +265,32 @@ extension SharePointFiles {
         try checkAccess(r)
         var url = serverRelative(p["folder"] ?? "", r)
         let body = try SharePointEndpoints.jsonBody(r)
-        guard let color = body["coloringInformation"]?["ColorHex"]?.stringValue, let n = Int(color), (0...15).contains(n) else {
-            throw SPError.invalidQuery("The parameter coloringInformation does not exist in method \(rename ? "RenameFolder" : "StampColor").")
-        }
+        let color = try colorHex(body, method: rename ? "RenameFolder" : "StampColor")
         if rename {
             guard let name = body["newName"]?.stringValue, !name.isEmpty else { throw badName }
             try move(r, from: url, to: parent(url) + "/" + name, folder: true, replace: false)
             url = parent(url) + "/" + name
         }
+        try stamp(r, url, color)
+        return .json(.object([:]))
+    }
+
+    /// `coloringInformation.ColorHex`, a folder color 0…15.
+    static func colorHex(_ body: JSONObject, method: String) throws -> String {
+        guard let color = body["coloringInformation"]?["ColorHex"]?.stringValue, let n = Int(color), (0...15).contains(n) else {
+            throw SPError.invalidQuery("The parameter coloringInformation does not exist in method \(method).")
+        }
+        return color
+    }
+
+    /// The color on the folder's item (`_ColorHex`).
+    static func stamp(_ r: SharePointRequest, _ url: String, _ color: String) throws {
         try r.store.locked {
             let (_, list, record) = try folder(r, url)
             guard let record, let i = list.position(of: record.itemId) else { throw badName }
             list.noteFields(["_ColorHex": .string(color)])
             list.items[i].fields["_ColorHex"] = .string(color)
         }
-        return .json(.object([:]))
     }
 
     /// `POST _api/foldercoloring/createfolder(DecodedUrl='…', overwrite=false)` with
@@ -289,17 +300,9 @@ extension SharePointFiles {
         var raw = p["folder"] ?? ""
         if let end = raw.range(of: "',", options: .backwards) ?? raw.range(of: ",", options: .backwards) { raw = String(raw[..<end.lowerBound]) }
         let url = serverRelative(raw, r)
-        let body = try SharePointEndpoints.jsonBody(r)
-        guard let color = body["coloringInformation"]?["ColorHex"]?.stringValue, let n = Int(color), (0...15).contains(n) else {
-            throw SPError.invalidQuery("The parameter coloringInformation does not exist in method CreateFolder.")
-        }
+        let color = try colorHex(try SharePointEndpoints.jsonBody(r), method: "CreateFolder")
         let created = try addFolder(r, url, ensureParents: false)
-        try r.store.locked {
-            let (_, list, record) = try folder(r, url)
-            guard let record, let i = list.position(of: record.itemId) else { throw badName }
-            list.noteFields(["_ColorHex": .string(color)])
-            list.items[i].fields["_ColorHex"] = .string(color)
-        }
+        try stamp(r, url, color)
         return created
     }
 
