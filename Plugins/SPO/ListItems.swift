@@ -52,6 +52,27 @@ enum ListItemCommands {
     }
 
     /// An item as the CLI prints it: SharePoint's `ID` twin of `Id` left out.
+    /// `--systemUpdate`, as CLI for Microsoft 365 sends it: CSOM's `ParseAndSetFieldValue` for each
+    /// field and `SystemUpdate` (Modified, Editor and the version stay), on the item named by its
+    /// identity: the web's `_ObjectIdentity_` (one query), the list's id and the item's.
+    static func systemUpdate(_ spo: SPOClient, web: String, list: String, id: Int, _ options: Options, contentType: String?) throws(PluginFailure) {
+        guard let listId = try spo.get(list + OData.query([("$select", "Id")]))["Id"]?.stringValue else {
+            throw PluginFailure("SharePoint did not return the id of the list", status: M365_ERR_SERVER)
+        }
+        var lookup = CSOMRequest()
+        let current = lookup.property("Web", of: lookup.staticProperty("Current", typeId: CSOMRequest.contextTypeId))
+        let query = lookup.query(current, properties: ["ServerRelativeUrl"])
+        guard let identity = try spo.processQuery(lookup, at: web)[query]?["_ObjectIdentity_"]?.stringValue else {
+            throw PluginFailure("Cannot proceed. _ObjectIdentity_ not found", status: M365_ERR_SERVER)
+        }
+        var update = CSOMRequest()
+        let target = update.identity("\(identity):list:\(listId):item:\(id),1")
+        for field in fields(options) { update.call("ParseAndSetFieldValue", on: target, [.string(field.name), .string(field.value)]) }
+        if let contentType { update.call("ParseAndSetFieldValue", on: target, [.string("ContentType"), .string(contentType)]) }
+        update.call("SystemUpdate", on: target)
+        _ = try spo.processQuery(update, at: web)
+    }
+
     static func printed(_ item: JSONObject) -> JSONObject {
         var out = item
         out["ID"] = nil
@@ -162,13 +183,14 @@ enum ListItemCommands {
             let web = try spo.webURL(options, .webUrl)
             let list = try ListSelector.forItems.path(web, options)
             let item = try itemPath(list, options)
-            let contentType = try contentTypeName(spo, list: list, options)
-            var body: JSONObject = ["formValues": formValues(options, contentType: contentType)]
-            // The CLI's --systemUpdate goes through CSOM's SystemUpdate; SharePoint's
-            // bNewDocumentUpdate keeps the version the same way over REST.
-            if options.bool(.systemUpdate) { body["bNewDocumentUpdate"] = true }
-            try checkFormResults(try spo.write(item + "/ValidateUpdateListItem()", body: .object(body)),
-                                 failure: "Updating the items has failed with the following errors: ")
+            // Unlike add, set reads the content types only for --contentType, as the CLI.
+            let contentType = options.has(.contentType) ? try contentTypeName(spo, list: list, options) : nil
+            if options.bool(.systemUpdate) {
+                try systemUpdate(spo, web: web, list: list, id: options.int(.numericId) ?? 0, options, contentType: contentType)
+            } else {
+                try checkFormResults(try spo.write(item + "/ValidateUpdateListItem()", body: ["formValues": formValues(options, contentType: contentType)]),
+                                     failure: "Updating the items has failed with the following errors: ")
+            }
             try spo.invocation.emit(result: .object(printed(try spo.get(item))))
         },
 

@@ -260,8 +260,22 @@ final class SPOTests: SPOTestCase {
 
     func testListItemSystemUpdate() throws {
         let list = ["--webUrl", Self.root, "--listTitle", "Tasks"]
+        let before = try object(["listitem", "get"] + list + ["--id", "2"])
+        try emulator.admin("requests", method: "DELETE")
         let updated = try object(["listitem", "set"] + list + ["--id", "2", "--Title", "Quietly fixed", "--systemUpdate"])
         XCTAssertEqual(updated["Title"] as? String, "Quietly fixed")
+        XCTAssertNil(updated["ID"])
+        for kept in ["Modified", "EditorId", "OData__UIVersionString"] {
+            XCTAssertEqual(updated[kept] as? String ?? (updated[kept] as? Int).map(String.init), before[kept] as? String ?? (before[kept] as? Int).map(String.init), kept)
+        }
+        // As CLI for Microsoft 365: the list's id, the web's identity, CSOM's SystemUpdate, the item.
+        XCTAssertEqual(try spRequests().filter { !($0["path"] as? String ?? "").hasSuffix("/_api/contextinfo") }.map { "\($0["method"] ?? "") \($0["target"] ?? "")" }, [
+            "GET /_api/web/lists/GetByTitle('Tasks')?$select=Id",
+            "POST /_vti_bin/client.svc/ProcessQuery",
+            "POST /_vti_bin/client.svc/ProcessQuery",
+            "GET /_api/web/lists/GetByTitle('Tasks')/items(2)",
+        ])
+        try fails(["listitem", "set"] + list + ["--id", "999", "--Title", "Nowhere", "--systemUpdate"], "Item does not exist")
     }
 
     func testListItemCamlQuery() throws {

@@ -53,6 +53,8 @@ enum CSOMObject {
     /// A web's lists, one list (web URL, list id) and its `VersionPolicies`.
     case lists(String)
     case list(String, String)
+    /// A list item (web URL, list id, item id), as `…:list:<id>:item:<n>,1` names it.
+    case listItem(String, String, Int)
     case versionPolicies(String, String)
     /// `SP.TenantAppCatalog` (a web's `TenantAppCatalog`) and its `SiteCollectionAppCatalogsSites`.
     case tenantAppCatalog
@@ -232,6 +234,9 @@ final class CSOMEvaluation {
     var admin: SPTenantAdminState!
     private var memo: [String: CSOMObject] = [:]
     private var resolving: Set<String> = []
+    /// Field values `ParseAndSetFieldValue` set on list items, kept until their `Update` or
+    /// `SystemUpdate` (keyed by web URL, list id and item id).
+    private var pendingFields: [String: JSONObject] = [:]
 
     init(r: SharePointRequest, trace: String, paths: [String: CSOMXMLElement], tenantRead: Bool, tenantWrite: Bool, canWrite: Bool) {
         self.r = r
@@ -342,7 +347,15 @@ final class CSOMEvaluation {
                 guard let w = webs.values.first(where: { $0.id.lowercased() == rest[2].lowercased() && $0.siteId.lowercased() == siteId }) else {
                     throw CSOMError.invalid("The object identity '\(name)' does not name a web.")
                 }
-                return .web(w.url)
+                // `…:web:<id>:list:<list id>:item:<item id>,1`
+                guard rest.count >= 7, rest[3] == "list", rest[5] == "item" else { return .web(w.url) }
+                guard let l = w.list(id: rest[4]) else {
+                    throw CSOMError("List does not exist.", -2130575322, "System.ArgumentException")
+                }
+                guard let n = rest[6].split(separator: ",").first.flatMap({ Int($0) }), l.position(of: n) != nil else {
+                    throw CSOMError("Item does not exist. It may have been deleted by another user.", -2130575338, "System.ArgumentException")
+                }
+                return .listItem(w.url, l.id, n)
             }
             guard let w = webs.values.first(where: { $0.siteId.lowercased() == siteId && $0.url == $0.siteCollectionURL }) else {
                 throw CSOMError.invalid("The object identity '\(name)' does not name a site.")
@@ -625,6 +638,24 @@ final class CSOMEvaluation {
             return .list(url, l.id)
         case let .list(url, id) where name == "Update":
             guard canWrite, webs[url.lowercased()]?.list(id: id) != nil else { throw CSOMError.accessDenied }
+            return nil
+        case let .listItem(url, list, item) where name == "ParseAndSetFieldValue":
+            let field = try string(params, 0, name), value = try string(params, 1, name)
+            pendingFields["\(url)|\(list)|\(item)", default: [:]][field] = .string(value)
+            return nil
+        case let .listItem(url, list, item) where name == "SystemUpdate" || name == "Update":
+            // SystemUpdate keeps the item's version, editor and modification time.
+            guard canWrite, let l = webs[url.lowercased()]?.list(id: list), let i = l.position(of: item) else { throw CSOMError.accessDenied }
+            let fields = SharePointEndpoints.fieldValues(pendingFields.removeValue(forKey: "\(url)|\(list)|\(item)") ?? [:])
+            l.noteFields(fields)
+            for (k, v) in fields { l.items[i].fields[k] = v }
+            if name == "Update" {
+                let now = Util.iso8601(Date())
+                l.items[i].version += 1
+                l.items[i].modified = now
+                l.items[i].editorId = SharePointEndpoints.userId(r)
+                l.lastItemModified = now
+            }
             return nil
         case .siteCollectionAppCatalogs where name == "Add":
             // A site collection app catalog: the "Apps for SharePoint" library on its root web.
@@ -963,6 +994,11 @@ final class CSOMEvaluation {
         case let .list(url, id):
             guard let l = webs[url.lowercased()]?.list(id: id) else { throw CSOMError.invalid("The list \(id) does not exist.") }
             return ["_ObjectType_": "SP.List", "Id": .string("/Guid(\(l.id))/"), "Title": .string(l.title)]
+        case let .listItem(url, list, item):
+            guard let l = webs[url.lowercased()]?.list(id: list), let i = l.position(of: item) else { throw CSOMError.invalid("The item \(item) does not exist.") }
+            var o: JSONObject = ["_ObjectType_": "SP.ListItem", "Id": JSON(item)]
+            for (k, v) in l.items[i].fields { o[k] = v }
+            return o
         case let .versionPolicies(url, id):
             guard let l = webs[url.lowercased()]?.list(id: id) else { throw CSOMError.invalid("The list \(id) does not exist.") }
             var o: JSONObject = ["_ObjectType_": "SP.VersionPolicyManager"]
