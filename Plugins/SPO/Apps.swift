@@ -136,7 +136,6 @@ enum AppCommands {
         command("app add", "Adds an app to the specified SharePoint Online app catalog",
                 options: [option(.filePath, "p", "Path to the solution package (.sppkg) to add", required: true),
                           flag(.overwrite, nil, "Replace a package of the same name"), scope, catalogUrl],
-                defaults: ["UniqueId"],
                 examples: [("Add or replace a package", "m365 spo app add --filePath ./sharepoint/solution/spfx.sppkg --overwrite")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let path = options.string(.filePath) ?? ""
             let name = String(path.split(separator: "/").last ?? "")
@@ -146,7 +145,8 @@ enum AppCommands {
             let catalog = try spo.appCatalog(options)
             let overwrite = options.bool(.overwrite) ? "true" : "false"
             let file = try spo.upload(catalog.api + "/Add(overwrite=\(overwrite),url=\(pathLiteral(name)))", bytes: bytes)
-            try spo.invocation.emit(result: .object(file))
+            // Text output is the new app's id alone, which scripts capture, as the CLI prints it.
+            try spo.invocation.emit(result: spo.invocation.outputMode == "text" ? file["UniqueId"] ?? .null : .object(file))
         },
 
         command("app deploy", "Deploys the specified app in the specified app catalog",

@@ -75,7 +75,10 @@ enum FileSharingLinkCommands {
                 // Graph may give every permission: only links, of the scope asked for.
                 guard let link = permission["link"]?.objectValue else { return }
                 if let scope, link["scope"]?.stringValue != scope { return }
-                links.append(.object(permission))
+                // Text output shows each link as the CLI maps it: roles joined, the link's URL.
+                guard spo.invocation.outputMode == "text" else { return links.append(.object(permission)) }
+                links.append(["id": permission["id"] ?? .null, "roles": .string((permission["roles"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")),
+                              "link": link["webUrl"] ?? .null, "scope": link["scope"] ?? .null])
             }
             try spo.invocation.emit(result: .array(links))
         },

@@ -8,7 +8,8 @@ import PluginKit
 /// to a temporary file renamed only when complete.
 enum FileCommands {
     static let webUrl = option(.webUrl, "u", "URL of the site (absolute, or server-relative like /sites/x)", required: true)
-    static let listDefaults = ["UniqueId", "Name", "ServerRelativeUrl"]
+    /// What `file list` asks for in text output without --fields, as the CLI.
+    static let textColumns = ["UniqueId", "Name", "ServerRelativeUrl"]
     /// Files larger than this are uploaded in chunks.
     static let chunkThreshold: Int64 = 10 * 1024 * 1024
     static let chunkSize = 10 * 1024 * 1024
@@ -32,21 +33,44 @@ enum FileCommands {
         return (relative, { tail, query in SPOPath.file(web, relative, tail, query: query) })
     }
 
-    /// Streams the files of `folder` (and of its subfolders with `recursive`).
+    /// Streams the files of `folder` and, with `recursive`, of every folder below, in the CLI's
+    /// order: the folders below first (each before its own subfolders), `folder` itself last.
+    /// In text output without --fields only the columns the CLI shows are asked for.
     static func walk(_ spo: SPOClient, web: String, _ folder: String, _ options: Options, recursive: Bool, count: inout Int) throws(PluginFailure) {
-        let query = FolderCommands.select(options) + [("$filter", options.string(.filter))]
+        var folders: [String] = []
+        if recursive { try collectFolders(spo, web: web, folder, into: &folders) }
+        folders.append(folder)
+        let fields = options.list(.fields) ?? []
+        let select = fields.isEmpty && spo.invocation.outputMode == "text" ? [("$select", textColumns.joined(separator: ","))] : FolderCommands.select(options)
+        // As the CLI: the list item's `ID` would clash with `Id` in PowerShell.
+        let dropItemID = fields.contains { $0.lowercased().contains("listitemallfields") }
+        for url in folders {
+            do throws(PluginFailure) {
+                try spo.forEachItem(SPOPath.folder(web, url, "/Files", query: select + [("$filter", options.string(.filter))])) { file throws(PluginFailure) in
+                    var file = file
+                    if dropItemID, var item = file["ListItemAllFields"]?.objectValue {
+                        item["ID"] = nil
+                        file["ListItemAllFields"] = .object(item)
+                    }
+                    try spo.invocation.emit(item: .object(file))
+                    count += 1
+                }
+            } catch { throw FolderCommands.folderFailure(error, url) }
+        }
+    }
+
+    /// The server-relative URLs of every folder below `folder`, each before its own subfolders.
+    static func collectFolders(_ spo: SPOClient, web: String, _ folder: String, into folders: inout [String]) throws(PluginFailure) {
+        var below: [String] = []
         do throws(PluginFailure) {
-            try spo.forEachItem(SPOPath.folder(web, folder, "/Files", query: query)) { file throws(PluginFailure) in
-                try spo.invocation.emit(item: .object(file))
-                count += 1
-            }
-            guard recursive else { return }
-            var below: [String] = []
             try spo.forEachItem(SPOPath.folder(web, folder, "/Folders", query: [("$select", "ServerRelativeUrl")])) { sub throws(PluginFailure) in
                 if let url = sub["ServerRelativeUrl"]?.stringValue { below.append(url) }
             }
-            for url in below { try walk(spo, web: web, url, options, recursive: true, count: &count) }
         } catch { throw FolderCommands.folderFailure(error, folder) }
+        for url in below {
+            folders.append(url)
+            try collectFolders(spo, web: web, url, into: &folders)
+        }
     }
 
     // MARK: Uploads
@@ -145,7 +169,6 @@ enum FileCommands {
                           flag(.recursive, "r", "Include the files of every subfolder"),
                           option(.fields, nil, "Comma-separated list of properties to retrieve"),
                           option(.filter, nil, "OData filter to apply to the files")],
-                defaults: listDefaults,
                 examples: [("Files of a library", "m365 spo file list --webUrl /sites/project-x --folderUrl 'Shared Documents'"),
                            ("Every file below, with some properties", "m365 spo file list --webUrl /sites/project-x --folderUrl 'Shared Documents' --recursive --fields Name,Length")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, .webUrl)

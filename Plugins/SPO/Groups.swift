@@ -32,7 +32,14 @@ enum GroupCommands {
                 return
             }
             let names = "AssociatedOwnerGroup,AssociatedMemberGroup,AssociatedVisitorGroup"
-            try spo.invocation.emit(result: .object(try spo.get(web + "/_api/web" + OData.query([("$expand", names), ("$select", names)]))))
+            let groups = try spo.get(web + "/_api/web" + OData.query([("$expand", names), ("$select", names)]))
+            guard spo.invocation.outputMode == "text" else { return try spo.invocation.emit(result: .object(groups)) }
+            // Text output: one row per group, its kind in `Type`, as the CLI prints them.
+            try spo.invocation.emit(result: .array(groups.map { type, group in
+                var row: JSONObject = ["Type": .string(type)]
+                for (k, v) in group.objectValue ?? [:] { row[k] = v }
+                return .object(row)
+            }))
         },
 
         command("group get", "Gets site group",

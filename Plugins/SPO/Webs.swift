@@ -20,7 +20,8 @@ enum WebCommands {
 
         command("web list", "Lists the subsites of the specified site", options: [url], defaults: ["Title", "Url", "Id"]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, .url)
-            try spo.list(web + "/_api/web/webs")
+            // Any output but JSON asks only for what it shows, as the CLI does.
+            try spo.list(web + "/_api/web/webs" + (spo.invocation.outputMode == "json" ? "" : OData.query([("$select", "Title,Id,URL")])))
         },
 
         command("web set", "Updates the specified site; any other --Property value option sets that SP.Web property",

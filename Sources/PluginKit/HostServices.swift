@@ -141,6 +141,10 @@ extension Invocation {
         return takeString { get(call, key, $0) }
     }
 
+    /// The output mode of this run (`json`, `text`, `csv`, `md`, `none`), for a result the CLI
+    /// shapes differently in text output; `json` from a host that does not say.
+    public var outputMode: String { setting("invocation.output") ?? "json" }
+
     /// Per-connection state the plugin keeps for itself; nil when unset.
     public func state(_ key: String) -> String? {
         guard let get = host.pointee.state_get else { return nil }

@@ -121,7 +121,13 @@ final class SPOFilesTests: SPOTestCase {
         let listed = try array(["file", "list", "--webUrl", Self.root, "--folderUrl", Self.library])
         XCTAssertEqual(listed.compactMap { $0["Name"] as? String }, ["hello.txt", "notes.txt"])
         let listText = try spo(["file", "list", "--webUrl", Self.root, "--folderUrl", Self.library, "--output", "text"]).stdout
-        XCTAssertEqual(header(listText), ["UniqueId", "Name", "ServerRelativeUrl"])
+        XCTAssertEqual(Set(header(listText)), ["UniqueId", "Name", "ServerRelativeUrl"])
+        try emulator.admin("requests", method: "DELETE")
+        let fieldsText = try spo(["file", "list", "--webUrl", Self.root, "--folderUrl", Self.library, "--fields", "Name,Length", "--output", "text"]).stdout
+        XCTAssertEqual(Set(header(fieldsText)), ["Name", "Length"], "no default columns cut what --fields asked for, as the CLI")
+        _ = try spo(["file", "list", "--webUrl", Self.root, "--folderUrl", Self.library, "--output", "text"])
+        XCTAssertEqual(try spRequests().compactMap { $0["query"] as? String }.last, "@f=%27%2FShared%20Documents%27&$select=UniqueId%2CName%2CServerRelativeUrl",
+                       "text output asks only for the columns it shows")
         let some = try array(["file", "list", "--webUrl", Self.root, "--folderUrl", Self.library, "--fields", "Name,Length", "--filter", "Name eq 'notes.txt'"])
         XCTAssertEqual(some.count, 1)
         XCTAssertEqual(Set(some[0].keys), ["Name", "Length"])
@@ -129,8 +135,9 @@ final class SPOFilesTests: SPOTestCase {
         // Into a folder that does not exist yet: it is created.
         _ = try upload(text, folder: "Shared Documents/Deep/Er")
         let recursive = try array(["file", "list", "--webUrl", Self.root, "--folderUrl", Self.library, "--recursive"])
-        XCTAssertEqual(recursive.compactMap { $0["ServerRelativeUrl"] as? String }.sorted(),
-                       ["/Shared Documents/Deep/Er/hello.txt", "/Shared Documents/hello.txt", "/Shared Documents/notes.txt"])
+        XCTAssertEqual(recursive.compactMap { $0["ServerRelativeUrl"] as? String },
+                       ["/Shared Documents/Deep/Er/hello.txt", "/Shared Documents/hello.txt", "/Shared Documents/notes.txt"],
+                       "the folders below first, the folder itself last, as the CLI")
 
         try spo(["file", "remove", "--webUrl", Self.root, "--url", "Shared Documents/hello.txt", "--force"])
         try emulator.admin("requests", method: "DELETE")
@@ -431,6 +438,9 @@ final class SPOFilesTests: SPOTestCase {
 
         let listed = try array(["file", "sharinglink", "list", "--webUrl", Self.root, "--fileId", id])
         XCTAssertEqual(listed.compactMap { $0["id"] as? String }, [linkId])
+        let listedText = try spo(["file", "sharinglink", "list", "--webUrl", Self.root, "--fileId", id, "--output", "text"]).stdout
+        XCTAssertEqual(Set(header(listedText)), ["id", "scope", "roles", "link"])
+        XCTAssertTrue(listedText.contains("write") && listedText.contains(inner["webUrl"] as? String ?? "?"), "roles joined, the link's URL: \(listedText)")
         let got = try object(["file", "sharinglink", "get", "--webUrl", Self.root, "--fileId", id, "--id", linkId])
         XCTAssertEqual((got["link"] as? [String: Any])?["webUrl"] as? String, inner["webUrl"] as? String)
 
@@ -506,7 +516,7 @@ final class SPOFilesTests: SPOTestCase {
         XCTAssertTrue(Set(header(added)).isSuperset(of: ["id", "link", "roles", "hasPassword"]), "the whole link, as the CLI prints it: \(added)")
         try spo(["file", "sharinglink", "add", "--webUrl", Self.root, "--fileUrl", url, "--type", "edit", "--scope", "anonymous"])
         let listed = try spo(["file", "sharinglink", "list", "--webUrl", Self.root, "--fileUrl", url, "--output", "text"]).stdout
-        XCTAssertEqual(header(listed), ["id", "roles", "link"])
+        XCTAssertEqual(header(listed), ["id", "scope", "roles", "link"], "each link as the CLI maps it in text output")
         XCTAssertEqual(listed.split(separator: "\n").count, 4, "a header, its rule and two links: \(listed)")
         XCTAssertFalse(listed.contains("hasPassword"))
     }

@@ -54,6 +54,10 @@ final class SPOTests: SPOTestCase {
         let url = Self.root + "/team-a"
         XCTAssertEqual(try object(["web", "get", "--url", url])["Description"] as? String, "Our team")
         XCTAssertTrue(try array(["web", "list", "--url", Self.root]).contains { ($0["Url"] as? String)?.lowercased() == url })
+        try emulator.admin("requests", method: "DELETE")
+        let websText = try spo(["web", "list", "--url", Self.root, "--output", "text"]).stdout
+        XCTAssertTrue(websText.lowercased().contains(url), websText)
+        XCTAssertEqual(try spRequests().compactMap { $0["target"] as? String }, ["/_api/web/webs?$select=Title%2CId%2CURL"], "text output asks for what it shows, as the CLI")
         try fails(["web", "add", "--title", "Again", "--url", "team-a", "--parentWebUrl", "/", "--webTemplate", "STS#3"], "is already in use")
         try fails(["web", "add", "--title", "X", "--url", "a/b", "--parentWebUrl", "/", "--webTemplate", "STS#3"], exit: 2, "--url")
         try spo(["web", "remove", "--url", url, "--force"])

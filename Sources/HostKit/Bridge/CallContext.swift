@@ -158,6 +158,9 @@ final class CallContext {
     /// A CLI setting, or under `connection.` a fact about the service's connection: what every
     /// connection has (cloud, tenant …) or what a plugin published with `connectionSet`.
     func setting(_ name: String) -> Result<String, HostCallFailure> {
+        // The output mode of this run, for the commands whose result differs by mode as the
+        // CLI's do (a bare id in text output, other rows).
+        if name == "invocation.output" { return .success(global.mode.rawValue) }
         if name.hasPrefix("connection.") {
             guard let connection = try? session.connection(forService: service) else {
                 return .failure(HostCallFailure(M365_ERR_AUTH_REQUIRED, "Log in to Microsoft 365 first: run 'm365 login'"))

@@ -183,7 +183,8 @@ typedef struct m365_host {
     /* Read a CLI setting (m365 cli config) or a plugin setting "<service>.<key>". Keys under
      * "connection." are read-only facts about the service's active connection: graphOrigin,
      * cloud, tenantId, appId, identityName, authType, isAppOnly ("true"/"false"), spoUrl
-     * (M365_ERR_AUTH_REQUIRED without a connection). *value is host-allocated (host_free);
+     * (M365_ERR_AUTH_REQUIRED without a connection). "invocation.output" is this run's output
+     * mode: json, text, csv, md or none. *value is host-allocated (host_free);
      * M365_ERR_NOT_FOUND when unset. [main] */
     m365_status (*config_get)(m365_call *call, const char *key, char **value);
 
