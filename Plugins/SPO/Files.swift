@@ -257,15 +257,12 @@ enum FileCommands {
                 spo.invocation.log("In the next major version, the --overwrite option will default to false. To avoid this warning, please set the --overwrite option explicitly to true or false.",
                                    level: M365_LOG_WARNING)
             }
-            let overwrite = options.optionalBool(.overwrite) ?? true || options.bool(.checkOut)
+            let overwrite = options.optionalBool(.overwrite) ?? true
             var checkedOut = false
             if options.bool(.checkOut) {
-                do throws(PluginFailure) {
-                    try spo.write(SPOPath.file(web, fileURL, "/CheckOut()"))
-                    checkedOut = true
-                } catch {
-                    guard error.status == M365_ERR_NOT_FOUND else { throw error }
-                }
+                // The file must exist to be checked out: its 404 ends the command, as the CLI's.
+                try spo.write(SPOPath.file(web, fileURL, "/CheckOut()"))
+                checkedOut = true
             }
             do throws(PluginFailure) {
                 var uploaded: JSON?
@@ -280,10 +277,12 @@ enum FileCommands {
                 var values = ListItemCommands.fields(options).map { (name: $0.name, value: $0.value) }
                 if let type = options.string(.contentType) { values.append((name: "ContentType", value: type)) }
                 if !values.isEmpty {
+                    // As the CLI: the values go with the version just uploaded, and this call
+                    // also checks in a file the command checked out (no CheckIn after it).
                     let form: [JSON] = values.map { ["FieldName": .string($0.name), "FieldValue": .string($0.value)] }
-                    var body: JSONObject = ["formValues": .array(form), "bNewDocumentUpdate": .bool(checkedOut)]
-                    if let comment = options.string(.checkInComment) { body["checkInComment"] = .string(comment) }
-                    let answer = try spo.write(SPOPath.file(web, fileURL, "/ListItemAllFields/ValidateUpdateListItem"), body: .object(body))
+                    let body: JSONObject = ["formValues": .array(form), "bNewDocumentUpdate": true, "checkInComment": .string(options.string(.checkInComment) ?? "")]
+                    let answer = try spo.write(SPOPath.file(web, fileURL, "/ListItemAllFields/ValidateUpdateListItem()"), body: .object(body))
+                    checkedOut = false
                     let results = answer?["value"]?.arrayValue ?? answer?["d"]?["ValidateUpdateListItem"]?["results"]?.arrayValue ?? []
                     let failed = results.filter { $0["HasException"]?.boolValue == true }
                         .map { "\($0["FieldName"]?.stringValue ?? "?"): \($0["ErrorMessage"]?.stringValue ?? "invalid value")" }

@@ -407,6 +407,32 @@ final class SPOFilesTests: SPOTestCase {
                        "rename made 'a 1.txt'; the move took it to the library's root")
     }
 
+    /// `--checkOut` as CLI for Microsoft 365 runs it: the file must exist; with field values the
+    /// ValidateUpdateListItem call checks the file in (no CheckIn after it), without them CheckIn does.
+    func testAddWithCheckOutChecksInOnce() throws {
+        let file = try localFile("checked.txt", size: 10)
+        _ = try upload(file)
+        try emulator.admin("requests", method: "DELETE")
+        _ = try upload(file, ["--checkOut", "--Title", "Checked", "--checkInComment", "with fields"])
+        XCTAssertEqual(paths(try spRequests()), ["/_api/web/GetFileByServerRelativePath(DecodedUrl=@f)/CheckOut()",
+                                                 "/_api/web/GetFolderByServerRelativePath(DecodedUrl=@f)/Files/add(url=@n,overwrite=true)",
+                                                 "/_api/web/GetFileByServerRelativePath(DecodedUrl=@f)/ListItemAllFields/ValidateUpdateListItem()"],
+                       "no CheckIn after the values")
+        let checked = try object(["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/checked.txt"])
+        XCTAssertEqual(checked["CheckOutType"] as? Int, 2, "checked in by ValidateUpdateListItem")
+        XCTAssertEqual(checked["CheckInComment"] as? String, "with fields")
+        XCTAssertEqual(try object(["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/checked.txt", "--asListItem"])["Title"] as? String, "Checked")
+
+        try emulator.admin("requests", method: "DELETE")
+        _ = try upload(file, ["--checkOut", "--checkInComment", "alone"])
+        XCTAssertEqual(try object(["file", "get", "--webUrl", Self.root, "--url", "Shared Documents/checked.txt"])["CheckInComment"] as? String, "alone")
+
+        try fails(["file", "add", "--webUrl", Self.root, "--folder", Self.library, "--path", try localFile("nowhere.txt", size: 5).path, "--checkOut"],
+                  "The file /Shared Documents/nowhere.txt does not exist.")
+        XCTAssertEqual(try array(["file", "list", "--webUrl", Self.root, "--folderUrl", Self.library]).compactMap { $0["Name"] as? String }, ["checked.txt"],
+                       "nothing uploaded when the check-out failed")
+    }
+
     // MARK: Sharing links and permissions
 
     func graphRequests(containing part: String) throws -> [[String: Any]] {

@@ -695,7 +695,18 @@ enum SharePointFiles {
             }
             list.noteFields(fields)
             for (k, v) in fields { list.items[i].fields[k] = v }
-            list.items[i].version += 1
+            // bNewDocumentUpdate: the values belong to the version just uploaded (no new one),
+            // and a file checked out is checked in with checkInComment.
+            guard body["bNewDocumentUpdate"]?.boolValue == true else {
+                list.items[i].version += 1
+                return f.itemId
+            }
+            if f.checkedOutBy != nil {
+                let record = try endCheckOut(r, url)
+                record.checkInComment = body["checkInComment"]?.stringValue ?? ""
+                record.minorVersion += 1
+                record.version += 1
+            }
             return f.itemId
         }
         let results: [JSON] = values.map { v in
