@@ -535,7 +535,7 @@ enum FileVersionCommands {
                                                  orExplain: "restoring a version needs confirmation: add --force to run without a terminal") else { return }
             }
             do throws(PluginFailure) {
-                try spo.write(path("/versions/RestoreByLabel(versionlabel=@l)", [("@l", OData.quote(wanted))]))
+                try spo.write(path("/versions/RestoreByLabel(\(pathLiteral(wanted)))", []))
             } catch { throw FileCommands.fileFailure(error, name) }
         },
         command("file version remove", "Removes a version of a file", options: options + [label, forceOption], sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in
@@ -543,7 +543,8 @@ enum FileVersionCommands {
             let wanted = options.string(.label) ?? ""
             guard try spo.invocation.confirmedRemoval(options, "the version \(wanted) of the file \(name)") else { return }
             do throws(PluginFailure) {
-                try spo.write(path("/versions/DeleteByLabel(versionlabel=@l)", [("@l", OData.quote(wanted))]))
+                // An HTTP DELETE with the label in place, as the CLI sends it.
+                try spo.send("DELETE", path("/versions/DeleteByLabel(\(pathLiteral(wanted)))", []))
             } catch { throw FileCommands.fileFailure(error, name) }
         },
         command("file version clear", "Removes every earlier version of a file", options: options + [forceOption], sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in

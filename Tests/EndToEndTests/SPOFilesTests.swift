@@ -358,11 +358,17 @@ final class SPOFilesTests: SPOTestCase {
         let missing = try spo(["file", "version", "get", "--webUrl", Self.root, "--fileUrl", url, "--label", "9.0"])
         XCTAssertEqual(missing.stdout, "", "as the CLI: no such version prints nothing and succeeds")
 
+        try emulator.admin("requests", method: "DELETE")
         try spo(["file", "version", "restore", "--webUrl", Self.root, "--fileUrl", url, "--label", "1.0", "--force"])
+        XCTAssertEqual(try spRequests().map { "\($0["method"] ?? "") \($0["path"] ?? "")" },
+                       ["POST /_api/web/GetFileByServerRelativePath(DecodedUrl=@f)/versions/RestoreByLabel('1.0')"], "the label in place, as the CLI")
         XCTAssertEqual(try spo(["file", "get", "--webUrl", Self.root, "--url", url, "--asString", "--output", "text"]).stdout, "one\n")
         XCTAssertEqual(try object(["file", "get", "--webUrl", Self.root, "--url", url])["UIVersionLabel"] as? String, "4.0")
 
+        try emulator.admin("requests", method: "DELETE")
         try spo(["file", "version", "remove", "--webUrl", Self.root, "--fileUrl", url, "--label", "2.0", "--force"])
+        XCTAssertEqual(try spRequests().map { "\($0["method"] ?? "") \($0["path"] ?? "")" },
+                       ["DELETE /_api/web/GetFileByServerRelativePath(DecodedUrl=@f)/versions/DeleteByLabel('2.0')"], "an HTTP DELETE, as the CLI")
         XCTAssertEqual(try array(["file", "version", "list", "--webUrl", Self.root, "--fileUrl", url]).compactMap { $0["VersionLabel"] as? String },
                        ["1.0", "3.0"])
         try spo(["file", "version", "clear", "--webUrl", Self.root, "--fileUrl", url, "--force"])

@@ -108,6 +108,7 @@ extension SharePointFiles {
         (.POST, "versions/restorebylabel/{args}", restoreVersion),
         (.POST, "versions/deletebyid/{args}", removeVersion),
         (.POST, "versions/deletebylabel/{args}", removeVersion),
+        (.DELETE, "versions/deletebylabel/{args}", removeVersion),
         (.POST, "versions/recyclebyid/{args}", removeVersion),
         (.POST, "versions/recyclebylabel/{args}", removeVersion),
         (.POST, "versions/deleteall", removeAllVersions),
@@ -514,7 +515,8 @@ extension SharePointFiles {
     }
 
     static func restoreVersion(_ r: SharePointRequest, _ url: String, _ p: [String: String]) throws -> EmulatorResponse {
-        let label = arguments(p["args"] ?? "", r)["versionlabel"] ?? ""
+        let args = arguments(p["args"] ?? "", r)
+        let label = args["versionlabel"] ?? args[""] ?? ""
         let user = SharePointEndpoints.userId(r)
         try r.store.locked {
             let f = try existingFile(r, url)
@@ -542,7 +544,7 @@ extension SharePointFiles {
         try r.store.locked {
             let f = try existingFile(r, url)
             let byId = args["vid"]
-            let which = byId ?? args["versionlabel"] ?? ""
+            let which = byId ?? args["versionlabel"] ?? args[""] ?? ""
             guard let i = f.versions.firstIndex(where: { byId != nil ? String($0.id) == which : $0.label == which }) else {
                 throw versionNotFound(which)
             }

@@ -221,7 +221,10 @@ enum SharePointFiles {
     }
 
     /// `key=value` pairs of a call's arguments (`url='a.txt',overwrite=true`), aliases resolved.
+    /// A lone positional literal (`DeleteByLabel('1.0')`, which `canonicalPath` leaves unquoted
+    /// and escaped) is kept under the empty name.
     static func arguments(_ text: String, _ r: SharePointRequest) -> [String: String] {
+        if !text.isEmpty && !text.contains("=") { return ["": text.removingPercentEncoding ?? text] }
         var out: [String: String] = [:]
         var i = text.startIndex
         while i < text.endIndex {
