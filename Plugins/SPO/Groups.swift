@@ -126,18 +126,20 @@ enum GroupCommands {
             _ = try options.wholeNumber(.groupId, what: "group id")
             let web = try spo.webURL(options, .webUrl)
             let group = try groupPath(web, options, id: .groupId, name: .groupName)
-            // As the CLI: each member is added in turn, the first failure stops the rest and the
-            // ones added before it stay; the answer is SharePoint's user for each.
-            var added: [JSON] = []
+            // As the CLI: every member is looked up before any is added (one not found adds
+            // no one), then each is added in turn; the answer is SharePoint's user for each.
+            var logins: [String] = []
             for entry in entries {
-                let login: String
                 switch kind.name {
                 case "userIds":
-                    login = try spo.get(web + "/_api/web/SiteUsers/GetById(\(entry))?$select=LoginName")["LoginName"]?.stringValue ?? ""
-                case "entraGroupIds": login = SPOClient.groupClaim(try spo.entraGroup(id: entry, name: nil))
-                case "entraGroupNames": login = SPOClient.groupClaim(try spo.entraGroup(id: nil, name: entry))
-                default: login = "i:0#.f|membership|" + entry
+                    logins.append(try spo.get(web + "/_api/web/SiteUsers/GetById(\(entry))?$select=LoginName")["LoginName"]?.stringValue ?? "")
+                case "entraGroupIds": logins.append(SPOClient.groupClaim(try spo.entraGroup(id: entry, name: nil)))
+                case "entraGroupNames": logins.append(SPOClient.groupClaim(try spo.entraGroup(id: nil, name: entry)))
+                default: logins.append("i:0#.f|membership|" + entry)
                 }
+            }
+            var added: [JSON] = []
+            for login in logins {
                 let user = try spo.write(group + "/users", body: ["LoginName": .string(login)])?.objectValue.map(SPOClient.unwrapVerbose) ?? [:]
                 added.append(.object(user))
             }
@@ -175,7 +177,8 @@ enum GroupCommands {
                 name = try spo.graphObject("users/\(OData.segment(entraId))", what: "the user \(email)")["userPrincipalName"]?.stringValue ?? email
             }
             if let name {
-                try spo.write(group + "/users/removeByLoginName(\(pathLiteral(membershipClaim(name))))")
+                // The claim as typed (no lower-casing), in an alias, as the CLI sends it.
+                try spo.write(group + "/users/removeByLoginName(@LoginName)?@LoginName=" + pathLiteral("i:0#.f|membership|" + name))
                 return
             }
             var id = userId ?? 0

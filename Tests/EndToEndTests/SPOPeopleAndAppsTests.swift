@@ -134,12 +134,20 @@ final class SPOPeopleAndAppsTests: SPOTestCase {
         try fails(["group", "member", "add", "--webUrl", Self.root, "--groupId", "4", "--userNames", "\(Self.adele.upn),ghost@contoso.com"],
                   "The specified user i:0#.f|membership|ghost@contoso.com could not be found.")
         XCTAssertEqual(try array(["group", "member", "list", "--webUrl", Self.root, "--groupId", "4"]).count, 3)
+        // Ids are all looked up first: one that does not exist adds no one.
+        try emulator.admin("requests", method: "DELETE")
+        try fails(["group", "member", "add", "--webUrl", Self.root, "--groupId", "4", "--userIds", "6,999"], "User cannot be found.")
+        XCTAssertEqual(try spRequests().map { "\($0["method"] ?? "") \($0["path"] ?? "")" },
+                       ["GET /_api/web/SiteUsers/GetById(6)", "GET /_api/web/SiteUsers/GetById(999)"], "no member added before every one was found")
 
-        try spo(["group", "member", "remove", "--webUrl", Self.root, "--groupId", "5", "--userName", Self.adele.upn, "--force"])
+        try emulator.admin("requests", method: "DELETE")
+        try spo(["group", "member", "remove", "--webUrl", Self.root, "--groupId", "5", "--userName", Self.adele.upn.uppercased(), "--force"])
+        XCTAssertEqual(try spRequests().compactMap { $0["query"] as? String }, ["@LoginName='i%3A0%23.f%7Cmembership%7C\(Self.adele.upn.uppercased().replacingOccurrences(of: "@", with: "%40"))'"],
+                       "the claim as typed, in an alias, as the CLI")
         try emulator.admin("requests", method: "DELETE")
         try spo(["group", "member", "remove", "--webUrl", Self.root, "--groupName", "Contoso Members", "--email", Self.megan.upn, "--force"])
         XCTAssertEqual(try httpRequests("/").filter { ($0["host"] as? String) != "login.microsoftonline.com" }.compactMap { $0["path"] as? String },
-                       ["/v1.0/users", "/v1.0/users/\(Self.megan.id)", "/_api/web/sitegroups/GetByName('Contoso%20Members')/users/removeByLoginName('i%3A0%23.f%7Cmembership%7C\(Self.megan.upn.replacingOccurrences(of: "@", with: "%40"))')"],
+                       ["/v1.0/users", "/v1.0/users/\(Self.megan.id)", "/_api/web/sitegroups/GetByName('Contoso%20Members')/users/removeByLoginName(@LoginName)"],
                        "the Entra user by mail, then removed by login name, as the CLI")
         try spo(["group", "member", "remove", "--webUrl", Self.root, "--groupId", "4", "--userId", "6", "--force"])
         XCTAssertEqual(try array(["group", "member", "list", "--webUrl", Self.root, "--groupId", "5"]).count, 0)
