@@ -42,17 +42,11 @@ enum FileCommands {
         folders.append(folder)
         let fields = options.list(.fields) ?? []
         let select = fields.isEmpty && spo.invocation.outputMode == "text" ? [("$select", textColumns.joined(separator: ","))] : FolderCommands.select(options)
-        // As the CLI: the list item's `ID` would clash with `Id` in PowerShell.
-        let dropItemID = fields.contains { $0.lowercased().contains("listitemallfields") }
+        let dropItemID = FolderCommands.mentionsListItem(options)
         for url in folders {
             do throws(PluginFailure) {
                 try spo.forEachItem(SPOPath.folder(web, url, "/Files", query: select + [("$filter", options.string(.filter))])) { file throws(PluginFailure) in
-                    var file = file
-                    if dropItemID, var item = file["ListItemAllFields"]?.objectValue {
-                        item["ID"] = nil
-                        file["ListItemAllFields"] = .object(item)
-                    }
-                    try spo.invocation.emit(item: .object(file))
+                    try spo.invocation.emit(item: .object(dropItemID ? FolderCommands.withoutItemID(file) : file))
                     count += 1
                 }
             } catch { throw FolderCommands.folderFailure(error, url) }

@@ -63,18 +63,41 @@ enum FolderCommands {
         return selectAndExpand(fields)
     }
 
-    /// Streams the folders below `url` (and below those with `recursive`).
+    /// Streams the folders below `url`; with `recursive` each is followed by the folders below
+    /// it (depth first, as the CLI lists them), so a folder's children are held until emitted.
     static func walk(_ spo: SPOClient, web: String, _ url: String, _ options: Options, recursive: Bool, count: inout Int) throws(PluginFailure) {
-        var below: [String] = []
+        var children: [JSONObject] = []
         let query = select(options, need: recursive ? "ServerRelativeUrl" : nil) + [("$filter", options.string(.filter))]
+        let dropItemID = mentionsListItem(options)
         do throws(PluginFailure) {
             try spo.forEachItem(SPOPath.folder(web, url, "/Folders", query: query)) { folder throws(PluginFailure) in
-                try spo.invocation.emit(item: .object(folder))
-                count += 1
-                if recursive, let child = folder["ServerRelativeUrl"]?.stringValue { below.append(child) }
+                guard recursive else {
+                    try spo.invocation.emit(item: .object(dropItemID ? withoutItemID(folder) : folder))
+                    return count += 1
+                }
+                children.append(folder)
             }
         } catch { throw folderFailure(error, url) }
-        for child in below { try walk(spo, web: web, child, options, recursive: true, count: &count) }
+        for folder in children {
+            try spo.invocation.emit(item: .object(dropItemID ? withoutItemID(folder) : folder))
+            count += 1
+            if let child = folder["ServerRelativeUrl"]?.stringValue { try walk(spo, web: web, child, options, recursive: true, count: &count) }
+        }
+    }
+
+    /// True when --fields reaches into `ListItemAllFields`, whose `ID` the CLI then drops.
+    static func mentionsListItem(_ options: Options) -> Bool {
+        (options.list(.fields) ?? []).contains { $0.lowercased().contains("listitemallfields") }
+    }
+
+    /// The object without `ListItemAllFields.ID`, which clashes with `Id` in PowerShell (the
+    /// CLI's reason for dropping it).
+    static func withoutItemID(_ object: JSONObject) -> JSONObject {
+        guard var item = object["ListItemAllFields"]?.objectValue else { return object }
+        var out = object
+        item["ID"] = nil
+        out["ListItemAllFields"] = .object(item)
+        return out
     }
 
     /// Creates `url`; with `ensureParents` missing parents first. Returns the new folder.
@@ -169,6 +192,7 @@ enum FolderCommands {
             if let name = options.string(.name) { try SPOPath.checkName(name, option: "name") }
             let web = try spo.webURL(options, .webUrl)
             let url = try SPOPath.serverRelative(options.string(.url) ?? "", web: web, option: "url")
+            var rootFolder = false
             do throws(PluginFailure) {
                 if let color = options.string(.color) {
                     // Folder coloring names the folder and its new name in one call, as CLI for Microsoft 365 sends it.
@@ -178,11 +202,14 @@ enum FolderCommands {
                     if let name = options.string(.name) { body["newName"] = .string(name) }
                     try spo.write(web + "/_api/foldercoloring/\(verb)(DecodedUrl=@f)" + OData.query([("@f", OData.quote(url))]), body: .object(body))
                 } else {
+                    // A PATCH of the folder's list item, as the CLI; a root folder has none.
                     let name = options.string(.name) ?? ""
-                    try spo.write(SPOPath.folder(web, url, "/ListItemAllFields"), tunnel: "MERGE",
-                                  body: ["FileLeafRef": .string(name), "Title": .string(name)])
+                    let answer = try spo.send("PATCH", SPOPath.folder(web, url, "/ListItemAllFields"), body: ["FileLeafRef": .string(name), "Title": .string(name)],
+                                              headers: [("IF-MATCH", "*")])
+                    rootFolder = answer?["odata.null"]?.boolValue == true
                 }
             } catch { throw folderFailure(error, url) }
+            if rootFolder { throw PluginFailure("Folder not found.", status: M365_ERR_NOT_FOUND) }
         },
 
         command("folder remove", "Deletes the specified folder",

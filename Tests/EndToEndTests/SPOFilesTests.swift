@@ -41,8 +41,10 @@ final class SPOFilesTests: SPOTestCase {
         let top = try array(["folder", "list", "--webUrl", Self.root, "--parentFolderUrl", Self.library])
         XCTAssertEqual(top.compactMap { $0["Name"] as? String }.sorted(), ["A", "Reports"])
         let all = try array(["folder", "list", "--webUrl", Self.root, "--parentFolderUrl", Self.library, "--recursive"])
-        XCTAssertEqual(all.compactMap { $0["ServerRelativeUrl"] as? String }.sorted(),
-                       ["/Shared Documents/A", "/Shared Documents/A/B", "/Shared Documents/A/B/C", "/Shared Documents/Reports", "/Shared Documents/Reports/2026"])
+        // Depth first, as the CLI lists them: each folder followed by the folders below it.
+        let below = ["A": ["/Shared Documents/A/B", "/Shared Documents/A/B/C"], "Reports": ["/Shared Documents/Reports/2026"]]
+        XCTAssertEqual(all.compactMap { $0["ServerRelativeUrl"] as? String },
+                       top.compactMap { $0["Name"] as? String }.flatMap { ["/Shared Documents/\($0)"] + (below[$0] ?? []) })
         let filtered = try array(["folder", "list", "--webUrl", Self.root, "--parentFolderUrl", Self.library, "--filter", "Name eq 'Reports'", "--fields", "Name,UniqueId"])
         XCTAssertEqual(filtered.count, 1)
         XCTAssertEqual(Set(filtered[0].keys), ["Name", "UniqueId"])
@@ -53,7 +55,11 @@ final class SPOFilesTests: SPOTestCase {
         XCTAssertEqual(try object(["folder", "get", "--webUrl", Self.root, "--id", id])["Name"] as? String, "Reports")
         XCTAssertEqual(try object(["folder", "get", "--webUrl", Self.root, "--url", Self.library])["Name"] as? String, "Shared Documents")
 
+        try emulator.admin("requests", method: "DELETE")
         try spo(["folder", "rename", "--webUrl", Self.root, "--url", "Shared Documents/Reports", "--name", "Archive"])
+        XCTAssertEqual(try spRequests().map { "\($0["method"] ?? "") \($0["path"] ?? "")" },
+                       ["PATCH /_api/web/GetFolderByServerRelativePath(DecodedUrl=@f)/ListItemAllFields"], "a PATCH of its list item, as the CLI")
+        try fails(["folder", "set", "--webUrl", Self.root, "--url", Self.library, "--name", "Renamed"], "Folder not found.")
         XCTAssertEqual(try object(["folder", "get", "--webUrl", Self.root, "--id", id])["ServerRelativeUrl"] as? String, "/Shared Documents/Archive")
         XCTAssertEqual(try object(["folder", "get", "--webUrl", Self.root, "--url", "Shared Documents/Archive/2026"])["Name"] as? String, "2026",
                        "subfolders moved with it")
@@ -331,7 +337,7 @@ final class SPOFilesTests: SPOTestCase {
             (["file", "checkout", "--webUrl", Self.root, "--url", "Shared Documents/F/counted.txt"], ["POST"]),
             (["file", "checkin", "--webUrl", Self.root, "--url", "Shared Documents/F/counted.txt"], ["POST"]),
             (["file", "remove", "--webUrl", Self.root, "--url", "Shared Documents/F/counted.txt", "--force"], ["POST"]),
-            (["folder", "set", "--webUrl", Self.root, "--url", "Shared Documents/F", "--name", "G"], ["POST"]),
+            (["folder", "set", "--webUrl", Self.root, "--url", "Shared Documents/F", "--name", "G"], ["PATCH"]),
             (["folder", "remove", "--webUrl", Self.root, "--url", "Shared Documents/G", "--force"], ["POST"]),
         ]
         for (arguments, methods) in cases {

@@ -47,6 +47,8 @@ extension SharePointFiles {
         (.GET, "listitemallfields", folderItem),
         (.PATCH, "listitemallfields", { r, url, _ in
             let body = try SharePointEndpoints.jsonBody(r)
+            // A library's root folder has no list item: SharePoint answers with a null entity.
+            guard try r.store.locked({ try folder(r, url).2 }) != nil else { return .json(["odata.null": true]) }
             if let name = body["FileLeafRef"]?.stringValue { try move(r, from: url, to: parent(url) + "/" + name, folder: true, replace: false) }
             return EmulatorResponse(status: .noContent)
         }),
