@@ -92,11 +92,12 @@ enum ListItemCommands {
                 examples: [("Every item", "m365 spo listitem list --webUrl /sites/project-x --listTitle Tasks"),
                            ("Some fields of some items", "m365 spo listitem list --webUrl /sites/project-x --listTitle Tasks --fields Id,Title --filter \"Title eq 'Demo'\""),
                            ("The third page of 50", "m365 spo listitem list --webUrl /sites/project-x --listTitle Tasks --pageSize 50 --pageNumber 2")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            for other in [OptionKey<String>.fields, OptionKey<String>.filter, OptionKey<Double>.pageSize] as [any OptionHandle]
+            // As the CLI: --filter goes unused with --camlQuery; the others are refused.
+            for other in [OptionKey<String>.fields, OptionKey<Double>.pageSize, OptionKey<Double>.pageNumber] as [any OptionHandle]
             where options.has(.camlQuery) && options.has(handle: other) {
-                throw usage("specify --camlQuery or --\(other.name), but not both")
+                throw usage("You cannot use the \(other.name)-option when specifying a camlQuery")
             }
-            if options.has(.pageNumber) && !options.has(.pageSize) { throw usage("--pageNumber needs --pageSize") }
+            if options.has(.pageNumber) && !options.has(.pageSize) { throw usage("pageSize must be specified if pageNumber is specified") }
             let pageSize = options.number(.pageSize)
             let pageNumber = options.number(.pageNumber) ?? 0
             if let pageSize, pageSize < 1 || pageSize != pageSize.rounded() { throw usage("--pageSize must be a positive whole number") }
@@ -119,7 +120,8 @@ enum ListItemCommands {
                 if count == 0 { try spo.invocation.emit(result: []) }
                 return
             }
-            let shape = selectAndExpand(options.list(.fields))
+            // Text output without --fields asks only for the columns it shows, as the CLI.
+            let shape = selectAndExpand(options.list(.fields) ?? (spo.invocation.outputMode == "text" ? ["Title", "Id"] : nil))
             let filter = options.string(.filter)
             guard let pageSize else {
                 try spo.list(list + "/items" + OData.query(shape + [("$filter", filter), ("$top", "5000")]), dropping: "ID")

@@ -94,6 +94,10 @@ enum ListSettings {
                 }
             }
         }
+        // `list set` takes only positive version limits, as the CLI's schema.
+        for name in ["majorVersionLimit", "majorWithMinorVersionsLimit"] where updating {
+            if let limit = options.number(OptionKey<Double>(name)), limit < 1 { throw usage("\(name) must be a positive whole number") }
+        }
         if options.has(OptionKey<String>("emailAlias")) && options.optionalBool(OptionKey<Bool>("enableAssignToEmail")) != true {
             throw usage("emailAlias could not be set if enableAssignToEmail is not set to true. Please set enableAssignToEmail.")
         }

@@ -144,7 +144,7 @@ enum ListCommands {
             if let days, days < 1 || days != days.rounded() { throw usage("versionExpireAfterDays must be a positive whole number") }
             if days != nil && trim == true { throw usage("versionExpireAfterDays cannot be used together with versionAutoExpireTrim set to true.") }
             guard !body.isEmpty || days != nil || trim != nil else {
-                throw usage("specify at least one property to update: --newTitle, --description or a list setting such as --hidden")
+                throw usage("Specify at least one option to update.")
             }
             let web = try spo.webURL(options, .webUrl)
             let path = try ListSelector.plain.path(web, options)

@@ -205,7 +205,7 @@ final class SPOTests: SPOTestCase {
                   "3 is not a valid readSecurity value. Allowed values are 1|2")
         try fails(["list", "set", "--webUrl", Self.root, "--title", "Versioned", "--emailAlias", "a@contoso.com"], exit: 2,
                   "emailAlias could not be set if enableAssignToEmail is not set to true")
-        try fails(["list", "set", "--webUrl", Self.root, "--title", "Versioned"], exit: 2, "specify at least one property")
+        try fails(["list", "set", "--webUrl", Self.root, "--title", "Versioned"], exit: 2, "Specify at least one option to update.")
 
         // The version policy: through CSOM, as the CLI sets it; list get shows it.
         try emulator.admin("requests", method: "DELETE")
@@ -251,8 +251,10 @@ final class SPOTests: SPOTestCase {
         XCTAssertEqual(items.count, 4)
         let titled = try array(["listitem", "list"] + list + ["--fields", "Id,Title", "--filter", "Title eq 'Ship the SPO plugin'"])
         XCTAssertEqual(titled.compactMap { $0["Id"] as? Int }, [id])
+        try emulator.admin("requests", method: "DELETE")
         let text = try spo(["listitem", "list"] + list + ["--output", "text"]).stdout
         XCTAssertEqual(header(text), ["Title", "Id"])
+        XCTAssertEqual(try spRequests().compactMap { $0["query"] as? String }, ["$select=Title%2CId&$top=5000"], "text output asks for its columns, as the CLI")
         XCTAssertTrue(text.contains("Ship the SPO plugin"))
 
         try spo(["listitem", "remove"] + list + ["--id", String(id), "--force"])
@@ -287,6 +289,8 @@ final class SPOTests: SPOTestCase {
         let caml = "<View><Query><Where><Eq><FieldRef Name='Title'/><Value Type='Text'>Review the navigation</Value></Eq></Where></Query></View>"
         let found = try array(["listitem", "list"] + list + ["--camlQuery", caml])
         XCTAssertEqual(found.compactMap { $0["Id"] as? Int }, [2])
+        XCTAssertEqual(try array(["listitem", "list"] + list + ["--camlQuery", caml, "--filter", "Id eq 1"]).compactMap { $0["Id"] as? Int }, [2],
+                       "--filter goes unused with --camlQuery, as the CLI")
         XCTAssertNil(found.first?["ID"], "no ID twin, as the CLI prints items")
 
         // A row limit sets the page size: the CLI pages on until a page comes back empty.
@@ -356,7 +360,7 @@ final class SPOTests: SPOTestCase {
             (["listitem", "get", "--webUrl", Self.root, "--listTitle", "Tasks", "--id", "1"], ["GET"]),
             // As the CLI: the list's content types, the form values, the item read back.
             (["listitem", "add", "--webUrl", Self.root, "--listTitle", "Tasks", "--Title", "x"], ["GET", "POST", "GET"]),
-            (["listitem", "set", "--webUrl", Self.root, "--listTitle", "Tasks", "--id", "1", "--Title", "y"], ["GET", "POST", "GET"]),
+            (["listitem", "set", "--webUrl", Self.root, "--listTitle", "Tasks", "--id", "1", "--Title", "y"], ["POST", "GET"]),
             (["listitem", "remove", "--webUrl", Self.root, "--listTitle", "Tasks", "--id", "2", "--force"], ["POST"]),
             (["list", "remove", "--webUrl", Self.root, "--title", "Counted", "--force"], ["POST"]),
         ]
@@ -375,9 +379,10 @@ final class SPOTests: SPOTestCase {
         try fails(["list", "get", "--webUrl", Self.root, "--id", "nope"], exit: 2, "not a valid GUID")
         try fails(["list", "get", "--webUrl", Self.root], exit: 2, "--id")
         try fails(["list", "add", "--webUrl", Self.root, "--title", "x", "--baseTemplate", "Spreadsheet"], exit: 2, "Spreadsheet")
-        try fails(["list", "set", "--webUrl", Self.root, "--title", "Tasks"], exit: 2, "specify at least one property to update")
-        try fails(["listitem", "list"] + list + ["--camlQuery", "<View/>", "--fields", "Title"], exit: 2, "not both")
-        try fails(["listitem", "list"] + list + ["--pageNumber", "2"], exit: 2, "--pageSize")
+        try fails(["list", "set", "--webUrl", Self.root, "--title", "Tasks"], exit: 2, "Specify at least one option to update.")
+        try fails(["list", "set", "--webUrl", Self.root, "--title", "Tasks", "--majorVersionLimit", "0"], exit: 2, "majorVersionLimit must be a positive whole number")
+        try fails(["listitem", "list"] + list + ["--camlQuery", "<View/>", "--fields", "Title"], exit: 2, "You cannot use the fields-option when specifying a camlQuery")
+        try fails(["listitem", "list"] + list + ["--pageNumber", "1"], exit: 2, "pageSize must be specified if pageNumber is specified")
         try fails(["listitem", "get"] + list + ["--id", "abc"], exit: 2, "id")
         try fails(["listitem", "get"] + list + ["--id", "1.5"], exit: 2, "whole number")
         try fails(["listitem", "set"] + list + ["--id", "1"], exit: 2, "at least one field")
