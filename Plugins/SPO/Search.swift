@@ -6,7 +6,7 @@ enum SearchCommands {
     static let pageSize = 500
 
     static let all: [PluginCommand] = [
-        command("search", "Executes a search query",
+        command("search", "Executes a search query (differs from CLI for Microsoft 365: in text output the row counts and elapsed time go to stderr, so stdout is the table alone)",
                 options: [option(.queryText, "q", "Query to execute (Keyword Query Language)", required: true),
                           option(.selectProperties, "p", "Comma-separated properties to return (default: Title,OriginalPath)"),
                           option(.webUrl, "u", "URL of the site to search from (default: the tenant's root site)"),
@@ -46,14 +46,18 @@ enum SearchCommands {
             let select = options.list(.selectProperties).flatMap { $0.isEmpty ? nil : $0 } ?? ["Title", "OriginalPath"]
             let all = options.bool(.allResults)
             let limit = rowLimit ?? (all ? pageSize : nil)
-            var start = startRow ?? 0
+            // --allResults pages as the CLI does, by DocId (`IndexDocId>n`, sorted by DocId first),
+            // which SharePoint does not cap as it caps deep start rows.
+            let sortList = ((all ? ["[DocId]:ascending"] : []) + (options.string(.sortList).map { [$0] } ?? [])).joined(separator: ",")
+            var lastDocId = "0"
             var raw: [JSON] = []
             var emitted = 0
+            var totals: (rows: Int, withDuplicates: Int, elapsed: Int) = (0, 0, 0)
             while true {
                 let url = web + "/_api/search/query" + OData.query([
-                    ("querytext", OData.quote(options.string(.queryText) ?? "")),
+                    ("querytext", OData.quote((options.string(.queryText) ?? "") + (all ? " IndexDocId>\(lastDocId)" : ""))),
                     ("selectproperties", OData.quote(select.joined(separator: ","))),
-                    ("startrow", String(start)),
+                    ("startrow", String(startRow ?? 0)),
                     ("rowlimit", limit.map(String.init)),
                     ("sourceid", options.string(.sourceId).map(OData.quote)),
                     ("trimduplicates", options.bool(.trimDuplicates) ? "true" : "false"),
@@ -62,7 +66,7 @@ enum SearchCommands {
                     ("culture", culture.map(String.init)),
                     ("refinementfilters", options.string(.refinementFilters).map(OData.quote)),
                     ("querytemplate", options.string(.queryTemplate).map(OData.quote)),
-                    ("sortlist", options.string(.sortList).map(OData.quote)),
+                    ("sortList", sortList.isEmpty ? nil : OData.quote(sortList)),
                     ("rankingmodelid", options.string(.rankingModelId).map(OData.quote)),
                     ("properties", properties(options).map(OData.quote)),
                     ("refiners", options.string(.refiners).map(OData.quote)),
@@ -92,14 +96,21 @@ enum SearchCommands {
                     }
                 }
                 let count = relevant?["RowCount"]?.intValue ?? rows.count
-                let total = relevant?["TotalRows"]?.intValue ?? 0
-                start += count
-                guard all, count > 0, count == limit, start < total else { break }
+                totals = (relevant?["TotalRows"]?.intValue ?? 0, relevant?["TotalRowsIncludingDuplicates"]?.intValue ?? 0,
+                          totals.elapsed + (answer["ElapsedTime"]?.intValue ?? 0))
+                guard all, count == limit, let last = rows.last?["Cells"]?.arrayValue?.first(where: { $0["Key"]?.stringValue == "DocId" })?["Value"],
+                      let docId = last.stringValue ?? last.intValue.map(String.init) else { break }
+                lastDocId = docId
             }
             if options.bool(.rawOutput) {
                 try spo.invocation.emit(result: .array(raw))
             } else if emitted == 0 {
                 try spo.invocation.emit(result: [])
+            }
+            if spo.invocation.outputMode == "text" {
+                for line in ["# Rows: \(totals.rows)", "# Rows (Including duplicates): \(totals.withDuplicates)", "Elapsed Time: \(totals.elapsed)"] {
+                    spo.invocation.log(line, level: M365_LOG_INFO)
+                }
             }
         },
     ]

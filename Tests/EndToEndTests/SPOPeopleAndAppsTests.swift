@@ -243,6 +243,10 @@ final class SPOPeopleAndAppsTests: SPOTestCase {
         XCTAssertEqual(found.count, 1)
         XCTAssertEqual(found.first?["Title"] as? String, "Review the navigation")
         XCTAssertEqual(Set(found.first?.keys.map { $0 } ?? []), ["Title", "OriginalPath"], "the default properties only")
+        let text = try spo(["search", "--queryText", "navigation", "--output", "text"])
+        XCTAssertTrue(text.stdout.contains("Review the navigation") && !text.stdout.contains("# Rows"), text.stdout)
+        XCTAssertEqual(text.stderr.split(separator: "\n").map(String.init), ["# Rows: 1", "# Rows (Including duplicates): 1", "Elapsed Time: 3"],
+                       "the CLI's summary lines, on stderr")
         let selected = try array(["search", "--queryText", "contentclass:STS_Site", "--selectProperties", "Title,Path",
                                   "--sortList", "Title:ascending", "--rowLimit", "2", "--startRow", "2"])
         XCTAssertEqual(selected.compactMap { $0["Title"] as? String }, ["Contoso", "Marketing"], "sorted: Adele Vance, Apps, Contoso, Marketing, …")
@@ -269,7 +273,14 @@ final class SPOPeopleAndAppsTests: SPOTestCase {
         let all = try array(["search", "--queryText", "contentclass:STS_ListItem_GenericList", "--allResults"])
         XCTAssertEqual(all.count, 1203)
         XCTAssertEqual(Set(all.compactMap { $0["OriginalPath"] as? String }).count, 1203, "no row twice")
-        XCTAssertEqual(try spRequests("/_api/search/query").count, 3, "500 rows a page")
+        let pages = try spRequests("/_api/search/query").compactMap { $0["query"] as? String }
+        XCTAssertEqual(pages.count, 3, "500 rows a page")
+        // As the CLI: by DocId, each page after the last DocId of the one before, from row 0.
+        let docIds = pages.compactMap { $0.components(separatedBy: "IndexDocId%3E").dropFirst().first?.components(separatedBy: "%27").first }
+        XCTAssertEqual(docIds.count, 3, "\(pages)")
+        XCTAssertEqual(docIds.first, "0")
+        XCTAssertTrue(pages.allSatisfy { $0.contains("startrow=0") && $0.contains("sortList=%27%5BDocId%5D%3Aascending%27") }, "\(pages)")
+        XCTAssertEqual(Set(docIds).count, 3, "each page after the one before: \(docIds)")
         try fails(["search", "--queryText", "x", "--webUrl", Self.root + "/sites/nowhere"], "There is no site or web")
     }
 

@@ -49,7 +49,9 @@ enum SharePointSearch {
     }
 
     static func value(_ doc: Document, _ key: String) -> String? {
-        doc.first { $0.key.caseInsensitiveCompare(key) == .orderedSame }?.value
+        // `IndexDocId>n` in query text (paging by DocId) compares the DocId.
+        let key = key.caseInsensitiveCompare("IndexDocId") == .orderedSame ? "DocId" : key
+        return doc.first { $0.key.caseInsensitiveCompare(key) == .orderedSame }?.value
     }
 
     /// `'text'` → `text` (quotes doubled inside).
