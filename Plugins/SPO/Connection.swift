@@ -49,7 +49,7 @@ enum SPOConnection {
             guard invocation.setting("connection.authType") != nil else {
                 throw PluginFailure("Log in to Microsoft 365 first: run 'm365 login' (or 'm365 spo connect')", status: M365_ERR_AUTH_REQUIRED)
             }
-            try invocation.emit(result: ["SpoUrl": invocation.setting("connection.\(urlFact)").map { .string($0) } ?? .null])
+            try invocation.emit(result: ["SpoUrl": .string(invocation.setting("connection.\(urlFact)") ?? "")])
         },
     ]
 

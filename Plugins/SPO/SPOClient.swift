@@ -84,7 +84,8 @@ struct SPOClient: CommandClient {
         if value.hasPrefix("/") { return Self.trimSlash(try spoURL() + value) }
         let lower = value.lowercased()
         guard lower.hasPrefix("https://"), value.count > 8, !value.dropFirst(8).hasPrefix("/") else {
-            throw usage("'\(value)' is not a valid SharePoint URL for --\(name): use https://contoso.sharepoint.com/sites/x or a server-relative /sites/x")
+            // The CLI's sentence, then what --<option> takes.
+            throw usage("'\(value)' is not a valid SharePoint Online site URL. --\(name) takes https://contoso.sharepoint.com/sites/x or a server-relative /sites/x")
         }
         return Self.trimSlash(value)
     }

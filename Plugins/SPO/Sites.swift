@@ -23,8 +23,11 @@ enum SiteCommands {
             let type = options.string(.type)
             let template = options.string(.webTemplate)
                 ?? (type == "TeamSite" ? "GROUP#0" : type == "CommunicationSite" ? "SITEPAGEPUBLISHING#0" : "")
+            if options.bool(.withOneDriveSites) && (type != nil || options.has(.webTemplate)) {
+                throw usage("When using withOneDriveSites, don't specify the type or webTemplate options")
+            }
             let personal = options.bool(.withOneDriveSites) ? 1 : 0
-            var start = ""
+            var start = "0"
             var count = 0
             func page(_ request: inout CSOMRequest, _ tenant: CSOMRequest.Path, from start: String) -> Int {
                 let filter = CSOMRequest.Value.structure(typeId: "{b92aeee2-c92c-4b67-abcc-024e471bc140}", [
@@ -151,7 +154,7 @@ enum SiteCommands {
             guard !recycled else { throw PluginFailure("Site is already in the recycle bin. Use --fromRecycleBin to permanently delete it.") }
             if isGroupSite {
                 try spo.write(admin + "/_api/GroupSiteManager/Delete" + OData.query([("siteUrl", OData.quote(site))]))
-                if skipRecycleBin { try purgeDeletedGroup(spo, groupId, attempts: 20) }
+                if skipRecycleBin { try purgeDeletedGroup(spo, groupId, attempts: 21) }
             } else {
                 try spo.write(tenant + "/RemoveSite", body: ["siteUrl": .string(site)])
             }

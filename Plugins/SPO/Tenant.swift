@@ -182,7 +182,10 @@ enum TenantCommands {
                 options: [option(.origin, "r", "The origin to remove", required: true), option(.type, "t", "CDN type (default Public)", allowed: cdnTypes),
                           forceOption]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let origin = options.string(.origin) ?? ""
-            guard try spo.invocation.confirmedRemoval(options, "the CDN origin \(origin)") else { return }
+            if !options.bool(.force) {
+                guard try spo.invocation.confirm("Are you sure you want to delete the \(origin) CDN origin?",
+                                                 orExplain: "removing the CDN origin \(origin) needs confirmation: add --force to run without a terminal") else { return }
+            }
             let type = cdnType(options.string(.type))
             _ = try spo.tenantQuery { request, tenant in request.call("RemoveTenantCdnOrigin", on: tenant, [.enumeration(type), .string(origin)]) }
         },
@@ -194,8 +197,9 @@ enum TenantCommands {
             // "Name;Value" strings, printed as objects as CLI for Microsoft 365 prints them.
             let policies: [JSON] = (response[id]?.arrayValue ?? []).compactMap { entry in
                 guard let text = entry.stringValue else { return nil }
-                let parts = text.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-                return .object(JSONObject([("Policy", .string(parts[0])), ("Value", .string(parts.count > 1 ? parts[1] : ""))]))
+                // As the CLI: the first two parts; no Value when there is none.
+                let parts = text.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+                return .object(JSONObject([("Policy", .string(parts[0]))] + (parts.count > 1 ? [("Value", .string(parts[1]))] : [])))
             }
             try spo.invocation.emit(result: .array(policies))
         },
@@ -233,7 +237,7 @@ enum TenantCommands {
                 options: [key]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let name = options.string(.key) ?? ""
             let root = try spo.spoURL()
-            let entity = try spo.get(root + "/_api/web/GetStorageEntity(\(percentEncode(OData.quote(name))))")
+            let entity = try spo.get(root + "/_api/web/GetStorageEntity(\(pathLiteral(name)))")
             if entity["odata.null"]?.boolValue == true {
                 // As CLI for Microsoft 365: no output and success when the key is unset.
                 spo.invocation.log("Property with key \(name) not found")

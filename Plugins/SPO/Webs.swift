@@ -104,8 +104,9 @@ enum WebCommands {
         command("web remove", "Deletes the specified subsite", options: [url, forceOption],
                 examples: [("Without a prompt", "m365 spo web remove --url /sites/project-x/team-a --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, .url)
-            guard try spo.invocation.confirmedRemoval(options, "the site \(web)") else { return }
-            try spo.write(web + "/_api/web", tunnel: "DELETE")
+            guard try spo.invocation.confirmedRemoval(options, "the subsite \(web)") else { return }
+            // X-HTTP-Method alone, as the CLI sends it.
+            try spo.write(web + "/_api/web", headers: [("X-HTTP-Method", "DELETE")])
         },
     ]
 }

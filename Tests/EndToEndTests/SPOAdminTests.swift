@@ -232,7 +232,9 @@ final class SPOAdminTests: SPOTestCase {
     func testStorageEntitiesRoundTrip() throws {
         let catalog = "/sites/apps"
         try spo(["storageentity", "set", "--appCatalogUrl", catalog, "--key", "AnalyticsId", "--value", "UA-123", "--description", "Web analytics"])
+        try emulator.admin("requests", method: "DELETE")
         let entity = try spo(["storageentity", "get", "--key", "AnalyticsId"]).stdout
+        XCTAssertEqual(try spRequests().compactMap { $0["path"] as? String }, ["/_api/web/GetStorageEntity('AnalyticsId')"], "the key in place, as the CLI")
         XCTAssertEqual(entity, "{\n  \"Key\": \"AnalyticsId\",\n  \"Value\": \"UA-123\",\n  \"Description\": \"Web analytics\",\n  \"Comment\": \"\"\n}\n",
                        "the key first, as the CLI prints it")
         let listed = try array(["storageentity", "list", "--appCatalogUrl", catalog])
@@ -303,11 +305,12 @@ final class SPOAdminTests: SPOTestCase {
         try emulator.admin("requests", method: "DELETE")
         try fails(["site", "list", "--type", "Wiki"], exit: 2, "Wiki")
         try fails(["site", "list", "--type", "TeamSite", "--webTemplate", "STS#0"], exit: 2, "only one of")
+        try fails(["site", "list", "--type", "TeamSite", "--withOneDriveSites"], exit: 2, "When using withOneDriveSites, don't specify the type or webTemplate options")
         try fails(["site", "add", "--title", "No alias"], exit: 2, "--alias")
         try fails(["site", "add", "--type", "ClassicSite", "--url", "/sites/c", "--title", "C", "--owners", "a@b.c"], exit: 2, "--timeZone")
         try fails(["site", "add", "--type", "CommunicationSite", "--title", "C"], exit: 2, "--url")
         try fails(["site", "set", "--url", Self.root], exit: 2, "at least one property")
-        try fails(["site", "get", "--url", "contoso.sharepoint.com"], exit: 2, "not a valid SharePoint URL")
+        try fails(["site", "get", "--url", "contoso.sharepoint.com"], exit: 2, "is not a valid SharePoint Online site URL.")
         try fails(["tenant", "settings", "set"], exit: 2, "at least one setting")
         try fails(["tenant", "settings", "set", "--SharingCapability", "Everyone"], exit: 2, "Everyone")
         try fails(["tenant", "settings", "set", "--OneDriveStorageQuota", "1.5"], exit: 2, "whole number")

@@ -292,7 +292,7 @@ final class SPOFilesTests: SPOTestCase {
         try fails(["file", "add", "--webUrl", Self.root, "--folder", Self.library, "--path", "/nonexistent/file"], "cannot read")
         try fails(["file", "add", "--webUrl", Self.root, "--folder", Self.library, "--path", file.path, "--fileName", "a:b"], exit: 2, "not a valid name")
         try fails(["file", "add", "--webUrl", Self.root, "--folder", Self.library, "--path", file.path, "--publishComment", "x"], exit: 2, "--publish")
-        try fails(["file", "list", "--webUrl", "http://contoso.sharepoint.com", "--folderUrl", Self.library], exit: 2, "not a valid SharePoint URL")
+        try fails(["file", "list", "--webUrl", "http://contoso.sharepoint.com", "--folderUrl", Self.library], exit: 2, "is not a valid SharePoint Online site URL.")
         try fails(["folder", "add", "--webUrl", Self.root, "--parentFolderUrl", Self.library, "--name", "a/b"], exit: 2, "not a valid name")
         try fails(["folder", "get", "--webUrl", Self.root, "--id", "x"], exit: 2, "not a valid GUID")
         try fails(["folder", "remove", "--webUrl", Self.root, "--url", "Shared Documents/x"], exit: 2, "--force")

@@ -288,7 +288,7 @@ final class SPOPeopleAndAppsTests: SPOTestCase {
 
     func testBadInputFailsBeforeAnyRequest() throws {
         let u = ["--webUrl", Self.root]
-        try fails(["user", "list", "--webUrl", "http://contoso.sharepoint.com"], exit: 2, "not a valid SharePoint URL")
+        try fails(["user", "list", "--webUrl", "http://contoso.sharepoint.com"], exit: 2, "is not a valid SharePoint Online site URL.")
         try fails(["user", "get"] + u + ["--id", "abc"], exit: 2, "not a valid user id")
         try fails(["user", "get"] + u + ["--id", "6", "--email", "a@b.com"], exit: 2, "specify only one of --id, --email")
         try fails(["user", "get"] + u + ["--userName", "not-a-upn"], exit: 2, "not a valid user name")

@@ -33,7 +33,7 @@ final class SPOTests: SPOTestCase {
         XCTAssertEqual(try array(["web", "list", "--url", Self.root]).count, 0, "the seeded root has no subwebs")
         try fails(["web", "get", "--url", Self.root + "/sites/nowhere"], "nowhere")
         try fails(["web", "set", "--url", Self.root], exit: 2, "specify at least one property")
-        try fails(["web", "get", "--url", "contoso.sharepoint.com"], exit: 2, "not a valid SharePoint URL")
+        try fails(["web", "get", "--url", "contoso.sharepoint.com"], exit: 2, "is not a valid SharePoint Online site URL.")
     }
 
     // MARK: Lists
@@ -60,7 +60,12 @@ final class SPOTests: SPOTestCase {
         XCTAssertEqual(try spRequests().compactMap { $0["target"] as? String }, ["/_api/web/webs?$select=Title%2CId%2CURL"], "text output asks for what it shows, as the CLI")
         try fails(["web", "add", "--title", "Again", "--url", "team-a", "--parentWebUrl", "/", "--webTemplate", "STS#3"], "is already in use")
         try fails(["web", "add", "--title", "X", "--url", "a/b", "--parentWebUrl", "/", "--webTemplate", "STS#3"], exit: 2, "--url")
+        try emulator.admin("requests", method: "DELETE")
         try spo(["web", "remove", "--url", url, "--force"])
+        let removal = try XCTUnwrap(try spRequests().last)
+        XCTAssertEqual(removal["path"] as? String, "/team-a/_api/web")
+        XCTAssertEqual((removal["headers"] as? [String: Any])?["x-http-method"] as? String, "DELETE")
+        XCTAssertNil((removal["headers"] as? [String: Any])?["if-match"], "X-HTTP-Method alone, as the CLI")
         try fails(["web", "get", "--url", url], "There is no site or web at \(url)")
         try fails(["web", "remove", "--url", url], exit: 2, "--force")
     }
@@ -375,7 +380,7 @@ final class SPOTests: SPOTestCase {
     func testBadInputFailsBeforeAnyRequest() throws {
         try emulator.admin("requests", method: "DELETE")
         let list = ["--webUrl", Self.root, "--listTitle", "Tasks"]
-        try fails(["list", "list", "--webUrl", "http://contoso.sharepoint.com"], exit: 2, "not a valid SharePoint URL")
+        try fails(["list", "list", "--webUrl", "http://contoso.sharepoint.com"], exit: 2, "is not a valid SharePoint Online site URL.")
         try fails(["list", "get", "--webUrl", Self.root, "--id", "nope"], exit: 2, "not a valid GUID")
         try fails(["list", "get", "--webUrl", Self.root], exit: 2, "--id")
         try fails(["list", "add", "--webUrl", Self.root, "--title", "x", "--baseTemplate", "Spreadsheet"], exit: 2, "Spreadsheet")
