@@ -63,7 +63,7 @@ enum SiteCommands {
         },
 
         command("site add", "Creates a team, communication or classic site collection",
-                options: [option(.type, nil, "Kind of site (default TeamSite)", allowed: ["TeamSite", "CommunicationSite", "ClassicSite"]),
+                options: [option(.type, nil, "Kind of site (default TeamSite)", allowed: ["TeamSite", "CommunicationSite", "ClassicSite", "BrandCenter"]),
                           option(.title, "t", "Title of the site", required: true),
                           option(.alias, "a", "Alias of the Microsoft 365 group (team sites)"),
                           option(.url, "u", "URL of the site (communication and classic sites)"),
@@ -83,7 +83,8 @@ enum SiteCommands {
                           option(.resourceQuotaWarningLevel, nil, "Resource usage warning level of a classic site, in points"),
                           flag(.withAppCatalog, nil, "Give the new site a site collection app catalog"),
                           flag(.removeDeletedSite, nil, "Purge a deleted site at the same URL first (classic sites)"),
-                          flag(.wait, nil, "Wait until the classic site is ready")],
+                          flag(.wait, nil, "Wait until the classic site is ready"),
+                          forceOption],
                 examples: [("A team site", "m365 spo site add --alias team1 --title 'Team 1'"),
                            ("A communication site", "m365 spo site add --type CommunicationSite --url /sites/news --title News"),
                            ("A classic site, waiting until it exists", "m365 spo site add --type ClassicSite --url /sites/archive --title Archive --owners admin@contoso.onmicrosoft.com --timeZone 4 --wait")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
@@ -181,6 +182,27 @@ enum SiteCommands {
 
     // MARK: site add
 
+    /// A brand center is a communication site with the brand center feature, as CLI for
+    /// Microsoft 365 creates it: only when the tenant has none yet, and only once agreed to.
+    static func brandCenterFeature(_ spo: SPOClient, _ options: Options) throws(PluginFailure) -> String {
+        let configuration = try spo.get(try spo.adminURL() + "/_api/SPO.Tenant/GetBrandCenterConfiguration")
+        if configuration["IsBrandCenterSiteFeatureEnabled"]?.boolValue == true { throw PluginFailure("Brand center site is already created in the tenant.") }
+        let warning = "You agree to activate this site as your official brand center site and turn on the brand center app for use in your organization. "
+            + "Storage locations will be created for uploading files to brand center and managing them. Any uploaded files will be stored in the cloud and managed "
+            + "in a public content delivery network (CDN). The files will be accessible to anyone who is able to extract the URLs that point to them.\n"
+            + "Don't use this feature if your files contain proprietary information, or if you don't have the necessary cloud hosting rights to use them. "
+            + "After creation, that site cannot be deleted."
+        if options.bool(.force) {
+            spo.invocation.log(warning, level: M365_LOG_INFO)
+        } else {
+            guard try spo.invocation.confirm(warning + "\n\nDo you want to proceed?",
+                                             orExplain: "creating a brand center site needs your agreement: add --force to run without a terminal") else {
+                throw PluginFailure("Operation cancelled by the user.")
+            }
+        }
+        return "99cd6e8b-189b-4611-ae89-f89105876e43"
+    }
+
     static func addSite(_ spo: SPOClient, _ options: Options) throws(PluginFailure) {
         let type = options.string(.type) ?? "TeamSite"
         let title = options.string(.title) ?? ""
@@ -188,7 +210,7 @@ enum SiteCommands {
         switch type {
         case "TeamSite":
             for key in [OptionKey<String>.url, OptionKey<String>.webTemplate, OptionKey<Double>.timeZone, OptionKey<String>.siteDesign, OptionKey<String>.siteDesignId,
-                        OptionKey<Double>.resourceQuota, OptionKey<Double>.resourceQuotaWarningLevel] as [any OptionHandle] where options.has(handle: key) {
+                        OptionKey<Double>.resourceQuota, OptionKey<Double>.resourceQuotaWarningLevel, OptionKey<Bool>.force] as [any OptionHandle] where options.has(handle: key) {
                 throw usage("--\(key.name) does not apply to team sites (they are named by --alias)")
             }
             guard let alias = options.string(.alias), !alias.isEmpty else { throw usage("--alias is required for a team site") }
@@ -202,7 +224,7 @@ enum SiteCommands {
                               "optionalParams": .object(optional)]
             let created = try spo.write(root + "/_api/GroupSiteManager/CreateGroupEx", body: body)
             try emitCreatedSite(spo, created?.objectValue.map(SPOClient.unwrapVerbose), options)
-        case "CommunicationSite":
+        case "CommunicationSite", "BrandCenter":
             for key in [OptionKey<String>.alias, OptionKey<Bool>.isPublic, OptionKey<String>.webTemplate, OptionKey<Double>.timeZone,
                         OptionKey<Double>.resourceQuota, OptionKey<Double>.resourceQuotaWarningLevel] as [any OptionHandle] where options.has(handle: key) {
                 throw usage("--\(key.name) does not apply to communication sites")
@@ -218,6 +240,7 @@ enum SiteCommands {
             ]
             if let classification = options.string(.classification) { request["Classification"] = .string(classification) }
             if let owner = options.string(.owners) { request["Owner"] = .string(owner) }
+            if type == "BrandCenter" { request["AdditionalSiteFeatureIds"] = [.string(try brandCenterFeature(spo, options))] }
             let root = try spo.spoURL()
             let created = try spo.write(root + "/_api/SPSiteManager/Create", body: ["request": .object(request)])
             try emitCreatedSite(spo, created?.objectValue.map(SPOClient.unwrapVerbose), options)

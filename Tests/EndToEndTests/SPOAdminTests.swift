@@ -126,6 +126,21 @@ final class SPOAdminTests: SPOTestCase {
         XCTAssertTrue(urls(try array(["site", "list", "--type", "CommunicationSite"])).contains(Self.root + "/sites/news"))
     }
 
+    /// `--type BrandCenter` as CLI for Microsoft 365: the tenant's configuration first, the
+    /// user's agreement (--force without a terminal), a communication site with the feature.
+    func testBrandCenterIsACommunicationSiteWithItsFeature() throws {
+        try fails(["site", "add", "--type", "BrandCenter", "--url", "/sites/brand", "--title", "Brand"], exit: 2, "--force")
+        try emulator.admin("requests", method: "DELETE")
+        let created = try spo(["site", "add", "--type", "BrandCenter", "--url", "/sites/brand", "--title", "Brand", "--force", "--output", "json"])
+        XCTAssertEqual(try created.json() as? String, Self.root + "/sites/brand")
+        XCTAssertTrue(created.stderr.contains("official brand center site"), "the warning, on stderr: \(created.stderr)")
+        XCTAssertEqual(try spRequests().filter { !($0["path"] as? String ?? "").hasSuffix("/_api/contextinfo") }.map { "\($0["method"] ?? "") \($0["host"] ?? "")\($0["path"] ?? "")" }
+            .filter { !$0.contains("/_api/SPSiteManager/status") },
+                       ["GET \(Self.adminHost)/_api/SPO.Tenant/GetBrandCenterConfiguration", "POST contoso.sharepoint.com/_api/SPSiteManager/Create"])
+        try fails(["site", "add", "--type", "BrandCenter", "--url", "/sites/brand2", "--title", "Brand 2", "--force"], "Brand center site is already created in the tenant.")
+        try fails(["site", "add", "--alias", "x", "--title", "X", "--force"], exit: 2, "--force")
+    }
+
     /// `spo site set` as the CLI sends it: a group site's title, description, visibility and
     /// owners go to its group; SP.Site, SiteProperties, the logo and the lock state follow.
     func testSiteSetAsTheCLIDoes() throws {

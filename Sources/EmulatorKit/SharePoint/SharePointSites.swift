@@ -14,6 +14,7 @@ enum SharePointSites {
         on(.GET, "_api/web/getstorageentity/{key}", getStorageEntity)
         on(.GET, "_api/web/allproperties", allProperties)
         on(.POST, "_api/spsitemanager/create", createSite)
+        on(.GET, "_api/spo.tenant/getbrandcenterconfiguration", brandCenterConfiguration)
         on(.GET, "_api/spsitemanager/status", siteStatus)
         on(.POST, "_api/spsitemanager/delete", deleteSite)
         on(.POST, "_api/groupsitemanager/creategroupex", createGroupEx)
@@ -261,11 +262,28 @@ enum SharePointSites {
                                   lcid: web.language, created: Date())
             info.siteExtra["Classification"] = .string(req["Classification"]?.stringValue ?? "")
             info.siteExtra["ShareByEmailEnabled"] = .bool(req["ShareByEmailEnabled"]?.boolValue ?? false)
+            if (req["AdditionalSiteFeatureIds"]?.arrayValue ?? []).contains(where: { $0.stringValue?.lowercased() == brandCenterFeature }) {
+                admin.brandCenter = (web.siteId, web.url)
+            }
             admin.sites[key] = info
             admin.generation += 1
             return (web.siteId, 2)
         }
         return statusBody(r, siteId: siteId, status: status, url: status == 2 ? url : "")
+    }
+
+    /// The brand center's site feature, which `AdditionalSiteFeatureIds` turns on at creation.
+    static let brandCenterFeature = "99cd6e8b-189b-4611-ae89-f89105876e43"
+
+    /// `GET {admin}/_api/SPO.Tenant/GetBrandCenterConfiguration`: whether the tenant has its
+    /// brand center site, and which (tenant admins, on the admin site).
+    static func brandCenterConfiguration(_ r: SharePointRequest, _: [String: String]) throws -> EmulatorResponse {
+        guard r.request.host.lowercased().contains("-admin."), SharePointPrincipals.isTenantAdmin(r) || r.token.isAppOnly else { throw SPError.accessDenied }
+        let (site, cdn): ((siteId: String, url: String)?, Bool) = r.store.withAdmin(r.tenant.id) { _, admin in (admin.brandCenter, admin.cdnEnabled[0] ?? false) }
+        return .json(["BrandColorsListId": .string(SPTenantAdminState.zeroGUID), "BrandColorsListUrl": nil,
+                      "BrandFontLibraryId": .string(SPTenantAdminState.zeroGUID), "BrandFontLibraryUrl": nil,
+                      "IsBrandCenterSiteFeatureEnabled": .bool(site != nil), "IsPublicCdnEnabled": .bool(cdn),
+                      "SiteId": .string(site?.siteId ?? SPTenantAdminState.zeroGUID), "SiteUrl": site.map { .string($0.url) } ?? nil])
     }
 
     static func siteStatus(_ r: SharePointRequest, _: [String: String]) throws -> EmulatorResponse {

@@ -78,6 +78,8 @@ final class SPTenantAdminState: @unchecked Sendable {
     /// Lower-cased site collection URL → the removed site.
     var deleted: [String: SPDeletedSite] = [:]
     var operations: [String: SPOperation] = [:]
+    /// The tenant's brand center site (id, URL), once one was created with its feature.
+    var brandCenter: (siteId: String, url: String)?
     /// Bumped whenever site collections come or go; with the web count it keys `sortedRoots`.
     var generation = 0
     private var sortedRoots: [String] = []
