@@ -261,7 +261,7 @@ enum SiteCommands {
                 throw usage("You cannot specify storageQuotaWarningLevel without specifying storageQuota")
             }
             if let q = options.int(.storageQuota), let w = options.int(.storageQuotaWarningLevel), w > q { throw usage("storageQuotaWarningLevel cannot exceed storageQuota") }
-            if options.bool(.removeDeletedSite) { try purgeDeletedSite(spo, site) }
+            if options.bool(.removeDeletedSite) { try purgeDeletedSite(spo, site, wait: options.bool(.wait)) }
             let quota = options.int(.storageQuota) ?? 100
             let properties = CSOMRequest.Value.structure(typeId: "{11f84fff-b8cf-47b6-8b50-34e692656606}", [
                 ("CompatibilityLevel", .int32(0)), ("Lcid", .uint32(lcid ?? 1033)), ("Owner", .string(owner)),
@@ -321,20 +321,35 @@ enum SiteCommands {
     }
 
     /// Purges a deleted site at `site` before a new one takes its URL; none there is fine.
-    static func purgeDeletedSite(_ spo: SPOClient, _ site: String) throws(PluginFailure) {
-        let response: CSOMResponse
-        let id: Int
-        do {
-            (response, id) = try spo.tenantQuery { request, tenant in
-                let operation = request.method("RemoveDeletedSite", of: tenant, [.string(site)])
-                request.objectPath(operation)
-                return request.query(operation, properties: ["IsComplete", "PollingInterval"])
+    /// `--removeDeletedSite`, as CLI for Microsoft 365: the site looked up (active, then in the
+    /// recycle bin), purged only when it is there as recycled; waited for only with `--wait`.
+    static func purgeDeletedSite(_ spo: SPOClient, _ site: String, wait: Bool) throws(PluginFailure) {
+        func status(_ method: String, _ parameters: [CSOMRequest.Value], absent: [String] = []) throws(PluginFailure) -> String? {
+            do throws(PluginFailure) {
+                let (response, id) = try spo.tenantQuery(readOnly: true, absent: absent) { request, tenant in
+                    let properties = request.method(method, of: tenant, parameters)
+                    request.objectPath(properties)
+                    return request.query(properties)
+                }
+                return try response.object(id, "site properties")["Status"]?.stringValue ?? ""
+            } catch {
+                guard error.status == M365_ERR_NOT_FOUND else { throw error }
+                return nil
             }
-        } catch {
-            if error.status == M365_ERR_NOT_FOUND { return }
-            throw error
         }
-        try spo.waitForOperation(try response.object(id, "purge operation"), what: "purging the deleted site \(site)")
+        let recycled: Bool
+        if let active = try status("GetSitePropertiesByUrl", [.string(site), .bool(false)]) {
+            recycled = active == "Recycled"
+        } else {
+            recycled = try status("GetDeletedSitePropertiesByUrl", [.string(site)], absent: ["UnknownError"]) == "Recycled"
+        }
+        guard recycled else { return }
+        let (response, id) = try spo.tenantQuery { request, tenant in
+            let operation = request.method("RemoveDeletedSite", of: tenant, [.string(site)])
+            request.objectPath(operation)
+            return request.query(operation, properties: ["IsComplete", "PollingInterval"])
+        }
+        if wait { try spo.waitForOperation(try response.object(id, "purge operation"), what: "purging the deleted site \(site)") }
     }
 
     // MARK: site set

@@ -11,8 +11,9 @@ extension SPOClient {
     /// Runs a CSOM request at `site` with the site's request digest. `ErrorInfo` and HTTP
     /// failures become one-line errors; on the admin site, refusals say the command needs it.
     /// `readOnly`: the query only reads, so it may be sent twice (retried like a GET, and asked
-    /// for in advance by `prefetchTenantQuery`).
-    func processQuery(_ request: CSOMRequest, at site: String, readOnly: Bool = false) throws(PluginFailure) -> CSOMResponse {
+    /// for in advance by `prefetchTenantQuery`). `absent`: error types that mean "not there"
+    /// for this query (M365_ERR_NOT_FOUND, as SpoNoSiteException always is).
+    func processQuery(_ request: CSOMRequest, at site: String, readOnly: Bool = false, absent: [String] = []) throws(PluginFailure) -> CSOMResponse {
         let url = site + "/_vti_bin/client.svc/ProcessQuery"
         let admin = Self.host(site).contains("-admin.")
         let response: ServiceResponse
@@ -27,7 +28,8 @@ extension SPOClient {
         case let .success(result): return result
         case let .failure(error):
             if admin && error.isAccessDenied { throw needsAdminSite(site, error.message, status: M365_ERR_FORBIDDEN) }
-            throw PluginFailure(oneLine(error.message), status: error.isNotFound ? M365_ERR_NOT_FOUND : M365_ERR_SERVER)
+            let missing = error.isNotFound || absent.contains { error.typeName.hasSuffix($0) }
+            throw PluginFailure(oneLine(error.message), status: missing ? M365_ERR_NOT_FOUND : M365_ERR_SERVER)
         }
     }
 
@@ -46,10 +48,10 @@ extension SPOClient {
     /// Builds a request on the Tenant object at the admin site and runs it. The Tenant is
     /// addressed by the identity cached for this connection; the first time, the constructor is
     /// used and the identity learned from the same answer (no extra request).
-    func tenantQuery<T>(readOnly: Bool = false, _ build: (inout CSOMRequest, CSOMRequest.Path) -> T) throws(PluginFailure) -> (CSOMResponse, T) {
+    func tenantQuery<T>(readOnly: Bool = false, absent: [String] = [], _ build: (inout CSOMRequest, CSOMRequest.Path) -> T) throws(PluginFailure) -> (CSOMResponse, T) {
         let admin = try adminURL()
         let (request, built, identityQuery) = tenantRequest(build)
-        let response = try processQuery(request, at: admin, readOnly: readOnly)
+        let response = try processQuery(request, at: admin, readOnly: readOnly, absent: absent)
         if let identityQuery, let identity = response[identityQuery]?["_ObjectIdentity_"]?.stringValue, !identity.isEmpty {
             invocation.setState(Self.tenantIdentityKey, identity)
         }

@@ -69,6 +69,12 @@ final class SPOAdminTests: SPOTestCase {
         try spo(["site", "add", "--type", "ClassicSite", "--url", url, "--title", "Archive 2", "--owners", Self.admin.upn, "--timeZone", "4",
                  "--removeDeletedSite", "--wait"])
         XCTAssertEqual(try object(["web", "get", "--url", url])["Title"] as? String, "Archive 2")
+        // Nothing at the URL, active or deleted: nothing to purge, and the site is created.
+        try spo(["site", "add", "--type", "ClassicSite", "--url", "/sites/fresh", "--title", "Fresh", "--owners", Self.admin.upn, "--timeZone", "4",
+                 "--removeDeletedSite", "--wait"])
+        // An active site at the URL is not purged: SharePoint refuses the new one.
+        try fails(["site", "add", "--type", "ClassicSite", "--url", "/sites/fresh", "--title", "Again", "--owners", Self.admin.upn, "--timeZone", "4",
+                   "--removeDeletedSite"], "already exists")
         try emulator.admin("requests", method: "DELETE")
         try spo(["site", "remove", "--url", url, "--skipRecycleBin", "--force"])
         XCTAssertEqual(try spRequests().filter { !($0["path"] as? String ?? "").hasSuffix("/_api/contextinfo") }.map { "\($0["method"] ?? "") \($0["path"] ?? "")" }, [
