@@ -129,17 +129,20 @@ struct CSOMRequest {
     private static func parameter(_ value: Value) -> String {
         switch value {
         case let .structure(typeId, properties):
-            let inner = properties.map { property in
-                let (type, text) = typed(property.value)
-                return "<Property Name=\"\(escape(property.name))\" Type=\"\(type)\">\(text)</Property>"
-            }.joined()
-            return "<Parameter TypeId=\"\(typeId)\">\(inner)</Parameter>"
+            return "<Parameter TypeId=\"\(typeId)\">\(structureProperties(properties))</Parameter>"
         case .null:
             return "<Parameter Type=\"Null\" />"
         default:
             let (type, text) = typed(value)
             return "<Parameter Type=\"\(type)\">\(text)</Parameter>"
         }
+    }
+
+    private static func structureProperties(_ properties: [(name: String, value: Value)]) -> String {
+        properties.map { property in
+            let (type, text) = typed(property.value)
+            return "<Property Name=\"\(escape(property.name))\" Type=\"\(type)\">\(text)</Property>"
+        }.joined()
     }
 
     /// The CSOM type name of a value and its text.
@@ -156,6 +159,7 @@ struct CSOMRequest {
         case .null: return ("Null", "")
         case let .array(items):
             return ("Array", items.map { item in
+                if case let .structure(typeId, properties) = item { return "<Object TypeId=\"\(typeId)\">\(structureProperties(properties))</Object>" }
                 let (type, text) = typed(item)
                 return "<Object Type=\"\(type)\">\(text)</Object>"
             }.joined())

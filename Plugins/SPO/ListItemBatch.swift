@@ -1,7 +1,8 @@
 import PluginKit
 
-/// `spo listitem batch add|set|remove`: one inner request per CSV row (or id), sent through
-/// SharePoint's OData `$batch` in chunks of 100, each request in its own changeset. Nothing is
+/// `spo listitem batch add|remove`: one inner request per CSV row (or id), sent through
+/// SharePoint's OData `$batch` in chunks of 100, each request in its own changeset (`batch set`
+/// goes over CSOM, as the CLI sends it). Nothing is
 /// printed on success (as in CLI for Microsoft 365); rows that failed are listed in the error
 /// with their CSV line and SharePoint's message, and the command fails.
 enum ListItemBatchCommands {
@@ -20,7 +21,7 @@ enum ListItemBatchCommands {
         var request: Multipart.Request
     }
 
-    enum Kind { case add, set, remove }
+    enum Kind { case add, remove }
 
     // MARK: Input
 
@@ -139,8 +140,8 @@ enum ListItemBatchCommands {
         }
     }
 
-    /// Why one inner answer is a failure, or nil. Add and set answer 200 with a result per
-    /// field; a field whose `HasException` is true was refused (add then creates nothing).
+    /// Why one inner answer is a failure, or nil. Add answers 200 with a result per field; a
+    /// field whose `HasException` is true was refused (and nothing was created).
     static func problem(_ answer: Multipart.Response, kind: Kind) -> String? {
         guard answer.isSuccess else {
             let response = ServiceResponse(status: answer.status, headers: answer.headers, body: answer.body)
@@ -151,13 +152,79 @@ enum ListItemBatchCommands {
             let reason = answer.reason.isEmpty ? "" : " " + answer.reason
             return "HTTP \(answer.status)\(reason)"
         }
-        guard kind != .remove, !answer.body.isEmpty, let json = try? JSON.parse(answer.text) else { return nil }
-        let name = kind == .add ? "AddValidateUpdateItemUsingPath" : "ValidateUpdateListItem"
-        let results = json["value"]?.arrayValue ?? json["d"]?[name]?["results"]?.arrayValue ?? []
+        guard kind == .add, !answer.body.isEmpty, let json = try? JSON.parse(answer.text) else { return nil }
+        let results = json["value"]?.arrayValue ?? json["d"]?["AddValidateUpdateItemUsingPath"]?["results"]?.arrayValue ?? []
         let refused = results.filter { $0["HasException"]?.boolValue == true }.map { result in
             "\(result["FieldName"]?.stringValue ?? "?") - \(oneLine(result["ErrorMessage"]?.stringValue ?? "invalid value"))"
         }
         return refused.isEmpty ? nil : refused.joined(separator: "; ")
+    }
+
+    // MARK: batch set
+
+    /// Rows per ProcessQuery of `listitem batch set`, as CLI for Microsoft 365 sends them.
+    static let setChunkSize = 50
+
+    /// `listitem batch set` as CLI for Microsoft 365 runs it, over CSOM: the list's fields
+    /// checked (each CSV column must be one), people in User columns ensured by e-mail, then
+    /// each item updated through its identity (`SystemUpdate` with --systemUpdate), 50 a request.
+    /// A request SharePoint refuses stops the command; the items of earlier requests stay updated.
+    static func setItems(_ spo: SPOClient, web: String, list: String, table: CSVTable, idIndex: Int, ids: [Int], _ options: Options) throws(PluginFailure) {
+        let listId: String
+        if let given = options.string(.listId) { listId = given } else {
+            guard let id = try spo.get(list + OData.query([("$select", "Id")]))["Id"]?.stringValue else {
+                throw PluginFailure("SharePoint did not return the id of the list", status: M365_ERR_SERVER)
+            }
+            listId = id
+        }
+        let columns = table.header.enumerated().filter { $0.offset != idIndex }
+        var types: [String: String] = [:]
+        let filter = columns.map { "InternalName eq \(OData.quote($0.element))" }.joined(separator: " or ")
+        try spo.forEachItem(web + "/_api/web/lists(guid'\(listId)')/fields" + OData.query([("$select", "InternalName,TypeAsString"), ("$filter", filter)])) { field throws(PluginFailure) in
+            if let name = field["InternalName"]?.stringValue { types[name] = field["TypeAsString"]?.stringValue ?? "" }
+        }
+        let missing = columns.map(\.element).filter { types[$0] == nil }
+        guard missing.isEmpty else { throw PluginFailure("Following fields specified in the csv do not exist on the list: \(missing.joined(separator: ", "))") }
+        // The site user id of each e-mail in a User column, ensured once.
+        var people: [String: Int] = [:]
+        for (index, name) in columns where ["User", "UserMulti"].contains(types[name] ?? "") {
+            for row in table.rows {
+                for email in row.cells[index].split(separator: ";").map(String.init) where people[email] == nil {
+                    let user = try spo.write(web + "/_api/web/ensureUser(\(pathLiteral(email)))" + OData.query([("$select", "Id")]))
+                    people[email] = user?["Id"]?.intValue ?? user?["d"]?["Id"]?.intValue ?? 0
+                }
+            }
+        }
+        let identity = try ListItemCommands.webIdentity(spo, web)
+        let lookupType = "{f1d34cc0-9b50-4a78-be78-d5facfcccfb7}", userType = "{c956ab54-16bd-4c18-89d2-996f57282a6f}"
+        func lookup(_ id: String) -> CSOMRequest.Value { .structure(typeId: lookupType, [("LookupId", .int32(Int(id) ?? 0)), ("LookupValue", .null)]) }
+        var start = 0
+        while start < table.rows.count {
+            let end = min(start + setChunkSize, table.rows.count)
+            var request = CSOMRequest()
+            for i in start..<end {
+                let row = table.rows[i]
+                let item = request.identity("\(identity):list:\(listId):item:\(ids[i]),1")
+                for (index, name) in columns {
+                    let value = row.cells[index]
+                    let parts = value.split(separator: ";").map(String.init)
+                    switch value.isEmpty ? "" : types[name] ?? "" {
+                    case "User": request.call("ParseAndSetFieldValue", on: item, [.string(name), .string(String(people[value] ?? 0))])
+                    case "UserMulti":
+                        request.call("SetFieldValue", on: item, [.string(name), .array(parts.map { email in
+                            .structure(typeId: userType, [("Email", .null), ("LookupId", .int32(people[email] ?? 0)), ("LookupValue", .null)])
+                        })])
+                    case "Lookup": request.call("SetFieldValue", on: item, [.string(name), lookup(value)])
+                    case "LookupMulti": request.call("SetFieldValue", on: item, [.string(name), .array(parts.map(lookup))])
+                    default: request.call("ParseAndSetFieldValue", on: item, [.string(name), .string(value)])
+                    }
+                }
+                request.call(options.bool(.systemUpdate) ? "SystemUpdate" : "Update", on: item)
+            }
+            _ = try spo.processQuery(request, at: web)
+            start = end
+            if table.rows.count > setChunkSize { spo.invocation.progress("Updating list items", done: Int64(start), total: Int64(table.rows.count)) }
+        }
     }
 
     // MARK: Commands
@@ -193,21 +260,17 @@ enum ListItemBatchCommands {
             let table = try CSVTable.parse(try csvText(options))
             let idColumn = options.string(.idColumn) ?? "ID"
             guard let idIndex = table.header.firstIndex(of: idColumn) else {
-                throw usage("The specified value for idColumn does not exist in the CSV. Specified idColumn is '\(idColumn)'. Please specify the correct value.")
+                throw usage("The specified value for idColumn does not exist in the array. Specified idColumn is '\(idColumn)'. Please specify the correct value.")
             }
             guard table.header.count > 1 else { throw usage("the CSV names no column to update besides '\(idColumn)'") }
-            let system = options.bool(.systemUpdate)
-            var rows: [Row] = []
+            var ids: [Int] = []
             for row in table.rows {
                 guard let id = itemId(row.cells[idIndex]) else {
                     throw usage("line \(row.line) of the CSV: '\(row.cells[idIndex])' in column \(idColumn) is not a valid list item ID (a positive whole number)")
                 }
-                let values = zip(table.header, row.cells).enumerated().filter { $0.offset != idIndex }.map { ($0.element.0, $0.element.1) }
-                rows.append(Row(label: "Line \(row.line) (item ID \(id))",
-                                request: jsonRequest("POST", list + "/items(\(id))/ValidateUpdateListItem",
-                                                     body: ["formValues": formValues(values), "bNewDocumentUpdate": .bool(system)])))
+                ids.append(id)
             }
-            try send(spo, web: web, rows: rows, kind: .set, verb: "Updating")
+            try setItems(spo, web: web, list: list, table: table, idIndex: idIndex, ids: ids, options)
         },
 
         command("listitem batch remove", "Removes items from a list in batch",

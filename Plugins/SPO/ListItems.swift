@@ -52,6 +52,17 @@ enum ListItemCommands {
     }
 
     /// An item as the CLI prints it: SharePoint's `ID` twin of `Id` left out.
+    /// The web's `_ObjectIdentity_`, which list item identities start with (one CSOM query).
+    static func webIdentity(_ spo: SPOClient, _ web: String) throws(PluginFailure) -> String {
+        var lookup = CSOMRequest()
+        let current = lookup.property("Web", of: lookup.staticProperty("Current", typeId: CSOMRequest.contextTypeId))
+        let query = lookup.query(current, properties: ["ServerRelativeUrl"])
+        guard let identity = try spo.processQuery(lookup, at: web)[query]?["_ObjectIdentity_"]?.stringValue else {
+            throw PluginFailure("Cannot proceed. _ObjectIdentity_ not found", status: M365_ERR_SERVER)
+        }
+        return identity
+    }
+
     /// `--systemUpdate`, as CLI for Microsoft 365 sends it: CSOM's `ParseAndSetFieldValue` for each
     /// field and `SystemUpdate` (Modified, Editor and the version stay), on the item named by its
     /// identity: the web's `_ObjectIdentity_` (one query), the list's id and the item's.
@@ -59,12 +70,7 @@ enum ListItemCommands {
         guard let listId = try spo.get(list + OData.query([("$select", "Id")]))["Id"]?.stringValue else {
             throw PluginFailure("SharePoint did not return the id of the list", status: M365_ERR_SERVER)
         }
-        var lookup = CSOMRequest()
-        let current = lookup.property("Web", of: lookup.staticProperty("Current", typeId: CSOMRequest.contextTypeId))
-        let query = lookup.query(current, properties: ["ServerRelativeUrl"])
-        guard let identity = try spo.processQuery(lookup, at: web)[query]?["_ObjectIdentity_"]?.stringValue else {
-            throw PluginFailure("Cannot proceed. _ObjectIdentity_ not found", status: M365_ERR_SERVER)
-        }
+        let identity = try webIdentity(spo, web)
         var update = CSOMRequest()
         let target = update.identity("\(identity):list:\(listId):item:\(id),1")
         for field in fields(options) { update.call("ParseAndSetFieldValue", on: target, [.string(field.name), .string(field.value)]) }

@@ -16,6 +16,27 @@ final class CSOMRequestTests: XCTestCase {
         XCTAssertEqual(request.xml(applicationName: "m365"), document(actions: "", paths: ""))
     }
 
+    /// People and lookups as `listitem batch set` sets them (CLI for Microsoft 365's shapes):
+    /// a FieldLookupValue parameter, and an array of FieldUserValue objects.
+    func testStructuresAsParametersAndInArrays() {
+        var request = CSOMRequest()
+        let item = request.identity("x:list:l:item:1,1")
+        let lookup = CSOMRequest.Value.structure(typeId: "{f1d34cc0-9b50-4a78-be78-d5facfcccfb7}", [("LookupId", .int32(5)), ("LookupValue", .null)])
+        request.call("SetFieldValue", on: item, [.string("Project"), lookup])
+        request.call("SetFieldValue", on: item, [.string("Owners"), .array([
+            .structure(typeId: "{c956ab54-16bd-4c18-89d2-996f57282a6f}", [("Email", .null), ("LookupId", .int32(7)), ("LookupValue", .null)]),
+        ])])
+        XCTAssertEqual(request.xml(applicationName: "m365"), document(
+            actions: "<Method Name=\"SetFieldValue\" Id=\"2\" ObjectPathId=\"1\"><Parameters><Parameter Type=\"String\">Project</Parameter>"
+                + "<Parameter TypeId=\"{f1d34cc0-9b50-4a78-be78-d5facfcccfb7}\"><Property Name=\"LookupId\" Type=\"Int32\">5</Property>"
+                + "<Property Name=\"LookupValue\" Type=\"Null\"></Property></Parameter></Parameters></Method>"
+                + "<Method Name=\"SetFieldValue\" Id=\"3\" ObjectPathId=\"1\"><Parameters><Parameter Type=\"String\">Owners</Parameter>"
+                + "<Parameter Type=\"Array\"><Object TypeId=\"{c956ab54-16bd-4c18-89d2-996f57282a6f}\"><Property Name=\"Email\" Type=\"Null\"></Property>"
+                + "<Property Name=\"LookupId\" Type=\"Int32\">7</Property><Property Name=\"LookupValue\" Type=\"Null\"></Property></Object></Parameter>"
+                + "</Parameters></Method>",
+            paths: "<Identity Id=\"1\" Name=\"x:list:l:item:1,1\" />"))
+    }
+
     func testPathsAndActionsShareOneSequenceOfIds() {
         var request = CSOMRequest()
         let tenant = request.constructor(typeId: "{268004ae-ef6b-4e9b-8425-127220d84719}")

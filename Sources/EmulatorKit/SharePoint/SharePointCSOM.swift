@@ -643,6 +643,17 @@ final class CSOMEvaluation {
             let field = try string(params, 0, name), value = try string(params, 1, name)
             pendingFields["\(url)|\(list)|\(item)", default: [:]][field] = .string(value)
             return nil
+        case let .listItem(url, list, item) where name == "SetFieldValue":
+            // A lookup or person (FieldLookupValue / FieldUserValue, or an array of them) is kept
+            // as its id(s) under `<field>Id`, as REST reads such fields back.
+            let field = try string(params, 0, name)
+            guard params.count > 1 else { throw CSOMError.invalid("The method SetFieldValue expects more parameters.") }
+            let value = params[1].value
+            let ids: JSON? = value.arrayValue.map { .array($0.map { $0["LookupId"] ?? .null }) } ?? value["LookupId"]
+            if let ids { pendingFields["\(url)|\(list)|\(item)", default: [:]][field + "Id"] = ids } else {
+                pendingFields["\(url)|\(list)|\(item)", default: [:]][field] = value
+            }
+            return nil
         case let .listItem(url, list, item) where name == "SystemUpdate" || name == "Update":
             // SystemUpdate keeps the item's version, editor and modification time.
             guard canWrite, let l = webs[url.lowercased()]?.list(id: list), let i = l.position(of: item) else { throw CSOMError.accessDenied }

@@ -35,6 +35,7 @@ enum SharePointEndpoints {
         on(.POST, "_api/web/lists", addList)
         on(.GET, "_api/web/lists/{list}", getList)
         on(.GET, "_api/web/lists/{list}/contenttypes", listContentTypes)
+        on(.GET, "_api/web/lists/{list}/fields", listFields)
         on(.GET, "_api/web/defaultdocumentlibrary", { r, _ in try getList(r, ["list": "id:" + defaultLibrary(r)]) })
         on(.GET, "_api/web/lists/{list}/roleassignments", { r, p in
             _ = try r.store.locked { try resolve(p["list"]!, in: r.web) }
@@ -324,6 +325,27 @@ enum SharePointEndpoints {
 
     /// `GET …/lists/{list}/contenttypes`: the content types a new list or library has (Item or
     /// Document, and Folder), with the id suffix SharePoint gives a list's copy of a site type.
+    /// `GET {list}/fields`: the list's fields as far as the emulator knows them (it keeps no
+    /// schema): Title and every field an item was given, all of type Text.
+    static func listFields(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
+        let (listId, names): (String, [String]) = try r.store.locked {
+            let l = try resolve(p["list"]!, in: r.web)
+            var names = ["Title"] + l.customFields
+            for item in l.items { for (k, _) in item.fields where !names.contains(k) { names.append(k) } }
+            return (l.id, names)
+        }
+        let q = try SPQuery(r.request, properties: ["Hidden", "Id", "InternalName", "ReadOnlyField", "Required", "StaticName", "Title", "TypeAsString"], typeName: "SP.Field")
+        let render = SPRender(r)
+        let rows: [JSONObject] = names.map { name in
+            ["Hidden": false, "Id": .string(Util.nameGUID("field/\(listId)/\(name)")), "InternalName": .string(name), "ReadOnlyField": false,
+             "Required": false, "StaticName": .string(name), "Title": .string(name), "TypeAsString": "Text"]
+        }
+        let entries: [JSON] = rows.filter { q.matches($0) }.map { props in
+            render.entry(q.project(props), SPMeta(type: "SP.Field", editLink: "Web/Lists(guid'\(listId)')/Fields(guid'\(props["Id"]?.stringValue ?? "")')"))
+        }
+        return .json(render.collection(entries, context: "SP.ApiData.Fields", next: nil))
+    }
+
     static func listContentTypes(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
         let (library, listId) = try r.store.locked {
             let l = try resolve(p["list"]!, in: r.web)

@@ -87,6 +87,7 @@ enum SharePointPrincipals {
         on(.GET, "_api/web/siteusers/getbyloginname/{login}", userByLoginName)
         on(.GET, "_api/web/getuserbyid/{id}", { r, p in try userResponse(r) { try user(id: p["id"], in: $0) } })
         on(.POST, "_api/web/ensureuser", ensureUser)
+        on(.POST, "_api/web/ensureuser/{logon}", ensureUser)
         on(.GET, "_api/web/currentuser", currentUser)
         on(.GET, "_api/web/sitegroups", listGroups)
         on(.POST, "_api/web/sitegroups", { r, _ in try addGroup(r) })
@@ -288,9 +289,11 @@ enum SharePointPrincipals {
 
     /// `POST ensureuser {"logonName": upn | email | claim}`: the site user, added from the
     /// directory when the site has not seen them yet.
-    static func ensureUser(_ r: SharePointRequest, _: [String: String]) throws -> EmulatorResponse {
-        let body = try SharePointEndpoints.jsonBody(r)
-        guard let logon = body["logonName"]?.stringValue, !logon.isEmpty else {
+    static func ensureUser(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
+        // `ensureUser('<logon>')` names the user in the URL; the body form is `{"logonName": …}`.
+        let inURL = p["logon"].map { $0.removingPercentEncoding ?? $0 }
+        let body = inURL == nil ? try SharePointEndpoints.jsonBody(r) : [:]
+        guard let logon = inURL ?? body["logonName"]?.stringValue, !logon.isEmpty else {
             throw SPError.invalidQuery("The parameter logonName does not exist in method EnsureUser.")
         }
         return try userResponse(r) { site in try ensure(logon, r: r, in: site) }
