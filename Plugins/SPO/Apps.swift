@@ -44,12 +44,12 @@ extension SPOClient {
         return (web, web + "/_api/web/\(scope)appcatalog")
     }
 
-    /// `…/AvailableApps/GetById('<id>')` for `--id`, or for `--name` the id of the package file
-    /// of that name in the catalog's AppCatalog library.
-    func appPath(_ catalog: (web: String, api: String), _ options: Options) throws(PluginFailure) -> String {
+    /// `…/AvailableApps/GetById('<id>')` and the app's id: `--id`, or for `--name` the id of the
+    /// package file of that name in the catalog's AppCatalog library (looked up as the CLI does).
+    func appPath(_ catalog: (web: String, api: String), _ options: Options) throws(PluginFailure) -> (path: String, id: String) {
         var id = options.string(.id) ?? ""
         if let name = options.string(.name) {
-            let url = catalog.web + "/_api/web/GetFolderByServerRelativeUrl('AppCatalog')/Files(\(pathLiteral(name)))?$select=UniqueId"
+            let url = catalog.web + "/_api/web/GetFolderByServerRelativePath(DecodedUrl='AppCatalog')/files(\(pathLiteral(name)))?$select=UniqueId"
             do throws(PluginFailure) {
                 guard let unique = try get(url)["UniqueId"]?.stringValue else {
                     throw PluginFailure("SharePoint did not return the id of the app \(name)", status: M365_ERR_SERVER)
@@ -62,7 +62,7 @@ extension SPOClient {
                 throw error
             }
         }
-        return catalog.api + "/AvailableApps/GetById('\(id)')"
+        return (catalog.api + "/AvailableApps/GetById('\(id)')", id)
     }
 
     /// Runs an ALM call; "not found" names the app and the catalog.
@@ -128,9 +128,9 @@ enum AppCommands {
                            ("By package name", "m365 spo app get --name solution.sppkg")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs([.id])
             let catalog = try spo.appCatalog(options)
-            let path = try spo.appPath(catalog, options)
-            let app = try spo.appCall(options.string(.id) ?? "", "the app catalog at " + catalog.web) { () throws(PluginFailure) in try spo.get(path) }
-            try spo.invocation.emit(result: .object(app))
+            let app = try spo.appPath(catalog, options)
+            let found = try spo.appCall(app.id, "the app catalog at " + catalog.web) { () throws(PluginFailure) in try spo.get(app.path) }
+            try spo.invocation.emit(result: .object(found))
         },
 
         command("app add", "Adds an app to the specified SharePoint Online app catalog",
@@ -155,16 +155,16 @@ enum AppCommands {
                 examples: [("Tenant-wide", "m365 spo app deploy --id 058140e3-0e37-44fc-a1d3-79c487d371a3 --skipFeatureDeployment")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs([.id])
             let catalog = try spo.appCatalog(options)
-            let path = try spo.appPath(catalog, options)
-            try spo.appCall(options.string(.id) ?? "", "the app catalog at " + catalog.web) { () throws(PluginFailure) in
-                try spo.write(path + "/Deploy", body: ["skipFeatureDeployment": .bool(options.bool(.skipFeatureDeployment))])
+            let app = try spo.appPath(catalog, options)
+            try spo.appCall(app.id, "the app catalog at " + catalog.web) { () throws(PluginFailure) in
+                try spo.write(app.path + "/deploy", body: ["skipFeatureDeployment": .bool(options.bool(.skipFeatureDeployment))])
             }
         },
 
         command("app install", "Installs an app from the specified app catalog in the site",
                 options: [option(.id, "i", "ID of the app", required: true), option(.siteUrl, "s", "URL of the site to install the app in", required: true), siteScope],
                 examples: [("In a site", "m365 spo app install --id b2307a39-e878-458b-bc90-03bc578531d6 --siteUrl https://contoso.sharepoint.com/sites/project-x")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try siteAction(spo, options, "Install")
+            try siteAction(spo, options, "install")
         },
 
         command("app uninstall", "Uninstalls an app from the site",
@@ -172,24 +172,29 @@ enum AppCommands {
                           siteScope, forceOption],
                 examples: [("Without a prompt", "m365 spo app uninstall --id b2307a39-e878-458b-bc90-03bc578531d6 --siteUrl https://contoso.sharepoint.com/sites/project-x --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs([.id])
-            let site = try spo.webURL(options, .siteUrl)
-            guard try spo.invocation.confirmedRemoval(options, "the app \(options.string(.id) ?? "") from site \(site)") else { return }
-            try siteAction(spo, options, "Uninstall")
+            if !options.bool(.force) {
+                guard try spo.invocation.confirm("Are you sure you want to uninstall the app \(options.string(.id) ?? "") from site \(options.string(.siteUrl) ?? "")?",
+                                                 orExplain: "uninstalling an app needs confirmation: add --force to run without a terminal") else { return }
+            }
+            try siteAction(spo, options, "uninstall")
         },
 
         command("app remove", "Removes the specified app from the specified app catalog",
                 options: choice + [catalogUrl, scope, forceOption], sets: [["id", "name"]],
                 examples: [("Without a prompt", "m365 spo app remove --id 058140e3-0e37-44fc-a1d3-79c487d371a3 --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs([.id])
+            // Asked before any request, in the CLI's words.
+            if !options.bool(.force) {
+                guard try spo.invocation.confirm("Are you sure you want to remove the app \(options.string(.id) ?? options.string(.name) ?? "") from the app catalog?",
+                                                 orExplain: "removing an app needs confirmation: add --force to run without a terminal") else { return }
+            }
             let catalog = try spo.appCatalog(options)
-            let label = options.string(.id) ?? options.string(.name) ?? ""
-            guard try spo.invocation.confirmedRemoval(options, "the app \(label) from the app catalog \(catalog.web)") else { return }
-            let path = try spo.appPath(catalog, options)
-            try spo.appCall(options.string(.id) ?? "", "the app catalog at " + catalog.web) { () throws(PluginFailure) in try spo.write(path + "/Remove") }
+            let app = try spo.appPath(catalog, options)
+            try spo.appCall(app.id, "the app catalog at " + catalog.web) { () throws(PluginFailure) in try spo.write(app.path + "/remove") }
         },
     ]
 
-    /// Install or Uninstall through `{siteUrl}/_api/web/{scope}appcatalog/AvailableApps/GetById('id')`.
+    /// `install` or `uninstall` (lower-cased, as the CLI sends them) through `{siteUrl}/_api/web/{scope}appcatalog/AvailableApps/GetById('id')`.
     static func siteAction(_ spo: SPOClient, _ options: Options, _ verb: String) throws(PluginFailure) {
         try options.requireGUIDs([.id])
         let site = try spo.webURL(options, .siteUrl)

@@ -198,7 +198,12 @@ final class SPOPeopleAndAppsTests: SPOTestCase {
         try fails(["app", "get", "--name", "nothing.sppkg"], "There is no app named 'nothing.sppkg' in the app catalog at \(Self.catalog)")
 
         try fails(["app", "install", "--id", id, "--siteUrl", Self.marketing], "is not deployed")
+        try emulator.admin("requests", method: "DELETE")
         try spo(["app", "deploy", "--name", "hello.sppkg", "--skipFeatureDeployment"])
+        XCTAssertEqual(try spRequests().compactMap { $0["target"] as? String }, [
+            "/sites/apps/_api/web/GetFolderByServerRelativePath(DecodedUrl='AppCatalog')/files('hello.sppkg')?$select=UniqueId",
+            "/sites/apps/_api/web/tenantappcatalog/AvailableApps/GetById('\(id)')/deploy",
+        ], "the package by name, then deploy, as the CLI sends them")
         let deployed = try object(["app", "get", "--id", id])
         XCTAssertEqual(deployed["Deployed"] as? Bool, true)
         XCTAssertEqual(deployed["SkipDeploymentFeature"] as? Bool, true)
@@ -211,6 +216,9 @@ final class SPOPeopleAndAppsTests: SPOTestCase {
         try fails(["app", "deploy", "--id", id], "There is no app with id \(id)")
         try fails(["app", "install", "--id", id, "--siteUrl", Self.marketing], "There is no app with id \(id) in the tenant app catalog")
         try fails(["app", "remove", "--id", id, "--force"], "There is no app with id \(id)")
+        try emulator.admin("requests", method: "DELETE")
+        try fails(["app", "remove", "--name", "gone.sppkg"], exit: 2, "--force")
+        XCTAssertEqual(try spRequests().count, 0, "asked before any request, as the CLI")
         try fails(["app", "list", "--appCatalogScope", "sitecollection", "--appCatalogUrl", Self.marketing], "There is no site collection app catalog")
         XCTAssertEqual(try array(["app", "list"]).count, 0)
     }
