@@ -81,8 +81,8 @@ enum GroupCommands {
                 examples: [("Without a prompt", "m365 spo group remove --webUrl https://contoso.sharepoint.com/sites/project-x --id 7 --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let id = try options.wholeNumber(.id, what: "group id")
             let web = try spo.webURL(options, .webUrl)
-            let label = id.map { "the group \($0)" } ?? "the group '\(options.string(.name) ?? "")'"
-            guard try spo.invocation.confirmedRemoval(options, "\(label) from web \(web)") else { return }
+            // The CLI's question: the id or name and the web as given.
+            guard try spo.invocation.confirmedRemoval(options, "the group \(options.string(.id) ?? options.string(.name) ?? "") from web \(options.string(.webUrl) ?? "")") else { return }
             // By name as the CLI: the group's id first, then removed by id.
             var groupId = id ?? 0
             if id == nil {

@@ -117,6 +117,7 @@ enum UserCommands {
             try options.exclusive([.id, .email, .loginName, .userName, .entraGroupId, .entraGroupName] as [OptionKey<String>])
             let id = try options.wholeNumber(.id, what: "user id")
             let upn = try options.upn(.userName)
+            _ = try options.upn(.email)
             try options.requireGUIDs([.entraGroupId])
             let web = try spo.webURL(options, .webUrl)
             let base = web + "/_api/web/siteusers"

@@ -300,6 +300,7 @@ final class SPOPeopleAndAppsTests: SPOTestCase {
         try fails(["user", "get"] + u + ["--id", "abc"], exit: 2, "not a valid user id")
         try fails(["user", "get"] + u + ["--id", "6", "--email", "a@b.com"], exit: 2, "specify only one of --id, --email")
         try fails(["user", "get"] + u + ["--userName", "not-a-upn"], exit: 2, "not a valid user name")
+        try fails(["user", "get"] + u + ["--email", "not-an-address"], exit: 2, "not a valid user name for --email")
         try fails(["user", "ensure"] + u + ["--entraId", "nope"], exit: 2, "not a valid GUID")
         try fails(["group", "get"] + u + ["--id", "1.5"], exit: 2, "not a valid group id")
         try fails(["group", "get"] + u + ["--associatedGroup", "Guest"], exit: 2, "Owner, Member, Visitor")
