@@ -311,7 +311,7 @@ enum ListItemBatchCommands {
             }
             let rows = targets.map { target in
                 Row(label: target.label,
-                    request: recycle ? jsonRequest("POST", list + "/items(\(target.id))/recycle()", body: nil)
+                    request: recycle ? jsonRequest("DELETE", list + "/items(\(target.id))/recycle()", body: nil)
                                      : jsonRequest("DELETE", list + "/items(\(target.id))", body: nil))
             }
             try send(spo, web: web, rows: rows, kind: .remove, verb: "Removing")

@@ -187,7 +187,6 @@ enum ListItemCommands {
                 sets: listSet, unknownOptions: true,
                 examples: [("A new title", "m365 spo listitem set --webUrl /sites/project-x --listTitle Tasks --id 1 --Title 'Renamed'"),
                            ("Without touching Modified", "m365 spo listitem set --webUrl /sites/project-x --listTitle Tasks --id 1 --Title 'Fixed' --systemUpdate")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            guard !fields(options).isEmpty || options.has(.contentType) else { throw usage("specify at least one field to update, e.g. --Title 'New title'") }
             let web = try spo.webURL(options, .webUrl)
             let list = try ListSelector.forItems.path(web, options)
             let item = try itemPath(list, options)

@@ -72,8 +72,8 @@ final class SPOListItemBatchTests: SPOTestCase {
         try spo(["listitem", "batch", "remove"] + tasks + ["--filePath", try csvFile("id\n2\n4\n", "ids.csv"), "--force"])
         try spo(["listitem", "batch", "remove"] + tasks + ["--ids", "1, 5", "--recycle", "--force"])
         XCTAssertEqual(try items().compactMap { $0["Id"] as? Int }, [3])
-        let inner = try spRequests().filter { ($0["batchItem"] as? Bool) == true }.compactMap { $0["path"] as? String }
-        XCTAssertTrue(inner.contains("/_api/web/lists/GetByTitle('Tasks')/items(5)/recycle()"), "\(inner)")
+        let inner = try spRequests().filter { ($0["batchItem"] as? Bool) == true }.map { "\($0["method"] ?? "") \($0["path"] ?? "")" }
+        XCTAssertTrue(inner.contains("DELETE /_api/web/lists/GetByTitle('Tasks')/items(5)/recycle()"), "a DELETE, as the CLI: \(inner)")
         try fails(["listitem", "batch", "remove"] + tasks + ["--ids", "3"], exit: 2, "--force")
     }
 
