@@ -10,8 +10,8 @@ its descriptor (the loader's cache, filled by `m365 plugin list` in a private M3
 CLI's side comes from scripts/data (cli-commands.txt: its 899 commands, aliases included;
 cli-options.tsv: each command's documented options, see scripts/cli-reference.py).
 
-A command whose help says "(differs from CLI for Microsoft 365: …)" is listed as deliberately
-different, with that reason; one whose help says "(an addition of this m365…" is an addition.
+A command whose help says "(differs from CLI for Microsoft 365: …)" (once or more) is listed as
+deliberately different, with those reasons; one whose help says "(an addition of this m365…" is an addition.
 """
 import glob
 import json
@@ -108,8 +108,8 @@ def render(ours, cli_commands, cli_options):
                 counts["not yet"] += 1
                 rows.append(f"| `{name}` | not yet | | |")
                 continue
-            differs = DIFFERS.search(mine["description"])
-            status = f"different: {differs.group(1)}" if differs else "implemented"
+            differs = DIFFERS.findall(mine["description"])
+            status = f"different: {'; '.join(differs)}" if differs else "implemented"
             counts["different" if differs else "implemented"] += 1
             theirs = cli_options.get(name)
             if theirs is None:
@@ -140,6 +140,20 @@ def render(ours, cli_commands, cli_options):
         f"{implemented} of the CLI's {len(cli_commands)} commands (aliases counted as commands) exist here.",
         "\"different\" names a deliberate difference, stated in the command's help. An option we lack",
         "means scripts using it stop with an unknown-option error.",
+        "",
+        "## Differences every command shares",
+        "",
+        "- **Questions**: a command that asks before it removes or changes something asks only on a",
+        "  terminal; without one it fails, asking for `--force` (the CLI would wait for an answer).",
+        "- **Messages**: validation messages are m365's own, and name the option and what it takes.",
+        "  A failure carries the service's message; where it helps, m365 adds the object it was about",
+        "  and what to do (for SharePoint: the missing file or folder, the permission a 403 needs).",
+        "- **Retries**: throttled requests (429/503) are sent again within bounds, after Retry-After;",
+        "  request shapes the services accept either way (an `@alias` for a path, paging by",
+        "  `odata.nextLink`) may differ from the CLI's on the wire.",
+        "- **SharePoint URLs**: the tenant's SharePoint URL and its tenant app catalog's URL are learned",
+        "  once per connection (`m365 spo set`, `m365 spo tenant appcatalogurl get` change or refresh",
+        "  them), where the CLI asks for the app catalog's on every run.",
         "",
         "## Totals",
         "",

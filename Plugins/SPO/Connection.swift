@@ -40,7 +40,7 @@ enum SPOConnection {
     }
 
     static let commands: [PluginCommand] = [
-        PluginCommand(commandSpec("set", "Sets the SharePoint URL of the connection", options: [
+        PluginCommand(commandSpec("set", "Sets the SharePoint URL of the connection (differs from CLI for Microsoft 365: it keeps the tenant's root URL, without a path or -admin, which server-relative URLs and the admin URL are built from)", options: [
             OptionSpec(name: "url", short: "u", required: true, description: "Root URL of the SharePoint tenant", readsFileReferences: false),
         ])) { invocation, options throws(PluginFailure) in
             try invocation.setConnectionFact(urlFact, try tenantRoot(options.string(.url) ?? ""))

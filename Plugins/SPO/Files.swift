@@ -222,7 +222,7 @@ enum FileCommands {
             } catch { throw fileFailure(error, label) }
         },
 
-        command("file add", "Uploads a file to the specified folder; other options (--Title 'x') are field values of its list item",
+        command("file add", "Uploads a file to the specified folder; other options (--Title 'x') are field values of its list item (differs from CLI for Microsoft 365: files above 10 MiB go up in 10 MiB chunks, where the CLI sends up to 250 MiB at once, so memory stays small and a retry resends little)",
                 options: [webUrl, option(.folder, "f", "Site- or server-relative URL of the folder to upload to", required: true),
                           option(.path, "p", "Local path of the file to upload", required: true),
                           option(.fileName, nil, "Name of the file in SharePoint (default: the local file's name)"),

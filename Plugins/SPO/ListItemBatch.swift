@@ -230,7 +230,7 @@ enum ListItemBatchCommands {
     // MARK: Commands
 
     static let all: [PluginCommand] = [
-        command("listitem batch add", "Creates list items in a batch",
+        command("listitem batch add", "Creates list items in a batch (differs from CLI for Microsoft 365: a row SharePoint refuses does not stop the rows after it; every refused row is listed with its CSV line)",
                 options: [webUrl, option(.filePath, "p", "CSV file of the items: the first line names the fields, each further line is one item"),
                           option(.csvContent, "c", "The items as CSV text, in the same form as --filePath")] + listChoice,
                 sets: listSet + [["filePath", "csvContent"]],
@@ -273,7 +273,7 @@ enum ListItemBatchCommands {
             try setItems(spo, web: web, list: list, table: table, idIndex: idIndex, ids: ids, options)
         },
 
-        command("listitem batch remove", "Removes items from a list in batch",
+        command("listitem batch remove", "Removes items from a list in batch (differs from CLI for Microsoft 365: 100 items a batch request, not 10, and an item SharePoint refuses does not stop the rest; every refused item is listed)",
                 options: [webUrl] + listChoice
                     + [option(.filePath, "p", "CSV file with an ID column naming the items to remove"),
                        option(.ids, "i", "IDs of the items to remove, separated by commas"),

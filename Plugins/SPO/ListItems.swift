@@ -52,6 +52,22 @@ enum ListItemCommands {
     }
 
     /// An item as the CLI prints it: SharePoint's `ID` twin of `Id` left out.
+    /// `--folder` of listitem add, as CLI for Microsoft 365 reads it: below the list's root
+    /// folder unless it names it; made (with its parents) when it does not exist yet.
+    static func itemFolder(_ spo: SPOClient, web: String, list: String, _ folder: String) throws(PluginFailure) -> String {
+        guard let root = try spo.get(list + "/rootFolder")["ServerRelativeUrl"]?.stringValue else {
+            throw PluginFailure("SharePoint did not return the list's root folder", status: M365_ERR_SERVER)
+        }
+        let target = SPOClient.serverRelative(listURL: folder, web: "https://" + SPOClient.host(web) + root)
+        do throws(PluginFailure) {
+            _ = try spo.get(SPOPath.folder(web, target, query: [("$select", "Exists")]))
+        } catch {
+            guard error.status == M365_ERR_NOT_FOUND else { throw error }
+            _ = try FolderCommands.add(spo, web: web, target, ensureParents: true)
+        }
+        return target
+    }
+
     /// The web's `_ObjectIdentity_`, which list item identities start with (one CSOM query).
     static func webIdentity(_ spo: SPOClient, _ web: String) throws(PluginFailure) -> String {
         var lookup = CSOMRequest()
@@ -167,13 +183,18 @@ enum ListItemCommands {
         },
 
         command("listitem add", "Creates a list item in the specified list; other options (--Title 'x') are field values",
-                options: [webUrl] + listChoice + [option(.contentType, "c", "The name or the ID of the content type of the new item")],
+                options: [webUrl] + listChoice + [option(.contentType, "c", "The name or the ID of the content type of the new item"),
+                                                  option(.folder, nil, "Folder to create the item in, below the list's root folder (created when missing)")],
                 sets: listSet, unknownOptions: true,
                 examples: [("An item with a title", "m365 spo listitem add --webUrl /sites/project-x --listTitle Tasks --Title 'Demo item'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, .webUrl)
             let list = try ListSelector.forItems.path(web, options)
             let contentType = try contentTypeName(spo, list: list, options)
-            let answer = try spo.write(list + "/AddValidateUpdateItemUsingPath()", body: ["formValues": formValues(options, contentType: contentType)])
+            var body: JSONObject = ["formValues": formValues(options, contentType: contentType)]
+            if let folder = options.string(.folder) {
+                body["listItemCreateInfo"] = ["FolderPath": ["DecodedUrl": .string(try itemFolder(spo, web: web, list: list, folder))]]
+            }
+            let answer = try spo.write(list + "/AddValidateUpdateItemUsingPath()", body: .object(body))
             let results = try checkFormResults(answer, failure: "Creating the item failed with the following errors: ")
             guard let id = results.first(where: { $0["FieldName"]?.stringValue == "Id" })?["FieldValue"]?.stringValue else {
                 throw PluginFailure("SharePoint did not return the id of the new item", status: M365_ERR_SERVER)

@@ -269,6 +269,25 @@ final class SPOTests: SPOTestCase {
         try fails(["listitem", "remove"] + list + ["--id", "999", "--force"], "does not exist")
     }
 
+    /// `listitem add --folder` as CLI for Microsoft 365: the list's root folder, the folder
+    /// (made when missing, with its parents), the item created in it.
+    func testListItemAddIntoAFolder() throws {
+        try spo(["list", "add", "--webUrl", Self.root, "--title", "Filed", "--baseTemplate", "GenericList"])
+        let filed = ["--webUrl", Self.root, "--listTitle", "Filed"]
+        try emulator.admin("requests", method: "DELETE")
+        let item = try object(["listitem", "add"] + filed + ["--Title", "In 2026", "--folder", "2026/Q1"])
+        XCTAssertEqual(item["FileDirRef"] as? String, "/Lists/Filed/2026/Q1")
+        XCTAssertEqual(try spRequests().filter { !($0["path"] as? String ?? "").hasSuffix("/_api/contextinfo") }.map { "\($0["method"] ?? "") \($0["path"] ?? "")" }.prefix(4), [
+            "GET /_api/web/lists/GetByTitle('Filed')/contenttypes",
+            "GET /_api/web/lists/GetByTitle('Filed')/rootFolder",
+            "GET /_api/web/GetFolderByServerRelativePath(DecodedUrl=@f)",
+            "POST /_api/web/folders/addUsingPath(DecodedUrl=@f)",
+        ])
+        XCTAssertEqual(try object(["folder", "get", "--webUrl", Self.root, "--url", "/Lists/Filed/2026/Q1"])["Name"] as? String, "Q1", "made with its parent")
+        let again = try object(["listitem", "add"] + filed + ["--Title", "Also", "--folder", "/Lists/Filed/2026"])
+        XCTAssertEqual(again["FileDirRef"] as? String, "/Lists/Filed/2026", "a folder that names the root folder is taken as it is")
+    }
+
     func testListItemSystemUpdate() throws {
         let list = ["--webUrl", Self.root, "--listTitle", "Tasks"]
         let before = try object(["listitem", "get"] + list + ["--id", "2"])

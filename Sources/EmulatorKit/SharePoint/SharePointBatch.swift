@@ -283,10 +283,17 @@ enum SharePointBatch {
         var id = 0
         let now = Util.iso8601(Date())
         let author = SharePointEndpoints.userId(r)
+        // `listItemCreateInfo.FolderPath.DecodedUrl`: the folder the item goes in (it must exist).
+        let folder = body["listItemCreateInfo"]?["FolderPath"]?["DecodedUrl"]?.stringValue
         try r.store.locked {
             let l = try SharePointEndpoints.resolve(p["list"]!, in: r.web)
+            if let folder, folder.lowercased() != SharePointFiles.rootURL(l, r).lowercased(),
+               r.store.files.folders[SharePointFiles.key(r, folder)] == nil {
+                throw SPError(.notFound, "-2147024894, System.IO.FileNotFoundException", "File Not Found.")
+            }
             guard !refused else { return }
-            let kept = SharePointEndpoints.fieldValues(fields)
+            var kept = SharePointEndpoints.fieldValues(fields)
+            if let folder { kept["FileDirRef"] = .string(folder) }
             l.noteFields(kept)
             let item = SPItem(id: l.nextId, version: 1, guid: Util.newGUID(), created: now, modified: now, authorId: author,
                               editorId: author, fields: kept)

@@ -36,6 +36,10 @@ enum SharePointEndpoints {
         on(.GET, "_api/web/lists/{list}", getList)
         on(.GET, "_api/web/lists/{list}/contenttypes", listContentTypes)
         on(.GET, "_api/web/lists/{list}/fields", listFields)
+        on(.GET, "_api/web/lists/{list}/rootfolder", { r, p in
+            let url = try r.store.locked { SharePointFiles.rootURL(try resolve(p["list"]!, in: r.web), r) }
+            return try SharePointFiles.getFolder(r, url, [:])
+        })
         on(.GET, "_api/web/defaultdocumentlibrary", { r, _ in try getList(r, ["list": "id:" + defaultLibrary(r)]) })
         on(.GET, "_api/web/lists/{list}/roleassignments", { r, p in
             _ = try r.store.locked { try resolve(p["list"]!, in: r.web) }

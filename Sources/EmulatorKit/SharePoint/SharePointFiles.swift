@@ -206,11 +206,12 @@ enum SharePointFiles {
     }
 
     /// The document library holding `url` (the library root itself included). Call under the lock.
-    static func library(_ url: String, _ r: SharePointRequest) -> SPList? {
+    /// The library `url` is in; with `anyList`, any list (folders, unlike files, may be in lists).
+    static func library(_ url: String, _ r: SharePointRequest, anyList: Bool = false) -> SPList? {
         let base = r.web.serverRelativeUrl == "/" ? "" : r.web.serverRelativeUrl
         let lower = url.lowercased()
         return r.web.lists.first { l in
-            guard l.isLibrary else { return false }
+            guard l.isLibrary || anyList else { return false }
             let root = (base + "/" + l.url).lowercased()
             return lower == root || lower.hasPrefix(root + "/")
         }
@@ -324,7 +325,7 @@ enum SharePointFiles {
 
     /// The folder's props, or folder not found. Call under the lock.
     static func folder(_ r: SharePointRequest, _ url: String) throws -> (props: JSONObject, list: SPList, record: SPFolderRecord?) {
-        guard let list = library(url, r) else { throw folderNotFound }
+        guard let list = library(url, r, anyList: true) else { throw folderNotFound }
         let files = r.store.files
         let prefix = key(r, url) + "/"
         let count = files.files.keys.filter { $0.hasPrefix(prefix) && !$0.dropFirst(prefix.count).contains("/") }.count
@@ -343,7 +344,7 @@ enum SharePointFiles {
         let now = Util.iso8601(Date())
         let author = SharePointEndpoints.userId(r)
         let props: JSONObject = try r.store.locked {
-            guard let list = library(url, r) else { throw folderNotFound }
+            guard let list = library(url, r, anyList: true) else { throw folderNotFound }
             let root = rootURL(list, r)
             guard url.lowercased() != root.lowercased() else { return try folder(r, url).props }
             let name = leaf(url)
