@@ -268,6 +268,18 @@ enum FileCommands {
                     _ = try FolderCommands.add(spo, web: web, folder, ensureParents: true)
                     uploaded = try upload(spo, web: web, folder: folder, name: name, file: file, overwrite: overwrite)
                 }
+                // As the CLI: the file's list is read for --contentType, --publish and --approve;
+                // the content type must be the list's, and a moderated list is approved, not published.
+                if options.has(.contentType) || options.bool(.publish) || options.bool(.approve) {
+                    let list = try spo.get(SPOPath.file(web, fileURL, "/ListItemAllFields/ParentList",
+                                                        query: [("$Select", "Id,EnableModeration,EnableVersioning,EnableMinorVersions")]))
+                    if options.has(.contentType) {
+                        _ = try ListItemCommands.contentTypeName(spo, list: web + "/_api/web/lists('\(list["Id"]?.stringValue ?? "")')", options)
+                    }
+                    if options.bool(.publish) && !options.bool(.approve), list["EnableModeration"]?.boolValue == true, list["EnableMinorVersions"]?.boolValue == true {
+                        throw PluginFailure("The file cannot be published without approval. Moderation for this list is enabled. Use the --approve option instead of --publish to approve and publish the file")
+                    }
+                }
                 var values = ListItemCommands.fields(options).map { (name: $0.name, value: $0.value) }
                 if let type = options.string(.contentType) { values.append((name: "ContentType", value: type)) }
                 if !values.isEmpty {

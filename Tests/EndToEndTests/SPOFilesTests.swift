@@ -445,6 +445,25 @@ final class SPOFilesTests: SPOTestCase {
                        "nothing uploaded when the check-out failed")
     }
 
+    /// `--contentType`, `--publish` and `--approve` read the file's list first, as CLI for
+    /// Microsoft 365 does: a content type the list lacks and publishing on a moderated list fail.
+    func testAddChecksTheListForContentTypeAndPublishing() throws {
+        let file = try localFile("typed.txt", size: 10)
+        try emulator.admin("requests", method: "DELETE")
+        try fails(["file", "add", "--webUrl", Self.root, "--folder", Self.library, "--path", file.path, "--overwrite", "true", "--contentType", "Nope"],
+                  "Specified content type 'Nope' doesn't exist on the target list")
+        let paths = try spRequests().compactMap { $0["target"] as? String }
+        XCTAssertTrue(paths.contains { $0.hasPrefix("/_api/web/GetFileByServerRelativePath(DecodedUrl=@f)/ListItemAllFields/ParentList?") && $0.contains("$Select=Id%2CEnableModeration%2CEnableVersioning%2CEnableMinorVersions") }, "\(paths)")
+        XCTAssertTrue(paths.contains { $0.hasPrefix("/_api/web/lists('") && $0.hasSuffix("/contenttypes?$select=Name%2CId") }, "\(paths)")
+        _ = try upload(file, ["--overwrite", "true", "--contentType", "Document"])
+
+        try spo(["list", "set", "--webUrl", Self.root, "--title", "Documents", "--enableModeration", "true", "--enableMinorVersions", "true"])
+        defer { _ = try? spo(["list", "set", "--webUrl", Self.root, "--title", "Documents", "--enableModeration", "false", "--enableMinorVersions", "false"]) }
+        try fails(["file", "add", "--webUrl", Self.root, "--folder", Self.library, "--path", file.path, "--overwrite", "true", "--publish"],
+                  "The file cannot be published without approval. Moderation for this list is enabled. Use the --approve option instead of --publish to approve and publish the file")
+        _ = try upload(file, ["--overwrite", "true", "--approve"])
+    }
+
     // MARK: Sharing links and permissions
 
     func graphRequests(containing part: String) throws -> [[String: Any]] {

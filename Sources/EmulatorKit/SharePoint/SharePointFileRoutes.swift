@@ -88,6 +88,10 @@ extension SharePointFiles {
         (.POST, "publish/{args}", publish),
         (.POST, "approve/{args}", publish),
         (.GET, "listitemallfields", fileItem),
+        (.GET, "listitemallfields/parentlist", { r, url, _ in
+            let listId = try r.store.locked { try existingFile(r, url).listId }
+            return try SharePointEndpoints.getList(r, ["list": "id:" + listId])
+        }),
         (.GET, "listitemallfields/roleassignments", { r, url, _ in
             // Items inherit: the web's role assignments.
             _ = try r.store.locked { try existingFile(r, url) }
