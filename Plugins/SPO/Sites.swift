@@ -210,36 +210,46 @@ enum SiteCommands {
         switch type {
         case "TeamSite":
             for key in [OptionKey<String>.url, OptionKey<String>.webTemplate, OptionKey<Double>.timeZone, OptionKey<String>.siteDesign, OptionKey<String>.siteDesignId,
-                        OptionKey<Double>.resourceQuota, OptionKey<Double>.resourceQuotaWarningLevel, OptionKey<Bool>.force] as [any OptionHandle] where options.has(handle: key) {
+                        OptionKey<Double>.resourceQuota, OptionKey<Double>.resourceQuotaWarningLevel, OptionKey<Bool>.force, OptionKey<Bool>.wait,
+                        OptionKey<Bool>.removeDeletedSite, OptionKey<Bool>.shareByEmailEnabled, OptionKey<Double>.storageQuota,
+                        OptionKey<Double>.storageQuotaWarningLevel] as [any OptionHandle] where options.has(handle: key) {
                 throw usage("--\(key.name) does not apply to team sites (they are named by --alias)")
             }
             guard let alias = options.string(.alias), !alias.isEmpty else { throw usage("--alias is required for a team site") }
             guard !alias.contains(where: { $0 == " " || $0 == "/" || $0 == "@" }) else { throw usage("'\(alias)' is not a valid group alias") }
             let root = try spo.spoURL()
-            var optional: JSONObject = ["Description": .string(options.string(.description) ?? "")]
-            if let lcid { optional["CreationOptions"] = [.string("SPSiteLanguage:\(lcid)")] }
-            if let classification = options.string(.classification) { optional["Classification"] = .string(classification) }
-            if let owners = options.list(.owners) { optional["Owners"] = .array(owners.map { .string($0) }) }
-            let body: JSON = ["displayName": .string(title), "alias": .string(alias), "isPublic": .bool(options.bool(.isPublic)),
-                              "optionalParams": .object(optional)]
-            let created = try spo.write(root + "/_api/GroupSiteManager/CreateGroupEx", body: body)
+            // The body as the CLI sends it: isPublic only when given, the classification inside CreationOptions.
+            var optional: JSONObject = ["Description": .string(options.string(.description) ?? ""),
+                                        "CreationOptions": ["results": .array(lcid.map { [.string("SPSiteLanguage:\($0)")] } ?? []),
+                                                            "Classification": .string(options.string(.classification) ?? "")]]
+            if let owners = options.list(.owners) { optional["Owners"] = ["results": .array(owners.map { .string($0) })] }
+            var body: JSONObject = ["displayName": .string(title), "alias": .string(alias)]
+            if options.has(.isPublic) { body["isPublic"] = .bool(options.bool(.isPublic)) }
+            body["optionalParams"] = .object(optional)
+            let created = try spo.write(root + "/_api/GroupSiteManager/CreateGroupEx", body: .object(body))
             try emitCreatedSite(spo, created?.objectValue.map(SPOClient.unwrapVerbose), options)
         case "CommunicationSite", "BrandCenter":
             for key in [OptionKey<String>.alias, OptionKey<Bool>.isPublic, OptionKey<String>.webTemplate, OptionKey<Double>.timeZone,
-                        OptionKey<Double>.resourceQuota, OptionKey<Double>.resourceQuotaWarningLevel] as [any OptionHandle] where options.has(handle: key) {
+                        OptionKey<Double>.resourceQuota, OptionKey<Double>.resourceQuotaWarningLevel, OptionKey<Double>.storageQuota,
+                        OptionKey<Double>.storageQuotaWarningLevel, OptionKey<Bool>.removeDeletedSite, OptionKey<Bool>.wait] as [any OptionHandle] where options.has(handle: key) {
                 throw usage("--\(key.name) does not apply to communication sites")
             }
             try options.exclusive([.siteDesign, .siteDesignId])
             try options.requireGUIDs([.siteDesignId])
             let site = try requiredURL(spo, options)
             let design = options.string(.siteDesignId) ?? siteDesigns.first { $0.0 == (options.string(.siteDesign) ?? "Topic") }?.1
-            var request: JSONObject = [
-                "Title": .string(title), "Url": .string(site), "Lcid": JSON(lcid ?? 1033),
-                "ShareByEmailEnabled": .bool(options.bool(.shareByEmailEnabled)), "Description": .string(options.string(.description) ?? ""),
-                "WebTemplate": "SITEPAGEPUBLISHING#0", "SiteDesignId": .string(design ?? siteDesigns[0].1),
-            ]
-            if let classification = options.string(.classification) { request["Classification"] = .string(classification) }
-            if let owner = options.string(.owners) { request["Owner"] = .string(owner) }
+            // The request as the CLI sends it: ShareByEmailEnabled and Lcid only when given.
+            var request: JSONObject = ["Title": .string(title), "Url": .string(site)]
+            if options.has(.shareByEmailEnabled) { request["ShareByEmailEnabled"] = .bool(options.bool(.shareByEmailEnabled)) }
+            request["Description"] = .string(options.string(.description) ?? "")
+            request["Classification"] = .string(options.string(.classification) ?? "")
+            request["WebTemplate"] = "SITEPAGEPUBLISHING#0"
+            request["SiteDesignId"] = .string(design ?? siteDesigns[0].1)
+            if let lcid { request["Lcid"] = JSON(lcid) }
+            if let owner = options.string(.owners) {
+                guard !owner.contains(",") else { throw usage("The CommunicationSite supports only one owner in the owners option") }
+                request["Owner"] = .string(owner)
+            }
             if type == "BrandCenter" { request["AdditionalSiteFeatureIds"] = [.string(try brandCenterFeature(spo, options))] }
             let root = try spo.spoURL()
             let created = try spo.write(root + "/_api/SPSiteManager/Create", body: ["request": .object(request)])
@@ -250,6 +260,7 @@ enum SiteCommands {
             }
             let site = try requiredURL(spo, options)
             guard let owner = options.string(.owners), !owner.isEmpty else { throw usage("--owners is required for a classic site") }
+            guard !owner.contains(",") else { throw usage("The ClassicSite supports only one owner in the owners options") }
             guard let timeZone = options.int(.timeZone) else { throw usage("--timeZone is required for a classic site (e.g. 4 for Amsterdam, 13 for Pacific time)") }
             if options.has(.resourceQuotaWarningLevel) && !options.has(.resourceQuota) {
                 throw usage("You cannot specify resourceQuotaWarningLevel without specifying resourceQuota")

@@ -127,6 +127,12 @@ final class SPOAdminTests: SPOTestCase {
         let team = try spo(["site", "add", "--alias", "project-x", "--title", "Project X", "--isPublic", "--output", "json"])
         XCTAssertEqual(try team.json() as? String, Self.root + "/sites/project-x")
         XCTAssertEqual(try object(["web", "get", "--url", "/sites/project-x"])["Title"] as? String, "Project X")
+        // isPublic is sent only when given, as the CLI: without it the group is private.
+        _ = try spo(["site", "add", "--alias", "project-y", "--title", "Project Y"])
+        for (site, visibility) in [("/sites/project-x", "Public"), ("/sites/project-y", "Private")] {
+            let groupId = try XCTUnwrap(try object(["site", "get", "--url", site])["GroupId"] as? String)
+            XCTAssertEqual((try m365(["aad", "group", "get", "--id", groupId]).json() as? [String: Any])?["visibility"] as? String, visibility, site)
+        }
         let news = try spo(["site", "add", "--type", "CommunicationSite", "--url", "/sites/news", "--title", "News", "--output", "json"])
         XCTAssertEqual(try news.json() as? String, Self.root + "/sites/news")
         XCTAssertTrue(urls(try array(["site", "list", "--type", "CommunicationSite"])).contains(Self.root + "/sites/news"))
@@ -330,6 +336,10 @@ final class SPOAdminTests: SPOTestCase {
         try fails(["site", "add", "--title", "No alias"], exit: 2, "--alias")
         try fails(["site", "add", "--type", "ClassicSite", "--url", "/sites/c", "--title", "C", "--owners", "a@b.c"], exit: 2, "--timeZone")
         try fails(["site", "add", "--type", "CommunicationSite", "--title", "C"], exit: 2, "--url")
+        try fails(["site", "add", "--type", "CommunicationSite", "--url", "/sites/c", "--title", "C", "--owners", "a@b.c,d@e.f"], exit: 2,
+                  "The CommunicationSite supports only one owner in the owners option")
+        try fails(["site", "add", "--alias", "t", "--title", "T", "--wait"], exit: 2, "--wait")
+        try fails(["site", "add", "--type", "CommunicationSite", "--url", "/sites/c", "--title", "C", "--storageQuota", "100"], exit: 2, "--storageQuota")
         try fails(["site", "set", "--url", Self.root], exit: 2, "at least one property")
         try fails(["site", "get", "--url", "contoso.sharepoint.com"], exit: 2, "is not a valid SharePoint Online site URL.")
         try fails(["tenant", "settings", "set"], exit: 2, "at least one setting")

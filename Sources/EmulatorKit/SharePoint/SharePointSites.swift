@@ -371,7 +371,7 @@ enum SharePointSites {
         let lcid = list(creation).compactMap { o -> Int? in
             o.lowercased().hasPrefix("spsitelanguage:") ? Int(o.dropFirst("spsitelanguage:".count)) : nil
         }.first ?? 1033
-        let isPublic = body["isPublic"]?.boolValue ?? true
+        let isPublic = body["isPublic"]?.boolValue ?? false
         let rootHost = r.request.host.lowercased().replacingOccurrences(of: "-admin.", with: ".")
         let url = "https://\(rootHost)/sites/\(alias)"
         let groupId = Util.newGUID()
