@@ -111,6 +111,9 @@ enum TenantCommands {
                 guard let text = options.string(OptionKey<String>(setting.name)) ?? number.map({ JSON.number($0).serialized() }) else { continue }
                 switch setting.kind {
                 case .bool: break
+                // URL settings may be server-relative (/sites/x), as the CLI expands them.
+                case .string where ["NoAccessRedirectUrl", "StartASiteFormUrl", "OrgNewsSiteUrl"].contains(setting.name) && text.hasPrefix("/"):
+                    changes.append((setting.name, .string(try spo.absolute(text, option: setting.name))))
                 case .string: changes.append((setting.name, .string(text)))
                 case .strings: changes.append((setting.name, .array(text.split(separator: ",", omittingEmptySubsequences: false).map { .string(String($0)) })))
                 case .guids:
@@ -173,15 +176,14 @@ enum TenantCommands {
         command("cdn origin add", "Adds an origin to the Office 365 CDN (needs the admin site)",
                 options: [option(.origin, "r", "The origin, e.g. */CDN", required: true), option(.type, "t", "CDN type (default Public)", allowed: cdnTypes)]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let type = cdnType(options.string(.type))
-            _ = try spo.tenantQuery { request, tenant in
-                request.call("AddTenantCdnOrigin", on: tenant, [.enumeration(type), .string(options.string(.origin) ?? "")])
-            }
+            let origin = try cdnOrigin(spo, options)
+            _ = try spo.tenantQuery { request, tenant in request.call("AddTenantCdnOrigin", on: tenant, [.enumeration(type), .string(origin)]) }
         },
 
         command("cdn origin remove", "Removes an origin from the Office 365 CDN (needs the admin site)",
                 options: [option(.origin, "r", "The origin to remove", required: true), option(.type, "t", "CDN type (default Public)", allowed: cdnTypes),
                           forceOption]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            let origin = options.string(.origin) ?? ""
+            let origin = try cdnOrigin(spo, options)
             if !options.bool(.force) {
                 guard try spo.invocation.confirm("Are you sure you want to delete the \(origin) CDN origin?",
                                                  orExplain: "removing the CDN origin \(origin) needs confirmation: add --force to run without a terminal") else { return }
@@ -271,4 +273,10 @@ enum TenantCommands {
     ]
 
     static func cdnType(_ name: String?) -> Int { name == "Private" ? 1 : 0 }
+
+    /// `--origin`; one that starts with `/` is expanded to an absolute URL, as the CLI expands it.
+    static func cdnOrigin(_ spo: SPOClient, _ options: Options) throws(PluginFailure) -> String {
+        let origin = options.string(.origin) ?? ""
+        return origin.hasPrefix("/") ? try spo.absolute(origin, option: "origin") : origin
+    }
 }

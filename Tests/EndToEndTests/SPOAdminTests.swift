@@ -234,6 +234,9 @@ final class SPOAdminTests: SPOTestCase {
         XCTAssertEqual(lists["CommentsOnListItemsDisabled"] as? Bool, true)
         XCTAssertEqual(lists["AllowWebPropertyBagUpdateWhenDenyAddAndCustomizePagesIsEnabled"] as? Bool, false)
         try fails(["tenant", "settings", "set", "--DisabledWebPartIds", "x"], exit: 2, "'x' is not a valid GUID for --DisabledWebPartIds")
+        // Server-relative URL settings are expanded, as the CLI expands them.
+        try spo(["tenant", "settings", "set", "--OrgNewsSiteUrl", "/sites/news"])
+        XCTAssertEqual(try object(["tenant", "settings", "list"])["OrgNewsSiteUrl"] as? String, Self.root + "/sites/news")
         try fails(["tenant", "settings", "set", "--SomeNewProperty", "1"], exit: 2, "SomeNewProperty")
     }
 
@@ -245,6 +248,9 @@ final class SPOAdminTests: SPOTestCase {
         let origins = try XCTUnwrap(try spo(["cdn", "origin", "list", "--output", "json"]).json() as? [String])
         XCTAssertTrue(origins.contains("*/MASTERPAGE"), "\(origins)")
         try spo(["cdn", "origin", "add", "--origin", "*/CDN"])
+        try spo(["cdn", "origin", "add", "--origin", "/sites/cdn/assets"])
+        XCTAssertTrue(try XCTUnwrap(try spo(["cdn", "origin", "list", "--output", "json"]).json() as? [String]).contains(Self.root + "/sites/cdn/assets"),
+                      "a server-relative origin is expanded, as the CLI expands it")
         try spo(["cdn", "origin", "remove", "--origin", "*/MASTERPAGE", "--force"])
         let changed = try XCTUnwrap(try spo(["cdn", "origin", "list", "--output", "json"]).json() as? [String])
         XCTAssertTrue(changed.contains("*/CDN") && !changed.contains("*/MASTERPAGE"), "\(changed)")
