@@ -167,7 +167,7 @@ enum FolderCommands {
             try spo.invocation.emit(result: .object(folder))
         },
 
-        command("folder add", "Creates a folder within a parent folder",
+        command("folder add", "Creates a folder within a parent folder (differs from CLI for Microsoft 365: with --ensureParentFolders the folder is created first and its parents only when that fails, so existing parents cost no request)",
                 options: [webUrl, option(.parentFolderUrl, "p", "Site- or server-relative URL of the parent folder", required: true),
                           option(.name, "n", "Name of the new folder", required: true),
                           flag(.ensureParentFolders, nil, "Create the parent folders that do not exist yet"),
