@@ -39,7 +39,7 @@ enum GraphCommands {
     }
 
     static let all: [PluginCommand] = [
-        command("batch", "Sends the requests of a JSON file as Graph batches of 20; results in input order",
+        command("batch", "Sends the requests of a JSON file as Graph batches of 20; results in input order (an addition of this m365: CLI for Microsoft 365 has no such command)",
                 options: [option(.filePath, "f", "A JSON file: {\"requests\":[{id, method, url, headers?, body?, dependsOn?}]}", required: true)],
                 defaults: ["id", "status"],
                 examples: [("Many requests at once", "m365 graph batch --filePath requests.json --query \"[?status>=`400`]\"")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
@@ -77,11 +77,11 @@ enum GraphCommands {
             try graph.invocation.emit(result: try graph.send("POST", "/subscriptions", body: .object(body)) ?? .null)
         },
 
-        command("subscription list", "Lists the subscriptions of the app", defaults: ["id", "resource", "notificationUrl", "expirationDateTime"]) { (graph: GraphClient, _: Options) throws(PluginFailure) in
+        command("subscription list", "Lists the subscriptions of the app (an addition of this m365: CLI for Microsoft 365 has no such command)", defaults: ["id", "resource", "notificationUrl", "expirationDateTime"]) { (graph: GraphClient, _: Options) throws(PluginFailure) in
             try graph.list("/subscriptions")
         },
 
-        command("subscription remove", "Removes a subscription",
+        command("subscription remove", "Removes a subscription (an addition of this m365: CLI for Microsoft 365 has no such command)",
                 options: [option(.id, "i", "The ID of the subscription", required: true), forceOption]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = options.string(.id) ?? ""
             guard try graph.invocation.confirmedRemoval(options, "the subscription '\(id)'") else { return }

@@ -97,7 +97,7 @@ enum OneDriveCommands {
             try graph.list("/me/drives")
         },
 
-        command("file list", "Lists the files and folders of a folder",
+        command("file list", "Lists the files and folders of a folder (an addition of this m365: CLI for Microsoft 365 lists them with `file list`)",
                 options: [option(.folderPath, nil, "The folder, e.g. /Documents (default: the root)"), flag(.recursive, nil, "Include subfolders")],
                 defaults: itemDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             var count = 0
@@ -105,12 +105,12 @@ enum OneDriveCommands {
             if count == 0 { try graph.invocation.emit(result: []) }
         },
 
-        command("file get", "Gets a file or folder", options: [option(.path, nil, "The path, e.g. /Documents/report.docx"), option(.id, "i", "The ID")],
+        command("file get", "Gets a file or folder (an addition of this m365: CLI for Microsoft 365 has no such command)", options: [option(.path, nil, "The path, e.g. /Documents/report.docx"), option(.id, "i", "The ID")],
                 sets: [["path", "id"]], defaults: itemDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try graph.invocation.emit(result: .object(try graph.get(item(options))))
         },
 
-        command("file add", "Uploads a file (large files in resumable fragments)",
+        command("file add", "Uploads a file, large files in resumable fragments (an addition of this m365: CLI for Microsoft 365 uploads with `file add`)",
                 options: [option(.filePath, "p", "The local file", required: true), option(.folderPath, nil, "The folder to put it in (default: the root)"),
                           flag(.overwrite, nil, "Replace a file of the same name")],
                 defaults: itemDefaults,
@@ -135,7 +135,7 @@ enum OneDriveCommands {
             try graph.invocation.emit(result: uploaded ?? .null)
         },
 
-        command("file download", "Downloads a file (to a temporary name, renamed when complete)",
+        command("file download", "Downloads a file to a temporary name, renamed when complete (an addition of this m365: CLI for Microsoft 365 has no such command)",
                 options: [option(.path, nil, "The path in the drive"), option(.id, "i", "The ID"),
                           option(.outputFile, nil, "Where to write it", required: true), flag(.overwrite, nil, "Replace an existing local file")],
                 sets: [["path", "id"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in

@@ -150,7 +150,7 @@ enum TeamsCommands {
             try graph.send("DELETE", "/teams/\(team)/channels/\(OData.segment(channel))")
         },
 
-        command("member list", "Lists the members of a team", options: teamSelector + [option(.role, "r", "Only this role", allowed: ["owner", "member", "guest"])],
+        command("member list", "Lists the members of a team (an addition of this m365: CLI for Microsoft 365 lists them with `teams user list`)", options: teamSelector + [option(.role, "r", "Only this role", allowed: ["owner", "member", "guest"])],
                 sets: [["teamId", "teamName"]], defaults: ["id", "displayName", "userId", "email", "roles"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let team = try teamId(graph, options)
             let role = options.string(.role)
@@ -161,7 +161,7 @@ enum TeamsCommands {
             }
         },
 
-        command("member add", "Adds users to a team", options: teamSelector + [option(.userNames, nil, "Comma-separated user names", required: true),
+        command("member add", "Adds users to a team (an addition of this m365: CLI for Microsoft 365 has no such command)", options: teamSelector + [option(.userNames, nil, "Comma-separated user names", required: true),
                                                                                option(.role, "r", "The role", allowed: ["owner", "member"], defaultValue: "member")],
                 sets: [["teamId", "teamName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let team = try teamId(graph, options)
@@ -177,7 +177,7 @@ enum TeamsCommands {
             }
         },
 
-        command("member remove", "Removes a user from a team", options: teamSelector + [option(.userName, nil, "The user name"), option(.userId, nil, "The user ID"), forceOption],
+        command("member remove", "Removes a user from a team (an addition of this m365: CLI for Microsoft 365 has no such command)", options: teamSelector + [option(.userName, nil, "The user name"), option(.userId, nil, "The user ID"), forceOption],
                 sets: [["teamId", "teamName"], ["userName", "userId"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let team = try teamId(graph, options)
             let user = try graph.userId(options, id: .userId, userName: .userName) ?? ""

@@ -312,7 +312,7 @@ enum FileCommands {
             }
         },
 
-        command("file remove", "Removes the specified file",
+        command("file remove", "Removes the specified file", aliases: ["page template remove"],
                 options: [webUrl, option(.url, nil, "Site- or server-relative URL of the file"), option(.id, "i", "UniqueId (GUID) of the file"),
                           flag(.recycle, nil, "Move the file to the recycle bin instead of deleting it"),
                           flag(.bypassSharedLock, nil, "Remove the file even while others have it open"), forceOption],

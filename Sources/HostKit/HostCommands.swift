@@ -84,7 +84,7 @@ enum HostCommands {
             handler: configReset),
         HostCommand(
             spec: CommandSpec(
-                words: ["cli", "config", "options"], description: "Lists every CLI setting with its default and description",
+                words: ["cli", "config", "options"], description: "Lists every CLI setting with its default and description (an addition of this m365: CLI for Microsoft 365 has no such command)",
                 defaultProperties: ["key", "default", "description"]),
             handler: { _, _ throws(HostError) in
                 .array(Settings.all.map { setting in
@@ -96,7 +96,7 @@ enum HostCommands {
             }),
         HostCommand(
             spec: CommandSpec(
-                words: ["cli", "completion"], description: "Prints a shell completion script",
+                words: ["cli", "completion"], description: "Prints a shell completion script (an addition of this m365: the CLI's own completion commands are `cli completion sh|pwsh …`)",
                 options: [option("shell", "The shell", type: .enum, required: true, allowed: Completion.shells, positional: true)],
                 examples: [ExampleSpec(description: "Enable completion in bash", command: "source <(m365 cli completion bash)")]),
             handler: { _, options throws(HostError) in
@@ -105,7 +105,7 @@ enum HostCommands {
             }),
         HostCommand(
             spec: CommandSpec(
-                words: ["plugin", "list"], description: "Lists the plugins found, loaded or refused, and why",
+                words: ["plugin", "list"], description: "Lists the plugins found, loaded or refused, and why (an addition of this m365: CLI for Microsoft 365 has no plugins)",
                 defaultProperties: ["file", "status", "services", "reason"]),
             handler: pluginList),
         HostCommand(
