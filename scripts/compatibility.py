@@ -111,7 +111,8 @@ def render(ours, cli_commands, cli_options):
             differs = DIFFERS.findall(mine["description"])
             status = f"different: {'; '.join(differs)}" if differs else "implemented"
             counts["different" if differs else "implemented"] += 1
-            theirs = cli_options.get(name)
+            # An alias the CLI documents on its command's page only has that command's options.
+            theirs = cli_options.get(name) or cli_options.get(mine["primary"])
             if theirs is None:
                 missing, added = "", ", ".join(f"`--{o}`" for o in mine["options"])
             else:
