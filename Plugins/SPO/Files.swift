@@ -375,6 +375,7 @@ enum FileCheckOutCommands {
                                                  option(.comment, nil, "Comment for the check-in")],
                 sets: [["url", "id"]]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let type = checkInTypes[options.string(.type) ?? "major"] ?? 1
+            if (options.string(.comment) ?? "").count >= 1024 { throw usage("The length of the comment must be less than 1024 letters") }
             try post(spo, options, id: .id, url: .url, tail: "/checkin(comment=@c,checkintype=\(type))", query: [("@c", OData.quote(options.string(.comment) ?? ""))])
         },
         command("file rename", "Renames a file",

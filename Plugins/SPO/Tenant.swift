@@ -130,7 +130,7 @@ enum TenantCommands {
                     changes.append((setting.name, .enumeration(index)))
                 }
             }
-            guard !changes.isEmpty else { throw usage("specify at least one setting to change, e.g. --SharingCapability Disabled") }
+            guard !changes.isEmpty else { throw usage("You must specify at least one option") }
             if options.optionalBool(OptionKey<Bool>("EnableAzureADB2BIntegration")) == true {
                 spo.invocation.log("WARNING: Make sure to also enable the Microsoft Entra one-time passcode authentication preview. If it is not enabled then SharePoint will not use Microsoft Entra B2B even if EnableAzureADB2BIntegration is set to true. Learn more at http://aka.ms/spo-b2b-integration.",
                                    level: M365_LOG_WARNING)

@@ -348,7 +348,7 @@ final class SPOAdminTests: SPOTestCase {
         try fails(["site", "add", "--type", "CommunicationSite", "--url", "/sites/c", "--title", "C", "--storageQuota", "100"], exit: 2, "--storageQuota")
         try fails(["site", "set", "--url", Self.root], exit: 2, "at least one property")
         try fails(["site", "get", "--url", "contoso.sharepoint.com"], exit: 2, "is not a valid SharePoint Online site URL.")
-        try fails(["tenant", "settings", "set"], exit: 2, "at least one setting")
+        try fails(["tenant", "settings", "set"], exit: 2, "You must specify at least one option")
         try fails(["tenant", "settings", "set", "--SharingCapability", "Everyone"], exit: 2, "Everyone")
         try fails(["tenant", "settings", "set", "--OneDriveStorageQuota", "1.5"], exit: 2, "whole number")
         try fails(["cdn", "set"], exit: 2, "--enabled")

@@ -298,6 +298,8 @@ final class SPOFilesTests: SPOTestCase {
         try fails(["folder", "remove", "--webUrl", Self.root, "--url", "Shared Documents/x"], exit: 2, "--force")
         try fails(["file", "remove", "--webUrl", Self.root, "--url", "Shared Documents/x"], exit: 2, "--force")
         try fails(["file", "checkin", "--webUrl", Self.root, "--url", "a.txt", "--type", "huge"], exit: 2, "huge")
+        try fails(["file", "checkin", "--webUrl", Self.root, "--url", "a.txt", "--comment", String(repeating: "x", count: 1024)], exit: 2,
+                  "The length of the comment must be less than 1024 letters")
         XCTAssertEqual(try spRequests().count, 0, "nothing reaches SharePoint")
     }
 
