@@ -70,8 +70,11 @@ enum ListSettings {
     }
 
     /// The SP.List properties the given options set, checked as CLI for Microsoft 365 checks them.
+    /// `list add` leaves out empty texts and zero numbers, as the CLI (it sends only values that
+    /// are set); `list set` sends them.
     static func body(_ options: Options, updating: Bool = false) throws(PluginFailure) -> JSONObject {
         var body = JSONObject()
+        func text(_ name: String) -> String? { options.string(OptionKey<String>(name)).flatMap { updating || !$0.isEmpty ? $0 : nil } }
         for (name, kind, _) in table {
             switch kind {
             case .boolean:
@@ -82,12 +85,12 @@ enum ListSettings {
                     throw usage("\(options.values[name]?.serialized() ?? "") is not a valid \(name) value" +
                                 (allowed.isEmpty ? ": use a whole number" : ". Allowed values are \(allowed.map(String.init).joined(separator: "|"))"))
                 }
-                body[property(name)] = .number(value)
+                if updating || value != 0 { body[property(name)] = .number(value) }
             case .guid:
                 try options.requireGUIDs([OptionKey<String>(name)])
-                if let value = options.string(OptionKey<String>(name)) { body[property(name)] = .string(value) }
+                if let value = text(name) { body[property(name)] = .string(value) }
             case .text, .choice:
-                if let value = options.string(OptionKey<String>(name)) { body[property(name)] = .string(value) }
+                if let value = text(name) { body[property(name)] = .string(value) }
             case let .named(values):
                 if let value = options.string(OptionKey<String>(name)), let number = values.first(where: { $0.0 == value })?.1 {
                     body[property(name)] = .number(Double(number))
@@ -101,7 +104,7 @@ enum ListSettings {
         if options.has(OptionKey<String>("emailAlias")) && options.optionalBool(OptionKey<Bool>("enableAssignToEmail")) != true {
             throw usage("emailAlias could not be set if enableAssignToEmail is not set to true. Please set enableAssignToEmail.")
         }
-        if options.has(OptionKey<Double>("majorVersionLimit")) && options.optionalBool(OptionKey<Bool>("enableVersioning")) != true {
+        if (options.number(OptionKey<Double>("majorVersionLimit")) ?? 0) != 0 && options.optionalBool(OptionKey<Bool>("enableVersioning")) != true {
             // `list set` turns versioning on for a limit, as the CLI does; `list add` wants it said.
             guard updating else { throw usage("majorVersionLimit option is only valid in combination with enableVersioning.") }
             if options.optionalBool(OptionKey<Bool>("enableVersioning")) == nil { body["EnableVersioning"] = true }

@@ -103,7 +103,8 @@ enum ListCommands {
             }
             if var policies = list["VersionPolicies"]?.objectValue {
                 let mode = policies["DefaultTrimMode"]?.intValue ?? -1
-                policies["DefaultTrimModeValue"] = trimModes.indices.contains(mode) ? .string(trimModes[mode]) : .null
+                // An unknown mode has no name: the CLI leaves the key out.
+                policies["DefaultTrimModeValue"] = trimModes.indices.contains(mode) ? .string(trimModes[mode]) : nil
                 list["VersionPolicies"] = .object(policies)
             }
             try spo.invocation.emit(result: .object(list))
@@ -120,7 +121,7 @@ enum ListCommands {
             let name = options.string(.baseTemplate) ?? "GenericList"
             guard let template = templates.first(where: { $0.0 == name })?.1 else { throw usage("'\(name)' is not a valid list template") }
             var body: JSONObject = ["Title": .string(options.string(.title) ?? ""), "BaseTemplate": .number(Double(template))]
-            if let description = options.string(.description) { body["Description"] = .string(description) }
+            if let description = options.string(.description), !description.isEmpty { body["Description"] = .string(description) }
             for (name, value) in try ListSettings.body(options) { body[name] = value }
             guard let created = try spo.write(web + "/_api/web/lists", body: .object(body))?.objectValue else {
                 throw PluginFailure("SharePoint did not return the new list", status: M365_ERR_SERVER)
