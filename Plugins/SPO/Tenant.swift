@@ -97,8 +97,8 @@ enum TenantCommands {
             try spo.invocation.emit(result: .object(settings))
         },
 
-        command("tenant settings set", "Sets the tenant's global settings (needs the admin site)",
-                options: settings.map(settingOption),
+        command("tenant settings set", "Sets the tenant's global settings (needs the admin site); any other --Property value sets that Tenant property, as a text SharePoint converts",
+                options: settings.map(settingOption), unknownOptions: true,
                 examples: [("Allow external sharing with existing guests only", "m365 spo tenant settings set --SharingCapability ExistingExternalUserSharingOnly")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             var changes: [(String, CSOMRequest.Value)] = []
             for setting in settings {
@@ -130,6 +130,8 @@ enum TenantCommands {
                     changes.append((setting.name, .enumeration(index)))
                 }
             }
+            // A property this table does not know yet goes to SharePoint as text, as the CLI sends every value.
+            for (name, value) in options.unknown { changes.append((name, .string(value))) }
             guard !changes.isEmpty else { throw usage("You must specify at least one option") }
             if options.optionalBool(OptionKey<Bool>("EnableAzureADB2BIntegration")) == true {
                 spo.invocation.log("WARNING: Make sure to also enable the Microsoft Entra one-time passcode authentication preview. If it is not enabled then SharePoint will not use Microsoft Entra B2B even if EnableAzureADB2BIntegration is set to true. Learn more at http://aka.ms/spo-b2b-integration.",

@@ -237,7 +237,11 @@ final class SPOAdminTests: SPOTestCase {
         // Server-relative URL settings are expanded, as the CLI expands them.
         try spo(["tenant", "settings", "set", "--OrgNewsSiteUrl", "/sites/news"])
         XCTAssertEqual(try object(["tenant", "settings", "list"])["OrgNewsSiteUrl"] as? String, Self.root + "/sites/news")
-        try fails(["tenant", "settings", "set", "--SomeNewProperty", "1"], exit: 2, "SomeNewProperty")
+        // Properties our table lacks go through as text; SharePoint judges them.
+        try spo(["tenant", "settings", "set", "--EnableAIPIntegration", "true"])
+        XCTAssertEqual(try object(["tenant", "settings", "list"])["EnableAIPIntegration"] as? Bool, true)
+        try fails(["tenant", "settings", "set", "--SomeNewProperty", "1"],
+                  "The property 'SomeNewProperty' does not exist on type 'Microsoft.Online.SharePoint.TenantAdministration.Tenant'.")
     }
 
     func testCdnEnableOriginsAndPolicies() throws {
