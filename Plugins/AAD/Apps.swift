@@ -1,4 +1,5 @@
 import GraphKit
+import TextEncodings
 
 /// App registrations and the service principals (enterprise apps) they become in a tenant.
 enum AppDirectory {
@@ -23,7 +24,7 @@ enum AppDirectory {
     /// The service principal of a resource API named by URI (`https://graph.microsoft.com`),
     /// app id or display name; cached per run by the caller.
     static func resourcePrincipal(_ graph: GraphClient, _ resource: String) throws(PluginFailure) -> JSONObject {
-        let aliases = ["microsoft graph": "https://graph.microsoft.com", "sharepoint": "https://contoso.sharepoint.com"]
+        let aliases = ["microsoft graph": "https://graph.microsoft.com"]
         let filter: String
         if isGUID(resource) {
             filter = "appId eq \(OData.quote(resource))"
@@ -105,15 +106,18 @@ enum AppDirectory {
         }
     }
 
-    /// `keyCredentials` entry for a PEM certificate file or base64 DER text.
+    /// `keyCredentials` entry for a certificate file (PEM: its base64 body; anything else, such as
+    /// a DER `.cer`: the file's bytes in base64, as the CLI sends them) or base64 DER text.
     static func keyCredential(_ options: Options) throws(PluginFailure) -> JSON? {
         var base64: String
         if let path = options.string(.certificateFile) {
-            let text = String(decoding: try readLocalFile(path), as: UTF8.self)
-            guard let begin = text.range(of: "-----BEGIN CERTIFICATE-----"), let end = text.range(of: "-----END CERTIFICATE-----") else {
-                throw usage("\(path) is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
+            let bytes = try readLocalFile(path)
+            let text = String(decoding: bytes, as: UTF8.self)
+            if let begin = text.range(of: "-----BEGIN CERTIFICATE-----"), let end = text.range(of: "-----END CERTIFICATE-----"), begin.upperBound <= end.lowerBound {
+                base64 = String(text[begin.upperBound..<end.lowerBound]).filter { !$0.isWhitespace }
+            } else {
+                base64 = Base64.encode(bytes)
             }
-            base64 = String(text[begin.upperBound..<end.lowerBound]).filter { !$0.isWhitespace }
         } else if let text = options.string(.certificateBase64Encoded) {
             base64 = text.filter { !$0.isWhitespace }
         } else {
@@ -125,13 +129,9 @@ enum AppDirectory {
     }
 
     /// Redirect URIs in the shape of a platform (`web`, `spa`, `publicClient`).
-    static func platformBody(_ platform: String, uris: [String], implicitFlow: Bool) -> JSONObject {
-        var section: JSONObject = ["redirectUris": .array(uris.map { .string($0) })]
-        if platform == "web" && implicitFlow {
-            section["implicitGrantSettings"] = ["enableAccessTokenIssuance": true, "enableIdTokenIssuance": true]
-        }
+    static func platformBody(_ platform: String, uris: [String]) -> JSONObject {
         let key = ["apple": "publicClient", "android": "publicClient"][platform] ?? platform
-        return [key: .object(section)]
+        return [key: ["redirectUris": .array(uris.map { .string($0) })]]
     }
 }
 
@@ -155,23 +155,23 @@ enum AppCommands {
             try graph.invocation.emit(result: .object(try graph.get("/applications/\(id)" + OData.query([("$select", graph.select(options))]))))
         },
 
-        command("app add", "Creates an app registration, optionally with a secret, a certificate, API permissions and admin consent",
+        command("app add", "Creates an app registration, optionally with a secret, a certificate, API permissions and admin consent; other --property value options are set on the app",
                 options: [
                     option(.name, "n", "The display name", required: true), flag(.multitenant, nil, "Sign in users of any organization"),
                     option(.redirectUris, "r", "Comma-separated redirect URIs (with --platform)"),
                     option(.platform, "p", "The platform of the redirect URIs", allowed: platforms),
-                    flag(.implicitFlow, nil, "Issue tokens through the implicit flow (web)"),
+                    flag(.implicitFlow, nil, "Issue access and ID tokens through the implicit flow (web)"),
                     flag(.withSecret, "s", "Add a client secret and print it"),
                     option(.apisDelegated, nil, "Comma-separated delegated permissions, e.g. https://graph.microsoft.com/User.Read"),
                     option(.apisApplication, nil, "Comma-separated application permissions, e.g. https://graph.microsoft.com/User.Read.All"),
-                    option(.uri, "u", "The application ID URI"),
+                    option(.uri, "u", "The application ID URI; _appId_ stands for the new app's id, e.g. api://_appId_"),
                     option(.certificateFile, nil, "A PEM certificate whose public key signs the app's assertions"),
                     option(.certificateBase64Encoded, nil, "The certificate as base64 DER"),
                     option(.certificateDisplayName, nil, "The certificate's display name"),
                     flag(.grantAdminConsent, nil, "Grant admin consent for the requested permissions"),
                     flag(.allowPublicClientFlows, nil, "Allow device code and password sign-in"),
                 ],
-                defaults: ["appId", "objectId", "tenantId"],
+                unknownOptions: true, defaults: ["appId", "objectId", "tenantId"],
                 examples: [("An app with a secret that reads users", "m365 entra app add --name 'My daemon' --withSecret --apisApplication https://graph.microsoft.com/User.Read.All --grantAdminConsent")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             if options.has(.redirectUris) != options.has(.platform) { throw usage("--redirectUris and --platform go together") }
             if options.has(.certificateFile) && options.has(.certificateBase64Encoded) { throw usage("specify either --certificateFile or --certificateBase64Encoded") }
@@ -187,15 +187,25 @@ enum AppCommands {
                 "signInAudience": options.bool(.multitenant) ? "AzureADMultipleOrgs" : "AzureADMyOrg",
             ]
             if let platform = options.string(.platform) {
-                body = body.adding(AppDirectory.platformBody(platform, uris: options.list(.redirectUris) ?? [], implicitFlow: options.bool(.implicitFlow)))
+                body = body.adding(AppDirectory.platformBody(platform, uris: options.list(.redirectUris) ?? []))
+            }
+            // As the CLI: the implicit flow is a web setting, whatever the platform of the redirect URIs.
+            if options.bool(.implicitFlow) {
+                var web = body["web"]?.objectValue ?? [:]
+                web["implicitGrantSettings"] = ["enableAccessTokenIssuance": true, "enableIdTokenIssuance": true]
+                body["web"] = .object(web)
             }
             if !access.isEmpty { body["requiredResourceAccess"] = .array(access) }
-            if let uri = options.string(.uri) { body["identifierUris"] = [.string(uri)] }
+            for (name, value) in options.unknown { body[name] = .string(value) }
             if let key { body["keyCredentials"] = [key] }
             if options.bool(.allowPublicClientFlows) { body["isFallbackPublicClient"] = true }
             guard let app = try graph.send("POST", "/applications", body: .object(body))?.objectValue,
                   let objectId = app["id"]?.stringValue, let appId = app["appId"]?.stringValue else {
                 throw PluginFailure("Microsoft Graph did not return the new app registration", status: M365_ERR_SERVER)
+            }
+            // As the CLI: the application ID URI is set once the app exists, `_appId_` standing for its app id.
+            if let uri = options.string(.uri) {
+                try graph.send("PATCH", "/applications/\(objectId)", body: ["identifierUris": [.string(uri.replacing("_appId_", with: appId))]])
             }
             var result: JSONObject = ["appId": .string(appId), "objectId": .string(objectId),
                                       "tenantId": JSON(graph.invocation.setting("connection.tenantId"))]
@@ -210,7 +220,7 @@ enum AppCommands {
             try graph.invocation.emit(result: .object(result))
         },
 
-        command("app set", "Updates an app registration",
+        command("app set", "Updates an app registration; other --property value options are set on the app (nothing given: nothing changes)",
                 options: AppDirectory.appSelector + [
                     option(.uris, "u", "Comma-separated application ID URIs"),
                     option(.redirectUris, "r", "Comma-separated redirect URIs to add (with --platform)"),
@@ -219,15 +229,15 @@ enum AppCommands {
                     option(.certificateFile, nil, "A PEM certificate to add"), option(.certificateBase64Encoded, nil, "A base64 DER certificate to add"),
                     option(.certificateDisplayName, nil, "The certificate's display name"),
                     option(.allowPublicClientFlows, nil, "Allow device code and password sign-in"),
-                ], sets: [["appId", "objectId", "name"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+                ], sets: [["appId", "objectId", "name"]], unknownOptions: true) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             if options.has(.redirectUris) != options.has(.platform) { throw usage("--redirectUris and --platform go together") }
-            guard [options.has(.uris), options.has(.redirectUris), options.has(.redirectUrisToRemove), options.has(.certificateFile), options.has(.certificateBase64Encoded), options.has(.allowPublicClientFlows)].contains(true) else { throw usage("specify at least one property to update") }
             let key = try AppDirectory.keyCredential(options)
             let id = try AppDirectory.appObjectId(graph, options)
             let current = try graph.get("/applications/\(id)?$select=web,spa,publicClient,keyCredentials")
             var body = JSONObject()
             if let uris = options.list(.uris) { body["identifierUris"] = .array(uris.map { .string($0) }) }
             if let enabled = options.optionalBool(.allowPublicClientFlows) { body["isFallbackPublicClient"] = .bool(enabled) }
+            for (name, value) in options.unknown { body[name] = .string(value) }
             let remove = Set(options.list(.redirectUrisToRemove) ?? [])
             for section in ["web", "spa", "publicClient"] {
                 let existing = current[section]?["redirectUris"]?.arrayValue?.compactMap(\.stringValue) ?? []
@@ -279,20 +289,23 @@ enum AppCommands {
 
         command("app permission list", "Lists the API permissions an app registration requests",
                 options: AppDirectory.permissionAppSelector + [option(.type, nil, "Which permissions", allowed: ["delegated", "application", "all"], defaultValue: "all")],
-                sets: [["appId", "appObjectId", "appName"]], defaults: ["resource", "permission", "type"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+                sets: [["appId", "appObjectId", "appName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try AppDirectory.appObjectId(graph, options, objectId: .appObjectId, name: .appName)
             let app = try graph.get("/applications/\(id)?$select=requiredResourceAccess")
             let wanted = options.string(.type)?.lowercased() ?? "all"
             var count = 0
             for entry in app["requiredResourceAccess"]?.arrayValue ?? [] {
-                let principal = try AppDirectory.resourcePrincipal(graph, entry["resourceAppId"]?.stringValue ?? "")
+                // As the CLI: a resource without a service principal in the tenant is named by its app id, its permissions by id.
+                let resourceAppId = entry["resourceAppId"]?.stringValue ?? ""
+                let principal = try graph.all("/servicePrincipals" + OData.query([("$filter", "appId eq \(OData.quote(resourceAppId))"),
+                                                                                  ("$select", AppDirectory.principalFields)])).first
                 for access in entry["resourceAccess"]?.arrayValue ?? [] {
                     let delegated = access["type"]?.stringValue == "Scope"
                     if wanted == "delegated" && !delegated || wanted == "application" && delegated { continue }
-                    let list = principal[delegated ? "oauth2PermissionScopes" : "appRoles"]?.arrayValue ?? []
+                    let list = principal?[delegated ? "oauth2PermissionScopes" : "appRoles"]?.arrayValue ?? []
                     let name = list.first { $0["id"] == access["id"] }?["value"]?.stringValue ?? access["id"]?.stringValue ?? ""
-                    try graph.invocation.emit(item: ["resource": principal["displayName"] ?? nil, "resourceId": principal["appId"] ?? nil, "permission": .string(name),
-                                                     "type": delegated ? "Delegated" : "Application"])
+                    try graph.invocation.emit(item: ["resource": principal?["displayName"] ?? .string(resourceAppId), "resourceId": .string(resourceAppId),
+                                                     "permission": .string(name), "type": delegated ? "Delegated" : "Application"])
                     count += 1
                 }
             }
@@ -300,20 +313,24 @@ enum AppCommands {
         },
 
         command("app role add", "Adds an app role to an app registration",
-                options: AppDirectory.permissionAppSelector + [
-                    option(.name, nil, "The display name of the role", required: true), option(.description, "d", "The description of the role"),
+                options: [option(.appId, nil, "The application (client) ID"), option(.appObjectId, nil, "The object ID of the app registration"),
+                          option(.appName, nil, "The display name of the app registration"),
+                    option(.name, "n", "The display name of the role", required: true), option(.description, "d", "The description of the role", required: true),
                     option(.allowedMembers, "m", "Who can be assigned the role", required: true, allowed: ["usersGroups", "applications", "both"]),
                     option(.claim, "c", "The value in the roles claim", required: true),
                 ], sets: [["appId", "appObjectId", "appName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let claim = options.string(.claim) ?? ""
-            guard claim.count <= 120, !claim.hasPrefix("."), !claim.contains(" ") else {
-                throw usage("--claim must be at most 120 characters, without spaces, and not start with '.'")
+            if claim.count > 120 { throw usage("Claim must not be longer than 120 characters") }
+            if claim.hasPrefix(".") { throw usage("Claim must not begin with .") }
+            let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:!#$%&'()*+,-./;<=>?@[]^`{|}~")
+            guard claim.allSatisfy({ allowed.contains($0) }) else {
+                throw usage("Claim can contain only the following characters a-z, A-Z, 0-9, :!#$%&'()*+,-./:;<=>?@[]^+_`{|}~]+")
             }
             let id = try AppDirectory.appObjectId(graph, options, objectId: .appObjectId, name: .appName)
             let app = try graph.get("/applications/\(id)?$select=appRoles")
             var roles = app["appRoles"]?.arrayValue ?? []
             let members: [JSON] = ["usersGroups": ["User"], "applications": ["Application"], "both": ["User", "Application"]][options.string(.allowedMembers) ?? ""] ?? []
-            roles.append(["allowedMemberTypes": .array(members), "description": .string(options.string(.description) ?? options.string(.name) ?? ""),
+            roles.append(["allowedMemberTypes": .array(members), "description": .string(options.string(.description) ?? ""),
                           "displayName": .string(options.string(.name) ?? ""), "id": .string(newGUID()), "isEnabled": true, "value": .string(claim)])
             try graph.send("PATCH", "/applications/\(id)", body: ["appRoles": .array(roles)])
         },
@@ -365,12 +382,16 @@ enum EnterpriseAppCommands {
         },
 
         command("enterpriseapp add", "Creates the enterprise application of an app registration", aliases: aliases("add"),
-                options: [option(.appId, "i", "The application (client) ID"), option(.appName, "n", "The display name of the app registration"),
-                          option(.objectId, nil, "The object ID of the app registration")],
-                sets: [["appId", "appName", "objectId"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            var appId = options.string(.appId)
+                options: [option(.id, "i", "The application (client) ID"), option(.displayName, "n", "The display name of the app registration"),
+                          option(.objectId, nil, "The object ID of the app registration"),
+                          option(.appId, nil, "The application (client) ID (an addition of this m365: --id)"),
+                          option(.appName, nil, "The display name of the app registration (an addition of this m365: --displayName)")],
+                sets: [["id", "displayName", "objectId", "appId", "appName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+            try options.requireGUIDs([.id, .objectId])
+            var appId = options.string(.id) ?? options.string(.appId)
             if appId == nil {
-                let objectId = try AppDirectory.appObjectId(graph, options, appId: .appId, objectId: .objectId, name: .appName)
+                let name: OptionKey<String> = options.has(.appName) ? .appName : .displayName
+                let objectId = try AppDirectory.appObjectId(graph, options, appId: .appId, objectId: .objectId, name: name)
                 appId = try graph.get("/applications/\(objectId)?$select=appId")["appId"]?.stringValue
             }
             try graph.invocation.emit(result: try graph.send("POST", "/servicePrincipals", body: ["appId": JSON(appId)]) ?? .null)
@@ -417,10 +438,12 @@ enum EnterpriseAppCommands {
             try graph.forEachItem("/servicePrincipals/\(id)/appRoleAssignments") { assignment throws(PluginFailure) in
                 let resourceId = assignment["resourceId"]?.stringValue ?? ""
                 if resources[resourceId] == nil { resources[resourceId] = try graph.get("/servicePrincipals/\(resourceId)?$select=id,displayName,appRoles") }
-                let role = resources[resourceId]?["appRoles"]?.arrayValue?.first { $0["id"] == assignment["appRoleId"] }
+                // As the CLI: an assignment whose role the resource no longer has is left out.
+                guard let role = resources[resourceId]?["appRoles"]?.arrayValue?.first(where: { $0["id"] == assignment["appRoleId"] }) else { return }
                 try graph.invocation.emit(item: [
                     "appRoleId": assignment["appRoleId"] ?? nil, "resourceDisplayName": assignment["resourceDisplayName"] ?? nil,
-                    "resourceId": .string(resourceId), "roleId": role?["id"] ?? nil, "roleName": role?["value"] ?? nil,
+                    "resourceId": .string(resourceId), "roleId": role["id"] ?? nil, "roleName": role["value"] ?? nil,
+                    "created": assignment["createdDateTime"] ?? nil, "deleted": assignment["deletedDateTime"] ?? nil,
                 ])
                 count += 1
             }
@@ -428,24 +451,39 @@ enum EnterpriseAppCommands {
         },
 
         command("approleassignment add", "Grants application permissions of a resource to a service principal",
-                options: appSelector + [option(.resource, "r", "The resource: Microsoft Graph, SharePoint, an app ID or a display name", required: true),
+                options: appSelector + [option(.resource, "r", "The resource: the start of its display name (SharePoint, Intune and Exchange name Microsoft's APIs), or its app ID or object ID", required: true),
                                         option(.scopes, "s", "Comma-separated permissions, e.g. Sites.Read.All", required: true)],
                 sets: [["appId", "appObjectId", "appDisplayName"]], defaults: ["objectId", "principalDisplayName", "resourceDisplayName"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try principalId(graph, options, appId: .appId, name: .appDisplayName, objectId: .appObjectId)
-            let resource = try AppDirectory.resourcePrincipal(graph, options.string(.resource) ?? "")
-            let roles = resource["appRoles"]?.arrayValue ?? []
-            var assignments: [JSON] = []
+            // As the CLI: the portal's names for Microsoft's APIs, then every service principal whose name
+            // is or starts with the value (or whose app id or id it is); the first role with the value wins.
+            let given = options.string(.resource) ?? ""
+            let names = ["sharepoint": "Office 365 SharePoint Online", "intune": "Microsoft Intune API", "exchange": "Office 365 Exchange Online"]
+            let resource = names[given.lowercased()] ?? given
+            var filter = "(displayName eq \(OData.quote(resource)) or startswith(displayName,\(OData.quote(resource))))"
+            if isGUID(resource) { filter += " or appId eq \(OData.quote(resource)) or id eq \(OData.quote(resource))" }
+            let found = try graph.all("/servicePrincipals" + OData.query([("$filter", filter), ("$select", "id,appRoles")]))
+            let roles: [(resourceId: JSON, role: JSON)] = found.flatMap { principal in
+                (principal["appRoles"]?.arrayValue ?? []).map { (principal["id"] ?? nil, $0) }
+            }
+            guard !roles.isEmpty else {
+                throw PluginFailure("The resource '\(given)' does not have any application permissions available.", status: M365_ERR_NOT_FOUND)
+            }
+            var assignments: [(resourceId: JSON, roleId: JSON)] = []
             for scope in options.list(.scopes) ?? [] {
-                guard let role = roles.first(where: { $0["value"]?.stringValue?.lowercased() == scope.lowercased() }) else {
-                    throw PluginFailure("The scope value '\(scope)' is not an application permission of \(resource["displayName"]?.stringValue ?? "the resource")",
+                guard let match = roles.first(where: { $0.role["value"]?.stringValue?.lowercased() == scope.lowercased() }) else {
+                    let available = roles.compactMap { $0.role["value"]?.stringValue }.joined(separator: ", ")
+                    throw PluginFailure("The scope value '\(scope)' you have specified does not exist for \(given). Available scopes (application permissions) are: \(available)",
                                         status: M365_ERR_NOT_FOUND)
                 }
-                assignments.append(role["id"] ?? nil)
+                assignments.append((match.resourceId, match.role["id"] ?? nil))
             }
-            for roleId in assignments {
+            // As the CLI: JSON output has the created assignments; other outputs a summary of each.
+            let json = graph.invocation.outputMode == "json"
+            for assignment in assignments {
                 let created = try graph.send("POST", "/servicePrincipals/\(id)/appRoleAssignments",
-                                             body: ["principalId": .string(id), "resourceId": resource["id"] ?? nil, "appRoleId": roleId])
-                try graph.invocation.emit(item: [
+                                             body: ["appRoleId": assignment.roleId, "principalId": .string(id), "resourceId": assignment.resourceId])
+                try graph.invocation.emit(item: json ? created ?? .null : [
                     "objectId": created?["id"] ?? nil, "principalDisplayName": created?["principalDisplayName"] ?? nil,
                     "resourceDisplayName": created?["resourceDisplayName"] ?? nil,
                 ])

@@ -96,7 +96,7 @@ enum DirectoryCommands {
         command("administrativeunit add", "Creates an administrative unit; other --property value options are set on it",
                 options: [option(.displayName, "n", "The display name", required: true), option(.description, "d", "The description"),
                           flag(.hiddenMembership, nil, "Only members see who else is a member")],
-                unknownOptions: true, defaults: ["id", "displayName", "visibility"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+                unknownOptions: true) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             var body: JSONObject = [
                 "displayName": JSON(options.string(.displayName)), "description": JSON(options.string(.description)),
                 "visibility": options.bool(.hiddenMembership) ? "HiddenMembership" : nil,

@@ -6,8 +6,10 @@ enum Membership {
     static let referencesPerPatch = 20
 
     static let listOptions = [option(.role, "r", "Only owners or members", allowed: ["Owner", "Member"]), propertiesOption,
-                              option(.filter, nil, "An OData filter on the users")]
+                              option(.filter, "f", "An OData filter on the users (sent as an advanced query)")]
     static let listDefaults = ["id", "displayName", "userPrincipalName", "roles"]
+    /// How the lists differ from the CLI's, for their help.
+    static let listOrderNote = " (differs from the CLI, which lists owners first: members stream page by page, then owners who are not members)"
 
     static func collection(_ role: String) -> String { role.lowercased() == "owner" ? "owners" : "members" }
 
@@ -29,8 +31,24 @@ enum Membership {
         }
     }
 
+    /// Makes `ids` the whole list of the role, as the CLI's `group set` and `m365group set` do:
+    /// adds the users who are missing and removes every other user.
+    static func replace(_ graph: GraphClient, group: String, ids: [String], role: String) throws(PluginFailure) {
+        var current: [String] = []
+        try graph.forEachItem("/groups/\(group)/\(collection(role))/microsoft.graph.user?$select=id") { user throws(PluginFailure) in
+            if let id = user["id"]?.stringValue { current.append(id) }
+        }
+        let have = Set(current.map { $0.lowercased() }), want = Set(ids.map { $0.lowercased() })
+        let missing = ids.filter { !have.contains($0.lowercased()) }
+        let extra = current.filter { !want.contains($0.lowercased()) }
+        if !missing.isEmpty { try add(graph, group: group, ids: missing, role: role) }
+        if !extra.isEmpty { try remove(graph, group: group, ids: extra, role: role) }
+    }
+
     /// Removes `ids` from the role (or from both roles when `role` is nil), 20 deletions per batch.
-    static func remove(_ graph: GraphClient, group: String, ids: [String], role: String?) throws(PluginFailure) {
+    /// `ignoreNotFound`: a user in neither list is not an error (the CLI's m365group user remove,
+    /// and group member remove --suppressNotFound).
+    static func remove(_ graph: GraphClient, group: String, ids: [String], role: String?, ignoreNotFound: Bool = false) throws(PluginFailure) {
         let roles = role.map { [collection($0)] } ?? ["owners", "members"]
         var requests: [GraphBatchRequest] = []
         for id in ids {
@@ -45,6 +63,7 @@ enum Membership {
             let answers = responses[index..<index + roles.count]
             let id = ids[index / roles.count]
             if answers.contains(where: \.isSuccess) { continue }
+            if ignoreNotFound && answers.allSatisfy({ $0.status == 404 }) { continue }
             if let bad = answers.first(where: { $0.status != 404 }) { failures.append("\(id): \(bad.failureMessage)"); continue }
             failures.append("\(id): not \(role.map { "a " + $0.lowercased() } ?? "a member or owner") of the group")
         }
@@ -55,14 +74,24 @@ enum Membership {
     }
 
     /// Streams the group's users with a `roles` list: owners are fetched first (few), members
-    /// stream page by page, then owners who are not members.
-    static func list(_ graph: GraphClient, group: String, _ options: Options) throws(PluginFailure) {
-        let role = options.string(.role), select = options.string(.properties), filter = options.string(.filter)
-        let query = OData.query([("$select", select ?? "id,displayName,userPrincipalName,givenName,surname"), ("$filter", filter)])
+    /// stream page by page, then owners who are not members. As the CLI: `id` is always selected,
+    /// `a/b` properties become `$expand`, and a filter is an advanced query. `usersOnly` reads the
+    /// `microsoft.graph.user` cast (m365group user list), which also selects `userType` by default.
+    static func list(_ graph: GraphClient, group: String, _ options: Options, usersOnly: Bool = false) throws(PluginFailure) {
+        let role = options.string(.role), filter = options.string(.filter)
+        var properties = usersOnly ? "id,displayName,userPrincipalName,givenName,surname,userType" : "id,displayName,userPrincipalName,givenName,surname"
+        if let given = options.string(.properties) {
+            properties = (given.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty && $0.lowercased() != "id" } + ["id"])
+                .joined(separator: ",")
+        }
+        let shape = selectAndExpand(properties)
+        let query = OData.query([("$select", shape.select), ("$expand", shape.expand), ("$filter", filter), ("$count", filter == nil ? nil : "true")])
+        let headers = filter == nil ? [] : GraphClient.eventual
+        let cast = usersOnly ? "/microsoft.graph.user" : ""
         let wantOwners = role == nil || role?.lowercased() == "owner"
         let wantMembers = role == nil || role?.lowercased() == "member"
         var owners: [JSONObject] = []
-        if wantOwners { owners = try graph.all("/groups/\(group)/owners" + query) }
+        if wantOwners { owners = try graph.all("/groups/\(group)/owners" + cast + query, headers: headers) }
         let ownerIds = Set(owners.compactMap { $0["id"]?.stringValue })
         var seen: Set<String> = []
         var count = 0
@@ -71,7 +100,7 @@ enum Membership {
             count += 1
         }
         if wantMembers {
-            try graph.forEachItem("/groups/\(group)/members" + query) { user throws(PluginFailure) in
+            try graph.forEachItem("/groups/\(group)/members" + cast + query, headers: headers) { user throws(PluginFailure) in
                 let id = user["id"]?.stringValue ?? ""
                 seen.insert(id)
                 try emit(user, ownerIds.contains(id) ? ["Owner", "Member"] : ["Member"])
@@ -116,22 +145,29 @@ enum GroupCommands {
         return security ? (mail ? "Mail enabled security" : "Security") : (mail ? "Distribution" : nil)
     }
 
-    static let typeFilters: [String: String] = [
-        "microsoft365": "groupTypes/any(c:c eq 'Unified')",
-        "security": "securityEnabled eq true and mailEnabled eq false",
-        "distribution": "securityEnabled eq false and mailEnabled eq true",
-        "mailenabledsecurity": "securityEnabled eq true and mailEnabled eq true",
+    /// As the CLI: distribution and mail-enabled security groups leave Microsoft 365 groups out,
+    /// which takes an advanced query (`not`, `$count`, `ConsistencyLevel`).
+    static let typeFilters: [String: (filter: String, advanced: Bool)] = [
+        "microsoft365": ("groupTypes/any(c:c eq 'Unified')", false),
+        "security": ("securityEnabled eq true and mailEnabled eq false", false),
+        "distribution": ("securityEnabled eq false and mailEnabled eq true and not(groupTypes/any(t:t eq 'Unified'))", true),
+        "mailenabledsecurity": ("securityEnabled eq true and mailEnabled eq true and not(groupTypes/any(t:t eq 'Unified'))", true),
     ]
 
     static let all: [PluginCommand] = [
-        command("group list", "Lists groups",
+        command("group list", "Lists groups; with --output text each has its groupType",
                 options: [option(.type, nil, "The kind of group", allowed: ["microsoft365", "security", "distribution", "mailEnabledSecurity"]),
                           propertiesOption],
                 defaults: ["id", "displayName", "groupType"],
                 examples: [("Security groups", "m365 entra group list --type security")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let filter = options.string(.type).flatMap { typeFilters[$0.lowercased()] }
-            try graph.list("/groups" + OData.query([("$select", graph.select(options)), ("$filter", filter), ("$top", "999")])) { group in
-                guard options.string(.properties) == nil, let type = groupType(group) else { return group }
+            let type = options.string(.type).flatMap { typeFilters[$0.lowercased()] }
+            let advanced = type?.advanced == true
+            let query = OData.query([("$filter", type?.filter), ("$count", advanced ? "true" : nil),
+                                     ("$select", selectAndExpand(options.string(.properties)).select), ("$top", "999")])
+            // As the CLI: groupType is added for text output only.
+            let text = graph.invocation.outputMode == "text"
+            try graph.list("/groups" + query, headers: advanced ? GraphClient.eventual : []) { group in
+                guard text, let type = groupType(group) else { return group }
                 return group.adding(["groupType": .string(type)])
             }
         },
@@ -142,28 +178,31 @@ enum GroupCommands {
             try graph.invocation.emit(result: .object(try graph.get("/groups/\(id)" + OData.query([("$select", graph.select(options))]))))
         },
 
-        command("group add", "Creates a Microsoft 365 or security group",
+        command("group add", "Creates a Microsoft 365 or security group; other --property value options are set on the group",
                 options: [option(.displayName, "n", "The display name", required: true), option(.description, "d", "The description"),
                           option(.type, "t", "The kind of group", required: true, allowed: ["microsoft365", "security"]),
                           option(.mailNickname, "m", "The mail alias; defaults to the display name without spaces"),
                           option(.ownerIds, nil, "Comma-separated owner IDs"), option(.ownerUserNames, nil, "Comma-separated owner user names"),
                           option(.memberIds, nil, "Comma-separated member IDs"), option(.memberUserNames, nil, "Comma-separated member user names"),
-                          option(.visibility, nil, "Who can see the group", allowed: ["Public", "Private", "HiddenMembership"])],
-                defaults: ["id", "displayName", "groupType"],
+                          option(.visibility, nil, "Who can see the group (default Public; required with --type microsoft365)", allowed: ["Public", "Private", "HiddenMembership"])],
+                unknownOptions: true,
                 examples: [("A security group with two members", "m365 entra group add --displayName Finance --type security --memberUserNames adele@contoso.com,megan@contoso.com")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs([.ownerIds, .memberIds])
             try options.exclusive([.ownerIds, .ownerUserNames]); try options.exclusive([.memberIds, .memberUserNames])
+            let unified = options.string(.type)?.lowercased() == "microsoft365"
+            if unified && !options.has(.visibility) { throw usage("Option 'visibility' must be specified if the option 'type' is set to microsoft365") }
             let owners = try Membership.userIds(graph, options, ids: .ownerIds, names: .ownerUserNames)
             let members = try Membership.userIds(graph, options, ids: .memberIds, names: .memberUserNames)
-            let unified = options.string(.type)?.lowercased() == "microsoft365"
             let name = options.string(.displayName) ?? ""
+            // As the CLI: every group is security enabled; all but security groups are mail enabled.
             var body: JSONObject = [
                 "displayName": .string(name), "description": JSON(options.string(.description)),
                 "mailNickname": .string(options.string(.mailNickname) ?? String(name.filter { $0.isLetter || $0.isNumber })),
-                "mailEnabled": .bool(unified), "securityEnabled": .bool(!unified),
+                "visibility": .string(options.string(.visibility) ?? "Public"),
                 "groupTypes": unified ? ["Unified"] : [],
+                "mailEnabled": .bool(options.string(.type)?.lowercased() != "security"), "securityEnabled": true,
             ]
-            if let visibility = options.string(.visibility) { body["visibility"] = .string(visibility) }
+            for (name, value) in options.unknown { body[name] = .string(value) }
             body = body.adding(Membership.bindings(graph, owners: owners, members: members))
             guard let group = try graph.send("POST", "/groups", body: .object(body))?.objectValue, let id = group["id"]?.stringValue else {
                 throw PluginFailure("Microsoft Graph did not return the new group", status: M365_ERR_SERVER)
@@ -172,27 +211,30 @@ enum GroupCommands {
             try graph.invocation.emit(result: .object(group))
         },
 
-        command("group set", "Updates a group", options: groupSelector + [
-            option(.newDisplayName, nil, "The new display name"), option(.description, "d", "The new description"),
+        command("group set", "Updates a group; other --property value options are set on the group", options: groupSelector + [
+            option(.newDisplayName, nil, "The new display name"), option(.description, "d", "The new description (empty clears it)"),
             option(.mailNickname, "m", "The new mail alias"),
-            option(.ownerIds, nil, "Comma-separated IDs of owners to add"), option(.ownerUserNames, nil, "Comma-separated user names of owners to add"),
-            option(.memberIds, nil, "Comma-separated IDs of members to add"), option(.memberUserNames, nil, "Comma-separated user names of members to add"),
+            option(.ownerIds, nil, "Comma-separated IDs of all the owners (others are removed)"),
+            option(.ownerUserNames, nil, "Comma-separated user names of all the owners (others are removed)"),
+            option(.memberIds, nil, "Comma-separated IDs of all the members (others are removed)"),
+            option(.memberUserNames, nil, "Comma-separated user names of all the members (others are removed)"),
             option(.visibility, nil, "Who can see the group", allowed: ["Public", "Private", "HiddenMembership"]),
-        ], sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+        ], sets: [["id", "displayName"]], unknownOptions: true) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs([.ownerIds, .memberIds])
             try options.exclusive([.ownerIds, .ownerUserNames]); try options.exclusive([.memberIds, .memberUserNames])
             guard [options.has(.newDisplayName), options.has(.description), options.has(.mailNickname), options.has(.ownerIds), options.has(.ownerUserNames), options.has(.memberIds), options.has(.memberUserNames), options.has(.visibility)].contains(true) else { throw usage("specify at least one property to update") }
             let id = try graph.groupId(options, id: .id, name: .displayName)
             var body = JSONObject()
             if let v = options.string(.newDisplayName) { body["displayName"] = .string(v) }
-            if let v = options.string(.description) { body["description"] = .string(v) }
+            if let v = options.string(.description) { body["description"] = v.isEmpty ? .null : .string(v) }
             if let v = options.string(.mailNickname) { body["mailNickname"] = .string(v) }
             if let v = options.string(.visibility) { body["visibility"] = .string(v) }
+            for (name, value) in options.unknown { body[name] = .string(value) }
             if !body.isEmpty { try graph.send("PATCH", "/groups/\(id)", body: .object(body)) }
             let owners = try Membership.userIds(graph, options, ids: .ownerIds, names: .ownerUserNames)
             let members = try Membership.userIds(graph, options, ids: .memberIds, names: .memberUserNames)
-            if !owners.isEmpty { try Membership.add(graph, group: id, ids: owners, role: "Owner") }
-            if !members.isEmpty { try Membership.add(graph, group: id, ids: members, role: "Member") }
+            if !owners.isEmpty { try Membership.replace(graph, group: id, ids: owners, role: "Owner") }
+            if !members.isEmpty { try Membership.replace(graph, group: id, ids: members, role: "Member") }
         },
 
         command("group remove", "Removes a group", options: groupSelector + [forceOption], sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
@@ -201,7 +243,7 @@ enum GroupCommands {
             try graph.send("DELETE", "/groups/\(id)")
         },
 
-        command("group member list", "Lists the owners and members of a group, each with its roles",
+        command("group member list", "Lists the owners and members of a group, each with its roles" + Membership.listOrderNote,
                 options: memberGroup + Membership.listOptions, sets: [["groupId", "groupName"]], defaults: Membership.listDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try graph.groupId(options, id: .groupId, name: .groupName)
             try Membership.list(graph, group: id, options)
@@ -217,14 +259,15 @@ enum GroupCommands {
             try Membership.add(graph, group: id, ids: users, role: options.string(.role) ?? "Member")
         },
 
-        command("group member remove", "Removes users from a group",
-                options: memberGroup + userChoice + [option(.role, "r", "Remove only from this role", allowed: ["Owner", "Member"]), forceOption],
+        command("group member remove", "Removes users from a group (without --role, differs from the CLI: a user in one of the two lists is removed from it without an error)",
+                options: memberGroup + userChoice + [option(.role, "r", "Remove only from this role", allowed: ["Owner", "Member"]),
+                                                     flag(.suppressNotFound, nil, "A user who is not in the group is not an error"), forceOption],
                 sets: [["groupId", "groupName"], ["userIds", "userNames"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs([.userIds, .groupId])
             let id = try graph.groupId(options, id: .groupId, name: .groupName)
             guard try graph.invocation.confirmedRemoval(options, "the users from the group") else { return }
             let users = try Membership.userIds(graph, options, ids: .userIds, names: .userNames)
-            try Membership.remove(graph, group: id, ids: users, role: options.string(.role))
+            try Membership.remove(graph, group: id, ids: users, role: options.string(.role), ignoreNotFound: options.bool(.suppressNotFound))
         },
     ]
 }
@@ -233,40 +276,86 @@ enum GroupCommands {
 enum M365GroupCommands {
     static let unified = "groupTypes/any(c:c eq 'Unified')"
     static let selector = [option(.id, "i", "The ID of the group"), option(.displayName, "n", "The display name of the group")]
-    static let target = [option(.groupId, "i", "The ID of the group"), option(.groupName, "n", "The display name of the group")]
+    /// The group of `m365group user …`: by id, display name, or the team's id or name (the same group).
+    static let target = [option(.groupId, "i", "The ID of the group"), option(.groupName, "n", "The display name of the group"),
+                         option(.teamId, nil, "The ID of the team (the group's id)"), option(.teamName, nil, "The name of the team")]
+    static let userListTarget = [option(.groupId, "i", "The ID of the group"), option(.groupDisplayName, "n", "The display name of the group"),
+                                 option(.groupName, nil, "The display name of the group (an addition of this m365: --groupDisplayName)")]
+    /// The mail settings Graph keeps in Exchange: read and written apart from the other properties.
+    static let exchangeSettings: [OptionKey<Bool>] = [.allowExternalSenders, .autoSubscribeNewMembers, .hideFromAddressLists, .hideFromOutlookClients]
 
     /// The group's id, checked to be a Microsoft 365 group.
     static func groupId(_ graph: GraphClient, _ options: Options, id: OptionKey<String>, name: OptionKey<String>) throws(PluginFailure) -> String {
         let groupId = try graph.groupId(options, id: id, name: name)
+        try requireUnified(graph, groupId)
+        return groupId
+    }
+
+    static func requireUnified(_ graph: GraphClient, _ groupId: String) throws(PluginFailure) {
         let group = try graph.get("/groups/\(groupId)?$select=id,groupTypes")
         guard group["groupTypes"]?.arrayValue?.contains(.string("Unified")) == true else {
             throw PluginFailure("Specified group with id '\(groupId)' is not a Microsoft 365 group.")
         }
-        return groupId
+    }
+
+    /// The group of `m365group user add|remove`: --groupId/--teamId or --groupName/--teamName.
+    static func targetId(_ graph: GraphClient, _ options: Options) throws(PluginFailure) -> String {
+        let given = [options.has(.groupId), options.has(.groupName), options.has(.teamId), options.has(.teamName)].filter { $0 }.count
+        guard given == 1 else { throw usage("Specify exactly one of the following options: groupId, groupName, teamId, teamName") }
+        if options.has(.teamId) || options.has(.teamName) {
+            return try groupId(graph, options, id: .teamId, name: .teamName)
+        }
+        return try groupId(graph, options, id: .groupId, name: .groupName)
+    }
+
+    /// The group's SharePoint site: its drive's URL without the library part, as the CLI gives it.
+    static func siteUrl(_ graph: GraphClient, _ groupId: String) throws(PluginFailure) -> JSON {
+        let webUrl = try graph.get("/groups/\(groupId)/drive?$select=webUrl")["webUrl"]?.stringValue ?? ""
+        guard let slash = webUrl.lastIndex(of: "/") else { return .string("") }
+        return .string(String(webUrl[..<slash]))
     }
 
     static let all: [PluginCommand] = [
         command("m365group list", "Lists Microsoft 365 groups",
                 options: [option(.displayName, "d", "Only groups whose display name starts with this"),
-                          option(.mailNickname, "m", "Only groups whose mail alias starts with this"), propertiesOption],
-                defaults: ["id", "displayName", "mailNickname"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+                          option(.mailNickname, "m", "Only groups whose mail alias starts with this"),
+                          flag(.orphaned, nil, "Only groups without owners"),
+                          flag(.withSiteUrl, nil, "Add the URL of each group's SharePoint site (siteUrl)"), propertiesOption],
+                defaults: ["id", "displayName", "mailNickname", "siteUrl"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             var terms = [unified]
             if let v = options.string(.displayName) { terms.append("startswith(displayName,\(OData.quote(v)))") }
             if let v = options.string(.mailNickname) { terms.append("startswith(mailNickname,\(OData.quote(v)))") }
-            try graph.list("/groups" + OData.query([("$select", graph.select(options)), ("$filter", terms.joined(separator: " and ")), ("$top", "999")]))
+            let orphaned = options.bool(.orphaned), withSiteUrl = options.bool(.withSiteUrl)
+            let query = OData.query([("$select", graph.select(options)), ("$filter", terms.joined(separator: " and ")),
+                                     ("$expand", orphaned ? "owners" : nil), ("$top", "999")])
+            var count = 0
+            try graph.forEachItem("/groups" + query) { group throws(PluginFailure) in
+                var group = group
+                if orphaned, !(group["owners"]?.arrayValue?.isEmpty ?? true) { return }
+                if withSiteUrl, let id = group["id"]?.stringValue { group["siteUrl"] = try siteUrl(graph, id) }
+                try graph.invocation.emit(item: .object(group))
+                count += 1
+            }
+            if count == 0 { try graph.invocation.emit(result: []) }
         },
 
-        command("m365group get", "Gets a Microsoft 365 group", options: selector + [propertiesOption], sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+        command("m365group get", "Gets a Microsoft 365 group with its mail settings",
+                options: selector + [flag(.withSiteUrl, nil, "Add the URL of the group's SharePoint site (siteUrl)"), propertiesOption],
+                sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try groupId(graph, options, id: .id, name: .displayName)
-            try graph.invocation.emit(result: .object(try graph.get("/groups/\(id)" + OData.query([("$select", graph.select(options))]))))
+            var group = try graph.get("/groups/\(id)" + OData.query([("$select", selectAndExpand(options.string(.properties)).select)]))
+            // As the CLI: Graph returns the Exchange settings only when asked for them alone.
+            let settings = try graph.get("/groups/\(id)?$select=allowExternalSenders,autoSubscribeNewMembers,hideFromAddressLists,hideFromOutlookClients,isSubscribedByMail")
+            for (name, value) in settings where name != "id" && !name.hasPrefix("@") { group[name] = value }
+            if options.bool(.withSiteUrl) { group["siteUrl"] = try siteUrl(graph, id) }
+            try graph.invocation.emit(result: .object(group))
         },
 
         command("m365group add", "Creates a Microsoft 365 group",
                 options: [option(.displayName, "n", "The display name", required: true), option(.mailNickname, "m", "The mail alias", required: true),
                           option(.description, "d", "The description"), option(.owners, nil, "Comma-separated owner user names"),
                           option(.members, nil, "Comma-separated member user names"),
-                          option(.visibility, nil, "Who can see the group", allowed: ["Public", "Private", "HiddenMembership"], defaultValue: "Public")],
-                defaults: ["id", "displayName", "mailNickname"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+                          option(.visibility, nil, "Who can see the group", allowed: ["Public", "Private", "HiddenMembership"], defaultValue: "Public")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let nickname = options.string(.mailNickname) ?? ""
             guard !nickname.contains(" "), !nickname.isEmpty else { throw usage("--mailNickname cannot contain spaces") }
             let owners = try graph.userIds(upns: options.list(.owners) ?? [])
@@ -284,56 +373,90 @@ enum M365GroupCommands {
             try graph.invocation.emit(result: .object(group))
         },
 
-        command("m365group set", "Updates a Microsoft 365 group", options: selector + [
-            option(.newDisplayName, nil, "The new display name"), option(.description, "d", "The new description"),
-            option(.owners, nil, "Comma-separated user names of owners to add"), option(.members, nil, "Comma-separated user names of members to add"),
-            option(.visibility, nil, "Who can see the group", allowed: ["Public", "Private", "HiddenMembership"]),
-        ], sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            guard [options.has(.newDisplayName), options.has(.description), options.has(.owners), options.has(.members), options.has(.visibility)].contains(true) else {
-                throw usage("specify at least one property to update")
+        command("m365group set", "Updates a Microsoft 365 group: its properties, mail settings, logo, owners and members",
+                options: selector + [
+                    option(.newDisplayName, nil, "The new display name"), option(.description, "d", "The new description (empty clears it)"),
+                    option(.ownerIds, nil, "Comma-separated IDs of all the owners (others are removed)"),
+                    option(.ownerUserNames, nil, "Comma-separated user names of all the owners (others are removed)"),
+                    option(.memberIds, nil, "Comma-separated IDs of all the members (others are removed)"),
+                    option(.memberUserNames, nil, "Comma-separated user names of all the members (others are removed)"),
+                    option(.isPrivate, nil, "Whether only members can see the group's content"),
+                    option(.logoPath, "l", "A JPEG, PNG or GIF file to show as the group's logo"),
+                    option(.allowExternalSenders, nil, "Whether people outside the organization can send mail to the group (delegated sign-in only)"),
+                    option(.autoSubscribeNewMembers, nil, "Whether new members get the group's mail (delegated sign-in only)"),
+                    option(.hideFromAddressLists, nil, "Whether the group is left out of address lists"),
+                    option(.hideFromOutlookClients, nil, "Whether the group is left out of Outlook"),
+                    option(.visibility, nil, "Who can see the group (an addition of this m365; --isPrivate in the CLI)", allowed: ["Public", "Private", "HiddenMembership"]),
+                ], sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+            let texts: [OptionKey<String>] = [.newDisplayName, .description, .ownerIds, .ownerUserNames, .memberIds, .memberUserNames, .logoPath, .visibility]
+            let given: [any OptionHandle] = texts.map { $0 as any OptionHandle } + ([.isPrivate] + exchangeSettings).map { $0 as any OptionHandle }
+            guard given.contains(where: { options.has(handle: $0) }) else { throw usage("Specify at least one option to update.") }
+            try options.requireGUIDs([.id, .ownerIds, .memberIds])
+            try options.exclusive([.ownerIds, .ownerUserNames]); try options.exclusive([.memberIds, .memberUserNames])
+            if options.has(.isPrivate) && options.has(.visibility) { throw usage("specify either --isPrivate or --visibility") }
+            var logo: (bytes: [UInt8], type: String)?
+            if let path = options.string(.logoPath) {
+                let lower = path.lowercased()
+                logo = (try readLocalFile(path), lower.hasSuffix(".png") ? "image/png" : lower.hasSuffix(".gif") ? "image/gif" : "image/jpeg")
+            }
+            if (options.has(.allowExternalSenders) || options.has(.autoSubscribeNewMembers)) && graph.invocation.setting("connection.isAppOnly") == "true" {
+                throw PluginFailure("Option 'allowExternalSenders' and 'autoSubscribeNewMembers' can only be used when using delegated permissions.")
             }
             let id = try groupId(graph, options, id: .id, name: .displayName)
             var body = JSONObject()
             if let v = options.string(.newDisplayName) { body["displayName"] = .string(v) }
-            if let v = options.string(.description) { body["description"] = .string(v) }
+            if let v = options.string(.description) { body["description"] = v.isEmpty ? .null : .string(v) }
+            if let v = options.optionalBool(.isPrivate) { body["visibility"] = v ? "Private" : "Public" }
             if let v = options.string(.visibility) { body["visibility"] = .string(v) }
             if !body.isEmpty { try graph.send("PATCH", "/groups/\(id)", body: .object(body)) }
-            let owners = try graph.userIds(upns: options.list(.owners) ?? [])
-            let members = try graph.userIds(upns: options.list(.members) ?? [])
-            if !owners.isEmpty { try Membership.add(graph, group: id, ids: owners, role: "Owner") }
-            if !members.isEmpty { try Membership.add(graph, group: id, ids: members, role: "Member") }
+            // Graph refuses the Exchange settings in the same request as other properties.
+            var settings = JSONObject()
+            for key in exchangeSettings { if let v = options.optionalBool(key) { settings[key.name] = .bool(v) } }
+            if !settings.isEmpty { try graph.send("PATCH", "/groups/\(id)", body: .object(settings)) }
+            if let logo {
+                var request = graph.service.request("PUT", graph.url("/groups/\(id)/photo/$value"), headers: [("Content-Type", logo.type)])
+                request.body = logo.bytes
+                _ = try graph.service.answer(request)
+            }
+            let owners = try Membership.userIds(graph, options, ids: .ownerIds, names: .ownerUserNames)
+            let members = try Membership.userIds(graph, options, ids: .memberIds, names: .memberUserNames)
+            if !owners.isEmpty { try Membership.replace(graph, group: id, ids: owners, role: "Owner") }
+            if !members.isEmpty { try Membership.replace(graph, group: id, ids: members, role: "Member") }
         },
 
-        command("m365group remove", "Removes a Microsoft 365 group", options: selector + [forceOption], sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+        command("m365group remove", "Removes a Microsoft 365 group (differs from the CLI: DELETE /groups/{id}; the group and its site stay in the recycle bins)",
+                options: selector + [forceOption], sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try groupId(graph, options, id: .id, name: .displayName)
             guard try graph.invocation.confirmedRemoval(options, "the group '\(options.string(.displayName) ?? id)'") else { return }
             try graph.send("DELETE", "/groups/\(id)")
         },
 
-        command("m365group user list", "Lists the owners and members of a Microsoft 365 group",
-                options: target + Membership.listOptions, sets: [["groupId", "groupName"]], defaults: Membership.listDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let id = try groupId(graph, options, id: .groupId, name: .groupName)
-            try Membership.list(graph, group: id, options)
+        command("m365group user list", "Lists the users who own or are members of a Microsoft 365 group" + Membership.listOrderNote,
+                options: userListTarget + Membership.listOptions, sets: [["groupId", "groupDisplayName", "groupName"]],
+                defaults: Membership.listDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+            let name: OptionKey<String> = options.has(.groupName) ? .groupName : .groupDisplayName
+            let id = try groupId(graph, options, id: .groupId, name: name)
+            try Membership.list(graph, group: id, options, usersOnly: true)
         },
 
         command("m365group user add", "Adds users to a Microsoft 365 group",
                 options: target + [option(.ids, nil, "Comma-separated user IDs"), option(.userNames, nil, "Comma-separated user names"),
                                    option(.role, "r", "The role", allowed: ["Owner", "Member"], defaultValue: "Member")],
-                sets: [["groupId", "groupName"], ["ids", "userNames"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs([.ids, .groupId])
-            let id = try groupId(graph, options, id: .groupId, name: .groupName)
+                sets: [["ids", "userNames"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+            try options.requireGUIDs([.ids, .groupId, .teamId])
+            let id = try targetId(graph, options)
             let users = try Membership.userIds(graph, options, ids: .ids, names: .userNames)
             try Membership.add(graph, group: id, ids: users, role: options.string(.role) ?? "Member")
         },
 
-        command("m365group user remove", "Removes users from a Microsoft 365 group",
+        command("m365group user remove", "Removes users from a Microsoft 365 group (a user who is not in it is not an error)",
                 options: target + [option(.ids, nil, "Comma-separated user IDs"), option(.userNames, nil, "Comma-separated user names"), forceOption],
-                sets: [["groupId", "groupName"], ["ids", "userNames"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs([.ids, .groupId])
-            let id = try groupId(graph, options, id: .groupId, name: .groupName)
+                sets: [["ids", "userNames"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+            try options.requireGUIDs([.ids, .groupId, .teamId])
+            let id = try targetId(graph, options)
             guard try graph.invocation.confirmedRemoval(options, "the users from the group") else { return }
             let users = try Membership.userIds(graph, options, ids: .ids, names: .userNames)
-            try Membership.remove(graph, group: id, ids: users, role: nil)
+            try Membership.remove(graph, group: id, ids: users, role: nil, ignoreNotFound: true)
         },
     ]
 }

@@ -17,13 +17,16 @@ extension OptionKey where Value == String {
     static var certificateFile: Self { Self("certificateFile") }
     static var claim: Self { Self("claim") }
     static var clientId: Self { Self("clientId") }
+    static var currentPassword: Self { Self("currentPassword") }
     static var delegatedPermissions: Self { Self("delegatedPermissions") }
     static var description: Self { Self("description") }
     static var email: Self { Self("email") }
     static var filter: Self { Self("filter") }
     static var grantId: Self { Self("grantId") }
     static var groupId: Self { Self("groupId") }
+    static var groupDisplayName: Self { Self("groupDisplayName") }
     static var groupName: Self { Self("groupName") }
+    static var logoPath: Self { Self("logoPath") }
     static var ids: Self { Self("ids") }
     static var mailNickname: Self { Self("mailNickname") }
     static var managerUserId: Self { Self("managerUserId") }
@@ -52,6 +55,8 @@ extension OptionKey where Value == String {
     static var scopes: Self { Self("scopes") }
     static var spObjectId: Self { Self("spObjectId") }
     static var tag: Self { Self("tag") }
+    static var teamId: Self { Self("teamId") }
+    static var teamName: Self { Self("teamName") }
     static var type: Self { Self("type") }
     static var uri: Self { Self("uri") }
     static var uris: Self { Self("uris") }
@@ -65,6 +70,14 @@ extension OptionKey where Value == String {
 
 extension OptionKey where Value == Bool {
     static var accountEnabled: Self { Self("accountEnabled") }
+    static var allowExternalSenders: Self { Self("allowExternalSenders") }
+    static var autoSubscribeNewMembers: Self { Self("autoSubscribeNewMembers") }
+    static var hideFromAddressLists: Self { Self("hideFromAddressLists") }
+    static var hideFromOutlookClients: Self { Self("hideFromOutlookClients") }
+    static var isPrivate: Self { Self("isPrivate") }
+    static var orphaned: Self { Self("orphaned") }
+    static var suppressNotFound: Self { Self("suppressNotFound") }
+    static var withSiteUrl: Self { Self("withSiteUrl") }
     static var allowPublicClientFlows: Self { Self("allowPublicClientFlows") }
     static var forceChangePasswordNextSignIn: Self { Self("forceChangePasswordNextSignIn") }
     static var forceChangePasswordNextSignInWithMfa: Self { Self("forceChangePasswordNextSignInWithMfa") }

@@ -17,15 +17,18 @@ enum UserCommands {
     }
 
     static let all: [PluginCommand] = [
-        command("user list", "Lists users; any other --property value option filters on that property",
+        command("user list", "Lists users; any other --property value option keeps users whose property starts with the value",
                 options: [option(.type, nil, "Only members or guests", allowed: ["Member", "Guest"]), propertiesOption],
                 unknownOptions: true, defaults: userDefaults,
                 examples: [("Users in the Sales department", "m365 entra user list --department Sales"),
                            ("Guests with their mail", "m365 entra user list --type Guest --properties displayName,mail")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            var terms = options.unknown.map { "\($0.name) eq \(OData.quote($0.value))" }
+            // As the CLI: another option matches the start of that property; without --properties
+            // Graph's default user properties come back (the text columns are the defaults above).
+            var terms = options.unknown.map { "startsWith(\($0.name), \(OData.quote($0.value)))" }
             if let type = options.string(.type) { terms.append("userType eq \(OData.quote(type))") }
+            let shape = selectAndExpand(options.string(.properties))
             let query = OData.query([
-                ("$select", graph.select(options, default: userDefaults.joined(separator: ","))),
+                ("$select", shape.select), ("$expand", shape.expand),
                 ("$filter", terms.isEmpty ? nil : terms.joined(separator: " and ")), ("$top", "999"),
             ])
             try graph.list("/users" + query)
@@ -34,7 +37,7 @@ enum UserCommands {
         command("user get", "Gets a user by id, user name or email",
                 options: userSelector + [option(.email, nil, "The email of the user"), propertiesOption,
                                          flag(.withManager, nil, "Include the user's manager")],
-                sets: [["id", "userName", "email"]], defaults: userDefaults,
+                sets: [["id", "userName", "email"]],
                 examples: [("A user by user name", "m365 entra user get --userName adele.vance@contoso.com --withManager")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let select = graph.select(options)
             let expand = options.bool(.withManager) ? "manager($select=displayName,userPrincipalName,id,mail)" : nil
@@ -60,7 +63,7 @@ enum UserCommands {
                           flag(.forceChangePasswordNextSignInWithMfa, nil, "Ask for MFA and a new password at the next sign-in")]
                     + profileSpecs
                     + [option(.managerUserId, nil, "The ID of the user's manager"), option(.managerUserName, nil, "The user name of the user's manager")],
-                sets: [], unknownOptions: true, defaults: userDefaults,
+                sets: [], unknownOptions: true,
                 examples: [("A user who must change the password", "m365 entra user add --displayName 'John Doe' --userName john@contoso.com --forceChangePasswordNextSignIn")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let upn = options.string(.userName) ?? ""
             guard upn.contains("@") else { throw usage("--userName must be a user principal name such as john@contoso.com") }
@@ -87,7 +90,8 @@ enum UserCommands {
             if let manager = try graph.userId(options, id: .managerUserId, userName: .managerUserName) {
                 try graph.send("PUT", "/users/\(id)/manager/$ref", body: ["@odata.id": .string(graph.root + "/users/" + manager)])
             }
-            if let generated { user["password"] = .string(generated) }
+            // As the CLI: the password is part of the answer, given or generated.
+            user["password"] = .string(options.string(.password) ?? generated ?? "")
             try graph.invocation.emit(result: .object(user))
         },
 
@@ -95,8 +99,10 @@ enum UserCommands {
                 options: userSelector + [
                     option(.accountEnabled, nil, "Whether the account is enabled"),
                     flag(.resetPassword, nil, "Set a new password (with --newPassword)"),
+                    option(.currentPassword, nil, "Your current password, to change your own password (with --newPassword)"),
                     flag(.forceChangePasswordNextSignIn, nil, "Ask for a new password at the next sign-in (with --resetPassword)"),
-                    option(.newPassword, nil, "The new password (with --resetPassword)"),
+                    flag(.forceChangePasswordNextSignInWithMfa, nil, "Ask for MFA and a new password at the next sign-in (with --resetPassword)"),
+                    option(.newPassword, nil, "The new password (with --resetPassword or --currentPassword)"),
                     option(.displayName, nil, "The name to display"),
                 ] + profileSpecs + [
                     option(.managerUserId, nil, "The ID of the new manager"), option(.managerUserName, nil, "The user name of the new manager"),
@@ -105,19 +111,40 @@ enum UserCommands {
                 sets: [["id", "userName"]], unknownOptions: true,
                 examples: [("Disable an account", "m365 entra user set --userName john@contoso.com --accountEnabled false"),
                            ("Reset a password", "m365 entra user set --id 1caf7dcd-7e83-4c3a-94f7-932a1299c844 --resetPassword --newPassword 'N3w!Passw0rd'")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            if options.bool(.resetPassword) != options.has(.newPassword) { throw usage("--resetPassword and --newPassword go together") }
+            let reset = options.bool(.resetPassword)
+            if !reset && options.has(.currentPassword) != options.has(.newPassword) {
+                throw usage("Specify both currentPassword and newPassword when you want to change your password.")
+            }
+            if reset && options.has(.currentPassword) { throw usage("When resetting a user's password, don't specify the current password.") }
+            if reset && !options.has(.newPassword) {
+                throw usage("When resetting a user's password, specify the new password to set for the user, using the newPassword option.")
+            }
+            for flag in [OptionKey<Bool>.forceChangePasswordNextSignIn, .forceChangePasswordNextSignInWithMfa] where options.bool(flag) && !reset {
+                throw usage("The option \(flag.name) can only be used in combination with the resetPassword option.")
+            }
+            if options.has(.currentPassword), let upn = options.string(.userName), let me = graph.invocation.setting("connection.identityName"),
+               !me.isEmpty, upn.lowercased() != me.lowercased() {
+                throw PluginFailure("You can only change your own password. Please use --userName @meUserName to reference to your own user principal name")
+            }
             let managers = [options.has(.managerUserId), options.has(.managerUserName), options.bool(.removeManager)].filter { $0 }
             if managers.count > 1 { throw usage("specify only one of --managerUserId, --managerUserName and --removeManager") }
             var body = JSONObject()
             if let enabled = options.optionalBool(.accountEnabled) { body["accountEnabled"] = .bool(enabled) }
-            for (name, property) in profileOptions { if let value = options.string(name) { body[property] = .string(value) } }
-            for (name, value) in options.unknown { body[name] = .string(value) }
-            if options.bool(.resetPassword) {
+            // As the CLI: an empty value clears the property (Graph takes null, not "").
+            func value(_ text: String) -> JSON { text.trimmingSpaces.isEmpty ? .null : .string(text) }
+            for (name, property) in profileOptions { if let text = options.string(name) { body[property] = value(text) } }
+            for (name, text) in options.unknown { body[name] = value(text) }
+            if reset {
                 body["passwordProfile"] = ["forceChangePasswordNextSignIn": .bool(options.bool(.forceChangePasswordNextSignIn)),
+                                           "forceChangePasswordNextSignInWithMfa": .bool(options.bool(.forceChangePasswordNextSignInWithMfa)),
                                            "password": .string(options.string(.newPassword) ?? "")]
             }
             let id = try graph.userId(options, id: .id, userName: .userName) ?? ""
             if !body.isEmpty { try graph.send("PATCH", "/users/\(id)", body: .object(body)) }
+            if let current = options.string(.currentPassword) {
+                try graph.send("POST", "/users/\(id)/changePassword",
+                               body: ["currentPassword": .string(current), "newPassword": .string(options.string(.newPassword) ?? "")])
+            }
             if let manager = try graph.userId(options, id: .managerUserId, userName: .managerUserName) {
                 try graph.send("PUT", "/users/\(id)/manager/$ref", body: ["@odata.id": .string(graph.root + "/users/" + manager)])
             } else if options.bool(.removeManager) {
@@ -140,7 +167,7 @@ enum UserCommands {
         },
 
         command("user license add", "Assigns licenses to a user", options: targetUser + [option(.ids, nil, "Comma-separated SKU IDs", required: true)],
-                sets: [["userId", "userName"]], defaults: userDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+                sets: [["userId", "userName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs([.ids])
             let key = options.string(.userId) ?? options.string(.userName) ?? ""
             let add: [JSON] = (options.list(.ids) ?? []).map { ["disabledPlans": [], "skuId": .string($0)] }
@@ -182,4 +209,16 @@ enum UserCommands {
         while characters.count < 16 { characters.append(every.randomElement()!) }
         return String(characters.shuffled())
     }
+}
+
+/// `--properties` as the CLI reads it in list commands: `a/b` entries become `$expand=a($select=b)`.
+func selectAndExpand(_ properties: String?) -> (select: String?, expand: String?) {
+    guard let properties else { return (nil, nil) }
+    let names = properties.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+    let plain = names.filter { !$0.contains("/") }
+    let expand = names.filter { $0.contains("/") }.map { name -> String in
+        let parts = name.split(separator: "/", maxSplits: 1)
+        return "\(parts[0])($select=\(parts.count > 1 ? parts[1] : ""))"
+    }
+    return (plain.isEmpty ? nil : plain.joined(separator: ","), expand.isEmpty ? nil : expand.joined(separator: ","))
 }

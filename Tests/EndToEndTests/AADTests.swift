@@ -177,7 +177,7 @@ final class AADTests: SharedEmulatorTestCase {
         XCTAssertEqual(try array(["app", "permission", "list", "--appId", appId, "--type", "delegated"]).count, 2)
         try fails(["app", "permission", "add", "--appId", appId, "--delegatedPermissions", "https://graph.microsoft.com/Nope.Read"], exit: 1, "Nope.Read")
 
-        try aad(["app", "role", "add", "--appId", appId, "--name", "Readers", "--allowedMembers", "both", "--claim", "Payroll.Read"])
+        try aad(["app", "role", "add", "--appId", appId, "--name", "Readers", "--description", "Read payroll", "--allowedMembers", "both", "--claim", "Payroll.Read"])
         let roles = try array(["app", "role", "list", "--appName", "Payroll"])
         XCTAssertEqual(roles.first?["value"] as? String, "Payroll.Read")
         XCTAssertEqual(roles.first?["allowedMemberTypes"] as? [String], ["User", "Application"])
@@ -310,7 +310,7 @@ final class AADTests: SharedEmulatorTestCase {
             (["user", "get"], "id"),
             (["user", "get", "--id", Self.adele.id, "--userName", Self.adele.upn], "id"),
             (["user", "add", "--displayName", "X", "--userName", "nodomain"], "user principal name"),
-            (["user", "set", "--id", Self.adele.id, "--resetPassword"], "--newPassword"),
+            (["user", "set", "--id", Self.adele.id, "--resetPassword"], "specify the new password to set for the user, using the newPassword option."),
             (["user", "license", "add", "--userId", Self.adele.id, "--ids", "not-a-guid"], "not a valid GUID"),
             (["user", "list", "--type", "Robot"], "Robot"),
             (["group", "add", "--displayName", "X", "--type", "club"], "club"),
@@ -321,7 +321,17 @@ final class AADTests: SharedEmulatorTestCase {
             (["app", "add", "--name", "X", "--redirectUris", "https://x"], "--platform"),
             (["app", "add", "--name", "X", "--grantAdminConsent"], "--apisDelegated"),
             (["app", "add", "--name", "X", "--apisDelegated", "User.Read"], "<resource URI>/<permission>"),
-            (["app", "role", "add", "--appId", Self.publicApp, "--name", "R", "--allowedMembers", "both", "--claim", ".bad"], "--claim"),
+            (["app", "role", "add", "--appId", Self.publicApp, "--name", "R", "--description", "R", "--allowedMembers", "both", "--claim", ".bad"], "Claim must not begin with ."),
+            (["app", "role", "add", "--appId", Self.publicApp, "-n", "R", "-d", "R", "-m", "both", "-c", "a b"], "Claim can contain only"),
+            (["app", "role", "add", "--appId", Self.publicApp, "-n", "R", "-m", "both", "-c", "R.All"], "--description"),
+            (["user", "set", "--id", Self.adele.id, "--currentPassword", "x"], "Specify both currentPassword and newPassword"),
+            (["user", "set", "--id", Self.adele.id, "--resetPassword", "--currentPassword", "x", "--newPassword", "y"], "don't specify the current password"),
+            (["user", "set", "--id", Self.adele.id, "--forceChangePasswordNextSignInWithMfa"], "can only be used in combination with the resetPassword option"),
+            (["group", "add", "--displayName", "X", "--type", "microsoft365"], "Option 'visibility' must be specified if the option 'type' is set to microsoft365"),
+            (["m365group", "set", "--id", Self.allCompany], "Specify at least one option to update."),
+            (["m365group", "set", "--id", Self.allCompany, "--isPrivate", "true", "--visibility", "Public"], "--isPrivate"),
+            (["m365group", "user", "add", "--groupId", Self.allCompany, "--teamName", "X", "--ids", Self.adele.id], "groupId, groupName, teamId, teamName"),
+            (["enterpriseapp", "add", "--id", "not-a-guid"], "not a valid GUID"),
             (["oauth2grant", "add", "--clientId", "x", "--resourceId", Self.missing, "--scope", "User.Read"], "not a valid GUID"),
             (["roleassignment", "add", "--roleDefinitionId", Self.missing, "--principal", Self.adele.id, "--userId", Self.adele.id,
               "--groupId", Self.itAdmins], "at most one scope"),
@@ -363,5 +373,227 @@ final class AADTests: SharedEmulatorTestCase {
         XCTAssertEqual(viaEntra.status, 0, viaEntra.stderr)
         let viaAAD = try object(["enterpriseapp", "get", "--id", Self.publicApp])
         XCTAssertEqual(try viaEntra.json() as? NSDictionary, viaAAD as NSDictionary)
+    }
+
+    // MARK: As the CLI (audit 20)
+
+    /// Requests to Graph whose path ends with `suffix`, with their query decoded.
+    func sent(_ method: String, _ suffix: String) throws -> [(query: String, headers: [String: Any])] {
+        try httpRequests().filter { ($0["method"] as? String) == method && (($0["path"] as? String) ?? "").hasSuffix(suffix) }.map {
+            ((($0["query"] as? String) ?? "").replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "", $0["headers"] as? [String: Any] ?? [:])
+        }
+    }
+
+    func testUserListMatchesTheStartOfOtherOptionsAndReturnsGraphsDefaultProperties() throws {
+        try aad(["user", "set", "--id", Self.adele.id, "--department", "Finance Operations", "--jobTitle", "Controller"])
+        try aad(["user", "set", "--id", Self.megan.id, "--department", "Finance"])
+        try emulator.admin("requests", method: "DELETE")
+        let finance = try array(["user", "list", "--department", "Finance"])
+        XCTAssertEqual(ids(finance), [Self.adele.id, Self.megan.id], "startsWith, not eq")
+        let query = try XCTUnwrap(try sent("GET", "/v1.0/users").first?.query)
+        XCTAssertTrue(query.contains("$filter=startsWith(department, 'Finance')"), query)
+        XCTAssertFalse(query.contains("$select"), "no $select without --properties: \(query)")
+        let adele = try XCTUnwrap(finance.first { $0["id"] as? String == Self.adele.id })
+        XCTAssertEqual(adele["jobTitle"] as? String, "Controller", "Graph's default properties")
+        XCTAssertTrue(adele.keys.contains("givenName") && adele.keys.contains("mobilePhone"), "\(adele.keys)")
+        // a/b properties are expanded, as the CLI does.
+        try aad(["user", "set", "--id", Self.megan.id, "--managerUserId", Self.adele.id])
+        try emulator.admin("requests", method: "DELETE")
+        let withManager = try array(["user", "list", "--department", "Finance", "--properties", "displayName,manager/displayName"])
+        XCTAssertEqual((withManager.first { $0["displayName"] as? String == "Megan Bowen" }?["manager"] as? [String: Any])?["displayName"] as? String, "Adele Vance")
+        let expanded = try XCTUnwrap(try sent("GET", "/v1.0/users").first?.query)
+        XCTAssertTrue(expanded.contains("$select=displayName&$expand=manager($select=displayName)"), expanded)
+    }
+
+    func testUserAddSetAndPasswordsAsTheCLI() throws {
+        let created = try object(["user", "add", "--displayName", "Pat", "--userName", "pat@contoso.com", "--password", "Giv3n!Passw0rd", "--jobTitle", "Clerk"])
+        XCTAssertEqual(created["password"] as? String, "Giv3n!Passw0rd", "the CLI adds the password even when it was given")
+        let id = try XCTUnwrap(created["id"] as? String)
+        // Text output shows every field (no default columns), as the CLI.
+        let text = try aad(["user", "get", "--id", id, "--output", "text"]).stdout
+        XCTAssertTrue(text.contains("jobTitle") && text.contains("Clerk") && text.contains("givenName"), text)
+        // An empty value clears the property.
+        try aad(["user", "set", "--id", id, "--jobTitle", ""])
+        let cleared = try object(["user", "get", "--id", id, "--properties", "jobTitle"])
+        XCTAssertTrue(cleared["jobTitle"] is NSNull, "\(cleared)")
+
+        // --currentPassword changes the signed-in user's own password.
+        try emulator.admin("requests", method: "DELETE")
+        try aad(["user", "set", "--userName", Self.admin.upn, "--currentPassword", "Adm1n!Passw0rd", "--newPassword", "N3w!Passw0rd99"])
+        XCTAssertEqual(try sent("POST", "/users/\(Self.admin.id)/changePassword").count, 1)
+        XCTAssertEqual(try sent("PATCH", "/users/\(Self.admin.id)").count, 0, "nothing else to update")
+        try fails(["user", "set", "--userName", Self.admin.upn, "--currentPassword", "Wrong!Passw0rd", "--newPassword", "N3w!Passw0rd99"],
+                  "The current password is incorrect.")
+        try fails(["user", "set", "--userName", Self.adele.upn, "--currentPassword", "x", "--newPassword", "y"], "You can only change your own password")
+        try fails(["user", "set", "--id", Self.adele.id, "--currentPassword", "x", "--newPassword", "y"], "Authorization_RequestDenied")
+        // A reset with MFA sends both flags.
+        try aad(["user", "set", "--id", id, "--resetPassword", "--newPassword", "R3set!Passw0rd", "--forceChangePasswordNextSignInWithMfa"])
+    }
+
+    func testGroupListTypesLeaveMicrosoft365GroupsOutWithAnAdvancedQuery() throws {
+        let unified = try XCTUnwrap(try object(["m365group", "add", "--displayName", "Mail list", "--mailNickname", "maillist"])["id"] as? String)
+        try emulator.admin("requests", method: "DELETE")
+        XCTAssertFalse(ids(try array(["group", "list", "--type", "distribution"])).contains(unified), "a Microsoft 365 group is no distribution group")
+        let request = try XCTUnwrap(try sent("GET", "/v1.0/groups").first)
+        XCTAssertEqual(request.headers["consistencylevel"] as? String, "eventual")
+        XCTAssertTrue(request.query.contains("not(groupTypes/any(t:t eq 'Unified'))") && request.query.contains("$count=true"), request.query)
+        XCTAssertTrue(ids(try array(["group", "list", "--type", "mailEnabledSecurity"])).isEmpty)
+        // groupType is for text output only, with or without --properties.
+        let json = try array(["group", "list"])
+        XCTAssertFalse(json.contains { $0["groupType"] != nil })
+        let text = try aad(["group", "list", "--properties", "id,displayName,groupTypes,securityEnabled,mailEnabled", "--output", "text"]).stdout
+        XCTAssertTrue(text.contains("Microsoft 365"), text)
+    }
+
+    func testGroupAddAndSetAsTheCLI() throws {
+        let group = try object(["group", "add", "--displayName", "Auditors", "--type", "security", "--memberUserNames", "\(Self.adele.upn),\(Self.megan.upn)",
+                                "--ownerIds", Self.adele.id, "--classification", "Confidential"])
+        let id = try XCTUnwrap(group["id"] as? String)
+        XCTAssertEqual(group["securityEnabled"] as? Bool, true)
+        XCTAssertEqual(group["mailEnabled"] as? Bool, false)
+        XCTAssertEqual(group["visibility"] as? String, "Public", "the CLI's default")
+        XCTAssertEqual(group["classification"] as? String, "Confidential", "an unknown option goes into the body")
+        let m365 = try object(["group", "add", "--displayName", "Crew", "--type", "microsoft365", "--visibility", "Private"])
+        XCTAssertEqual(m365["securityEnabled"] as? Bool, true)
+        XCTAssertEqual(m365["mailEnabled"] as? Bool, true)
+
+        try emulator.admin("requests", method: "DELETE")
+        try aad(["group", "set", "--id", id, "--memberIds", "\(Self.megan.id),\(Self.admin.id)", "--ownerUserNames", Self.megan.upn,
+                 "--description", "", "--classification", "Internal"])
+        XCTAssertEqual(try sent("GET", "/groups/\(id)/members/microsoft.graph.user").first?.query, "$select=id")
+        XCTAssertEqual(try sent("GET", "/groups/\(id)/owners/microsoft.graph.user").first?.query, "$select=id")
+        let roles = Dictionary(uniqueKeysWithValues: try array(["group", "member", "list", "--groupId", id]).map { ($0["id"] as! String, $0["roles"] as! [String]) })
+        XCTAssertEqual(roles, [Self.megan.id: ["Owner", "Member"], Self.admin.id: ["Member"]], "the lists are replaced: Adele is gone from both")
+        let updated = try object(["group", "get", "--id", id, "--properties", "description,classification"])
+        XCTAssertTrue(updated["description"] is NSNull, "an empty description clears it")
+        XCTAssertEqual(updated["classification"] as? String, "Internal")
+    }
+
+    func testM365GroupSetGetAndListAsTheCLI() throws {
+        let group = try object(["m365group", "add", "--displayName", "Design", "--mailNickname", "design", "--owners", Self.adele.upn])
+        let id = try XCTUnwrap(group["id"] as? String)
+        let orphan = try XCTUnwrap(try object(["m365group", "add", "--displayName", "Designless", "--mailNickname", "designless"])["id"] as? String)
+        let logo = harness.root.appendingPathComponent("logo.png")
+        try Data([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).write(to: logo)
+        try emulator.admin("requests", method: "DELETE")
+        try aad(["m365group", "set", "--id", id, "--isPrivate", "true", "--description", "Pixels", "--allowExternalSenders", "true",
+                 "--hideFromOutlookClients", "true", "--ownerUserNames", Self.megan.upn, "--memberIds", Self.adele.id, "-l", logo.path])
+        XCTAssertEqual(try sent("PATCH", "/groups/\(id)").count, 2, "the Exchange settings go in a request of their own")
+        let photo = try XCTUnwrap(try sent("PUT", "/groups/\(id)/photo/$value").first)
+        XCTAssertEqual(photo.headers["content-type"] as? String, "image/png")
+        let got = try object(["m365group", "get", "--id", id, "--withSiteUrl"])
+        XCTAssertEqual(got["visibility"] as? String, "Private")
+        XCTAssertEqual(got["description"] as? String, "Pixels")
+        XCTAssertEqual(got["allowExternalSenders"] as? Bool, true)
+        XCTAssertEqual(got["hideFromOutlookClients"] as? Bool, true)
+        XCTAssertEqual(got["isSubscribedByMail"] as? Bool, true)
+        XCTAssertEqual(got["siteUrl"] as? String, "https://contoso.sharepoint.com/sites/design")
+        let users = try array(["m365group", "user", "list", "--groupId", id])
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: users.map { ($0["id"] as! String, $0["roles"] as! [String]) }),
+                       [Self.megan.id: ["Owner"], Self.adele.id: ["Member"]], "owners replaced by Megan, members by Adele")
+
+        let orphaned = try array(["m365group", "list", "--orphaned", "--withSiteUrl"])
+        XCTAssertTrue(ids(orphaned).contains(orphan))
+        XCTAssertFalse(ids(orphaned).contains(id))
+        XCTAssertEqual(orphaned.first { $0["id"] as? String == orphan }?["siteUrl"] as? String, "https://contoso.sharepoint.com/sites/designless")
+        try fails(["m365group", "set", "--id", Self.itAdmins, "--hideFromAddressLists", "true"], "is not a Microsoft 365 group")
+    }
+
+    func testMemberListsFilterAsAdvancedQueriesAndRemovalsForgiveAbsentUsers() throws {
+        let id = try XCTUnwrap(try object(["m365group", "add", "--displayName", "Owls", "--mailNickname", "owls",
+                                           "--owners", Self.adele.upn, "--members", "\(Self.adele.upn),\(Self.megan.upn)"])["id"] as? String)
+        try aad(["group", "member", "add", "--groupId", id, "--userIds", Self.itAdmins, "--role", "Member"])  // a nested group
+        try emulator.admin("requests", method: "DELETE")
+        let filtered = try array(["m365group", "user", "list", "--groupDisplayName", "Owls", "-f", "startswith(displayName,'Megan')", "-p", "displayName"])
+        XCTAssertEqual(filtered.map { $0["id"] as? String }, [Self.megan.id], "id is always selected")
+        let members = try XCTUnwrap(try sent("GET", "/groups/\(id)/members/microsoft.graph.user").first)
+        XCTAssertEqual(members.headers["consistencylevel"] as? String, "eventual")
+        XCTAssertTrue(members.query.contains("$count=true") && members.query.contains("$select=displayName,id"), members.query)
+        let everyone = try array(["m365group", "user", "list", "-n", "Owls"])
+        XCTAssertEqual(ids(everyone), [Self.adele.id, Self.megan.id], "the user cast leaves the nested group out")
+        XCTAssertTrue(everyone.allSatisfy { $0.keys.contains("userType") })
+        XCTAssertEqual(ids(try array(["group", "member", "list", "--groupId", id, "-f", "startswith(displayName,'IT')"])), [Self.itAdmins])
+        XCTAssertEqual(try sent("GET", "/groups/\(id)/owners").last?.headers["consistencylevel"] as? String, "eventual")
+
+        // The CLI's m365group user remove takes a user in neither list in its stride; group member remove does with --suppressNotFound.
+        try aad(["m365group", "user", "remove", "--teamName", "Owls", "--ids", Self.admin.id, "--force"])
+        try fails(["group", "member", "remove", "--groupId", id, "--userIds", Self.admin.id, "--force"], "not a member or owner")
+        try aad(["group", "member", "remove", "--groupId", id, "--userIds", Self.admin.id, "--suppressNotFound", "--force"])
+        try aad(["m365group", "user", "add", "--teamId", id, "--userNames", Self.admin.upn])
+        XCTAssertEqual(try array(["m365group", "user", "list", "--groupName", "Owls", "--role", "Member"]).count, 3)
+    }
+
+    func testAppAddSetsTheUriImplicitFlowDERCertificateAndOtherProperties() throws {
+        let fixtures = Harness.packageRoot + "/Tests/EmulatorTests/Fixtures/"
+        let pem = try String(contentsOfFile: fixtures + "cert-app.cert.pem", encoding: .utf8)
+        let body = pem.components(separatedBy: "\n").filter { !$0.hasPrefix("-----") }.joined()
+        let der = harness.root.appendingPathComponent("app.cer")
+        try XCTUnwrap(Data(base64Encoded: body)).write(to: der)
+        try emulator.admin("requests", method: "DELETE")
+        let created = try object(["app", "add", "--name", "Uri app", "--uri", "api://localhost/_appId_", "--implicitFlow",
+                                  "--platform", "spa", "--redirectUris", "https://spa.contoso.com", "--certificateFile", der.path, "--notes", "From a script"])
+        let appId = try XCTUnwrap(created["appId"] as? String)
+        let objectId = try XCTUnwrap(created["objectId"] as? String)
+        XCTAssertEqual(try sent("PATCH", "/applications/\(objectId)").count, 1, "the URI is set after the app exists")
+        let app = try object(["app", "get", "--objectId", objectId, "--properties", "identifierUris,web,spa,keyCredentials,notes"])
+        XCTAssertEqual(app["identifierUris"] as? [String], ["api://localhost/\(appId)"])
+        let implicit = (app["web"] as? [String: Any])?["implicitGrantSettings"] as? [String: Any]
+        XCTAssertEqual(implicit?["enableIdTokenIssuance"] as? Bool, true, "implicit flow whatever the platform")
+        XCTAssertEqual((app["spa"] as? [String: Any])?["redirectUris"] as? [String], ["https://spa.contoso.com"])
+        XCTAssertEqual((app["keyCredentials"] as? [[String: Any]])?.count, 1, "a DER certificate is accepted")
+        XCTAssertEqual(app["notes"] as? String, "From a script")
+
+        try aad(["app", "set", "--objectId", objectId, "--notes", "Changed"])
+        XCTAssertEqual(try object(["app", "get", "--objectId", objectId, "--properties", "notes"])["notes"] as? String, "Changed")
+        try emulator.admin("requests", method: "DELETE")
+        try aad(["app", "set", "--objectId", objectId])
+        XCTAssertEqual(try sent("PATCH", "/applications/\(objectId)").count, 0, "nothing to update: nothing happens, as the CLI")
+    }
+
+    func testAppRolesEnterpriseAppsAndAssignmentsWithTheCLIsNames() throws {
+        let app = try object(["app", "add", "--name", "Ledger"])
+        let appId = try XCTUnwrap(app["appId"] as? String)
+        try aad(["app", "role", "add", "--appId", appId, "-n", "Managers", "-d", "Manage the ledger", "-m", "usersGroups", "-c", "Ledger.Manage"])
+        let role = try XCTUnwrap(try array(["app", "role", "list", "--appId", appId]).first)
+        XCTAssertEqual(role["displayName"] as? String, "Managers")
+        XCTAssertEqual(role["description"] as? String, "Manage the ledger")
+
+        let principal = try object(["enterpriseapp", "add", "--id", appId])
+        let principalId = try XCTUnwrap(principal["id"] as? String)
+        try aad(["enterpriseapp", "remove", "--id", appId, "--force"])
+        XCTAssertEqual(try object(["sp", "add", "-n", "Ledger"])["appId"] as? String, appId)
+
+        // SharePoint is the portal's name of "Office 365 SharePoint Online"; JSON output has the created assignments.
+        try emulator.admin("requests", method: "DELETE")
+        let added = try array(["approleassignment", "add", "--appId", appId, "--resource", "SharePoint", "--scopes", "Sites.Read.All"])
+        XCTAssertEqual(added.count, 1)
+        XCTAssertEqual(added.first?["resourceDisplayName"] as? String, "Office 365 SharePoint Online")
+        XCTAssertNotNil(added.first?["appRoleId"] as? String)
+        XCTAssertNotNil(added.first?["id"] as? String)
+        XCTAssertNil(added.first?["objectId"])
+        let lookup = try XCTUnwrap(try sent("GET", "/v1.0/servicePrincipals").last?.query)
+        XCTAssertTrue(lookup.contains("(displayName eq 'Office 365 SharePoint Online' or startswith(displayName,'Office 365 SharePoint Online'))"), lookup)
+        let text = try aad(["approleassignment", "add", "--appId", appId, "--resource", "Microsoft", "--scopes", "Group.Read.All", "--output", "text"]).stdout
+        XCTAssertTrue(text.contains("objectId") && text.contains("Microsoft Graph"), "other outputs show the CLI's summary: \(text)")
+        try fails(["approleassignment", "add", "--appId", appId, "--resource", "Nothing here", "--scopes", "X"], "does not have any application permissions available")
+
+        let listed = try array(["approleassignment", "list", "--appId", appId])
+        XCTAssertEqual(Set(listed.compactMap { $0["roleName"] as? String }), ["Sites.Read.All", "Group.Read.All"])
+        XCTAssertTrue(listed.allSatisfy { $0["created"] is String && $0.keys.contains("deleted") }, "\(listed)")
+    }
+
+    func testAppPermissionListNamesAResourceMissingFromTheTenantByItsIds() throws {
+        let created = try object(["app", "add", "--name", "Orphan perms", "--apisApplication", "https://contoso.sharepoint.com/Sites.Read.All"])
+        let appId = try XCTUnwrap(created["appId"] as? String)
+        let sharePoint = "00000003-0000-0ff1-ce00-000000000000"
+        let roleId = try XCTUnwrap((try object(["enterpriseapp", "get", "--id", sharePoint, "--properties", "appRoles"])["appRoles"] as? [[String: Any]])?
+            .first { $0["value"] as? String == "Sites.Read.All" }?["id"] as? String)
+        try aad(["enterpriseapp", "remove", "--id", sharePoint, "--force"])
+        let permissions = try array(["app", "permission", "list", "--appId", appId])
+        XCTAssertEqual(permissions.count, 1)
+        XCTAssertEqual(permissions.first?["resource"] as? String, sharePoint)
+        XCTAssertEqual(permissions.first?["resourceId"] as? String, sharePoint)
+        XCTAssertEqual(permissions.first?["permission"] as? String, roleId)
+        XCTAssertEqual(permissions.first?["type"] as? String, "Application")
     }
 }

@@ -24,9 +24,12 @@ enum GraphEntityTypes {
         "preferredLanguage", "proxyAddresses", "renewedDateTime", "resourceBehaviorOptions", "resourceProvisioningOptions",
         "securityEnabled", "securityIdentifier", "theme", "visibility", "onPremisesProvisioningErrors",
     ]
+    /// Kept by Exchange for Microsoft 365 groups: returned only when `$select` names them.
+    static let groupExchangeProperties = ["allowExternalSenders", "autoSubscribeNewMembers", "hideFromAddressLists", "hideFromOutlookClients",
+                                          "isSubscribedByMail"]
     static let group = GraphEntityType(
         errorTypeName: "Microsoft.DirectoryServices.Group", entitySet: "groups",
-        defaultProperties: groupProperties, properties: groupProperties, odataType: "#microsoft.graph.group",
+        defaultProperties: groupProperties, properties: groupProperties + groupExchangeProperties, odataType: "#microsoft.graph.group",
         collections: ["creationOptions", "groupTypes", "proxyAddresses", "resourceBehaviorOptions", "resourceProvisioningOptions",
                       "onPremisesProvisioningErrors"])
 

@@ -28,12 +28,50 @@ enum GraphGroups {
         g.on(.PATCH, "groups/{id}", .write(.groups)) { c in
             let id = c.param("id")
             let body = try GraphDirectory.validated(try c.body(), type, readOnly: ["id", "createdDateTime", "mail", "proxyAddresses",
-                                                                                   "securityIdentifier", "renewedDateTime"])
+                                                                                   "securityIdentifier", "renewedDateTime", "isSubscribedByMail"])
+            // Exchange keeps these: Graph takes them only on their own, for Microsoft 365 groups, signed in as a user
+            // (allowExternalSenders and autoSubscribeNewMembers).
+            let exchange = body.keys.filter { GraphEntityTypes.groupExchangeProperties.contains($0) }
+            if !exchange.isEmpty {
+                guard exchange.count == body.keys.filter({ !$0.contains("@") }).count else {
+                    throw GraphError.badRequest("Properties allowExternalSenders, autoSubscribeNewMembers, hideFromAddressLists and hideFromOutlookClients cannot be updated together with other properties.")
+                }
+                if c.token.isAppOnly && (body["allowExternalSenders"] != nil || body["autoSubscribeNewMembers"] != nil) {
+                    throw GraphError.accessDenied
+                }
+            }
             try c.with { t in
-                guard t.get(.groups, id) != nil else { throw GraphError.resourceNotFound(id) }
+                guard let group = t.get(.groups, id) else { throw GraphError.resourceNotFound(id) }
+                if !exchange.isEmpty && group["groupTypes"]?.arrayValue?.contains("Unified") != true {
+                    throw GraphError.badRequest("The operation is only supported for Microsoft 365 groups.")
+                }
                 let binds = try bindings(body, in: t)
                 t.update(.groups, id) { GraphDirectory.merge(body, into: &$0) }
                 try link(binds, to: id, in: t)
+            }
+            return .noContent
+        }
+        // A Microsoft 365 group's document library, as `/groups/{id}/drive` names it (webUrl).
+        g.on(.GET, "groups/{id}/drive", .read(.groups)) { c in
+            let (group, domain) = try c.with { t in (t.get(.groups, c.param("id")), t.initialDomain) }
+            guard let group, group["groupTypes"]?.arrayValue?.contains("Unified") == true, let id = group["id"]?.stringValue else {
+                throw GraphError(.notFound, "itemNotFound", "The resource could not be found.")
+            }
+            let tenantName = domain.split(separator: ".").first.map(String.init) ?? "contoso"
+            let site = "https://\(tenantName).sharepoint.com/sites/\(group["mailNickname"]?.stringValue ?? id)"
+            let drive: JSONObject = ["id": .string("b!" + id), "driveType": "documentLibrary", "name": "Documents",
+                                     "webUrl": .string(site + "/Shared%20Documents")]
+            let select = c.req.query["$select"]?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            var out: JSONObject = ["@odata.context": .string("https://\(c.req.host)/\(c.version)/$metadata#drives/$entity")]
+            for (name, value) in drive where select == nil || select!.contains(name) { out[name] = value }
+            return .json(.object(out))
+        }
+        // The group's photo (its logo): JPEG, PNG or GIF bytes.
+        g.on(.PUT, "groups/{id}/photo/$value", .write(.groups)) { c in
+            guard try c.with({ t in t.get(.groups, c.param("id")) }) != nil else { throw GraphError.resourceNotFound(c.param("id")) }
+            let contentType = c.req.header("Content-Type")?.lowercased() ?? ""
+            guard ["image/jpeg", "image/png", "image/gif"].contains(where: { contentType.hasPrefix($0) }), !c.req.body.isEmpty else {
+                throw GraphError(.badRequest, "ErrorInvalidImage", "The photo must be a JPEG, PNG or GIF image.")
             }
             return .noContent
         }
@@ -61,12 +99,8 @@ enum GraphGroups {
             return .noContent
         }
         for relation in ["members", "owners"] {
-            g.on(.GET, "groups/{id}/\(relation)", .read(.groups)) { c in
-                try GraphDirectory.relationship(c) { t in
-                    guard t.get(.groups, c.param("id")) != nil else { throw GraphError.resourceNotFound(c.param("id")) }
-                    return (relation == "members" ? t.members : t.owners)[canonicalId(.groups, c.param("id"), t)] ?? []
-                }
-            }
+            g.on(.GET, "groups/{id}/\(relation)", .read(.groups)) { c in try links(c, relation, usersOnly: false) }
+            g.on(.GET, "groups/{id}/\(relation)/microsoft.graph.user", .read(.groups)) { c in try links(c, relation, usersOnly: true) }
             g.on(.GET, "groups/{id}/\(relation)/$count", .read(.groups)) { c in
                 guard c.req.header("ConsistencyLevel")?.lowercased() == "eventual" else {
                     throw GraphError(.badRequest, "Request_UnsupportedQuery",
@@ -85,6 +119,28 @@ enum GraphGroups {
                 try removeReference(c, container: .groups, relation: relation)
             }
         }
+    }
+
+    /// `GET /groups/{id}/members|owners[/microsoft.graph.user]`. Graph answers a `$filter` on
+    /// these only as an advanced query (`$count=true` and `ConsistencyLevel: eventual`); the
+    /// `microsoft.graph.user` cast leaves out groups, devices and service principals.
+    static func links(_ c: GraphContext, _ relation: String, usersOnly: Bool) throws -> EmulatorResponse {
+        let type = usersOnly ? GraphEntityTypes.user : GraphEntityTypes.directoryObject
+        let q = try c.query(type)
+        let eventual = c.req.header("ConsistencyLevel")?.trimmingCharacters(in: .whitespaces).lowercased() == "eventual"
+        if q.filter != nil && !(eventual && q.count) {
+            throw GraphError(.badRequest, "Request_UnsupportedQuery",
+                             "The specified filter to the reference property query is currently not supported. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information")
+        }
+        let items: [JSONObject] = try c.with { t in
+            guard t.get(.groups, c.param("id")) != nil else { throw GraphError.resourceNotFound(c.param("id")) }
+            let ids = (relation == "members" ? t.members : t.owners)[canonicalId(.groups, c.param("id"), t)] ?? []
+            return ids.compactMap { id in
+                guard let (kind, object) = t.directoryObject(id), !usersOnly || kind == .users else { return nil }
+                return GraphDirectory.typed(kind, object)
+            }
+        }
+        return .json(try q.collection(items, c.req, version: c.version, type: type))
     }
 
     /// The stored spelling of an id (links are keyed by it).
@@ -138,6 +194,11 @@ enum GraphGroups {
                 g["proxyAddresses"] = .array([.string("SMTP:\(nickname)@\(t.initialDomain)")])
             }
             if unified, g["visibility"] == nil { g["visibility"] = "Public" }
+            if unified {
+                let exchangeDefaults: JSONObject = ["allowExternalSenders": false, "autoSubscribeNewMembers": false, "hideFromAddressLists": false,
+                                                    "hideFromOutlookClients": false, "isSubscribedByMail": true]
+                for (name, value) in exchangeDefaults where g[name] == nil { g[name] = value }
+            }
             g["renewedDateTime"] = .string(now)
             g["securityIdentifier"] = .string(DirectorySeeder.securityIdentifier(id))
             t.insert(.groups, g)

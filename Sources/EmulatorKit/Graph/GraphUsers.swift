@@ -71,6 +71,22 @@ enum GraphUsers {
                           "value": JSON(groups)])
         }
         g.on(.POST, "users/{id}/assignLicense", .write(.users)) { c in try assignLicense(c) }
+        // A signed-in user changes their own password; nobody else's, and never app-only.
+        g.on(.POST, "users/{id}/changePassword", .write(.users)) { c in
+            let id = try userId(c)
+            guard !c.token.isAppOnly, id.lowercased() == c.token.objectId.lowercased() else {
+                throw GraphError(.forbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+            }
+            let body = try c.body()
+            guard let current = body["currentPassword"]?.stringValue, !current.isEmpty,
+                  let new = body["newPassword"]?.stringValue, !new.isEmpty else {
+                throw GraphError.badRequest("Invalid request body: currentPassword and newPassword are required.")
+            }
+            if let seeded = c.state.directory.tenant(idOrDomain: c.tenantId)?.user(id: id), seeded.password != current {
+                throw GraphError.badRequest("The current password is incorrect.")
+            }
+            return .noContent
+        }
         g.on(.GET, "users/{id}/licenseDetails", .read(.users)) { c in
             let id = try userId(c)
             let q = try c.query(GraphEntityTypes.licenseDetails)
