@@ -4,13 +4,17 @@ import PluginKit
 /// and its reads share one handle, so a misspelt name does not compile.
 
 extension OptionKey where Value == String {
+    static var appliedCategories: Self { Self("appliedCategories") }
     static var assignedToUserIds: Self { Self("assignedToUserIds") }
+    static var assignedToUserNames: Self { Self("assignedToUserNames") }
+    static var assigneePriority: Self { Self("assigneePriority") }
     static var attachment: Self { Self("attachment") }
     static var bcc: Self { Self("bcc") }
     static var bodyContent: Self { Self("bodyContent") }
-    static var bodyContentType: Self { Self("bodyContentType") }
     static var bodyContents: Self { Self("bodyContents") }
+    static var bodyContentType: Self { Self("bodyContentType") }
     static var bucketId: Self { Self("bucketId") }
+    static var bucketName: Self { Self("bucketName") }
     static var cc: Self { Self("cc") }
     static var changeTypes: Self { Self("changeTypes") }
     static var channelId: Self { Self("channelId") }
@@ -31,22 +35,33 @@ extension OptionKey where Value == String {
     static var lifecycleNotificationUrl: Self { Self("lifecycleNotificationUrl") }
     static var listId: Self { Self("listId") }
     static var listName: Self { Self("listName") }
+    static var mailbox: Self { Self("mailbox") }
+    static var memberEmails: Self { Self("memberEmails") }
+    static var memberIds: Self { Self("memberIds") }
+    static var memberUserNames: Self { Self("memberUserNames") }
     static var message: Self { Self("message") }
     static var name: Self { Self("name") }
     static var notificationUrl: Self { Self("notificationUrl") }
+    static var orderHint: Self { Self("orderHint") }
     static var outputFile: Self { Self("outputFile") }
     static var owner: Self { Self("owner") }
+    static var ownerEmails: Self { Self("ownerEmails") }
     static var ownerGroupId: Self { Self("ownerGroupId") }
     static var ownerGroupName: Self { Self("ownerGroupName") }
+    static var ownerIds: Self { Self("ownerIds") }
     static var ownerUserNames: Self { Self("ownerUserNames") }
     static var path: Self { Self("path") }
     static var planId: Self { Self("planId") }
     static var planTitle: Self { Self("planTitle") }
+    static var previewType: Self { Self("previewType") }
+    static var priority: Self { Self("priority") }
     static var resource: Self { Self("resource") }
     static var role: Self { Self("role") }
     static var sender: Self { Self("sender") }
+    static var since: Self { Self("since") }
     static var sourceFolderId: Self { Self("sourceFolderId") }
     static var sourceFolderName: Self { Self("sourceFolderName") }
+    static var startDateTime: Self { Self("startDateTime") }
     static var startTime: Self { Self("startTime") }
     static var status: Self { Self("status") }
     static var subject: Self { Self("subject") }
@@ -66,10 +81,10 @@ extension OptionKey where Value == String {
 
 extension OptionKey where Value == Double {
     static var percentComplete: Self { Self("percentComplete") }
-    static var priority: Self { Self("priority") }
 }
 
 extension OptionKey where Value == Bool {
+    static var associated: Self { Self("associated") }
     static var joined: Self { Self("joined") }
     static var overwrite: Self { Self("overwrite") }
     static var primary: Self { Self("primary") }

@@ -92,14 +92,17 @@ public struct GraphClient: CommandClient {
 
 /// OData query text: quoting literals and assembling `?$select=…&$filter=…` with encoded values.
 extension GraphClient {
-    /// An object and its entity tag (the `ETag` header, else `@odata.etag`), for updates that
-    /// Graph accepts only with `If-Match` (Planner).
+    /// An object and its entity tag (`@odata.etag`, else the `ETag` header), for updates that
+    /// Graph accepts only with `If-Match` (Planner). Asked for with `odata.metadata=minimal`, as
+    /// CLI for Microsoft 365 does: under `none` Planner leaves `@odata.etag` out (pnp/cli-microsoft365#4446).
     public func getWithETag(_ path: String) throws(PluginFailure) -> (object: JSONObject, etag: String) {
-        let response = try service.answer(service.request("GET", url(path)))
+        var request = service.request("GET", url(path))
+        request.headers = request.headers.filter { $0.name.lowercased() != "accept" } + [("Accept", "application/json;odata.metadata=minimal")]
+        let response = try service.answer(request)
         guard let object = response.json?.objectValue else {
             throw PluginFailure("Microsoft Graph sent no object for \(path)", status: M365_ERR_SERVER)
         }
-        guard let etag = response.header("etag") ?? object["@odata.etag"]?.stringValue else {
+        guard let etag = object["@odata.etag"]?.stringValue ?? response.header("etag") else {
             throw PluginFailure("Microsoft Graph sent no ETag for \(path)", status: M365_ERR_SERVER)
         }
         return (object, etag)

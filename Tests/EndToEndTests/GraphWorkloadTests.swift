@@ -143,34 +143,94 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
     // MARK: planner
 
     func testPlannerPlansBucketsAndTasksWithETags() throws {
-        let plan = try jsonObject(["planner", "plan", "add", "--title", "Roadmap", "--ownerGroupName", "Sales and Marketing"])
+        let sales = "Sales and Marketing"
+        let (plan, planBodies) = try traced(["planner", "plan", "add", "--title", "Roadmap", "--ownerGroupName", sales])
         let planId = try XCTUnwrap(plan["id"] as? String)
+        XCTAssertEqual(planBodies.first?["container"] as? [String: String], ["url": "https://graph.microsoft.com/v1.0/groups/\(Self.salesAndMarketing)"],
+                       "the plan's container, not the deprecated owner")
+        XCTAssertNil(planBodies.first?["owner"])
+        XCTAssertNil(plan["@odata.etag"], "under odata.metadata=none Planner leaves the etag out")
         XCTAssertTrue(ids(try jsonArray(["planner", "plan", "list", "--ownerGroupId", Self.salesAndMarketing])).contains(planId))
-        XCTAssertEqual(try jsonObject(["planner", "plan", "get", "--title", "Roadmap", "--ownerGroupName", "Sales and Marketing"])["id"] as? String, planId)
+        // By title, case-insensitively, with the plan's details merged in.
+        let got = try jsonObject(["planner", "plan", "get", "--title", "ROADMAP", "--ownerGroupName", sales])
+        XCTAssertEqual(got["id"] as? String, planId)
+        XCTAssertNotNil(got["sharedWith"] as? [String: Any])
+        XCTAssertNotNil(got["categoryDescriptions"] as? [String: Any])
+        XCTAssertTrue(try harness.run(["planner", "plan", "get", "--id", planId, "--output", "text"]).stdout.contains("categoryDescriptions"),
+                      "no default properties: text output shows every field")
+        try mustFail(["planner", "plan", "list", "--ownerGroupId", "not-a-guid"], exit: 2, "not a valid GUID")
 
-        let bucket = try jsonObject(["planner", "bucket", "add", "--name", "Next", "--planId", planId])
+        // A bucket: orderHint is sent only when given.
+        let (bucket, bucketBodies) = try traced(["planner", "bucket", "add", "--name", "Next", "--planTitle", "roadmap", "--ownerGroupId", Self.salesAndMarketing])
         let bucketId = try XCTUnwrap(bucket["id"] as? String)
+        XCTAssertEqual(bucketBodies.first?.keys.sorted(), ["name", "planId"])
         XCTAssertEqual(try jsonArray(["planner", "bucket", "list", "--planId", planId]).compactMap { $0["name"] as? String }, ["Next"])
 
-        let task = try jsonObject(["planner", "task", "add", "--planId", planId, "--bucketId", bucketId, "--title", "Draft",
-                                   "--assignedToUserIds", Self.adele.id, "--description", "First draft", "--priority", "3"])
+        // A task by plan title and bucket name, users by name, a named priority, categories, a preview type.
+        try emulator.admin("requests", method: "DELETE")
+        let (task, taskBodies) = try traced(["planner", "task", "add", "--planTitle", "Roadmap", "--ownerGroupName", sales, "--bucketName", "next",
+                                             "--title", "Draft", "--assignedToUserNames", "\(Self.admin.upn),\(Self.adele.upn)", "--description", "First draft",
+                                             "--priority", "Urgent", "--appliedCategories", "Category2", "--previewType", "nopreview",
+                                             "--startDateTime", "2026-01-05T09:00:00Z"])
         let taskId = try XCTUnwrap(task["id"] as? String)
-        // Each change reads the current ETag and sends it as If-Match: two changes in a row work.
-        try m365(["planner", "task", "set", "--id", taskId, "--percentComplete", "50"])
-        try m365(["planner", "task", "set", "--id", taskId, "--title", "Final", "--description", "Second draft"])
-        let fetched = try jsonObject(["planner", "task", "get", "--id", taskId])
-        XCTAssertEqual(fetched["title"] as? String, "Final")
+        let sent = try XCTUnwrap(taskBodies.first { $0["title"] as? String == "Draft" })
+        XCTAssertEqual(sent["planId"] as? String, planId)
+        XCTAssertEqual(sent["bucketId"] as? String, bucketId)
+        XCTAssertEqual(sent["priority"] as? Int, 1, "Urgent is 1")
+        XCTAssertEqual(sent["appliedCategories"] as? [String: Bool], ["category2": true])
+        XCTAssertEqual(Set((sent["assignments"] as? [String: Any] ?? [:]).keys), [Self.admin.id, Self.adele.id])
+        XCTAssertEqual(task["description"] as? String, "First draft", "the details are merged in")
+        XCTAssertEqual(task["previewType"] as? String, "noPreview")
+        XCTAssertEqual(task["hasDescription"] as? Bool, true)
+        XCTAssertEqual(task["startDateTime"] as? String, "2026-01-05T09:00:00Z")
+        // The ETag is read with odata.metadata=minimal (under none Planner leaves it out), then sent as If-Match.
+        let taskRequests = try httpRequests("/v1.0/planner/tasks/\(taskId)")
+        XCTAssertEqual(taskRequests.map { "\($0["method"] as? String ?? "") \(($0["headers"] as? [String: String])?["accept"] ?? "")" },
+                       ["GET application/json;odata.metadata=minimal", "PATCH application/json;odata.metadata=none"])
+        let patch = try XCTUnwrap(taskRequests.last?["headers"] as? [String: String])
+        XCTAssertTrue(patch["if-match"]?.hasPrefix("W/\"") == true, "\(patch)")
+        XCTAssertEqual(patch["prefer"], "return=representation")
+
+        // task set: each change reads the current ETag; the updated task (with details) is the output.
+        let set1 = try jsonObject(["planner", "task", "set", "--id", taskId, "--percentComplete", "50", "--priority", "Important"])
+        XCTAssertEqual(set1["percentComplete"] as? Int, 50)
+        XCTAssertEqual(set1["priority"] as? Int, 3)
+        let set2 = try jsonObject(["planner", "task", "set", "--id", taskId, "--title", "Final", "--description", "Second draft"])
+        XCTAssertEqual(set2["title"] as? String, "Final")
+        XCTAssertEqual(set2["description"] as? String, "Second draft")
+        // task get by title (case-insensitive) in a bucket named within a plan; details merged in.
+        let fetched = try jsonObject(["planner", "task", "get", "--title", "final", "--bucketName", "Next", "--planId", planId])
+        XCTAssertEqual(fetched["id"] as? String, taskId)
         XCTAssertEqual(fetched["percentComplete"] as? Int, 50)
-        XCTAssertEqual(try jsonArray(["planner", "task", "list", "--bucketId", bucketId]).count, 1)
-        let patches = try emulator.requests(pathPrefix: "/v1.0/planner/tasks").filter { $0["method"] as? String == "PATCH" }
-        XCTAssertFalse(patches.isEmpty)
+        XCTAssertEqual(fetched["description"] as? String, "Second draft")
+        XCTAssertEqual(try jsonArray(["planner", "task", "list", "--bucketName", "next", "--planId", planId]).count, 1)
+        XCTAssertTrue(ids(try jsonArray(["planner", "task", "list"])).contains(taskId), "no options: the signed-in user's tasks")
+        XCTAssertEqual(try httpRequests("/v1.0/me/planner/tasks").count, 1)
 
         try mustFail(["planner", "task", "set", "--id", taskId, "--percentComplete", "150"], exit: 2, "percentComplete")
-        try m365(["planner", "task", "remove", "--id", taskId, "--force"])
+        try mustFail(["planner", "task", "set", "--id", taskId, "--priority", "Someday"], exit: 2, "Allowed values are 0-10 or Urgent|Important|Medium|Low")
+        try mustFail(["planner", "task", "add", "--planId", planId, "--bucketId", bucketId, "--title", "x", "--assignedToUserNames", "ghost@contoso.com"],
+                     "Cannot proceed with planner task creation. The following users provided are invalid : ghost@contoso.com")
+        try mustFail(["planner", "task", "add", "--planId", planId, "--title", "x"], exit: 2, "'bucketId' or 'bucketName'")
+        try mustFail(["planner", "task", "get", "--title", "nope", "--bucketId", bucketId], "The specified task nope does not exist")
+        try mustFail(["planner", "task", "remove", "--id", taskId, "--bucketId", bucketId, "--force"], exit: 2, "when using id")
+        try m365(["planner", "task", "remove", "--title", "FINAL", "--bucketId", bucketId, "--force"])
         try mustFail(["planner", "task", "get", "--id", taskId], "not found")
-        try m365(["planner", "plan", "remove", "--id", planId, "--force"])
+        try m365(["planner", "plan", "remove", "--title", "roadmap", "--ownerGroupId", Self.salesAndMarketing, "--force"])
         try mustFail(["planner", "plan", "get", "--title", "Roadmap", "--ownerGroupId", Self.salesAndMarketing], "does not exist")
-        try mustFail(["planner", "plan", "get", "--title", "Roadmap"], exit: 2, "--ownerGroupId")
+        try mustFail(["planner", "plan", "get", "--title", "Roadmap"], exit: 2, "'ownerGroupId' or 'ownerGroupName'")
+    }
+
+    /// Runs `arguments` with `--debug`: the JSON object printed and the JSON bodies sent, in order.
+    func traced(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> ([String: Any], [[String: Any]]) {
+        let result = try harness.run(arguments + ["--debug"])
+        XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
+        let bodies = result.stderr.split(separator: "\n").compactMap { line -> [String: Any]? in
+            guard let start = line.range(of: "> {") else { return nil }
+            return try? JSONSerialization.jsonObject(with: Data(line[line.index(after: start.lowerBound)...].utf8)) as? [String: Any]
+        }
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+        return (object, bodies)
     }
 
     // MARK: teams

@@ -2,11 +2,12 @@ import Foundation
 import JSONModel
 
 /// `Accept: application/json;odata.metadata=none`, as CLI for Microsoft 365 (and m365) send it:
-/// Graph then leaves out the control annotations (`@odata.context`, `@odata.type`, `@odata.id`)
-/// but keeps what a client needs to page and to update (`@odata.nextLink`, `@odata.count`,
-/// `@odata.deltaLink`, `@odata.etag`).
+/// Graph then leaves out the control annotations (`@odata.context`, `@odata.type`, `@odata.id`,
+/// and `@odata.etag`: Planner's updates need it, so a client reads it with `odata.metadata=minimal`,
+/// pnp/cli-microsoft365#4446) but keeps what a client needs to page (`@odata.nextLink`,
+/// `@odata.count`, `@odata.deltaLink`).
 enum GraphMetadata {
-    static let kept: Set<String> = ["@odata.nextLink", "@odata.count", "@odata.deltaLink", "@odata.etag"]
+    static let kept: Set<String> = ["@odata.nextLink", "@odata.count", "@odata.deltaLink"]
 
     static func apply(_ response: EmulatorResponse, accept: String?) -> EmulatorResponse {
         guard let accept, accept.lowercased().contains("odata.metadata=none"),

@@ -2,8 +2,9 @@ import Foundation
 import JSONModel
 import NIOHTTP1
 
-/// Planner plans, buckets, tasks and task details. Every object carries `@odata.etag` (also the
-/// `ETag` header of GET), which changes on each write; PATCH and DELETE need it in `If-Match`.
+/// Planner plans, buckets, tasks and task details. Every object carries `@odata.etag` (left out of
+/// the body under `odata.metadata=none`; also the `ETag` header of GET), which changes on each
+/// write; PATCH and DELETE need it in `If-Match`.
 /// Planner's errors have an empty `code`, as the service's do.
 enum GraphPlanner {
     static let planType = GraphEntityType(
@@ -29,6 +30,12 @@ enum GraphPlanner {
         defaultProperties: ["@odata.etag", "description", "previewType", "id", "references", "checklist"],
         properties: ["@odata.etag", "description", "previewType", "id", "references", "checklist"],
         odataType: "#microsoft.graph.plannerTaskDetails")
+
+    static let planDetailsType = GraphEntityType(
+        errorTypeName: "microsoft.graph.plannerPlanDetails", entitySet: "planner/plans",
+        defaultProperties: ["@odata.etag", "sharedWith", "categoryDescriptions", "id"],
+        properties: ["@odata.etag", "sharedWith", "categoryDescriptions", "id"],
+        odataType: "#microsoft.graph.plannerPlanDetails")
 
     static let read = GraphAccess.scopes(delegated: ["Tasks.Read", "Tasks.ReadWrite", "Group.Read.All", "Group.ReadWrite.All"],
                                          application: ["Tasks.Read.All", "Tasks.ReadWrite.All"])
@@ -99,6 +106,17 @@ enum GraphPlanner {
             return .noContent
         }
 
+        g.on(.GET, "planner/plans/{id}/details", read) { c in
+            // Derived from the plan: shared with nobody, no category named (as a new plan's are).
+            let plan = try c.with { t in try find(t, .plannerPlans, c.param("id")) }
+            let id = plan["id"]?.stringValue ?? ""
+            var categories = JSONObject()
+            for n in 1...25 { categories["category\(n)"] = .null }
+            let etag = GraphWorkloads.plannerEtag("PlanDetails", 1)
+            let details: JSONObject = ["@odata.etag": .string(etag), "sharedWith": [:], "categoryDescriptions": .object(categories), "id": .string(id)]
+            return try respond(c, details, planDetailsType, context: "planner/plans('\(id)')/details")
+        }
+
         // MARK: buckets
         g.on(.GET, "planner/plans/{id}/buckets", read) { c in
             let all = try c.with { t -> [JSONObject] in
@@ -160,6 +178,14 @@ enum GraphPlanner {
                 return t.items(.plannerTasks).filter { $0["bucketId"]?.stringValue == id }
             }
             return try GraphWorkloads.list(c, all, taskType, context: "planner/buckets('\(c.param("id"))')/tasks")
+        }
+        g.on(.GET, "users/{id}/planner/tasks", read) { c in
+            // The tasks assigned to the user.
+            let all = try c.with { t -> [JSONObject] in
+                guard let uid = t.user(idOrUPN: c.param("id"))?["id"]?.stringValue else { throw GraphError.resourceNotFound(c.param("id")) }
+                return t.items(.plannerTasks).filter { $0["assignments"]?.objectValue?[uid] != nil }
+            }
+            return try GraphWorkloads.list(c, all, taskType, context: "users('\(c.param("id"))')/planner/tasks")
         }
         g.on(.POST, "planner/tasks", write) { c in
             let body = try c.body()
