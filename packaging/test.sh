@@ -168,7 +168,7 @@ mkdir -p "$root" && dpkg-deb -x "$deb" "$root"
 check_elves deb "$root"
 man_page=$(zcat "$root/usr/share/man/man1/m365.1.gz")
 missing=""
-for section in "SH NAME" "SH GLOBAL OPTIONS" "SH COMMANDS" "SH SERVICES" "SS spo" "SS aad (entra)" "SS graph" \
+for section in "SH NAME" "SH GLOBAL OPTIONS" "SH COMMANDS" "SH SERVICES" "SS spo" "SS entra (aad)" "SS graph" \
     "m365 spo list list" "m365 login" "SH ENVIRONMENT" "M365_PLUGIN_PATH" "SH FILES" "/usr/lib/m365/plugins" "SH EXIT STATUS"; do
   contains "$man_page" "$section" || missing+=" [$section]"
 done

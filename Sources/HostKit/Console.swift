@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostConfig
 
 /// Writing for people and for programs: results go to stdout, everything else to stderr.
 enum Console {
@@ -106,5 +107,26 @@ enum Console {
         var buffer = [CChar](repeating: 0, count: 32)
         let count = strftime(&buffer, buffer.count, "%Y-%m-%d", &parts)
         return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Lets the user pick one of `choices`, as the CLI does where a name matches several things: on
+/// a terminal with the `prompt` setting on, a numbered list `promptListPageSize` at a time
+/// (Enter shows the next page); otherwise an error naming the choices.
+func choose(_ message: String, _ choices: [String], config: CLIConfig) throws(HostError) -> String {
+    guard Console.stdinIsTerminal, Console.stderrIsTerminal, config.bool("prompt"), !choices.isEmpty else {
+        throw HostError("\(message) Found: \(choices.joined(separator: ", ")).")
+    }
+    let pageSize = max(1, config.string("promptListPageSize").flatMap { Int($0) } ?? 7)
+    var start = 0
+    Console.err(message + "\n")
+    while true {
+        let page = start..<min(start + pageSize, choices.count)
+        for index in page { Console.err("  \(index + 1)) \(choices[index])\n") }
+        let more = choices.count > pageSize ? ", Enter for more" : ""
+        Console.err("Please choose one (1-\(choices.count)\(more)): ")
+        guard let line = Console.readLine(secret: false), cancellationRequested == 0 else { throw HostError("no answer (cancelled)", kind: .cancelled) }
+        if let number = Int(line.filter { $0 != " " }), (1...choices.count).contains(number) { return choices[number - 1] }
+        start = page.upperBound < choices.count ? page.upperBound : 0
     }
 }

@@ -145,11 +145,13 @@ struct Run {
         let modeName = global.output ?? config.string("output") ?? "json"
         let selection = GlobalSelection(
             mode: OutputMode(rawValue: modeName) ?? .json, query: global.query,
-            debug: global.debug || environment("CLIMICROSOFT365_DEBUG") != nil,
-            verbose: global.verbose || environment("CLIMICROSOFT365_VERBOSE") != nil)
+            // As the CLI: only the value 1 turns them on (`=0` does not).
+            debug: global.debug || environment("CLIMICROSOFT365_DEBUG") == "1",
+            verbose: global.verbose || environment("CLIMICROSOFT365_VERBOSE") == "1")
         let printer = try ResultPrinter(global: selection, command: route.command, commandLine: commandLine(), config: config)
 
-        let session = Session(paths: paths, config: config, debug: selection.debug, verbose: selection.verbose)
+        let session = Session(paths: paths, config: config, debug: selection.debug, verbose: selection.verbose,
+                              service: route.service.map { ($0.name, $0.aliases) })
         switch route.owner {
         case .host:
             let name = route.command.words

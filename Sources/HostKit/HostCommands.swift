@@ -132,12 +132,13 @@ private func configSet(_ context: inout HostContext, _ options: JSONObject) thro
     let key = options["key"]!.stringValue!
     let text = options["value"]!.stringValue!
     try checkKey(key)
-    let value: JSON
+    var value: JSON
     if let setting = Settings.setting(key) {
         switch Settings.parse(text, for: setting) {
         case .success(let parsed): value = parsed
         case .failure(let error): throw HostError(error.description, kind: .usage(command: "cli config set"))
         }
+        if setting.isSecret { value = try context.session.saveSecretSetting(key, text) }
     } else {
         value = .string(text)  // a plugin's own setting, "<service>.<key>"
     }
@@ -149,8 +150,10 @@ private func configSet(_ context: inout HostContext, _ options: JSONObject) thro
 private func configReset(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
     if let key = options["key"]?.stringValue {
         try checkKey(key)
+        context.session.removeSecretSetting(key)
         context.config.set(key, nil)
     } else {
+        for setting in Settings.all where setting.isSecret { context.session.removeSecretSetting(setting.key) }
         context.config.reset()
     }
     do { try context.config.save() } catch { throw HostError(error.description) }

@@ -18,7 +18,12 @@ final class Session {
     private var selections: [String: TokenStoreSelection] = [:]
     private var providers: [String: TokenProvider] = [:]
 
-    init(paths: HostPaths, config: CLIConfig, debug: Bool, verbose: Bool) {
+    /// The service this run's command belongs to and its aliases (former names whose service
+    /// bindings it adopts).
+    private let service: (name: String, aliases: [String])?
+
+    init(paths: HostPaths, config: CLIConfig, debug: Bool, verbose: Bool, service: (name: String, aliases: [String])? = nil) {
+        self.service = service
         self.paths = paths
         self.config = config
         self.debug = debug
@@ -58,6 +63,34 @@ final class Session {
         }
     }
 
+    // MARK: Secret settings
+
+    /// Stores a credential setting (clientSecret …) in the keyring; config.json records only
+    /// which store holds it. The plaintext file store never keeps one.
+    func saveSecretSetting(_ key: String, _ value: String) throws(HostError) -> JSON {
+        let selection = try tokenStore()
+        guard selection.store.canHoldCredentials else {
+            throw HostError("'\(key)' is a credential and m365 keeps credentials only in the keyring, which is not available (\(selection.reason)); pass it to 'm365 login' instead",
+                            kind: .usage(command: "cli config set"))
+        }
+        do { try selection.store.save("setting/\(key)", value) } catch { throw HostError("Cannot store '\(key)' in the keyring: \(error)") }
+        return .object(JSONObject([("tokenStore", .string(selection.store.kind.rawValue))]))
+    }
+
+    /// A credential setting's value, read back from the store config.json names.
+    func secretSetting(_ key: String) throws(HostError) -> String? {
+        guard let kind = config.values[key]?["tokenStore"]?.stringValue else { return nil }
+        let selection = try tokenStore(preference: kind, requiredBy: "The setting '\(key)' is kept in the \(kind) store")
+        do { return try selection.store.load("setting/\(key)") } catch { throw HostError("Cannot read '\(key)' from the keyring: \(error)") }
+    }
+
+    /// Forgets a credential setting (best effort: the keyring may be gone).
+    func removeSecretSetting(_ key: String) {
+        guard let kind = config.values[key]?["tokenStore"]?.stringValue,
+              let selection = try? tokenStore(preference: kind) else { return }
+        try? selection.store.remove("setting/\(key)")
+    }
+
     /// The provider for new sign-ins.
     func provider() throws(HostError) -> TokenProvider {
         try provider(selection: tokenStore())
@@ -86,7 +119,8 @@ final class Session {
     func book() throws(HostError) -> ConnectionBook {
         if let cachedBook { return cachedBook }
         do {
-            let book = try ConnectionBook.load(configDirectory: paths.configDirectory)
+            var book = try ConnectionBook.load(configDirectory: paths.configDirectory)
+            if let service { book.adoptBinding(of: service.name, formerNames: service.aliases) }
             cachedBook = book
             return book
         } catch {
@@ -172,8 +206,25 @@ extension SignInEnvironment {
                 guard Console.stdinIsTerminal, Console.stderrIsTerminal else { return nil }
                 Console.err(question + " ")
                 return Console.readLine(secret: true)
-            })
+            },
+            openURL: openInBrowser)
     }
+}
+
+/// Starts `$BROWSER <url>` (the test hook too), else xdg-open, without waiting for it (a browser
+/// may run for hours): true when it started.
+func openInBrowser(_ url: String) -> Bool {
+    let program = environment("BROWSER").flatMap { $0.split(separator: ":").first.map(String.init) } ?? "xdg-open"
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    let arguments: [UnsafeMutablePointer<CChar>?] = [strdup(program), strdup(url), nil]
+    defer { arguments.forEach { free($0) } }
+    var pid = pid_t()
+    return posix_spawnp(&pid, program, &actions, nil, arguments, environ) == 0
 }
 
 /// Sign-in traffic through the host's HTTP client (so --debug traces it, redacted).

@@ -31,15 +31,15 @@ private let loginExamples = [
 enum SignInCommands {
     static let root: [HostCommand] = [
         HostCommand(spec: CommandSpec(words: ["login"], description: "Signs in to Microsoft 365", options: loginOptions, examples: loginExamples),
-                    handler: { context, options throws(HostError) in try login(&context, options, service: nil, hookOptions: []); return nil }),
+                    handler: { context, options throws(HostError) in try login(&context, options, service: nil, hookOptions: []) }),
         HostCommand(spec: CommandSpec(words: ["logout"], description: "Signs out of every connection and forgets their tokens"),
                     handler: logout),
         HostCommand(spec: CommandSpec(words: ["status"], description: "Shows the active connection"),
                     handler: { context, _ throws(HostError) in try status(&context, service: nil) }),
-        HostCommand(spec: CommandSpec(words: ["connection", "list"], description: "Lists the connections", defaultProperties: ["connectionName", "connectedAs", "authType", "active"]),
+        HostCommand(spec: CommandSpec(words: ["connection", "list"], description: "Lists the connections", defaultProperties: ["name", "connectedAs", "authType", "active"]),
                     handler: connectionList),
         HostCommand(spec: CommandSpec(words: ["connection", "use"], description: "Makes a connection the active one",
-                                      options: [OptionSpec(name: "name", short: "n", required: true, description: "Name of the connection")]),
+                                      options: [OptionSpec(name: "name", short: "n", description: "Name of the connection (without it: choose one on a terminal)")]),
                     handler: connectionUse),
         HostCommand(spec: CommandSpec(words: ["connection", "set"], description: "Renames a connection",
                                       options: [OptionSpec(name: "name", short: "n", required: true, description: "Name of the connection"),
@@ -67,7 +67,6 @@ enum SignInCommands {
             HostCommand(spec: CommandSpec(words: ["connect"], description: "Connects \(name) with its own account (otherwise it uses the active connection)", options: connectOptions),
                         handler: { context, options throws(HostError) in
                             try login(&context, options, service: name, hookOptions: hookOptions)
-                            return nil
                         }),
             HostCommand(spec: CommandSpec(words: ["status"], description: "Shows the account \(name) uses"),
                         handler: { context, _ throws(HostError) in try status(&context, service: name) }),
@@ -79,7 +78,9 @@ enum SignInCommands {
 
 // MARK: login
 
-private func login(_ context: inout HostContext, _ options: JSONObject, service: String?, hookOptions: [String]) throws(HostError) {
+/// Signs in and returns the connection's details, as the CLI prints them; nothing when
+/// `--ensure` finds the connection still good.
+private func login(_ context: inout HostContext, _ options: JSONObject, service: String?, hookOptions: [String]) throws(HostError) -> JSON? {
     let session = context.session
     let config = context.config
     let authName = options["authType"]?.stringValue ?? config.string("authType") ?? "deviceCode"
@@ -117,25 +118,38 @@ private func login(_ context: inout HostContext, _ options: JSONObject, service:
 
     var request = LoginRequest(authType: authType, appId: appId, tenant: tenant, cloud: cloud)
     request.userName = value("userName")
+    // The CLI's settings stand in for the credential options (clientSecret, clientCertificate…).
     request.password = value("password")
+    if request.password == nil, authType == .certificate { request.password = try session.secretSetting("clientCertificatePassword") }
     request.secret = value("secret")
+    if request.secret == nil, authType == .secret { request.secret = try session.secretSetting("clientSecret") }
     request.thumbprint = value("thumbprint")
     request.connectionName = options["connectionName"]?.stringValue
-    if let file = options["certificateFile"]?.stringValue {
+    if options["certificateFile"] != nil && options["certificateBase64Encoded"] != nil {
+        throw HostError("Specify either certificateFile or certificateBase64Encoded, but not both.", kind: .usage(command: "login"))
+    }
+    if let file = options["certificateFile"]?.stringValue ?? (options["certificateBase64Encoded"] == nil ? config.string("clientCertificateFile") : nil) {
         request.certificateFile = absolutePath(file)
         do { request.certificate = try FileSystem.readBytes(file) } catch {
             throw HostError("Cannot read the certificate file: \(error)", kind: .usage(command: "login"))
         }
     } else if let encoded = options["certificateBase64Encoded"]?.stringValue {
         request.certificate = Array(encoded.utf8)  // the credential loader recognises base64 text
+    } else if authType == .certificate, let encoded = try session.secretSetting("clientCertificateBase64Encoded") {
+        request.certificate = Array(encoded.utf8)
     }
 
     let existing = try session.book()
+    // As the CLI: the app and tenant are compared only when given, the user when it names one.
     if options["ensure"]?.boolValue == true, let current = existing.connection(forService: service),
-       current.authType == authType, current.appId == (appId ?? current.appId), current.cloud == cloud,
-       current.tenant == tenant, (try? session.accessToken(current, resource: cloud.graphOrigin)) != nil {
-        return
+       current.authType == authType, current.cloud == cloud,
+       value("appId").map({ $0 == current.appId }) ?? true, value("tenant").map({ $0 == current.tenant }) ?? true,
+       request.userName.map({ $0.lowercased() == current.userName?.lowercased() }) ?? true,
+       request.certificateFile.map({ $0 == current.certificateFile }) ?? true,
+       (try? session.accessToken(current, resource: cloud.graphOrigin)) != nil {
+        return nil
     }
+    if session.verbose { Console.err("Signing in to Microsoft 365...\n") }
     // The sign-in may take minutes (device code): the book is changed only afterwards, locked.
     var connection = try session.signIn(request, existing: existing.connections)
     connection.facts.merge(facts) { _, new in new }
@@ -150,6 +164,7 @@ private func login(_ context: inout HostContext, _ options: JSONObject, service:
             book.activeID = connection.id
         }
     }
+    return connection.details
 }
 
 private func forgetIfUnused(_ id: String, in book: inout ConnectionBook, session: Session) throws(HostError) {
@@ -164,6 +179,7 @@ private func logout(_ context: inout HostContext, _ options: JSONObject) throws(
     // Every connection is signed out; tokens that cannot be removed now (the keyring is down)
     // are named, not a reason to stay signed in.
     var failures: [String] = []
+    if session.verbose { Console.err("Logging out from Microsoft 365...\n") }
     try session.updateBook { book throws(HostError) in
         for connection in book.connections {
             do { try session.forget(connection) } catch {
@@ -182,20 +198,25 @@ private func status(_ context: inout HostContext, service: String?) throws(HostE
     let session = context.session
     let book = try session.book()
     guard let connection = book.connection(forService: service) else {
-        return .string(book.connections.isEmpty ? "Logged out" : "Logged out, signed in connections available")
+        let message = book.connections.isEmpty ? "Logged out" : "Logged out, signed in connections available"
+        // As the CLI: under --verbose the state is a message on stderr, not a result.
+        if session.verbose || session.debug {
+            Console.err(message + "\n")
+            return nil
+        }
+        return .string(message)
     }
     // As CLI for Microsoft 365 does: prove the connection works by getting a Graph token.
     do {
         _ = try session.accessToken(connection, resource: connection.cloud.graphOrigin)
     } catch {
-        if case .authRequired = error.kind {
-            throw HostError("Your login has expired. Sign in again to continue. (\(error.description))", kind: .authRequired)
-        }
-        throw error
+        throw HostError("Your login has expired. Sign in again to continue. \(error.description)", kind: error.kind)
     }
-    var details = connection.details(store: try session.provider(for: connection).store.kind.rawValue).objectValue!
-    if let service { details["service"] = .string(service) }
-    // What plugins published about the connection (the SharePoint URL, …).
+    guard let service else { return connection.details }
+    // `<service> status` (an addition of this m365) also names the service and what its plugin
+    // published about the connection (the SharePoint URL, …).
+    var details = connection.details.objectValue!
+    details["service"] = .string(service)
     for key in connection.facts.keys.sorted() { details[key] = .string(connection.facts[key]!) }
     return .object(details)
 }
@@ -211,43 +232,60 @@ private func disconnect(_ context: inout HostContext, service: String) throws(Ho
 
 // MARK: connection
 
+/// The CLI's rows: name, connectedAs, authType and active, sorted by name.
 private func connectionList(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
-    let session = context.session
-    let book = try session.book()
-    let current = try session.tokenStore().store.kind.rawValue
-    return .array(book.connections.map { connection in
-        var details = connection.details(store: connection.tokenStore ?? current).objectValue!
-        details["active"] = .bool(connection.id == book.activeID)
-        return .object(details)
+    let book = try context.session.book()
+    return .array(book.connections.sorted { $0.name.lowercased() < $1.name.lowercased() }.map { connection in
+        .object(JSONObject([
+            ("name", .string(connection.name)),
+            ("connectedAs", .string(connection.identityName)),
+            ("authType", .string(connection.authType.rawValue)),
+            ("active", .bool(connection.id == book.activeID)),
+        ]))
     })
 }
 
-private func named(_ book: ConnectionBook, _ options: JSONObject) throws(HostError) -> Connection {
-    let name = options["name"]!.stringValue!
+private func named(_ book: ConnectionBook, _ name: String) throws(HostError) -> Connection {
     guard let connection = book.connection(named: name) else {
-        let names = book.connections.map(\.name)
-        var message = "There is no connection named '\(name)'."
-        if let best = nearest(name, among: names, limit: 1).first { message += " Did you mean '\(best)'?" }
+        var message = "The connection '\(name)' cannot be found."
+        if let best = nearest(name, among: book.connections.map(\.name), limit: 1).first { message += " Did you mean '\(best)'?" }
         throw HostError(message)
     }
     return connection
 }
 
+/// Under --verbose, which connection a command changes, as the CLI words it.
+private func tellVerbose(_ session: Session, _ verb: String, _ connection: Connection) {
+    guard session.verbose else { return }
+    Console.err("\(verb) connection '\(connection.identityName)', appId: \(connection.appId), tenantId: \(connection.tenantId)...\n")
+}
+
 private func connectionUse(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
+    let session = context.session
+    var name = options["name"]?.stringValue
+    if name == nil {
+        // As the CLI: choose on a terminal, else name the choices.
+        let names = try session.book().connections.map(\.name).sorted { $0.lowercased() < $1.lowercased() }
+        name = try choose("Please select the connection you want to activate.", names, config: context.config)
+    }
     var chosen: Connection?
-    try context.session.updateBook { book throws(HostError) in
-        let connection = try named(book, options)
+    try session.updateBook { book throws(HostError) in
+        let connection = try named(book, name!)
+        tellVerbose(session, "Switching to", connection)
         book.activeID = connection.id
         chosen = connection
     }
-    return chosen!.details(store: try context.session.provider(for: chosen!).store.kind.rawValue)
+    return chosen!.details
 }
 
 private func connectionSet(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
-    try context.session.updateBook { book throws(HostError) in
-        var connection = try named(book, options)
+    let session = context.session
+    try session.updateBook { book throws(HostError) in
+        let name = options["name"]!.stringValue!
+        guard var connection = book.connection(named: name) else { throw HostError("Connection with name '\(name)' does not exist.") }
         let newName = options["newName"]!.stringValue!
-        if book.connection(named: newName) != nil { throw HostError("A connection named '\(newName)' already exists") }
+        if book.connection(named: newName) != nil { throw HostError("Connection with name '\(newName)' already exists.") }
+        tellVerbose(session, "Updating", connection)
         connection.name = newName
         book.upsert(connection)
     }
@@ -255,14 +293,15 @@ private func connectionSet(_ context: inout HostContext, _ options: JSONObject) 
 }
 
 private func connectionRemove(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
-    let connection = try named(try context.session.book(), options)
+    let connection = try named(try context.session.book(), options["name"]!.stringValue!)
     if options["force"]?.boolValue != true {
         guard Console.stdinIsTerminal else {
             throw HostError("Removing a connection needs confirmation: add --force", kind: .usage(command: "connection remove"))
         }
-        Console.err("Sign out of '\(connection.name)' and forget its tokens? [y/N] ")
+        Console.err("Are you sure you want to remove the connection? [y/N] ")
         guard let answer = Console.readLine(secret: false), ["y", "yes"].contains(answer.lowercased()) else { return nil }
     }
+    tellVerbose(context.session, "Removing", connection)
     try context.session.updateBook { book throws(HostError) in
         try context.session.forget(connection)
         book.remove(id: connection.id)

@@ -3,12 +3,12 @@ import JSONModel
 
 /// How a connection signs in (`m365 login --authType`).
 public enum AuthType: String, CaseIterable, Sendable {
-    case deviceCode, password, certificate, secret, identity, federatedIdentity
+    case deviceCode, password, certificate, secret, identity, federatedIdentity, browser
 
     /// App-only flows have no refresh token: they re-acquire with their credential.
     public var isAppOnly: Bool {
         switch self {
-        case .deviceCode, .password: return false
+        case .deviceCode, .password, .browser: return false
         case .certificate, .secret, .identity, .federatedIdentity: return true
         }
     }
@@ -107,8 +107,9 @@ public struct Connection: Sendable, Equatable {
     static let ownKeys: Set<String> = ["id", "name", "authType", "appId", "tenant", "tenantId", "cloud", "identityName",
                                        "identityId", "userName", "thumbprint", "certificateFile", "tokenStore", "facts"]
 
-    /// What `m365 status` and `connection list` print, as CLI for Microsoft 365 names it.
-    public func details(store: String) -> JSON {
+    /// What `m365 login`, `status` and `connection use` print: the fields and order of CLI for
+    /// Microsoft 365's connection details (the token store is told under --verbose instead).
+    public var details: JSON {
         .object(JSONObject([
             ("connectionName", .string(name)),
             ("connectedAs", .string(identityName)),
@@ -116,7 +117,6 @@ public struct Connection: Sendable, Equatable {
             ("appId", .string(appId)),
             ("appTenant", .string(tenant)),
             ("cloudType", .string(cloud.rawValue)),
-            ("tokenStore", .string(store)),
         ]))
     }
 }
@@ -192,6 +192,15 @@ public struct ConnectionBook: Sendable {
     public func connection(forService service: String?) -> Connection? {
         if let service, let id = serviceBindings[service], let bound = connections.first(where: { $0.id == id }) { return bound }
         return active
+    }
+
+    /// A service renamed by its plugin (`aad` became `entra`, keeping `aad` as an alias) keeps
+    /// the account it was connected with: a binding under a former name moves to the new one.
+    public mutating func adoptBinding(of service: String, formerNames: [String]) {
+        for former in formerNames {
+            guard let id = serviceBindings.removeValue(forKey: former) else { continue }
+            if serviceBindings[service] == nil { serviceBindings[service] = id }
+        }
     }
 
     public func connection(named name: String) -> Connection? {

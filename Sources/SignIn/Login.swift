@@ -43,6 +43,8 @@ extension TokenProvider {
         switch request.authType {
         case .deviceCode:
             tokens = try flows.deviceCode(cloud: request.cloud, tenant: tenant, appId: appId, resource: resource)
+        case .browser:
+            tokens = try flows.browser(cloud: request.cloud, tenant: tenant, appId: appId, resource: resource)
         case .password:
             guard let user = request.userName, let password = request.password else {
                 throw SignInError("Signing in with a password needs --userName and --password", kind: .usage)

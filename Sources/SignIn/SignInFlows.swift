@@ -25,11 +25,15 @@ public struct SignInEnvironment {
     public var readFile: (String) throws(SignInError) -> [UInt8]
     /// Asks the user for a secret on a terminal (no echo); nil without one.
     public var askSecret: (String) -> String?
+    /// Opens a web address in the user's browser; false when there is none to open.
+    public var openURL: (String) -> Bool
 
     public init(now: @escaping () -> Int, sleep: @escaping (Double) -> Void, isCancelled: @escaping () -> Bool,
                 tell: @escaping (String) -> Void, variable: @escaping (String) -> String?,
-                readFile: @escaping (String) throws(SignInError) -> [UInt8], askSecret: @escaping (String) -> String? = { _ in nil }) {
+                readFile: @escaping (String) throws(SignInError) -> [UInt8], askSecret: @escaping (String) -> String? = { _ in nil },
+                openURL: @escaping (String) -> Bool = { _ in false }) {
         self.askSecret = askSecret
+        self.openURL = openURL
         self.now = now
         self.sleep = sleep
         self.isCancelled = isCancelled
@@ -87,7 +91,7 @@ public struct SignInFlows {
         return offline ? "\(base)/.default offline_access" : "\(base)/.default"
     }
 
-    private func redeem(_ url: String, _ fields: [(String, String)], what: String) throws(SignInError) -> TokenSet {
+    func redeem(_ url: String, _ fields: [(String, String)], what: String) throws(SignInError) -> TokenSet {
         let answer = try transport.postForm(url, fields, headers: [])
         guard answer.status == 200 else { throw signInError(status: answer.status, body: answer.body, what: what) }
         do {

@@ -114,7 +114,7 @@ public final class TokenProvider {
 
     private func acquire(_ connection: Connection, secrets: StoredSecrets, resource: String) throws(SignInError) -> TokenSet {
         switch connection.authType {
-        case .deviceCode, .password:
+        case .deviceCode, .password, .browser:
             guard let refreshToken = secrets.refreshToken else {
                 throw SignInError("The sign-in of '\(connection.name)' has no refresh token. Run 'm365 login' again.", kind: .authRequired)
             }

@@ -96,7 +96,7 @@ final class HostCommandTests: XCTestCase {
     func testHelpAndExitCodes() throws {
         let root = try harness.run(["--help"])
         XCTAssertEqual(root.status, 0)
-        for expected in ["Usage: m365 <command> [options]", "cli config set", "plugin list", "spo", "aad", "(alias: entra)", "graph", "Global options:"] {
+        for expected in ["Usage: m365 <command> [options]", "cli config set", "plugin list", "spo", "entra", "(alias: aad)", "graph", "Global options:"] {
             XCTAssertTrue(root.stdout.contains(expected), "missing '\(expected)':\n\(root.stdout)")
         }
         XCTAssertEqual(try harness.run([]).stdout, root.stdout)

@@ -62,14 +62,14 @@ final class PluginLoaderTests: XCTestCase {
         XCTAssertEqual(rows.map { $0["file"] as? String }, ["libm365-aad.so", "libm365-graph.so", "libm365-spo.so"])
         XCTAssertTrue(rows.allSatisfy { $0["status"] as? String == "available" })
         let aad = try row("libm365-aad.so")
-        XCTAssertEqual(aad["services"] as? String, "aad (entra)")
+        XCTAssertEqual(aad["services"] as? String, "entra (aad)")
         XCTAssertEqual(aad["id"] as? String, "com.m365.aad")
         let graph = try row("libm365-graph.so")
         XCTAssertEqual(graph["services"] as? String, "graph, teams, outlook, planner, onedrive, todo")
         for service in ["spo", "aad", "entra", "graph", "teams"] {
             let help = try harness.run([service, "-h"])
             XCTAssertEqual(help.status, 0, help.stderr)
-            XCTAssertTrue(help.stdout.contains("m365 \(service == "entra" ? "aad" : service) connect"), help.stdout)
+            XCTAssertTrue(help.stdout.contains("m365 \(service == "aad" ? "entra" : service) connect"), help.stdout)
         }
     }
 
@@ -341,7 +341,7 @@ final class PluginLoaderTests: XCTestCase {
         XCTAssertEqual(utimensat(AT_FDCWD, spo, &times, 0), 0)
         let third = try harness.run(["plugin", "list"], environment: ["M365_DEBUG": "plugins"])
         XCTAssertTrue(traced(third.stderr, "spo", services: "spo", "(opened to read its descriptor)"), third.stderr)
-        XCTAssertTrue(traced(third.stderr, "aad", services: "aad", "(from the index)"), "an unchanged plugin stays in the index: \(third.stderr)")
+        XCTAssertTrue(traced(third.stderr, "aad", services: "entra", "(from the index)"), "an unchanged plugin stays in the index: \(third.stderr)")
     }
 
     func testAServiceCommandLoadsOnlyItsPlugin() throws {

@@ -67,6 +67,10 @@ class SignInTestCase: XCTestCase {
 
     var configDirectory: URL { harness.home.appendingPathComponent("m365") }
 
+    func percentEncoded(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text
+    }
+
     /// Every file under the config directory, as text.
     func configFiles() throws -> [String: String] {
         var files: [String: String] = [:]
@@ -80,12 +84,27 @@ class SignInTestCase: XCTestCase {
 
 final class SignInTests: SignInTestCase {
     func testPasswordSignInStatusAndAGraphRequest() throws {
-        try loginWithPassword()
-        let details = try status()
-        XCTAssertEqual(details["connectedAs"] as? String, Self.admin.user)
-        XCTAssertEqual(details["authType"] as? String, "password")
-        XCTAssertEqual(details["appId"] as? String, Self.publicApp)
-        XCTAssertEqual(details["tokenStore"] as? String, "file")
+        // As the CLI: login prints the connection's details, and status prints the same.
+        let login = try m365(["login", "--authType", "password", "--appId", Self.publicApp, "--tenant", Self.tenant,
+                              "--userName", Self.admin.user, "--password", Self.admin.password, "--verbose"])
+        let expected = """
+            {
+              "connectionName": "\(Self.admin.user)",
+              "connectedAs": "\(Self.admin.user)",
+              "authType": "password",
+              "appId": "\(Self.publicApp)",
+              "appTenant": "\(Self.tenant)",
+              "cloudType": "Public"
+            }
+
+            """
+        XCTAssertEqual(login.stdout, expected)
+        XCTAssertTrue(login.stderr.contains("Signing in to Microsoft 365...\n"), login.stderr)
+        XCTAssertEqual(try m365(["status"]).stdout, expected)
+        let verbose = try m365(["status", "--verbose"])
+        XCTAssertTrue(verbose.stderr.contains("Token store: file"), "the token store is told under --verbose: \(verbose.stderr)")
+        // --ensure with the same settings signs nobody in and prints nothing, as the CLI.
+        XCTAssertEqual(try m365(["login", "--authType", "password", "--userName", Self.admin.user, "--password", Self.admin.password, "--appId", Self.publicApp, "--ensure"]).stdout, "")
         let me = try XCTUnwrap(try m365(["request", "--url", "@graph/me"]).json() as? [String: Any])
         XCTAssertEqual(me["userPrincipalName"] as? String, Self.admin.user)
         // The file store is private.
@@ -111,6 +130,54 @@ final class SignInTests: SignInTestCase {
         XCTAssertTrue(me.stdout.contains("userPrincipalName: \(Self.admin.user)"), me.stdout)
         let seen = try emulator.requests(pathPrefix: "/v1.0/me").last?["headers"] as? [String: Any]
         XCTAssertEqual(seen?["user-agent"] as? String, "NONISV|m365|m365/\(try releaseVersion())")
+    }
+
+    /// `BROWSER` is a script that does what the user does in the browser: signs in on the
+    /// emulator's authorize page (a form POST) and follows the redirect to m365's loopback listener.
+    func browser(_ form: String) throws -> [String: String] {
+        let script = harness.root.appendingPathComponent("browser.sh")
+        try """
+            #!/bin/sh
+            exec curl -sS -L --max-time 30 --cacert '\(emulator.caBundle)' --connect-to login.microsoftonline.com:443:127.0.0.1:\(emulator.port) \\
+              --data '\(form)' -o /dev/null "$1"
+
+            """.write(to: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        return ["BROWSER": script.path]
+    }
+
+    func testBrowserSignInWithPKCEAndALoopbackRedirect() throws {
+        let env = try browser("login=\(percentEncoded(Self.admin.user))&passwd=\(percentEncoded(Self.admin.password))")
+        let login = try m365(["login", "--authType", "browser", "--appId", Self.publicApp, "--tenant", Self.tenant], environment: env)
+        XCTAssertTrue(login.stderr.hasPrefix("To sign in, use the web browser that just has been opened. Please sign-in there.\n"), login.stderr)
+        XCTAssertEqual(try login.json() as? [String: String], [
+            "connectionName": Self.admin.user, "connectedAs": Self.admin.user, "authType": "browser",
+            "appId": Self.publicApp, "appTenant": Self.tenant, "cloudType": "Public",
+        ])
+        let requests = try emulator.requests(pathPrefix: "/\(Self.tenant)/oauth2")
+        XCTAssertEqual(requests.map { "\($0["method"] ?? "") \($0["path"] ?? "")" },
+                       ["POST /\(Self.tenant)/oauth2/v2.0/authorize", "POST /\(Self.tenant)/oauth2/v2.0/token"])
+        let query = try XCTUnwrap(URLComponents(string: "https://x/?" + (requests[0]["query"] as? String ?? ""))?.queryItems)
+        let parameters = Dictionary(query.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { a, _ in a })
+        XCTAssertEqual(parameters["response_type"], "code")
+        XCTAssertEqual(parameters["prompt"], "select_account")
+        XCTAssertEqual(parameters["code_challenge_method"], "S256")
+        XCTAssertEqual(parameters["scope"], "https://graph.microsoft.com/.default offline_access openid profile")
+        XCTAssertEqual(parameters["state"]?.count, 32)
+        XCTAssertTrue(parameters["redirect_uri"]?.hasPrefix("http://localhost:") == true, "\(parameters)")
+        // Later tokens come from the refresh token, silently.
+        let me = try XCTUnwrap(try m365(["request", "--url", "@graph/me"]).json() as? [String: Any])
+        XCTAssertEqual(me["userPrincipalName"] as? String, Self.admin.user)
+        XCTAssertEqual(try status()["authType"] as? String, "browser")
+    }
+
+    func testBrowserSignInDeclinedOrWithAWrongRedirectFailsInOneLine() throws {
+        let declined = try harness.run(["login", "--authType", "browser", "--appId", Self.publicApp, "--tenant", Self.tenant],
+                                       environment: try browser("action=decline"))
+        XCTAssertEqual(declined.status, 1)
+        XCTAssertTrue(declined.stderr.hasSuffix("Error: The sign-in was refused: access_denied: AADSTS65004: User declined to consent to access the app.\n"), declined.stderr)
+        XCTAssertEqual(try emulator.requests(pathPrefix: "/\(Self.tenant)/oauth2/v2.0/token").count, 0)
+        XCTAssertEqual(try harness.run(["status"]).stdout, "\"Logged out\"\n", "nothing was stored")
     }
 
     func testManagedIdentityThroughIMDS() throws {
@@ -224,7 +291,9 @@ final class SignInTests: SignInTestCase {
         try loginWithPassword()
         try m365(["spo", "set", "--url", "https://CONTOSO-admin.sharepoint.com/sites/x"])
         XCTAssertEqual(try m365(["spo", "get"]).json() as? [String: String], ["SpoUrl": "https://contoso.sharepoint.com"])
-        XCTAssertEqual(try status()["spoUrl"] as? String, "https://contoso.sharepoint.com")
+        // `spo status` (ours) shows what the plugin published; `status` only the CLI's fields.
+        XCTAssertEqual((try m365(["spo", "status"]).json() as? [String: Any])?["spoUrl"] as? String, "https://contoso.sharepoint.com")
+        XCTAssertNil(try status()["spoUrl"])
         let refused = try harness.run(["spo", "set", "--url", "http://contoso.sharepoint.com"])
         XCTAssertEqual(refused.status, 2, refused.stderr)
 
@@ -270,21 +339,35 @@ final class SignInTests: SignInTestCase {
         try loginWithPassword(["--connectionName", "admin"])
         try m365(["login", "--authType", "secret", "--appId", Self.secretApp, "--tenant", Self.tenant, "--secret", Self.clientSecret, "--connectionName", "daemon"])
         let list = try XCTUnwrap(try m365(["connection", "list"]).json() as? [[String: Any]])
-        XCTAssertEqual(list.map { $0["connectionName"] as? String }, ["admin", "daemon"])
+        XCTAssertEqual(list.map { $0["name"] as? String }, ["admin", "daemon"])
+        XCTAssertEqual(list.map { Set($0.keys) }, Array(repeating: ["name", "connectedAs", "authType", "active"], count: 2), "the CLI's fields")
         XCTAssertEqual(list.map { $0["active"] as? Bool }, [false, true])
-        try m365(["connection", "use", "--name", "admin"])
+        XCTAssertEqual(try m365(["connection", "list", "-o", "text"]).stdout, """
+            name    connectedAs                    authType  active
+            ------  -----------------------------  --------  ------
+            admin   \(Self.admin.user)  password  false\u{20}
+            daemon  Contoso Automation (secret)    secret    true\u{20}\u{20}
+
+
+            """)
+        XCTAssertEqual(try m365(["connection", "list", "--query", "[?active].name", "-o", "json"]).json() as? [String], ["daemon"])
+        // Without --name and without a terminal, the CLI names the choices.
+        let unnamed = try harness.run(["connection", "use"])
+        XCTAssertEqual(unnamed.status, 1)
+        XCTAssertEqual(unnamed.stderr, "Error: Please select the connection you want to activate. Found: admin, daemon.\n")
+        XCTAssertEqual(try harness.run(["connection", "use", "--name", "nobody"]).stderr, "Error: The connection 'nobody' cannot be found.\n")
+        XCTAssertEqual(try harness.run(["connection", "set", "--name", "admin", "--newName", "daemon"]).stderr, "Error: Connection with name 'daemon' already exists.\n")
+        let use = try m365(["connection", "use", "--name", "admin", "--verbose"])
+        XCTAssertEqual((try use.json() as? [String: Any])?["connectionName"] as? String, "admin")
+        XCTAssertTrue(use.stderr.contains("Switching to connection '\(Self.admin.user)', appId: \(Self.publicApp), tenantId: "), use.stderr)
         XCTAssertEqual(try status()["connectionName"] as? String, "admin")
-        // spo gets its own account; aad keeps using the active one.
-        let cert = Harness.packageRoot + "/Tests/EmulatorTests/Fixtures/"
-        let pem = harness.root.appendingPathComponent("app.pem")
-        let key = try String(contentsOfFile: cert + "cert-app.key.pem", encoding: .utf8)
-        let certificate = try String(contentsOfFile: cert + "cert-app.cert.pem", encoding: .utf8)
-        try (key + certificate).write(to: pem, atomically: true, encoding: .utf8)
+        // spo gets its own account; entra keeps using the active one.
+        let pem = try certificatePEM()
         try m365(["spo", "connect", "https://contoso-admin.sharepoint.com", "--authType", "certificate", "--appId", Self.certificateApp, "--tenant", Self.tenant, "--certificateFile", pem.path])
         let spo = try XCTUnwrap(try m365(["spo", "status"]).json() as? [String: Any])
         XCTAssertEqual(spo["authType"] as? String, "certificate")
         XCTAssertEqual(spo["spoUrl"] as? String, "https://contoso.sharepoint.com")
-        XCTAssertEqual((try m365(["aad", "status"]).json() as? [String: Any])?["connectionName"] as? String, "admin")
+        XCTAssertEqual((try m365(["entra", "status"]).json() as? [String: Any])?["connectionName"] as? String, "admin")
         XCTAssertEqual(try m365(["spo", "get", "-o", "json"]).json() as? [String: String], ["SpoUrl": "https://contoso.sharepoint.com"])
         try m365(["spo", "disconnect"])
         XCTAssertEqual((try m365(["spo", "status"]).json() as? [String: Any])?["connectionName"] as? String, "admin")
@@ -295,7 +378,71 @@ final class SignInTests: SignInTestCase {
         XCTAssertEqual(try XCTUnwrap(try m365(["connection", "list"]).json() as? [[String: Any]]).count, 1)
         try m365(["logout"])
         XCTAssertEqual(try harness.run(["status"]).stdout, "\"Logged out\"\n")
+        // Under --verbose the CLI tells the state on stderr and prints no result.
+        let verbose = try m365(["status", "--verbose"])
+        XCTAssertEqual(verbose.stdout, "")
+        XCTAssertTrue(verbose.stderr.hasSuffix("Logged out\n"), verbose.stderr)
         XCTAssertEqual(try XCTUnwrap(try m365(["connection", "list"]).json() as? [Any]).count, 0)
+    }
+
+    /// `entra` is the service's name now; a service connection made as `aad connect` before the
+    /// rename goes on being used, and `disconnect` under either name ends it.
+    func testAServiceConnectionMadeUnderTheFormerNameCarriesOver() throws {
+        try loginWithPassword(["--connectionName", "admin"])
+        try m365(["login", "--authType", "secret", "--appId", Self.secretApp, "--tenant", Self.tenant, "--secret", Self.clientSecret, "--connectionName", "daemon"])
+        try m365(["connection", "use", "--name", "admin"])
+        let file = configDirectory.appendingPathComponent("connections.json")
+        var book = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        let daemon = try XCTUnwrap((book["connections"] as? [[String: Any]])?.first { $0["name"] as? String == "daemon" }?["id"] as? String)
+        book["services"] = ["aad": daemon]
+        try JSONSerialization.data(withJSONObject: book).write(to: file)
+        for name in ["entra", "aad"] {
+            XCTAssertEqual((try m365([name, "status"]).json() as? [String: Any])?["connectionName"] as? String, "daemon", name)
+        }
+        try m365(["aad", "disconnect"])
+        XCTAssertEqual((try m365(["entra", "status"]).json() as? [String: Any])?["connectionName"] as? String, "admin")
+        let saved = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        XCTAssertEqual((saved["services"] as? [String: Any])?.count, 0, "\(saved)")
+    }
+
+    /// The CLI's settings that stand in for login's options; credentials among them are kept
+    /// only in the keyring, so with the file store they are refused.
+    func testSettingsTheCLIHas() throws {
+        try m365(["cli", "config", "set", "--key", "disableTelemetry", "--value", "true"])
+        try m365(["cli", "config", "set", "--key", "helpMode", "--value", "permissions"])
+        try m365(["cli", "config", "set", "--key", "helpTarget", "--value", "console"])
+        try m365(["cli", "config", "set", "--key", "promptListPageSize", "--value", "10"])
+        let zero = try harness.run(["cli", "config", "set", "--key", "promptListPageSize", "--value", "0"])
+        XCTAssertEqual(zero.status, 2, zero.stderr)
+        let notGUID = try harness.run(["cli", "config", "set", "--key", "clientId", "--value", "my-app"])
+        XCTAssertEqual(notGUID.status, 2)
+        XCTAssertTrue(notGUID.stderr.hasPrefix("Error: my-app is not a valid GUID\n"), notGUID.stderr)
+        let secret = try harness.run(["cli", "config", "set", "--key", "clientSecret", "--value", Self.clientSecret])
+        XCTAssertEqual(secret.status, 2)
+        XCTAssertTrue(secret.stderr.hasPrefix("Error: 'clientSecret' is a credential and m365 keeps credentials only in the keyring"), secret.stderr)
+        XCTAssertFalse(try configFiles().values.contains { $0.contains(Self.clientSecret) })
+        // A certificate file from the settings; both certificate options at once are refused.
+        let both = try harness.run(["login", "--authType", "certificate", "--appId", Self.certificateApp, "--tenant", Self.tenant,
+                                    "--certificateFile", "x.pem", "--certificateBase64Encoded", "AAAA"])
+        XCTAssertEqual(both.status, 2)
+        XCTAssertTrue(both.stderr.hasPrefix("Error: Specify either certificateFile or certificateBase64Encoded, but not both.\n"), both.stderr)
+        let pem = try certificatePEM()
+        try m365(["cli", "config", "set", "--key", "clientCertificateFile", "--value", pem.path])
+        let login = try m365(["login", "--authType", "certificate", "--appId", Self.certificateApp, "--tenant", Self.tenant])
+        XCTAssertEqual((try login.json() as? [String: Any])?["authType"] as? String, "certificate")
+        let listed = try XCTUnwrap(try m365(["cli", "config", "list"]).json() as? [String: Any])
+        XCTAssertEqual(listed["disableTelemetry"] as? Bool, true)
+        XCTAssertEqual(listed["promptListPageSize"] as? Int, 10)
+    }
+
+    /// The app certificate and key from the fixtures, as one PEM file.
+    func certificatePEM() throws -> URL {
+        let cert = Harness.packageRoot + "/Tests/EmulatorTests/Fixtures/"
+        let pem = harness.root.appendingPathComponent("app.pem")
+        let key = try String(contentsOfFile: cert + "cert-app.key.pem", encoding: .utf8)
+        let certificate = try String(contentsOfFile: cert + "cert-app.cert.pem", encoding: .utf8)
+        try (key + certificate).write(to: pem, atomically: true, encoding: .utf8)
+        return pem
     }
 
     func testRequestCommand() throws {
@@ -452,7 +599,7 @@ final class SecretServiceSignInTests: SignInTestCase {
 
     func testSecretSignInKeepsEverythingInTheKeyring() throws {
         try m365(["login", "--authType", "secret", "--appId", Self.secretApp, "--tenant", Self.tenant, "--secret", Self.clientSecret])
-        XCTAssertEqual(try status()["tokenStore"] as? String, "secret-service")
+        XCTAssertTrue(try m365(["status", "--verbose"]).stderr.contains("Token store: secret-service"))
         // Tokens live 60 s, under the renewal margin: every request signs in again with the
         // secret read back from the keyring.
         for _ in 0..<2 { try m365(["request", "--url", "@graph/organization"]) }
@@ -465,8 +612,19 @@ final class SecretServiceSignInTests: SignInTestCase {
         let doctor = try XCTUnwrap(try m365(["cli", "doctor"]).json() as? [String: Any])
         XCTAssertEqual(doctor["tokenStore"] as? String, "secret-service")
         // auto finds the keyring too.
-        XCTAssertEqual((try m365(["status"], environment: ["M365_TOKEN_STORE": "auto"]).json() as? [String: Any])?["tokenStore"] as? String, "secret-service")
+        XCTAssertTrue(try m365(["status", "--verbose"], environment: ["M365_TOKEN_STORE": "auto"]).stderr.contains("Token store: secret-service"))
         try m365(["logout"])
+        // The CLI's clientSecret setting stands in for --secret; it goes to the keyring, and
+        // config.json names only the store.
+        try m365(["cli", "config", "set", "--key", "clientSecret", "--value", Self.clientSecret])
+        XCTAssertEqual(try m365(["cli", "config", "get", "--key", "clientSecret"]).json() as? [String: String], ["tokenStore": "secret-service"])
+        try m365(["login", "--authType", "secret", "--appId", Self.secretApp, "--tenant", Self.tenant])
+        XCTAssertEqual(try status()["authType"] as? String, "secret")
+        for (name, text) in try configFiles() { XCTAssertFalse(text.contains(Self.clientSecret), "the secret is in \(name)") }
+        try m365(["cli", "config", "reset", "--key", "clientSecret"])
+        try m365(["logout"])
+        let without = try harness.run(["login", "--authType", "secret", "--appId", Self.secretApp, "--tenant", Self.tenant])
+        XCTAssertEqual(without.status, 2, "the setting and its keyring entry are gone: \(without.stderr)")
     }
 
     func testPasswordSignInRefreshesFromTheKeyring() throws {

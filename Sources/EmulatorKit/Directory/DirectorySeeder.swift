@@ -200,7 +200,7 @@ enum DirectorySeeder {
             "api": ["acceptMappedClaims": nil, "knownClientApplications": [], "requestedAccessTokenVersion": nil,
                     "oauth2PermissionScopes": [], "preAuthorizedApplications": []],
             "appRoles": [], "keyCredentials": .array(keys), "passwordCredentials": .array(passwords),
-            "publicClient": ["redirectUris": publicClient ? ["https://login.microsoftonline.com/common/oauth2/nativeclient"] : []],
+            "publicClient": ["redirectUris": JSON(a.publicClientRedirectUris)],
             "requiredResourceAccess": .array(rra),
             "spa": ["redirectUris": []],
             "web": ["homePageUrl": nil, "logoutUrl": nil, "redirectUris": [],

@@ -2,8 +2,8 @@ import Foundation
 import JSONModel
 import NIOHTTP1
 
-/// login.microsoftonline.com and the other clouds' authority hosts: discovery, JWKS, device
-/// code and token endpoints (v2.0 and v1), and the device-login page.
+/// login.microsoftonline.com and the other clouds' authority hosts: discovery, JWKS, authorize,
+/// device code and token endpoints (v2.0 and v1), and the device-login page.
 public final class IdentityService: Sendable {
     let state: EmulatorState
     let cloud: EmulatedCloud
@@ -15,7 +15,12 @@ public final class IdentityService: Sendable {
         let tokens = TokenEndpoint(state: state)
         let device = DeviceCodeEndpoint(state: state)
         let page = DeviceLoginPage(state: state)
+        let authorize = AuthorizeEndpoint(state: state)
         self.router = Router { r in
+            for method in [HTTPMethod.GET, .POST] {
+                r.add(method, "{tenant}/oauth2/v2.0/authorize") { req, p in authorize.handle(req, tenantSegment: p["tenant"]!, version: 2) }
+                r.add(method, "{tenant}/oauth2/authorize") { req, p in authorize.handle(req, tenantSegment: p["tenant"]!, version: 1) }
+            }
             r.add(.GET, "common/discovery/instance") { req, _ in IdentityService.instanceDiscovery(req) }
             r.add(.GET, "common/userrealm/{upn}") { req, p in IdentityService.userRealm(req, upn: p["upn"]!, state: state) }
             r.add(.GET, "{tenant}/v2.0/.well-known/openid-configuration") { req, p in

@@ -1,6 +1,8 @@
+import Crypto
 import Foundation
 import JSONModel
 import NIOHTTP1
+import TextEncodings
 
 /// `POST /{tenant}/oauth2/v2.0/token` and the v1 `/{tenant}/oauth2/token`.
 struct TokenEndpoint: Sendable {
@@ -40,6 +42,7 @@ struct TokenEndpoint: Sendable {
         case "refresh_token": return try refresh(context)
         case "client_credentials": return try clientCredentials(context)
         case Self.deviceCodeGrant, "device_code": return try deviceCode(context)
+        case "authorization_code": return try authorizationCode(context)
         default: throw AADError.unsupportedGrant(grantType)
         }
     }
@@ -237,5 +240,47 @@ struct TokenEndpoint: Sendable {
             let selection = ScopeSelection(resource: resource, scopes: flow.scopes, oidcScopes: flow.oidcScopes, isDefault: false)
             return try state.issuer.response(grant(c, tenant: tenant, subject: .user(user), appidacr: appidacr, selection: selection))
         }
+    }
+
+    /// The code from the authorize endpoint: once, within ten minutes, by the app it was given
+    /// to, with the same redirect URI and (when the code has a challenge) the matching verifier.
+    private func authorizationCode(_ c: RequestContext) throws -> JSON {
+        guard let code = c.form["code"], !code.isEmpty else { throw AADError.missingParameter("code") }
+        guard let redirect = c.form["redirect_uri"], !redirect.isEmpty else { throw AADError.missingParameter("redirect_uri") }
+        let appidacr = try authenticate(c, tenant: c.segment.tenant ?? c.homeTenant, appOnly: false)
+        let verifier = c.form["code_verifier"]
+        let now = Date()
+        let outcome: Result<AuthorizationCode, AADError> = state.grants.withAuthorizationCode(code) { stored in
+            guard var grant = stored, grant.clientId.lowercased() == c.app.appId.lowercased() else { return .failure(.malformedGrant) }
+            if grant.redeemed {
+                return .failure(AADError(.badRequest, "invalid_grant", 54005,
+                                         "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token."))
+            }
+            if now > grant.expiresAt {
+                return .failure(AADError(.badRequest, "invalid_grant", 70008,
+                                         "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource."))
+            }
+            if grant.redirectURI != redirect {
+                return .failure(AADError(.badRequest, "invalid_grant", 500112,
+                                         "The reply address '\(redirect)' does not match the reply address '\(grant.redirectURI)' provided when requesting Authorization code."))
+            }
+            if let challenge = grant.challenge {
+                guard let verifier, !verifier.isEmpty else { return .failure(AADError.missingParameter("code_verifier")) }
+                let computed = grant.challengeMethod == "S256" ? Base64URL.encode(SHA256.hash(data: Array(verifier.utf8))) : verifier
+                if computed != challenge {
+                    return .failure(AADError(.badRequest, "invalid_grant", 501481,
+                                             "The Code_Verifier does not match the code_challenge supplied in the authorization request."))
+                }
+            }
+            grant.redeemed = true
+            stored = grant
+            return .success(grant)
+        }
+        let grant = try outcome.get()
+        guard let tenant = state.directory.tenant(idOrDomain: grant.tenantId), let user = tenant.user(id: grant.userId),
+              let resource = tenant.resolveResource(grant.resource) else { throw AADError.grantInvalid }
+        if user.accountEnabled == false { throw AADError.userDisabled }
+        let selection = ScopeSelection(resource: resource, scopes: grant.scopes, oidcScopes: grant.oidcScopes, isDefault: false)
+        return try state.issuer.response(self.grant(c, tenant: tenant, subject: .user(user), appidacr: appidacr, selection: selection))
     }
 }

@@ -42,9 +42,26 @@ public struct DeviceFlow: Sendable {
     public var redeemed = false
 }
 
-/// Device flows and refresh tokens: the mutable part of the identity platform.
+/// An authorization code from the authorize endpoint: single use, ten minutes.
+public struct AuthorizationCode: Sendable {
+    public let tenantId: String
+    public let clientId: String
+    public let userId: String
+    public let redirectURI: String
+    public let resource: String
+    public let scopes: [String]
+    public let oidcScopes: [String]
+    /// PKCE: the challenge and its method (`S256` or `plain`), when the client sent one.
+    public let challenge: String?
+    public let challengeMethod: String?
+    public let expiresAt: Date
+    public var redeemed = false
+}
+
+/// Device flows, authorization codes and refresh tokens: the mutable part of the identity platform.
 public final class GrantStore: @unchecked Sendable {
     private let lock = NIOLock()
+    private var authorizationCodes: [String: AuthorizationCode] = [:]
     private var refreshTokens: [String: RefreshGrant] = [:]
     private var deviceFlows: [String: DeviceFlow] = [:]  // by device code
     private var userCodes: [String: String] = [:]  // user code → device code
@@ -77,6 +94,22 @@ public final class GrantStore: @unchecked Sendable {
             g.lastUsed = now
             refreshTokens[token] = g
             return .ok(g)
+        }
+    }
+
+    public func addAuthorizationCode(_ grant: AuthorizationCode) -> String {
+        let code = "1.AXkA" + Util.randomToken(bytes: 64)
+        lock.withLock { authorizationCodes[code] = grant }
+        return code
+    }
+
+    /// Runs `body` on the authorization code, saving its changes (marking it redeemed).
+    public func withAuthorizationCode<T>(_ code: String, _ body: (inout AuthorizationCode?) -> T) -> T {
+        lock.withLock {
+            var grant = authorizationCodes[code]
+            let result = body(&grant)
+            authorizationCodes[code] = grant
+            return result
         }
     }
 

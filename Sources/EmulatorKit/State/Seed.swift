@@ -97,12 +97,21 @@ public struct SeedApplication: Codable, Sendable {
     public var displayName: String
     /// "Allow public client flows": device code and password grants without a client credential.
     public var isPublicClient: Bool?
+    /// Public-client redirect URIs; unset: the native-client page and `http://localhost` for a
+    /// public client (what CLI for Microsoft 365's app registration has), none otherwise.
+    public var redirectUris: [String]?
     public var signInAudience: String?
     public var identifierUris: [String]?
     public var secrets: [SeedSecret]?
     public var certificates: [SeedCertificate]?
     public var federatedCredentials: [SeedFederatedCredential]?
     public var requiredResourceAccess: [SeedResourceAccess]?
+}
+
+extension SeedApplication {
+    public var publicClientRedirectUris: [String] {
+        redirectUris ?? (isPublicClient == true ? ["https://login.microsoftonline.com/common/oauth2/nativeclient", "http://localhost"] : [])
+    }
 }
 
 public struct SeedServicePrincipal: Codable, Sendable {
