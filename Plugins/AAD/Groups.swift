@@ -175,7 +175,7 @@ enum GroupCommands {
         command("group get", "Gets a group by id or display name", options: groupSelector + [propertiesOption],
                 sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try graph.groupId(options, id: .id, name: .displayName)
-            try graph.invocation.emit(result: .object(try graph.get("/groups/\(id)" + OData.query([("$select", graph.select(options))]))))
+            try graph.invocation.emit(result: .object(try graph.get("/groups/\(id)" + OData.query([("$select", selectAndExpand(options.string(.properties)).select)]))))
         },
 
         command("group add", "Creates a Microsoft 365 or security group; other --property value options are set on the group",
@@ -432,8 +432,7 @@ enum M365GroupCommands {
         },
 
         command("m365group user list", "Lists the users who own or are members of a Microsoft 365 group" + Membership.listOrderNote,
-                options: userListTarget + Membership.listOptions, sets: [["groupId", "groupDisplayName", "groupName"]],
-                defaults: Membership.listDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+                options: userListTarget + Membership.listOptions, sets: [["groupId", "groupDisplayName", "groupName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let name: OptionKey<String> = options.has(.groupName) ? .groupName : .groupDisplayName
             let id = try groupId(graph, options, id: .groupId, name: name)
             try Membership.list(graph, group: id, options, usersOnly: true)

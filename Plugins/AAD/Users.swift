@@ -39,7 +39,8 @@ enum UserCommands {
                                          flag(.withManager, nil, "Include the user's manager")],
                 sets: [["id", "userName", "email"]],
                 examples: [("A user by user name", "m365 entra user get --userName adele.vance@contoso.com --withManager")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let select = graph.select(options)
+            // As the CLI: `a/b` properties are left out of a single user.
+            let select = selectAndExpand(options.string(.properties)).select
             let expand = options.bool(.withManager) ? "manager($select=displayName,userPrincipalName,id,mail)" : nil
             if let email = options.string(.email) {
                 let found = try graph.all("/users" + OData.query([("$filter", "mail eq \(OData.quote(email))"), ("$select", select), ("$expand", expand)]))

@@ -582,6 +582,16 @@ final class AADTests: SharedEmulatorTestCase {
         XCTAssertTrue(listed.allSatisfy { $0["created"] is String && $0.keys.contains("deleted") }, "\(listed)")
     }
 
+    func testGetCommandsLeaveSlashPropertiesOutAndM365GroupUserListHasNoDefaultColumns() throws {
+        try emulator.admin("requests", method: "DELETE")
+        XCTAssertEqual(try object(["user", "get", "--id", Self.adele.id, "--properties", "displayName,manager/displayName"]).keys.sorted(), ["displayName"])
+        XCTAssertEqual(try sent("GET", "/users/\(Self.adele.id)").first?.query, "$select=displayName")
+        XCTAssertEqual(try object(["group", "get", "--id", Self.itAdmins, "--properties", "displayName,owners/id"]).keys.sorted(), ["displayName"])
+        // Without default columns, text output has every property the CLI selects (userType too).
+        let text = try aad(["m365group", "user", "list", "--groupId", Self.allCompany, "--output", "text"]).stdout
+        XCTAssertTrue(text.contains("userType") && text.contains("givenName"), text)
+    }
+
     func testAppPermissionListNamesAResourceMissingFromTheTenantByItsIds() throws {
         let created = try object(["app", "add", "--name", "Orphan perms", "--apisApplication", "https://contoso.sharepoint.com/Sites.Read.All"])
         let appId = try XCTUnwrap(created["appId"] as? String)
