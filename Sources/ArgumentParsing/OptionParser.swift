@@ -125,7 +125,7 @@ struct OptionParser {
 
     private func convert(_ raw: String, for option: OptionSpec) throws(UsageError) -> JSON {
         var text = raw
-        if option.readsFileReferences && text.hasPrefix("@") {
+        if option.readsFileReferences && text.hasPrefix("@") && !signedInUserTokens.contains(text.lowercased()) {
             if text.hasPrefix("@@") {
                 text.removeFirst()  // `@@value` is a literal `@value`
             } else {
@@ -178,3 +178,7 @@ struct OptionParser {
         return result
     }
 }
+
+/// `@meId` and `@meUserName` are not file references: the host puts the signed-in user's id or
+/// name in their place, as CLI for Microsoft 365 does.
+public let signedInUserTokens: Set<String> = ["@meid", "@meusername"]

@@ -8,6 +8,7 @@ import JSONModel
 import OutputFormat
 import PluginAPI
 import PluginLoader
+import SignIn
 
 /// Words of m365's own commands: no plugin service may take them.
 let reservedNames = Set(HostCommands.root.compactMap(\.spec.words.first))
@@ -184,9 +185,28 @@ struct Run {
                   case .available(let info, _) = record.state else {
                 throw HostError("the plugin \(path) is no longer available", kind: .pluginUnavailable)
             }
+            let options = try substitutingSignedInUser(options, session: session, service: route.service?.name)
             let context = CallContext(route: route, pluginID: info.id, printer: printer, global: selection, paths: paths, config: config, session: session)
             try runInPlugin(record, route: route, options: options, context: context)
         }
+    }
+
+    /// As the CLI: an option given as `@meId` or `@meUserName` is the signed-in user's object id
+    /// or user name, read from the connection's Graph token; an app has neither.
+    private func substitutingSignedInUser(_ options: JSONObject, session: Session, service: String?) throws(HostError) -> JSONObject {
+        let given = options.filter { signedInUserTokens.contains($0.value.stringValue?.lowercased() ?? "") }
+        guard !given.isEmpty else { return options }
+        let connection = try session.connection(forService: service)
+        let claims = TokenClaims(accessToken: try session.accessToken(connection, resource: connection.cloud.graphOrigin))
+        var substituted = options
+        for (key, value) in given {
+            let text = value.stringValue!
+            guard let claims, !claims.isAppOnly else { throw HostError("It's not possible to use \(text) with application permissions") }
+            let replacement = text.lowercased() == "@meid" ? claims.objectId : claims.userName
+            guard let replacement else { throw HostError("The access token names no \(text == "@meid" ? "user id" : "user name") for \(text)") }
+            substituted[key] = .string(replacement)
+        }
+        return substituted
     }
 
     /// The output format asked for on the command line (`--output X`, `--output=X`, `-o X`), also

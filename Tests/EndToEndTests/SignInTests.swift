@@ -180,6 +180,24 @@ final class SignInTests: SignInTestCase {
         XCTAssertEqual(try harness.run(["status"]).stdout, "\"Logged out\"\n", "nothing was stored")
     }
 
+    /// As the CLI: `@meId` and `@meUserName` are the signed-in user, not files; an app has neither.
+    func testMeIdAndMeUserNameAreTheSignedInUser() throws {
+        try loginWithPassword()
+        let me = try XCTUnwrap(try m365(["request", "--url", "@graph/me"]).json() as? [String: Any])
+        let id = try XCTUnwrap(me["id"] as? String)
+        try emulator.admin("requests", method: "DELETE")
+        let byId = try XCTUnwrap(try m365(["entra", "user", "get", "--id", "@meId"]).json() as? [String: Any])
+        XCTAssertEqual(byId["userPrincipalName"] as? String, Self.admin.user)
+        let byName = try XCTUnwrap(try m365(["entra", "user", "get", "--userName", "@MEUSERNAME"]).json() as? [String: Any])
+        XCTAssertEqual(byName["id"] as? String, id)
+        XCTAssertEqual(try emulator.requests(pathPrefix: "/v1.0/users").map { $0["path"] as? String ?? "" },
+                       ["/v1.0/users/\(id)", "/v1.0/users/admin%40contoso.onmicrosoft.com"])
+        try m365(["login", "--authType", "secret", "--appId", Self.secretApp, "--tenant", Self.tenant, "--secret", Self.clientSecret])
+        let app = try harness.run(["entra", "user", "get", "--id", "@meId"])
+        XCTAssertEqual(app.status, 1)
+        XCTAssertEqual(app.stderr, "Error: It's not possible to use @meId with application permissions\n")
+    }
+
     func testManagedIdentityThroughIMDS() throws {
         let env = ["M365_IMDS_ENDPOINT": emulator.environment["M365_IMDS_ENDPOINT"]!]
         try m365(["login", "--authType", "identity"], environment: env)
