@@ -3,7 +3,29 @@ import JSONModel
 
 /// Renders help from command declarations: the same text for `-h`, `--help` and `m365 help …`.
 public enum HelpRenderer {
-    public static func command(_ route: CommandRoute) -> String {
+    /// What `helpMode` (a CLI setting) asks for. The CLI's modes name sections of its documentation:
+    /// `options` (the default) and `examples` pick one, `full` shows all; m365's help has no
+    /// remarks, permissions or response sections, so those modes show the options.
+    public enum Mode: String, Sendable {
+        case options, examples, remarks, permissions, response, full
+        var showsOptions: Bool { self != .examples }
+        var showsExamples: Bool { self == .examples || self == .full }
+    }
+
+    /// The command's page on the CLI for Microsoft 365 site (`helpTarget` web): its
+    /// documentation sits under cmd/<service>/<group>/<group>-<rest>.
+    public static func webPage(_ route: CommandRoute) -> String {
+        let words = (route.service.map { [$0.name] } ?? []) + route.command.words
+        let path: String
+        switch words.count {
+        case 1: path = words[0]
+        case 2: path = "\(words[0])/\(words[0])-\(words[1])"
+        default: path = "\(words[0])/\(words[1])/" + words.dropFirst().joined(separator: "-")
+        }
+        return "https://pnp.github.io/cli-microsoft365/cmd/\(path)"
+    }
+
+    public static func command(_ route: CommandRoute, mode: Mode = .full) -> String {
         let command = route.command
         var out = "Usage: m365 \(route.fullName)"
         if let positional = command.options.first(where: \.isPositional) {
@@ -15,17 +37,22 @@ public enum HelpRenderer {
             let prefix = route.service.map { "\($0.name) " } ?? ""
             out += "\nAliases: " + command.aliases.map { "m365 " + prefix + $0.joined(separator: " ") }.joined(separator: ", ") + "\n"
         }
-        if !command.options.isEmpty {
-            out += "\nOptions:\n" + table(command.options.map { (optionUsage($0), optionDetails($0, in: command)) })
+        if mode.showsOptions {
+            if !command.options.isEmpty {
+                out += "\nOptions:\n" + table(command.options.map { (optionUsage($0), optionDetails($0, in: command)) })
+            }
+            for set in command.optionSets {
+                out += "\nSpecify exactly one of: " + set.options.map { "--\($0)" }.joined(separator: ", ") + "\n"
+            }
+            if command.acceptsUnknownOptions {
+                out += "\nThis command also takes options it does not declare (--Name value) and passes them on.\n"
+            }
+            out += "\nGlobal options:\n" + table(globalOptionRows)
         }
-        for set in command.optionSets {
-            out += "\nSpecify exactly one of: " + set.options.map { "--\($0)" }.joined(separator: ", ") + "\n"
+        if !mode.showsExamples && !command.examples.isEmpty {
+            out += "\nExamples: set the helpMode setting to examples or full (m365 cli config set --key helpMode --value full).\n"
         }
-        if command.acceptsUnknownOptions {
-            out += "\nThis command also takes options it does not declare (--Name value) and passes them on.\n"
-        }
-        out += "\nGlobal options:\n" + table(globalOptionRows)
-        if !command.examples.isEmpty {
+        if mode.showsExamples && !command.examples.isEmpty {
             out += "\nExamples:\n"
             for example in command.examples {
                 if !example.description.isEmpty { out += "\n  \(example.description)\n" }

@@ -88,7 +88,14 @@ struct Run {
             Console.out(HelpRenderer.group(words: words, service: service, children: children, catalog: catalog, version: m365Version, notes: notes))
             return 0
         case .commandHelp(let route, _):
-            Console.out(HelpRenderer.command(route))
+            // The CLI's settings: which sections help shows, and whether it opens the web page.
+            if config?.string("helpTarget") == "web" {
+                let page = HelpRenderer.webPage(route)
+                _ = openInBrowser(page)
+                Console.out(page + "\n")
+                return 0
+            }
+            Console.out(HelpRenderer.command(route, mode: HelpRenderer.Mode(rawValue: config?.string("helpMode") ?? "") ?? .options))
             return 0
         case .run(let route, let options, let global):
             try perform(route, options: options, global: global)

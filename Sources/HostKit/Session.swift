@@ -108,7 +108,7 @@ final class Session {
         if let known = providers[kind] { return known }
         let made = TokenProvider(
             configDirectory: paths.configDirectory, store: selection.store,
-            flows: SignInFlows(transport: HostTransport(session: self), environment: .host))
+            flows: SignInFlows(transport: HostTransport(session: self), environment: .host(config: config)))
         providers[kind] = made
         return made
     }
@@ -191,8 +191,8 @@ extension HostError {
 }
 
 extension SignInEnvironment {
-    /// The real world: the clock, the terminal, Ctrl-C, the process environment.
-    static var host: SignInEnvironment {
+    /// The real world: the clock, the terminal, Ctrl-C, the process environment, the browser.
+    static func host(config: CLIConfig) -> SignInEnvironment {
         SignInEnvironment(
             now: { Int(time(nil)) },
             sleep: { seconds in usleep(UInt32(seconds * 1_000_000)) },
@@ -207,8 +207,45 @@ extension SignInEnvironment {
                 Console.err(question + " ")
                 return Console.readLine(secret: true)
             },
-            openURL: openInBrowser)
+            openURL: openInBrowser,
+            deviceCodeShown: { page, code in
+                if config.bool("autoOpenLinksInBrowser"), !page.isEmpty, !openInBrowser(page) {
+                    Console.err("Warning: no browser could be opened (set BROWSER or install xdg-utils)\n")
+                }
+                if config.bool("copyDeviceCodeToClipboard"), !code.isEmpty, !copyToClipboard(code) {
+                    Console.err("Warning: the code was not copied: no clipboard tool answered (wl-copy, xclip or xsel)\n")
+                }
+            })
     }
+}
+
+/// Puts `text` on the clipboard through the first tool that takes it (Wayland, then X11).
+func copyToClipboard(_ text: String) -> Bool {
+    let tools = [["wl-copy"], ["xclip", "-selection", "clipboard"], ["xsel", "--clipboard", "--input"]]
+    for tool in tools {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return false }
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawn_file_actions_adddup2(&actions, fds[0], 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let arguments: [UnsafeMutablePointer<CChar>?] = tool.map { strdup($0) } + [nil]
+        var pid = pid_t()
+        let spawned = posix_spawnp(&pid, tool[0], &actions, nil, arguments, environ)
+        posix_spawn_file_actions_destroy(&actions)
+        arguments.forEach { free($0) }
+        close(fds[0])
+        guard spawned == 0 else { close(fds[1]); continue }
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+        close(fds[1])
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        if status == 0 { return true }
+    }
+    return false
 }
 
 /// Starts `$BROWSER <url>` (the test hook too), else xdg-open, without waiting for it (a browser

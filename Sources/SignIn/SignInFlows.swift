@@ -27,13 +27,18 @@ public struct SignInEnvironment {
     public var askSecret: (String) -> String?
     /// Opens a web address in the user's browser; false when there is none to open.
     public var openURL: (String) -> Bool
+    /// Called once the device code message is shown, with the page and the code (the CLI's
+    /// autoOpenLinksInBrowser and copyDeviceCodeToClipboard settings act here).
+    public var deviceCodeShown: (_ page: String, _ code: String) -> Void
 
     public init(now: @escaping () -> Int, sleep: @escaping (Double) -> Void, isCancelled: @escaping () -> Bool,
                 tell: @escaping (String) -> Void, variable: @escaping (String) -> String?,
                 readFile: @escaping (String) throws(SignInError) -> [UInt8], askSecret: @escaping (String) -> String? = { _ in nil },
-                openURL: @escaping (String) -> Bool = { _ in false }) {
+                openURL: @escaping (String) -> Bool = { _ in false },
+                deviceCodeShown: @escaping (String, String) -> Void = { _, _ in }) {
         self.askSecret = askSecret
         self.openURL = openURL
+        self.deviceCodeShown = deviceCodeShown
         self.now = now
         self.sleep = sleep
         self.isCancelled = isCancelled
@@ -116,6 +121,7 @@ public struct SignInFlows {
             throw signInError(status: start.status, body: start.body, what: "Starting the device code sign-in")
         }
         environment.tell((codes["message"]?.stringValue ?? "Open \(codes["verification_uri"]?.stringValue ?? "the sign-in page") and enter the code \(codes["user_code"]?.stringValue ?? "")") + "\n")
+        environment.deviceCodeShown(codes["verification_uri"]?.stringValue ?? codes["verification_url"]?.stringValue ?? "", codes["user_code"]?.stringValue ?? "")
         var interval = Double(max(1, codes["interval"]?.intValue ?? 5))
         let deadline = environment.now() + (codes["expires_in"]?.intValue ?? 900)
         while true {

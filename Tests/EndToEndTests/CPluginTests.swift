@@ -156,10 +156,26 @@ final class CPluginTests: XCTestCase {
         let command = try ok(["widgets", "list", "-h"])
         XCTAssertEqual(command.stdout, try ok(["help", "widgets", "list"]).stdout)
         for expected in ["Usage: m365 widgets list [options]", "-c, --color <red|green|blue>", "--limit <number>",
-                         "--inStock", "Global options:", "--query <query>", "Examples:",
-                         "m365 widgets list --color red --output text"] {
+                         "--inStock", "Global options:", "--query <query>"] {
             XCTAssertTrue(command.stdout.contains(expected), "missing '\(expected)' in:\n\(command.stdout)")
         }
+        // The CLI's helpMode: options (the default) leaves the examples out, examples shows only
+        // them, full everything; helpTarget web names (and opens) the command's page instead.
+        XCTAssertFalse(command.stdout.contains("m365 widgets list --color red --output text"), command.stdout)
+        XCTAssertTrue(command.stdout.contains("Examples: set the helpMode setting to examples or full"), command.stdout)
+        _ = try ok(["cli", "config", "set", "--key", "helpMode", "--value", "full"])
+        let full = try ok(["widgets", "list", "-h"]).stdout
+        for expected in ["--limit <number>", "Examples:", "m365 widgets list --color red --output text"] {
+            XCTAssertTrue(full.contains(expected), "missing '\(expected)' in:\n\(full)")
+        }
+        _ = try ok(["cli", "config", "set", "--key", "helpMode", "--value", "examples"])
+        let examples = try ok(["widgets", "list", "-h"]).stdout
+        XCTAssertTrue(examples.contains("m365 widgets list --color red --output text"), examples)
+        XCTAssertFalse(examples.contains("--limit <number>"), examples)
+        _ = try ok(["cli", "config", "set", "--key", "helpTarget", "--value", "web"])
+        let web = try harness.run(["widgets", "list", "-h"], environment: ["BROWSER": "/bin/true"])
+        XCTAssertEqual(web.stdout, "https://pnp.github.io/cli-microsoft365/cmd/widgets/widgets-list\n")
+        _ = try ok(["cli", "config", "reset"])
         let add = try ok(["widgets", "add", "--help"])
         XCTAssertTrue(add.stdout.contains("(required)"), add.stdout)
         XCTAssertTrue(add.stdout.contains("default: red"), add.stdout)

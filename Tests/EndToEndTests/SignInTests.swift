@@ -223,6 +223,30 @@ final class SignInTests: SignInTestCase {
         XCTAssertEqual(try status()["connectedAs"] as? String, Self.admin.user)
     }
 
+    /// The CLI's autoOpenLinksInBrowser and copyDeviceCodeToClipboard settings: the page opens
+    /// in the browser ($BROWSER) and the code goes to the clipboard (wl-copy, here a stand-in).
+    func testDeviceCodeOpensThePageAndCopiesTheCode() throws {
+        let tools = harness.root.appendingPathComponent("tools")
+        try FileManager.default.createDirectory(at: tools, withIntermediateDirectories: true)
+        let opened = harness.root.appendingPathComponent("opened.txt"), copied = harness.root.appendingPathComponent("copied.txt")
+        for (name, body) in [("browser", "printf '%s' \"$1\" > '\(opened.path)'"), ("wl-copy", "cat > '\(copied.path)'")] {
+            let script = tools.appendingPathComponent(name)
+            try "#!/bin/sh\n\(body)\n".write(to: script, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        }
+        try m365(["cli", "config", "set", "--key", "autoOpenLinksInBrowser", "--value", "true"])
+        try m365(["cli", "config", "set", "--key", "copyDeviceCodeToClipboard", "--value", "true"])
+        harness.environment["BROWSER"] = tools.appendingPathComponent("browser").path
+        harness.environment["PATH"] = tools.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let (process, err, message) = try startDeviceCodeLogin()
+        let code = try XCTUnwrap(message.range(of: #"code [A-Z0-9]{8,9}"#, options: .regularExpression).map { String(message[$0].dropFirst(5)) }, message)
+        try emulator.admin("devicecode/approve", method: "POST", json: #"{"user_code":"\#(code)","username":"\#(Self.admin.user)"}"#)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        XCTAssertEqual(try String(contentsOf: copied, encoding: .utf8), code)
+        XCTAssertEqual(try String(contentsOf: opened, encoding: .utf8), "https://microsoft.com/devicelogin")
+    }
+
     func testCtrlCCancelsADeviceCodeSignIn() throws {
         let (process, err, started) = try startDeviceCodeLogin()
         var message = started
