@@ -236,15 +236,33 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
     // MARK: teams
 
     func testTeamsChannelsMembersAndMessages() throws {
+        // With --wait the output is the team's Entra group, as CLI for Microsoft 365 logs it.
         let team = try jsonObject(["teams", "team", "add", "--name", "Architecture", "--description", "Design reviews", "--wait"])
         let teamId = try XCTUnwrap(team["id"] as? String)
         XCTAssertEqual(team["displayName"] as? String, "Architecture")
-        XCTAssertTrue(ids(try jsonArray(["teams", "team", "list"])).contains(teamId))
+        XCTAssertEqual(team["mailNickname"] as? String, "Architecture", "the group, not the team")
+        XCTAssertTrue(try harness.run(["teams", "team", "get", "--id", teamId, "--output", "text"]).stdout.contains("isArchived"))
+
+        // team list: the team groups, then the full teams in a $batch, sorted by name.
+        try emulator.admin("requests", method: "DELETE")
+        let teams = try jsonArray(["teams", "team", "list"])
+        XCTAssertTrue(ids(teams).contains(teamId))
+        let names = teams.compactMap { $0["displayName"] as? String }
+        XCTAssertEqual(names, names.sorted { $0.lowercased() < $1.lowercased() })
+        XCTAssertTrue(teams.allSatisfy { $0["isArchived"] is Bool }, "the full team: isArchived is filled")
+        XCTAssertEqual(try httpRequests().map { "\($0["method"] as? String ?? "") \($0["target"] as? String ?? "")" },
+                       ["GET /v1.0/groups?$select=id&$filter=resourceProvisioningOptions%2FAny%28x%3Ax%20eq%20%27Team%27%29", "POST /v1.0/$batch"])
+        XCTAssertTrue(ids(try jsonArray(["teams", "team", "list", "--joined"])).contains(teamId))
+        XCTAssertTrue(ids(try jsonArray(["teams", "team", "list", "-a", "--userName", Self.admin.upn])).contains(teamId))
+        XCTAssertEqual(try httpRequests("/v1.0/users/").filter { ($0["path"] as? String)?.hasSuffix("/teamwork/associatedTeams") == true }
+            .compactMap { $0["query"] as? String }, ["$select=id"])
 
         let channel = try jsonObject(["teams", "channel", "add", "--teamId", teamId, "--name", "Reviews", "--description", "Weekly"])
         let channelId = try XCTUnwrap(channel["id"] as? String)
         XCTAssertTrue(ids(try jsonArray(["teams", "channel", "list", "--teamName", "Architecture"])).contains(channelId))
         XCTAssertEqual(try jsonObject(["teams", "channel", "get", "--teamId", teamId, "--name", "Reviews"])["id"] as? String, channelId)
+        // -i is the channel's id, as in CLI for Microsoft 365; --teamId has no short form.
+        XCTAssertEqual(try jsonObject(["teams", "channel", "get", "--teamId", teamId, "-i", channelId])["displayName"] as? String, "Reviews")
 
         try m365(["teams", "member", "add", "--teamId", teamId, "--userNames", "\(Self.adele.upn),\(Self.megan.upn)"])
         let members = try jsonArray(["teams", "member", "list", "--teamId", teamId])
@@ -253,25 +271,69 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         XCTAssertFalse(try jsonArray(["teams", "member", "list", "--teamId", teamId]).contains { $0["userId"] as? String == Self.megan.id })
         try mustFail(["teams", "member", "add", "--teamId", teamId, "--userNames", "ghost@contoso.com"], "ghost@contoso.com")
 
-        let sent = try jsonObject(["teams", "message", "send", "--teamId", teamId, "--channelId", channelId, "--message", "Hello <b>team</b>",
-                                   "--contentType", "html"])
+        // teams user list: owners marked Owner and listed once, then members; users' own IDs.
+        try emulator.admin("requests", method: "DELETE")
+        let users = try jsonArray(["teams", "user", "list", "-i", teamId])
+        XCTAssertEqual(users.map { "\($0["id"] as? String ?? "") \($0["userType"] as? String ?? "")" },
+                       ["\(Self.admin.id) Owner", "\(Self.adele.id) Member"])
+        XCTAssertEqual(users.first?["userPrincipalName"] as? String, Self.admin.upn)
+        XCTAssertEqual(try httpRequests().map { "\($0["path"] as? String ?? "")?\($0["query"] as? String ?? "")" },
+                       ["/v1.0/groups/\(teamId)/owners?$select=id,displayName,userPrincipalName,userType",
+                        "/v1.0/groups/\(teamId)/members?$select=id,displayName,userPrincipalName,userType"])
+        XCTAssertEqual(try jsonArray(["teams", "user", "list", "--teamId", teamId, "--role", "Member"]).compactMap { $0["id"] as? String }, [Self.adele.id])
+        XCTAssertEqual(try jsonArray(["teams", "user", "list", "--teamId", teamId, "-r", "Owner"]).compactMap { $0["id"] as? String }, [Self.admin.id])
+        try mustFail(["teams", "user", "list", "--teamId", "Architecture"], exit: 2, "Architecture is not a valid GUID")
+
+        // message send posts HTML by default.
+        let sent = try jsonObject(["teams", "message", "send", "--teamId", teamId, "--channelId", channelId, "--message", "Hello <b>team</b>"])
         let messageId = try XCTUnwrap(sent["id"] as? String)
+        // JSON output keeps the body object; other output shows its content.
         let messages = try jsonArray(["teams", "message", "list", "--teamId", teamId, "--channelName", "Reviews"])
-        XCTAssertEqual(messages.first?["body"] as? String, "Hello <b>team</b>")
-        XCTAssertEqual(try jsonObject(["teams", "message", "get", "--teamId", teamId, "--channelId", channelId, "--id", messageId])["id"] as? String, messageId)
+        XCTAssertEqual(messages.first?["body"] as? [String: String], ["contentType": "html", "content": "Hello <b>team</b>"])
+        let text = try m365(["teams", "message", "list", "--teamId", teamId, "--channelId", channelId, "--output", "csv"]).stdout
+        XCTAssertTrue(text.contains("Hello <b>team</b>") && !text.contains("contentType"), text)
+        // -s: changed since, through delta.
+        try emulator.admin("requests", method: "DELETE")
+        XCTAssertEqual(ids(try jsonArray(["teams", "message", "list", "--teamId", teamId, "--channelId", channelId, "-s", "2000-01-01T00:00:00Z"])), [messageId])
+        XCTAssertEqual(try jsonArray(["teams", "message", "list", "--teamId", teamId, "--channelId", channelId, "--since", "2999-01-01T00:00:00Z"]).count, 0)
+        XCTAssertEqual(try httpRequests("/v1.0/teams/\(teamId)/channels/").filter { ($0["path"] as? String)?.hasSuffix("/messages/delta") == true }
+            .first?["query"] as? String, "$filter=lastModifiedDateTime%20gt%202000-01-01T00%3A00%3A00Z")
+        let got = try jsonObject(["teams", "message", "get", "-t", teamId, "-c", channelId, "-i", messageId])
+        XCTAssertEqual(got["id"] as? String, messageId)
 
         try m365(["teams", "team", "archive", "--id", teamId])
         XCTAssertEqual(try jsonObject(["teams", "team", "get", "--id", teamId])["isArchived"] as? Bool, true)
         try m365(["teams", "team", "unarchive", "--name", "Architecture"])
         XCTAssertEqual(try jsonObject(["teams", "team", "get", "--id", teamId])["isArchived"] as? Bool, false)
 
-        try m365(["teams", "channel", "remove", "--teamId", teamId, "--id", channelId, "--force"])
+        try m365(["teams", "channel", "remove", "--teamId", teamId, "-i", channelId, "--force"])
         try m365(["teams", "team", "remove", "--id", teamId, "--force"])
         try mustFail(["teams", "team", "get", "--id", teamId], "NotFound")
         try mustFail(["teams", "channel", "add", "--teamId", teamId, "--name", "x", "--type", "private"], exit: 2, "--owner")
 
         XCTAssertFalse(try jsonArray(["teams", "chat", "list"]).isEmpty)
+        XCTAssertFalse(try jsonArray(["teams", "chat", "list", "-t", "group"]).contains { $0["chatType"] as? String != "group" })
+        try mustFail(["teams", "chat", "list", "--userName", Self.adele.upn], exit: 2, "cannot be used when obtaining chats using delegated permissions")
         XCTAssertFalse(try jsonArray(["teams", "app", "list", "--distributionMethod", "organization"]).isEmpty)
+    }
+
+    func testTeamAddTakesAJSONTemplateAndAddsMembersAfterProvisioning() throws {
+        let template = #"{"template@odata.bind":"https://graph.microsoft.com/v1.0/teamsTemplates('standard')","displayName":"Ignored","visibility":"Private"}"#
+        let group = try jsonObject(["teams", "team", "add", "--template", template, "--name", "Blueprints", "--memberUserNames", Self.megan.upn])
+        let id = try XCTUnwrap(group["id"] as? String)
+        XCTAssertEqual(group["displayName"] as? String, "Blueprints", "--name is laid over the template")
+        XCTAssertEqual(group["visibility"] as? String, "Private", "the template's own properties are kept")
+        let posts = try httpRequests("/v1.0/teams").filter { $0["method"] as? String == "POST" }.compactMap { $0["path"] as? String }
+        XCTAssertEqual(posts, ["/v1.0/teams", "/v1.0/teams/\(id)/members"], "members are added once the team exists")
+        XCTAssertEqual(try jsonArray(["teams", "user", "list", "--teamId", id, "--role", "Member"]).compactMap { $0["id"] as? String }, [Self.megan.id])
+        try mustFail(["teams", "team", "add", "--template", "{not json"], exit: 2, "not valid JSON")
+        try mustFail(["teams", "team", "add", "--description", "x"], exit: 2, "name")
+
+        // App-only: one owner in the body, the rest after provisioning; without an owner, refused before any request.
+        let appOnly = try appOnlyHarness()
+        defer { appOnly.cleanUp() }
+        try mustFail(["teams", "team", "add", "--name", "X"], exit: 2, "Specify at least 'ownerUserNames', 'ownerIds' or 'ownerEmails' when using application permissions.", harness: appOnly)
+        try mustFail(["teams", "chat", "list"], exit: 2, "The option 'userId' or 'userName' is required", harness: appOnly)
     }
 
     func testChannelMessagesArePagedThrough() throws {
@@ -288,7 +350,7 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         try emulator.admin("requests", method: "DELETE")
 
         let bodies = try jsonArray(["teams", "message", "list", "--teamId", Self.salesAndMarketing, "--channelId", general])
-            .compactMap { $0["body"] as? String }
+            .compactMap { ($0["body"] as? [String: Any])?["content"] as? String }
         XCTAssertTrue(Set(bodies).isSuperset(of: (1...45).map { "note \($0)" }), "every message, across pages")
         XCTAssertEqual(Set(bodies).count, bodies.count, "no message twice")
         let pages = try httpRequests("/v1.0/teams/\(Self.salesAndMarketing)/channels/").filter {
@@ -386,7 +448,7 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
             ("/v1.0/schemaExtensions", ["graph", "schemaextension", "list"]),
             ("/v1.0/me/todo/lists", ["todo", "list", "list"]),
             ("/v1.0/groups/\(Self.salesAndMarketing)/planner/plans", ["planner", "plan", "list", "--ownerGroupId", Self.salesAndMarketing]),
-            ("/v1.0/teams", ["teams", "team", "list"]),
+            ("/v1.0/groups", ["teams", "team", "list"]),
             ("/v1.0/me/messages", ["outlook", "message", "list"]),
             ("/v1.0/me/drives", ["onedrive", "list"]),
         ]
@@ -406,7 +468,7 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         let file = try writeFile("note.txt", "x")
         let cases: [([String], String)] = [
             (["planner", "plan", "add", "--title", "X", "--ownerGroupId", Self.salesAndMarketing], "Authorization_RequestDenied"),
-            (["teams", "team", "add", "--name", "X"], "Team.Create"),
+            (["teams", "team", "add", "--name", "X", "--ownerUserNames", Self.adele.upn], "Team.Create"),
             (["teams", "channel", "add", "--teamId", Self.salesAndMarketing, "--name", "Y"], "Channel.Create"),
             (["graph", "schemaextension", "add", "--id", "courses", "--targetTypes", "Group", "--properties", #"[{"name":"a","type":"String"}]"#],
              "Authorization_RequestDenied"),

@@ -114,15 +114,18 @@ enum GraphTeams {
             }
             return try TeamsMail.entity(c, op, operation, context: "teams('\(c.param("id"))')/operations")
         }
-        g.on(.GET, "users/{id}/joinedTeams", .signedIn) { c in
-            try need(c, readTeams)
-            let all: [JSONObject] = try c.with { t in
-                guard let uid = t.user(idOrUPN: c.param("id"))?["id"]?.stringValue else { throw GraphError.resourceNotFound(c.param("id")) }
-                return t.teamsMail.teams.keys.sorted().compactMap { gid in
-                    members(gid, t).contains { $0.id.lowercased() == uid.lowercased() } ? try? render(gid, t) : nil
+        for path in ["users/{id}/joinedTeams", "users/{id}/teamwork/associatedTeams"] {
+            // associatedTeams also holds teams with a shared channel the user is in; the emulator has none such.
+            g.on(.GET, path, .signedIn) { c in
+                try need(c, readTeams)
+                let all: [JSONObject] = try c.with { t in
+                    guard let uid = t.user(idOrUPN: c.param("id"))?["id"]?.stringValue else { throw GraphError.resourceNotFound(c.param("id")) }
+                    return t.teamsMail.teams.keys.sorted().compactMap { gid in
+                        members(gid, t).contains { $0.id.lowercased() == uid.lowercased() } ? try? render(gid, t) : nil
+                    }
                 }
+                return try TeamsMail.list(c, all, teamList, context: "teams", defaultPageSize: 100)
             }
-            return try TeamsMail.list(c, all, teamList, context: "teams", defaultPageSize: 100)
         }
         registerChannels(&g)
         registerMembers(&g)
@@ -552,6 +555,32 @@ enum GraphTeams {
             }
             return try TeamsMail.list(c, all, message, context: "teams('\(c.param("id"))')/channels('\(c.param("channel"))')/messages",
                                       defaultPageSize: 20, maximumPageSize: 50, supported: ["select", "top", "skiptoken", "expand"],
+                                      topError: { _ in badRequest("$top must be between 1 and 50.") })
+        }
+        g.on(.GET, "teams/{id}/channels/{channel}/messages/delta", .signedIn) { c in
+            // Only `$filter=lastModifiedDateTime gt <time>` (the one filter delta takes), oldest first.
+            try need(c, readMessages)
+            var since: Date?
+            for pair in c.req.rawQuery.split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map { FormEncoding.percentDecode(String($0)) }
+                guard parts.first?.lowercased() == "$filter" else { continue }
+                let words = (parts.count > 1 ? parts[1] : "").split(separator: " ").map(String.init)
+                guard words.count == 3, words[0] == "lastModifiedDateTime", words[1] == "gt", let date = Util.parseISO8601(words[2]) else {
+                    throw badRequest("Only a lastModifiedDateTime gt filter is supported for delta query.")
+                }
+                since = date
+            }
+            let all: [JSONObject] = try c.with { t in
+                let (gid, ch) = try findChannel(c, t)
+                let messages = t.teamsMail.teams[gid.lowercased()]?.messages[(ch["id"]?.stringValue ?? "").lowercased()] ?? []
+                guard let since else { return messages }
+                return messages.filter { ($0["lastModifiedDateTime"]?.stringValue).flatMap(Util.parseISO8601).map { $0 > since } ?? false }
+            }
+            var req = c.req
+            req.rawQuery = req.rawQuery.split(separator: "&").filter { !$0.lowercased().hasPrefix("$filter=") && !$0.lowercased().hasPrefix("%24filter=") }.joined(separator: "&")
+            let rest = GraphContext(req: req, params: c.params, version: c.version, state: c.state)
+            return try TeamsMail.list(rest, all, message, context: "teams('\(c.param("id"))')/channels('\(c.param("channel"))')/messages/delta",
+                                      defaultPageSize: 20, maximumPageSize: 50, supported: ["select", "top", "skiptoken"],
                                       topError: { _ in badRequest("$top must be between 1 and 50.") })
         }
         g.on(.GET, "teams/{id}/channels/{channel}/messages/{message}", .signedIn) { c in
