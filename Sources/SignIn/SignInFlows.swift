@@ -201,21 +201,39 @@ public struct SignInFlows {
         return try redeem(url, fields, what: "Signing in as the app")
     }
 
-    /// A token from the managed identity endpoint: App Service (IDENTITY_ENDPOINT + IDENTITY_HEADER)
-    /// or the instance metadata service (IMDS).
+    /// A token from the managed identity endpoint, where the CLI looks for one: App Service and
+    /// Functions (IDENTITY_ENDPOINT + IDENTITY_HEADER, or the older MSI_ENDPOINT + MSI_SECRET),
+    /// Cloud Shell (IDENTITY_ENDPOINT or MSI_ENDPOINT alone), else the instance metadata service
+    /// (IMDS). A user-assigned identity is named by client id, else (when that finds none) by
+    /// principal (object) id.
     public func managedIdentity(clientId: String?, resource: String) throws(SignInError) -> TokenSet {
-        let answer: (status: Int, body: [UInt8])
-        var query = "resource=\(percentEncode(resource))"
-        if let endpoint = environment.variable("IDENTITY_ENDPOINT"), let header = environment.variable("IDENTITY_HEADER") {
-            query = "api-version=2019-08-01&" + query
-            if let clientId { query += "&client_id=\(percentEncode(clientId))" }
-            answer = try transport.get(endpoint + (endpoint.contains("?") ? "&" : "?") + query, headers: [("X-IDENTITY-HEADER", header)])
+        let v = environment.variable
+        var url: String
+        var headers = [("Metadata", "true")]
+        let appService = v("IDENTITY_ENDPOINT").flatMap { endpoint in v("IDENTITY_HEADER").map { (endpoint, $0) } }
+            ?? v("MSI_ENDPOINT").flatMap { endpoint in v("MSI_SECRET").map { (endpoint, $0) } }
+        if let (endpoint, header) = appService {
+            url = endpoint + (endpoint.contains("?") ? "&" : "?") + "api-version=2019-08-01&resource=\(percentEncode(resource))"
+            headers.append(("X-IDENTITY-HEADER", header))
+        } else if let endpoint = v("IDENTITY_ENDPOINT") ?? v("MSI_ENDPOINT") {
+            if clientId != nil && v("ACC_CLOUD") != nil {
+                throw SignInError("Azure Cloud Shell does not support user-managed identity. You can execute the command without the --userName option to login with user identity", kind: .usage)
+            }
+            url = endpoint + (endpoint.contains("?") ? "&" : "?") + "resource=\(percentEncode(resource))"
         } else {
             // IMDS; M365_IMDS_ENDPOINT moves it (tests, the emulator).
-            let endpoint = environment.variable("M365_IMDS_ENDPOINT") ?? "http://169.254.169.254/metadata/identity/oauth2/token"
-            query = "api-version=2018-02-01&" + query
-            if let clientId { query += "&client_id=\(percentEncode(clientId))" }
-            answer = try transport.get(endpoint + "?" + query, headers: [("Metadata", "true")])
+            let endpoint = v("M365_IMDS_ENDPOINT") ?? "http://169.254.169.254/metadata/identity/oauth2/token"
+            url = endpoint + "?api-version=2018-02-01&resource=\(percentEncode(resource))"
+        }
+        var answer: (status: Int, body: [UInt8])
+        if let clientId {
+            answer = try transport.get(url + "&client_id=\(percentEncode(clientId))", headers: headers)
+            let text = String(decoding: answer.body, as: UTF8.self)
+            if answer.status != 200 && (text.contains("No Managed Identity found") || text.contains("Identity not found")) {
+                answer = try transport.get(url + "&principal_id=\(percentEncode(clientId))", headers: headers)
+            }
+        } else {
+            answer = try transport.get(url, headers: headers)
         }
         guard answer.status == 200 else {
             throw signInError(status: answer.status, body: answer.body, what: "Signing in with the managed identity")

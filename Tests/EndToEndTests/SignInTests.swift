@@ -288,6 +288,26 @@ final class SignInTests: SignInTestCase {
         XCTAssertEqual(details["authType"] as? String, "identity")
     }
 
+    /// The CLI's other managed identity environments: the older MSI_ENDPOINT + MSI_SECRET, and
+    /// Cloud Shell (an endpoint without a header); a user-assigned identity named by its
+    /// principal id is found on a second try.
+    func testManagedIdentityInEveryEnvironmentTheCLIKnows() throws {
+        let port = try XCTUnwrap(URLComponents(string: emulator.environment["IDENTITY_ENDPOINT"]!)?.port)
+        let legacy = ["MSI_ENDPOINT": emulator.environment["IDENTITY_ENDPOINT"]!, "MSI_SECRET": emulator.environment["IDENTITY_HEADER"]!]
+        try m365(["login", "--authType", "identity"], environment: legacy)
+        let cloudShell = ["IDENTITY_ENDPOINT": "http://127.0.0.1:\(port)/oauth2/token"]
+        try emulator.admin("requests", method: "DELETE")
+        try m365(["login", "--authType", "identity", "--userName", "4dd42575-fc37-4605-9788-f81ce117b4be"], environment: cloudShell)
+        XCTAssertEqual(try emulator.requests(pathPrefix: "/oauth2/token").map { $0["query"] as? String ?? "" }, [
+            "resource=https%3A%2F%2Fgraph.microsoft.com&client_id=4dd42575-fc37-4605-9788-f81ce117b4be",
+            "resource=https%3A%2F%2Fgraph.microsoft.com&principal_id=4dd42575-fc37-4605-9788-f81ce117b4be",
+        ])
+        XCTAssertEqual(try status()["connectedAs"] as? String, "contoso-deployer")
+        let refused = try harness.run(["login", "--authType", "identity", "--userName", "x"], environment: cloudShell.merging(["ACC_CLOUD": "1"]) { a, _ in a })
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.hasPrefix("Error: Azure Cloud Shell does not support user-managed identity."), refused.stderr)
+    }
+
     func testFederatedIdentitySignInWithATokenFile() throws {
         let minted = try XCTUnwrap(try emulator.admin("federated-token", method: "POST", json: #"{"subject":"repo:contoso/intranet:ref:refs/heads/main","issuer":"https://token.actions.githubusercontent.com"}"#) as? [String: Any])
         let token = try XCTUnwrap(minted["token"] as? String ?? minted["value"] as? String ?? minted["access_token"] as? String, "\(minted)")

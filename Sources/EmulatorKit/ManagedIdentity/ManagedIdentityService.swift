@@ -4,7 +4,8 @@ import NIOHTTP1
 
 /// Managed identity on the plain-HTTP port: App Service style (`IDENTITY_ENDPOINT` +
 /// `X-IDENTITY-HEADER`, api-version 2019-08-01; legacy `MSI_ENDPOINT` + `secret`, 2017-09-01)
-/// and Azure VM IMDS style (`/metadata/identity/oauth2/token`, `Metadata: true`).
+/// Azure VM IMDS style (`/metadata/identity/oauth2/token`, `Metadata: true`) and Cloud Shell's
+/// (`/oauth2/token`, the same without api-version).
 public final class ManagedIdentityService: Sendable {
     let state: EmulatorState
     private let router: Router<EmulatorRequest>
@@ -17,6 +18,9 @@ public final class ManagedIdentityService: Sendable {
         self.router = Router { r in
             r.add(.GET, "msi/token") { req, _ in ManagedIdentityService.appService(req, state: state) }
             r.add(.GET, "metadata/identity/oauth2/token") { req, _ in ManagedIdentityService.imds(req, state: state) }
+            // Cloud Shell's endpoint (MSI_ENDPOINT, or IDENTITY_ENDPOINT without a header): IMDS's
+            // shape without api-version.
+            r.add(.GET, "oauth2/token") { req, _ in ManagedIdentityService.imds(req, state: state, needsVersion: false) }
         }
     }
 
@@ -86,13 +90,13 @@ public final class ManagedIdentityService: Sendable {
         }
     }
 
-    static func imds(_ req: EmulatorRequest, state: EmulatorState) -> EmulatorResponse {
+    static func imds(_ req: EmulatorRequest, state: EmulatorState, needsVersion: Bool = true) -> EmulatorResponse {
         let q = req.query
         func fail(_ description: String, status: HTTPResponseStatus = .badRequest) -> EmulatorResponse {
             .json(["error": "invalid_request", "error_description": .string(description)], status: status)
         }
         guard req.header("Metadata")?.lowercased() == "true" else { return fail("Required metadata header not specified") }
-        guard let v = q["api-version"], !v.isEmpty else { return fail("Required query variable 'api-version' is missing") }
+        if needsVersion, (q["api-version"] ?? "").isEmpty { return fail("Required query variable 'api-version' is missing") }
         guard let resource = q["resource"], !resource.isEmpty else { return fail("Required audience parameter not specified") }
         guard let (mi, tenant) = identity(q, state: state) else { return fail("Identity not found") }
         guard let res = tenant.resolveResource(resource) else {
