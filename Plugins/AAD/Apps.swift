@@ -30,7 +30,8 @@ enum AppDirectory {
             filter = "appId eq \(OData.quote(resource))"
         } else if resource.hasPrefix("https://") || resource.hasPrefix("api://") || aliases[resource.lowercased()] != nil {
             let uri = aliases[resource.lowercased()] ?? resource
-            filter = "servicePrincipalNames/any(s:s eq \(OData.quote(uri)))"
+            // As the CLI: a name registered with a trailing slash matches too.
+            filter = "servicePrincipalNames/any(s:s eq \(OData.quote(uri)) or s eq \(OData.quote(uri + "/")))"
         } else {
             filter = "displayName eq \(OData.quote(resource))"
         }
@@ -161,7 +162,7 @@ enum AppCommands {
                     option(.redirectUris, "r", "Comma-separated redirect URIs (with --platform)"),
                     option(.platform, "p", "The platform of the redirect URIs", allowed: platforms),
                     flag(.implicitFlow, nil, "Issue access and ID tokens through the implicit flow (web)"),
-                    flag(.withSecret, "s", "Add a client secret and print it"),
+                    flag(.withSecret, "s", "Add a client secret (valid for a year) and print it"),
                     option(.apisDelegated, nil, "Comma-separated delegated permissions, e.g. https://graph.microsoft.com/User.Read"),
                     option(.apisApplication, nil, "Comma-separated application permissions, e.g. https://graph.microsoft.com/User.Read.All"),
                     option(.uri, "u", "The application ID URI; _appId_ stands for the new app's id, e.g. api://_appId_"),
@@ -211,7 +212,7 @@ enum AppCommands {
                                       "tenantId": JSON(graph.invocation.setting("connection.tenantId"))]
             if options.bool(.withSecret) {
                 let secret = try graph.send("POST", "/applications/\(objectId)/addPassword",
-                                            body: ["passwordCredential": ["displayName": "Default"]])
+                                            body: ["passwordCredential": ["displayName": "Default", "endDateTime": .string(isoTimestamp(secondsFromNow: 365 * 86400))]])
                 result["secrets"] = [["displayName": secret?["displayName"] ?? "Default", "value": secret?["secretText"] ?? nil]]
             }
             if options.bool(.grantAdminConsent) {

@@ -44,8 +44,8 @@ enum UserCommands {
             let expand = options.bool(.withManager) ? "manager($select=displayName,userPrincipalName,id,mail)" : nil
             if let email = options.string(.email) {
                 let found = try graph.all("/users" + OData.query([("$filter", "mail eq \(OData.quote(email))"), ("$select", select), ("$expand", expand)]))
+                // As the CLI: the first user with that mail.
                 guard let user = found.first else { throw PluginFailure("The specified user with email \(email) does not exist", status: M365_ERR_NOT_FOUND) }
-                guard found.count == 1 else { throw PluginFailure("Multiple users with email \(email) found") }
                 try graph.invocation.emit(result: .object(user))
                 return
             }

@@ -592,6 +592,27 @@ final class AADTests: SharedEmulatorTestCase {
         XCTAssertTrue(text.contains("userType") && text.contains("givenName"), text)
     }
 
+    func testAppSecretsLastAYearAndResourcesMatchWithATrailingSlash() throws {
+        let created = try object(["app", "add", "--name", "Yearly", "--withSecret", "--uri", "https://ledger.contoso.com/"])
+        let objectId = try XCTUnwrap(created["objectId"] as? String)
+        let end = try XCTUnwrap((try object(["app", "get", "--objectId", objectId, "--properties", "passwordCredentials"])["passwordCredentials"] as? [[String: Any]])?
+            .first?["endDateTime"] as? String)
+        let nextYear = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date().addingTimeInterval(365 * 86400)).year!
+        XCTAssertTrue(end.hasPrefix(String(nextYear)), "a year, as the CLI: \(end)")
+
+        try aad(["app", "role", "add", "--appObjectId", objectId, "-n", "Readers", "-d", "Read", "-m", "applications", "-c", "Ledger.Read"])
+        try aad(["enterpriseapp", "add", "--objectId", objectId])
+        let client = try object(["app", "add", "--name", "Ledger client", "--apisApplication", "https://ledger.contoso.com/Ledger.Read"])
+        let permissions = try array(["app", "permission", "list", "--appObjectId", try XCTUnwrap(client["objectId"] as? String)])
+        XCTAssertEqual(permissions.first?["permission"] as? String, "Ledger.Read")
+        XCTAssertEqual(permissions.first?["resource"] as? String, "Yearly")
+    }
+
+    func testUserGetByAnEmailSeveralUsersShareTakesTheFirst() throws {
+        try aad(["user", "add", "--displayName", "Twin", "--userName", "twin@contoso.com", "--mail", Self.adele.upn])
+        XCTAssertEqual(try object(["user", "get", "--email", Self.adele.upn])["id"] as? String, Self.adele.id)
+    }
+
     func testAppPermissionListNamesAResourceMissingFromTheTenantByItsIds() throws {
         let created = try object(["app", "add", "--name", "Orphan perms", "--apisApplication", "https://contoso.sharepoint.com/Sites.Read.All"])
         let appId = try XCTUnwrap(created["appId"] as? String)
