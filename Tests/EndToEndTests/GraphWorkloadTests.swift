@@ -221,6 +221,17 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         try mustFail(["planner", "plan", "get", "--title", "Roadmap"], exit: 2, "'ownerGroupId' or 'ownerGroupName'")
     }
 
+    /// Runs `arguments` with `--debug`: what it printed and the JSON bodies sent, in order.
+    func tracedResult(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> (String, [[String: Any]]) {
+        let result = try harness.run(arguments + ["--debug"])
+        XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
+        let bodies = result.stderr.split(separator: "\n").compactMap { line -> [String: Any]? in
+            guard let start = line.range(of: "> {") else { return nil }
+            return try? JSONSerialization.jsonObject(with: Data(line[line.index(after: start.lowerBound)...].utf8)) as? [String: Any]
+        }
+        return (result.stdout, bodies)
+    }
+
     /// Runs `arguments` with `--debug`: the JSON object printed and the JSON bodies sent, in order.
     func traced(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> ([String: Any], [[String: Any]]) {
         let result = try harness.run(arguments + ["--debug"])
@@ -363,17 +374,35 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
 
     func testMailSendDeliversWithAttachmentsThenMoveAndRemove() throws {
         let attachment = try writeFile("notes.txt", "quarterly numbers")
-        try m365(["outlook", "mail", "send", "--to", Self.adele.upn, "--subject", "Q3 report", "--bodyContents", "See attached",
+        try m365(["outlook", "mail", "send", "-t", Self.adele.upn, "--subject", "Q3 report", "--bodyContents", "See attached",
                   "--attachment", attachment])
         let sent = try jsonArray(["outlook", "message", "list", "--folderName", "sentitems"])
         let copy = try XCTUnwrap(sent.first { $0["subject"] as? String == "Q3 report" })
         XCTAssertEqual(copy["hasAttachments"] as? Bool, true)
 
+        // -m sets the message's from; saveToSentItems is sent only when given.
+        let (_, bodies) = try tracedResult(["outlook", "mail", "send", "--to", Self.adele.upn, "-s", "From the desk", "--bodyContents", "x",
+                                            "-m", "desk@contoso.com"])
+        let message = try XCTUnwrap(bodies.first?["message"] as? [String: Any])
+        XCTAssertEqual(message["from"] as? [String: [String: String]], ["emailAddress": ["address": "desk@contoso.com"]])
+        XCTAssertNil(bodies.first?["saveToSentItems"])
+
+        // A folder by its display name is looked up; a well-known name is used as it is.
+        let folderFile = try writeFile("folder.json", #"{"requests":[{"id":"1","method":"POST","url":"/me/mailFolders","headers":{"Content-Type":"application/json"},"body":{"displayName":"Projects"}}]}"#)
+        let created = try jsonArray(["graph", "batch", "--filePath", folderFile])
+        XCTAssertEqual(created.first?["status"] as? Int, 201)
+        let folderId = try XCTUnwrap((created.first?["body"] as? [String: Any])?["id"] as? String)
         let id = try XCTUnwrap(copy["id"] as? String)
         XCTAssertEqual(try jsonObject(["outlook", "message", "get", "--id", id])["subject"] as? String, "Q3 report")
-        let moved = try jsonObject(["outlook", "message", "move", "--id", id, "--sourceFolderName", "sentitems", "--targetFolderName", "archive"])
+        try emulator.admin("requests", method: "DELETE")
+        let moved = try jsonObject(["outlook", "message", "move", "--id", id, "--sourceFolderName", "sentitems", "--targetFolderName", "Projects"])
         let movedId = try XCTUnwrap(moved["id"] as? String)
-        XCTAssertTrue(ids(try jsonArray(["outlook", "message", "list", "--folderName", "archive"])).contains(movedId))
+        XCTAssertEqual(moved["parentFolderId"] as? String, folderId)
+        XCTAssertEqual(try httpRequests().map { "\($0["method"] as? String ?? "") \($0["target"] as? String ?? "")" },
+                       ["GET /v1.0/me/mailFolders?$filter=displayName%20eq%20%27Projects%27&$select=id",
+                        "POST /v1.0/me/mailFolders/sentitems/messages/\(id)/move"])
+        XCTAssertTrue(ids(try jsonArray(["outlook", "message", "list", "--folderName", "Projects"])).contains(movedId))
+        try mustFail(["outlook", "message", "list", "--folderName", "Nope"], "Folder with name 'Nope' not found")
         try m365(["outlook", "message", "remove", "--id", movedId, "--force"])
         try mustFail(["outlook", "message", "get", "--id", movedId], "ErrorItemNotFound")
 
@@ -382,8 +411,12 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         defer { appOnly.cleanUp() }
         let denied = try appOnly.run(["outlook", "message", "list", "--userName", Self.adele.upn])
         XCTAssertEqual(denied.status, 1, denied.stderr)
+        try mustFail(["outlook", "mail", "send", "--to", Self.adele.upn, "--subject", "x", "--bodyContents", "x"], exit: 2,
+                     "Specify a upn or user id in the 'sender' option when using app only authentication.", harness: appOnly)
 
         XCTAssertNotNil(try jsonObject(["outlook", "mailbox", "settings", "get"])["timeZone"])
+        XCTAssertNotNil(try jsonObject(["outlook", "mailbox", "settings", "get", "-n", Self.admin.upn])["timeZone"])
+        XCTAssertNotNil(try jsonObject(["outlook", "mailbox", "settings", "get", "-i", Self.admin.id])["timeZone"])
         try mustFail(["outlook", "mail", "send", "--to", Self.adele.upn, "--subject", "x", "--bodyContents", "x", "--bodyContentType", "Markdown"], exit: 2, "Markdown")
         try mustFail(["outlook", "mail", "send", "--to", Self.adele.upn, "--subject", "x", "--bodyContents", "x", "--attachment", "/nonexistent"], "cannot read")
     }

@@ -135,6 +135,25 @@ enum GraphMail {
             }
             return try TeamsMail.list(c, all, folder, context: "users('\(uid)')/mailFolders", defaultPageSize: 10)
         }
+        g.on(.POST, "users/{id}/mailFolders", .signedIn) { c in
+            // A folder under the root: a display name Outlook has not got yet.
+            let uid = try authorize(c, .write)
+            let body = try c.body()
+            guard let name = body["displayName"]?.stringValue, !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw invalid("ErrorInvalidRequest", "The displayName of a folder is required.")
+            }
+            let f: JSONObject = try c.with { t in
+                let key = mailbox(uid, t)
+                if t.teamsMail.mailboxes[key]!.folders.items.contains(where: { $0["displayName"]?.stringValue?.lowercased() == name.lowercased() }) {
+                    throw GraphError(.conflict, "ErrorFolderExists", "A folder with the specified name already exists.")
+                }
+                let f: JSONObject = ["id": .string(itemId("folder/\(t.tenantId)/\(key)/\(Util.newGUID())")), "displayName": .string(name),
+                                     "parentFolderId": .string(itemId("folder/\(t.tenantId)/\(key)/msgfolderroot")), "childFolderCount": 0, "isHidden": false]
+                t.teamsMail.mailboxes[key]!.folders.insert(f)
+                return counted(f, key, t)
+            }
+            return try TeamsMail.entity(c, f, folder, context: "users('\(uid)')/mailFolders", status: .created)
+        }
         g.on(.GET, "users/{id}/mailFolders/{folder}", .signedIn) { c in
             let uid = try authorize(c, .read)
             let f: JSONObject = try c.with { t in
