@@ -91,7 +91,7 @@ public enum Settings {
 }
 
 /// 8-4-4-4-12 hexadecimal digits.
-func isGUID(_ text: String) -> Bool {
+public func isGUID(_ text: String) -> Bool {
     let groups = text.split(separator: "-", omittingEmptySubsequences: false)
     return groups.map(\.count) == [8, 4, 4, 4, 12] && groups.allSatisfy { $0.allSatisfy(\.isHexDigit) }
 }

@@ -61,6 +61,17 @@ enum RequestCommand {
         if !headers.contains(where: { $0.name.lowercased() == "accept" }) {
             headers.append((name: "accept", value: "application/json"))
         }
+        // As the CLI: a body needs a method that carries one; the content type defaults to JSON
+        // here (the CLI demands it: a stated difference).
+        if options["body"] != nil && method == "GET" {
+            throw HostError("Specify a different method when using body", kind: .usage(command: "request"))
+        }
+        if let path = options["filePath"]?.stringValue {
+            let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+            if !directory.isEmpty && !FileSystem.exists(directory) {
+                throw HostError("The location specified in the filePath does not exist", kind: .usage(command: "request"))
+            }
+        }
         var body = HTTPBody.empty
         if let text = options["body"]?.stringValue {
             body = .bytes(Array(text.utf8))

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParsing
 import CommandModel
 import HostConfig
@@ -314,7 +317,32 @@ private func connectionRemove(_ context: inout HostContext, _ options: JSONObjec
 private func doctor(_ context: inout HostContext, _ options: JSONObject) throws(HostError) -> JSON? {
     let session = context.session
     var report = JSONObject()
+    // The CLI's keys first (os … scopes), then what m365 adds (directories, token store, plugins).
+    var system = utsname()
+    uname(&system)
+    func text<T>(_ field: T) -> String {
+        withUnsafeBytes(of: field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+    report["os"] = .object(JSONObject([("platform", .string(text(system.sysname).lowercased())), ("version", .string(text(system.version))),
+                                       ("release", .string(text(system.release)))]))
     report["cliVersion"] = .string(m365Version)
+    let active = (try? session.book())?.active
+    report["cliEntraAppId"] = active.map { .string($0.appId) } ?? .null
+    report["cliEntraAppTenant"] = active.map { .string(isGUID($0.tenant) ? "single" : $0.tenant) } ?? .null
+    report["authMode"] = active.map { .string($0.authType.rawValue) } ?? .null
+    report["cliEnvironment"] = .string(environment("CLIMICROSOFT365_ENV") ?? "")
+    report["cliConfig"] = .object(context.config.values)
+    // Roles and scopes of the connection's Graph token, as the CLI reads them from its tokens.
+    var roles: [JSON] = []
+    var scopes = JSONObject()
+    if let active, let token = try? session.accessToken(active, resource: active.cloud.graphOrigin), let claims = TokenClaims(accessToken: token) {
+        roles = (claims.json["roles"]?.arrayValue ?? [])
+        if let audience = claims.json["aud"]?.stringValue {
+            scopes[audience] = .array((claims.json["scp"]?.stringValue ?? "").split(separator: " ").map { .string(String($0)) })
+        }
+    }
+    report["roles"] = .array(roles)
+    report["scopes"] = .object(scopes)
     report["configDirectory"] = .string(context.paths.configDirectory)
     report["pluginDirectories"] = .array(context.paths.pluginDirectories.map { .string($0) })
     do {
@@ -328,7 +356,6 @@ private func doctor(_ context: inout HostContext, _ options: JSONObject) throws(
     let book = (try? session.book()) ?? ConnectionBook()
     report["connections"] = .number(Double(book.connections.count))
     report["activeConnection"] = book.active.map { .string($0.name) } ?? .null
-    report["cliConfig"] = .object(context.config.values)
     report["libcurl"] = HTTPClient.libraryVersion.map { .string($0) } ?? .string("not available")
     let registry = context.registry()
     report["plugins"] = .array(registry.records.map { record in

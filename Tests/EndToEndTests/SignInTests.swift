@@ -112,6 +112,18 @@ final class SignInTests: SignInTestCase {
         let mode = (try FileManager.default.attributesOfItem(atPath: tokens)[.posixPermissions] as? NSNumber)?.intValue
         XCTAssertEqual(mode, 0o600)
         XCTAssertFalse(try configFiles().values.contains { $0.contains(Self.admin.password) }, "the password is never stored")
+        // cli doctor has the CLI's keys (and m365's after them).
+        let doctor = try XCTUnwrap(try m365(["cli", "doctor"]).json() as? [String: Any])
+        XCTAssertEqual((doctor["os"] as? [String: Any])?["platform"] as? String, "linux")
+        XCTAssertEqual(doctor["cliEntraAppId"] as? String, Self.publicApp)
+        XCTAssertEqual(doctor["cliEntraAppTenant"] as? String, Self.tenant)
+        XCTAssertEqual(doctor["authMode"] as? String, "password")
+        XCTAssertEqual(doctor["cliEnvironment"] as? String, "")
+        XCTAssertEqual(doctor["roles"] as? [String], [])
+        let scopes = try XCTUnwrap(doctor["scopes"] as? [String: [String]])
+        XCTAssertEqual(scopes.count, 1)
+        XCTAssertTrue(scopes.values.first?.contains("User.Read") == true, "\(scopes)")
+        XCTAssertEqual(doctor["tokenStore"] as? String, "file")
     }
 
     /// A third-party plugin in C calls Graph through the host table's http_send: the host signs
@@ -517,6 +529,13 @@ final class SignInTests: SignInTestCase {
         let file = harness.root.appendingPathComponent("me.json")
         try m365(["request", "--url", "@graph/me", "--filePath", file.path])
         XCTAssertTrue(try String(contentsOf: file, encoding: .utf8).contains(Self.admin.user))
+        // As the CLI: no body with GET; a file goes only into a folder that exists.
+        let getWithBody = try harness.run(["request", "--url", "@graph/me", "--body", "{}"])
+        XCTAssertEqual(getWithBody.status, 2)
+        XCTAssertTrue(getWithBody.stderr.hasPrefix("Error: Specify a different method when using body\n"), getWithBody.stderr)
+        let nowhere = try harness.run(["request", "--url", "@graph/me", "--filePath", harness.root.path + "/missing/me.json"])
+        XCTAssertEqual(nowhere.status, 2)
+        XCTAssertTrue(nowhere.stderr.hasPrefix("Error: The location specified in the filePath does not exist\n"), nowhere.stderr)
         // A token never travels over plain HTTP.
         let plain = try harness.run(["request", "--url", "http://graph.microsoft.com/v1.0/me"])
         XCTAssertEqual(plain.status, 2)
