@@ -424,11 +424,26 @@ enum M365GroupCommands {
             if !members.isEmpty { try Membership.replace(graph, group: id, ids: members, role: "Member") }
         },
 
-        command("m365group remove", "Removes a Microsoft 365 group (differs from the CLI: DELETE /groups/{id}; the group and its site stay in the recycle bins)",
-                options: selector + [forceOption], sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+        command("m365group remove",
+                "Removes a Microsoft 365 group (differs from the CLI, which deletes the group's site through SharePoint: this m365 deletes the group through Graph, and Microsoft 365 removes its site later)",
+                options: selector + [flag(.skipRecycleBin, nil, "Also remove the group from the deleted items at once (its site stays in SharePoint's recycle bin)"),
+                                     forceOption], sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try groupId(graph, options, id: .id, name: .displayName)
             guard try graph.invocation.confirmedRemoval(options, "the group '\(options.string(.displayName) ?? id)'") else { return }
             try graph.send("DELETE", "/groups/\(id)")
+            guard options.bool(.skipRecycleBin) else { return }
+            // As the CLI: wait until the group shows among the deleted items (10 tries, 5 s apart), then purge it.
+            for attempt in 1...10 {
+                let found = try graph.service.invocation.send(graph.service.request("GET", graph.url("/directory/deletedItems/\(id)")))
+                if found.isSuccess {
+                    try graph.send("DELETE", "/directory/deletedItems/\(id)")
+                    return
+                }
+                guard found.status == 404 else { _ = try graph.service.checked(found, url: graph.url("/directory/deletedItems/\(id)"), write: false); return }
+                if attempt < 10 { try pause(seconds: 5, invocation: graph.invocation) }
+            }
+            graph.invocation.log("Group has been successfully deleted, but it couldn't be permanently removed from the recycle bin after all retries. It will still appear in the deleted groups list.",
+                                 level: M365_LOG_WARNING)
         },
 
         command("m365group user list", "Lists the users who own or are members of a Microsoft 365 group" + Membership.listOrderNote,

@@ -76,6 +76,7 @@ extension OptionKey where Value == Bool {
     static var hideFromOutlookClients: Self { Self("hideFromOutlookClients") }
     static var isPrivate: Self { Self("isPrivate") }
     static var orphaned: Self { Self("orphaned") }
+    static var skipRecycleBin: Self { Self("skipRecycleBin") }
     static var suppressNotFound: Self { Self("suppressNotFound") }
     static var withSiteUrl: Self { Self("withSiteUrl") }
     static var allowPublicClientFlows: Self { Self("allowPublicClientFlows") }

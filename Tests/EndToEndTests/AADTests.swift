@@ -613,6 +613,19 @@ final class AADTests: SharedEmulatorTestCase {
         XCTAssertEqual(try object(["user", "get", "--email", Self.adele.upn])["id"] as? String, Self.adele.id)
     }
 
+    func testM365GroupRemoveSkipRecycleBinPurgesTheGroup() throws {
+        let kept = try XCTUnwrap(try object(["m365group", "add", "--displayName", "Kept", "--mailNickname", "kept"])["id"] as? String)
+        let purged = try XCTUnwrap(try object(["m365group", "add", "--displayName", "Purged", "--mailNickname", "purged"])["id"] as? String)
+        try aad(["m365group", "remove", "--id", kept, "--force"])
+        try aad(["m365group", "remove", "--id", purged, "--skipRecycleBin", "--force"])
+        XCTAssertEqual(try sent("DELETE", "/directory/deletedItems/\(purged)").count, 1)
+        XCTAssertEqual(try sent("DELETE", "/directory/deletedItems/\(kept)").count, 0)
+        // The kept group can still be found (and restored); the purged one is gone.
+        try m365(["request", "--url", "https://graph.microsoft.com/v1.0/directory/deletedItems/\(kept)"])
+        let gone = try harness.run(["request", "--url", "https://graph.microsoft.com/v1.0/directory/deletedItems/\(purged)"])
+        XCTAssertNotEqual(gone.status, 0)
+    }
+
     func testAppPermissionListNamesAResourceMissingFromTheTenantByItsIds() throws {
         let created = try object(["app", "add", "--name", "Orphan perms", "--apisApplication", "https://contoso.sharepoint.com/Sites.Read.All"])
         let appId = try XCTUnwrap(created["appId"] as? String)

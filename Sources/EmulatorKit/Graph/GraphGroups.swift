@@ -84,20 +84,17 @@ enum GraphGroups {
             }
             return .noContent
         }
-        // Deleted Microsoft 365 groups wait in deletedItems until purged.
-        g.on(.GET, "directory/deletedItems/microsoft.graph.group/{id}", .read(.groups)) { c in
-            let id = c.param("id")
-            guard let group = try c.with({ t in t.deletedGroups[id.lowercased()] }) else { throw GraphError.resourceNotFound(id) }
-            var out: JSONObject = ["@odata.context": .string("https://\(c.req.host)/\(c.version)/$metadata#directoryObjects/$entity"),
-                                   "@odata.type": "#microsoft.graph.group"]
-            for (name, value) in group { out[name] = value }
-            return .json(.object(out))
+        // Deleted Microsoft 365 groups wait in deletedItems until purged; `directory/deletedItems/{id}`
+        // names any deleted object (here the groups).
+        for path in ["directory/deletedItems/microsoft.graph.group/{id}", "directory/deletedItems/{id}"] {
+            g.on(.DELETE, path, .write(.groups)) { c in
+                let id = c.param("id")
+                guard try c.with({ t in t.deletedGroups.removeValue(forKey: id.lowercased()) }) != nil else { throw GraphError.resourceNotFound(id) }
+                return .noContent
+            }
         }
-        g.on(.DELETE, "directory/deletedItems/microsoft.graph.group/{id}", .write(.groups)) { c in
-            let id = c.param("id")
-            guard try c.with({ t in t.deletedGroups.removeValue(forKey: id.lowercased()) }) != nil else { throw GraphError.resourceNotFound(id) }
-            return .noContent
-        }
+        g.on(.GET, "directory/deletedItems/{id}", .read(.groups)) { c in try deletedGroup(c) }
+        g.on(.GET, "directory/deletedItems/microsoft.graph.group/{id}", .read(.groups)) { c in try deletedGroup(c) }
         for relation in ["members", "owners"] {
             g.on(.GET, "groups/{id}/\(relation)", .read(.groups)) { c in try links(c, relation, usersOnly: false) }
             g.on(.GET, "groups/{id}/\(relation)/microsoft.graph.user", .read(.groups)) { c in try links(c, relation, usersOnly: true) }
@@ -141,6 +138,16 @@ enum GraphGroups {
             }
         }
         return .json(try q.collection(items, c.req, version: c.version, type: type))
+    }
+
+    /// `GET /directory/deletedItems[/microsoft.graph.group]/{id}`.
+    static func deletedGroup(_ c: GraphContext) throws -> EmulatorResponse {
+        let id = c.param("id")
+        guard let group = try c.with({ t in t.deletedGroups[id.lowercased()] }) else { throw GraphError.resourceNotFound(id) }
+        var out: JSONObject = ["@odata.context": .string("https://\(c.req.host)/\(c.version)/$metadata#directoryObjects/$entity"),
+                               "@odata.type": "#microsoft.graph.group"]
+        for (name, value) in group { out[name] = value }
+        return .json(.object(out))
     }
 
     /// The stored spelling of an id (links are keyed by it).
