@@ -52,7 +52,7 @@ enum HostCommands {
     private static let basics: [HostCommand] = [
         HostCommand(
             spec: CommandSpec(words: ["version"], description: "Shows the version of m365"),
-            handler: { _, _ throws(HostError) in .string(m365Version) }),
+            handler: { _, _ throws(HostError) in .string("v" + m365Version) }),  // the CLI's form, v1.2.3; --version prints it bare
         HostCommand(
             spec: CommandSpec(
                 words: ["help"], description: "Shows help for a command: m365 help spo list list",

@@ -17,10 +17,10 @@ let loginOptions: [OptionSpec] = [
     OptionSpec(name: "tenant", description: "Tenant id or domain; else the tenantId setting, CLIMICROSOFT365_TENANT, or common"),
     OptionSpec(name: "userName", short: "u", description: "User name (password), or the client id of a user-assigned managed identity (identity)"),
     OptionSpec(name: "password", short: "p", description: "Password (password), or the password of the PFX file (certificate)"),
-    OptionSpec(name: "certificateFile", short: "c", description: "PEM or PFX file with the app's certificate and private key"),
-    OptionSpec(name: "certificateBase64Encoded", description: "The PFX file's content, base64-encoded"),
+    OptionSpec(name: "certificateFile", short: "c", description: "PEM or PFX file with the app's certificate and private key; else the clientCertificateFile setting"),
+    OptionSpec(name: "certificateBase64Encoded", description: "The certificate (PFX or PEM with its key), base64-encoded; else the clientCertificateBase64Encoded setting"),
     OptionSpec(name: "thumbprint", description: "SHA-1 thumbprint of the certificate (computed when omitted)"),
-    OptionSpec(name: "secret", short: "s", description: "Client secret (secret)"),
+    OptionSpec(name: "secret", short: "s", description: "Client secret (secret); else the clientSecret setting"),
     OptionSpec(name: "cloud", type: .enum, allowed: Cloud.allCases.map(\.rawValue), defaultValue: "Public", description: "The Microsoft 365 cloud"),
     OptionSpec(name: "connectionName", description: "Name of the connection (default: the signed-in identity)"),
     OptionSpec(name: "ensure", type: .boolean, description: "Sign in only when not signed in already with the same settings and a valid token"),
@@ -29,11 +29,12 @@ let loginOptions: [OptionSpec] = [
 private let loginExamples = [
     ExampleSpec(description: "Sign in with a device code", command: "m365 login --appId <appId> --tenant contoso.onmicrosoft.com"),
     ExampleSpec(description: "Sign in as an app with a certificate", command: "m365 login --authType certificate --certificateFile app.pem --appId <id> --tenant contoso.onmicrosoft.com"),
+    ExampleSpec(description: "Sign in with the browser (authorization code, loopback redirect)", command: "m365 login --authType browser --appId <appId> --tenant contoso.onmicrosoft.com"),
 ]
 
 enum SignInCommands {
     static let root: [HostCommand] = [
-        HostCommand(spec: CommandSpec(words: ["login"], description: "Signs in to Microsoft 365", options: loginOptions, examples: loginExamples),
+        HostCommand(spec: CommandSpec(words: ["login"], description: "Signs in to Microsoft 365 (differs from CLI for Microsoft 365: a connection is named after the signed-in user or app, not its object id) (differs from CLI for Microsoft 365: browser sign-in adds PKCE and checks the state, and prints the address for a browser elsewhere)", options: loginOptions, examples: loginExamples),
                     handler: { context, options throws(HostError) in try login(&context, options, service: nil, hookOptions: []) }),
         HostCommand(spec: CommandSpec(words: ["logout"], description: "Signs out of every connection and forgets their tokens"),
                     handler: logout),

@@ -263,6 +263,9 @@ public struct SignInFlows {
             }
             return token
         }
+        if v("SYSTEM_OIDCREQUESTURI") != nil && v("SYSTEM_ACCESSTOKEN") == nil {
+            throw SignInError("The SYSTEM_ACCESSTOKEN environment variable is not available. Please check the Azure DevOps pipeline task configuration. It should contain 'SYSTEM_ACCESSTOKEN: $(System.AccessToken)' in the env section.", kind: .usage)
+        }
         if let url = v("SYSTEM_OIDCREQUESTURI"), let bearer = v("SYSTEM_ACCESSTOKEN") {
             var request = url + (url.contains("?") ? "&" : "?") + "api-version=7.1"
             if let connection = v("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID") { request += "&serviceConnectionId=\(percentEncode(connection))" }
@@ -272,6 +275,6 @@ public struct SignInFlows {
             }
             return token
         }
-        throw SignInError("No federated token found: set AZURE_FEDERATED_TOKEN_FILE, or run in GitHub Actions (id-token: write) or Azure DevOps", kind: .usage)
+        throw SignInError("Federated identity is currently only supported in GitHub Actions and Azure DevOps (and, in m365, with AZURE_FEDERATED_TOKEN_FILE as Kubernetes workload identity sets it).", kind: .usage)
     }
 }

@@ -18,8 +18,8 @@ final class HostCommandTests: XCTestCase {
         XCTAssertEqual(flag.status, 0)
         XCTAssertTrue(flag.stdout.range(of: #"^\d+\.\d+\.\d+\n$"#, options: .regularExpression) != nil, flag.stdout)
         let command = try harness.run(["version"])
-        XCTAssertEqual(command.stdout, "\"\(flag.stdout.dropLast())\"\n")
-        XCTAssertEqual(try harness.run(["version", "-o", "text"]).stdout, flag.stdout)
+        XCTAssertEqual(command.stdout, "\"v\(flag.stdout.dropLast())\"\n", "the CLI's form: v1.2.3")
+        XCTAssertEqual(try harness.run(["version", "-o", "text"]).stdout, "v" + flag.stdout)
     }
 
     /// One version, from VERSION, for the host and every plugin shipped with it.

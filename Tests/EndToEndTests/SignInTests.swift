@@ -320,6 +320,17 @@ final class SignInTests: SignInTestCase {
         XCTAssertTrue(refused.stderr.hasPrefix("Error: Azure Cloud Shell does not support user-managed identity."), refused.stderr)
     }
 
+    func testFederatedIdentityOutsideAPipelineSaysWhere() throws {
+        let login = ["login", "--authType", "federatedIdentity", "--appId", Self.federatedApp, "--tenant", Self.tenant]
+        let nowhere = try harness.run(login)
+        XCTAssertEqual(nowhere.status, 2)
+        XCTAssertTrue(nowhere.stderr.hasPrefix("Error: Federated identity is currently only supported in GitHub Actions and Azure DevOps"), nowhere.stderr)
+        let devOps = try harness.run(login, environment: ["SYSTEM_OIDCREQUESTURI": "https://dev.azure.com/contoso/_apis/oidc"])
+        XCTAssertEqual(devOps.status, 2)
+        XCTAssertTrue(devOps.stderr.hasPrefix("Error: The SYSTEM_ACCESSTOKEN environment variable is not available."), devOps.stderr)
+        XCTAssertEqual(try emulator.requests(pathPrefix: "/").count, 0)
+    }
+
     func testFederatedIdentitySignInWithATokenFile() throws {
         let minted = try XCTUnwrap(try emulator.admin("federated-token", method: "POST", json: #"{"subject":"repo:contoso/intranet:ref:refs/heads/main","issuer":"https://token.actions.githubusercontent.com"}"#) as? [String: Any])
         let token = try XCTUnwrap(minted["token"] as? String ?? minted["value"] as? String ?? minted["access_token"] as? String, "\(minted)")
