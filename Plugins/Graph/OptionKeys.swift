@@ -15,11 +15,13 @@ extension OptionKey where Value == String {
     static var bodyContentType: Self { Self("bodyContentType") }
     static var bucketId: Self { Self("bucketId") }
     static var bucketName: Self { Self("bucketName") }
+    static var categories: Self { Self("categories") }
     static var cc: Self { Self("cc") }
     static var changeTypes: Self { Self("changeTypes") }
     static var channelId: Self { Self("channelId") }
     static var channelName: Self { Self("channelName") }
     static var clientState: Self { Self("clientState") }
+    static var completedDateTime: Self { Self("completedDateTime") }
     static var contentType: Self { Self("contentType") }
     static var description: Self { Self("description") }
     static var distributionMethod: Self { Self("distributionMethod") }
@@ -55,6 +57,7 @@ extension OptionKey where Value == String {
     static var planTitle: Self { Self("planTitle") }
     static var previewType: Self { Self("previewType") }
     static var priority: Self { Self("priority") }
+    static var reminderDateTime: Self { Self("reminderDateTime") }
     static var resource: Self { Self("resource") }
     static var role: Self { Self("role") }
     static var sender: Self { Self("sender") }

@@ -13,23 +13,35 @@ enum TodoCommands {
         return try graph.findOne(lists, where: "displayName", is: value, noun: "list")["id"]?.stringValue ?? ""
     }
 
-    /// The writable task properties the options set.
+    /// The writable task properties the options set; times as CLI for Microsoft 365 sends them (`Etc/GMT`).
     static func taskBody(_ options: Options) -> JSONObject {
         var body = JSONObject()
         if let v = options.string(.title) { body["title"] = .string(v) }
         if let v = options.string(.status) { body["status"] = .string(v) }
         if let v = options.string(.importance) { body["importance"] = .string(v) }
-        if let v = options.string(.bodyContent) {
-            body["body"] = ["content": .string(v), "contentType": .string(options.string(.bodyContentType) ?? "text")]
+        if options.has(.bodyContent) || options.has(.bodyContentType) {
+            var content = JSONObject()
+            if let v = options.string(.bodyContent) { content["content"] = .string(v) }
+            content["contentType"] = .string(options.string(.bodyContentType) ?? "text")
+            body["body"] = .object(content)
         }
-        if let v = options.string(.dueDateTime) { body["dueDateTime"] = ["dateTime": .string(v), "timeZone": "UTC"] }
+        for key in [OptionKey<String>.dueDateTime, .reminderDateTime] {
+            if let v = options.string(key) { body[key.name] = ["dateTime": .string(v), "timeZone": "Etc/GMT"] }
+        }
+        if let v = options.string(.categories) { body["categories"] = .array(v.split(separator: ",", omittingEmptySubsequences: false).map { .string(String($0)) }) }
+        for key in [OptionKey<String>.completedDateTime, .startDateTime] {
+            if let v = options.string(key) { body[key.name] = ["dateTime": .string(v), "timeZone": "Etc/GMT"] }
+        }
         return body
     }
 
     static let taskOptions = [
-        option(.status, nil, "The status", allowed: statuses), option(.importance, nil, "The importance", allowed: ["low", "normal", "high"]),
+        option(.importance, nil, "The importance", allowed: ["low", "normal", "high"]),
         option(.bodyContent, nil, "The task's notes"), option(.bodyContentType, nil, "The notes' format", allowed: ["text", "html"]),
-        option(.dueDateTime, nil, "When the task is due (ISO 8601, UTC)"),
+        option(.dueDateTime, nil, "When the task is due (ISO 8601, GMT)"), option(.reminderDateTime, nil, "When to remind (ISO 8601, GMT)"),
+        option(.categories, nil, "Comma-separated categories"),
+        option(.completedDateTime, nil, "When the task was completed (ISO 8601, GMT; only with --status completed)"),
+        option(.startDateTime, nil, "When the task starts (ISO 8601, GMT)"),
     ]
 
     static let all: [PluginCommand] = [
@@ -58,19 +70,24 @@ enum TodoCommands {
             try graph.invocation.emit(result: .object(try graph.get("\(lists)/\(list)/tasks/\(OData.segment(options.string(.id) ?? ""))")))
         },
 
-        command("task add", "Adds a task to a To Do list", options: [option(.title, "t", "The title", required: true)] + listSelector + taskOptions,
-                sets: [["listName", "listId"]], defaults: taskDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            if options.has(.bodyContentType) && !options.has(.bodyContent) { throw usage("--bodyContentType needs --bodyContent") }
+        command("task add", "Adds a task to a To Do list",
+                options: [option(.title, "t", "The title", required: true)] + listSelector + [option(.status, nil, "The status", allowed: statuses)] + taskOptions,
+                sets: [["listName", "listId"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+            if options.has(.completedDateTime) && options.string(.status) != "completed" {
+                throw usage("The completedDateTime option can only be used when the status option is set to completed")
+            }
+            let body = taskBody(options)
             let list = try listId(graph, options)
-            try graph.invocation.emit(result: try graph.send("POST", "\(lists)/\(list)/tasks", body: .object(taskBody(options))) ?? .null)
+            try graph.invocation.emit(result: try graph.send("POST", "\(lists)/\(list)/tasks", body: .object(body)) ?? .null)
         },
 
-        command("task set", "Updates a task", options: [option(.id, "i", "The ID of the task", required: true), option(.title, "t", "The new title")]
+        command("task set", "Updates a task", options: [option(.id, "i", "The ID of the task", required: true), option(.title, "t", "The new title"),
+                                                        option(.status, "s", "The status", allowed: statuses)]
                     + listSelector + taskOptions, sets: [["listName", "listId"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let body = taskBody(options)
             guard !body.isEmpty else { throw usage("specify at least one property to update") }
             let list = try listId(graph, options)
-            try graph.send("PATCH", "\(lists)/\(list)/tasks/\(OData.segment(options.string(.id) ?? ""))", body: .object(body))
+            try graph.invocation.emit(result: try graph.send("PATCH", "\(lists)/\(list)/tasks/\(OData.segment(options.string(.id) ?? ""))", body: .object(body)) ?? .null)
         },
 
         command("task remove", "Removes a task", options: [option(.id, "i", "The ID of the task", required: true)] + listSelector + [forceOption],

@@ -120,18 +120,34 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
                                    "--bodyContent", "Two litres"])
         let taskId = try XCTUnwrap(task["id"] as? String)
         XCTAssertEqual(task["importance"] as? String, "high")
-        try m365(["todo", "task", "set", "--listId", listId, "--id", taskId, "--status", "completed", "--title", "Oat milk"])
+        // task set outputs the updated task; -s is --status.
+        let updated = try jsonObject(["todo", "task", "set", "--listId", listId, "--id", taskId, "-s", "completed", "--title", "Oat milk"])
+        XCTAssertEqual(updated["status"] as? String, "completed")
+        XCTAssertEqual(updated["title"] as? String, "Oat milk")
         let fetched = try jsonObject(["todo", "task", "get", "--listName", "Groceries", "--id", taskId])
         XCTAssertEqual(fetched["status"] as? String, "completed")
         XCTAssertEqual(fetched["title"] as? String, "Oat milk")
         let text = try m365(["todo", "task", "list", "--listId", listId, "--output", "text"]).stdout
         XCTAssertTrue(text.contains("Oat milk") && text.contains("status"), text)
 
+        // Times go as {dateTime, timeZone: Etc/GMT}; categories split on commas; a body content type alone is sent.
+        let (rich, bodies) = try traced(["todo", "task", "add", "--listId", listId, "--title", "Bread", "--bodyContentType", "html",
+                                         "--reminderDateTime", "2026-03-01T08:00:00Z", "--startDateTime", "2026-02-28T08:00:00Z",
+                                         "--categories", "Shopping,Weekly", "--status", "completed", "--completedDateTime", "2026-03-02T08:00:00Z"])
+        let sent = try XCTUnwrap(bodies.first)
+        XCTAssertEqual(sent["reminderDateTime"] as? [String: String], ["dateTime": "2026-03-01T08:00:00Z", "timeZone": "Etc/GMT"])
+        XCTAssertEqual(sent["startDateTime"] as? [String: String], ["dateTime": "2026-02-28T08:00:00Z", "timeZone": "Etc/GMT"])
+        XCTAssertEqual(sent["completedDateTime"] as? [String: String], ["dateTime": "2026-03-02T08:00:00Z", "timeZone": "Etc/GMT"])
+        XCTAssertEqual(sent["body"] as? [String: String], ["contentType": "html"])
+        XCTAssertEqual(rich["categories"] as? [String], ["Shopping", "Weekly"])
+        XCTAssertTrue(try harness.run(["todo", "task", "get", "--listId", listId, "--id", rich["id"] as? String ?? "", "--output", "text"]).stdout.contains("Bread"))
+        try m365(["todo", "task", "remove", "--listId", listId, "--id", rich["id"] as? String ?? "", "--force"])
+        try mustFail(["todo", "task", "add", "--listId", listId, "--title", "x", "--completedDateTime", "2026-03-02T08:00:00Z"], exit: 2,
+                     "The completedDateTime option can only be used when the status option is set to completed")
         try m365(["todo", "task", "remove", "--listId", listId, "--id", taskId, "--force"])
         XCTAssertEqual(try jsonArray(["todo", "task", "list", "--listId", listId]).count, 0)
         try m365(["todo", "list", "remove", "--name", "Groceries", "--force"])
         try mustFail(["todo", "task", "list", "--listName", "Groceries"], "The specified list 'Groceries' does not exist.")
-        try mustFail(["todo", "task", "add", "--listId", listId, "--title", "x", "--bodyContentType", "html"], exit: 2, "--bodyContent")
         try mustFail(["todo", "task", "add", "--listId", listId, "--title", "x", "--status", "someday"], exit: 2, "someday")
 
         let appOnly = try appOnlyHarness()
