@@ -104,21 +104,7 @@ struct AuthorizeEndpoint: Sendable {
     }
 
     private func form(_ req: EmulatorRequest, app: Application, message: String? = nil, username: String = "") -> EmulatorResponse {
-        let error = message.map { "<p id=\"error\" role=\"alert\" style=\"color:#a80000\">\(Util.htmlEscape($0))</p>" } ?? ""
-        return .html("""
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>Sign in to your account</title></head>
-            <body>
-            <h1>Sign in</h1>
-            <p>to continue to \(Util.htmlEscape(app.displayName))</p>
-            \(error)
-            <form method="post" action="\(Util.htmlEscape(req.target))">
-            <label for="login">Email, phone, or Skype</label> <input id="login" name="login" type="email" value="\(Util.htmlEscape(username))"><br>
-            <label for="passwd">Password</label> <input id="passwd" name="passwd" type="password"><br>
-            <button type="submit" name="action" value="approve">Sign in</button>
-            <button type="submit" name="action" value="decline">Cancel</button>
-            </form>
-            </body></html>
-            """)
+        DeviceLoginPage.signInForm(title: "Sign in to your account", intro: "Sign in to continue to \(app.displayName).",
+                                   action: req.target, message: message, username: username)
     }
 }

@@ -119,25 +119,31 @@ struct DeviceLoginPage: Sendable {
     let state: EmulatorState
 
     func form(_ req: EmulatorRequest, message: String? = nil, code: String = "", username: String = "") -> EmulatorResponse {
+        let codeField = "<label for=\"otc\">Code</label> <input id=\"otc\" name=\"otc\" type=\"text\" value=\"\(Util.htmlEscape(code))\" autocomplete=\"off\"><br>"
+        return Self.signInForm(title: "Enter code", intro: "Enter the code displayed on your app or device, then sign in.",
+                               action: req.path, message: message, username: username, extraField: codeField)
+    }
+
+    /// The user name and password form of the emulator's sign-in pages (device login and
+    /// authorize): Sign in approves, Cancel declines.
+    static func signInForm(title: String, intro: String, action: String, message: String?, username: String, extraField: String = "") -> EmulatorResponse {
         let error = message.map { "<p id=\"error\" role=\"alert\" style=\"color:#a80000\">\(Util.htmlEscape($0))</p>" } ?? ""
-        let action = Util.htmlEscape(req.path)
-        let html = """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>Enter code</title></head>
-        <body>
-        <h1>Enter code</h1>
-        <p>Enter the code displayed on your app or device, then sign in.</p>
-        \(error)
-        <form method="post" action="\(action)">
-        <label for="otc">Code</label> <input id="otc" name="otc" type="text" value="\(Util.htmlEscape(code))" autocomplete="off"><br>
-        <label for="login">Email, phone, or Skype</label> <input id="login" name="login" type="email" value="\(Util.htmlEscape(username))"><br>
-        <label for="passwd">Password</label> <input id="passwd" name="passwd" type="password"><br>
-        <button type="submit" name="action" value="approve">Sign in</button>
-        <button type="submit" name="action" value="decline">Cancel</button>
-        </form>
-        </body></html>
-        """
-        return .html(html)
+        return .html("""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>\(Util.htmlEscape(title))</title></head>
+            <body>
+            <h1>\(Util.htmlEscape(title))</h1>
+            <p>\(Util.htmlEscape(intro))</p>
+            \(error)
+            <form method="post" action="\(Util.htmlEscape(action))">
+            \(extraField)
+            <label for="login">Email, phone, or Skype</label> <input id="login" name="login" type="email" value="\(Util.htmlEscape(username))"><br>
+            <label for="passwd">Password</label> <input id="passwd" name="passwd" type="password"><br>
+            <button type="submit" name="action" value="approve">Sign in</button>
+            <button type="submit" name="action" value="decline">Cancel</button>
+            </form>
+            </body></html>
+            """)
     }
 
     func submit(_ req: EmulatorRequest) -> EmulatorResponse {
