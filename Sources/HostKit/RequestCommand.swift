@@ -14,7 +14,7 @@ import SignIn
 enum RequestCommand {
     static let command = HostCommand(
         spec: CommandSpec(
-            words: ["request"], description: "Sends a request to Microsoft Graph, SharePoint or another Microsoft 365 API",
+            words: ["request"], description: "Sends a request to Microsoft Graph, SharePoint or another Microsoft 365 API (differs from CLI for Microsoft 365: a body without --content-type goes as application/json, where the CLI refuses it; --all is an addition of this m365)",
             options: [
                 OptionSpec(name: "url", short: "u", required: true, description: "The URL; @graph, @graphbeta and @spo expand to the connection's endpoints", readsFileReferences: false),
                 OptionSpec(name: "method", short: "m", type: .enum, allowed: ["get", "post", "put", "patch", "delete", "head", "options"], defaultValue: "get", description: "HTTP method"),
@@ -42,7 +42,7 @@ enum RequestCommand {
         if url.hasPrefix("@spo") {
             // The SharePoint plugin publishes the tenant's URL as the connection fact `spoUrl`.
             guard let spo = connection?.facts["spoUrl"] else {
-                throw HostError("@spo needs the SharePoint URL of the connection: run 'm365 spo set --url https://contoso.sharepoint.com'", kind: .usage(command: "request"))
+                throw HostError("SharePoint root site URL is unknown. Please set your SharePoint URL using command 'spo set'.", kind: .usage(command: "request"))
             }
             return spo + url.dropFirst(4)
         }
@@ -81,9 +81,11 @@ enum RequestCommand {
         }
         var request = HTTPRequest(method: method, url: url, headers: headers, body: body)
         request.resource = options["resource"]?.stringValue
+        if session.verbose { Console.err("Executing request...\n") }
 
         if let path = options["filePath"]?.stringValue {
             try download(request, to: path, session: session)
+            if session.verbose { Console.err("File saved to path \(path)\n") }
             return nil
         }
         let followAll = options["all"]?.boolValue == true

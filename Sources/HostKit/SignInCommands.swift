@@ -38,7 +38,7 @@ enum SignInCommands {
                     handler: { context, options throws(HostError) in try login(&context, options, service: nil, hookOptions: []) }),
         HostCommand(spec: CommandSpec(words: ["logout"], description: "Signs out of every connection and forgets their tokens"),
                     handler: logout),
-        HostCommand(spec: CommandSpec(words: ["status"], description: "Shows the active connection"),
+        HostCommand(spec: CommandSpec(words: ["status"], description: "Shows the active connection (differs from CLI for Microsoft 365: --debug does not add the access tokens: tokens never reach the output)"),
                     handler: { context, _ throws(HostError) in try status(&context, service: nil) }),
         HostCommand(spec: CommandSpec(words: ["connection", "list"], description: "Lists the connections", defaultProperties: ["name", "connectedAs", "authType", "active"]),
                     handler: connectionList),

@@ -540,7 +540,12 @@ final class SignInTests: SignInTestCase {
         let file = harness.root.appendingPathComponent("me.json")
         try m365(["request", "--url", "@graph/me", "--filePath", file.path])
         XCTAssertTrue(try String(contentsOf: file, encoding: .utf8).contains(Self.admin.user))
-        // As the CLI: no body with GET; a file goes only into a folder that exists.
+        // As the CLI: @spo needs the SharePoint URL, no body with GET, a file goes only into a
+        // folder that exists; --verbose tells what happens on stderr.
+        XCTAssertEqual(try harness.run(["request", "--url", "@spo/_api/web"]).stderr,
+                       "Error: SharePoint root site URL is unknown. Please set your SharePoint URL using command 'spo set'.\nRun 'm365 request -h' for help.\n")
+        let saved = try m365(["request", "--url", "@graph/me", "--filePath", harness.root.path + "/me2.json", "--verbose"])
+        XCTAssertTrue(saved.stderr.contains("Executing request...\n") && saved.stderr.contains("File saved to path \(harness.root.path)/me2.json\n"), saved.stderr)
         let getWithBody = try harness.run(["request", "--url", "@graph/me", "--body", "{}"])
         XCTAssertEqual(getWithBody.status, 2)
         XCTAssertTrue(getWithBody.stderr.hasPrefix("Error: Specify a different method when using body\n"), getWithBody.stderr)
