@@ -26,6 +26,8 @@ extension OptionKey where Value == String {
     static var description: Self { Self("description") }
     static var distributionMethod: Self { Self("distributionMethod") }
     static var dueDateTime: Self { Self("dueDateTime") }
+    static var encryptionCertificate: Self { Self("encryptionCertificate") }
+    static var encryptionCertificateId: Self { Self("encryptionCertificateId") }
     static var endTime: Self { Self("endTime") }
     static var expirationDateTime: Self { Self("expirationDateTime") }
     static var filePath: Self { Self("filePath") }
@@ -34,6 +36,7 @@ extension OptionKey where Value == String {
     static var folderPath: Self { Self("folderPath") }
     static var importance: Self { Self("importance") }
     static var latestSupportedTlsVersion: Self { Self("latestSupportedTlsVersion") }
+    static var latestTLSVersion: Self { Self("latestTLSVersion") }
     static var lifecycleNotificationUrl: Self { Self("lifecycleNotificationUrl") }
     static var listId: Self { Self("listId") }
     static var listName: Self { Self("listName") }
@@ -44,6 +47,7 @@ extension OptionKey where Value == String {
     static var message: Self { Self("message") }
     static var name: Self { Self("name") }
     static var notificationUrl: Self { Self("notificationUrl") }
+    static var notificationUrlAppId: Self { Self("notificationUrlAppId") }
     static var orderHint: Self { Self("orderHint") }
     static var outputFile: Self { Self("outputFile") }
     static var owner: Self { Self("owner") }
@@ -83,10 +87,13 @@ extension OptionKey where Value == String {
 }
 
 extension OptionKey where Value == Double {
+    static var pageNumber: Self { Self("pageNumber") }
+    static var pageSize: Self { Self("pageSize") }
     static var percentComplete: Self { Self("percentComplete") }
 }
 
 extension OptionKey where Value == Bool {
+    static var withResourceData: Self { Self("withResourceData") }
     static var associated: Self { Self("associated") }
     static var joined: Self { Self("joined") }
     static var overwrite: Self { Self("overwrite") }

@@ -85,14 +85,28 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
                                       "--notificationUrl", "https://hooks.contoso.com/graph", "--clientState", "s3cret"])
         let id = try XCTUnwrap(created["id"] as? String)
         XCTAssertEqual(created["changeType"] as? String, "updated,deleted")
-        XCTAssertNotNil(created["expirationDateTime"] as? String, "a default expiration was sent")
+        // The default expiration: 4230 minutes less a minute of safety.
+        let expires = try XCTUnwrap(ISO8601DateFormatter.fractional.date(from: created["expirationDateTime"] as? String ?? ""))
+        XCTAssertLessThanOrEqual(expires.timeIntervalSinceNow, 4229 * 60 + 5)
+        XCTAssertGreaterThan(expires.timeIntervalSinceNow, 4228 * 60)
         XCTAssertTrue(ids(try jsonArray(["graph", "subscription", "list"])).contains(id))
         try m365(["graph", "subscription", "remove", "--id", id, "--force"])
         XCTAssertFalse(ids(try jsonArray(["graph", "subscription", "list"])).contains(id))
+
+        // Security alerts live up to 43200 minutes; Event Hubs deliveries; --latestTLSVersion as the CLI names it.
+        let hub = "EventHub:https://contoso.servicebus.windows.net/eventhubname/graph?tenantId=contoso.onmicrosoft.com"
+        let (alerts, bodies) = try traced(["graph", "subscription", "add", "-r", "security/alerts", "-c", "updated", "-u", hub, "--latestTLSVersion", "v1_2"])
+        let alertsExpire = try XCTUnwrap(ISO8601DateFormatter.fractional.date(from: alerts["expirationDateTime"] as? String ?? ""))
+        XCTAssertGreaterThan(alertsExpire.timeIntervalSinceNow, 43198 * 60)
+        XCTAssertEqual(alerts["notificationUrl"] as? String, hub)
+        XCTAssertEqual(bodies.first?["latestSupportedTlsVersion"] as? String, "v1_2")
+        XCTAssertNil(bodies.first?["includeResourceData"])
         try mustFail(["graph", "subscription", "add", "--resource", "groups", "--changeTypes", "updated",
-                      "--notificationUrl", "http://hooks.contoso.com"], exit: 2, "https")
+                      "--notificationUrl", "http://hooks.contoso.com"], exit: 2, "does not start with either 'https://' or 'EventHub:https://' or 'EventGrid:?azuresubscriptionid='")
         try mustFail(["graph", "subscription", "add", "--resource", "groups", "--changeTypes", "renamed",
                       "--notificationUrl", "https://hooks.contoso.com"], exit: 2, "renamed")
+        try mustFail(["graph", "subscription", "add", "--resource", "groups", "--changeTypes", "updated", "--notificationUrl", "https://hooks.contoso.com",
+                      "--withResourceData", "--encryptionCertificateId", "c1"], exit: 2, "The 'encryptionCertificate' options is required")
         try mustFail(["graph", "subscription", "remove", "--id", "nope", "--force"], "ResourceNotFound")
     }
 
@@ -103,8 +117,27 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         XCTAssertTrue(id.hasSuffix("courses"))
         XCTAssertEqual(created["status"] as? String, "InDevelopment")
         XCTAssertEqual(try jsonObject(["graph", "schemaextension", "get", "--id", id])["description"] as? String, "Course data")
-        XCTAssertTrue(ids(try jsonArray(["graph", "schemaextension", "list", "--status", "InDevelopment"])).contains(id))
+        let second = try XCTUnwrap(try jsonObject(["graph", "schemaextension", "add", "--id", "rooms", "--targetTypes", "Group",
+                                                   "--properties", #"[{"name":"room","type":"String"}]"#])["id"] as? String)
+        try emulator.admin("requests", method: "DELETE")
+        let mine = try jsonArray(["graph", "schemaextension", "list", "-s", "InDevelopment"])
+        XCTAssertTrue(ids(mine).isSuperset(of: [id, second]))
+        XCTAssertEqual(try httpRequests("/v1.0/schemaExtensions").first?["query"] as? String, "$select=%2A&$filter=status%20eq%20%27InDevelopment%27")
+        // Pages the CLI's way: $top = pageSize × (pageNumber + 1), then the last pageSize.
+        try emulator.admin("requests", method: "DELETE")
+        let page = try jsonArray(["graph", "schemaextension", "list", "--status", "InDevelopment", "-p", "1", "-n", "1"])
+        XCTAssertEqual(page.count, 1)
+        XCTAssertEqual(page.first?["id"] as? String, mine.count > 1 ? mine[1]["id"] as? String : nil)
+        XCTAssertTrue((try httpRequests("/v1.0/schemaExtensions").first?["query"] as? String ?? "").hasSuffix("&$top=2"))
+        // Outside JSON: id, description, targetTypes, status, owner and the properties as JSON text.
+        let text = try m365(["graph", "schemaextension", "list", "--status", "InDevelopment", "--output", "text"]).stdout
+        let header = text.split(separator: "\n").first.map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) } ?? []
+        XCTAssertEqual(header, ["id", "description", "targetTypes", "status", "owner", "properties"], text)
+        XCTAssertTrue(text.contains(#"[{"name":"courseId","type":"Integer"}]"#), text)
+        // None found: nothing printed.
+        XCTAssertEqual(try m365(["graph", "schemaextension", "list", "--owner", Self.missing]).stdout, "")
         try m365(["graph", "schemaextension", "remove", "--id", id, "--force"])
+        try m365(["graph", "schemaextension", "remove", "--id", second, "--force"])
         try mustFail(["graph", "schemaextension", "get", "--id", id], "Request_ResourceNotFound")
         try mustFail(["graph", "schemaextension", "add", "--id", "x", "--targetTypes", "Group", "--properties", "[1]"], exit: 2, "--properties")
     }
@@ -547,5 +580,14 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
             XCTAssertEqual(result.status, 1, "\(arguments): \(result.stderr)")
             XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "one line: \(result.stderr)")
         }
+    }
+}
+
+extension ISO8601DateFormatter {
+    /// Graph's timestamps, with or without fractional seconds.
+    static var fractional: ISO8601DateFormatter {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f
     }
 }

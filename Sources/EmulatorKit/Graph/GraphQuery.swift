@@ -227,6 +227,11 @@ struct GraphQuery: Sendable {
         var names: [String] = []
         for item in text.split(separator: ",") {
             let name = item.trimmingCharacters(in: .whitespaces)
+            if name == "*" {
+                // Every property of the type, as Graph reads `$select=*`.
+                for p in type.properties where !names.contains(p) { names.append(p) }
+                continue
+            }
             guard let canonical = type.property(named: name) else { throw GraphError.unknownProperty(name, type: type.errorTypeName) }
             if !names.contains(canonical) { names.append(canonical) }
         }

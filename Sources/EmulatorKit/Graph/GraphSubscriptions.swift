@@ -107,7 +107,11 @@ enum GraphSubscriptions {
             if required { throw invalid("The \(name) is required.") }
             return ""
         }
-        guard let s = value.stringValue, let url = URL(string: s), url.scheme?.lowercased() == "https", !(url.host ?? "").isEmpty else {
+        // Event Hubs (`EventHub:https://…`) and Event Grid (`EventGrid:?azuresubscriptionid=…`) deliveries are URLs too.
+        guard let s = value.stringValue else { throw invalid("Subscription validation request failed. The \(name) must be an absolute https URL.") }
+        if s.lowercased().hasPrefix("eventgrid:?azuresubscriptionid=") { return s }
+        let web = s.lowercased().hasPrefix("eventhub:") ? String(s.dropFirst("eventhub:".count)) : s
+        guard let url = URL(string: web), url.scheme?.lowercased() == "https", !(url.host ?? "").isEmpty else {
             throw invalid("Subscription validation request failed. The \(name) must be an absolute https URL.")
         }
         return s
@@ -118,6 +122,7 @@ enum GraphSubscriptions {
         let r = resource.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         let parts = r.split(separator: "/").map(String.init)
         if r.contains("presence") { return 60 }
+        if r.hasPrefix("security/alerts") { return 43200 }
         if let first = parts.first, ["users", "groups"].contains(first), parts.count <= 2 { return 41760 }
         if r.contains("chats") || r.contains("teams") || r.contains("channels") { return 4320 }
         if r.contains("messages") || r.contains("events") || r.contains("contacts") || r.contains("mailfolders") { return 10080 }
