@@ -200,7 +200,7 @@ final class PluginLoaderTests: XCTestCase {
         XCTAssertTrue(unknown.stderr.contains("No installed plugin provides a service 'spo': run 'm365 plugin list'"), unknown.stderr)
         let help = try harness.run(["--help"])
         XCTAssertFalse(help.stdout.contains("\n  spo "), help.stdout)
-        XCTAssertTrue(help.stdout.contains("\n  aad "), help.stdout)
+        XCTAssertTrue(help.stdout.contains("\n  entra "), help.stdout)
     }
 
     // MARK: Crash isolation (a plugin's code runs in a child process while it is probed)
