@@ -39,6 +39,8 @@ enum UserCommands {
                                          flag(.withManager, nil, "Include the user's manager")],
                 sets: [["id", "userName", "email"]],
                 examples: [("A user by user name", "m365 entra user get --userName adele.vance@contoso.com --withManager")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+            try options.requireGUIDs([.id])
+            if let upn = options.string(.userName), !isUPN(upn) { throw usage("'\(upn)' is not a valid userName.") }
             // As the CLI: `a/b` properties are left out of a single user.
             let select = selectAndExpand(options.string(.properties)).select
             let expand = options.bool(.withManager) ? "manager($select=displayName,userPrincipalName,id,mail)" : nil
@@ -67,7 +69,7 @@ enum UserCommands {
                 sets: [], unknownOptions: true,
                 examples: [("A user who must change the password", "m365 entra user add --displayName 'John Doe' --userName john@contoso.com --forceChangePasswordNextSignIn")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let upn = options.string(.userName) ?? ""
-            guard upn.contains("@") else { throw usage("--userName must be a user principal name such as john@contoso.com") }
+            try checkProfile(options, adding: true)
             if options.has(.managerUserId) && options.has(.managerUserName) { throw usage("specify either --managerUserId or --managerUserName") }
             let generated = options.string(.password) == nil ? strongPassword() : nil
             var body: JSONObject = [
@@ -112,6 +114,7 @@ enum UserCommands {
                 sets: [["id", "userName"]], unknownOptions: true,
                 examples: [("Disable an account", "m365 entra user set --userName john@contoso.com --accountEnabled false"),
                            ("Reset a password", "m365 entra user set --id 1caf7dcd-7e83-4c3a-94f7-932a1299c844 --resetPassword --newPassword 'N3w!Passw0rd'")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+            try checkProfile(options, adding: false)
             let reset = options.bool(.resetPassword)
             if !reset && options.has(.currentPassword) != options.has(.newPassword) {
                 throw usage("Specify both currentPassword and newPassword when you want to change your password.")
@@ -155,6 +158,8 @@ enum UserCommands {
 
         command("user remove", "Removes a user (to the recycle bin)", options: userSelector + [forceOption], sets: [["id", "userName"]],
                 examples: [("Remove without asking", "m365 entra user remove --userName john@contoso.com --force")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+            try options.requireGUIDs([.id])
+            if let upn = options.string(.userName), !isUPN(upn) { throw usage("'\(upn)' is not a valid user principal name (UPN).") }
             let who = options.string(.id) ?? options.string(.userName) ?? ""
             guard try graph.invocation.confirmedRemoval(options, "the user '\(who)'") else { return }
             try graph.send("DELETE", "/users/\(OData.segment(who))")
@@ -201,6 +206,34 @@ enum UserCommands {
             for id in ids { try graph.invocation.emit(item: ["groupId": id]) }
         },
     ]
+
+    /// A user principal name as the CLI accepts it: `local@domain`, the domain's labels letters, digits and `-`.
+    static func isUPN(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return false }
+        let local = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-")
+        guard parts[0].allSatisfy({ local.contains($0) }) else { return false }
+        return parts[1].split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            !label.isEmpty && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        }
+    }
+
+    /// The CLI's checks of user add and user set, with each command's wording (`add`: "The maximum
+    /// amount of characters for 'x' is n.", `set`: "The max length for the x option is n characters.").
+    static func checkProfile(_ options: Options, adding: Bool) throws(PluginFailure) {
+        if let upn = options.string(.userName), !isUPN(upn) { throw usage("'\(upn)' is not a valid userName.") }
+        if let upn = options.string(.managerUserName), !isUPN(upn) { throw usage("'\(upn)' is not a valid user principal name.") }
+        try options.requireGUIDs([.id, .managerUserId])
+        let limits: [(String, Int)] = [("firstName", 64), ("lastName", 64), ("jobTitle", 128), ("companyName", 64), ("department", 64)]
+        for (name, limit) in limits {
+            guard let value = options.string(OptionKey(name)), value.count > limit else { continue }
+            throw usage(adding ? "The maximum amount of characters for '\(name)' is \(limit)." : "The max length for the \(name) option is \(limit) characters.")
+        }
+        if let value = options.string(OptionKey("usageLocation")), !(value.count == 2 && value.allSatisfy { $0.isASCII && $0.isLetter }) {
+            throw usage("'\(value)' is not a valid usageLocation.")
+        }
+        if let value = options.string(OptionKey("preferredLanguage")), value.count < 2 { throw usage("'\(value)' is not a valid preferredLanguage.") }
+    }
 
     /// A password Entra accepts (upper, lower, digit, symbol; 16 characters).
     static func strongPassword() -> String {
