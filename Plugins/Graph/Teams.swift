@@ -166,7 +166,7 @@ enum TeamsCommands {
             try graph.invocation.emit(result: .object(group))
         },
 
-        command("team archive", "Archives a team", options: [option(.id, "i", "The ID of the team"), option(.name, "n", "The display name"),
+        command("team archive", "Archives a team (by --name, differs from CLI for Microsoft 365: looked up in /teams rather than /groups)", options: [option(.id, "i", "The ID of the team"), option(.name, "n", "The display name"),
                                                             flag(.shouldSetSpoSiteReadOnlyForMembers, nil, "Make the team's site read-only for members")],
                 sets: [["id", "name"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try teamId(graph, options, id: .id, name: .name)
@@ -174,12 +174,12 @@ enum TeamsCommands {
                                    body: ["shouldSetSpoSiteReadOnlyForMembers": .bool(options.bool(.shouldSetSpoSiteReadOnlyForMembers))])
         },
 
-        command("team unarchive", "Restores an archived team", options: [option(.id, "i", "The ID of the team"), option(.name, "n", "The display name")],
+        command("team unarchive", "Restores an archived team (by --name, differs from CLI for Microsoft 365: looked up in /teams rather than /groups)", options: [option(.id, "i", "The ID of the team"), option(.name, "n", "The display name")],
                 sets: [["id", "name"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             _ = try startOperation(graph, "POST", "/teams/\(try teamId(graph, options, id: .id, name: .name))/unarchive", body: nil)
         },
 
-        command("team remove", "Removes a team and its group", options: [option(.id, "i", "The ID of the team"), option(.name, "n", "The display name"), forceOption],
+        command("team remove", "Removes a team and its group (by --name, differs from CLI for Microsoft 365: looked up in /teams rather than /groups)", options: [option(.id, "i", "The ID of the team"), option(.name, "n", "The display name"), forceOption],
                 sets: [["id", "name"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try teamId(graph, options, id: .id, name: .name)
             guard try graph.invocation.confirmedRemoval(options, "the team '\(options.string(.name) ?? id)'") else { return }

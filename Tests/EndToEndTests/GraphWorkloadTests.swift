@@ -564,6 +564,24 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         XCTAssertEqual(list.status, 0, "reading is allowed: \(list.stderr)")
     }
 
+    /// Where this m365 keeps its own behaviour on purpose, the command's help says so.
+    func testDeliberateDifferencesAreSaidInHelp() throws {
+        let cases: [([String], String)] = [
+            (["outlook", "message", "move"], "differs from CLI for Microsoft 365, which prints nothing"),
+            (["planner", "plan", "list"], "an addition of this m365"),
+            (["teams", "team", "get"], "differs from CLI for Microsoft 365"),
+            (["teams", "team", "archive"], "looked up in /teams rather than /groups"),
+            (["teams", "channel", "list"], "looked up in /teams rather than /groups"),
+            (["teams", "channel", "add"], "which CLI for Microsoft 365 leaves out"),
+            (["graph", "schemaextension", "add"], "--owner is optional"),
+            (["outlook", "mail", "send"], "takes the option once per file"),
+        ]
+        for (words, text) in cases {
+            let help = try m365(words + ["--help"]).stdout
+            XCTAssertTrue(help.contains(text), "\(words): \(help)")
+        }
+    }
+
     func testNotFoundAcrossWorkloads() throws {
         let cases: [[String]] = [
             ["todo", "task", "get", "--listId", "nope", "--id", "nope"],
