@@ -385,8 +385,8 @@ enum EnterpriseAppCommands {
         command("enterpriseapp add", "Creates the enterprise application of an app registration", aliases: aliases("add"),
                 options: [option(.id, "i", "The application (client) ID"), option(.displayName, "n", "The display name of the app registration"),
                           option(.objectId, nil, "The object ID of the app registration"),
-                          option(.appId, nil, "The application (client) ID (an addition of this m365: --id)"),
-                          option(.appName, nil, "The display name of the app registration (an addition of this m365: --displayName)")],
+                          option(.appId, nil, "The application (client) ID (an addition of this m365; the CLI's name is --id)"),
+                          option(.appName, nil, "The display name of the app registration (an addition of this m365; the CLI's name is --displayName)")],
                 sets: [["id", "displayName", "objectId", "appId", "appName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs([.id, .objectId])
             var appId = options.string(.id) ?? options.string(.appId)

@@ -9,7 +9,7 @@ enum Membership {
                               option(.filter, "f", "An OData filter on the users (sent as an advanced query)")]
     static let listDefaults = ["id", "displayName", "userPrincipalName", "roles"]
     /// How the lists differ from the CLI's, for their help.
-    static let listOrderNote = " (differs from the CLI, which lists owners first: members stream page by page, then owners who are not members)"
+    static let listOrderNote = " (differs from CLI for Microsoft 365, which lists owners first: members stream page by page, then owners who are not members)"
 
     static func collection(_ role: String) -> String { role.lowercased() == "owner" ? "owners" : "members" }
 
@@ -181,7 +181,7 @@ enum GroupCommands {
         command("group add", "Creates a Microsoft 365 or security group; other --property value options are set on the group",
                 options: [option(.displayName, "n", "The display name", required: true), option(.description, "d", "The description"),
                           option(.type, "t", "The kind of group", required: true, allowed: ["microsoft365", "security"]),
-                          option(.mailNickname, "m", "The mail alias; defaults to the display name without spaces"),
+                          option(.mailNickname, "m", "The mail alias; defaults to the display name's letters and digits (differs from CLI for Microsoft 365, which makes up Group<random number>)"),
                           option(.ownerIds, nil, "Comma-separated owner IDs"), option(.ownerUserNames, nil, "Comma-separated owner user names"),
                           option(.memberIds, nil, "Comma-separated member IDs"), option(.memberUserNames, nil, "Comma-separated member user names"),
                           option(.visibility, nil, "Who can see the group (default Public; required with --type microsoft365)", allowed: ["Public", "Private", "HiddenMembership"])],
@@ -189,6 +189,13 @@ enum GroupCommands {
                 examples: [("A security group with two members", "m365 entra group add --displayName Finance --type security --memberUserNames adele@contoso.com,megan@contoso.com")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs([.ownerIds, .memberIds])
             try options.exclusive([.ownerIds, .ownerUserNames]); try options.exclusive([.memberIds, .memberUserNames])
+            if (options.string(.displayName) ?? "").count > 256 { throw usage("The maximum amount of characters for 'displayName' is 256.") }
+            if let nickname = options.string(.mailNickname) {
+                guard nickname.unicodeScalars.allSatisfy({ $0.isASCII && !"@()\\[]\";:<>, ".unicodeScalars.contains($0) }) else {
+                    throw usage("Value for option 'mailNickname' must contain only characters in the ASCII character set 0-127 except the following: @ () \\ [] \" ; : <> , SPACE.")
+                }
+                if nickname.count > 64 { throw usage("The maximum amount of characters for 'mailNickname' is 64.") }
+            }
             let unified = options.string(.type)?.lowercased() == "microsoft365"
             if unified && !options.has(.visibility) { throw usage("Option 'visibility' must be specified if the option 'type' is set to microsoft365") }
             let owners = try Membership.userIds(graph, options, ids: .ownerIds, names: .ownerUserNames)
@@ -259,7 +266,7 @@ enum GroupCommands {
             try Membership.add(graph, group: id, ids: users, role: options.string(.role) ?? "Member")
         },
 
-        command("group member remove", "Removes users from a group (without --role, differs from the CLI: a user in one of the two lists is removed from it without an error)",
+        command("group member remove", "Removes users from a group (differs from CLI for Microsoft 365: without --role, a user in only one of the two lists is removed from it without an error)",
                 options: memberGroup + userChoice + [option(.role, "r", "Remove only from this role", allowed: ["Owner", "Member"]),
                                                      flag(.suppressNotFound, nil, "A user who is not in the group is not an error"), forceOption],
                 sets: [["groupId", "groupName"], ["userIds", "userNames"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
@@ -280,7 +287,7 @@ enum M365GroupCommands {
     static let target = [option(.groupId, "i", "The ID of the group"), option(.groupName, "n", "The display name of the group"),
                          option(.teamId, nil, "The ID of the team (the group's id)"), option(.teamName, nil, "The name of the team")]
     static let userListTarget = [option(.groupId, "i", "The ID of the group"), option(.groupDisplayName, "n", "The display name of the group"),
-                                 option(.groupName, nil, "The display name of the group (an addition of this m365: --groupDisplayName)")]
+                                 option(.groupName, nil, "The display name of the group (an addition of this m365; the CLI's name is --groupDisplayName)")]
     /// The mail settings Graph keeps in Exchange: read and written apart from the other properties.
     static let exchangeSettings: [OptionKey<Bool>] = [.allowExternalSenders, .autoSubscribeNewMembers, .hideFromAddressLists, .hideFromOutlookClients]
 
@@ -386,7 +393,7 @@ enum M365GroupCommands {
                     option(.autoSubscribeNewMembers, nil, "Whether new members get the group's mail (delegated sign-in only)"),
                     option(.hideFromAddressLists, nil, "Whether the group is left out of address lists"),
                     option(.hideFromOutlookClients, nil, "Whether the group is left out of Outlook"),
-                    option(.visibility, nil, "Who can see the group (an addition of this m365; --isPrivate in the CLI)", allowed: ["Public", "Private", "HiddenMembership"]),
+                    option(.visibility, nil, "Who can see the group (an addition of this m365; the CLI has --isPrivate)", allowed: ["Public", "Private", "HiddenMembership"]),
                 ], sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let texts: [OptionKey<String>] = [.newDisplayName, .description, .ownerIds, .ownerUserNames, .memberIds, .memberUserNames, .logoPath, .visibility]
             let given: [any OptionHandle] = texts.map { $0 as any OptionHandle } + ([.isPrivate] + exchangeSettings).map { $0 as any OptionHandle }
@@ -425,7 +432,7 @@ enum M365GroupCommands {
         },
 
         command("m365group remove",
-                "Removes a Microsoft 365 group (differs from the CLI, which deletes the group's site through SharePoint: this m365 deletes the group through Graph, and Microsoft 365 removes its site later)",
+                "Removes a Microsoft 365 group (differs from CLI for Microsoft 365, which deletes the group's site through SharePoint: this m365 deletes the group through Graph, and Microsoft 365 removes its site later)",
                 options: selector + [flag(.skipRecycleBin, nil, "Also remove the group from the deleted items at once (its site stays in SharePoint's recycle bin)"),
                                      forceOption], sets: [["id", "displayName"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = try groupId(graph, options, id: .id, name: .displayName)
