@@ -19,10 +19,13 @@ public struct UsageError: Error, CustomStringConvertible, Equatable {
     public var command: String?
     /// The words typed, when they name no command (the host then checks for a missing plugin).
     public var unknownCommand: [String]?
-    public init(_ description: String, command: String? = nil, unknownCommand: [String]? = nil) {
+    /// The required option that was not given (the host may ask for it on a terminal).
+    public var missingOption: String?
+    public init(_ description: String, command: String? = nil, unknownCommand: [String]? = nil, missingOption: String? = nil) {
         self.description = description
         self.command = command
         self.unknownCommand = unknownCommand
+        self.missingOption = missingOption
     }
 }
 

@@ -169,7 +169,7 @@ struct OptionParser {
             if let value = values[option.name] {
                 result[option.name] = value
             } else if option.required {
-                throw UsageError("Required option --\(option.name) not specified", command: name)
+                throw UsageError("Required option --\(option.name) not specified", command: name, missingOption: option.isPositional ? nil : option.name)
             } else if let fallback = option.defaultValue {
                 result[option.name] = fallback
             }

@@ -69,7 +69,7 @@ struct Run {
         var catalog = buildCatalog(needsPlugins: needsPlugins, service: namedService)
         let parsed: ParsedCommandLine
         do {
-            parsed = try ArgumentParser(catalog: catalog, readFile: readOptionFile).parse(arguments)
+            parsed = try parseAskingForMissingOptions(catalog)
         } catch {
             if let missing = missingService(error) { throw missing }
             var failure = error
@@ -100,6 +100,25 @@ struct Run {
         case .run(let route, let options, let global):
             try perform(route, options: options, global: global)
             return 0
+        }
+    }
+
+    /// Parses the command line; as the CLI does with the `prompt` setting on, a required option
+    /// that is missing is asked for on a terminal (each once) and the line parsed again.
+    private mutating func parseAskingForMissingOptions(_ catalog: CommandCatalog) throws(UsageError) -> ParsedCommandLine {
+        var asked: Set<String> = []
+        while true {
+            do {
+                return try ArgumentParser(catalog: catalog, readFile: readOptionFile).parse(arguments)
+            } catch {
+                guard let missing = error.missingOption, !asked.contains(missing), config?.bool("prompt") ?? true,
+                      Console.stdinIsTerminal, Console.stderrIsTerminal else { throw error }
+                if asked.isEmpty { Console.err("Provide values for the following parameters:\n") }
+                asked.insert(missing)
+                Console.err("\(missing): ")
+                guard let answer = Console.readLine(secret: false), !answer.isEmpty, cancellationRequested == 0 else { throw error }
+                arguments += ["--\(missing)", answer]
+            }
         }
     }
 

@@ -107,6 +107,29 @@ final class HostCommandTests: XCTestCase {
         XCTAssertTrue(group.stdout.contains("m365 cli config set"), group.stdout)
     }
 
+    /// As the CLI with the `prompt` setting on: a missing required option is asked for on a
+    /// terminal (here a pseudo-terminal from script(1)); without one it is a usage error.
+    func testAMissingRequiredOptionIsAskedForOnATerminal() throws {
+        let script = Process()
+        script.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        script.arguments = ["-qec", "'\(harness.binary.path)' cli config get", "/dev/null"]
+        script.environment = harness.environment
+        let input = Pipe(), output = Pipe()
+        script.standardInput = input
+        script.standardOutput = output
+        try script.run()
+        input.fileHandleForWriting.write(Data("output\n".utf8))
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        script.waitUntilExit()
+        XCTAssertEqual(script.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("Provide values for the following parameters:"), text)
+        XCTAssertTrue(text.contains("key: "), text)
+        XCTAssertTrue(text.contains("\"json\""), text)
+        let piped = try harness.run(["cli", "config", "get"])
+        XCTAssertEqual(piped.status, 2)
+        XCTAssertTrue(piped.stderr.hasPrefix("Error: Required option --key not specified"), piped.stderr)
+    }
+
     func testServiceCommandsProvidedByTheHost() throws {
         let status = try harness.run(["spo", "status", "-o", "text"])
         XCTAssertEqual(status.stdout, "Logged out\n")
