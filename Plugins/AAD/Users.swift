@@ -130,6 +130,12 @@ enum UserCommands {
                !me.isEmpty, upn.lowercased() != me.lowercased() {
                 throw PluginFailure("You can only change your own password. Please use --userName @meUserName to reference to your own user principal name")
             }
+            if options.has(.currentPassword), let id = options.string(.id) {
+                let me = try graph.get("/me?$select=id")["id"]?.stringValue ?? ""
+                if me.lowercased() != id.lowercased() {
+                    throw PluginFailure("You can only change your own password. Please use --id @meId to reference to your own userId")
+                }
+            }
             let managers = [options.has(.managerUserId), options.has(.managerUserName), options.bool(.removeManager)].filter { $0 }
             if managers.count > 1 { throw usage("specify only one of --managerUserId, --managerUserName and --removeManager") }
             var body = JSONObject()

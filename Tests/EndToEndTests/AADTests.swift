@@ -437,7 +437,8 @@ final class AADTests: SharedEmulatorTestCase {
         try fails(["user", "set", "--userName", Self.admin.upn, "--currentPassword", "Wrong!Passw0rd", "--newPassword", "N3w!Passw0rd99"],
                   "The current password is incorrect.")
         try fails(["user", "set", "--userName", Self.adele.upn, "--currentPassword", "x", "--newPassword", "y"], "You can only change your own password")
-        try fails(["user", "set", "--id", Self.adele.id, "--currentPassword", "x", "--newPassword", "y"], "Authorization_RequestDenied")
+        try fails(["user", "set", "--id", Self.adele.id, "--currentPassword", "x", "--newPassword", "y"], "You can only change your own password. Please use --id @meId")
+        try aad(["user", "set", "--id", Self.admin.id, "--currentPassword", "Adm1n!Passw0rd", "--newPassword", "N3w!Passw0rd98"])
         // A reset with MFA sends both flags.
         try aad(["user", "set", "--id", id, "--resetPassword", "--newPassword", "R3set!Passw0rd", "--forceChangePasswordNextSignInWithMfa"])
     }
@@ -509,6 +510,10 @@ final class AADTests: SharedEmulatorTestCase {
         XCTAssertFalse(ids(orphaned).contains(id))
         XCTAssertEqual(orphaned.first { $0["id"] as? String == orphan }?["siteUrl"] as? String, "https://contoso.sharepoint.com/sites/designless")
         try fails(["m365group", "set", "--id", Self.itAdmins, "--hideFromAddressLists", "true"], "is not a Microsoft 365 group")
+        let appOnly = try appOnlyHarness()
+        defer { appOnly.cleanUp() }
+        try fails(["m365group", "set", "--id", id, "--allowExternalSenders", "false"],
+                  "Option 'allowExternalSenders' and 'autoSubscribeNewMembers' can only be used when using delegated permissions.", harness: appOnly)
     }
 
     func testMemberListsFilterAsAdvancedQueriesAndRemovalsForgiveAbsentUsers() throws {
