@@ -116,7 +116,8 @@ struct Run {
                 if asked.isEmpty { Console.err("Provide values for the following parameters:\n") }
                 asked.insert(missing)
                 Console.err("\(missing): ")
-                guard let answer = Console.readLine(secret: false), !answer.isEmpty, cancellationRequested == 0 else { throw error }
+                let secret = ["password", "secret"].contains { missing.lowercased().contains($0) }
+                guard let answer = Console.readLine(secret: secret), !answer.isEmpty, cancellationRequested == 0 else { throw error }
                 arguments += ["--\(missing)", answer]
             }
         }
