@@ -92,9 +92,57 @@ enum OneDriveCommands {
         return start
     }
 
+    // MARK: onedrive list (SharePoint admin CSOM)
+
+    /// The tenant's SharePoint admin site: from the connection's SharePoint URL (`spo connect`,
+    /// `spo set`), else from Graph's `sites/root`; `https://contoso.sharepoint.com` → `https://contoso-admin.sharepoint.com`.
+    static func adminURL(_ graph: GraphClient) throws(PluginFailure) -> String {
+        var root = graph.invocation.setting("connection.spoUrl") ?? ""
+        if root.isEmpty { root = try graph.get("/sites/root?$select=webUrl")["webUrl"]?.stringValue ?? "" }
+        let host = String(root.drop { $0 != "/" }.drop { $0 == "/" }.prefix { $0 != "/" })
+        guard root.hasPrefix("https://"), let dot = host.firstIndex(of: ".") else {
+            throw PluginFailure("cannot tell the SharePoint admin site from '\(root)'", status: M365_ERR_INVALID_ARGUMENT)
+        }
+        let tenant = host[..<dot].hasSuffix("-admin") ? String(host[..<dot].dropLast(6)) : String(host[..<dot])
+        return "https://" + tenant + "-admin" + host[dot...]
+    }
+
+    /// Every OneDrive site, as CLI for Microsoft 365 lists them: `GetSitePropertiesFromSharePointByFilters`
+    /// with the SPSPERS template and personal sites included, page after page (`NextStartIndexFromSharePoint`).
+    static func oneDriveSites(_ graph: GraphClient) throws(PluginFailure) -> [JSONObject] {
+        let admin = try adminURL(graph)
+        let sharePoint: [(name: String, value: String)] = [("Accept", "application/json;odata=nometadata")]
+        let context = try graph.invocation.send(ServiceRequest(method: "POST", url: admin + "/_api/contextinfo", headers: sharePoint))
+        guard context.isSuccess, let digest = context.json?["FormDigestValue"]?.stringValue else {
+            throw PluginFailure("SharePoint answered HTTP \(context.status) for the admin site's request digest (\(admin))",
+                                status: context.isSuccess ? M365_ERR_SERVER : context.failureStatus)
+        }
+        var sites: [JSONObject] = []
+        var start = "0"
+        while true {
+            let xml = #"<Request AddExpandoFieldTypeSuffix="true" SchemaVersion="15.0.0.0" LibraryVersion="16.0.0.0" ApplicationName="m365 (native CLI for Microsoft 365)" xmlns="http://schemas.microsoft.com/sharepoint/clientquery/2009"><Actions><ObjectPath Id="2" ObjectPathId="1" /><ObjectPath Id="4" ObjectPathId="3" /><Query Id="5" ObjectPathId="3"><Query SelectAllProperties="true"><Properties /></Query><ChildItemQuery SelectAllProperties="true"><Properties /></ChildItemQuery></Query></Actions><ObjectPaths><Constructor Id="1" TypeId="{268004ae-ef6b-4e9b-8425-127220d84719}" /><Method Id="3" ParentId="1" Name="GetSitePropertiesFromSharePointByFilters"><Parameters><Parameter TypeId="{b92aeee2-c92c-4b67-abcc-024e471bc140}"><Property Name="IncludeDetail" Type="Boolean">false</Property><Property Name="IncludePersonalSite" Type="Enum">1</Property><Property Name="StartIndex" Type="String">"#
+                + start + #"</Property><Property Name="Template" Type="String">SPSPERS</Property></Parameter></Parameters></Method></ObjectPaths></Request>"#
+            let request = ServiceRequest(method: "POST", url: admin + "/_vti_bin/client.svc/ProcessQuery",
+                                         headers: [("X-RequestDigest", digest), ("Content-Type", "text/xml")], body: Array(xml.utf8))
+            let response = try graph.invocation.send(request)
+            guard response.isSuccess, let answer = response.json?.arrayValue, let head = answer.first else {
+                throw PluginFailure("SharePoint answered HTTP \(response.status) to the admin site's ProcessQuery", status: response.isSuccess ? M365_ERR_SERVER : response.failureStatus)
+            }
+            if let error = head["ErrorInfo"], !error.isNull {
+                throw PluginFailure(error["ErrorMessage"]?.stringValue ?? "SharePoint refused the query", status: M365_ERROR)
+            }
+            let page = answer.last
+            sites += (page?["_Child_Items_"]?.arrayValue ?? []).compactMap(\.objectValue)
+            guard let next = page?["NextStartIndexFromSharePoint"]?.stringValue, !next.isEmpty else { break }
+            start = next
+        }
+        return sites
+    }
+
     static let all: [PluginCommand] = [
-        command("list", "Lists your drives", defaults: ["id", "name", "driveType", "webUrl"]) { (graph: GraphClient, _: Options) throws(PluginFailure) in
-            try graph.list("/me/drives")
+        command("list", "Lists the OneDrive sites of the tenant (through the SharePoint admin site: needs a SharePoint admin)",
+                defaults: ["Title", "Url"]) { (graph: GraphClient, _: Options) throws(PluginFailure) in
+            try graph.invocation.emit(result: .array(try oneDriveSites(graph).map { .object($0) }))
         },
 
         command("file list", "Lists the files and folders of a folder (an addition of this m365: CLI for Microsoft 365 lists them with `file list`)",

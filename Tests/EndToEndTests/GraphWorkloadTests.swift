@@ -496,6 +496,18 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         try mustFail(["onedrive", "file", "get", "--path", "/Documents/none.bin"], "itemNotFound")
     }
 
+    func testOneDriveListIsTheTenantsOneDriveSitesFromTheAdminSite() throws {
+        let sites = try jsonArray(["onedrive", "list"])
+        XCTAssertTrue(sites.contains { $0["Url"] as? String == "https://contoso-my.sharepoint.com/personal/adele_vance_contoso_com" }, "\(sites)")
+        XCTAssertTrue(sites.allSatisfy { ($0["Template"] as? String)?.hasPrefix("SPSPERS") == true }, "OneDrive sites only: \(sites)")
+        let queries = try emulator.requests(pathPrefix: "/_vti_bin/client.svc/ProcessQuery")
+        XCTAssertEqual(queries.map { $0["host"] as? String }, ["contoso-admin.sharepoint.com"])
+        XCTAssertFalse(((queries.first?["headers"] as? [String: String])?["x-requestdigest"] ?? "").isEmpty, "the admin site's request digest is sent")
+        let text = try m365(["onedrive", "list", "--output", "text"]).stdout
+        XCTAssertTrue(text.contains("Adele Vance") && text.contains("personal/adele_vance_contoso_com"), text)
+        XCTAssertFalse(text.contains("StorageMaximumLevel"), "text shows the default properties Title and Url: \(text)")
+    }
+
     func testAnUploadInterruptedByAResetResumesFromTheConfirmedOffset() throws {
         let large = harness.root.appendingPathComponent("resume.bin")
         try Data((0..<(25 * 1024 * 1024)).map { UInt8(($0 * 13) % 251) }).write(to: large)
@@ -532,7 +544,7 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
             ("/v1.0/groups/\(Self.salesAndMarketing)/planner/plans", ["planner", "plan", "list", "--ownerGroupId", Self.salesAndMarketing]),
             ("/v1.0/groups", ["teams", "team", "list"]),
             ("/v1.0/me/messages", ["outlook", "message", "list"]),
-            ("/v1.0/me/drives", ["onedrive", "list"]),
+            ("/v1.0/sites/root", ["onedrive", "list"]),
         ]
         for (path, arguments) in cases {
             try emulator.admin("requests", method: "DELETE")
