@@ -576,7 +576,7 @@ final class AADTests: SharedEmulatorTestCase {
         XCTAssertEqual(role["description"] as? String, "Manage the ledger")
 
         let principal = try object(["enterpriseapp", "add", "--id", appId])
-        let principalId = try XCTUnwrap(principal["id"] as? String)
+        XCTAssertEqual(principal["appId"] as? String, appId)
         try aad(["enterpriseapp", "remove", "--id", appId, "--force"])
         XCTAssertEqual(try object(["sp", "add", "-n", "Ledger"])["appId"] as? String, appId)
 
