@@ -501,6 +501,8 @@ final class AADTests: SharedEmulatorTestCase {
         XCTAssertEqual(got["hideFromOutlookClients"] as? Bool, true)
         XCTAssertEqual(got["isSubscribedByMail"] as? Bool, true)
         XCTAssertEqual(got["siteUrl"] as? String, "https://contoso.sharepoint.com/sites/design")
+        let seeded = try object(["m365group", "get", "--id", Self.allCompany])
+        XCTAssertEqual(seeded["hideFromAddressLists"] as? Bool, false, "a seeded group has Exchange's settings too")
         let users = try array(["m365group", "user", "list", "--groupId", id])
         XCTAssertEqual(Dictionary(uniqueKeysWithValues: users.map { ($0["id"] as! String, $0["roles"] as! [String]) }),
                        [Self.megan.id: ["Owner"], Self.adele.id: ["Member"]], "owners replaced by Megan, members by Adele")

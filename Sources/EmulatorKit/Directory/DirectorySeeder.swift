@@ -123,6 +123,7 @@ enum DirectorySeeder {
             "visibility": unified ? "Public" : .null,
         ]
         for (k, v) in o where v.isNull { o[k] = nil }
+        if unified { for (k, v) in GraphGroups.exchangeDefaults { o[k] = v } }
         return o
     }
 

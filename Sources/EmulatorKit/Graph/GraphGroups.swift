@@ -7,6 +7,9 @@ enum GraphGroups {
     static var type: GraphEntityType { GraphEntityTypes.group }
     /// Graph refuses more than this many `@odata.bind` references in one request.
     static let maximumBindsPerRequest = 20
+    /// The Exchange settings of a new Microsoft 365 group (returned only when `$select` names them).
+    static let exchangeDefaults: JSONObject = ["allowExternalSenders": false, "autoSubscribeNewMembers": false, "hideFromAddressLists": false,
+                                               "hideFromOutlookClients": false, "isSubscribedByMail": true]
 
     /// A deleted Microsoft 365 group is kept (security groups are gone at once), as Entra ID does.
     static func keepDeleted(_ group: JSONObject, in t: TenantData) {
@@ -201,11 +204,7 @@ enum GraphGroups {
                 g["proxyAddresses"] = .array([.string("SMTP:\(nickname)@\(t.initialDomain)")])
             }
             if unified, g["visibility"] == nil { g["visibility"] = "Public" }
-            if unified {
-                let exchangeDefaults: JSONObject = ["allowExternalSenders": false, "autoSubscribeNewMembers": false, "hideFromAddressLists": false,
-                                                    "hideFromOutlookClients": false, "isSubscribedByMail": true]
-                for (name, value) in exchangeDefaults where g[name] == nil { g[name] = value }
-            }
+            if unified { for (name, value) in exchangeDefaults where g[name] == nil { g[name] = value } }
             g["renewedDateTime"] = .string(now)
             g["securityIdentifier"] = .string(DirectorySeeder.securityIdentifier(id))
             t.insert(.groups, g)
