@@ -82,6 +82,8 @@ enum GraphCommands {
                     throw usage("The '\(key.name)' options is required to include the changed resource data")
                 }
             }
+            if let state = options.string(.clientState), state.count > 128 { throw usage("The clientState value exceeds the maximum length of 128 characters") }
+            if let v = options.string(.expirationDateTime), !isISODateTime(v) { throw usage("The expirationDateTime is not a valid ISO date string") }
             if let app = options.string(.notificationUrlAppId), !isGUID(app) { throw usage("\(app) is not a valid GUID for the 'notificationUrlAppId'") }
             let resource = options.string(.resource) ?? ""
             var body: JSONObject = [

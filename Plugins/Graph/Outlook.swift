@@ -8,8 +8,11 @@ enum OutlookCommands {
                           option(.userName, nil, "The user name of the mailbox's user (app-only connections)")]
 
     /// `/me` or `/users/{id}` for the mailbox the options name.
-    static func owner(_ options: Options) throws(PluginFailure) -> String {
+    static func owner(_ options: Options, appOnly: Bool = false) throws(PluginFailure) -> String {
         try options.exclusive([.userId, .userName])
+        if !options.has(.userId) && !options.has(.userName) && appOnly {
+            throw usage("You must specify either the userId or userName option when using app-only permissions.")
+        }
         return (options.string(.userId) ?? options.string(.userName)).map { "/users/\(OData.segment($0))" } ?? "/me"
     }
 
@@ -84,16 +87,16 @@ enum OutlookCommands {
                           option(.endTime, nil, "Only messages received before this time")] + mailbox,
                 defaults: ["subject", "receivedDateTime"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.exclusive([.folderName, .folderId])
-            let base = try owner(options)
+            let base = try owner(options, appOnly: graph.invocation.setting("connection.isAppOnly") == "true")
             let path = try folder(graph, base, options, id: .folderId, name: .folderName).map { "\(base)/mailFolders/\(OData.segment($0))/messages" } ?? "\(base)/messages"
             var terms: [String] = []
             if let start = options.string(.startTime) { terms.append("receivedDateTime ge \(start)") }
             if let end = options.string(.endTime) { terms.append("receivedDateTime lt \(end)") }
-            try graph.list(path + OData.query([("$filter", terms.isEmpty ? nil : terms.joined(separator: " and "))]))
+            try graph.list(path + OData.query([("$top", "100"), ("$filter", terms.isEmpty ? nil : terms.joined(separator: " and "))]))
         },
 
         command("message get", "Gets a message", options: [option(.id, "i", "The ID of the message", required: true)] + mailbox) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            try graph.invocation.emit(result: .object(try graph.get("\(try owner(options))/messages/\(OData.segment(options.string(.id) ?? ""))")))
+            try graph.invocation.emit(result: .object(try graph.get("\(try owner(options, appOnly: graph.invocation.setting("connection.isAppOnly") == "true"))/messages/\(OData.segment(options.string(.id) ?? ""))")))
         },
 
         command("message move", "Moves a message to another folder; outputs the moved message (differs from CLI for Microsoft 365, which prints nothing)",
@@ -101,7 +104,7 @@ enum OutlookCommands {
                           option(.sourceFolderName, nil, "The folder it is in"), option(.sourceFolderId, nil, "The ID of the folder it is in"),
                           option(.targetFolderName, nil, "The folder to move it to"), option(.targetFolderId, nil, "The ID of the folder to move it to")] + mailbox,
                 sets: [["sourceFolderName", "sourceFolderId"], ["targetFolderName", "targetFolderId"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            let base = try owner(options)
+            let base = try owner(options, appOnly: graph.invocation.setting("connection.isAppOnly") == "true")
             let source = try folder(graph, base, options, id: .sourceFolderId, name: .sourceFolderName) ?? ""
             let target = try folder(graph, base, options, id: .targetFolderId, name: .targetFolderName) ?? ""
             let moved = try graph.send("POST", "\(base)/mailFolders/\(OData.segment(source))/messages/\(OData.segment(options.string(.id) ?? ""))/move",
@@ -111,7 +114,7 @@ enum OutlookCommands {
 
         command("message remove", "Removes a message", options: [option(.id, "i", "The ID of the message", required: true)] + mailbox + [forceOption]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let id = options.string(.id) ?? ""
-            let base = try owner(options)
+            let base = try owner(options, appOnly: graph.invocation.setting("connection.isAppOnly") == "true")
             guard try graph.invocation.confirmedRemoval(options, "the message '\(id)'") else { return }
             try graph.send("DELETE", "\(base)/messages/\(OData.segment(id))")
         },
@@ -119,7 +122,7 @@ enum OutlookCommands {
         command("mailbox settings get", "Shows the mailbox settings",
                 options: [option(.userId, "i", "The ID of the mailbox's user (app-only connections)"),
                           option(.userName, "n", "The user name of the mailbox's user (app-only connections)")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            try graph.invocation.emit(result: .object(try graph.get("\(try owner(options))/mailboxSettings")))
+            try graph.invocation.emit(result: .object(try graph.get("\(try owner(options, appOnly: graph.invocation.setting("connection.isAppOnly") == "true"))/mailboxSettings")))
         },
     ]
 }

@@ -95,6 +95,9 @@ enum PlannerCommands {
     }
 
     static func validate(_ options: Options) throws(PluginFailure) {
+        for key in [OptionKey<String>.startDateTime, .dueDateTime] {
+            if let v = options.string(key), !isISODateTime(v) { throw usage("The \(key.name) is not a valid ISO date string.") }
+        }
         if let p = options.number(.percentComplete), !(0...100).contains(p) { throw usage("percentComplete should be between 0 and 100.") }
         _ = try priority(options)
         try options.exclusive([.assignedToUserIds, .assignedToUserNames])
@@ -160,7 +163,12 @@ enum PlannerCommands {
                 sets: [["id", "title"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             var plan: JSONObject
             if let id = options.string(.id) {
-                plan = try graph.get("/planner/plans/\(OData.segment(id))")
+                do throws(PluginFailure) {
+                    plan = try graph.get("/planner/plans/\(OData.segment(id))")
+                } catch {
+                    guard error.status == M365_ERR_NOT_FOUND else { throw error }
+                    throw PluginFailure("Planner plan with id '\(id)' was not found.", status: M365_ERR_NOT_FOUND)
+                }
             } else {
                 let title = options.string(.title) ?? ""
                 guard let group = try ownerGroup(graph, options) else { throw usage("Specify exactly one of the following options: 'ownerGroupId' or 'ownerGroupName'.") }
@@ -264,6 +272,30 @@ enum PlannerCommands {
             try change(graph, "DELETE", "/planner/tasks/\(OData.segment(id))")
         },
     ]
+}
+
+/// `2026-01-05`, `2026-01-05T09:00`, `2026-01-05T09:00:00.5Z`, `…+02:00`: an ISO 8601 date, optionally with a time.
+func isISODateTime(_ text: String) -> Bool {
+    let c = Array(text.utf8)
+    func digits(_ range: Range<Int>) -> Bool { range.upperBound <= c.count && range.allSatisfy { c[$0] >= 48 && c[$0] <= 57 } }
+    guard c.count >= 10, digits(0..<4), c[4] == 45, digits(5..<7), c[7] == 45, digits(8..<10) else { return false }
+    if c.count == 10 { return true }
+    guard c[10] == 84, digits(11..<13), c.count >= 16, c[13] == 58, digits(14..<16) else { return false }
+    var i = 16
+    if i < c.count, c[i] == 58 {
+        guard digits(i + 1..<i + 3) else { return false }
+        i += 3
+        if i < c.count, c[i] == 46 {
+            i += 1
+            let start = i
+            while i < c.count, c[i] >= 48, c[i] <= 57 { i += 1 }
+            if i == start { return false }
+        }
+    }
+    if i == c.count { return true }
+    if c[i] == 90 { return i + 1 == c.count }
+    guard c[i] == 43 || c[i] == 45, digits(i + 1..<i + 3), i + 6 == c.count, c[i + 3] == 58, digits(i + 4..<i + 6) else { return false }
+    return true
 }
 
 extension String {

@@ -26,7 +26,10 @@ enum TeamsCommands {
     }
 
     static func teamId(_ graph: GraphClient, _ options: Options, id: OptionKey<String> = .teamId, name: OptionKey<String> = .teamName) throws(PluginFailure) -> String {
-        if let value = options.string(id) { return value }
+        if let value = options.string(id) {
+            guard isGUID(value) else { throw usage("\(value) is not a valid GUID") }
+            return value
+        }
         guard let value = options.string(name) else { throw usage("specify --\(id.name) or --\(name.name)") }
         return try graph.findOne("/teams", where: "displayName", is: value, noun: "team")["id"]?.stringValue ?? ""
     }
@@ -305,6 +308,7 @@ enum TeamsCommands {
         command("message get", "Gets a channel message",
                 options: [option(.teamId, "t", "The ID of the team", required: true), option(.channelId, "c", "The ID of the channel", required: true),
                           option(.id, "i", "The ID of the message", required: true)]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+            if let team = options.string(.teamId), !isGUID(team) { throw usage("\(team) is not a valid GUID") }
             let path = "/teams/\(OData.segment(options.string(.teamId) ?? ""))/channels/\(OData.segment(options.string(.channelId) ?? ""))/messages/\(OData.segment(options.string(.id) ?? ""))"
             try graph.invocation.emit(result: .object(try graph.get(path)))
         },

@@ -107,6 +107,10 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
                       "--notificationUrl", "https://hooks.contoso.com"], exit: 2, "renamed")
         try mustFail(["graph", "subscription", "add", "--resource", "groups", "--changeTypes", "updated", "--notificationUrl", "https://hooks.contoso.com",
                       "--withResourceData", "--encryptionCertificateId", "c1"], exit: 2, "The 'encryptionCertificate' options is required")
+        try mustFail(["graph", "subscription", "add", "--resource", "groups", "--changeTypes", "updated", "--notificationUrl", "https://hooks.contoso.com",
+                      "--clientState", String(repeating: "s", count: 129)], exit: 2, "The clientState value exceeds the maximum length of 128 characters")
+        try mustFail(["graph", "subscription", "add", "--resource", "groups", "--changeTypes", "updated", "--notificationUrl", "https://hooks.contoso.com",
+                      "--expirationDateTime", "tomorrow"], exit: 2, "The expirationDateTime is not a valid ISO date string")
         try mustFail(["graph", "subscription", "remove", "--id", "nope", "--force"], "ResourceNotFound")
     }
 
@@ -261,6 +265,9 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         try mustFail(["planner", "task", "add", "--planId", planId, "--bucketId", bucketId, "--title", "x", "--assignedToUserNames", "ghost@contoso.com"],
                      "Cannot proceed with planner task creation. The following users provided are invalid : ghost@contoso.com")
         try mustFail(["planner", "task", "add", "--planId", planId, "--title", "x"], exit: 2, "'bucketId' or 'bucketName'")
+        try mustFail(["planner", "task", "add", "--planId", planId, "--bucketId", bucketId, "--title", "x", "--dueDateTime", "tomorrow"], exit: 2,
+                     "The dueDateTime is not a valid ISO date string.")
+        try mustFail(["planner", "plan", "get", "--id", "nope"], "Planner plan with id 'nope' was not found.")
         try mustFail(["planner", "task", "get", "--title", "nope", "--bucketId", bucketId], "The specified task nope does not exist")
         try mustFail(["planner", "task", "remove", "--id", taskId, "--bucketId", bucketId, "--force"], exit: 2, "when using id")
         try m365(["planner", "task", "remove", "--title", "FINAL", "--bucketId", bucketId, "--force"])
@@ -370,6 +377,8 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         try m365(["teams", "team", "remove", "--id", teamId, "--force"])
         try mustFail(["teams", "team", "get", "--id", teamId], "NotFound")
         try mustFail(["teams", "channel", "add", "--teamId", teamId, "--name", "x", "--type", "private"], exit: 2, "--owner")
+        try mustFail(["teams", "team", "get", "--id", "Architecture"], exit: 2, "Architecture is not a valid GUID")
+        try mustFail(["teams", "message", "get", "-t", "Architecture", "-c", channelId, "-i", messageId], exit: 2, "Architecture is not a valid GUID")
 
         XCTAssertFalse(try jsonArray(["teams", "chat", "list"]).isEmpty)
         XCTAssertFalse(try jsonArray(["teams", "chat", "list", "-t", "group"]).contains { $0["chatType"] as? String != "group" })
@@ -450,7 +459,9 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         XCTAssertEqual(try httpRequests().map { "\($0["method"] as? String ?? "") \($0["target"] as? String ?? "")" },
                        ["GET /v1.0/me/mailFolders?$filter=displayName%20eq%20%27Projects%27&$select=id",
                         "POST /v1.0/me/mailFolders/sentitems/messages/\(id)/move"])
+        try emulator.admin("requests", method: "DELETE")
         XCTAssertTrue(ids(try jsonArray(["outlook", "message", "list", "--folderName", "Projects"])).contains(movedId))
+        XCTAssertEqual(try httpRequests("/v1.0/me/mailFolders/\(folderId)/messages").first?["query"] as? String, "$top=100", "pages of 100, as the CLI asks")
         try mustFail(["outlook", "message", "list", "--folderName", "Nope"], "Folder with name 'Nope' not found")
         try m365(["outlook", "message", "remove", "--id", movedId, "--force"])
         try mustFail(["outlook", "message", "get", "--id", movedId], "ErrorItemNotFound")
@@ -462,6 +473,8 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         XCTAssertEqual(denied.status, 1, denied.stderr)
         try mustFail(["outlook", "mail", "send", "--to", Self.adele.upn, "--subject", "x", "--bodyContents", "x"], exit: 2,
                      "Specify a upn or user id in the 'sender' option when using app only authentication.", harness: appOnly)
+        try mustFail(["outlook", "message", "get", "--id", id], exit: 2,
+                     "You must specify either the userId or userName option when using app-only permissions.", harness: appOnly)
 
         XCTAssertNotNil(try jsonObject(["outlook", "mailbox", "settings", "get"])["timeZone"])
         XCTAssertNotNil(try jsonObject(["outlook", "mailbox", "settings", "get", "-n", Self.admin.upn])["timeZone"])

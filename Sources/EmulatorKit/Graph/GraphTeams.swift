@@ -576,12 +576,21 @@ enum GraphTeams {
                 guard let since else { return messages }
                 return messages.filter { ($0["lastModifiedDateTime"]?.stringValue).flatMap(Util.parseISO8601).map { $0 > since } ?? false }
             }
+            // The filter is applied above; the page's next link carries it on.
             var req = c.req
-            req.rawQuery = req.rawQuery.split(separator: "&").filter { !$0.lowercased().hasPrefix("$filter=") && !$0.lowercased().hasPrefix("%24filter=") }.joined(separator: "&")
+            let pairs = req.rawQuery.split(separator: "&").map(String.init)
+            func isFilter(_ p: String) -> Bool { p.lowercased().hasPrefix("$filter=") || p.lowercased().hasPrefix("%24filter=") }
+            req.rawQuery = pairs.filter { !isFilter($0) }.joined(separator: "&")
             let rest = GraphContext(req: req, params: c.params, version: c.version, state: c.state)
-            return try TeamsMail.list(rest, all, message, context: "teams('\(c.param("id"))')/channels('\(c.param("channel"))')/messages/delta",
-                                      defaultPageSize: 20, maximumPageSize: 50, supported: ["select", "top", "skiptoken"],
-                                      topError: { _ in badRequest("$top must be between 1 and 50.") })
+            var response = try TeamsMail.list(rest, all, message, context: "teams('\(c.param("id"))')/channels('\(c.param("channel"))')/messages/delta",
+                                              defaultPageSize: 20, maximumPageSize: 50, supported: ["select", "top", "skiptoken"],
+                                              topError: { _ in badRequest("$top must be between 1 and 50.") })
+            if let filter = pairs.first(where: isFilter), case var .object(page)? = try? JSON.parse(String(decoding: response.body, as: UTF8.self)),
+               let link = page["@odata.nextLink"]?.stringValue {
+                page["@odata.nextLink"] = .string(link + "&" + filter)
+                response.body = Array(JSON.object(page).serialized().utf8)
+            }
+            return response
         }
         g.on(.GET, "teams/{id}/channels/{channel}/messages/{message}", .signedIn) { c in
             try need(c, readMessages)
