@@ -64,6 +64,7 @@ extension OptionKey where Value == String {
     static var reminderDateTime: Self { Self("reminderDateTime") }
     static var resource: Self { Self("resource") }
     static var role: Self { Self("role") }
+    static var rosterId: Self { Self("rosterId") }
     static var sender: Self { Self("sender") }
     static var since: Self { Self("since") }
     static var sourceFolderId: Self { Self("sourceFolderId") }

@@ -6,7 +6,8 @@ import GraphKit
 enum PlannerCommands {
     static let owner = [option(.ownerGroupId, nil, "The ID of the group that owns the plan"),
                         option(.ownerGroupName, nil, "The name of the group that owns the plan")]
-    static let planSelector = [option(.planId, nil, "The ID of the plan"), option(.planTitle, nil, "The title of the plan")] + owner
+    static let roster = option(.rosterId, nil, "The ID of the Planner roster whose plan it is")
+    static let planSelector = [option(.planId, nil, "The ID of the plan"), option(.planTitle, nil, "The title of the plan"), roster] + owner
     static let bucketSelector = [option(.bucketId, nil, "The ID of the bucket"), option(.bucketName, nil, "The name of the bucket")]
     static let planDefaults = ["id", "title", "createdDateTime", "owner"]
     static let taskDefaults = ["id", "title", "startDateTime", "dueDateTime", "completedDateTime"]
@@ -39,9 +40,19 @@ enum PlannerCommands {
         return first["id"]?.stringValue ?? ""
     }
 
-    /// The plan given by `--<id>` or by `--<title>` within the owner group.
+    /// The plan of a roster (Graph's beta endpoint), whole or `$select=id`.
+    static func rosterPlan(_ graph: GraphClient, _ roster: String, select: String? = nil) throws(PluginFailure) -> JSONObject {
+        let beta = GraphClient(graph.invocation, version: "beta")
+        guard let plan = try beta.all("/planner/rosters/\(OData.segment(roster))/plans" + OData.query([("$select", select)])).first else {
+            throw PluginFailure("The specified roster '\(roster)' does not have a plan.", status: M365_ERR_NOT_FOUND)
+        }
+        return plan
+    }
+
+    /// The plan given by `--<id>`, by `--rosterId`, or by `--<title>` within the owner group.
     static func planId(_ graph: GraphClient, _ options: Options, id: OptionKey<String> = .planId, title: OptionKey<String> = .planTitle) throws(PluginFailure) -> String {
         if let value = options.string(id) { return value }
+        if let roster = options.string(.rosterId) { return try rosterPlan(graph, roster, select: "id")["id"]?.stringValue ?? "" }
         guard let name = options.string(title) else { throw usage("specify --\(id.name) or --\(title.name)") }
         guard let group = try ownerGroup(graph, options) else { throw usage("Specify exactly one of the following options: 'ownerGroupId' or 'ownerGroupName'.") }
         let plans = try graph.all("/groups/\(OData.segment(group))/planner/plans?$select=id,title")
@@ -53,7 +64,7 @@ enum PlannerCommands {
         try options.exclusive([.bucketId, .bucketName])
         if let value = options.string(.bucketId) { return value }
         guard let name = options.string(.bucketName) else { return nil }
-        try exactlyOne(options, [.planId, .planTitle])
+        try exactlyOne(options, [.planId, .planTitle, .rosterId])
         let plan = try planId(graph, options)
         let buckets = try graph.all("/planner/plans/\(OData.segment(plan))/buckets?$select=id,name")
         return try match(buckets, "name", name, notFound: "The specified bucket '\(name)' does not exist.", multiple: "Multiple buckets with name '\(name)' found.")
@@ -63,9 +74,9 @@ enum PlannerCommands {
     static func taskId(_ graph: GraphClient, _ options: Options) throws(PluginFailure) -> String {
         try exactlyOne(options, [.id, .title])
         if let id = options.string(.id) {
-            let scoped: [OptionKey<String>] = [.bucketId, .bucketName, .planId, .planTitle, .ownerGroupId, .ownerGroupName]
+            let scoped: [OptionKey<String>] = [.bucketId, .bucketName, .planId, .planTitle, .rosterId, .ownerGroupId, .ownerGroupName]
             guard !scoped.contains(where: { options.has($0) }) else {
-                throw usage("Don't specify bucketId, bucketName, planId, planTitle, ownerGroupId or ownerGroupName when using id.")
+                throw usage("Don't specify bucketId, bucketName, planId, planTitle, rosterId, ownerGroupId or ownerGroupName when using id.")
             }
             return id
         }
@@ -153,16 +164,23 @@ enum PlannerCommands {
     ]
 
     static let all: [PluginCommand] = [
-        command("plan list", "Lists the plans of a group, or your plans (without an owner: an addition of this m365, CLI for Microsoft 365 needs one)",
-                options: owner, defaults: planDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+        command("plan list", "Lists the plans of a group or a roster, or your plans (without an owner: an addition of this m365, CLI for Microsoft 365 needs one)",
+                options: owner + [roster], defaults: planDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+            if let roster = options.string(.rosterId) {
+                try options.exclusive([.rosterId, .ownerGroupId, .ownerGroupName])
+                try graph.invocation.emit(result: [.object(try rosterPlan(graph, roster))])
+                return
+            }
             let group = try ownerGroup(graph, options)
             try graph.list(group.map { "/groups/\(OData.segment($0))/planner/plans" } ?? "/me/planner/plans")
         },
 
-        command("plan get", "Gets a plan and its details", options: [option(.id, "i", "The ID of the plan"), option(.title, "t", "The title of the plan")] + owner,
-                sets: [["id", "title"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+        command("plan get", "Gets a plan and its details", options: [option(.id, "i", "The ID of the plan"), option(.title, "t", "The title of the plan"), roster] + owner,
+                sets: [["id", "title", "rosterId"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             var plan: JSONObject
-            if let id = options.string(.id) {
+            if let roster = options.string(.rosterId) {
+                plan = try rosterPlan(graph, roster)
+            } else if let id = options.string(.id) {
                 do throws(PluginFailure) {
                     plan = try graph.get("/planner/plans/\(OData.segment(id))")
                 } catch {
@@ -180,10 +198,28 @@ enum PlannerCommands {
             try graph.invocation.emit(result: .object(plan.adding(details)))
         },
 
-        command("plan add", "Creates a plan in a group", options: [option(.title, "t", "The title of the plan", required: true)] + owner) { (graph: GraphClient, options: Options) throws(PluginFailure) in
-            guard let group = try ownerGroup(graph, options) else { throw usage("Specify exactly one of the following options: 'ownerGroupId' or 'ownerGroupName'.") }
-            let body: JSON = ["title": JSON(options.string(.title)), "container": ["url": .string("https://graph.microsoft.com/v1.0/groups/\(group)")]]
-            try graph.invocation.emit(result: try graph.send("POST", "/planner/plans", body: body) ?? .null)
+        command("plan add", "Creates a plan in a group or a roster", options: [option(.title, "t", "The title of the plan", required: true)] + owner + [roster]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+            try exactlyOne(options, [.ownerGroupId, .ownerGroupName, .rosterId])
+            let container: String
+            if let roster = options.string(.rosterId) {
+                container = "https://graph.microsoft.com/v1.0/planner/rosters/\(roster)"
+            } else {
+                container = "https://graph.microsoft.com/v1.0/groups/\(try ownerGroup(graph, options) ?? "")"
+            }
+            let body: JSON = ["title": JSON(options.string(.title)), "container": ["url": .string(container)]]
+            do throws(PluginFailure) {
+                try graph.invocation.emit(result: try graph.send("POST", "/planner/plans", body: body) ?? .null)
+            } catch {
+                if options.has(.rosterId) && error.description.contains("You do not have the required permissions to access this item, or the item may not exist.") {
+                    throw PluginFailure("You can only add 1 plan to a Roster", status: error.status)
+                }
+                throw error
+            }
+        },
+
+        command("roster add", "Creates a Planner roster (Graph beta)") { (graph: GraphClient, _: Options) throws(PluginFailure) in
+            let beta = GraphClient(graph.invocation, version: "beta")
+            try graph.invocation.emit(result: try beta.send("POST", "/planner/rosters", body: .object([:])) ?? .null)
         },
 
         command("plan remove", "Removes a plan", options: [option(.id, "i", "The ID of the plan"), option(.title, "t", "The title of the plan")] + owner + [forceOption],
@@ -194,14 +230,14 @@ enum PlannerCommands {
         },
 
         command("bucket list", "Lists the buckets of a plan", options: planSelector,
-                sets: [["planId", "planTitle"]], defaults: ["id", "name", "planId", "orderHint"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+                sets: [["planId", "planTitle", "rosterId"]], defaults: ["id", "name", "planId", "orderHint"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try graph.list("/planner/plans/\(OData.segment(try planId(graph, options)))/buckets")
         },
 
         command("bucket add", "Adds a bucket to a plan",
                 options: [option(.name, "n", "The name of the bucket", required: true)] + planSelector
                     + [option(.orderHint, nil, "The order hint used to order the bucket in the plan")],
-                sets: [["planId", "planTitle"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
+                sets: [["planId", "planTitle", "rosterId"]]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             let plan = try planId(graph, options)
             var body: JSONObject = ["name": JSON(options.string(.name)), "planId": .string(plan)]
             if let hint = options.string(.orderHint) { body["orderHint"] = .string(hint) }
@@ -212,8 +248,8 @@ enum PlannerCommands {
                 defaults: taskDefaults) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             if options.has(.bucketId) || options.has(.bucketName) {
                 try graph.list("/planner/buckets/\(OData.segment(try bucketId(graph, options) ?? ""))/tasks")
-            } else if options.has(.planId) || options.has(.planTitle) {
-                try options.exclusive([.planId, .planTitle])
+            } else if options.has(.planId) || options.has(.planTitle) || options.has(.rosterId) {
+                try options.exclusive([.planId, .planTitle, .rosterId])
                 try graph.list("/planner/plans/\(OData.segment(try planId(graph, options)))/tasks")
             } else {
                 try graph.list("/me/planner/tasks")
@@ -231,7 +267,7 @@ enum PlannerCommands {
                 options: [option(.title, "t", "The title", required: true)] + planSelector + bucketSelector + taskOptions
                     + [option(.previewType, nil, "What the task's card shows", allowed: ["automatic", "noPreview", "checklist", "description", "reference"])]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try validate(options)
-            try exactlyOne(options, [.planId, .planTitle])
+            try exactlyOne(options, [.planId, .planTitle, .rosterId])
             try exactlyOne(options, [.bucketId, .bucketName])
             let plan = try planId(graph, options)
             let bucket = try bucketId(graph, options)
@@ -253,7 +289,7 @@ enum PlannerCommands {
         command("task set", "Updates a task",
                 options: [option(.id, "i", "The ID of the task", required: true), option(.title, "t", "The new title")] + bucketSelector + planSelector + taskOptions) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try validate(options)
-            if options.has(.bucketName) { try exactlyOne(options, [.planId, .planTitle]) }
+            if options.has(.bucketName) { try exactlyOne(options, [.planId, .planTitle, .rosterId]) }
             let bucket = try bucketId(graph, options)
             let body = try taskBody(graph, options, bucket: bucket, verb: "update")
             guard !body.isEmpty || options.has(.description) else { throw usage("specify at least one property to update") }

@@ -277,6 +277,34 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         try mustFail(["planner", "plan", "get", "--title", "Roadmap"], exit: 2, "'ownerGroupId' or 'ownerGroupName'")
     }
 
+    func testPlannerRostersOnGraphBeta() throws {
+        let roster = try jsonObject(["planner", "roster", "add"])
+        let rosterId = try XCTUnwrap(roster["id"] as? String)
+        XCTAssertEqual(try emulator.requests(pathPrefix: "/beta/planner/rosters").map { $0["method"] as? String }, ["POST"])
+        let plan = try jsonObject(["planner", "plan", "add", "--title", "Crew", "--rosterId", rosterId])
+        let planId = try XCTUnwrap(plan["id"] as? String)
+        XCTAssertEqual((plan["container"] as? [String: Any])?["type"] as? String, "roster")
+        try mustFail(["planner", "plan", "add", "--title", "Second", "--rosterId", rosterId], "You can only add 1 plan to a Roster")
+        try mustFail(["planner", "plan", "add", "--title", "Both", "--rosterId", rosterId, "--ownerGroupId", Self.salesAndMarketing], exit: 2, "'rosterId'")
+        XCTAssertEqual(ids(try jsonArray(["planner", "plan", "list", "--rosterId", rosterId])), [planId])
+        XCTAssertEqual(try jsonObject(["planner", "plan", "get", "--rosterId", rosterId])["id"] as? String, planId)
+        XCTAssertTrue(try emulator.requests(pathPrefix: "/beta/planner/rosters/\(rosterId)/plans").count >= 2, "the roster's plan is read on beta")
+
+        _ = try jsonObject(["planner", "bucket", "add", "--name", "Crew tasks", "--rosterId", rosterId])
+        let task = try jsonObject(["planner", "task", "add", "--rosterId", rosterId, "--bucketName", "crew tasks", "--title", "Sweep"])
+        XCTAssertEqual(task["planId"] as? String, planId)
+        XCTAssertEqual(try jsonArray(["planner", "task", "list", "--rosterId", rosterId]).count, 1)
+        XCTAssertEqual(try jsonArray(["planner", "bucket", "list", "--rosterId", rosterId]).count, 1)
+        try m365(["planner", "task", "remove", "--title", "sweep", "--bucketName", "Crew tasks", "--rosterId", rosterId, "--force"])
+        XCTAssertEqual(try jsonArray(["planner", "task", "list", "--rosterId", rosterId]).count, 0)
+
+        let empty = try XCTUnwrap(try jsonObject(["planner", "roster", "add"])["id"] as? String)
+        try mustFail(["planner", "plan", "get", "--rosterId", empty], "The specified roster '\(empty)' does not have a plan.")
+        // Rosters are a beta resource: v1.0 does not know them.
+        let file = try writeFile("roster.json", #"{"requests":[{"id":"1","method":"POST","url":"/planner/rosters","headers":{"Content-Type":"application/json"},"body":{}}]}"#)
+        XCTAssertEqual(try jsonArray(["graph", "batch", "--filePath", file]).first?["status"] as? Int, 400)
+    }
+
     /// Runs `arguments` with `--debug`: what it printed and the JSON bodies sent, in order.
     func tracedResult(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> (String, [[String: Any]]) {
         let result = try harness.run(arguments + ["--debug"])

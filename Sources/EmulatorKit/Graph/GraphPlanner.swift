@@ -45,6 +45,18 @@ enum GraphPlanner {
     static func invalid(_ message: String) -> GraphError { GraphError(.badRequest, "", message) }
 
     static func register(_ g: inout GraphRoutes) {
+        // MARK: rosters (beta only, as in Graph; the rosters themselves are PlannerRosters' entity set): a roster holds one plan.
+        g.on(.GET, "planner/rosters/{id}/plans", read) { c in
+            try betaOnly(c, "rosters")
+            let all = try c.with { t -> [JSONObject] in
+                guard let r = PlannerRosters.roster.entity(c.param("id"), below: [], in: t), let id = r["id"]?.stringValue else {
+                    throw GraphError(.notFound, "NotFound", "The requested item is not found.")
+                }
+                return t.items(.plannerPlans).filter { $0["container"]?["type"]?.stringValue == "roster" && $0["container"]?["containerId"]?.stringValue == id }
+            }
+            return try GraphWorkloads.list(c, all, planType, context: "planner/rosters('\(c.param("id"))')/plans")
+        }
+
         // MARK: plans
         g.on(.GET, "groups/{id}/planner/plans", read) { c in
             let all = try c.with { t -> [JSONObject] in
@@ -68,6 +80,24 @@ enum GraphPlanner {
             let body = try c.body()
             try refuseUnknown(body, ["container", "owner", "title"], planType)
             guard let title = body["title"]?.stringValue, !title.isEmpty else { throw invalid("The title of a plan is required.") }
+            if let url = body["container"]?["url"]?.stringValue, url.lowercased().contains("/planner/rosters/") {
+                let rid = GraphDirectory.id(fromReference: url)
+                let plan = try c.with { t -> JSONObject in
+                    guard let roster = PlannerRosters.roster.entity(rid, below: [], in: t), let id = roster["id"]?.stringValue else {
+                        throw invalid("The roster '\(rid)' does not exist.")
+                    }
+                    guard !t.items(.plannerPlans).contains(where: { $0["container"]?["containerId"]?.stringValue == id }) else {
+                        throw GraphError(.forbidden, "", "You do not have the required permissions to access this item, or the item may not exist.")
+                    }
+                    var p = newPlan(id: GraphWorkloads.plannerId("plan/\(Util.newGUID())"), groupId: id, title: title,
+                                    creator: c.token.objectId, time: GraphWorkloads.now(), version: t.nextVersion())
+                    p["owner"] = nil
+                    p["container"] = ["containerId": .string(id), "type": "roster", "url": .string("https://graph.microsoft.com/beta/planner/rosters/\(id)")]
+                    t.insert(.plannerPlans, p)
+                    return p
+                }
+                return try respond(c, plan, planType, status: .created)
+            }
             var groupRef = body["owner"]?.stringValue
             if let url = body["container"]?["url"]?.stringValue { groupRef = GraphDirectory.id(fromReference: url) }
             if groupRef == nil, let id = body["container"]?["containerId"]?.stringValue { groupRef = id }
@@ -407,6 +437,13 @@ enum GraphPlanner {
     static func find(_ t: TenantData, _ w: Workload, _ id: String) throws -> JSONObject {
         guard let e = t.get(w, id) else { throw notFound() }
         return e
+    }
+
+    /// Rosters exist on the beta endpoint only; v1.0 does not know the segment.
+    static func betaOnly(_ c: GraphContext, _ segment: String) throws {
+        guard c.version == "beta" else {
+            throw GraphError(.badRequest, "BadRequest", "Resource not found for the segment '\(segment)'.")
+        }
     }
 
     static func refuseUnknown(_ body: JSONObject, _ allowed: [String], _ type: GraphEntityType) throws {
