@@ -57,7 +57,7 @@ enum OutlookCommands {
                 let bytes = try readLocalFile(path)
                 size += bytes.count * 4 / 3
                 guard size < sendMailLimit else {
-                    throw usage("the attachments are too large: Graph takes at most 4 MB in one message sent this way")
+                    throw usage("Exceeded the max total size of attachments which is 3MB.")
                 }
                 let name = String(path.split(separator: "/").last ?? Substring(path))
                 attachments.append(["@odata.type": "#microsoft.graph.fileAttachment", "name": .string(name), "contentBytes": .string(Base64.encode(bytes))])

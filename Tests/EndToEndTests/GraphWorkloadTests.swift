@@ -509,6 +509,10 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         XCTAssertNotNil(try jsonObject(["outlook", "mailbox", "settings", "get", "-i", Self.admin.id])["timeZone"])
         try mustFail(["outlook", "mail", "send", "--to", Self.adele.upn, "--subject", "x", "--bodyContents", "x", "--bodyContentType", "Markdown"], exit: 2, "Markdown")
         try mustFail(["outlook", "mail", "send", "--to", Self.adele.upn, "--subject", "x", "--bodyContents", "x", "--attachment", "/nonexistent"], "cannot read")
+        let big = harness.root.appendingPathComponent("big.bin")
+        try Data(repeating: 1, count: 3_200_000).write(to: big)
+        try mustFail(["outlook", "mail", "send", "--to", Self.adele.upn, "--subject", "x", "--bodyContents", "x", "--attachment", big.path], exit: 2,
+                     "Exceeded the max total size of attachments which is 3MB.")
     }
 
     // MARK: onedrive
