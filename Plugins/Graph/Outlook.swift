@@ -87,6 +87,9 @@ enum OutlookCommands {
                           option(.endTime, nil, "Only messages received before this time")] + mailbox,
                 defaults: ["subject", "receivedDateTime"]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.exclusive([.folderName, .folderId])
+            for key in [OptionKey<String>.startTime, .endTime] {
+                if let v = options.string(key), !isISODateTime(v) { throw usage("'\(v)' is not a valid ISO date string for option \(key.name).") }
+            }
             let base = try owner(options, appOnly: graph.invocation.setting("connection.isAppOnly") == "true")
             let path = try folder(graph, base, options, id: .folderId, name: .folderName).map { "\(base)/mailFolders/\(OData.segment($0))/messages" } ?? "\(base)/messages"
             var terms: [String] = []

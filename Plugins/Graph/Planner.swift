@@ -132,7 +132,7 @@ enum PlannerCommands {
                 users = try graph.userIds(upns: upns)
             } catch {
                 guard error.status == M365_ERR_NOT_FOUND else { throw error }
-                let missing = error.description.components(separatedByPrefix: "These users do not exist: ")
+                let missing = error.description.dropping(prefix: "These users do not exist: ")
                 throw PluginFailure("Cannot proceed with planner task \(verb). The following users provided are invalid : \(missing)", status: M365_ERR_NOT_FOUND)
             }
         }
@@ -336,7 +336,7 @@ func isISODateTime(_ text: String) -> Bool {
 
 extension String {
     /// The text after `prefix`, or the whole string when it does not start with it.
-    func components(separatedByPrefix prefix: String) -> String {
+    func dropping(prefix: String) -> String {
         hasPrefix(prefix) ? String(dropFirst(prefix.count)) : self
     }
 }

@@ -8,7 +8,7 @@ enum TeamsCommands {
     static func isAppOnly(_ graph: GraphClient) -> Bool { graph.invocation.setting("connection.isAppOnly") == "true" }
 
     /// The conversationMember that adds a user to a team in `role` (owner or member).
-    static func member(_ graph: GraphClient, _ id: String, roles: [String]) -> JSON {
+    static func member(_ id: String, roles: [String]) -> JSON {
         ["@odata.type": "#microsoft.graph.aadUserConversationMember", "roles": .array(roles.map { .string($0) }),
          "user@odata.bind": .string("https://graph.microsoft.com/v1.0/users('\(id)')")]
     }
@@ -152,7 +152,7 @@ enum TeamsCommands {
             }
             // With application permissions Graph needs one owner in the body; everyone else is added once the team exists.
             if appOnly, let index = people.firstIndex(where: { $0.roles.contains("owner") }) {
-                body["members"] = [member(graph, people[index].id, roles: people[index].roles)]
+                body["members"] = [member(people[index].id, roles: people[index].roles)]
                 people.remove(at: index)
             }
             let location = try startOperation(graph, "POST", "/teams", body: .object(body))
@@ -164,7 +164,7 @@ enum TeamsCommands {
             let id = OData.segment(operation["targetResourceId"]?.stringValue ?? "")
             let group = try graph.get("/groups/\(id)")
             for person in people {
-                try graph.send("POST", "/teams/\(id)/members", body: member(graph, person.id, roles: person.roles))
+                try graph.send("POST", "/teams/\(id)/members", body: member(person.id, roles: person.roles))
             }
             try graph.invocation.emit(result: .object(group))
         },

@@ -491,6 +491,8 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         XCTAssertTrue(ids(try jsonArray(["outlook", "message", "list", "--folderName", "Projects"])).contains(movedId))
         XCTAssertEqual(try httpRequests("/v1.0/me/mailFolders/\(folderId)/messages").first?["query"] as? String, "$top=100", "pages of 100, as the CLI asks")
         try mustFail(["outlook", "message", "list", "--folderName", "Nope"], "Folder with name 'Nope' not found")
+        try mustFail(["outlook", "message", "list", "--startTime", "yesterday"], exit: 2, "'yesterday' is not a valid ISO date string for option startTime.")
+        XCTAssertTrue(ids(try jsonArray(["outlook", "message", "list", "--folderId", folderId, "--startTime", "2000-01-01T00:00:00Z"])).contains(movedId))
         try m365(["outlook", "message", "remove", "--id", movedId, "--force"])
         try mustFail(["outlook", "message", "get", "--id", movedId], "ErrorItemNotFound")
 
