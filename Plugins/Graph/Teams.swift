@@ -42,10 +42,20 @@ enum TeamsCommands {
 
     /// Follows a Teams long-running operation (`Location: /teams('…')/operations('…')`) until it
     /// ends; fails with the operation's error.
+    /// The operation, read with `odata.metadata=minimal` as CLI for Microsoft 365 reads it.
+    static func operation(_ graph: GraphClient, _ location: String) throws(PluginFailure) -> JSONObject {
+        var request = graph.service.request("GET", graph.url(location))
+        request.headers = request.headers.filter { $0.name.lowercased() != "accept" } + [("Accept", "application/json;odata.metadata=minimal")]
+        guard let operation = try graph.service.json(graph.service.answer(request), url: request.url)?.objectValue else {
+            throw PluginFailure("Microsoft Graph sent no operation for \(location)", status: M365_ERR_SERVER)
+        }
+        return operation
+    }
+
     static func waitForOperation(_ graph: GraphClient, location: String, label: String) throws(PluginFailure) -> JSONObject {
         var attempt = 0
         while true {
-            let operation = try graph.get(location)
+            let operation = try operation(graph, location)
             switch operation["status"]?.stringValue?.lowercased() {
             case "succeeded": return operation
             case "failed":
@@ -157,7 +167,7 @@ enum TeamsCommands {
             }
             let location = try startOperation(graph, "POST", "/teams", body: .object(body))
             guard options.bool(.wait) || !people.isEmpty else {
-                try graph.invocation.emit(result: .object(try graph.get(location)))
+                try graph.invocation.emit(result: .object(try operation(graph, location)))
                 return
             }
             let operation = try waitForOperation(graph, location: location, label: "Creating the team")

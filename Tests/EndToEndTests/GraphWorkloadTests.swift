@@ -422,6 +422,9 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         XCTAssertEqual(group["visibility"] as? String, "Private", "the template's own properties are kept")
         let posts = try httpRequests("/v1.0/teams").filter { $0["method"] as? String == "POST" }.compactMap { $0["path"] as? String }
         XCTAssertEqual(posts, ["/v1.0/teams", "/v1.0/teams/\(id)/members"], "members are added once the team exists")
+        let polls = try httpRequests("/v1.0/teams").filter { ($0["path"] as? String)?.contains("/operations") == true }
+        XCTAssertFalse(polls.isEmpty)
+        XCTAssertTrue(polls.allSatisfy { ($0["headers"] as? [String: String])?["accept"] == "application/json;odata.metadata=minimal" }, "\(polls)")
         XCTAssertEqual(try jsonArray(["teams", "user", "list", "--teamId", id, "--role", "Member"]).compactMap { $0["id"] as? String }, [Self.megan.id])
         try mustFail(["teams", "team", "add", "--template", "{not json"], exit: 2, "not valid JSON")
         try mustFail(["teams", "team", "add", "--description", "x"], exit: 2, "name")
