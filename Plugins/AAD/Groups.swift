@@ -221,10 +221,7 @@ enum GroupCommands {
         command("group set", "Updates a group; other --property value options are set on the group", options: groupSelector + [
             option(.newDisplayName, nil, "The new display name"), option(.description, "d", "The new description (empty clears it)"),
             option(.mailNickname, "m", "The new mail alias"),
-            option(.ownerIds, nil, "Comma-separated IDs of all the owners (others are removed)"),
-            option(.ownerUserNames, nil, "Comma-separated user names of all the owners (others are removed)"),
-            option(.memberIds, nil, "Comma-separated IDs of all the members (others are removed)"),
-            option(.memberUserNames, nil, "Comma-separated user names of all the members (others are removed)"),
+        ] + replacingMembership + [
             option(.visibility, nil, "Who can see the group", allowed: ["Public", "Private", "HiddenMembership"]),
         ], sets: [["id", "displayName"]], unknownOptions: true) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs([.ownerIds, .memberIds])
@@ -383,10 +380,7 @@ enum M365GroupCommands {
         command("m365group set", "Updates a Microsoft 365 group: its properties, mail settings, logo, owners and members",
                 options: selector + [
                     option(.newDisplayName, nil, "The new display name"), option(.description, "d", "The new description (empty clears it)"),
-                    option(.ownerIds, nil, "Comma-separated IDs of all the owners (others are removed)"),
-                    option(.ownerUserNames, nil, "Comma-separated user names of all the owners (others are removed)"),
-                    option(.memberIds, nil, "Comma-separated IDs of all the members (others are removed)"),
-                    option(.memberUserNames, nil, "Comma-separated user names of all the members (others are removed)"),
+                ] + replacingMembership + [
                     option(.isPrivate, nil, "Whether only members can see the group's content"),
                     option(.logoPath, "l", "A JPEG, PNG or GIF file to show as the group's logo"),
                     option(.allowExternalSenders, nil, "Whether people outside the organization can send mail to the group (delegated sign-in only)"),
@@ -481,3 +475,12 @@ enum M365GroupCommands {
         },
     ]
 }
+
+/// `group set` and `m365group set`: the owners and members a group should have, all of them
+/// (the CLI adds who is missing and removes everyone else).
+private let replacingMembership: [OptionSpec] = [
+    option(.ownerIds, nil, "Comma-separated IDs of all the owners (others are removed)"),
+    option(.ownerUserNames, nil, "Comma-separated user names of all the owners (others are removed)"),
+    option(.memberIds, nil, "Comma-separated IDs of all the members (others are removed)"),
+    option(.memberUserNames, nil, "Comma-separated user names of all the members (others are removed)"),
+]
