@@ -273,6 +273,9 @@ enum PlannerCommands {
             let bucket = try bucketId(graph, options)
             var body = try taskBody(graph, options, bucket: bucket, verb: "creation")
             body["planId"] = .string(plan)
+            // As CLI for Microsoft 365 sends them: empty maps when none are given.
+            if body["assignments"] == nil { body["assignments"] = .object([:]) }
+            if body["appliedCategories"] == nil { body["appliedCategories"] = .object([:]) }
             guard var task = try graph.send("POST", "/planner/tasks", body: .object(body))?.objectValue, let id = task["id"]?.stringValue else {
                 throw PluginFailure("Microsoft Graph did not return the new task", status: M365_ERR_SERVER)
             }

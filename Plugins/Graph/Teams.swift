@@ -34,8 +34,21 @@ enum TeamsCommands {
         return try graph.findOne("/teams", where: "displayName", is: value, noun: "team")["id"]?.stringValue ?? ""
     }
 
+    /// `19:<letters, digits, - or _>@thread.tacv2` (or `.skype`): a Teams channel id.
+    static func isChannelId(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        guard lower.hasPrefix("19:"), let at = lower.lastIndex(of: "@") else { return false }
+        let middle = lower[lower.index(lower.startIndex, offsetBy: 3)..<at]
+        let suffix = lower[lower.index(after: at)...]
+        return !middle.isEmpty && middle.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" || $0 == "_" }
+            && (suffix == "thread.tacv2" || suffix == "thread.skype")
+    }
+
     static func channelId(_ graph: GraphClient, team: String, _ options: Options, id: OptionKey<String> = .channelId, name: OptionKey<String> = .channelName) throws(PluginFailure) -> String {
-        if let value = options.string(id) { return value }
+        if let value = options.string(id) {
+            guard isChannelId(value) else { throw usage("\(value) is not a valid Teams channel id") }
+            return value
+        }
         guard let value = options.string(name) else { throw usage("specify --\(id.name) or --\(name.name)") }
         return try graph.findOne("/teams/\(team)/channels", where: "displayName", is: value, noun: "channel")["id"]?.stringValue ?? ""
     }
@@ -319,6 +332,7 @@ enum TeamsCommands {
                 options: [option(.teamId, "t", "The ID of the team", required: true), option(.channelId, "c", "The ID of the channel", required: true),
                           option(.id, "i", "The ID of the message", required: true)]) { (graph: GraphClient, options: Options) throws(PluginFailure) in
             if let team = options.string(.teamId), !isGUID(team) { throw usage("\(team) is not a valid GUID") }
+            if let channel = options.string(.channelId), !isChannelId(channel) { throw usage("\(channel) is not a valid Teams ChannelId") }
             let path = "/teams/\(OData.segment(options.string(.teamId) ?? ""))/channels/\(OData.segment(options.string(.channelId) ?? ""))/messages/\(OData.segment(options.string(.id) ?? ""))"
             try graph.invocation.emit(result: .object(try graph.get(path)))
         },

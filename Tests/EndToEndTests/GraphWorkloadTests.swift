@@ -217,6 +217,10 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         let (bucket, bucketBodies) = try traced(["planner", "bucket", "add", "--name", "Next", "--planTitle", "roadmap", "--ownerGroupId", Self.salesAndMarketing])
         let bucketId = try XCTUnwrap(bucket["id"] as? String)
         XCTAssertEqual(bucketBodies.first?.keys.sorted(), ["name", "planId"])
+        let (_, plainBodies) = try traced(["planner", "task", "add", "--planId", planId, "--bucketId", try XCTUnwrap(bucket["id"] as? String), "--title", "Plain"])
+        XCTAssertEqual(plainBodies.first?["assignments"] as? [String: String], [:], "empty maps, as the CLI sends them")
+        XCTAssertEqual(plainBodies.first?["appliedCategories"] as? [String: Bool], [:])
+        try m365(["planner", "task", "remove", "--title", "plain", "--bucketId", try XCTUnwrap(bucket["id"] as? String), "--force"])
         XCTAssertEqual(try jsonArray(["planner", "bucket", "list", "--planId", planId]).compactMap { $0["name"] as? String }, ["Next"])
 
         // A task by plan title and bucket name, users by name, a named priority, categories, a preview type.
@@ -406,6 +410,7 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         try mustFail(["teams", "team", "get", "--id", teamId], "NotFound")
         try mustFail(["teams", "channel", "add", "--teamId", teamId, "--name", "x", "--type", "private"], exit: 2, "--owner")
         try mustFail(["teams", "team", "get", "--id", "Architecture"], exit: 2, "Architecture is not a valid GUID")
+        try mustFail(["teams", "channel", "get", "--teamId", teamId, "-i", "General"], exit: 2, "General is not a valid Teams channel id")
         try mustFail(["teams", "message", "get", "-t", "Architecture", "-c", channelId, "-i", messageId], exit: 2, "Architecture is not a valid GUID")
 
         XCTAssertFalse(try jsonArray(["teams", "chat", "list"]).isEmpty)
