@@ -47,7 +47,7 @@ enum OutlookCommands {
                           option(.bodyContentType, nil, "The body's format", allowed: ["Text", "HTML"], defaultValue: "Text"),
                           option(.saveToSentItems, nil, "Keep a copy in Sent Items (default: Graph's, which keeps one)"),
                           option(.importance, nil, "The importance", allowed: ["low", "normal", "high"]),
-                          option(.attachment, nil, "Comma-separated files to attach (differs from CLI for Microsoft 365, which takes the option once per file)"),
+                          option(.attachment, nil, "A file to attach, once per file (commas separate files too: an addition of this m365)", repeatable: true),
                           option(.sender, nil, "Send as this user (ID or user name; required with app-only connections)"),
                           option(.mailbox, "m", "The shared mailbox to send from (sets the message's from)")],
                 examples: [("A report with an attachment", "m365 outlook mail send --to adele@contoso.com --subject Report --bodyContents 'See attached' --attachment report.pdf")]) { (graph: GraphClient, options: Options) throws(PluginFailure) in

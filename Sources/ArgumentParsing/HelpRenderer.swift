@@ -114,6 +114,7 @@ public enum HelpRenderer {
             notes.append("default: " + (value.stringValue ?? value.serialized()))
         }
         if option.isPositional { notes.append("may be given without --\(option.name)") }
+        if option.repeatable { notes.append("may be given more than once") }
         if !notes.isEmpty { details += (details.isEmpty ? "" : " ") + "(" + notes.joined(separator: "; ") + ")" }
         return details
     }

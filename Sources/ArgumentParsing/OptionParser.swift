@@ -53,7 +53,7 @@ struct OptionParser {
             try consumeUnknown(flag, inline: inline, arguments, &index)
             return
         }
-        guard values[option.name] == nil else {
+        guard values[option.name] == nil || option.repeatable else {
             throw UsageError("Option --\(option.name) is given more than once", command: name)
         }
         if option.type == .boolean {
@@ -88,7 +88,12 @@ struct OptionParser {
             raw = arguments[index + 1]
             index += 2
         }
-        values[option.name] = try convert(raw, for: option)
+        let value = try convert(raw, for: option)
+        switch values[option.name] {
+        case .array(let earlier)?: values[option.name] = .array(earlier + [value])
+        case let earlier?: values[option.name] = .array([earlier, value])  // a repeatable option, again
+        case nil: values[option.name] = value
+        }
     }
 
     /// A following token is a value unless it looks like another option. Options are `--name` or

@@ -24,12 +24,16 @@ public struct OptionSpec: Sendable, Equatable {
     public var readsFileReferences: Bool
     /// Filled by a bare word after the command (`m365 spo connect https://…`); at most one per command.
     public var isPositional: Bool
+    /// A string option that may be given more than once (`--attachment a --attachment b`): given
+    /// more than once, its values arrive as an array of strings in the order given.
+    public var repeatable: Bool
 
     public init(
         name: String, short: String? = nil, type: OptionType = .string, required: Bool = false,
         allowed: [String] = [], defaultValue: JSON? = nil, description: String = "",
-        readsFileReferences: Bool = true, positional: Bool = false
+        readsFileReferences: Bool = true, positional: Bool = false, repeatable: Bool = false
     ) {
+        self.repeatable = repeatable
         self.name = name
         self.short = short
         self.type = type

@@ -223,6 +223,8 @@ private func decodeOption(_ object: JSONObject, at path: String) throws(Descript
     option.description = try string(object, "description", at: path) ?? ""
     option.readsFileReferences = try bool(object, "fileReference", at: path, default: true)
     option.isPositional = try bool(object, "positional", at: path, default: false)
+    option.repeatable = try bool(object, "repeatable", at: path, default: false)
+    if option.repeatable && type != .string { throw DescriptorError("\(path): only a string option may be repeatable") }
     if let value = object["default"], !value.isNull {
         let fits: Bool
         switch (type, value) {

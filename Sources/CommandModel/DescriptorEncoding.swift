@@ -56,6 +56,7 @@ extension OptionSpec {
         if !description.isEmpty { object["description"] = .string(description) }
         if !readsFileReferences { object["fileReference"] = false }
         if isPositional { object["positional"] = true }
+        if repeatable { object["repeatable"] = true }
         return .object(object)
     }
 }

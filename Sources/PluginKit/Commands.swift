@@ -78,9 +78,15 @@ public struct Options: Sendable {
     /// `has` for a handle of any type (checks over options of several types).
     public func has(handle: any OptionHandle) -> Bool { values[handle.name] != nil && values[handle.name] != .null }
 
-    /// A comma-separated list option (`--ids a,b,c`), trimmed, empty entries dropped.
+    /// A comma-separated list option (`--ids a,b,c`), trimmed, empty entries dropped; a
+    /// repeatable option given more than once, its values (each split the same way).
     public func list(_ key: OptionKey<String>) -> [String]? {
-        string(key).map { text in
+        if let given = values[key.name]?.arrayValue {
+            return given.compactMap(\.stringValue).flatMap { text in
+                text.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+            }
+        }
+        return string(key).map { text in
             text.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
         }
     }

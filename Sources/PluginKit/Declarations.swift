@@ -1,9 +1,9 @@
 /// Shorthands that keep each command's declaration to the facts: the handle (whose value type is
 /// the option's type), a short form, a description, whether it is required, allowed values.
 public func option(_ key: OptionKey<String>, _ short: String? = nil, _ description: String,
-                   required: Bool = false, allowed: [String] = [], defaultValue: JSON? = nil) -> OptionSpec {
+                   required: Bool = false, allowed: [String] = [], defaultValue: JSON? = nil, repeatable: Bool = false) -> OptionSpec {
     OptionSpec(name: key.name, short: short, type: allowed.isEmpty ? .string : .enum, required: required, allowed: allowed,
-               defaultValue: defaultValue, description: description)
+               defaultValue: defaultValue, description: description, repeatable: repeatable)
 }
 
 public func option(_ key: OptionKey<Double>, _ short: String? = nil, _ description: String,

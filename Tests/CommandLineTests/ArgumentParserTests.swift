@@ -17,7 +17,8 @@ final class ArgumentParserTests: XCTestCase {
             OptionSpec(name: "body", readsFileReferences: false),
         ],
         optionSets: [OptionSetSpec(options: ["id", "title"])])
-    let request = CommandSpec(words: ["item", "add"], options: [OptionSpec(name: "url", positional: true)], acceptsUnknownOptions: true)
+    let request = CommandSpec(words: ["item", "add"], options: [OptionSpec(name: "url", positional: true),
+                                                                OptionSpec(name: "attachment", repeatable: true)], acceptsUnknownOptions: true)
 
     var catalog: CommandCatalog {
         CommandCatalog(
@@ -92,6 +93,20 @@ final class ArgumentParserTests: XCTestCase {
         XCTAssertEqual(error(["spo", "list", "gte"]), "Command 'spo list gte' was not found. Did you mean: m365 spo list get?")
         XCTAssertEqual(error(["spo", "list", "get", "-u", "u", "-i", "1", "-i", "2"]), "Option --id is given more than once")
         XCTAssertEqual(error(["spo", "list", "get", "-u"]), "Option --webUrl needs a value")
+    }
+
+    /// A repeatable option: once a string, more than once an array in the order given (also
+    /// read from files); the descriptor keeps the flag, and only string options may have it.
+    func testARepeatableOptionCollectsItsValues() throws {
+        XCTAssertEqual(try parse(["spo", "item", "add", "u", "--attachment", "a"]).1["attachment"], "a")
+        XCTAssertEqual(try parse(["spo", "item", "add", "u", "--attachment", "a", "--attachment", "@f", "--attachment", "c"], files: ["f": "b"]).1["attachment"],
+                       .array(["a", "b", "c"]))
+        let descriptor = PluginDescriptor(services: [ServiceSpec(name: "spo", commands: [request])])
+        XCTAssertEqual(try PluginDescriptor.decode(descriptor.json), descriptor, "the flag survives the index's round trip")
+        XCTAssertTrue(descriptor.json.serialized().contains("\"repeatable\":true"), descriptor.json.serialized())
+        XCTAssertThrowsError(try PluginDescriptor.decode(text: #"{"schema":1,"services":[{"name":"a","commands":[{"name":"x","options":[{"name":"n","type":"number","repeatable":true}]}]}]}"#))
+        XCTAssertTrue(HelpRenderer.command(CommandRoute(service: ServiceSpec(name: "spo"), command: request, owner: .plugin(path: "/x")))
+            .contains("(may be given more than once)"))
     }
 
     func testNegativeNumbersAreValues() throws {

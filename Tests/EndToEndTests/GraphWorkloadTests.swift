@@ -481,6 +481,14 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
         XCTAssertEqual(message["from"] as? [String: [String: String]], ["emailAddress": ["address": "desk@contoso.com"]])
         XCTAssertNil(bodies.first?["saveToSentItems"])
 
+        // --attachment once per file, as the CLI takes it.
+        let second = try writeFile("numbers.csv", "q,total\n3,42\n")
+        let (_, attached) = try tracedResult(["outlook", "mail", "send", "--to", Self.adele.upn, "--subject", "Two files", "--bodyContents", "x",
+                                              "--attachment", attachment, "--attachment", second])
+        let files = try XCTUnwrap((attached.first?["message"] as? [String: Any])?["attachments"] as? [[String: Any]])
+        XCTAssertEqual(files.map { $0["name"] as? String }, ["notes.txt", "numbers.csv"])
+        XCTAssertEqual(files.map { $0["contentBytes"] as? String }, [Data("quarterly numbers".utf8).base64EncodedString(), Data("q,total\n3,42\n".utf8).base64EncodedString()])
+
         // A folder by its display name is looked up; a well-known name is used as it is.
         let folderFile = try writeFile("folder.json", #"{"requests":[{"id":"1","method":"POST","url":"/me/mailFolders","headers":{"Content-Type":"application/json"},"body":{"displayName":"Projects"}}]}"#)
         let created = try jsonArray(["graph", "batch", "--filePath", folderFile])
