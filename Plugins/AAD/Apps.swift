@@ -448,6 +448,8 @@ enum EnterpriseAppCommands {
                 ])
                 count += 1
             }
+            // As the CLI: a service principal named by its object id with no assignments is an error.
+            if count == 0 && options.has(.appObjectId) { throw PluginFailure("no app role assignments found") }
             if count == 0 { try graph.invocation.emit(result: []) }
         },
 

@@ -279,6 +279,7 @@ final class AADTests: SharedEmulatorTestCase {
             (["enterpriseapp", "get", "--objectId", Self.missing], "Request_ResourceNotFound"),
             (["oauth2grant", "remove", "--grantId", "nope", "--force"], "Request_ResourceNotFound"),
             (["approleassignment", "list", "--appDisplayName", "Ghost"], "does not exist"),
+            (["approleassignment", "list", "--appObjectId", "23b0196d-dfe5-4fa7-b399-b636d6f73a3a"], "Error: no app role assignments found"),
             (["roledefinition", "get", "--displayName", "Ghost"], "The specified role definition 'Ghost' does not exist."),
             (["administrativeunit", "get", "--id", Self.missing], "Request_ResourceNotFound"),
         ]
