@@ -16,7 +16,7 @@ public enum Redaction {
 
     public static let secretFields: Set<String> = [
         "password", "passwd", "client_secret", "client_assertion", "refresh_token", "access_token", "id_token",
-        "device_code", "code", "assertion",
+        "device_code", "code", "code_verifier", "assertion",
         // Graph and SharePoint bodies: app secrets (addPassword), request digests, OIDC tokens.
         "secrettext", "clientsecret", "formdigestvalue", "oidctoken", "private_key", "privatekey",
     ]

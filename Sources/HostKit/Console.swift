@@ -117,7 +117,7 @@ func choose(_ message: String, _ choices: [String], config: CLIConfig) throws(Ho
     guard Console.stdinIsTerminal, Console.stderrIsTerminal, config.bool("prompt"), !choices.isEmpty else {
         throw HostError("\(message) Found: \(choices.joined(separator: ", ")).")
     }
-    let pageSize = max(1, config.string("promptListPageSize").flatMap { Int($0) } ?? 7)
+    let pageSize = max(1, config.value("promptListPageSize")?.intValue ?? 7)
     var start = 0
     Console.err(message + "\n")
     while true {

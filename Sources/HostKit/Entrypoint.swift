@@ -118,7 +118,8 @@ struct Run {
                 Console.err("\(missing): ")
                 let secret = ["password", "secret"].contains { missing.lowercased().contains($0) }
                 guard let answer = Console.readLine(secret: secret), !answer.isEmpty, cancellationRequested == 0 else { throw error }
-                arguments += ["--\(missing)", answer]
+                // One word, so an answer that starts with `-` stays a value; before a `--`.
+                arguments.insert("--\(missing)=\(answer)", at: arguments.firstIndex(of: "--") ?? arguments.endIndex)
             }
         }
     }
@@ -176,7 +177,7 @@ struct Run {
             // As the CLI: only the value 1 turns them on (`=0` does not).
             debug: global.debug || environment("CLIMICROSOFT365_DEBUG") == "1",
             verbose: global.verbose || environment("CLIMICROSOFT365_VERBOSE") == "1")
-        let printer = try ResultPrinter(global: selection, command: route.command, commandLine: commandLine(), config: config)
+        let printer = try ResultPrinter(global: selection, command: route.command, commandLine: commandLine(route.command), config: config)
 
         let session = Session(paths: paths, config: config, debug: selection.debug, verbose: selection.verbose,
                               service: route.service.map { ($0.name, $0.aliases) })
@@ -230,7 +231,7 @@ struct Run {
             let text = value.stringValue!
             guard let claims, !claims.isAppOnly else { throw HostError("It's not possible to use \(text) with application permissions") }
             let replacement = text.lowercased() == "@meid" ? claims.objectId : claims.userName
-            guard let replacement else { throw HostError("The access token names no \(text == "@meid" ? "user id" : "user name") for \(text)") }
+            guard let replacement else { throw HostError("The access token names no \(text.lowercased() == "@meid" ? "user id" : "user name") for \(text)") }
             substituted[key] = .string(replacement)
         }
         return substituted
@@ -248,8 +249,34 @@ struct Run {
     }
 
     /// The command line as typed, for the title of md output.
-    private func commandLine() -> String {
-        "m365 " + arguments.map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " ")
+    private func commandLine(_ command: CommandSpec) -> String {
+        "m365 " + redactingCredentials(arguments, command).map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " ")
+    }
+
+    /// The command line with credentials (a password, a client secret, a certificate, a
+    /// credential setting's value) replaced by `***`: md output prints it as its title.
+    private func redactingCredentials(_ words: [String], _ command: CommandSpec) -> [String] {
+        let credentials: Set<String> = ["password", "secret", "certificateBase64Encoded"]
+        let secretSetting = Settings.all.contains { $0.isSecret && words.contains($0.key) }
+        func isCredential(_ flag: Substring) -> Bool {
+            let option = flag.hasPrefix("--") ? command.option(named: String(flag.dropFirst(2)))
+                : flag.count == 2 ? command.option(short: String(flag.dropFirst())) : nil
+            guard let option else { return false }
+            return credentials.contains(option.name) || (secretSetting && option.name == "value")
+        }
+        var redacted = words
+        var index = 0
+        while index < redacted.count {
+            let word = redacted[index]
+            if word.hasPrefix("-"), let equals = word.firstIndex(of: "="), isCredential(word[..<equals]) {
+                redacted[index] = String(word[...equals]) + "***"
+            } else if word.hasPrefix("-"), isCredential(word[...]), index + 1 < redacted.count {
+                redacted[index + 1] = "***"
+                index += 1
+            }
+            index += 1
+        }
+        return redacted
     }
 
     /// When the first word names a service whose plugin is missing or refused, say so.

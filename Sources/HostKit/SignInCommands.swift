@@ -132,7 +132,9 @@ private func login(_ context: inout HostContext, _ options: JSONObject, service:
     if options["certificateFile"] != nil && options["certificateBase64Encoded"] != nil {
         throw HostError("Specify either certificateFile or certificateBase64Encoded, but not both.", kind: .usage(command: "login"))
     }
-    if let file = options["certificateFile"]?.stringValue ?? (options["certificateBase64Encoded"] == nil ? config.string("clientCertificateFile") : nil) {
+    // The clientCertificateFile setting stands in only for a certificate sign-in.
+    let settingFile = authType == .certificate && options["certificateBase64Encoded"] == nil ? config.string("clientCertificateFile") : nil
+    if let file = options["certificateFile"]?.stringValue ?? settingFile {
         request.certificateFile = absolutePath(file)
         do { request.certificate = try FileSystem.readBytes(file) } catch {
             throw HostError("Cannot read the certificate file: \(error)", kind: .usage(command: "login"))
@@ -270,6 +272,7 @@ private func connectionUse(_ context: inout HostContext, _ options: JSONObject) 
     if name == nil {
         // As the CLI: choose on a terminal, else name the choices.
         let names = try session.book().connections.map(\.name).sorted { $0.lowercased() < $1.lowercased() }
+        guard !names.isEmpty else { throw HostError("There are no connections: sign in with 'm365 login'", kind: .authRequired) }
         name = try choose("Please select the connection you want to activate.", names, config: context.config)
     }
     var chosen: Connection?

@@ -121,11 +121,13 @@ struct LoopbackListener {
         }
     }
 
-    /// The request line's target (`/?code=…&state=…`), read up to the end of the headers.
+    /// The request line's target (`/?code=…&state=…`), read up to the end of the headers, for at
+    /// most ten seconds (a client that trickles bytes does not hold the wait).
     static func readRequestTarget(_ client: Int32) -> String? {
         var request: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
-        while request.count < 65536 {
+        let started = time(nil)
+        while request.count < 65536 && time(nil) - started < 10 {
             let count = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
             if count <= 0 { break }
             request.append(contentsOf: buffer[0..<count])

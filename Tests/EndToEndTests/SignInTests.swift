@@ -100,6 +100,11 @@ final class SignInTests: SignInTestCase {
             """
         XCTAssertEqual(login.stdout, expected)
         XCTAssertTrue(login.stderr.contains("Signing in to Microsoft 365...\n"), login.stderr)
+        // md output titles the command line: a credential in it is not printed.
+        let md = try m365(["login", "--authType", "password", "--appId", Self.publicApp, "--tenant", Self.tenant,
+                           "-u", Self.admin.user, "-p", Self.admin.password, "-o", "md"])
+        XCTAssertFalse(md.stdout.contains(Self.admin.password), md.stdout)
+        XCTAssertTrue(md.stdout.contains("-p *** -o md"), md.stdout)
         XCTAssertEqual(try m365(["status"]).stdout, expected)
         let verbose = try m365(["status", "--verbose"])
         XCTAssertTrue(verbose.stderr.contains("Token store: file"), "the token store is told under --verbose: \(verbose.stderr)")
@@ -511,6 +516,9 @@ final class SignInTests: SignInTestCase {
                                     "--certificateFile", "x.pem", "--certificateBase64Encoded", "AAAA"])
         XCTAssertEqual(both.status, 2)
         XCTAssertTrue(both.stderr.hasPrefix("Error: Specify either certificateFile or certificateBase64Encoded, but not both.\n"), both.stderr)
+        // The certificate file setting is for certificate sign-in only: a password sign-in ignores it.
+        try m365(["cli", "config", "set", "--key", "clientCertificateFile", "--value", "/nonexistent/app.pem"])
+        try loginWithPassword()
         let pem = try certificatePEM()
         try m365(["cli", "config", "set", "--key", "clientCertificateFile", "--value", pem.path])
         let login = try m365(["login", "--authType", "certificate", "--appId", Self.certificateApp, "--tenant", Self.tenant])
