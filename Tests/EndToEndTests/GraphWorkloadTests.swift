@@ -649,7 +649,7 @@ final class GraphWorkloadTests: SharedEmulatorTestCase {
             (["teams", "channel", "list"], "looked up in /teams rather than /groups"),
             (["teams", "channel", "add"], "which CLI for Microsoft 365 leaves out"),
             (["graph", "schemaextension", "add"], "--owner is optional"),
-            (["outlook", "mail", "send"], "takes the option once per file"),
+            (["outlook", "mail", "send"], "commas separate files too: an addition of this m365"),
         ]
         for (words, text) in cases {
             let help = try m365(words + ["--help"]).stdout
