@@ -70,6 +70,7 @@ enum SharePointEndpoints {
         SharePointSearch.register(&r)
         SharePointBatch.register(on)
         SharePointFiles.register(&r)
+        SharePointViews.register(on)
     }
 
     // MARK: Context info
@@ -327,45 +328,30 @@ enum SharePointEndpoints {
         return (l, try SharePointEndpoints.item(p["id"], in: l))
     }
 
-    /// `GET …/lists/{list}/contenttypes`: the content types a new list or library has (Item or
-    /// Document, and Folder), with the id suffix SharePoint gives a list's copy of a site type.
-    /// `GET {list}/fields`: the list's fields as far as the emulator knows them (it keeps no
-    /// schema): Title and every field an item was given, all of type Text.
+    /// `GET {list}/fields`: the list's columns (SharePointContentModel.swift).
     static func listFields(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
-        let (listId, names): (String, [String]) = try r.store.locked {
+        let (listId, rows) = try r.store.locked {
             let l = try resolve(p["list"]!, in: r.web)
-            var names = ["Title"] + l.customFields
-            for item in l.items { for (k, _) in item.fields where !names.contains(k) { names.append(k) } }
-            return (l.id, names)
+            return (l.id, l.fields.map(\.props))
         }
-        let q = try SPQuery(r.request, properties: ["Hidden", "Id", "InternalName", "ReadOnlyField", "Required", "StaticName", "Title", "TypeAsString"], typeName: "SP.Field")
+        let q = try SPQuery(r.request, properties: SPQuery.propertyNames(rows), typeName: "SP.Field")
         let render = SPRender(r)
-        let rows: [JSONObject] = names.map { name in
-            ["Hidden": false, "Id": .string(Util.nameGUID("field/\(listId)/\(name)")), "InternalName": .string(name), "ReadOnlyField": false,
-             "Required": false, "StaticName": .string(name), "Title": .string(name), "TypeAsString": "Text"]
-        }
-        let entries: [JSON] = rows.filter { q.matches($0) }.map { props in
+        let entries: [JSON] = q.sorted(rows, { $0 }).filter { q.matches($0) }.map { props in
             render.entry(q.project(props), SPMeta(type: "SP.Field", editLink: "Web/Lists(guid'\(listId)')/Fields(guid'\(props["Id"]?.stringValue ?? "")')"))
         }
         return .json(render.collection(entries, context: "SP.ApiData.Fields", next: nil))
     }
 
+    /// `GET {list}/contenttypes`: the list's content types (SharePointContentModel.swift).
     static func listContentTypes(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
-        let (library, listId) = try r.store.locked {
+        let (listId, rows) = try r.store.locked {
             let l = try resolve(p["list"]!, in: r.web)
-            return (l.isLibrary, l.id)
+            return (l.id, l.contentTypes.map(\.restProps))
         }
-        let suffix = "00" + listId.replacingOccurrences(of: "-", with: "").uppercased()
-        let types: [(String, String, String)] = [
-            library ? ("0x0101", "Document", "Create a new document.") : ("0x01", "Item", "Create a new list item."),
-            ("0x0120", "Folder", "Create a new folder."),
-        ]
-        let q = try SPQuery(r.request, properties: ["Description", "Group", "Hidden", "Id", "Name", "StringId"], typeName: "SP.ContentType")
+        let q = try SPQuery(r.request, properties: SPQuery.propertyNames(rows), typeName: "SP.ContentType")
         let render = SPRender(r)
-        let entries: [JSON] = types.map { base, name, description in
-            let id = base + suffix
-            let props: JSONObject = ["Description": .string(description), "Group": "List Content Types", "Hidden": false,
-                                     "Id": ["StringValue": .string(id)], "Name": .string(name), "StringId": .string(id)]
+        let entries: [JSON] = q.sorted(rows, { $0 }).filter { q.matches($0) }.map { props in
+            let id = props["StringId"]?.stringValue ?? ""
             return render.entry(q.project(props), SPMeta(type: "SP.ContentType", editLink: "Web/Lists(guid'\(listId)')/ContentTypes('\(id)')"))
         }
         return .json(render.collection(entries, context: "SP.ApiData.ContentTypes", next: nil))

@@ -217,6 +217,14 @@ struct SPQuery {
 
     func matches(_ row: JSONObject) -> Bool { filter?.matches(row, type: type) ?? true }
 
+    /// Every property any of `rows` has, in first-seen order: the selectable names of a
+    /// collection whose entities differ in shape (a Text field has `MaxLength`, a Choice field `Choices`).
+    static func propertyNames(_ rows: [JSONObject]) -> [String] {
+        var seen = Set<String>(), out: [String] = []
+        for row in rows { for k in row.keys where seen.insert(k).inserted { out.append(k) } }
+        return out
+    }
+
     func sorted<T>(_ rows: [T], _ key: (T) -> JSONObject) -> [T] {
         guard !orderBy.isEmpty else { return rows }
         return rows.sorted { a, b in

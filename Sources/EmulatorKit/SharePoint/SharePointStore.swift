@@ -40,6 +40,18 @@ final class SPList: @unchecked Sendable {
     var settings = JSONObject()
     /// `SP.VersionPolicyManager`: how old versions expire (0 never, 1 after days, 2 automatically).
     var versionPolicies: JSONObject = ["DefaultExpireAfterDays": 0, "DefaultTrimMode": 0]
+    /// The web's server-relative URL, set when the list joins a web (`SPWeb.lists`).
+    var webPath = ""
+    /// `/sites/team/Lists/Tasks`.
+    var serverRelativeURL: String { (webPath == "/" ? "" : webPath) + "/" + url }
+    /// The list's columns (SharePointContentModel.swift), made on first use: the base type's
+    /// fields and a Text field for each custom field the seed's items carry.
+    lazy var fields: [SPField] = SPContentModelDefaults.listFields(library: isLibrary, scope: serverRelativeURL)
+        + customFields.map { SPContentModelDefaults.textField($0, listId: id, scope: serverRelativeURL) }
+    lazy var contentTypes: [SPContentType] = SPContentModelDefaults.listContentTypes(library: isLibrary, listId: id, scope: serverRelativeURL)
+    lazy var views: [SPView] = [SPContentModelDefaults.defaultView(library: isLibrary, listId: id, listURL: serverRelativeURL)]
+    /// Webhook subscriptions, expired ones included until a read drops them.
+    var subscriptions: [SPSubscription] = []
 
     init(id: String, title: String, description: String, baseTemplate: Int, url: String, hidden: Bool = false,
          allowContentTypes: Bool = true, created: String) {
@@ -82,8 +94,20 @@ final class SPList: @unchecked Sendable {
         return i < items.count && items[i].id == id ? i : nil
     }
 
-    func noteFields(_ fields: JSONObject) {
-        for (k, _) in fields where k != "Title" && !customFields.contains(k) { customFields.append(k) }
+    /// Items may carry fields the list was never given (the emulator is lenient there): each new
+    /// name becomes a custom field and, if the list has no such column, a Text column.
+    func noteFields(_ given: JSONObject) {
+        for (k, _) in given where k != "Title" && !customFields.contains(k) {
+            customFields.append(k)
+            if !fields.contains(where: { $0.internalName == k }) {
+                fields.append(SPContentModelDefaults.textField(k, listId: id, scope: serverRelativeURL))
+            }
+        }
+    }
+
+    func field(_ ref: String) -> SPField? {
+        fields.first { $0.id.caseInsensitiveCompare(ref) == .orderedSame || $0.internalName == ref }
+            ?? fields.first { $0.title.caseInsensitiveCompare(ref) == .orderedSame }
     }
 }
 
@@ -101,7 +125,12 @@ final class SPWeb: @unchecked Sendable {
     let language: Int
     let created: String
     var lastItemModified: String
-    var lists: [SPList] = []
+    var lists: [SPList] = [] {
+        didSet { for l in lists where l.webPath.isEmpty { l.webPath = serverRelativeUrl } }
+    }
+    /// Site columns and site content types (SharePointContentModel.swift), made on first use.
+    lazy var fields: [SPField] = SPContentModelDefaults.webFields(scope: serverRelativeUrl)
+    lazy var contentTypes: [SPContentType] = SPContentModelDefaults.webContentTypes(scope: serverRelativeUrl)
     /// Properties a client set (`NoCrawl`, `QuickLaunchEnabled`, …), shown over the defaults.
     var settings = JSONObject()
     var welcomePage = "SitePages/Home.aspx"
