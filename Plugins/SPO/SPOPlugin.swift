@@ -10,7 +10,8 @@ let definition = PluginDefinition(
             ServiceSpec(name: "spo", description: "SharePoint Online: sites, lists, items, files, apps and tenant settings"),
             commands: WebCommands.all + ListCommands.all + ListItemCommands.all + ListItemBatchCommands.all + SiteCommands.all
                 + TenantCommands.all + UserCommands.all + GroupCommands.all + AppCommands.all + SearchCommands.all
-                + FileCommands.all + FileSharingLinkCommands.all + FolderCommands.all + SPOConnection.commands,
+                + FileCommands.all + FileSharingLinkCommands.all + FolderCommands.all + SPOConnection.commands
+                + ListViewCommands.all + ListWebhookCommands.all + ListSiteScriptCommands.all,
             connect: SPOConnection.connect),
     ],
     requestHeaders: SPOConnection.requestHeaders)

@@ -71,6 +71,8 @@ enum SharePointEndpoints {
         SharePointBatch.register(on)
         SharePointFiles.register(&r)
         SharePointViews.register(on)
+        SharePointWebhooks.register(on)
+        SharePointSiteScripts.register(on)
     }
 
     // MARK: Context info

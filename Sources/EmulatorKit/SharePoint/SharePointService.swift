@@ -96,7 +96,7 @@ public final class SharePointService: Sendable {
             if arg.lowercased().hasPrefix("decodedurl=") { arg = String(arg.dropFirst("decodedurl=".count)).trimmingCharacters(in: ["'"]) }
             let value = FormEncoding.escape(arg)
             switch name {
-            case "getbytitle": if out.last?.lowercased() == "lists" { out.append("title:" + value) } else { out.append(seg) }
+            case "getbytitle": if ["lists", "views"].contains(out.last?.lowercased() ?? "") { out.append("title:" + value) } else { out.append(seg) }
             case "getbyid": out.append(out.last?.lowercased() == "lists" ? "id:" + value : value)
             case "getlist", "getlistusingpath": out += ["lists", "url:" + value]
             case "lists": out += ["lists", "id:" + value]
