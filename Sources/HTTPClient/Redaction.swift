@@ -1,3 +1,5 @@
+import TextEncodings
+
 /// Removes secrets from what `--debug` prints (and anything else that shows traffic).
 ///
 /// - Headers: Authorization and Proxy-Authorization keep their scheme ("Bearer [redacted]");
@@ -73,7 +75,7 @@ public enum Redaction {
     static func form(_ text: String, keys: Set<String> = secretFields) -> String {
         text.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
             guard let eq = pair.firstIndex(of: "=") else { return String(pair) }
-            let key = percentDecode(String(pair[..<eq])).lowercased()
+            let key = formDecode(String(pair[..<eq])).lowercased()
             return keys.contains(trim(key)) ? "\(pair[..<eq])=\(marker)" : String(pair)
         }.joined(separator: "&")
     }
@@ -180,29 +182,5 @@ public enum Redaction {
             i += 1
         }
         return changed ? String(decoding: out, as: UTF8.self) : text
-    }
-
-    static func percentDecode(_ s: String) -> String {
-        var bytes: [UInt8] = []
-        let u = Array(s.utf8)
-        var i = 0
-        func hex(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: return c - 0x30
-            case 0x41...0x46: return c - 0x41 + 10
-            case 0x61...0x66: return c - 0x61 + 10
-            default: return nil
-            }
-        }
-        while i < u.count {
-            if u[i] == UInt8(ascii: "%"), i + 2 < u.count, let h = hex(u[i + 1]), let l = hex(u[i + 2]) {
-                bytes.append(h << 4 | l)
-                i += 3
-            } else {
-                bytes.append(u[i] == UInt8(ascii: "+") ? 0x20 : u[i])
-                i += 1
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -14,3 +14,30 @@ public func percentEncode(_ text: String) -> String {
     }
     return out
 }
+
+/// Decodes application/x-www-form-urlencoded text (a query or form field): `+` is a space,
+/// `%XX` a byte; a `%` not followed by two hex digits stays as it is.
+public func formDecode(_ text: String) -> String {
+    func hex(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        default: return nil
+        }
+    }
+    let u = Array(text.utf8)
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(u.count)
+    var i = 0
+    while i < u.count {
+        if u[i] == UInt8(ascii: "%"), i + 2 < u.count, let h = hex(u[i + 1]), let l = hex(u[i + 2]) {
+            bytes.append(h << 4 | l)
+            i += 3
+        } else {
+            bytes.append(u[i] == UInt8(ascii: "+") ? UInt8(ascii: " ") : u[i])
+            i += 1
+        }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}

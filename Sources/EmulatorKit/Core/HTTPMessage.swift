@@ -84,10 +84,7 @@ public enum FormEncoding {
         return out
     }
 
-    public static func percentDecode(_ s: String) -> String {
-        let plusFixed = s.replacingOccurrences(of: "+", with: " ")
-        return plusFixed.removingPercentEncoding ?? plusFixed
-    }
+    public static func percentDecode(_ s: String) -> String { TextEncodings.formDecode(s) }
 
     public static func encode(_ pairs: [(String, String)]) -> String {
         pairs.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
