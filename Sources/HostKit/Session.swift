@@ -226,24 +226,13 @@ func copyToClipboard(_ text: String) -> Bool {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { return false }
         _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawn_file_actions_adddup2(&actions, fds[0], 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let arguments: [UnsafeMutablePointer<CChar>?] = tool.map { strdup($0) } + [nil]
-        var pid = pid_t()
-        let spawned = posix_spawnp(&pid, tool[0], &actions, nil, arguments, environ)
-        posix_spawn_file_actions_destroy(&actions)
-        arguments.forEach { free($0) }
+        let spawned = ChildProcess.spawn(tool, stdin: .descriptor(fds[0]), searchPath: true)
         close(fds[0])
-        guard spawned == 0 else { close(fds[1]); continue }
+        guard case .success(let pid) = spawned else { close(fds[1]); continue }
         let bytes = Array(text.utf8)
         _ = bytes.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
         close(fds[1])
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        if status == 0 { return true }
+        if ChildProcess.wait(pid) == 0 { return true }
     }
     return false
 }
@@ -252,16 +241,9 @@ func copyToClipboard(_ text: String) -> Bool {
 /// may run for hours): true when it started.
 func openInBrowser(_ url: String) -> Bool {
     let program = environment("BROWSER").flatMap { $0.split(separator: ":").first.map(String.init) } ?? "xdg-open"
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    let arguments: [UnsafeMutablePointer<CChar>?] = [strdup(program), strdup(url), nil]
-    defer { arguments.forEach { free($0) } }
-    var pid = pid_t()
-    return posix_spawnp(&pid, program, &actions, nil, arguments, environ) == 0
+    // Not reaped: the browser may outlive us (a zombie at most until we exit, moments later).
+    if case .success = ChildProcess.spawn([program, url], searchPath: true) { return true }
+    return false
 }
 
 /// Sign-in traffic through the host's HTTP client (so --debug traces it, redacted).

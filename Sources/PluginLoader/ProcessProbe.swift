@@ -25,30 +25,17 @@ public struct ProcessProbe: Sendable {
         guard pipe(&fds) == 0 else { return .refused("cannot be probed: \(String(cString: strerror(errno)))") }
         // Only the child's stdout (dup2 clears the flag) keeps the write end.
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-        // The child's stderr would carry a crash report of the runtime: the refusal says it all.
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-
-        let arguments: [UnsafeMutablePointer<CChar>?] = [executable, "__probe", path].map { (text: String) in strdup(text) }
-        var environment: [UnsafeMutablePointer<CChar>?] = []
-        var cursor = environ
-        while let entry = cursor.pointee {
-            if strncmp(entry, "SWIFT_BACKTRACE=", 16) != 0 { environment.append(strdup(entry)) }
-            cursor += 1
-        }
-        // No backtrace in the child: a crash is reported at once, as a refusal.
-        environment.append(strdup("SWIFT_BACKTRACE=enable=no"))
-        defer { (arguments + environment).forEach { free($0) } }
-
-        var pid = pid_t()
-        let spawned = posix_spawn(&pid, executable, &actions, nil, arguments + [nil], environment + [nil])
+        // No backtrace in the child: a crash is reported at once, as a refusal. The child's
+        // stderr would carry the runtime's crash report: the refusal says it all.
+        let environment = ChildProcess.currentEnvironment.filter { !$0.hasPrefix("SWIFT_BACKTRACE=") } + ["SWIFT_BACKTRACE=enable=no"]
+        let spawned = ChildProcess.spawn([executable, "__probe", path], stdout: .descriptor(fds[1]), environment: environment)
         close(fds[1])
         defer { close(fds[0]) }
-        guard spawned == 0 else { return .refused("cannot be probed: \(String(cString: strerror(spawned)))") }
+        let pid: pid_t
+        switch spawned {
+        case .success(let child): pid = child
+        case .failure(let error): return .refused("cannot be probed: \(error.description)")
+        }
 
         var output: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -68,8 +55,7 @@ public struct ProcessProbe: Sendable {
             if output.count > Self.outputLimit { timedOut = false; kill(pid, SIGKILL); break }
         }
         if timedOut { kill(pid, SIGKILL) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let status = ChildProcess.wait(pid)
 
         let seconds = timeoutMilliseconds % 1000 == 0 ? "\(timeoutMilliseconds / 1000)" : "\(Double(timeoutMilliseconds) / 1000)"
         if timedOut { return .refused("hung while loading (no answer within \(seconds) s)") }
