@@ -177,7 +177,7 @@ struct Run {
             // As the CLI: only the value 1 turns them on (`=0` does not).
             debug: global.debug || environment("CLIMICROSOFT365_DEBUG") == "1",
             verbose: global.verbose || environment("CLIMICROSOFT365_VERBOSE") == "1")
-        let printer = try ResultPrinter(global: selection, command: route.command, commandLine: commandLine(route.command), config: config)
+        let printer = try ResultPrinter(global: selection, command: route.command, commandLine: { commandLine(route.command) }, config: config)
 
         let session = Session(paths: paths, config: config, debug: selection.debug, verbose: selection.verbose,
                               service: route.service.map { ($0.name, $0.aliases) })

@@ -18,7 +18,8 @@ final class ResultPrinter {
     private var resultText: [UInt8]?
     private var itemCount = 0
 
-    init(global: GlobalSelection, command: CommandSpec, commandLine: String, config: CLIConfig) throws(HostError) {
+    /// `commandLine` is asked only for md output (its title): redacting it costs a walk of the words.
+    init(global: GlobalSelection, command: CommandSpec, commandLine: () -> String, config: CLIConfig) throws(HostError) {
         if let text = global.query {
             do {
                 query = try JMESPathExpression(text)
@@ -31,8 +32,10 @@ final class ResultPrinter {
         var options = OutputOptions(mode: global.mode)
         options.defaultProperties = command.defaultProperties.isEmpty ? nil : command.defaultProperties
         options.queryApplied = query != nil
-        options.commandLine = commandLine
-        if global.mode == .md { options.date = Console.today() }  // reading the time zone costs a file read
+        if global.mode == .md {
+            options.commandLine = commandLine()
+            options.date = Console.today()  // reading the time zone costs a file read
+        }
         options.csvHeader = config.bool("csvHeader")
         options.csvQuoted = config.bool("csvQuoted")
         options.csvQuotedEmpty = config.bool("csvQuotedEmpty")
