@@ -65,3 +65,38 @@ final class AuthorizationCodeTests: EmulatorTestCase {
         XCTAssertTrue(declined.header("location")?.hasPrefix(redirect + "?error=access_denied&error_description=AADSTS65004") == true, "\(declined.headers)")
     }
 }
+
+/// A user of another tenant signing in to a single-tenant app through `/common`: Entra refuses
+/// them on the sign-in page (AADSTS50020) and issues no code.
+final class AuthorizationCodeForeignUserTests: EmulatorTestCase {
+    let redirect = "http://localhost:53117"
+    let fabrikamUser = (upn: "alex@fabrikam.onmicrosoft.com", password: "Alex!Passw0rd")
+
+    override func configure(_ config: inout EmulatorConfiguration) {
+        var seed = try! JSONSerialization.jsonObject(with: Data(DefaultSeed.json.utf8)) as! [String: Any]
+        var tenants = seed["tenants"] as! [[String: Any]]
+        tenants.append([
+            "id": "2b0c5e1f-7d1a-4b6e-9f3c-5a8d7e6f1c20", "displayName": "Fabrikam", "domains": ["fabrikam.onmicrosoft.com"],
+            "users": [["id": "6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b", "userPrincipalName": fabrikamUser.upn, "displayName": "Alex Wilber",
+                       "password": fabrikamUser.password]],
+        ])
+        seed["tenants"] = tenants
+        let path = sharedStateDirectory + "/two-tenants-\(UUID().uuidString).json"
+        FileManager.default.createFile(atPath: path, contents: try! JSONSerialization.data(withJSONObject: seed))
+        config.seedPath = path
+    }
+
+    func testAnotherTenantsUserIsRefusedBySingleTenantAppViaCommon() throws {
+        let query: [(String, String)] = [("client_id", Fixtures.publicApp), ("response_type", "code"), ("redirect_uri", redirect),
+                                         ("scope", "https://graph.microsoft.com/.default")]
+        let url = "\(login)/common/oauth2/v2.0/authorize?" + FormEncoding.encode(query)
+        let refused = try curl(url, form: [("login", fabrikamUser.upn), ("passwd", fabrikamUser.password)])
+        XCTAssertEqual(refused.status, 200, refused.text)
+        XCTAssertTrue(refused.text.contains("does not exist in tenant &#39;Contoso&#39;") || refused.text.contains("does not exist in tenant 'Contoso'"),
+                      refused.text)
+        XCTAssertNil(refused.header("location"))
+        // Contoso's own user still signs in through /common.
+        let allowed = try curl(url, form: [("login", Fixtures.adele.upn), ("passwd", Fixtures.adele.password)])
+        XCTAssertEqual(allowed.status, 302, allowed.text)
+    }
+}

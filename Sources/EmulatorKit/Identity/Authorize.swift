@@ -65,8 +65,13 @@ struct AuthorizeEndpoint: Sendable {
             return form(req, app: app, message: DeviceApproval.Failure.wrongPassword.pageMessage, username: username)
         }
         if user.accountEnabled == false { return form(req, app: app, message: DeviceApproval.Failure.disabled.pageMessage, username: username) }
-        if let required = segment.tenant, required.id != tenant.id || home.id != tenant.id && app.seed.signInAudience?.hasPrefix("AzureADMultiple") != true {
+        // A user of another tenant is refused where the URL names a tenant, and by a single-tenant
+        // app whatever the URL says (/common included): Entra's AADSTS50020.
+        if let required = segment.tenant, required.id != tenant.id {
             return form(req, app: app, message: DeviceApproval.Failure.wrongTenant(required.displayName).pageMessage, username: username)
+        }
+        if home.id != tenant.id && app.seed.signInAudience?.hasPrefix("AzureADMultiple") != true {
+            return form(req, app: app, message: DeviceApproval.Failure.wrongTenant(home.displayName).pageMessage, username: username)
         }
         guard let resource = tenant.resolveResource(selection.resource.audience) else {
             return back("invalid_resource", 500011, "The resource principal named \(selection.resource.audience) was not found in the tenant named \(tenant.displayName).")

@@ -99,7 +99,13 @@ public final class GrantStore: @unchecked Sendable {
 
     public func addAuthorizationCode(_ grant: AuthorizationCode) -> String {
         let code = "1.AXkA" + Util.randomToken(bytes: 64)
-        lock.withLock { authorizationCodes[code] = grant }
+        // Codes an hour past their expiry are forgotten (until then a reuse still reads as
+        // expired, not unknown), so a long-running emulator does not keep every code.
+        let forgetBefore = Date().addingTimeInterval(-3600)
+        lock.withLock {
+            authorizationCodes = authorizationCodes.filter { $0.value.expiresAt > forgetBefore }
+            authorizationCodes[code] = grant
+        }
         return code
     }
 
