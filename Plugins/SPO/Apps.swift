@@ -172,10 +172,7 @@ enum AppCommands {
                           siteScope, forceOption],
                 examples: [("Without a prompt", "m365 spo app uninstall --id b2307a39-e878-458b-bc90-03bc578531d6 --siteUrl https://contoso.sharepoint.com/sites/project-x --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs([.id])
-            if !options.bool(.force) {
-                guard try spo.invocation.confirm("Are you sure you want to uninstall the app \(options.string(.id) ?? "") from site \(options.string(.siteUrl) ?? "")?",
-                                                 orExplain: "uninstalling an app needs confirmation: add --force to run without a terminal") else { return }
-            }
+            guard try spo.invocation.confirmed(options, "Are you sure you want to uninstall the app \(options.string(.id) ?? "") from site \(options.string(.siteUrl) ?? "")?", needing: "uninstalling an app") else { return }
             try siteAction(spo, options, "uninstall")
         },
 
@@ -184,10 +181,7 @@ enum AppCommands {
                 examples: [("Without a prompt", "m365 spo app remove --id 058140e3-0e37-44fc-a1d3-79c487d371a3 --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try options.requireGUIDs([.id])
             // Asked before any request, in the CLI's words.
-            if !options.bool(.force) {
-                guard try spo.invocation.confirm("Are you sure you want to remove the app \(options.string(.id) ?? options.string(.name) ?? "") from the app catalog?",
-                                                 orExplain: "removing an app needs confirmation: add --force to run without a terminal") else { return }
-            }
+            guard try spo.invocation.confirmed(options, "Are you sure you want to remove the app \(options.string(.id) ?? options.string(.name) ?? "") from the app catalog?", needing: "removing an app") else { return }
             let catalog = try spo.appCatalog(options)
             let app = try spo.appPath(catalog, options)
             try spo.appCall(app.id, "the app catalog at " + catalog.web) { () throws(PluginFailure) in try spo.write(app.path + "/remove") }

@@ -364,10 +364,7 @@ enum FileCheckOutCommands {
                 sets: [["fileUrl", "fileId"]],
                 examples: [("Without a prompt", "m365 spo file checkout undo --webUrl /sites/project-x --fileUrl 'Shared Documents/Plan.docx' --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let file = options.string(.fileId) ?? options.string(.fileUrl) ?? ""
-            if !options.bool(.force) {
-                guard try spo.invocation.confirm("Are you sure you want to undo the checkout for file \(file)?",
-                                                 orExplain: "undoing the checkout of \(file) needs confirmation: add --force to run without a terminal") else { return }
-            }
+            guard try spo.invocation.confirmed(options, "Are you sure you want to undo the checkout for file \(file)?", needing: "undoing the checkout of \(file)") else { return }
             try post(spo, options, id: .fileId, url: .fileUrl, tail: "/undocheckout")
         },
         command("file checkin", "Checks in the specified file",
@@ -537,10 +534,7 @@ enum FileVersionCommands {
         command("file version restore", "Restores a version of a file", options: options + [label, forceOption], sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let (web, name, path) = try base(spo, options)
             let wanted = options.string(.label) ?? ""
-            if !options.bool(.force) {
-                guard try spo.invocation.confirm("Are you sure you want to restore the version \(wanted) of the file \(name)?",
-                                                 orExplain: "restoring a version needs confirmation: add --force to run without a terminal") else { return }
-            }
+            guard try spo.invocation.confirmed(options, "Are you sure you want to restore the version \(wanted) of the file \(name)?", needing: "restoring a version") else { return }
             do throws(PluginFailure) {
                 try spo.write(path("/versions/RestoreByLabel(\(pathLiteral(wanted)))", []))
             } catch { throw FileCommands.fileFailure(error, name) }

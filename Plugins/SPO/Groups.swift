@@ -162,11 +162,7 @@ enum GroupCommands {
             let web = try spo.webURL(options, .webUrl)
             let group = try groupPath(web, options, id: .groupId, name: .groupName)
             let who = upn ?? email ?? options.string(.entraGroupId) ?? options.string(.entraGroupName) ?? userId.map(String.init) ?? ""
-            if !options.bool(.force) {
-                guard try spo.invocation.confirm("Are you sure you want to remove user \(who) from the SharePoint group?",
-                                                 orExplain: "removing \(who) from the SharePoint group needs confirmation: add --force to run without a terminal")
-                else { return }
-            }
+            guard try spo.invocation.confirmed(options, "Are you sure you want to remove user \(who) from the SharePoint group?", needing: "removing \(who) from the SharePoint group") else { return }
             // By e-mail as the CLI: the Entra user found by mail, then removed by their login name.
             var name = upn
             if let email {

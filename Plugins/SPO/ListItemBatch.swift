@@ -304,11 +304,8 @@ enum ListItemBatchCommands {
             }
             let recycle = options.bool(.recycle)
             let what = "the \(targets.count) list item(s) from list '\(ListSelector.forItems.label(options))'"
-            if !options.bool(.force) {
-                let verb = recycle ? "recycle" : "remove"
-                guard try spo.invocation.confirm("Are you sure you want to \(verb) \(what)?",
-                                                 orExplain: "removing \(what) needs confirmation: add --force to run without a terminal") else { return }
-            }
+            let verb = recycle ? "recycle" : "remove"
+            guard try spo.invocation.confirmed(options, "Are you sure you want to \(verb) \(what)?", needing: "removing \(what)") else { return }
             let rows = targets.map { target in
                 Row(label: target.label,
                     request: recycle ? jsonRequest("DELETE", list + "/items(\(target.id))/recycle()", body: nil)

@@ -186,10 +186,7 @@ enum TenantCommands {
                 options: [option(.origin, "r", "The origin to remove", required: true), option(.type, "t", "CDN type (default Public)", allowed: cdnTypes),
                           forceOption]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let origin = try cdnOrigin(spo, options)
-            if !options.bool(.force) {
-                guard try spo.invocation.confirm("Are you sure you want to delete the \(origin) CDN origin?",
-                                                 orExplain: "removing the CDN origin \(origin) needs confirmation: add --force to run without a terminal") else { return }
-            }
+            guard try spo.invocation.confirmed(options, "Are you sure you want to delete the \(origin) CDN origin?", needing: "removing the CDN origin \(origin)") else { return }
             let type = cdnType(options.string(.type))
             _ = try spo.tenantQuery { request, tenant in request.call("RemoveTenantCdnOrigin", on: tenant, [.enumeration(type), .string(origin)]) }
         },

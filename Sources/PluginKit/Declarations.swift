@@ -96,9 +96,14 @@ extension Invocation {
     /// Asks before a removal unless `--force`; false when the user said no. Without a terminal the
     /// failure tells the user to add --force, so a script never hangs on a question.
     public func confirmedRemoval(_ options: Options, _ what: String) throws(PluginFailure) -> Bool {
+        try confirmed(options, "Are you sure you want to remove \(what)?", needing: "removing \(what)")
+    }
+
+    /// Asks `question` unless `--force`; false when the user said no. Without a terminal the
+    /// failure says `action` (`undoing the checkout of X`) needs confirmation and --force.
+    public func confirmed(_ options: Options, _ question: String, needing action: String) throws(PluginFailure) -> Bool {
         if options.bool(.force) { return true }
-        return try confirm("Are you sure you want to remove \(what)?",
-                           orExplain: "removing \(what) needs confirmation: add --force to run without a terminal")
+        return try confirm(question, orExplain: "\(action) needs confirmation: add --force to run without a terminal")
     }
 }
 
