@@ -11,7 +11,8 @@ let definition = PluginDefinition(
             commands: WebCommands.all + ListCommands.all + ListItemCommands.all + ListItemBatchCommands.all + SiteCommands.all
                 + TenantCommands.all + UserCommands.all + GroupCommands.all + AppCommands.all + SearchCommands.all
                 + FileCommands.all + FileSharingLinkCommands.all + FolderCommands.all + SPOConnection.commands
-                + ListViewCommands.all + ListWebhookCommands.all + ListSiteScriptCommands.all,
+                + ListViewCommands.all + ListWebhookCommands.all + ListSiteScriptCommands.all
+                + FieldCommands.all + ListDefaultValueCommands.all,
             connect: SPOConnection.connect),
     ],
     requestHeaders: SPOConnection.requestHeaders)

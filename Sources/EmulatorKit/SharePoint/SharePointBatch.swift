@@ -292,7 +292,7 @@ enum SharePointBatch {
                 throw SPError(.notFound, "-2147024894, System.IO.FileNotFoundException", "File Not Found.")
             }
             guard !refused else { return }
-            var kept = SharePointEndpoints.fieldValues(fields)
+            var kept = l.withFieldDefaults(SharePointEndpoints.fieldValues(fields))
             if let folder { kept["FileDirRef"] = .string(folder) }
             l.noteFields(kept)
             let item = SPItem(id: l.nextId, version: 1, guid: Util.newGUID(), created: now, modified: now, authorId: author,

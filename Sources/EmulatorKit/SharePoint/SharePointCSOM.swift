@@ -56,6 +56,9 @@ enum CSOMObject {
     /// A list item (web URL, list id, item id), as `…:list:<id>:item:<n>,1` names it.
     case listItem(String, String, Int)
     case versionPolicies(String, String)
+    /// A web's or list's fields (web URL, list id or nil) and one field (SharePointFields.swift).
+    case fields(String, String?)
+    case field(String, String?, String)
     /// `SP.TenantAppCatalog` (a web's `TenantAppCatalog`) and its `SiteCollectionAppCatalogsSites`.
     case tenantAppCatalog
     case siteCollectionAppCatalogs
@@ -237,6 +240,8 @@ final class CSOMEvaluation {
     /// Field values `ParseAndSetFieldValue` set on list items, kept until their `Update` or
     /// `SystemUpdate` (keyed by web URL, list id and item id).
     private var pendingFields: [String: JSONObject] = [:]
+    /// Field properties SetProperty changed, kept until the field's `Update` (SharePointFields.swift).
+    var pendingFieldChanges: [String: JSONObject] = [:]
 
     init(r: SharePointRequest, trace: String, paths: [String: CSOMXMLElement], tenantRead: Bool, tenantWrite: Bool, canWrite: Bool) {
         self.r = r
@@ -347,6 +352,12 @@ final class CSOMEvaluation {
                 guard let w = webs.values.first(where: { $0.id.lowercased() == rest[2].lowercased() && $0.siteId.lowercased() == siteId }) else {
                     throw CSOMError.invalid("The object identity '\(name)' does not name a web.")
                 }
+                // `…:web:<id>:field:<field id>`, `…:web:<id>:list:<list id>[:field:<field id>]`
+                if rest.count == 5, rest[3] == "field" { return .field(w.url, nil, rest[4].lowercased()) }
+                if rest.count == 5 || rest.count == 7, rest[3] == "list", rest.count == 5 || rest[5] == "field" {
+                    guard let l = w.list(id: rest[4]) else { throw CSOMError("List does not exist.", -2130575322, "System.ArgumentException") }
+                    return rest.count == 5 ? .list(w.url, l.id) : .field(w.url, l.id, rest[6].lowercased())
+                }
                 // `…:web:<id>:list:<list id>:item:<item id>,1`
                 guard rest.count >= 7, rest[3] == "list", rest[5] == "item" else { return .web(w.url) }
                 guard let l = w.list(id: rest[4]) else {
@@ -396,6 +407,8 @@ final class CSOMEvaluation {
         case (.web, "TenantAppCatalog"): return .tenantAppCatalog
         case let (.web(url), "Lists"): return .lists(url)
         case let (.list(url, id), "VersionPolicies"): return .versionPolicies(url, id)
+        case let (.web(url), "Fields"): return .fields(url, nil)
+        case let (.list(url, id), "Fields"): return .fields(url, id)
         case (.tenantAppCatalog, "SiteCollectionAppCatalogsSites"): return .siteCollectionAppCatalogs
         case let (.web(url), "ParentWeb"):
             guard let w = webs[url.lowercased()], w.url != w.siteCollectionURL, let slash = w.url.lastIndex(of: "/") else { return .value(.null) }
@@ -668,6 +681,8 @@ final class CSOMEvaluation {
                 l.lastItemModified = now
             }
             return nil
+        case let .fields(url, list): return try fieldsMethod(url, list, name, params)
+        case let .field(url, list, id): return try fieldMethod(url, list, id, name, params)
         case .siteCollectionAppCatalogs where name == "Add":
             // A site collection app catalog: the "Apps for SharePoint" library on its root web.
             try requireTenant(write: true)
@@ -881,6 +896,8 @@ final class CSOMEvaluation {
             guard let w = webs[url.lowercased()] else { throw CSOMError.invalid("The web \(url) does not exist.") }
             guard name == "UseShared" else { throw CSOMError.invalid("The property '\(name)' does not exist on type 'SP.Navigation'.") }
             w.navigationUseShared = try typed(p, like: false, name: name).boolValue ?? false
+        case let .field(url, list, id):
+            try setFieldProperty(url, list, id, name, p)
         case let .site(url):
             guard canWrite else { throw CSOMError.accessDenied }
             guard let web = siteRoot(url) else { throw CSOMError.noSite(url) }
@@ -1003,8 +1020,13 @@ final class CSOMEvaluation {
         case .lists:
             return ["_ObjectType_": "SP.ListCollection"]
         case let .list(url, id):
-            guard let l = webs[url.lowercased()]?.list(id: id) else { throw CSOMError.invalid("The list \(id) does not exist.") }
-            return ["_ObjectType_": "SP.List", "Id": .string("/Guid(\(l.id))/"), "Title": .string(l.title)]
+            guard let w = webs[url.lowercased()], let l = w.list(id: id) else { throw CSOMError.invalid("The list \(id) does not exist.") }
+            return ["_ObjectType_": "SP.List", "_ObjectIdentity_": .string("\(contentPrefix):site:\(w.siteId):web:\(w.id):list:\(l.id)"),
+                    "Id": .string("/Guid(\(l.id))/"), "Title": .string(l.title)]
+        case .fields:
+            return ["_ObjectType_": "SP.FieldCollection"]
+        case let .field(url, list, id):
+            return try fieldProperties(url, list, id)
         case let .listItem(url, list, item):
             guard let l = webs[url.lowercased()]?.list(id: list), let i = l.position(of: item) else { throw CSOMError.invalid("The item \(item) does not exist.") }
             var o: JSONObject = ["_ObjectType_": "SP.ListItem", "Id": JSON(item)]

@@ -35,7 +35,7 @@ enum SharePointEndpoints {
         on(.POST, "_api/web/lists", addList)
         on(.GET, "_api/web/lists/{list}", getList)
         on(.GET, "_api/web/lists/{list}/contenttypes", listContentTypes)
-        on(.GET, "_api/web/lists/{list}/fields", listFields)
+        SharePointFields.register(on)
         on(.GET, "_api/web/lists/{list}/rootfolder", { r, p in
             let url = try r.store.locked { SharePointFiles.rootURL(try resolve(p["list"]!, in: r.web), r) }
             return try SharePointFiles.getFolder(r, url, [:])
@@ -330,20 +330,6 @@ enum SharePointEndpoints {
         return (l, try SharePointEndpoints.item(p["id"], in: l))
     }
 
-    /// `GET {list}/fields`: the list's columns (SharePointContentModel.swift).
-    static func listFields(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
-        let (listId, rows) = try r.store.locked {
-            let l = try resolve(p["list"]!, in: r.web)
-            return (l.id, l.fields.map(\.props))
-        }
-        let q = try SPQuery(r.request, properties: SPQuery.propertyNames(rows), typeName: "SP.Field")
-        let render = SPRender(r)
-        let entries: [JSON] = q.sorted(rows, { $0 }).filter { q.matches($0) }.map { props in
-            render.entry(q.project(props), SPMeta(type: "SP.Field", editLink: "Web/Lists(guid'\(listId)')/Fields(guid'\(props["Id"]?.stringValue ?? "")')"))
-        }
-        return .json(render.collection(entries, context: "SP.ApiData.Fields", next: nil))
-    }
-
     /// `GET {list}/contenttypes`: the list's content types (SharePointContentModel.swift).
     static func listContentTypes(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
         let (listId, rows) = try r.store.locked {
@@ -585,7 +571,7 @@ enum SharePointEndpoints {
         let (list, item) = try r.store.locked { () throws -> (SPList, SPItem) in
             let l = try resolve(p["list"]!, in: r.web)
             try checkType(body, l.itemTypeName)
-            let fields = fieldValues(body)
+            let fields = l.withFieldDefaults(fieldValues(body))
             l.noteFields(fields)
             let item = SPItem(id: l.nextId, version: 1, guid: Util.newGUID(), created: now, modified: now, authorId: author,
                               editorId: author, fields: fields)

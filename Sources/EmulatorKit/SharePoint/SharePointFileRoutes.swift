@@ -82,6 +82,7 @@ extension SharePointFiles {
         }),
         (.GET, "$value", download),
         (.HEAD, "$value", download),
+        (.PATCH, "$value", SharePointFields.saveContent),
         (.POST, "checkout", checkOut),
         (.POST, "undocheckout", undoCheckOut),
         (.POST, "checkin/{args}", checkIn),

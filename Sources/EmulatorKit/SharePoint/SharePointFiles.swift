@@ -334,6 +334,7 @@ enum SharePointFiles {
             return (folderProps(rootURL(list, r), uniqueId: rootFolderId(list), created: list.created, modified: list.lastItemModified,
                                 itemCount: count, r: r), list, nil)
         }
+        if let forms = SharePointFields.formsFolder(list, url, r) { return (forms, list, nil) }
         guard let f = files.folders[key(r, url)] else { throw folderNotFound }
         return (folderProps(f.url, uniqueId: f.uniqueId, created: f.created, modified: f.modified, itemCount: count, r: r), list, f)
     }
@@ -509,7 +510,8 @@ enum SharePointFiles {
             return f
         }
         guard rename(content, target) == 0 else { throw SPError(.internalServerError, "-1, System.IO.IOException", "Could not store the file.") }
-        let item = addItem(list, fields: ["Title": nil, "FileLeafRef": .string(name), "FileRef": .string(url), "FSObjType": 0], author: user, now: now)
+        let item = SharePointFields.fileItem(r, list, folder: folder, fields: ["Title": nil, "FileLeafRef": .string(name), "FileRef": .string(url), "FSObjType": 0],
+                                             author: user, now: now)
         let f = SPFileRecord(uniqueId: Util.newGUID(), url: url, length: size, created: now, authorId: user, contentPath: target, itemId: item, listId: list.id)
         store.files[key(r, url)] = f
         return f
