@@ -96,6 +96,9 @@ public struct Options: Sendable {
         switch value {
         case .string(let s): return s
         case .null: return nil
+        // A repeatable option given more than once, read as one string: the values as `list`
+        // would split them again (`a,b`), not JSON.
+        case .array(let items) where items.allSatisfy({ $0.stringValue != nil }): return items.compactMap(\.stringValue).joined(separator: ",")
         default: return value.serialized()
         }
     }

@@ -58,6 +58,14 @@ final class DeclarationsTests: XCTestCase {
         XCTAssertEqual(spec.option(short: "t")?.name, "title")
     }
 
+    func testRepeatedOptionReadsAsOneStringOrAList() {
+        let spec = commandSpec("mail send", "Sends", options: [OptionSpec(name: "to", description: "To", repeatable: true)])
+        let options = Options(["to": ["a@contoso.com", "b@contoso.com,c@contoso.com"]], spec: spec)
+        XCTAssertEqual(options.string(OptionKey<String>("to")), "a@contoso.com,b@contoso.com,c@contoso.com")
+        XCTAssertEqual(options.list(OptionKey<String>("to")), ["a@contoso.com", "b@contoso.com", "c@contoso.com"])
+        XCTAssertEqual(Options(["to": "a@contoso.com"], spec: spec).string(OptionKey<String>("to")), "a@contoso.com")
+    }
+
     func testCommandSpecDefaults() {
         let spec = commandSpec(" site  get ", "Gets a site")
         XCTAssertEqual(spec, CommandSpec(words: ["site", "get"], description: "Gets a site"))
