@@ -108,6 +108,19 @@ final class SPOFieldTests: SPOTestCase {
         try fails(["field", "set"] + list + ["--internalName", "State", "--NoSuchProperty", "x"], "The property 'NoSuchProperty' does not exist")
         try fails(["field", "set"] + list + ["--id", "bad", "--Title", "x"], exit: 2, "bad in option id is not a valid GUID")
 
+        // The list by id or URL; a default set later applies to the next new item.
+        let listId = try XCTUnwrap(try object(["list", "get", "--webUrl", Self.root, "--title", title, "--properties", "Id"])["Id"] as? String)
+        try clearRequests()
+        try spo(["field", "set", "--webUrl", Self.root, "--listUrl", "Lists/\(title)", "--internalName", "Due_x0020_date", "--DefaultValue", "2030-01-01T00:00:00Z"])
+        try spo(["field", "set", "--webUrl", Self.root, "--listId", listId, "--title", "Due date", "--Description", "When it is due"])
+        XCTAssertEqual(try sent().count, 6, "three CSOM calls each")
+        let dueNow = try object(["field", "get", "--webUrl", Self.root, "--listUrl", "/Lists/\(title)", "--internalName", "Due_x0020_date"])
+        XCTAssertEqual(dueNow["DefaultValue"] as? String, "2030-01-01T00:00:00Z")
+        XCTAssertEqual(dueNow["Description"] as? String, "When it is due")
+        XCTAssertTrue(try array(["field", "list", "--webUrl", Self.root, "--listId", listId]).contains { $0["InternalName"] as? String == "Due_x0020_date" })
+        try spo(["listitem", "add"] + list + ["--Title", "three"])
+        XCTAssertEqual(try array(["listitem", "list"] + list + ["--fields", "Title,Due_x0020_date"]).last?["Due_x0020_date"] as? String, "2030-01-01T00:00:00Z")
+
         // remove: tunnelled DELETE; the column leaves the list and its items.
         try clearRequests()
         try spo(["field", "remove"] + list + ["--title", "State", "--force"])
