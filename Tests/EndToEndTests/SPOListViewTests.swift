@@ -428,6 +428,21 @@ final class SPOListViewTests: SPOTestCase {
         XCTAssertEqual(try sent(), ["POST /_api/Microsoft_SharePoint_Utilities_WebTemplateExtensions_SiteScriptUtility_GetSiteScriptFromList"])
         XCTAssertEqual(try spo(["list", "sitescript", "get", "--webUrl", Self.root, "--listId", listId]).stdout, result.stdout, "the same list, the same script")
 
+        // A library on the quick launch: its template, its own default view, and a navigation link to it.
+        let library = "ScriptLib\(UUID().uuidString.prefix(6))"
+        let created = try object(["list", "add", "--webUrl", Self.root, "--title", library, "--baseTemplate", "DocumentLibrary", "--onQuickLaunch"])
+        addTeardownBlock { [self] in _ = try? spo(["list", "remove", "--webUrl", Self.root, "--id", created["Id"] as? String ?? "", "--force"]) }
+        let libraryText = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try spo(["list", "sitescript", "get", "--webUrl", Self.root,
+                                                                                          "--listTitle", library]).stdout.utf8), options: .fragmentsAllowed) as? String)
+        let libraryActions = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(libraryText.utf8)) as? [String: Any])?["actions"] as? [[String: Any]])
+        XCTAssertEqual(libraryActions.first?["templateType"] as? Int, 101)
+        let libraryViews = (libraryActions.first?["subactions"] as? [[String: Any]] ?? []).filter { $0["verb"] as? String == "addSPView" }
+        XCTAssertEqual(libraryViews.first?["name"] as? String, "All Documents")
+        XCTAssertEqual(libraryViews.first?["viewFields"] as? [String], ["DocIcon", "LinkFilename", "Modified", "Editor"])
+        XCTAssertEqual(libraryActions.last?["verb"] as? String, "addNavLink")
+        XCTAssertEqual(libraryActions.last?["url"] as? String, "\(library)/Forms/AllItems.aspx")
+        XCTAssertEqual(libraryActions.last?["isWebRelative"] as? Bool, true)
+
         try fails(["list", "sitescript", "get", "--webUrl", Self.root, "--listTitle", "Nope \(title)"],
                   "List 'Nope \(title)' does not exist at site with URL 'https://contoso.sharepoint.com'.")
         try fails(["list", "sitescript", "get", "--webUrl", Self.root, "--listUrl", "Lists/Nope"], "List does not exist.")
