@@ -22,6 +22,8 @@ struct CSOMRequest {
         case array([Value])
         /// A structured value (`SiteCreationProperties`, filters): its type id and properties.
         case structure(typeId: String, [(name: String, value: Value)])
+        /// An object of the request, as a structure's property (`FieldLinkCreationInformation.Field`).
+        case path(Path)
     }
 
     private var actions: [String] = []
@@ -45,6 +47,13 @@ struct CSOMRequest {
     mutating func staticProperty(_ name: String, typeId: String) -> Path {
         let id = newId()
         paths.append("<StaticProperty Id=\"\(id)\" TypeId=\"\(typeId)\" Name=\"\(Self.escape(name))\" />")
+        return Path(id: id)
+    }
+
+    /// A static method's result (`TaxonomySession.GetTaxonomySession`).
+    mutating func staticMethod(_ name: String, typeId: String) -> Path {
+        let id = newId()
+        paths.append("<StaticMethod Id=\"\(id)\" Name=\"\(Self.escape(name))\" TypeId=\"\(typeId)\" />")
         return Path(id: id)
     }
 
@@ -78,6 +87,14 @@ struct CSOMRequest {
     mutating func objectPath(_ path: Path) -> Int {
         let id = newId()
         actions.append("<ObjectPath Id=\"\(id)\" ObjectPathId=\"\(path.id)\" />")
+        return id
+    }
+
+    /// Asks for an object's `_ObjectType_` and `_ObjectIdentity_`.
+    @discardableResult
+    mutating func objectIdentityQuery(_ path: Path) -> Int {
+        let id = newId()
+        actions.append("<ObjectIdentityQuery Id=\"\(id)\" ObjectPathId=\"\(path.id)\" />")
         return id
     }
 
@@ -140,6 +157,7 @@ struct CSOMRequest {
 
     private static func structureProperties(_ properties: [(name: String, value: Value)]) -> String {
         properties.map { property in
+            if case let .path(path) = property.value { return "<Property Name=\"\(escape(property.name))\" ObjectPathId=\"\(path.id)\" />" }
             let (type, text) = typed(property.value)
             return "<Property Name=\"\(escape(property.name))\" Type=\"\(type)\">\(text)</Property>"
         }.joined()
@@ -163,7 +181,7 @@ struct CSOMRequest {
                 let (type, text) = typed(item)
                 return "<Object Type=\"\(type)\">\(text)</Object>"
             }.joined())
-        case .structure: return ("Null", "")
+        case .structure, .path: return ("Null", "")
         }
     }
 

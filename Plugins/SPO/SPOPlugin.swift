@@ -12,7 +12,7 @@ let definition = PluginDefinition(
                 + TenantCommands.all + UserCommands.all + GroupCommands.all + AppCommands.all + SearchCommands.all
                 + FileCommands.all + FileSharingLinkCommands.all + FolderCommands.all + SPOConnection.commands
                 + ListViewCommands.all + ListWebhookCommands.all + ListSiteScriptCommands.all
-                + FieldCommands.all + ListDefaultValueCommands.all,
+                + FieldCommands.all + ListDefaultValueCommands.all + ContentTypeCommands.all,
             connect: SPOConnection.connect),
     ],
     requestHeaders: SPOConnection.requestHeaders)

@@ -25,6 +25,7 @@ public final class GraphService: Sendable {
                 GraphRoles.register(&g)
                 GraphDrive.register(&g)
                 GraphSites.register(&g)
+                GraphContentTypes.register(&g)
                 GraphSharingLinks.register(&g)
                 GraphWorkloads.register(&g)
                 GraphTeams.register(&g)

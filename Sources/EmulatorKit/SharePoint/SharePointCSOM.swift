@@ -66,6 +66,8 @@ enum CSOMObject {
     case value(JSON)
     /// A site collection in the tenant's recycle bin (lower-cased URL).
     case deletedSite(String)
+    /// Content types, field links and the taxonomy session (SharePointContentTypes.swift).
+    case contentModel(CSOMContentRef)
 }
 
 /// `POST {web}/_vti_bin/client.svc/ProcessQuery`: parses the request XML, evaluates object
@@ -240,6 +242,8 @@ final class CSOMEvaluation {
     /// Field values `ParseAndSetFieldValue` set on list items, kept until their `Update` or
     /// `SystemUpdate` (keyed by web URL, list id and item id).
     private var pendingFields: [String: JSONObject] = [:]
+    /// Field links `DeleteObject` removed (web, list, content type, field), for an `Update(true)`.
+    var pendingLinkRemovals: [(String, String?, String, String)] = []
     /// Field properties SetProperty changed, kept until the field's `Update` (SharePointFields.swift).
     var pendingFieldChanges: [String: JSONObject] = [:]
 
@@ -329,6 +333,8 @@ final class CSOMEvaluation {
             obj = .context
         case "Identity":
             obj = try identity(el["Name"] ?? "")
+        case "StaticMethod":
+            obj = try staticMethod(el)
         case "Property":
             obj = try property(try resolve(el["ParentId"]), el["Name"] ?? "")
         case "Method":
@@ -358,6 +364,7 @@ final class CSOMEvaluation {
                     guard let l = w.list(id: rest[4]) else { throw CSOMError("List does not exist.", -2130575322, "System.ArgumentException") }
                     return rest.count == 5 ? .list(w.url, l.id) : .field(w.url, l.id, rest[6].lowercased())
                 }
+                if let o = try contentModelIdentity(w, rest, name) { return o }
                 // `…:web:<id>:list:<list id>:item:<item id>,1`
                 guard rest.count >= 7, rest[3] == "list", rest[5] == "item" else { return .web(w.url) }
                 guard let l = w.list(id: rest[4]) else {
@@ -414,6 +421,7 @@ final class CSOMEvaluation {
             guard let w = webs[url.lowercased()], w.url != w.siteCollectionURL, let slash = w.url.lastIndex(of: "/") else { return .value(.null) }
             return .web(String(w.url[..<slash]))
         default:
+            if let o = try contentModelProperty(parent, name) { return o }
             throw CSOMError.invalid("The property '\(name)' is not an object property of this object.")
         }
     }
@@ -431,6 +439,8 @@ final class CSOMEvaluation {
             var o = JSONObject()
             for prop in p.children where prop.name == "Property" {
                 guard let name = prop["Name"] else { continue }
+                // An object of the request (`<Property Name="Field" ObjectPathId="2" />`).
+                if let path = prop["ObjectPathId"] { o[name] = ["ObjectPathId": .string(path)]; continue }
                 o[name] = try parameter(prop).value
             }
             return CSOMParam(type: typeId, value: .object(o))
@@ -628,6 +638,7 @@ final class CSOMEvaluation {
     func call(_ obj: CSOMObject, name: String, params: [CSOMParam]) throws -> CSOMObject? {
         switch obj {
         case .tenant: return try tenantMethod(name, params)
+        case let .contentModel(ref): return try contentModelCall(ref, name, params)
         case let .siteProperties(ref):
             guard name == "Update" else { throw CSOMError.invalid("The method \(name) is not supported on SiteProperties.") }
             try requireTenant(write: true)
@@ -907,6 +918,8 @@ final class CSOMEvaluation {
                 throw CSOMError.invalid("The property '\(name)' does not exist on type 'SP.Site'.")
             }
             admin.info(for: web).siteExtra[name] = try typed(p, like: sample, name: name)
+        case let .contentModel(ref):
+            try contentModelSet(ref, name, p)
         default:
             throw CSOMError.invalid("The property '\(name)' cannot be set on this object.")
         }
@@ -1046,6 +1059,8 @@ final class CSOMEvaluation {
             return deletedSiteProperties(key)
         case let .value(v):
             return v.objectValue ?? [:]
+        case let .contentModel(ref):
+            return try contentModelProperties(ref)
         }
     }
 

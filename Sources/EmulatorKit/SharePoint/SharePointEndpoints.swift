@@ -34,12 +34,7 @@ enum SharePointEndpoints {
         on(.GET, "_api/web/lists", listLists)
         on(.POST, "_api/web/lists", addList)
         on(.GET, "_api/web/lists/{list}", getList)
-        on(.GET, "_api/web/lists/{list}/contenttypes", listContentTypes)
         SharePointFields.register(on)
-        on(.GET, "_api/web/lists/{list}/rootfolder", { r, p in
-            let url = try r.store.locked { SharePointFiles.rootURL(try resolve(p["list"]!, in: r.web), r) }
-            return try SharePointFiles.getFolder(r, url, [:])
-        })
         on(.GET, "_api/web/defaultdocumentlibrary", { r, _ in try getList(r, ["list": "id:" + defaultLibrary(r)]) })
         on(.GET, "_api/web/lists/{list}/roleassignments", { r, p in
             _ = try r.store.locked { try resolve(p["list"]!, in: r.web) }
@@ -69,6 +64,7 @@ enum SharePointEndpoints {
         SharePointApps.register(&r)
         SharePointSearch.register(&r)
         SharePointBatch.register(on)
+        SharePointContentTypes.register(on)
         SharePointFiles.register(&r)
         SharePointViews.register(on)
         SharePointWebhooks.register(on)
@@ -330,20 +326,6 @@ enum SharePointEndpoints {
         return (l, try SharePointEndpoints.item(p["id"], in: l))
     }
 
-    /// `GET {list}/contenttypes`: the list's content types (SharePointContentModel.swift).
-    static func listContentTypes(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
-        let (listId, rows) = try r.store.locked {
-            let l = try resolve(p["list"]!, in: r.web)
-            return (l.id, l.contentTypes.map(\.restProps))
-        }
-        let q = try SPQuery(r.request, properties: SPQuery.propertyNames(rows), typeName: "SP.ContentType")
-        let render = SPRender(r)
-        let entries: [JSON] = q.sorted(rows, { $0 }).filter { q.matches($0) }.map { props in
-            let id = props["StringId"]?.stringValue ?? ""
-            return render.entry(q.project(props), SPMeta(type: "SP.ContentType", editLink: "Web/Lists(guid'\(listId)')/ContentTypes('\(id)')"))
-        }
-        return .json(render.collection(entries, context: "SP.ApiData.ContentTypes", next: nil))
-    }
 
     /// The SP.List properties a client may send when it creates or updates a list, by JSON type.
     static let listBooleans: Set<String> = [

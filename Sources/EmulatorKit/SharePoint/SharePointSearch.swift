@@ -23,7 +23,7 @@ enum SharePointSearch {
     static func index(_ r: SharePointRequest) -> [Document] {
         r.store.with(r.tenant.id) { webs in
             var docs: [Document] = []
-            for web in webs.values.sorted(by: { $0.url < $1.url }) {
+            for web in webs.values.sorted(by: { $0.url < $1.url }) where !SharePointContentTypes.isHub(web.siteCollectionURL) {
                 let siteTitle = webs[web.siteCollectionURL.lowercased()]?.title ?? web.title
                 docs.append([("Title", web.title, "Edm.String"), ("Path", web.url, "Edm.String"), ("OriginalPath", web.url, "Edm.String"),
                              ("Author", "", "Edm.String"), ("Size", "0", "Edm.Int64"), ("Write", web.lastItemModified, "Edm.DateTime"),

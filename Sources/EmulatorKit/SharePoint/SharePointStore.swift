@@ -50,6 +50,9 @@ final class SPList: @unchecked Sendable {
         + customFields.map { SPContentModelDefaults.textField($0, listId: id, scope: serverRelativeURL) }
     lazy var contentTypes: [SPContentType] = SPContentModelDefaults.listContentTypes(library: isLibrary, listId: id, scope: serverRelativeURL)
     lazy var views: [SPView] = [SPContentModelDefaults.defaultView(library: isLibrary, listId: id, listURL: serverRelativeURL)]
+    /// The New menu's content types as a client ordered them (`UniqueContentTypeOrder`), nil
+    /// while the list's own order applies.
+    var uniqueContentTypeOrder: [String]?
     /// Webhook subscriptions, expired ones included until a read drops them.
     var subscriptions: [SPSubscription] = []
 
@@ -204,6 +207,7 @@ public final class SharePointStore: @unchecked Sendable {
                 Self.build(site, url: url, siteCollectionURL: url, siteId: site["id"]?.stringValue ?? Util.nameGUID("site/\(url)"),
                            into: &tenantWebs)
             }
+            SharePointContentTypes.addHub(to: &tenantWebs)
             built[t.id.lowercased()] = tenantWebs
         }
         let admin = SPTenantAdminState.build(seed)

@@ -164,7 +164,7 @@ final class SPTenantAdminState: @unchecked Sendable {
     /// (listing 10,000 sites page by page must not sort them for every page).
     func rootKeys(_ webs: [String: SPWeb]) -> [String] {
         if sortedFor == (generation, webs.count) { return sortedRoots }
-        sortedRoots = webs.compactMap { $0.key == $0.value.siteCollectionURL.lowercased() ? $0.key : nil }
+        sortedRoots = webs.compactMap { $0.key == $0.value.siteCollectionURL.lowercased() && !SharePointContentTypes.isHub($0.key) ? $0.key : nil }
             .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         sortedFor = (generation, webs.count)
         return sortedRoots
