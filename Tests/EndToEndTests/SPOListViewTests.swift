@@ -215,6 +215,17 @@ final class SPOListViewTests: SPOTestCase {
         XCTAssertEqual(gallery["ViewType2"] as? String, "TILES")
         XCTAssertEqual(gallery["Paged"] as? Bool, false)
         XCTAssertEqual(gallery["PersonalView"] as? Bool, true)
+
+        // A personal view is its creator's: another user neither lists nor finds it.
+        let adele = try adeleHarness()
+        defer { adele.cleanUp() }
+        let theirs = try adele.run(["spo", "list", "view", "list", "--webUrl", Self.root, "--listTitle", title, "--output", "json"])
+        XCTAssertEqual(theirs.status, 0, theirs.stderr)
+        let titles = (try JSONSerialization.jsonObject(with: Data(theirs.stdout.utf8)) as? [[String: Any]] ?? []).compactMap { $0["Title"] as? String }
+        XCTAssertEqual(titles, ["All Items", "Calendar", "Board"])
+        try fails(["list", "view", "get", "--webUrl", Self.root, "--listTitle", title, "--title", "Tiles"], "The specified view is invalid.", harness: adele)
+        XCTAssertEqual(try object(["list", "view", "get", "--webUrl", Self.root, "--listTitle", title, "--title", "Tiles"])["Id"] as? String,
+                       gallery["Id"] as? String, "its creator finds it")
     }
 
     // MARK: View fields

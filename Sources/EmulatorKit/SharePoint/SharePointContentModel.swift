@@ -120,6 +120,8 @@ struct SPContentType: Sendable {
 struct SPView: Sendable {
     var props: JSONObject
     var fields: [String]
+    /// Who made a personal view (the caller's object id): only they see it.
+    var owner: String? = nil
     var id: String { props["Id"]?.stringValue ?? "" }
     var title: String { props["Title"]?.stringValue ?? "" }
 

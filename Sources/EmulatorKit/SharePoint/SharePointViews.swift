@@ -42,18 +42,24 @@ enum SharePointViews {
 
     /// The index of the view a `{view}` capture names: a GUID (with or without braces) or
     /// `title:…` (case-insensitive). Call under the lock.
-    static func index(_ ref: String, in list: SPList) throws -> Int {
+    static func index(_ ref: String, in list: SPList, caller: String) throws -> Int {
         let found: Int?
         if ref.hasPrefix("title:") {
             let title = String(ref.dropFirst(6))
-            found = list.views.firstIndex { $0.title.caseInsensitiveCompare(title) == .orderedSame }
+            found = list.views.firstIndex { visible($0, to: caller) && $0.title.caseInsensitiveCompare(title) == .orderedSame }
         } else {
             let id = ref.trimmingCharacters(in: CharacterSet(charactersIn: "{}"))
-            found = list.views.firstIndex { $0.id.caseInsensitiveCompare(id) == .orderedSame }
+            found = list.views.firstIndex { visible($0, to: caller) && $0.id.caseInsensitiveCompare(id) == .orderedSame }
         }
         guard let found else { throw viewNotFound }
         return found
     }
+
+    /// A personal view is its owner's alone: to anyone else it does not exist.
+    static func visible(_ view: SPView, to caller: String) -> Bool { view.owner == nil || view.owner == caller }
+
+    /// Who is asking: the signed-in user's object id (an app's id for app-only tokens).
+    static func caller(_ r: SharePointRequest) -> String { r.token.isAppOnly ? r.token.appId : r.token.objectId }
 
     /// The list and the index of its view: the default one, or the one `p["view"]` names.
     static func locate(_ r: SharePointRequest, _ p: [String: String], defaultView: Bool = false) throws -> (SPList, Int) {
@@ -62,7 +68,7 @@ enum SharePointViews {
             guard let i = list.views.firstIndex(where: { $0.props["DefaultView"]?.boolValue == true }) else { throw viewNotFound }
             return (list, i)
         }
-        return (list, try index(p["view"] ?? "", in: list))
+        return (list, try index(p["view"] ?? "", in: list, caller: caller(r)))
     }
 
     // MARK: Rendering
@@ -127,7 +133,7 @@ enum SharePointViews {
     static func listViews(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
         let (list, views) = try r.store.locked {
             let l = try SharePointEndpoints.resolve(p["list"]!, in: r.web)
-            return (l, l.views)
+            return (l, l.views.filter { visible($0, to: caller(r)) })
         }
         let rows = views.map { (props($0), $0) }
         let q = try SPQuery(r.request, properties: propertyOrder, typeName: "SP.View")
@@ -186,6 +192,7 @@ enum SharePointViews {
                                    rowLimit: rowLimit, query: info["Query"]?.stringValue ?? "", personal: personal, extra: extra)
             view.props["MobileView"] = false
             view.props["MobileDefaultView"] = false
+            if personal { view.owner = caller(r) }
             list.views.append(view)
             if makeDefault { setDefault(view.id, in: list) }
             list.version += 1
