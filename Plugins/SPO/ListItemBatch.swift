@@ -204,7 +204,7 @@ enum ListItemBatchCommands {
             var request = CSOMRequest()
             for i in start..<end {
                 let row = table.rows[i]
-                let item = request.identity("\(identity):list:\(listId):item:\(ids[i]),1")
+                let item = request.identity(ListItemCommands.itemIdentity(web: identity, list: listId, item: ids[i]))
                 for (index, name) in columns {
                     let value = row.cells[index]
                     let parts = value.split(separator: ";").map(String.init)

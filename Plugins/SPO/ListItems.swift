@@ -79,6 +79,9 @@ enum ListItemCommands {
         return identity
     }
 
+    /// A list item's CSOM identity: the web's, the list id and the item id (`…:list:<id>:item:<n>,1`).
+    static func itemIdentity(web: String, list: String, item: Int) -> String { "\(web):list:\(list):item:\(item),1" }
+
     /// `--systemUpdate`, as CLI for Microsoft 365 sends it: CSOM's `ParseAndSetFieldValue` for each
     /// field and `SystemUpdate` (Modified, Editor and the version stay), on the item named by its
     /// identity: the web's `_ObjectIdentity_` (one query), the list's id and the item's.
@@ -88,7 +91,7 @@ enum ListItemCommands {
         }
         let identity = try webIdentity(spo, web)
         var update = CSOMRequest()
-        let target = update.identity("\(identity):list:\(listId):item:\(id),1")
+        let target = update.identity(itemIdentity(web: identity, list: listId, item: id))
         for field in fields(options) { update.call("ParseAndSetFieldValue", on: target, [.string(field.name), .string(field.value)]) }
         if let contentType { update.call("ParseAndSetFieldValue", on: target, [.string("ContentType"), .string(contentType)]) }
         update.call("SystemUpdate", on: target)

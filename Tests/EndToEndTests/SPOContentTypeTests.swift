@@ -198,6 +198,17 @@ final class SPOContentTypeTests: SPOTestCase {
                            ["ContentType"])
         }
         try fails(["contenttype", "field", "remove", "--webUrl", web, "--contentTypeId", id, "--id", column, "--force"], "Unknown Error")
+        // A column the type no longer links: the site column's schema read (made deletable from the
+        // type first), then linked over CSOM with the asked settings.
+        try clearRequests()
+        try spo(["contenttype", "field", "set", "--webUrl", web, "--contentTypeId", id, "--id", column, "--required", "true"])
+        let relinked = try traffic("/ct-fields/")
+        XCTAssertEqual(relinked.first, "GET \(links)")
+        XCTAssertEqual(relinked.dropFirst().first, "GET /ct-fields/_api/web/fields('\(column)')?$select=SchemaXmlWithResourceTokens")
+        XCTAssertEqual(relinked.last, "POST /ct-fields/_vti_bin/client.svc/ProcessQuery")
+        XCTAssertEqual(try array(["contenttype", "field", "list", "--webUrl", web, "--contentTypeId", id, "--properties", "InternalName,Required"])
+            .map { "\($0["InternalName"] ?? ""):\($0["Required"] ?? "")" }, ["ContentType:0", "Title:1"])
+        try spo(["contenttype", "field", "remove", "--webUrl", web, "--contentTypeId", id, "--id", column, "--force"])
         try fails(["contenttype", "field", "set", "--webUrl", web, "--contentTypeId", id, "--id", "nope"], exit: 2, "nope is not a valid GUID")
         try fails(["contenttype", "field", "list", "--webUrl", web, "--contentTypeName", "Nothing"], "Content type with name Nothing not found.")
 

@@ -97,8 +97,11 @@ enum SharePointFields {
             let l = try scopeList(r, p)
             return (l, try find(r, p, l))
         }
-        let q = try SPQuery(r.request, properties: Array(field.props.keys), typeName: restType(field.typeAsString))
-        return .json(SPRender(r).entity(q.project(field.props), meta(field, list), context: "SP.ApiData.Fields"))
+        // SchemaXmlWithResourceTokens comes only when selected (content type field set reads it).
+        let q = try SPQuery(r.request, properties: Array(field.props.keys) + ["SchemaXmlWithResourceTokens"], typeName: restType(field.typeAsString))
+        var props = field.props
+        if q.select?.contains("SchemaXmlWithResourceTokens") == true { props["SchemaXmlWithResourceTokens"] = props["SchemaXml"] }
+        return .json(SPRender(r).entity(q.project(props), meta(field, list), context: "SP.ApiData.Fields"))
     }
 
     // MARK: CreateFieldAsXml
@@ -283,7 +286,7 @@ enum SharePointFields {
 
     /// Properties SharePoint computes: a client cannot set them.
     static let computed: Set<String> = ["Id", "InternalName", "StaticName", "EntityPropertyName", "TypeAsString", "TypeDisplayName",
-                                        "TypeShortDescription", "FromBaseType", "Sealed", "Scope", "CanBeDeleted", "SchemaXml"]
+                                        "TypeShortDescription", "FromBaseType", "Sealed", "Scope", "CanBeDeleted"]
 
     static func updateField(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
         let body = try SharePointEndpoints.jsonBody(r)
@@ -305,9 +308,27 @@ enum SharePointFields {
         return EmulatorResponse(status: .noContent)
     }
 
-    /// Merges property values into a field and its schema. Call under the lock.
+    /// Merges property values into a field and its schema. A new `SchemaXml` (which must keep the
+    /// field's ID and type) brings its attributes' properties along. Call under the lock.
     static func apply(_ changes: JSONObject, to id: String, web: SPWeb, list: SPList?) throws {
+        var changes = changes
+        if let xml = changes["SchemaXml"]?.stringValue {
+            guard let root = try? CSOMXMLParser.parse(Array(xml.utf8)), root.name == "Field",
+                  (root["ID"] ?? "").trimmingCharacters(in: ["{", "}"]).caseInsensitiveCompare(id) == .orderedSame else {
+                // [U] the exact text.
+                throw SPError(.badRequest, "-2146232832, Microsoft.SharePoint.SPException", "The field schema is not valid for this field.")
+            }
+            for (property, attribute) in schemaAttributes where changes[property] == nil {
+                guard let text = root[attribute] else { continue }
+                changes[property] = ["Title", "Group", "Description"].contains(property) ? .string(text)
+                    : property == "MaxLength" ? Int(text).map { JSON($0) } ?? .null : .bool(flag(text))
+            }
+        }
         func update(_ f: inout SPField) {
+            for (name, value) in changes where name != "SchemaXml" {
+                f.props[name] = value
+            }
+            if let xml = changes["SchemaXml"] { f.props["SchemaXml"] = xml; return }
             for (name, value) in changes {
                 f.props[name] = value
                 if let attribute = schemaAttributes[name] {
