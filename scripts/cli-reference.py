@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
-OPTION = re.compile(r"^`(?:-(?P<short>\w), )?--(?P<name>[\w-]+)(?:\s+[<\[][^>\]]*[>\]])?`$")
+OPTION = re.compile(r"^`(?:-(?P<short>\w),? )?--(?P<name>[\w-]+)(?:\s+[<\[][^>\]]*[>\]])?`$")
 
 
 def git(git_dir, *args):
