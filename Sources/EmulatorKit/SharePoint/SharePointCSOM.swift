@@ -242,6 +242,7 @@ final class CSOMEvaluation {
     /// Field values `ParseAndSetFieldValue` set on list items, kept until their `Update` or
     /// `SystemUpdate` (keyed by web URL, list id and item id).
     private var pendingFields: [String: JSONObject] = [:]
+    private static func itemKey(_ web: String, _ list: String, _ item: Int) -> String { "\(web)|\(list)|\(item)" }
     /// Field links `DeleteObject` removed (web, list, content type, field), for an `Update(true)`.
     var pendingLinkRemovals: [(String, String?, String, String)] = []
     /// Field properties SetProperty changed, kept until the field's `Update` (SharePointFields.swift).
@@ -665,7 +666,7 @@ final class CSOMEvaluation {
             return nil
         case let .listItem(url, list, item) where name == "ParseAndSetFieldValue":
             let field = try string(params, 0, name), value = try string(params, 1, name)
-            pendingFields["\(url)|\(list)|\(item)", default: [:]][field] = .string(value)
+            pendingFields[Self.itemKey(url, list, item), default: [:]][field] = .string(value)
             return nil
         case let .listItem(url, list, item) where name == "SetFieldValue":
             // A lookup or person (FieldLookupValue / FieldUserValue, or an array of them) is kept
@@ -674,14 +675,14 @@ final class CSOMEvaluation {
             guard params.count > 1 else { throw CSOMError.invalid("The method SetFieldValue expects more parameters.") }
             let value = params[1].value
             let ids: JSON? = value.arrayValue.map { .array($0.map { $0["LookupId"] ?? .null }) } ?? value["LookupId"]
-            if let ids { pendingFields["\(url)|\(list)|\(item)", default: [:]][field + "Id"] = ids } else {
-                pendingFields["\(url)|\(list)|\(item)", default: [:]][field] = value
+            if let ids { pendingFields[Self.itemKey(url, list, item), default: [:]][field + "Id"] = ids } else {
+                pendingFields[Self.itemKey(url, list, item), default: [:]][field] = value
             }
             return nil
         case let .listItem(url, list, item) where name == "SystemUpdate" || name == "Update":
             // SystemUpdate keeps the item's version, editor and modification time.
             guard canWrite, let l = webs[url.lowercased()]?.list(id: list), let i = l.position(of: item) else { throw CSOMError.accessDenied }
-            let fields = SharePointEndpoints.fieldValues(pendingFields.removeValue(forKey: "\(url)|\(list)|\(item)") ?? [:])
+            let fields = SharePointEndpoints.fieldValues(pendingFields.removeValue(forKey: Self.itemKey(url, list, item)) ?? [:])
             l.noteFields(fields)
             for (k, v) in fields { l.items[i].fields[k] = v }
             if name == "Update" {
