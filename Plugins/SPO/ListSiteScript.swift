@@ -11,6 +11,7 @@ enum ListSiteScriptCommands {
                 sets: [["listId", "listTitle", "listUrl"]],
                 examples: [("By title", "m365 spo list sitescript get --webUrl https://contoso.sharepoint.com/sites/project-x --listTitle ContosoList"),
                            ("By site-relative URL", "m365 spo list sitescript get --webUrl /sites/project-x --listUrl 'Shared Documents'")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            try CLIArguments.requireGUIDs(options, [.listId])
             let web = try spo.webURL(options, .webUrl)
             // As the CLI: a URL is taken as given; an id or title is looked up for the root folder's URL.
             let listURL: String

@@ -38,15 +38,18 @@ enum ListViewCommands {
         "'" + percentEncode(value.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''")) + "'"
     }
 
-    /// `{web}/_api/web/lists(guid'…')`, `…/lists/GetByTitle('…')` or `…/GetList('…')`.
-    static func listPath(_ web: String, _ options: Options) throws(PluginFailure) -> String {
-        try ListSelector.forItems.path(web, options)
+    /// `{web}/_api/web/lists(guid'…')`, `…/lists/GetByTitle('…')` or `…/GetList('…')`; `getByTitle`
+    /// spelt as the command spells it (view get and add write `getByTitle`).
+    static func listPath(_ web: String, _ options: Options, getByTitle: String = "GetByTitle") throws(PluginFailure) -> String {
+        if options.string(.listId) == nil, let title = options.string(.listTitle) { return web + "/_api/web/lists/\(getByTitle)(\(literal(title)))" }
+        return try ListSelector.forItems.path(web, options)
     }
 
-    /// `/views/GetById('…')` or `/views/GetByTitle('…')` (view get and set).
-    static func viewByMethod(_ options: Options, id: OptionKey<String>, title: OptionKey<String>, getById: String) -> String {
-        if let guid = options.string(id) { return "/views/\(getById)(\(literal(guid)))" }
-        return "/views/GetByTitle(\(literal(options.string(title) ?? "")))"
+    /// `/views/getById('…')` or `/views/getByTitle('…')` (view get), `/views/GetById('…')` or
+    /// `/views/GetByTitle('…')` (view set): each command's spelling.
+    static func viewByMethod(_ options: Options, getById: String, getByTitle: String) -> String {
+        if let guid = options.string(.id) { return "/views/\(getById)(\(literal(guid)))" }
+        return "/views/\(getByTitle)(\(literal(options.string(.title) ?? "")))"
     }
 
     /// `/views('…')` or `/views/GetByTitle('…')`, as the view field commands address a view.
@@ -66,16 +69,18 @@ enum ListViewCommands {
         return name
     }
 
-    /// `--position`: a number as the CLI reads one (a whole number here; SharePoint takes no other).
-    static func position(_ options: Options) throws(PluginFailure) -> Int? {
+    /// `--position`, checked as the CLI checks it (`parseInt` must read a number: `2`, `1.5`, `3rd`)
+    /// and sent as its parser typed it (`2` and `1.5` as numbers, `3rd` and `007` as text);
+    /// SharePoint judges what it gets.
+    static func position(_ options: Options) throws(PluginFailure) -> JSON? {
         guard let text = options.string(K.position) else { return nil }
-        guard let n = Int(text.trimmingSpaces) else { throw usage("\(text) is not a number") }
-        return n
+        guard CLIArguments.parsesAsInteger(text) else { throw usage("\(text) is not a number") }
+        return CLIArguments.parsedValue(text)
     }
 
     /// Moves a field of the view to `index` (`ViewFields/moveviewfieldto`).
-    static func move(_ spo: SPOClient, view: String, field: String, to index: Int) throws(PluginFailure) {
-        try spo.send("POST", view + "/viewfields/moveviewfieldto", body: ["field": .string(field), "index": .number(Double(index))])
+    static func move(_ spo: SPOClient, view: String, field: String, to index: JSON) throws(PluginFailure) {
+        try spo.send("POST", view + "/viewfields/moveviewfieldto", body: ["field": .string(field), "index": index])
     }
 
     static let all: [PluginCommand] = [
@@ -85,6 +90,7 @@ enum ListViewCommands {
                 sets: [listSet], defaults: ["Id", "Title", "DefaultView", "Hidden", "BaseViewId"],
                 examples: [("Views of a list by title", "m365 spo list view list --webUrl https://contoso.sharepoint.com/sites/project-x --listTitle Tasks"),
                            ("Views of a list by URL", "m365 spo list view list --webUrl /sites/project-x --listUrl Lists/Tasks")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            try CLIArguments.requireGUIDs(options, [.listId])
             let web = try spo.webURL(options, .webUrl)
             try spo.list(try listPath(web, options) + "/views")
         },
@@ -93,9 +99,10 @@ enum ListViewCommands {
                 options: [webUrl] + listOptions + viewSelector, sets: [listSet, ["id", "title"]],
                 examples: [("A view by title", "m365 spo list view get --webUrl https://contoso.sharepoint.com/sites/project-x --listTitle Tasks --title 'All Items'"),
                            ("A view by id", "m365 spo list view get --webUrl /sites/project-x --listUrl Lists/Tasks --id 330f29c5-5c4c-465f-9f4b-7903020ae1ce")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs([.id])
+            try CLIArguments.requireGUID(options, .listId, CLIArguments.notGUID(in: .listId))
+            try CLIArguments.requireGUID(options, .id, CLIArguments.notGUID(in: .id))
             let web = try spo.webURL(options, .webUrl)
-            let url = try listPath(web, options) + viewByMethod(options, id: .id, title: .title, getById: "getById")
+            let url = try listPath(web, options, getByTitle: "getByTitle") + viewByMethod(options, getById: "getById", getByTitle: "getByTitle")
             try spo.invocation.emit(result: .object(try spo.get(url)))
         },
 
@@ -123,7 +130,7 @@ enum ListViewCommands {
                            ("A calendar view", "m365 spo list view add --webUrl /sites/project-x --listTitle Events --title Calendar --type calendar --calendarStartDateField EventDate --calendarEndDateField EndDate --calendarTitleField Title")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let body = try viewCreation(options)
             let web = try spo.webURL(options, .webUrl)
-            let url = try listPath(web, options) + "/views/add"
+            let url = try listPath(web, options, getByTitle: "getByTitle") + "/views/add"
             // As the CLI: a verbose-typed body (`ViewFields: {results: […]}`), a nometadata answer.
             let answer = try spo.answer("POST", url, raw: (contentType: "application/json;odata=verbose", bytes: Array(JSON.object(["parameters": .object(body)]).serialized().utf8)))
             guard let view = try spo.service.json(answer, url: url)?.objectValue else {
@@ -136,19 +143,21 @@ enum ListViewCommands {
                 options: [webUrl] + listOptions + viewSelector, sets: [listSet, ["id", "title"]], unknownOptions: true,
                 examples: [("Rename a view", "m365 spo list view set --webUrl https://contoso.sharepoint.com/sites/project-x --listTitle Tasks --title 'All Items' --Title 'All tasks'"),
                            ("Change the query and the page size", "m365 spo list view set --webUrl /sites/project-x --listUrl Lists/Tasks --id 330f29c5-5c4c-465f-9f4b-7903020ae1ce --ViewQuery '<OrderBy><FieldRef Name=\"Created\" Ascending=\"FALSE\" /></OrderBy>' --RowLimit 50")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs([.id])
+            try CLIArguments.requireGUID(options, .listId, CLIArguments.notGUID(in: .listId))
+            try CLIArguments.requireGUID(options, .id, CLIArguments.notGUID(in: .id))
             let web = try spo.webURL(options, .webUrl)
-            let url = try listPath(web, options) + viewByMethod(options, id: .id, title: .title, getById: "GetById")
-            // Every option the command does not declare is a view property (`--Title`, `--RowLimit 50`).
+            let url = try listPath(web, options) + viewByMethod(options, getById: "GetById", getByTitle: "GetByTitle")
+            // Every option the command does not declare is a view property, typed as the CLI's
+            // parser types it: `--RowLimit 50` a number, `--Hidden true` the text "true".
             var body = JSONObject()
-            for (name, value) in options.unknown { body[name] = typedValue(value) }
+            for (name, value) in options.unknown { body[name] = CLIArguments.parsedValue(value) }
             try spo.send("PATCH", url, body: .object(body), digestFor: web)
         },
 
         command("list view remove", "Deletes the specified view from the list",
                 options: [webUrl] + listOptions + viewSelector + [forceOption], sets: [listSet, ["id", "title"]],
                 examples: [("Without a prompt", "m365 spo list view remove --webUrl https://contoso.sharepoint.com/sites/project-x --listTitle Tasks --title 'Old view' --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs([.id])
+            try CLIArguments.requireGUIDs(options, [.listId, .id])
             let web = try spo.webURL(options, .webUrl)
             let list = try listPath(web, options)
             let view = options.string(.id).map { "/views(guid'\(percentEncode($0))')" } ?? "/views/GetByTitle(\(literal(options.string(.title) ?? "")))"
@@ -163,7 +172,7 @@ enum ListViewCommands {
                 sets: [listSet, ["viewId", "viewTitle"], ["id", "title"]],
                 examples: [("Add a field at the end", "m365 spo list view field add --webUrl https://contoso.sharepoint.com/sites/project-x --listTitle Tasks --viewTitle 'All Items' --title Status"),
                            ("Add a field first", "m365 spo list view field add --webUrl /sites/project-x --listUrl Lists/Tasks --viewTitle 'All Items' --id 330f29c5-5c4c-465f-9f4b-7903020ae1ce --position 0")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs([K.viewId, .id])
+            try CLIArguments.requireGUIDs(options, [.listId, K.viewId, .id])
             let index = try position(options)
             let web = try spo.webURL(options, .webUrl)
             let list = try listPath(web, options)
@@ -178,7 +187,7 @@ enum ListViewCommands {
                     + [option(K.position, nil, "Position (0-based) to move the field to among the view's fields", required: true)],
                 sets: [listSet, ["viewId", "viewTitle"], ["id", "title"]],
                 examples: [("Move a field to the front", "m365 spo list view field set --webUrl https://contoso.sharepoint.com/sites/project-x --listTitle Tasks --viewTitle 'All Items' --title Status --position 0")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs([K.viewId, .id])
+            try CLIArguments.requireGUIDs(options, [.listId, K.viewId, .id])
             guard let index = try position(options) else { throw usage("--position is required") }
             let web = try spo.webURL(options, .webUrl)
             let list = try listPath(web, options)
@@ -190,7 +199,9 @@ enum ListViewCommands {
                 options: [webUrl] + listOptions + viewOfFieldSelector + fieldSelector + [forceOption],
                 sets: [listSet, ["viewId", "viewTitle"], ["id", "title"]],
                 examples: [("Without a prompt", "m365 spo list view field remove --webUrl https://contoso.sharepoint.com/sites/project-x --listTitle Tasks --viewTitle 'All Items' --title Status --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs([K.viewId, .id])
+            try CLIArguments.requireGUIDs(options, [.listId, K.viewId])
+            // As the CLI: a bad field id is reported with the view id's value (`undefined` without one).
+            try CLIArguments.requireGUID(options, .id) { _ in CLIArguments.notGUID(options.string(K.viewId) ?? "undefined") }
             let web = try spo.webURL(options, .webUrl)
             let list = try listPath(web, options)
             let field = options.string(.id) ?? options.string(.title) ?? ""
@@ -205,7 +216,8 @@ enum ListViewCommands {
     /// `SP.ViewCreationInformation` from `view add`'s options, checked as the CLI checks them,
     /// in the CLI's order of properties.
     static func viewCreation(_ options: Options) throws(PluginFailure) -> JSONObject {
-        try options.requireGUIDs([.listId])
+        // The CLI's schema (zod) words its refusals `option: message`.
+        try CLIArguments.requireGUID(options, .listId) { _ in "listId: Invalid UUID" }
         guard let title = options.string(.title), !title.isEmpty else { throw usage("title: Cannot be empty.") }
         let type = options.string(K.viewType)
         let personal = options.bool(K.personal), makeDefault = options.bool(K.makeDefault)
@@ -227,7 +239,8 @@ enum ListViewCommands {
         if type != "calendar" && !options.has(.fields) { throw usage("When type is not calendar, do specify fields.") }
         var rowLimit = 30
         if let limit = options.number(.rowLimit) {
-            guard limit > 0, limit == limit.rounded() else { throw usage("rowLimit: use a positive whole number") }
+            guard limit == limit.rounded() else { throw usage("rowLimit: Invalid input: expected int, received number") }
+            guard limit > 0 else { throw usage("rowLimit: Too small: expected number to be >0") }
             rowLimit = Int(limit)
         }
         let formatter = options.string(K.customFormatter)

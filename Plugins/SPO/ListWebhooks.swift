@@ -20,7 +20,14 @@ enum ListWebhookCommands {
 
     /// A webhook lives at most 180 days, counted from now.
     static let maxLifetime = 180 * 86400
-    static let dateFormats = "Provide the date in one of the following formats: 'YYYY-MM-DD', 'YYYY-MM-DDThh:mm', 'YYYY-MM-DDThh:mmZ', 'YYYY-MM-DDThh:mm±hh:mm'"
+    /// The CLI's refusal of a date it cannot read, one format a line: `webhook add` quotes them
+    /// (indented 10 spaces), `webhook set` names the value and indents them 6.
+    static let addDateFormats = "Provide the date in one of the following formats:"
+        + ["'YYYY-MM-DD'", "'YYYY-MM-DDThh:mm'", "'YYYY-MM-DDThh:mmZ'", "'YYYY-MM-DDThh:mm±hh:mm'"].map { "\n          " + $0 }.joined()
+    static func setDateFormats(_ value: String) -> String {
+        "\(value) is not a valid date format. Provide the date in one of the following formats:"
+            + ["YYYY-MM-DD", "YYYY-MM-DDThh:mm", "YYYY-MM-DDThh:mmZ", "YYYY-MM-DDThh:mm±hh:mm"].map { "\n      " + $0 }.joined()
+    }
 
     /// `{list}/Subscriptions`, `{list}/Subscriptions('id')`.
     static func subscriptions(_ web: String, _ options: Options, id: String? = nil) throws(PluginFailure) -> String {
@@ -34,6 +41,7 @@ enum ListWebhookCommands {
                           option(.listUrl, nil, "Server- or site-relative URL of the list")],
                 sets: [listSet], defaults: ["id", "clientState", "expirationDateTime", "resource"],
                 examples: [("Webhooks of a library", "m365 spo list webhook list --webUrl https://contoso.sharepoint.com/sites/project-x --listTitle Documents")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            try CLIArguments.requireGUIDs(options, [.listId])
             let web = try spo.webURL(options, .webUrl)
             // As the CLI: a webhook without a client state shows an empty one.
             try spo.list(try subscriptions(web, options)) { webhook in
@@ -44,7 +52,7 @@ enum ListWebhookCommands {
         command("list webhook get", "Gets information about the specific webhook",
                 options: [webUrl] + listOptions + [webhookId], sets: [listSet],
                 examples: [("A webhook of a library", "m365 spo list webhook get --webUrl https://contoso.sharepoint.com/sites/project-x --listTitle Documents --id cc27a922-8224-4296-90a5-ebbc54da2e85")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs([.id])
+            try CLIArguments.requireGUIDs(options, [.id, .listId])
             let web = try spo.webURL(options, .webUrl)
             try spo.invocation.emit(result: .object(try spo.get(try subscriptions(web, options, id: options.string(.id)))))
         },
@@ -58,11 +66,11 @@ enum ListWebhookCommands {
                 sets: [listSet],
                 examples: [("Expiring in 180 days", "m365 spo list webhook add --webUrl https://contoso.sharepoint.com/sites/project-x --listTitle Documents --notificationUrl https://contoso-funcions.azurewebsites.net/webhook"),
                            ("With an expiration and a client state", "m365 spo list webhook add --webUrl /sites/project-x --listUrl 'Shared Documents' --notificationUrl https://contoso-funcions.azurewebsites.net/webhook --expirationDateTime 2027-01-01 --clientState verification")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs([.listId])
+            try CLIArguments.requireGUIDs(options, [.listId])
             let now = Int(time(nil))
             var expiration = isoString(seconds: now + maxLifetime, millis: 0)
             if let given = options.string(.expirationDateTime) {
-                guard let (seconds, millis) = parseDate(given) else { throw usage(dateFormats) }
+                guard let (seconds, millis) = parseDate(given) else { throw usage(addDateFormats) }
                 guard seconds >= now, seconds < now + maxLifetime else {
                     throw usage("Provide an expiration date which is a date time in the future and within 6 months from now")
                 }
@@ -89,12 +97,12 @@ enum ListWebhookCommands {
                 ],
                 sets: [listSet],
                 examples: [("Extend a webhook", "m365 spo list webhook set --webUrl https://contoso.sharepoint.com/sites/project-x --listTitle Documents --id cc27a922-8224-4296-90a5-ebbc54da2e81 --expirationDateTime 2027-01-01")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs([.id, .listId])
+            try CLIArguments.requireGUIDs(options, [.id, .listId])
             let url = options.string(notificationUrl), expiration = options.string(.expirationDateTime), state = options.string(clientState)
             if (url ?? "").isEmpty && (expiration ?? "").isEmpty && (state ?? "").isEmpty {
                 throw usage("Specify notificationUrl, expirationDateTime, clientState or multiple, at least one is required")
             }
-            if let expiration, parseDate(expiration) == nil { throw usage("\(expiration) is not a valid date format. " + dateFormats) }
+            if let expiration, parseDate(expiration) == nil { throw usage(setDateFormats(expiration)) }
             let web = try spo.webURL(options, .webUrl)
             // As the CLI: the values as given (the expiration unconverted); SharePoint checks them.
             var body = JSONObject()
@@ -107,7 +115,7 @@ enum ListWebhookCommands {
         command("list webhook remove", "Removes the specified webhook from the list",
                 options: [webUrl] + listOptions + [webhookId, forceOption], sets: [listSet],
                 examples: [("Without a prompt", "m365 spo list webhook remove --webUrl https://contoso.sharepoint.com/sites/project-x --listTitle Documents --id cc27a922-8224-4296-90a5-ebbc54da2e81 --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
-            try options.requireGUIDs([.id, .listId])
+            try CLIArguments.requireGUIDs(options, [.id, .listId])
             let web = try spo.webURL(options, .webUrl)
             let url = try subscriptions(web, options, id: options.string(.id))
             let list = options.string(.listTitle) ?? options.string(.listId) ?? options.string(.listUrl) ?? ""

@@ -31,6 +31,9 @@ final class SharePointViewTests: SharePointTestCase {
         // moveViewFieldTo takes the index as a number or a numeric string; a field the view lacks is refused.
         XCTAssertEqual(try sp("POST", "\(byTitle)/ViewFields/moveViewFieldTo", json: ["field": "Created", "index": "0"]).status, 200)
         XCTAssertEqual(try sp("GET", "\(byTitle)/ViewFields").json["Items"] as? [String], ["Created", "Title"])
+        let fraction = try sp("POST", "\(byTitle)/ViewFields/moveViewFieldTo", json: ["field": "Created", "index": 0.5])
+        XCTAssertEqual(fraction.status, 400)
+        XCTAssertEqual(spError(fraction).message, "Cannot convert a primitive value to the expected type 'Edm.Int32'. See the inner exception for more details.")
         let absent = try sp("POST", "\(byTitle)/ViewFields/moveViewFieldTo", json: ["field": "Modified", "index": 0])
         XCTAssertEqual(absent.status, 400)
         XCTAssertEqual(spError(absent).message, "Column 'Modified' does not exist. It may have been deleted by another user.")
@@ -45,6 +48,13 @@ final class SharePointViewTests: SharePointTestCase {
                        ["Bob's view"])
         let wrongType = try sp("MERGE", "\(list)/views(guid'\(viewId)')", json: ["RowLimit": "many"])
         XCTAssertEqual(wrongType.status, 400, wrongType.text)
+        let wrongFlag = try sp("MERGE", "\(list)/views(guid'\(viewId)')", json: ["Hidden": "yes"])
+        XCTAssertEqual(wrongFlag.status, 400, wrongFlag.text)
+        // Booleans and numbers given as text are read as such.
+        XCTAssertEqual(try sp("MERGE", "\(list)/views(guid'\(viewId)')", json: ["Hidden": "TRUE", "RowLimit": "7"]).status, 204)
+        let stored = try sp("GET", "\(list)/views(guid'\(viewId)')?$select=Hidden,RowLimit")
+        XCTAssertEqual(stored.json["Hidden"] as? Bool, true, stored.text)
+        XCTAssertEqual(stored.json["RowLimit"] as? Int, 7, stored.text)
     }
 
     func testLibraryViewsLiveUnderForms() throws {
@@ -76,6 +86,29 @@ final class SharePointViewTests: SharePointTestCase {
         XCTAssertEqual(values(try sp("GET", subs)).count, 1, "refused subscriptions are not kept")
     }
 
+    /// A subscription is listed and found until its expiration passes, then it is gone (the
+    /// emulator's clock moved forward, not waited for).
+    func testASubscriptionIsGoneOnceItExpires() throws {
+        let id = try makeList("Hook Expiry")
+        let subs = "\(marketing)/_api/web/lists(guid'\(id)')/subscriptions"
+        let expires = ISO8601DateFormatter().string(from: Date().addingTimeInterval(3600))
+        let created = try sp("POST", subs, json: ["resource": id, "notificationUrl": "https://hooks.contoso.com/x", "expirationDateTime": expires])
+        XCTAssertEqual(created.status, 201, created.text)
+        let sub = try XCTUnwrap(created.json["id"] as? String)
+        defer { SharePointWebhooks.clock.reset() }
+        SharePointWebhooks.clock.advance(by: 3500)
+        XCTAssertEqual(values(try sp("GET", subs)).count, 1, "not yet expired")
+        XCTAssertEqual(try sp("GET", "\(subs)('\(sub)')").status, 200)
+        SharePointWebhooks.clock.advance(by: 200)
+        XCTAssertEqual(values(try sp("GET", subs)).count, 0, "expired")
+        let gone = try sp("GET", "\(subs)('\(sub)')")
+        XCTAssertEqual(gone.status, 404, gone.text)
+        XCTAssertEqual(spError(gone).message, "Cannot find resource for the request Subscriptions.")
+        // The expiration check follows the same clock: an hour ahead of the real time is now the past.
+        let past = try sp("POST", subs, json: ["resource": id, "notificationUrl": "https://hooks.contoso.com/x", "expirationDateTime": expires])
+        XCTAssertEqual(spError(past).message, "The specified expiration date is invalid. Should be greater than today and within 6 months")
+    }
+
     func testSiteScriptOnTheDottedRouteAndAMissingList() throws {
         _ = try makeList("Script Tests")
         let url = "\(marketing)/_api/Microsoft.SharePoint.Utilities.WebTemplateExtensions.SiteScriptUtility.GetSiteScriptFromList"
@@ -83,6 +116,7 @@ final class SharePointViewTests: SharePointTestCase {
         XCTAssertEqual(answer.status, 200, answer.text)
         let text = try XCTUnwrap((answer.json["d"] as? [String: Any])?["GetSiteScriptFromList"] as? String)
         XCTAssertTrue(text.contains("\"listName\": \"Script Tests\""), text)
+        XCTAssertFalse(text.contains("addNavLink"), "no action the documented sample lacks")
         let missing = try sp("POST", url, json: ["listUrl": "\(marketing)/Lists/Nothing"])
         XCTAssertEqual(missing.status, 404)
     }

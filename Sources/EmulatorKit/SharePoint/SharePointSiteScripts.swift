@@ -4,9 +4,8 @@ import NIOHTTP1
 
 /// `POST _api/Microsoft.SharePoint.Utilities.WebTemplateExtensions.SiteScriptUtility.GetSiteScriptFromList
 /// {"listUrl": absolute URL}` (also spelt with `_` for `.`): the site script that would recreate
-/// the list, written from its current state — its title and template, its own columns' schema,
-/// its content types and its public views (and a navigation link when it is on the quick
-/// launch). The answer is the script as JSON text (`{"value": "…"}`), indented with CRLF line
+/// the list, written from its current state — its title and template, its columns' schema,
+/// its content types and its public views. The answer is the script as JSON text (`{"value": "…"}`), indented with CRLF line
 /// breaks as SharePoint writes it.
 enum SharePointSiteScripts {
     typealias On = (HTTPMethod, String, @escaping SharePointEndpoints.Handler) -> Void
@@ -38,10 +37,21 @@ enum SharePointSiteScripts {
     }
 
     /// The script's actions for `list`. Call under the lock.
+    ///
+    /// The shape follows the sample SharePoint answer in the CLI's documentation
+    /// (list-sitescript-get.mdx): `createSPList` with `color` and `icon` (text), then the columns
+    /// (`addSPFieldXml`, `addSPLookupFieldXml`) — the list's own and those of its item content type
+    /// (Title, with the LinkTitle built on it) — then `addContentType` for each list content type
+    /// (the item type with a `fieldRefsXml` entry per column, Folder with none), then `addSPView`
+    /// per public view. [U] the order of the columns (the sample's follows no order the emulator
+    /// keeps; here the list's), and `color`/`icon` of a list made without either (the sample's
+    /// "0" and "3").
     static func script(_ list: SPList, _ web: SPWeb) -> JSON {
+        let itemTypes = list.contentTypes.filter { !$0.id.hasPrefix("0x0120") }
+        var linked = Set(itemTypes.flatMap { $0.fieldLinks.map(\.name) }.filter { $0 != "ContentType" })
+        if linked.contains("Title"), list.field("LinkTitle") != nil { linked.insert("LinkTitle") }
         var subactions: [JSON] = []
-        // The list's own columns; those of its base type come with the template.
-        for field in list.fields where field.props["FromBaseType"]?.boolValue != true {
+        for field in list.fields where field.props["FromBaseType"]?.boolValue != true || linked.contains(field.internalName) {
             let xml = field.props["SchemaXml"]?.stringValue ?? ""
             if field.typeAsString.hasPrefix("Lookup") {
                 subactions.append(["verb": "addSPLookupFieldXml", "schemaXml": .string(xml),
@@ -55,14 +65,19 @@ enum SharePointSiteScripts {
             // A list's copy of a site content type is named by the site type's id.
             let id = type.id.hasSuffix(suffix) ? String(type.id.dropLast(suffix.count)) : type.id
             var action: JSONObject = ["verb": "addContentType", "name": .string(type.name), "id": .string(id)]
-            let custom = type.fieldLinks.filter { link in list.fields.first { $0.internalName == link.name }?.props["FromBaseType"]?.boolValue == false }
-            if !custom.isEmpty {
-                action["fieldRefsXml"] = .array(custom.map { link in
+            if !type.id.hasPrefix("0x0120") {
+                var refs: [JSON] = []
+                for link in type.fieldLinks where link.name != "ContentType" {
                     var ref = "<FieldRef ID=\"{\(link.id)}\" Name=\"\(SPXMLText.attribute(link.name))\""
                     if link.required { ref += " Required=\"TRUE\"" }
                     if link.hidden { ref += " Hidden=\"TRUE\"" }
-                    return .string(ref + " />")
-                })
+                    refs.append(.string(ref + " />"))
+                    // The item's title link comes with the read-only LinkTitle, named as the column is.
+                    if link.name == "Title", let linkTitle = list.field("LinkTitle") {
+                        refs.append(.string("<FieldRef ID=\"{\(linkTitle.id)}\" Name=\"LinkTitle\" DisplayName=\"\(SPXMLText.attribute(linkTitle.title))\" ReadOnly=\"TRUE\" />"))
+                    }
+                }
+                if !refs.isEmpty { action["fieldRefsXml"] = .array(refs) }
             }
             subactions.append(.object(action))
         }
@@ -75,18 +90,18 @@ enum SharePointSiteScripts {
                 "formatterJSON": .string(p["CustomFormatter"]?.stringValue ?? ""), "replaceViewFields": true,
             ])
         }
-        var actions: [JSON] = [[
+        let create: JSONObject = [
             "verb": "createSPList", "listName": .string(list.title), "templateType": JSON(list.baseTemplate),
+            "color": .string(text(list.settings["Color"]) ?? "0"), "icon": .string(text(list.settings["Icon"]) ?? "3"),
             "subactions": .array(subactions),
-        ]]
-        if list.settings["OnQuickLaunch"]?.boolValue == true {
-            let page = list.views.first { $0.props["DefaultView"]?.boolValue == true }?.props["ServerRelativeUrl"]?.stringValue
-                ?? list.serverRelativeURL
-            let webPath = web.serverRelativeUrl == "/" ? "" : web.serverRelativeUrl
-            actions.append(["verb": "addNavLink", "url": .string(String(page.dropFirst(webPath.count + 1))),
-                            "displayName": .string(list.title), "isWebRelative": true])
-        }
-        return ["$schema": .string(schema), "actions": .array(actions)]
+        ]
+        return ["$schema": .string(schema), "actions": [.object(create)]]
+    }
+
+    /// A stored setting as text (`3` or `"3"`).
+    static func text(_ value: JSON?) -> String? {
+        if let s = value?.stringValue { return s }
+        return value?.intValue.map(String.init)
     }
 
     /// The title of the list a lookup column points at (`List="{id}"` in its schema).

@@ -232,9 +232,22 @@ enum SharePointViews {
                                        "ViewProjectedFields", "ViewType2", "VisualizationInfo", "CalendarViewStyles", "CustomOrder",
                                        "AssociatedContentTypeId", "ListViewXml"]
 
+    /// SharePoint's REST reader takes a primitive property's value from JSON text too (verbose JSON
+    /// writes Edm.Int64 as text): `"true"`/`"false"` for a Boolean, `"50"` for a number — what the
+    /// CLI sends for `view set --Hidden true`. Other text stays and is refused as the wrong type. [U]
+    static func primitivesFromText(_ body: JSONObject) -> JSONObject {
+        var out = body
+        for (name, value) in body {
+            guard let text = value.stringValue else { continue }
+            if booleans.contains(name), ["true", "false"].contains(text.lowercased()) { out[name] = .bool(text.lowercased() == "true") }
+            if numbers.contains(name), let n = Int(text) { out[name] = JSON(n) }
+        }
+        return out
+    }
+
     /// `MERGE`/`PATCH {list}/views/{view}`: the given properties change, the rest stay.
     static func updateView(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
-        let body = try SharePointEndpoints.jsonBody(r)
+        let body = primitivesFromText(try SharePointEndpoints.jsonBody(r))
         try SharePointEndpoints.checkType(body, "SP.View")
         try SharePointEndpoints.checkProperties(body, type: "SP.View", booleans: booleans, numbers: numbers, strings: strings)
         if let rows = body["RowLimit"]?.intValue, rows < 1 { throw indexOutOfRange() }
@@ -304,12 +317,15 @@ enum SharePointViews {
         guard let field = body["field"]?.stringValue else {
             throw SPError.invalidQuery("The parameter field does not exist in method MoveViewFieldTo.")
         }
-        // The CLI sends the index as the option's text; SharePoint reads a number from either.
+        // The CLI's parser sends `--position 2` as a number and `--position 007` as text; SharePoint
+        // reads an Int32 from either, and refuses a fraction or other text. [U] the refusal's text.
         let index: Int
         if let n = body["index"]?.intValue {
             index = n
         } else if let text = body["index"]?.stringValue, let n = Int(text) {
             index = n
+        } else if let given = body["index"], !given.isNull {
+            throw SPError.invalidQuery("Cannot convert a primitive value to the expected type 'Edm.Int32'. See the inner exception for more details.")
         } else {
             throw SPError.invalidQuery("The parameter index does not exist in method MoveViewFieldTo.")
         }

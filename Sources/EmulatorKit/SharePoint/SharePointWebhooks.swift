@@ -13,7 +13,18 @@ import NIOHTTP1
 /// the handshake fails, what could never answer (another scheme, no host, a port SharePoint does
 /// not call, and hosts under `.invalid`, which never resolve — RFC 2606). No notifications are
 /// sent either.
-enum SharePointWebhooks {
+public enum SharePointWebhooks {
+    /// The clock subscriptions expire by: the wall clock, moved forward by what `advance` added
+    /// (emulator tests see a subscription expire without waiting for it).
+    public final class Clock: @unchecked Sendable {
+        private let lock = NSLock()
+        private var skew: TimeInterval = 0
+        public func advance(by seconds: TimeInterval) { lock.withLock { skew += seconds } }
+        public func reset() { lock.withLock { skew = 0 } }
+        var now: Date { lock.withLock { Date().addingTimeInterval(skew) } }
+    }
+    public static let clock = Clock()
+
     typealias On = (HTTPMethod, String, @escaping SharePointEndpoints.Handler) -> Void
 
     static func register(_ on: On) {
@@ -74,14 +85,14 @@ enum SharePointWebhooks {
     /// The expiration a client asked for, checked: in the future, at most 180 days ahead.
     static func expiration(_ value: JSON?) throws -> String {
         guard let text = value?.stringValue, let date = parse(text) else { throw badExpiration }
-        let now = Date()
+        let now = clock.now
         guard date > now, date.timeIntervalSince(now) <= maxLifetime + grace else { throw badExpiration }
         return format(date)
     }
 
     /// The list's live subscriptions; expired ones are dropped. Call under the lock.
     static func live(_ list: SPList) -> [SPSubscription] {
-        let now = Date()
+        let now = clock.now
         list.subscriptions.removeAll { (parse($0.expirationDateTime) ?? .distantPast) <= now }
         return list.subscriptions
     }
