@@ -31,9 +31,22 @@ enum ContentTypeCommands {
     /// `('0x0100…')`: a content type id as a quoted key.
     static func key(_ id: String) -> String { "('" + percentEncode(id.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''")) + "')" }
 
+    /// Fails when `--listId` is not a GUID, worded as the command's CLI counterpart words it
+    /// (most say `<id> is not a valid GUID`).
+    static func checkListId(_ options: Options, _ message: (String) -> String = { "\($0) is not a valid GUID" }) throws(PluginFailure) {
+        if let id = options.string(.listId), !isGUID(id) { throw usage(message(id)) }
+    }
+
+    /// The CLI's option set of the optional list selector (`runsWhen` one of them is given).
+    static func oneList(_ options: Options) throws(PluginFailure) {
+        if [options.has(.listId), options.has(.listTitle), options.has(.listUrl)].filter({ $0 }).count > 1 {
+            throw usage("Specify one of the following options: listId, listTitle, listUrl, but not multiple.")
+        }
+    }
+
     /// A list by id, or its id from its title or URL (`GET …?$select=Id`), as the CLI looks it up.
     static func listId(_ spo: SPOClient, _ web: String, _ options: Options) throws(PluginFailure) -> String? {
-        try options.requireGUIDs([.listId])
+        try checkListId(options)
         if let id = options.string(.listId) { return id }
         guard options.has(.listTitle) || options.has(.listUrl) else { return nil }
         guard let id = try spo.get(try ListSelector.forItems.path(web, options) + OData.query([("$select", "Id")]))["Id"]?.stringValue else {
@@ -87,7 +100,7 @@ enum ContentTypeCommands {
                 examples: [("A site content type by id", "m365 spo contenttype get --webUrl https://contoso.sharepoint.com/sites/contoso-sales --id 0x0100558D85B7216F6A489A499DB361E1AE2F"),
                            ("A list content type by name", "m365 spo contenttype get --webUrl /sites/contoso-sales --listTitle Events --name Event")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, .webUrl)
-            try options.requireGUIDs([.listId])
+            try checkListId(options)
             try spo.invocation.emit(result: .object(try get(spo, web: web, options, id: options.string(.id), name: options.string(.name))))
         },
 
@@ -112,7 +125,7 @@ enum ContentTypeCommands {
             let id = options.string(.id) ?? "", name = options.string(.name) ?? ""
             var request = CSOMRequest()
             let parent: CSOMRequest.Path
-            try options.requireGUIDs([.listId])
+            try checkListId(options)
             if options.has(.listId) || options.has(.listTitle) || options.has(.listUrl) {
                 // As the CLI: the site's and web's ids, then the list's.
                 let ids = try siteAndWeb(spo, web)
@@ -202,7 +215,8 @@ enum ContentTypeCommands {
                 examples: [("The columns of a site content type", "m365 spo contenttype field list --webUrl https://contoso.sharepoint.com/sites/contoso-sales --contentTypeId 0x0101"),
                            ("The titles of a list content type's columns", "m365 spo contenttype field list --webUrl /sites/contoso-sales --listTitle Documents --contentTypeName Document --properties Title,InternalName")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, .webUrl)
-            try options.exclusive([OptionKey<String>.listId, .listTitle, .listUrl])
+            try oneList(options)
+            try checkListId(options) { "\($0) is not a valid GUID for option 'listId'." }
             let collection = try base(web, options) + "/contentTypes"
             var id = options.string(ContentTypeKeys.contentTypeId)
             if id == nil {
@@ -276,7 +290,7 @@ enum ContentTypeCommands {
             let fieldId = options.string(.id) ?? ""
             if !isGUID(fieldId) { throw usage("\(fieldId) is not a valid GUID") }
             let web = try spo.webURL(options, .webUrl)
-            try options.requireGUIDs([.listId])
+            try checkListId(options)
             let contentType = options.string(ContentTypeKeys.contentTypeId) ?? ""
             guard try spo.invocation.confirmedRemoval(options, "the column \(fieldId) from content type \(contentType)") else { return }
             let ids = try siteAndWeb(spo, web)
@@ -300,8 +314,8 @@ enum ContentTypeCommands {
                 examples: [("To a site, by id", "m365 spo contenttype sync --webUrl https://contoso.sharepoint.com/sites/contoso-sales --id 0x0101"),
                            ("To a list, by name", "m365 spo contenttype sync --webUrl /sites/contoso-sales --listTitle Documents --name Contract")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, .webUrl)
-            try options.requireGUIDs([.listId])
-            try options.exclusive([OptionKey<String>.listId, .listTitle, .listUrl])
+            try oneList(options)
+            try checkListId(options)
             let graph = (spo.invocation.setting("connection.graphOrigin") ?? "https://graph.microsoft.com") + "/v1.0/sites/"
             let host = SPOClient.host(web), path = SPOClient.serverRelative(web)
             let site = path == "/" ? host : try graphSiteId(spo, graph, host: host, path: path)
@@ -386,6 +400,7 @@ enum ListContentTypeCommands {
                 options: [webUrl] + selector + [option(.id, "i", "ID of the site content type to add", required: true)], sets: sets,
                 examples: [("Folders in a list", "m365 spo list contenttype add --webUrl https://contoso.sharepoint.com/sites/project-x --listTitle Documents --id 0x0120")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, .webUrl)
+            try ContentTypeCommands.checkListId(options)
             let list = try ListSelector.forItems.path(web, options)
             guard let added = try spo.write(list + "/ContentTypes/AddAvailableContentType", body: .object(["contentTypeId": .string(options.string(.id) ?? "")]))?.objectValue else {
                 throw PluginFailure("SharePoint did not return the content type", status: M365_ERR_SERVER)
@@ -397,6 +412,7 @@ enum ListContentTypeCommands {
                 options: [webUrl] + selector, sets: sets, defaults: ["StringId", "Name", "Hidden", "ReadOnly", "Sealed"],
                 examples: [("A list's content types", "m365 spo list contenttype list --webUrl https://contoso.sharepoint.com/sites/project-x --listTitle Documents")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, .webUrl)
+            try ContentTypeCommands.checkListId(options)
             try spo.list(try ListSelector.forItems.path(web, options) + "/ContentTypes" + OData.query([("$expand", "Parent")]))
         },
 
@@ -404,9 +420,10 @@ enum ListContentTypeCommands {
                 options: [webUrl] + selector + [option(.id, "i", "ID of the list's content type", required: true), forceOption], sets: sets,
                 examples: [("Without a prompt", "m365 spo list contenttype remove --webUrl https://contoso.sharepoint.com/sites/project-x --listTitle Documents --id 0x0120 --force")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, .webUrl)
+            try ContentTypeCommands.checkListId(options)
             let list = try ListSelector.forItems.path(web, options)
             let id = options.string(.id) ?? ""
-            guard try spo.invocation.confirmedRemoval(options, "the content type \(id) from the list \(ListSelector.forItems.label(options)) in site \(web)") else { return }
+            guard try spo.invocation.confirmedRemoval(options, "the content type \(id) from the list \(ListSelector.forItems.label(options)) in site \(options.string(.webUrl) ?? web)") else { return }
             // As the CLI: SharePoint's answer for a type the list lacks is not looked at.
             try spo.write(list + "/ContentTypes" + ContentTypeCommands.key(id), tunnel: "DELETE")
         },
@@ -416,6 +433,7 @@ enum ListContentTypeCommands {
                 sets: sets,
                 examples: [("Make a type the default", "m365 spo list contenttype default set --webUrl https://contoso.sharepoint.com/sites/project-x --listTitle 'My List' --contentTypeId 0x0120")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             let web = try spo.webURL(options, .webUrl)
+            try ContentTypeCommands.checkListId(options)
             let list = try ListSelector.forItems.path(web, options)
             let id = options.string(ContentTypeKeys.contentTypeId) ?? ""
             let folder = try spo.get(list + "/RootFolder" + OData.query([("$select", "ContentTypeOrder,UniqueContentTypeOrder")]))

@@ -3,7 +3,9 @@ import XCTest
 
 /// `m365 spo contenttype …`, `spo contenttypehub get` and `spo list contenttype …` end to end:
 /// each test works in a sub-site of its own (removed at the end), so the root's content types
-/// stay as seeded; the content type hub gets types with names no other test uses.
+/// stay as seeded; the content type hub gets types with names no other test uses. As in
+/// SharePoint, a sub-site's `ContentTypes` and `Fields` hold only what was made there: the
+/// built-in types and columns are the root web's, and reach a sub-site as available ones.
 final class SPOContentTypeTests: SPOTestCase {
     static let hub = root + "/sites/contentTypeHub"
     static let titleField = "fa564e0f-0c70-4ab9-b863-0177e6ddd247"
@@ -24,6 +26,24 @@ final class SPOContentTypeTests: SPOTestCase {
 
     func rows(_ text: String) -> [[String]] {
         text.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+    }
+
+    /// What `--debug` traced of a command's request bodies (stderr): for CSOM payloads.
+    func traced(_ arguments: [String]) throws -> String {
+        let result = try harness.run(["spo"] + arguments + ["--debug"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return result.stderr
+    }
+
+    /// A command that must fail with exactly `message` as its error line (a usage error, exit 2,
+    /// adds the line that points to the command's help).
+    func failsWith(_ arguments: [String], exit: Int32 = 1, _ message: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try harness.run(["spo"] + arguments)
+        XCTAssertEqual(result.status, exit, result.stderr, file: file, line: line)
+        XCTAssertEqual(result.stdout, "", file: file, line: line)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "Error: " + message, file: file, line: line)
+        XCTAssertEqual(lines.count, exit == 2 ? 2 : 1, result.stderr, file: file, line: line)
     }
 
     // MARK: Site content types
@@ -49,28 +69,41 @@ final class SPOContentTypeTests: SPOTestCase {
         try clearRequests()
         XCTAssertEqual(try object(["contenttype", "get", "--webUrl", web, "--name", "PnP Tile"])["StringId"] as? String, id)
         let listed = try array(["contenttype", "list", "--webUrl", web])
-        XCTAssertEqual(listed.compactMap { $0["Name"] as? String }, ["Item", "Document", "Event", "Link", "Folder", "PnP Tile"])
-        let text = try spo(["contenttype", "list", "--webUrl", web, "--category", "List Content Types", "--output", "text"]).stdout
-        XCTAssertEqual(rows(text), [["StringId", "Name", "Hidden", "ReadOnly", "Sealed"], ["--------", "-----", "------", "--------", "------"],
-                                    ["0x01", "Item", "false", "false", "false"], ["0x0102", "Event", "false", "false", "false"],
-                                    ["0x0105", "Link", "false", "false", "false"]], text)
+        XCTAssertEqual(listed.compactMap { $0["Name"] as? String }, ["PnP Tile"], "a sub-site's own types; the built-in ones are the root's")
+        let text = try spo(["contenttype", "list", "--webUrl", web, "--category", "PnP Content Types", "--output", "text"]).stdout
+        XCTAssertEqual(rows(text), [["Hidden", ":", "false"], ["Name", ":", "PnP", "Tile"], ["ReadOnly:", "false"], ["Sealed", ":", "false"],
+                                    ["StringId:", id]], "one row prints as its properties: \(text)")
         XCTAssertEqual(try traffic("/ct-site/"), [
             "GET /ct-site/_api/web/contenttypes?$filter=Name%20eq%20%27PnP%20Tile%27&$expand=Parent",
             "GET /ct-site/_api/web/ContentTypes?$expand=Parent",
-            "GET /ct-site/_api/web/ContentTypes?$expand=Parent&$filter=Group%20eq%20%27List%20Content%20Types%27",
+            "GET /ct-site/_api/web/ContentTypes?$expand=Parent&$filter=Group%20eq%20%27PnP%20Content%20Types%27",
         ])
+        let rootText = try spo(["contenttype", "list", "--webUrl", Self.root, "--category", "List Content Types", "--output", "text"]).stdout
+        XCTAssertEqual(rows(rootText), [["StringId", "Name", "Hidden", "ReadOnly", "Sealed"], ["--------", "-----", "------", "--------", "------"],
+                                        ["0x01", "Item", "false", "false", "false"], ["0x0102", "Event", "false", "false", "false"],
+                                        ["0x0105", "Link", "false", "false", "false"]], rootText)
+        XCTAssertEqual(try array(["contenttype", "list", "--webUrl", Self.root]).prefix(5).compactMap { $0["Name"] as? String },
+                       ["Item", "Document", "Event", "Link", "Folder"])
 
         // A child of the new type, then set with --updateChildren: the change reaches it.
         let child = id + "01"
         try spo(["contenttype", "add", "--webUrl", web, "--name", "PnP Wide Tile", "--id", child])
         try clearRequests()
-        try spo(["contenttype", "set", "--webUrl", web, "--name", "PnP Tile", "--Description", "Tiles", "--updateChildren"])
+        let pushed = try traced(["contenttype", "set", "--webUrl", web, "--name", "PnP Tile", "--Description", "Tiles", "--Name", "PnP Tiles", "--updateChildren"])
+        XCTAssertTrue(pushed.contains(#"<Method Name="Update" Id="#) && pushed.contains(#"<Parameters><Parameter Type="Boolean">true</Parameter></Parameters>"#), pushed)
+        XCTAssertTrue(pushed.contains(#"Name="Description"><Parameter Type="String">Tiles</Parameter>"#), pushed)
         XCTAssertEqual(try traffic("/ct-site/"), ["GET /ct-site/_api/Web/ContentTypes?$filter=Name%20eq%20%27PnP%20Tile%27&$select=Id",
                                                  "GET /ct-site/_api/site?$select=Id", "GET /ct-site/_api/web?$select=Id",
                                                  "POST /ct-site/_vti_bin/client.svc/ProcessQuery"])
-        XCTAssertEqual(try object(["contenttype", "get", "--webUrl", web, "--id", id])["Description"] as? String, "Tiles")
-        XCTAssertEqual(try object(["contenttype", "get", "--webUrl", web, "--id", child])["Description"] as? String, "Tiles", "pushed to the child")
-        try spo(["contenttype", "set", "--webUrl", web, "--id", id, "--Description", "Only mine"])
+        let renamed = try object(["contenttype", "get", "--webUrl", web, "--id", id])
+        XCTAssertEqual(renamed["Description"] as? String, "Tiles")
+        XCTAssertEqual(renamed["Name"] as? String, "PnP Tiles")
+        let pushedChild = try object(["contenttype", "get", "--webUrl", web, "--id", child])
+        XCTAssertEqual(pushedChild["Description"] as? String, "Tiles", "pushed to the child")
+        XCTAssertEqual(pushedChild["Name"] as? String, "PnP Wide Tile", "a child keeps its own name")
+        try failsWith(["contenttype", "set", "--webUrl", web, "--id", id, "--Name", "PnP Wide Tile"], "A duplicate content type \"PnP Wide Tile\" was found.")
+        let own = try traced(["contenttype", "set", "--webUrl", web, "--id", id, "--Description", "Only mine", "--Name", "PnP Tile"])
+        XCTAssertTrue(own.contains(#"<Parameters><Parameter Type="Boolean">false</Parameter></Parameters>"#), own)
         XCTAssertEqual(try object(["contenttype", "get", "--webUrl", web, "--id", child])["Description"] as? String, "Tiles", "not pushed without --updateChildren")
         try fails(["contenttype", "set", "--webUrl", web, "--id", id, "--Colour", "red"], "The property 'Colour' does not exist on type 'SP.ContentType'.")
 
@@ -80,10 +113,20 @@ final class SPOContentTypeTests: SPOTestCase {
         try fails(["contenttype", "get", "--webUrl", web, "--id", "0x0100DEAD"], "Content type with ID 0x0100DEAD not found")
         try fails(["contenttype", "get", "--webUrl", web, "--name", "Nothing"], "Content type with name Nothing not found")
         try fails(["contenttype", "set", "--webUrl", web, "--name", "Nothing", "--Description", "x"], "The specified content type 'Nothing' does not exist")
-        try fails(["contenttype", "get", "--webUrl", web], exit: 2, "id")
+        try failsWith(["contenttype", "get", "--webUrl", web], exit: 2, "Specify one of --id, --name")
         try fails(["contenttype", "set", "--webUrl", web, "--id", id, "--listTitle", "A", "--updateChildren"], exit: 2,
                   "It is impossible to pass updateChildren when trying to update a list content type.")
 
+        // Without --force and without a terminal: refused, nothing sent.
+        try clearRequests()
+        try failsWith(["contenttype", "remove", "--webUrl", web, "--id", id], exit: 2,
+                      "removing the content type \(id) needs confirmation: add --force to run without a terminal")
+        XCTAssertEqual(try traffic("/ct-site/"), [])
+        // With a terminal: the question, and "no" keeps the type.
+        let command = ([harness.binary.path, "spo", "contenttype", "remove", "--webUrl", web, "--name", "'PnP Tile'"]).joined(separator: " ")
+        let asked = try harness.runTool("/usr/bin/script", ["-qec", command, "/dev/null"], stdin: "n\n", after: "Are you sure")
+        XCTAssertTrue(asked.contains("Are you sure you want to remove the content type PnP Tile?"), asked)
+        XCTAssertEqual(try object(["contenttype", "get", "--webUrl", web, "--id", id])["Name"] as? String, "PnP Tile")
         // The parent is in use while its child exists.
         try fails(["contenttype", "remove", "--webUrl", web, "--id", id, "--force"], "Another site or list is still using this content type.")
         try spo(["contenttype", "remove", "--webUrl", web, "--id", child, "--force"])
@@ -94,7 +137,42 @@ final class SPOContentTypeTests: SPOTestCase {
         XCTAssertEqual((try spRequests("/ct-site/").last?["headers"] as? [String: Any])?["x-http-method"] as? String, "DELETE")
         try fails(["contenttype", "remove", "--webUrl", web, "--id", id, "--force"], "Content type not found")
         try fails(["contenttype", "remove", "--webUrl", web, "--name", "PnP Tile", "--force"], "Content type not found")
-        try fails(["contenttype", "remove", "--webUrl", web, "--id", "0x01", "--force"], "Another site or list is still using this content type.")
+        // Item is the root web's: this sub-site's ContentTypes has no such type.
+        try failsWith(["contenttype", "remove", "--webUrl", web, "--id", "0x01", "--force"], "Content type not found")
+    }
+
+    /// A name with an apostrophe and an ampersand: quoted in OData filters (`''`), escaped in CSOM XML.
+    func testContentTypeNameWithQuoteAndAmpersand() throws {
+        let web = try subsite("ct-quotes")
+        defer { _ = try? spo(["web", "remove", "--url", web, "--force"]) }
+        let id = "0x0100EE0B2E33A3718B46A3909298D240FD93", name = "Bob's Tiles & <Co>"
+        let added = try traced(["contenttype", "add", "--webUrl", web, "--name", name, "--id", id, "--group", "A&B"])
+        XCTAssertTrue(added.contains("Bob&apos;s Tiles &amp; &lt;Co&gt;</Property>"), added)
+        XCTAssertTrue(added.contains("A&amp;B</Property>"), added)
+        try clearRequests()
+        let got = try object(["contenttype", "get", "--webUrl", web, "--name", name])
+        XCTAssertEqual(got["StringId"] as? String, id)
+        XCTAssertEqual(got["Name"] as? String, name)
+        XCTAssertEqual(got["Group"] as? String, "A&B")
+        XCTAssertEqual(try traffic("/ct-quotes/"),
+                       ["GET /ct-quotes/_api/web/contenttypes?$filter=Name%20eq%20%27Bob%27%27s%20Tiles%20%26%20%3CCo%3E%27&$expand=Parent"])
+        XCTAssertEqual(try array(["contenttype", "list", "--webUrl", web, "--category", "A&B"]).compactMap { $0["Name"] as? String }, [name])
+        XCTAssertEqual(try array(["contenttype", "field", "list", "--webUrl", web, "--contentTypeName", name]).compactMap { $0["InternalName"] as? String },
+                       ["ContentType", "Title"])
+        let set = try traced(["contenttype", "set", "--webUrl", web, "--name", name, "--Description", "Fish & <chips>"])
+        XCTAssertTrue(set.contains("Fish &amp; &lt;chips&gt;</Parameter>"), set)
+        XCTAssertEqual(try object(["contenttype", "get", "--webUrl", web, "--id", id])["Description"] as? String, "Fish & <chips>")
+        try spo(["contenttype", "remove", "--webUrl", web, "--name", name, "--force"])
+        try failsWith(["contenttype", "get", "--webUrl", web, "--name", name], "Content type with name \(name) not found")
+
+        // A type whose GUID begins with 00, and its child (two more digits): the child's parent is
+        // the type, not Item's `0x0100`.
+        let zeros = "0x010000AB0B2E33A3718B46A3909298D240FD", below = zeros + "01"
+        try spo(["contenttype", "add", "--webUrl", web, "--name", "Zeros", "--id", zeros])
+        let child = try object(["contenttype", "add", "--webUrl", web, "--name", "Below zeros", "--id", below])
+        XCTAssertEqual((child["Parent"] as? [String: Any])?["StringId"] as? String, zeros)
+        try failsWith(["contenttype", "remove", "--webUrl", web, "--id", zeros, "--force"],
+                      "Another site or list is still using this content type. If you would still like to delete it, please remove the content type from all sites and lists that are currently using it.")
     }
 
     // MARK: List content types
@@ -139,7 +217,20 @@ final class SPOContentTypeTests: SPOTestCase {
                   "Content type \(linkId) missing in the list. Add the content type to the list first and try again.")
         try fails(["list", "contenttype", "list", "--webUrl", web, "--listTitle", "Nowhere"],
                   "List 'Nowhere' does not exist at site with URL '\(web)'.")
-        try fails(["list", "contenttype", "add", "--webUrl", web, "--listTitle", "Tiles", "--listId", "x", "--id", "0x0105"], exit: 2, "listId")
+        for command in [["list", "contenttype", "add", "--id", "0x0105"], ["list", "contenttype", "list"], ["list", "contenttype", "remove", "--id", "0x0105", "--force"],
+                        ["list", "contenttype", "default", "set", "--contentTypeId", "0x0105"], ["contenttype", "get", "--id", "0x0105"],
+                        ["contenttype", "add", "--id", "0x0100AA", "--name", "X"], ["contenttype", "sync", "--id", "0x0105"],
+                        ["contenttype", "field", "remove", "--contentTypeId", "0x0105", "--id", Self.titleField, "--force"]] {
+            try failsWith(command + ["--webUrl", web, "--listId", "x"], exit: 2, "x is not a valid GUID")
+        }
+        try failsWith(["contenttype", "field", "list", "--webUrl", web, "--listId", "x", "--contentTypeId", "0x01"], exit: 2,
+                      "x is not a valid GUID for option 'listId'.")
+        try failsWith(["contenttype", "set", "--webUrl", web, "--listId", "x", "--id", "0x01", "--Name", "Y"], exit: 2, "'x' is not a valid GUID.")
+        try failsWith(["contenttype", "field", "list", "--webUrl", web, "--listId", "x", "--listTitle", "Tiles", "--contentTypeId", "0x01"], exit: 2,
+                      "Specify one of the following options: listId, listTitle, listUrl, but not multiple.")
+        // Without --force and without a terminal: refused with the question's subject (the web as typed).
+        try failsWith(["list", "contenttype", "remove", "--webUrl", "/ct-lists", "--listTitle", "Tiles", "--id", linkId], exit: 2,
+                      "removing the content type \(linkId) from the list Tiles in site /ct-lists needs confirmation: add --force to run without a terminal")
 
         // contenttype add/get/set on the list: CSOM on the list's identity.
         let own = "0x0100CC0B2E33A3718B46A3909298D240FD93"
@@ -190,25 +281,35 @@ final class SPOContentTypeTests: SPOTestCase {
 
         // Removed from the type and, with --updateChildContentTypes, from its child.
         try clearRequests()
-        try spo(["contenttype", "field", "remove", "--webUrl", web, "--contentTypeId", id, "--id", column, "--updateChildContentTypes", "--force"])
+        let pushedRemoval = try traced(["contenttype", "field", "remove", "--webUrl", web, "--contentTypeId", id, "--id", column, "--updateChildContentTypes", "--force"])
+        XCTAssertTrue(pushedRemoval.contains(#"<Parameters><Parameter Type="Boolean">true</Parameter></Parameters>"#), pushedRemoval)
         XCTAssertEqual(try traffic("/ct-fields/"), ["GET /ct-fields/_api/site?$select=Id", "GET /ct-fields/_api/web?$select=Id",
                                                    "POST /ct-fields/_vti_bin/client.svc/ProcessQuery"])
         for type in [id, child] {
             XCTAssertEqual(try array(["contenttype", "field", "list", "--webUrl", web, "--contentTypeId", type]).compactMap { $0["InternalName"] as? String },
                            ["ContentType"])
         }
-        try fails(["contenttype", "field", "remove", "--webUrl", web, "--contentTypeId", id, "--id", column, "--force"], "Unknown Error")
-        // A column the type no longer links: the site column's schema read (made deletable from the
+        try failsWith(["contenttype", "field", "remove", "--webUrl", web, "--contentTypeId", id, "--id", column, "--force"], "Unknown Error")
+        try failsWith(["contenttype", "field", "remove", "--webUrl", web, "--contentTypeId", id, "--id", column], exit: 2,
+                      "removing the column \(column) from content type \(id) needs confirmation: add --force to run without a terminal")
+        // Title is the root web's column: this sub-site's Fields (which the CLI reads) lacks it.
+        try failsWith(["contenttype", "field", "set", "--webUrl", web, "--contentTypeId", id, "--id", column, "--required", "true"],
+                      "Invalid field name. {\(column)} \(web)")
+        // A column of the sub-site the type doesn't link: its schema read (made deletable from the
         // type first), then linked over CSOM with the asked settings.
+        let clause = "5f3b8a1e-6c1d-4e7a-9b2f-0c4d5e6f7a8b"
+        try spo(["field", "add", "--webUrl", web, "--xml", "<Field Type=\"Text\" DisplayName=\"Clause\" Name=\"Clause\" ID=\"{\(clause)}\" />"])
         try clearRequests()
-        try spo(["contenttype", "field", "set", "--webUrl", web, "--contentTypeId", id, "--id", column, "--required", "true"])
+        let linkBody = try traced(["contenttype", "field", "set", "--webUrl", web, "--contentTypeId", id, "--id", clause, "--required", "true"])
+        XCTAssertTrue(linkBody.contains(":field:\(clause)\""), linkBody)
         let relinked = try traffic("/ct-fields/")
-        XCTAssertEqual(relinked.first, "GET \(links)")
-        XCTAssertEqual(relinked.dropFirst().first, "GET /ct-fields/_api/web/fields('\(column)')?$select=SchemaXmlWithResourceTokens")
+        XCTAssertEqual(relinked.first, "GET /ct-fields/_api/web/contenttypes('\(id)')/fieldlinks('\(clause)')")
+        XCTAssertEqual(relinked.dropFirst().first, "GET /ct-fields/_api/web/fields('\(clause)')?$select=SchemaXmlWithResourceTokens")
         XCTAssertEqual(relinked.last, "POST /ct-fields/_vti_bin/client.svc/ProcessQuery")
         XCTAssertEqual(try array(["contenttype", "field", "list", "--webUrl", web, "--contentTypeId", id, "--properties", "InternalName,Required"])
-            .map { "\($0["InternalName"] ?? ""):\($0["Required"] ?? "")" }, ["ContentType:0", "Title:1"])
-        try spo(["contenttype", "field", "remove", "--webUrl", web, "--contentTypeId", id, "--id", column, "--force"])
+            .map { "\($0["InternalName"] ?? ""):\($0["Required"] ?? "")" }, ["ContentType:0", "Clause:1"])
+        let unlink = try traced(["contenttype", "field", "remove", "--webUrl", web, "--contentTypeId", id, "--id", clause, "--force"])
+        XCTAssertTrue(unlink.contains(#"<Parameters><Parameter Type="Boolean">false</Parameter></Parameters>"#), "Update(false) without -c: \(unlink)")
         try fails(["contenttype", "field", "set", "--webUrl", web, "--contentTypeId", id, "--id", "nope"], exit: 2, "nope is not a valid GUID")
         try fails(["contenttype", "field", "list", "--webUrl", web, "--contentTypeName", "Nothing"], "Content type with name Nothing not found.")
 

@@ -62,13 +62,30 @@ enum SharePointContentTypes {
         return id.lowercased().hasPrefix("0x") && hex.count % 2 == 0 && hex.allSatisfy { $0.isASCII && $0.isHexDigit }
     }
 
-    /// The parent's id: without the trailing `00<GUID>` of a custom type, else without the last
-    /// two digits (`0x0101` → `0x01` → `0x`); nil for System (`0x`).
-    static func parentId(_ id: String) -> String? {
+    /// The parent's id: an id is its parent's and either two more digits (`0x0101` → `0x01` →
+    /// `0x`) or `00` and a GUID. The text alone can't always tell which (a GUID may begin with
+    /// `00`), so the candidate that `isKnown` (an existing type) wins, the shorter suffix first;
+    /// with neither known, the `00<GUID>` reading when it fits. Nil for System (`0x`).
+    static func parentId(_ id: String, isKnown: (String) -> Bool = { _ in false }) -> String? {
         let hex = id.dropFirst(2)
         guard !hex.isEmpty else { return nil }
-        if hex.count >= 34, hex.dropLast(32).hasSuffix("00") { return "0x" + hex.dropLast(34) }
-        return "0x" + hex.dropLast(2)
+        let short = "0x" + hex.dropLast(2)
+        let long = hex.count >= 34 && hex.dropLast(32).hasSuffix("00") ? "0x" + hex.dropLast(34) : nil
+        if isKnown(short) { return short }
+        if let long, isKnown(long) { return long }
+        return long ?? short
+    }
+
+    /// The parent's id among the types a web (and its parents) or a list has.
+    static func parentId(_ id: String, list: SPList?, _ chain: [SPWeb]) -> String? {
+        parentId(id) { pid in list?.contentTypes.contains { same($0.id, pid) } == true || available(pid, chain) != nil }
+    }
+
+    /// Whether `child` is a direct child of `parent` (two more digits, or `00` and a GUID).
+    static func isChild(_ child: String, of parent: String) -> Bool {
+        guard child.count > parent.count, child.uppercased().hasPrefix(parent.uppercased()) else { return false }
+        let rest = child.dropFirst(parent.count)
+        return rest.count == 2 || (rest.count == 34 && rest.hasPrefix("00"))
     }
 
     static func same(_ a: String, _ b: String) -> Bool { a.caseInsensitiveCompare(b) == .orderedSame }
@@ -111,7 +128,7 @@ enum SharePointContentTypes {
     /// REST properties with `Parent` (the parent type, for `$expand=Parent`).
     static func rest(_ ct: SPContentType, list: SPList?, _ chain: [SPWeb]) -> JSONObject {
         var props = ct.restProps
-        let parent = parentId(ct.id).flatMap { pid in list?.contentTypes.first { same($0.id, pid) } ?? available(pid, chain) }
+        let parent = parentId(ct.id, list: list, chain).flatMap { pid in list?.contentTypes.first { same($0.id, pid) } ?? available(pid, chain) }
         props["Parent"] = parent.map { .object($0.restProps) } ?? .null
         return props
     }
@@ -146,7 +163,8 @@ enum SharePointContentTypes {
             return webs.flatMap(\.contentTypes).filter { seen.insert($0.id.lowercased()).inserted }
                 .map { (rest($0, list: nil, chain), meta($0, list: nil)) }
         }
-        let names = SPQuery.propertyNames(rows.map(\.0)).filter { !navigation.contains($0) }
+        // An empty collection (a sub-site's own types) still knows a content type's properties.
+        let names = SPQuery.propertyNames(rows.isEmpty ? [system.restProps] : rows.map(\.0)).filter { !navigation.contains($0) }
         let q = try SPQuery(r.request, properties: names, typeName: "SP.ContentType", navigation: navigation)
         let render = SPRender(r)
         let page = q.sorted(rows, { $0.0 }).filter { q.matches($0.0) }.prefix(q.top ?? Int.max)
@@ -187,7 +205,7 @@ enum SharePointContentTypes {
             let site = webs.values.filter { same($0.siteCollectionURL, r.web.siteCollectionURL) }
             let used = site.contains { w in
                 w.contentTypes.contains { !same($0.id, id) && $0.id.uppercased().hasPrefix(id.uppercased()) }
-                    || w.lists.contains { l in l.contentTypes.contains { parentId($0.id).map { same($0, id) } ?? false } }
+                    || w.lists.contains { l in l.contentTypes.contains { isChild($0.id, of: id) } }
             }
             if used { throw inUse }
             r.web.contentTypes.remove(at: i)
@@ -252,7 +270,7 @@ enum SharePointContentTypes {
             guard l.allowContentTypes else {
                 throw SPError(.badRequest, "-2146232832, Microsoft.SharePoint.SPException", "Content types are not allowed on this list.")
             }
-            if l.contentTypes.contains(where: { same($0.name, site.name) || (parentId($0.id).map { same($0, site.id) } ?? false) }) {
+            if l.contentTypes.contains(where: { same($0.name, site.name) || isChild($0.id, of: site.id) }) {
                 throw SPError(.badRequest, "-2146232832, Microsoft.SharePoint.SPException", "A duplicate content type \"\(site.name)\" was found.")
             }
             let ct = listCopy(of: site, in: l, chain)
@@ -487,7 +505,7 @@ extension CSOMEvaluation {
         }
         guard SharePointContentTypes.isValidId(id), id.count > 2 else { throw CSOMError.argument("Value does not fall within the expected range.") }
         id = "0x" + id.dropFirst(2).uppercased()
-        let parentId = SharePointContentTypes.parentId(id) ?? "0x"
+        let parentId = SharePointContentTypes.parentId(id, list: l, chain) ?? "0x"
         let parent = l?.contentTypes.first { SharePointContentTypes.same($0.id, parentId) } ?? SharePointContentTypes.available(parentId, chain)
         guard let parent else {
             throw CSOMError("The parent content type specified by content type identifier \(parentId) does not exist.", -2146232832,
@@ -544,36 +562,42 @@ extension CSOMEvaluation {
 
     /// `ContentType.Update(updateChildren)`: the pending property changes, and with
     /// `updateChildren` the same changes (and field link removals) on the types below it: site
-    /// types of the site collection and lists' copies.
+    /// types of the site collection and lists' copies. The emulator's rule for children: every
+    /// changed property but `Name` is pushed; a child keeps its own name (names stay unique,
+    /// and a list's copy is known by its name). A new name must be free among the site
+    /// collection's site types (or, for a list's type, the list's types).
     func updateContentType(_ web: String, _ list: String?, _ id: String, _ changes: [(String, CSOMParam)], children: Bool) throws {
-        func apply(_ ct: inout SPContentType) {
-            for (k, p) in changes { ct.props[k] = p.value }
+        func apply(_ ct: inout SPContentType, name: Bool) {
+            for (k, p) in changes where name || k != "Name" { ct.props[k] = p.value }
             ct.props["SchemaXml"] = .string("<ContentType ID=\"\(ct.id)\" Name=\"\(SPXMLText.attribute(ct.name))\" Group=\"\(SPXMLText.attribute(ct.props["Group"]?.stringValue ?? ""))\" />")
         }
+        guard let w = webs[web.lowercased()] else { throw CSOMError.invalid("The web \(web) does not exist.") }
+        let siteWebs = webs.values.filter { SharePointContentTypes.same($0.siteCollectionURL, w.siteCollectionURL) }
         try withTypes(web, list) { types in
             guard let i = types.firstIndex(where: { SharePointContentTypes.same($0.id, id) }) else { throw SharePointCSOMContent.notFound }
-            if list == nil, changes.contains(where: { $0.0 == "Name" }),
-               let name = changes.last(where: { $0.0 == "Name" })?.1.value.stringValue,
-               types.contains(where: { !SharePointContentTypes.same($0.id, id) && SharePointContentTypes.same($0.name, name) }) {
-                throw CSOMError("A duplicate content type \"\(name)\" was found.", 183, "Microsoft.SharePoint.SPException")
+            if let name = changes.last(where: { $0.0 == "Name" })?.1.value.stringValue {
+                let others = list == nil ? siteWebs.flatMap(\.contentTypes) : types
+                if others.contains(where: { !SharePointContentTypes.same($0.id, id) && SharePointContentTypes.same($0.name, name) }) {
+                    throw CSOMError("A duplicate content type \"\(name)\" was found.", 183, "Microsoft.SharePoint.SPException")
+                }
             }
             if types[i].props["ReadOnly"]?.boolValue == true, !changes.contains(where: { $0.0 == "ReadOnly" }) {
                 throw CSOMError("The content type is read only.", -2146232832, "Microsoft.SharePoint.SPException")
             }
-            apply(&types[i])
+            apply(&types[i], name: true)
         }
         let removals = pendingLinkRemovals.filter { $0.0 == web && $0.1 == list && SharePointContentTypes.same($0.2, id) }.map(\.3)
         pendingLinkRemovals.removeAll { $0.0 == web && $0.1 == list && SharePointContentTypes.same($0.2, id) }
-        guard children, list == nil, let w = webs[web.lowercased()] else { return }
-        for other in webs.values where SharePointContentTypes.same(other.siteCollectionURL, w.siteCollectionURL) {
+        guard children, list == nil else { return }
+        for other in siteWebs {
             let below = { (ct: SPContentType) in !SharePointContentTypes.same(ct.id, id) && ct.id.uppercased().hasPrefix(id.uppercased()) }
             for i in other.contentTypes.indices where below(other.contentTypes[i]) {
-                apply(&other.contentTypes[i])
+                apply(&other.contentTypes[i], name: false)
                 other.contentTypes[i].fieldLinks.removeAll { link in removals.contains { SharePointContentTypes.same($0, link.id) } }
             }
             for l in other.lists {
                 for i in l.contentTypes.indices where below(l.contentTypes[i]) {
-                    apply(&l.contentTypes[i])
+                    apply(&l.contentTypes[i], name: false)
                     l.contentTypes[i].fieldLinks.removeAll { link in removals.contains { SharePointContentTypes.same($0, link.id) } }
                 }
             }
@@ -712,13 +736,13 @@ enum GraphContentTypes {
         var o: JSONObject = ["@odata.type": "#microsoft.graph.contentType", "id": .string(ct.id), "isBuiltIn": .bool(ct.id.count <= 6),
                              "description": ct.props["Description"] ?? "", "group": ct.props["Group"] ?? "",
                              "hidden": ct.props["Hidden"] ?? false, "name": .string(ct.name)]
-        let parent = SharePointContentTypes.parentId(ct.id)
+        let parent = SharePointContentTypes.parentId(ct.id, list: nil, chain)
         o["parentId"] = parent.map(JSON.string) ?? .null
         o["readOnly"] = ct.props["ReadOnly"] ?? false
         o["sealed"] = ct.props["Sealed"] ?? false
         // The built-in type it derives from.
         var base = ct.id
-        while base.count > 6, let p = SharePointContentTypes.parentId(base) { base = p }
+        while base.count > 6, let p = SharePointContentTypes.parentId(base, list: nil, chain) { base = p }
         if let b = SharePointContentTypes.available(base, chain) { o["base"] = .object(plain(b)) }
         return o
     }
@@ -781,7 +805,7 @@ enum GraphContentTypes {
                 guard let l = target.list(id: ref) ?? target.list(title: ref) else {
                     throw GraphError(.notFound, "itemNotFound", "The specified list was not found")
                 }
-                if let i = l.contentTypes.firstIndex(where: { SharePointContentTypes.parentId($0.id).map { SharePointContentTypes.same($0, id) } ?? false }) {
+                if let i = l.contentTypes.firstIndex(where: { SharePointContentTypes.isChild($0.id, of: id) }) {
                     let kept = l.contentTypes[i].id
                     l.contentTypes[i] = SharePointContentTypes.listCopy(of: copy, in: l, chain + [hub], id: kept)
                     result = l.contentTypes[i]

@@ -131,9 +131,14 @@ final class SPWeb: @unchecked Sendable {
     var lists: [SPList] = [] {
         didSet { for l in lists where l.webPath.isEmpty { l.webPath = serverRelativeUrl } }
     }
-    /// Site columns and site content types (SharePointContentModel.swift), made on first use.
-    lazy var fields: [SPField] = SPContentModelDefaults.webFields(scope: serverRelativeUrl)
-    lazy var contentTypes: [SPContentType] = SPContentModelDefaults.webContentTypes(scope: serverRelativeUrl)
+    /// Site columns and site content types made in this web (SharePointContentModel.swift), made
+    /// on first use. The built-in ones belong to the site collection's root web; a sub-web starts
+    /// with none and sees its parents' through `SharePointContentTypes.chain` (as SharePoint's
+    /// `AvailableFields`/`AvailableContentTypes`, while `Fields`/`ContentTypes` are the web's own).
+    lazy var fields: [SPField] = isSiteCollectionRoot ? SPContentModelDefaults.webFields(scope: serverRelativeUrl) : []
+    lazy var contentTypes: [SPContentType] = isSiteCollectionRoot ? SPContentModelDefaults.webContentTypes(scope: serverRelativeUrl) : []
+    /// Whether this is the site collection's root web.
+    var isSiteCollectionRoot: Bool { url.caseInsensitiveCompare(siteCollectionURL) == .orderedSame }
     /// Properties a client set (`NoCrawl`, `QuickLaunchEnabled`, …), shown over the defaults.
     var settings = JSONObject()
     var welcomePage = "SitePages/Home.aspx"
