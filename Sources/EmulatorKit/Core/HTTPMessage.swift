@@ -127,12 +127,15 @@ public enum Util {
 /// Date formatters are costly to create; these are made once and used under a lock (the
 /// request log formats a date per request).
 enum Formatters {
-    enum Kind { case entra, graph, iso }
+    /// `entra` 2016-01-09 02:02:12Z, `graph` 2016-01-09T02:02:12, `iso` 2016-01-09T02:02:12Z,
+    /// `isoSevenDigits` 2016-01-09T02:02:12.3450000Z (.NET's round-trip form, as subscriptions show it).
+    enum Kind { case entra, graph, iso, isoSevenDigits }
 
     private static let lock = NSLock()
     private static let entra = make("yyyy-MM-dd HH:mm:ss'Z'")
     private static let graph = make("yyyy-MM-dd'T'HH:mm:ss")
     private static let iso = make("yyyy-MM-dd'T'HH:mm:ss'Z'")
+    private static let isoSevenDigits = make("yyyy-MM-dd'T'HH:mm:ss.SSS'0000Z'")
     nonisolated(unsafe) private static let isoParser: ISO8601DateFormatter = {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]
@@ -159,6 +162,7 @@ enum Formatters {
         case .entra: return entra.string(from: date)
         case .graph: return graph.string(from: date)
         case .iso: return iso.string(from: date)
+        case .isoSevenDigits: return isoSevenDigits.string(from: date)
         }
     }
 

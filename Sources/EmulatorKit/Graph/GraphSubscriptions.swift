@@ -144,11 +144,5 @@ enum GraphSubscriptions {
         return Swift.max(date, now.addingTimeInterval(Double(minimumMinutes) * 60))
     }
 
-    static func format(_ d: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSSSSS'Z'"
-        return f.string(from: d)
-    }
+    static func format(_ d: Date) -> String { Formatters.format(d, .isoSevenDigits) }
 }

@@ -62,13 +62,7 @@ public enum SharePointWebhooks {
     }
 
     /// `2026-05-01T10:00:00.0000000Z`: SharePoint's seven fractional digits.
-    static func format(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSS'0000Z'"
-        return f.string(from: date)
-    }
+    static func format(_ date: Date) -> String { Formatters.format(date, .isoSevenDigits) }
 
     /// An ISO 8601 date-time a client sent (with or without fractions or an offset; a bare
     /// date is midnight UTC).
