@@ -196,5 +196,47 @@ enum GroupCommands {
             }
             try spo.write(group + "/users/removeById(\(id))")
         },
+        command("group set", "Updates a group in the specified site",
+                options: [webUrl, option(.id, "i", "ID of the group"), option(.name, "n", "Name of the group"),
+                          option(.newName, nil, "New name of the group"), option(.description, nil, "New description of the group")]
+                    + settings + [option(OptionKey<String>("ownerEmail"), nil, "E-mail of the user to make the group's owner"),
+                                  option(OptionKey<String>("ownerUserName"), nil, "User principal name of the user to make the group's owner")],
+                sets: [["id", "name"]],
+                examples: [("Rename a group", "m365 spo group set --webUrl https://contoso.sharepoint.com/sites/project-x --id 7 --newName 'Project leads'"),
+                           ("Change its owner", "m365 spo group set --webUrl /sites/project-x --name 'Project leads' --ownerUserName megan.bowen@contoso.com")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            let ownerEmail = OptionKey<String>("ownerEmail"), ownerUserName = OptionKey<String>("ownerUserName")
+            if let text = options.string(.id), Double(text.trimmingSpaces) == nil { throw usage("Specified id \(text) is not a number") }
+            if options.has(ownerEmail) && options.has(ownerUserName) { throw usage("Specify either ownerEmail or ownerUserName but not both") }
+            let web = try spo.webURL(options, .webUrl)
+            // The group by id or by name. The CLI puts the name in the URL as typed; it is
+            // encoded here, as a URL must be (a space or `#` would break the request).
+            let group = web + "/_api/web/sitegroups/" + (options.string(.id).map { "GetById(\($0))" } ?? "GetByName(\(pathLiteral(options.string(.name) ?? "")))")
+            var body: JSONObject = [:]
+            if let name = options.string(.newName) { body["Title"] = .string(name) }
+            if let description = options.string(.description) { body["Description"] = .string(description) }
+            for name in settingNames { if let value = options.optionalBool(OptionKey(name)) { body[upperFirst(name)] = .bool(value) } }
+            if let email = options.string(.requestToJoinLeaveEmailSetting) { body["RequestToJoinLeaveEmailSetting"] = .string(email) }
+            try spo.send("PATCH", group, body: .object(body))
+            guard options.has(ownerEmail) || options.has(ownerUserName) else { return }
+            // The owner: the Entra user (by name, or found by mail), ensured on the site.
+            let entraId: String
+            if let upn = options.string(ownerUserName) {
+                entraId = upn
+            } else {
+                let email = options.string(ownerEmail) ?? ""
+                let found = try spo.graphObject("users?$filter=" + percentEncode("mail eq " + OData.quote(email)) + "&$select=id", what: "the user \(email)")["value"]?.arrayValue ?? []
+                guard let id = found.first?["id"]?.stringValue else {
+                    throw PluginFailure("The specified user with email \(email) does not exist", status: M365_ERR_NOT_FOUND)
+                }
+                entraId = id
+            }
+            guard let upn = try spo.graphObject("users/\(OData.segment(entraId))", what: "the user \(entraId)")["userPrincipalName"]?.stringValue else {
+                throw PluginFailure("Microsoft Graph did not return the user principal name of \(entraId)", status: M365_ERR_SERVER)
+            }
+            guard let ownerId = try spo.write(web + "/_api/web/ensureUser(\(pathLiteral(upn)))?$select=Id")?.objectValue.map(SPOClient.unwrapVerbose)?["Id"]?.intValue else {
+                throw PluginFailure("SharePoint did not return the id of \(upn)", status: M365_ERR_SERVER)
+            }
+            try spo.write(group + "/SetUserAsOwner(\(ownerId))")
+        },
     ]
 }

@@ -12,7 +12,8 @@ let definition = PluginDefinition(
                 + TenantCommands.all + UserCommands.all + GroupCommands.all + AppCommands.all + SearchCommands.all
                 + FileCommands.all + FileSharingLinkCommands.all + FolderCommands.all + SPOConnection.commands
                 + ListViewCommands.all + ListWebhookCommands.all + ListSiteScriptCommands.all
-                + FieldCommands.all + ListDefaultValueCommands.all + ContentTypeCommands.all,
+                + FieldCommands.all + ListDefaultValueCommands.all + ContentTypeCommands.all
+                + RoleAssignmentCommands.all + RoleDefinitionCommands.all,
             connect: SPOConnection.connect),
     ],
     requestHeaders: SPOConnection.requestHeaders)

@@ -167,5 +167,43 @@ enum UserCommands {
             }
             try spo.invocation.emit(result: .object(try spo.ensureUser(web, logonName: logon)))
         },
+        command("user remove", "Removes a user from a site",
+                options: [webUrl, option(.id, "i", "ID of the site user"), option(.loginName, nil, "Login name (claim) of the user"),
+                          option(.email, nil, "E-mail of the user"), option(.userName, nil, "User principal name of the user"),
+                          option(.entraGroupId, nil, "Object id of an Entra group the site knows"),
+                          option(.entraGroupName, nil, "Display name of an Entra group the site knows"), forceOption],
+                sets: [["id", "loginName", "email", "userName", "entraGroupId", "entraGroupName"]],
+                examples: [("By id, without a prompt", "m365 spo user remove --webUrl https://contoso.sharepoint.com/sites/project-x --id 10 --force"),
+                           ("By user name", "m365 spo user remove --webUrl /sites/project-x --userName megan.bowen@contoso.com")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            if let text = options.string(.id), Int(String(text.trimmingSpaces.prefix { $0.isNumber || $0 == "-" })) == nil { throw usage("Specified id \(text) is not a number") }
+            try options.requireGUIDs([.entraGroupId])
+            if let name = options.string(.userName), !looksLikeUPN(name) { throw usage("\(name) is not a valid userName.") }
+            if let email = options.string(.email), !looksLikeUPN(email) { throw usage("\(email) is not a valid email.") }
+            let web = try spo.webURL(options, .webUrl)
+            guard try spo.invocation.confirmedRemoval(options, "the user from the site \(web)") else { return }
+            let base = web + "/_api/web/siteusers/"
+            let tail: String
+            if let id = options.string(.id) {
+                tail = "removebyid(\(id))"
+            } else if let login = options.string(.loginName) {
+                tail = "removeByLoginName(\(pathLiteral(login)))"
+            } else if let email = options.string(.email) {
+                guard let id = try spo.get(base + "GetByEmail(\(pathLiteral(email)))")["Id"]?.intValue else {
+                    throw PluginFailure("SharePoint did not return the id of \(email)", status: M365_ERR_SERVER)
+                }
+                tail = "removebyid(\(id))"
+            } else if let name = options.string(.userName) {
+                let found = try spo.get(web + "/_api/web/siteusers?$filter=" + percentEncode("UserPrincipalName eq ('\(name.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''"))')"))["value"]?.arrayValue ?? []
+                guard let id = found.first?["Id"]?.intValue else { throw PluginFailure("User not found: \(name)", status: M365_ERR_NOT_FOUND) }
+                tail = "removebyid(\(id))"
+            } else {
+                // An Entra group by its claim, as the CLI writes it (not encoded).
+                let group = try spo.entraGroup(id: options.string(.entraGroupId), name: options.string(.entraGroupName))
+                let mail = group["mail"]?.stringValue ?? ""
+                let prefix = SPOClient.groupClaimPrefixes[mail.isEmpty ? 1 : 0]
+                tail = "removeByLoginName('\(prefix)\(group["id"]?.stringValue ?? "")')"
+            }
+            try spo.write(base + tail)
+        },
     ]
 }

@@ -36,16 +36,6 @@ enum SharePointEndpoints {
         on(.GET, "_api/web/lists/{list}", getList)
         SharePointFields.register(on)
         on(.GET, "_api/web/defaultdocumentlibrary", { r, _ in try getList(r, ["list": "id:" + defaultLibrary(r)]) })
-        on(.GET, "_api/web/lists/{list}/roleassignments", { r, p in
-            _ = try r.store.locked { try resolve(p["list"]!, in: r.web) }
-            return try SharePointPrincipals.roleAssignmentsResponse(r)
-        })
-        for address in ["_api/web/lists/{list}/items/{id}", "_api/web/lists/{list}/getitembyuniqueid/{unique}"] {
-            on(.GET, address + "/roleassignments", { r, p in
-                _ = try r.store.locked { try item(p, r) }
-                return try SharePointPrincipals.roleAssignmentsResponse(r)
-            })
-        }
         on(.GET, "_api/web/lists/{list}/getitembyuniqueid/{unique}", getItem)
         on(.PATCH, "_api/web/lists/{list}", updateList)
         on(.DELETE, "_api/web/lists/{list}", deleteList)
@@ -69,6 +59,7 @@ enum SharePointEndpoints {
         SharePointViews.register(on)
         SharePointWebhooks.register(on)
         SharePointSiteScripts.register(on)
+        SharePointPermissions.register(on)
     }
 
     // MARK: Context info
@@ -298,11 +289,12 @@ enum SharePointEndpoints {
         let q = try SPQuery(r.request, properties: Array(props.keys).filter { !listNavigation.contains($0) }, typeName: "SP.List",
                             navigation: listNavigation)
         var all = props
+        let chain = try r.store.locked { SharePointPermissions.listChain(try resolve(p["list"]!, in: r.web), r) }
         if q.expand.contains("RoleAssignments") {
             let nested = (q.nestedExpand["RoleAssignments"] ?? []).map { String($0.split(separator: "/").first ?? "") }
-            all["RoleAssignments"] = .array(try SharePointPrincipals.roleAssignments(r, expand: nested).map(JSON.object))
+            all["RoleAssignments"] = .array(try SharePointPrincipals.roleAssignments(r, expand: nested, chain: chain).map(JSON.object))
         }
-        all["HasUniqueRoleAssignments"] = false
+        all["HasUniqueRoleAssignments"] = .bool(try SharePointPermissions.hasUnique(r, chain: chain))
         all["VersionPolicies"] = .object(try r.store.locked { try resolve(p["list"]!, in: r.web).versionPolicies })
         return .json(SPRender(r).entity(q.project(all), meta, context: "SP.ApiData.Lists"))
     }

@@ -93,11 +93,6 @@ extension SharePointFiles {
             let listId = try r.store.locked { try existingFile(r, url).listId }
             return try SharePointEndpoints.getList(r, ["list": "id:" + listId])
         }),
-        (.GET, "listitemallfields/roleassignments", { r, url, _ in
-            // Items inherit: the web's role assignments.
-            _ = try r.store.locked { try existingFile(r, url) }
-            return try SharePointPrincipals.roleAssignmentsResponse(r)
-        }),
         (.PATCH, "listitemallfields", { r, url, _ in
             let body = try SharePointEndpoints.jsonBody(r)
             if let name = body["FileLeafRef"]?.stringValue { try move(r, from: url, to: parent(url) + "/" + name, folder: false, replace: false) }
@@ -199,11 +194,12 @@ extension SharePointFiles {
             // A library's root folder has no item: null, as SharePoint answers.
             if var item = r.store.locked({ record.flatMap { itemProps(list, $0.itemId) } }) {
                 let nested = q.nestedExpand["ListItemAllFields"] ?? []
+                let chain = try SharePointPermissions.folderChain(r, url)
                 if nested.contains(where: { $0.hasPrefix("roleassignments") }) {
                     let inner = nested.compactMap { $0.hasPrefix("roleassignments/") ? String($0.dropFirst("roleassignments/".count)) : nil }
-                    item["RoleAssignments"] = .array(try SharePointPrincipals.roleAssignments(r, expand: inner).map(JSON.object))
+                    item["RoleAssignments"] = .array(try SharePointPrincipals.roleAssignments(r, expand: inner, chain: chain).map(JSON.object))
                 }
-                if nested.contains("hasuniqueroleassignments") { item["HasUniqueRoleAssignments"] = false }
+                if nested.contains("hasuniqueroleassignments") { item["HasUniqueRoleAssignments"] = .bool(try SharePointPermissions.hasUnique(r, chain: chain)) }
                 all["ListItemAllFields"] = .object(item)
             } else {
                 all["ListItemAllFields"] = .null

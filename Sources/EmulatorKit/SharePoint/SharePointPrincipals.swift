@@ -43,6 +43,10 @@ final class SPSitePrincipals: @unchecked Sendable {
     var users: [SPSiteUser] = []
     var groups: [SPSiteGroup] = []
     var nextId: Int
+    /// The site collection's permission levels and the objects with their own role assignments
+    /// (`SharePointPermissions`).
+    var roleDefinitions = SharePointPermissions.builtIns
+    var uniqueScopes: [String: [SPRoleAssignment]] = [:]
     static let ownerGroup = 3, visitorGroup = 4, memberGroup = 5
 
     init(nextId: Int) { self.nextId = nextId }
@@ -105,7 +109,6 @@ enum SharePointPrincipals {
         on(.GET, "_api/web/associatedownergroup", { r, _ in try associated(r, SPSitePrincipals.ownerGroup) })
         on(.GET, "_api/web/associatedmembergroup", { r, _ in try associated(r, SPSitePrincipals.memberGroup) })
         on(.GET, "_api/web/associatedvisitorgroup", { r, _ in try associated(r, SPSitePrincipals.visitorGroup) })
-        on(.GET, "_api/web/roleassignments", { r, _ in try roleAssignmentsResponse(r) })
     }
 
     static let userNotFound = SPError(.notFound, "-2146232832, Microsoft.SharePoint.SPException", "User cannot be found.")
@@ -432,41 +435,20 @@ enum SharePointPrincipals {
 
     // MARK: Role assignments
 
-    /// The built-in role definitions the associated groups hold: id, name, description, order,
-    /// RoleTypeKind and BasePermissions (high, low).
-    static let fullControl: JSONObject = roleDefinition(1073741829, "Full Control", "Has full control.", 1, 5, "2147483647", "4294967295")
-    static let edit: JSONObject = roleDefinition(1073741830, "Edit", "Can add, edit and delete lists; can view, add, update and delete list items and documents.",
-                                                 48, 6, "432", "1012866047")
-    static let read: JSONObject = roleDefinition(1073741826, "Read", "Can view pages and list items and download documents.", 128, 2, "176", "138612833")
+    /// The built-in Full Control and Read permission levels as SharePoint renders them.
+    static let fullControl: JSONObject = SharePointPermissions.definitionProps(SharePointPermissions.fullControl)
+    static let read: JSONObject = SharePointPermissions.definitionProps(SharePointPermissions.read)
 
-    static func roleDefinition(_ id: Int, _ name: String, _ description: String, _ order: Int, _ kind: Int, _ high: String, _ low: String) -> JSONObject {
-        ["BasePermissions": ["High": .string(high), "Low": .string(low)], "Description": .string(description), "Hidden": false,
-         "Id": JSON(id), "Name": .string(name), "Order": JSON(order), "RoleTypeKind": JSON(kind)]
+    /// `…/RoleAssignments` of the object whose scope chain is `chain` (the request's web by
+    /// default): see `SharePointPermissions`.
+    static func roleAssignmentsResponse(_ r: SharePointRequest, chain: [String]? = nil) throws -> EmulatorResponse {
+        try SharePointPermissions.assignmentsResponse(r, chain: chain ?? SharePointPermissions.webChain(r))
     }
 
-    /// `…/RoleAssignments?$expand=Member,RoleDefinitionBindings` of a web (and of the items that
-    /// inherit from it): owners Full Control, members Edit, visitors Read.
-    static func roleAssignmentsResponse(_ r: SharePointRequest) throws -> EmulatorResponse {
-        let expand = (r.request.query["$expand"] ?? "").lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let rows = try roleAssignments(r, expand: expand)
-        let render = SPRender(r)
-        return .json(render.collection(rows.map { render.entry($0, SPMeta(type: "SP.RoleAssignment", editLink: "Web/RoleAssignments/GetByPrincipalId(\($0["PrincipalId"]?.intValue ?? 0))")) },
-                                       context: "SP.ApiData.RoleAssignments", next: nil))
-    }
-
-    /// The role assignments everything in the emulator inherits from its web, with `member` and
-    /// `roledefinitionbindings` expanded when `expand` (lowercased) names them.
-    static func roleAssignments(_ r: SharePointRequest, expand: [String]) throws -> [JSONObject] {
-        try r.state.sharePoint.principals.with(r) { site in
-            [(SPSitePrincipals.ownerGroup, fullControl), (SPSitePrincipals.memberGroup, edit), (SPSitePrincipals.visitorGroup, read)].compactMap { (pair: (Int, JSONObject)) -> JSONObject? in
-                let (id, role) = pair
-                guard let g = site.group(id: id) else { return nil }
-                var row: JSONObject = ["PrincipalId": JSON(g.id)]
-                if expand.contains("member") { row["Member"] = .object(groupProps(g)) }
-                if expand.contains("roledefinitionbindings") { row["RoleDefinitionBindings"] = [.object(role)] }
-                return row
-            }
-        }
+    /// The role assignments of the object whose chain is `chain` (the request's web by default),
+    /// with `member` and `roledefinitionbindings` expanded when `expand` (lowercased) names them.
+    static func roleAssignments(_ r: SharePointRequest, expand: [String], chain: [String]? = nil) throws -> [JSONObject] {
+        try SharePointPermissions.rows(r, chain: chain ?? SharePointPermissions.webChain(r), expand: expand)
     }
 
     static func associated(_ r: SharePointRequest, _ id: Int) throws -> EmulatorResponse {

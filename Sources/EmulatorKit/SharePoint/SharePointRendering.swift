@@ -191,7 +191,7 @@ struct SPQuery {
         }
         if let f = q["$filter"], !f.isEmpty {
             do {
-                filter = try ODataFilter(f, type: type)
+                filter = try ODataFilter(Self.unwrappingLiterals(f), type: type)
             } catch let e as GraphError {
                 // Graph's parser names an unknown property this way; SharePoint calls it a column.
                 if let r = e.message.range(of: "Could not find a property named '"), let end = e.message[r.upperBound...].firstIndex(of: "'") {
@@ -216,6 +216,13 @@ struct SPQuery {
     }
 
     func matches(_ row: JSONObject) -> Bool { filter?.matches(row, type: type) ?? true }
+
+    /// A string literal in parentheses (`UserPrincipalName eq ('x')`, as CLI for Microsoft 365
+    /// writes some filters and SharePoint accepts) without them.
+    static func unwrappingLiterals(_ filter: String) -> String {
+        guard let regex = try? NSRegularExpression(pattern: #"\(\s*('(?:[^']|'')*')\s*\)"#) else { return filter }
+        return regex.stringByReplacingMatches(in: filter, range: NSRange(filter.startIndex..., in: filter), withTemplate: "$1")
+    }
 
     /// Every property any of `rows` has, in first-seen order: the selectable names of a
     /// collection whose entities differ in shape (a Text field has `MaxLength`, a Choice field `Choices`).
