@@ -28,11 +28,13 @@ enum FieldCommands {
         ("AddFieldInternalNameHint", 8), ("AddFieldToDefaultView", 16), ("AddFieldCheckDisplayName", 32),
     ]
 
-    /// `{web}/_api/web` and the list's address when a list option is given: `…/lists(guid'…')`,
-    /// `…/lists/GetByTitle('…')` or `…/GetList('…')`.
+    /// `{web}/_api/web` and the list's address when a list option is given, as the CLI's field
+    /// commands spell it: `…/lists(guid'…')`, `…/lists/getByTitle('…')` or `…/GetList('…')`.
     static func collection(_ web: String, _ options: Options) throws(PluginFailure) -> String {
-        guard [OptionKey<String>.listId, .listTitle, .listUrl].contains(where: { options.has($0) }) else { return web + "/_api/web" }
-        return try ListSelector.forItems.path(web, options)
+        if let id = options.string(.listId) { return web + "/_api/web/lists(guid\(quoted(id)))" }
+        if let title = options.string(.listTitle) { return web + "/_api/web/lists/getByTitle(\(quoted(title)))" }
+        if let url = options.string(.listUrl) { return web + "/_api/web/GetList(\(quoted(SPOClient.serverRelative(listURL: url, web: web))))" }
+        return web + "/_api/web"
     }
 
     /// The CLI's checks of the list options (some commands word them differently).
@@ -47,8 +49,26 @@ enum FieldCommands {
         return "/getbyinternalnameortitle(\(quoted(options.string(.title) ?? options.string(.fieldInternalName) ?? "")))"
     }
 
-    /// A quoted OData literal, percent-encoded for the URL path.
-    static func quoted(_ value: String) -> String { "'" + percentEncode(value.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''")) + "'" }
+    /// A value as the CLI's `formatting.encodeQueryParameter` makes it: `encodeURIComponent`
+    /// (letters, digits and `-_.!~*'()` kept), then each `'` doubled.
+    static func encoded(_ value: String) -> String {
+        var out = ""
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: "'"): out += "''"
+            case _ where "-_.!~*()".utf8.contains(byte): out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = Array("0123456789ABCDEF".utf8)
+                out += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 15)]], as: UTF8.self)
+            }
+        }
+        return out
+    }
+
+    /// `'…'`: a value encoded as the CLI encodes its OData literals.
+    static func quoted(_ value: String) -> String { "'" + encoded(value) + "'" }
 
     static let all: [PluginCommand] = [
         command("field add", "Adds a new list or site column using the CAML field definition",
@@ -57,12 +77,16 @@ enum FieldCommands {
                 examples: [("A date site column", "m365 spo field add --webUrl https://contoso.sharepoint.com/sites/sales --xml '<Field Type=\"DateTime\" DisplayName=\"Start date\" Name=\"StartDate\" Group=\"PnP Columns\" />'"),
                            ("A choice list column in the default view", "m365 spo field add --webUrl /sites/sales --listTitle Events --xml '<Field Type=\"Choice\" DisplayName=\"Status\" Name=\"Status\"><CHOICES><CHOICE>Open</CHOICE><CHOICE>Closed</CHOICE></CHOICES></Field>' --options AddFieldInternalNameHint,AddFieldToDefaultView")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
             try checkList(options, exclusive: "Specify either list id or title or list url, but not multiple") { "\($0) in option listId is not a valid GUID" }
+            // As the CLI: an empty --options means none; otherwise every comma-separated entry, empty
+            // ones included, must be an option name (the last wrong one is named).
             var flags = 0
-            for name in (options.string(.fieldAddOptions) ?? "").split(separator: ",").map({ String($0).trimmingSpaces }) where options.has(.fieldAddOptions) {
-                guard let value = addOptions.first(where: { $0.0 == name })?.1 else {
-                    throw usage("\(name) is not a valid value for the options argument. Allowed values are " + addOptions.map(\.0).joined(separator: "|"))
-                }
-                flags += value
+            var wrong: String?
+            for name in (options.string(.fieldAddOptions) ?? "").split(separator: ",", omittingEmptySubsequences: false).map({ String($0).trimmingSpaces })
+                where !(options.string(.fieldAddOptions) ?? "").isEmpty {
+                if let value = addOptions.first(where: { $0.0 == name })?.1 { flags += value } else { wrong = name }
+            }
+            if let wrong {
+                throw usage("\(wrong) is not a valid value for the options argument. Allowed values are " + addOptions.map(\.0).joined(separator: "|"))
             }
             let web = try spo.webURL(options, .webUrl)
             let url = try collection(web, options) + "/fields/CreateFieldAsXml"

@@ -323,6 +323,8 @@ enum SharePointFields {
                 changes[property] = ["Title", "Group", "Description"].contains(property) ? .string(text)
                     : property == "MaxLength" ? Int(text).map { JSON($0) } ?? .null : .bool(flag(text))
             }
+            // The default value is the schema's <Default> element (none: no default).
+            if changes["DefaultValue"] == nil { changes["DefaultValue"] = root.child("Default").map { .string($0.text) } ?? .null }
         }
         func update(_ f: inout SPField) {
             for (name, value) in changes where name != "SchemaXml" {
@@ -334,6 +336,8 @@ enum SharePointFields {
                 if let attribute = schemaAttributes[name] {
                     let text = value.boolValue.map { $0 ? "TRUE" : "FALSE" } ?? value.scalarText ?? ""
                     f.props["SchemaXml"] = .string(SchemaXML.setting(attribute, text, in: f.props["SchemaXml"]?.stringValue ?? ""))
+                } else if name == "DefaultValue" {
+                    f.props["SchemaXml"] = .string(SchemaXML.settingDefault(value.stringValue, in: f.props["SchemaXml"]?.stringValue ?? ""))
                 }
             }
         }
@@ -409,6 +413,36 @@ enum SchemaXML {
         }
         let trimmed = tag.hasSuffix(" ") ? String(tag.dropLast()) : tag
         return String(xml[..<open.upperBound]) + trimmed + " \(name)=\"\(escaped)\"" + (tag.hasSuffix(" ") ? " " : "") + String(xml[tagEnd...])
+    }
+}
+
+extension SchemaXML {
+    /// The schema with its `<Default>` child holding `value` (replaced where it is, else first in
+    /// the field); without a value (nil or empty) the element goes.
+    static func settingDefault(_ value: String?, in xml: String) -> String {
+        guard let open = xml.range(of: "<Field") else { return xml }
+        var quote: Character?
+        var end: String.Index?
+        var i = open.upperBound
+        while i < xml.endIndex {
+            let c = xml[i]
+            if let q = quote { if c == q { quote = nil } } else if c == "\"" || c == "'" { quote = c } else if c == ">" { end = i; break }
+            i = xml.index(after: i)
+        }
+        guard let end else { return xml }
+        let element = value.flatMap { $0.isEmpty ? nil : "<Default>\(SPXMLText.attribute($0))</Default>" } ?? ""
+        if xml[xml.index(before: end)] == "/" {
+            // <Field …/>: opened up to hold the element.
+            guard !element.isEmpty else { return xml }
+            return String(xml[..<xml.index(before: end)]).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+                + ">" + element + "</Field>" + String(xml[xml.index(after: end)...])
+        }
+        let body = xml.index(after: end)
+        if let re = try? NSRegularExpression(pattern: "<Default\\s*/>|<Default(\\s[^>]*)?>.*?</Default>", options: [.dotMatchesLineSeparators]),
+           let m = re.firstMatch(in: xml, range: NSRange(body..., in: xml)), let range = Range(m.range, in: xml) {
+            return xml.replacingCharacters(in: range, with: element)
+        }
+        return String(xml[..<body]) + element + String(xml[body...])
     }
 }
 
@@ -567,13 +601,11 @@ extension CSOMEvaluation {
         guard let current = f.props[name], !SharePointFields.computed.contains(name) else {
             throw CSOMError.invalid("The property '\(name)' does not exist on type '\(type)'.")
         }
-        let value: JSON
-        if case .array = current, p.type == "String" {
-            // A choice field's Choices given as text: one choice a line.
-            value = .array((p.value.stringValue ?? "").split(whereSeparator: \.isNewline).map { .string(String($0)) })
-        } else {
-            value = try typed(p, like: current, name: name)
+        if case .array = current, p.value.arrayValue == nil {
+            // A collection (Choices) takes a collection: CSOM refuses a String. [U] the exact text.
+            throw CSOMError.invalid("Cannot convert the value '\(p.value.scalarText ?? p.type)' of type '\(p.type)' to the type 'StringCollection' of property '\(name)'.")
         }
+        let value = try typed(p, like: current, name: name)
         pendingFieldChanges["\(web)|\(list ?? "")|\(id)", default: [:]][name] = value
     }
 

@@ -93,7 +93,12 @@ public final class SharePointService: Sendable {
             if arg.lowercased().hasPrefix("guid'") { arg = String(arg.dropFirst(4)) }
             let quoted = arg.count >= 2 && arg.hasPrefix("'") && arg.hasSuffix("'")
             if quoted { arg = String(arg.dropFirst().dropLast()).replacingOccurrences(of: "''", with: "'") }
-            if arg.lowercased().hasPrefix("decodedurl=") { arg = String(arg.dropFirst("decodedurl=".count)).trimmingCharacters(in: ["'"]) }
+            if arg.lowercased().hasPrefix("decodedurl=") {
+                // `decodedUrl='…'` (quotes doubled inside), `decodedUrl=@alias`, or a literal with
+                // more arguments after it (`'…', overwrite=false`: its quotes trimmed, the rest kept).
+                arg = String(arg.dropFirst("decodedurl=".count)).trimmingCharacters(in: .whitespaces)
+                arg = onlyLiteral(arg) ?? arg.trimmingCharacters(in: ["'"])
+            }
             let value = FormEncoding.escape(arg)
             switch name {
             case "getbytitle": if ["lists", "views"].contains(out.last?.lowercased() ?? "") { out.append("title:" + value) } else { out.append(seg) }
@@ -105,6 +110,23 @@ public final class SharePointService: Sendable {
             }
         }
         return "/" + out.joined(separator: "/")
+    }
+
+    /// The text of `'…'` (doubled quotes undone) when that one literal is the whole of `arg`.
+    static func onlyLiteral(_ arg: String) -> String? {
+        guard arg.count >= 2, arg.hasPrefix("'"), arg.hasSuffix("'") else { return nil }
+        let inner = Array(arg.dropFirst().dropLast())
+        var out = ""
+        var i = 0
+        while i < inner.count {
+            if inner[i] == "'" {
+                guard i + 1 < inner.count, inner[i + 1] == "'" else { return nil }
+                i += 1
+            }
+            out.append(inner[i])
+            i += 1
+        }
+        return out
     }
 
     /// Splits on `/` except inside parentheses (`GetList('/sites/x/Lists/T')`).
