@@ -86,7 +86,7 @@ let package = Package(
         .target(name: "GraphKit", dependencies: ["PluginKit"], swiftSettings: lean),
 
         // MARK: Service plugins (shared libraries loaded by the host through the C ABI).
-        .target(name: "SPO", dependencies: ["PluginKit", "M365Version"], path: "Plugins/SPO", swiftSettings: lean),
+        .target(name: "SPO", dependencies: ["PluginKit", "M365Version", "TextEncodings"], path: "Plugins/SPO", swiftSettings: lean),
         .target(name: "AAD", dependencies: ["PluginKit", "GraphKit", "M365Version"], path: "Plugins/AAD", swiftSettings: lean),
         .target(name: "Graph", dependencies: ["PluginKit", "GraphKit", "M365Version"], path: "Plugins/Graph", swiftSettings: lean),
         // The plugin products' linker settings, kept off the plugin targets so that unit tests can

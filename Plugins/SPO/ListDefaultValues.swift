@@ -1,4 +1,5 @@
 import PluginKit
+import TextEncodings
 
 extension OptionKey where Value == String {
     static var defaultFieldName: Self { Self("fieldName") }
@@ -172,33 +173,6 @@ struct MetadataDefaults {
         }
         return out
     }
-}
-
-/// `%20` and other escapes decoded (as `decodeURIComponent`): `%` and exactly two hex digits;
-/// text that is not valid stays as is.
-func percentDecode(_ text: String) -> String {
-    func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
-    guard text.contains("%") else { return text }
-    var bytes: [UInt8] = []
-    var utf8 = Array(text.utf8)[...]
-    while let b = utf8.first {
-        if b == UInt8(ascii: "%"), utf8.count >= 3,
-           let high = hexValue(utf8[utf8.startIndex + 1]), let low = hexValue(utf8[utf8.startIndex + 2]) {
-            bytes.append(high << 4 | low)
-            utf8 = utf8.dropFirst(3)
-        } else {
-            bytes.append(b)
-            utf8 = utf8.dropFirst()
-        }
-    }
-    return String(validating: bytes, as: UTF8.self) ?? text
 }
 
 /// `spo list defaultvalue …`: default column values of a document library, by folder.

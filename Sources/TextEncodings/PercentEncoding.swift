@@ -15,9 +15,12 @@ public func percentEncode(_ text: String) -> String {
     return out
 }
 
-/// Decodes application/x-www-form-urlencoded text (a query or form field): `+` is a space,
-/// `%XX` a byte; a `%` not followed by two hex digits stays as it is.
-public func formDecode(_ text: String) -> String {
+/// Decodes application/x-www-form-urlencoded text (a query or form field): `+` is a space.
+public func formDecode(_ text: String) -> String { percentDecode(text, plusAsSpace: true) }
+
+/// Decodes `%XX` escapes, as JavaScript's `decodeURIComponent`: a `%` not followed by two hex
+/// digits stays as it is; bytes that do not make UTF-8 leave the whole text as it was.
+public func percentDecode(_ text: String, plusAsSpace: Bool = false) -> String {
     func hex(_ c: UInt8) -> UInt8? {
         switch c {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
@@ -27,6 +30,7 @@ public func formDecode(_ text: String) -> String {
         }
     }
     let u = Array(text.utf8)
+    guard u.contains(UInt8(ascii: "%")) || (plusAsSpace && u.contains(UInt8(ascii: "+"))) else { return text }
     var bytes: [UInt8] = []
     bytes.reserveCapacity(u.count)
     var i = 0
@@ -35,9 +39,9 @@ public func formDecode(_ text: String) -> String {
             bytes.append(h << 4 | l)
             i += 3
         } else {
-            bytes.append(u[i] == UInt8(ascii: "+") ? UInt8(ascii: " ") : u[i])
+            bytes.append(plusAsSpace && u[i] == UInt8(ascii: "+") ? UInt8(ascii: " ") : u[i])
             i += 1
         }
     }
-    return String(decoding: bytes, as: UTF8.self)
+    return String(validating: bytes, as: UTF8.self) ?? text
 }
