@@ -13,7 +13,8 @@ let definition = PluginDefinition(
                 + FileCommands.all + FileSharingLinkCommands.all + FolderCommands.all + SPOConnection.commands
                 + ListViewCommands.all + ListWebhookCommands.all + ListSiteScriptCommands.all
                 + FieldCommands.all + ListDefaultValueCommands.all + ContentTypeCommands.all
-                + RoleAssignmentCommands.all + RoleDefinitionCommands.all,
+                + RoleAssignmentCommands.all + RoleDefinitionCommands.all
+                + ListItemAttachmentCommands.all,
             connect: SPOConnection.connect),
     ],
     requestHeaders: SPOConnection.requestHeaders)

@@ -302,6 +302,8 @@ final class CSOMEvaluation {
             guard let name = action["Name"], let p = params.first else { throw CSOMError.invalid("SetProperty needs a Name and a Parameter.") }
             try setProperty(obj, name: name, p)
             return []
+        case "StaticMethod":
+            return try recordsStaticMethod(action, id: id)
         case "ExceptionHandlingScope", "ExceptionHandlingScopeSimple", "ConditionalScope":
             var out: [JSON] = []
             for a in action.child("TryScope")?.children ?? action.children { out += try run(a) }
@@ -682,6 +684,7 @@ final class CSOMEvaluation {
         case let .listItem(url, list, item) where name == "SystemUpdate" || name == "Update":
             // SystemUpdate keeps the item's version, editor and modification time.
             guard canWrite, let l = webs[url.lowercased()]?.list(id: list), let i = l.position(of: item) else { throw CSOMError.accessDenied }
+            if l.compliance.locked.contains(item) { throw CSOMError(SharePointCompliance.lockedRecord.message, -2146232832, "Microsoft.SharePoint.SPException") }
             let fields = SharePointEndpoints.fieldValues(pendingFields.removeValue(forKey: Self.itemKey(url, list, item)) ?? [:])
             l.noteFields(fields)
             for (k, v) in fields { l.items[i].fields[k] = v }

@@ -60,6 +60,7 @@ enum SharePointEndpoints {
         SharePointWebhooks.register(on)
         SharePointSiteScripts.register(on)
         SharePointPermissions.register(on)
+        SharePointCompliance.register(on)
     }
 
     // MARK: Context info
@@ -443,6 +444,7 @@ enum SharePointEndpoints {
         o["OData__UIVersionString"] = .string("\(item.version).0")
         o["Attachments"] = false
         o["GUID"] = .string(item.guid)
+        SharePointCompliance.decorate(&o, item, list)
         return o
     }
 
@@ -510,6 +512,7 @@ enum SharePointEndpoints {
     }
 
     static func getItem(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
+        if let expanded = try SharePointAttachments.expandedItem(r, p) { return expanded }
         let (list, item) = try r.store.locked { () throws -> (SPList, SPItem) in try self.item(p, r) }
         let q = try SPQuery(r.request, properties: systemFields + list.customFields, typeName: list.itemTypeName)
         return .json(SPRender(r).entity(q.project(itemProps(item, list)), itemMeta(item, list), context: itemContext(list)))
@@ -566,6 +569,7 @@ enum SharePointEndpoints {
             let l = try resolve(p["list"]!, in: r.web)
             try checkType(body, l.itemTypeName)
             guard let n = p["id"].flatMap(Int.init), let i = l.position(of: n) else { throw SPError.itemNotFound }
+            try SharePointCompliance.refuseLockedEdit(l, n)
             try checkEtag(r, current: l.items[i].version)
             let fields = fieldValues(body)
             l.noteFields(fields)
@@ -593,6 +597,7 @@ enum SharePointEndpoints {
         let id: Int = try r.store.locked {
             let l = try resolve(p["list"]!, in: r.web)
             guard let n = p["id"].flatMap(Int.init), let i = l.position(of: n) else { throw SPError.itemNotFound }
+            try SharePointCompliance.refuseLockedEdit(l, n)
             var fields = JSONObject()
             for v in values {
                 guard let name = v["FieldName"]?.stringValue else { continue }
@@ -631,6 +636,7 @@ enum SharePointEndpoints {
         try r.store.locked {
             let l = try resolve(p["list"]!, in: r.web)
             guard let n = p["id"].flatMap(Int.init), let i = l.position(of: n) else { throw SPError.itemNotFound }
+            try SharePointCompliance.refuseLockedEdit(l, n)
             try checkEtag(r, current: l.items[i].version)
             l.lastItemModified = Util.iso8601(Date())
             return l.items.remove(at: i)

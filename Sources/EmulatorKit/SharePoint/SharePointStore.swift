@@ -55,6 +55,8 @@ final class SPList: @unchecked Sendable {
     var uniqueContentTypeOrder: [String]?
     /// Webhook subscriptions, expired ones included until a read drops them.
     var subscriptions: [SPSubscription] = []
+    /// Attachments, records and retention labels (SharePointAttachments.swift, SharePointCompliance.swift).
+    let compliance = SPListCompliance()
 
     init(id: String, title: String, description: String, baseTemplate: Int, url: String, hidden: Bool = false,
          allowContentTypes: Bool = true, created: String) {
