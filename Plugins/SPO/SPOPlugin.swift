@@ -13,6 +13,7 @@ let definition = PluginDefinition(
                 + FileCommands.all + FileSharingLinkCommands.all + FolderCommands.all + SPOConnection.commands
                 + ListViewCommands.all + ListWebhookCommands.all + ListSiteScriptCommands.all
                 + FieldCommands.all + ListDefaultValueCommands.all + ContentTypeCommands.all
+                + PropertyBagCommands.all + FeatureCommands.all + EventReceiverCommands.all + WebExtraCommands.all
                 + RoleAssignmentCommands.all + RoleDefinitionCommands.all
                 + ListItemAttachmentCommands.all,
             connect: SPOConnection.connect),

@@ -68,6 +68,9 @@ enum CSOMObject {
     case deletedSite(String)
     /// Content types, field links and the taxonomy session (SharePointContentTypes.swift).
     case contentModel(CSOMContentRef)
+    /// A folder (web URL, server-relative URL) and a web's or folder's property bag (SharePointPropertyBags.swift).
+    case folder(String, String)
+    case propertyBag(String, String?)
 }
 
 /// `POST {web}/_vti_bin/client.svc/ProcessQuery`: parses the request XML, evaluates object
@@ -247,6 +250,8 @@ final class CSOMEvaluation {
     var pendingLinkRemovals: [(String, String?, String, String)] = []
     /// Field properties SetProperty changed, kept until the field's `Update` (SharePointFields.swift).
     var pendingFieldChanges: [String: JSONObject] = [:]
+    /// Property bag values SetFieldValue set, kept until their owner's `Update` (SharePointPropertyBags.swift).
+    var pendingBags: [String: JSONObject] = [:]
 
     init(r: SharePointRequest, trace: String, paths: [String: CSOMXMLElement], tenantRead: Bool, tenantWrite: Bool, canWrite: Bool) {
         self.r = r
@@ -367,6 +372,7 @@ final class CSOMEvaluation {
                     guard let l = w.list(id: rest[4]) else { throw CSOMError("List does not exist.", -2130575322, "System.ArgumentException") }
                     return rest.count == 5 ? .list(w.url, l.id) : .field(w.url, l.id, rest[6].lowercased())
                 }
+                if rest.count == 5, rest[3] == "folder" { return try folderIdentity(w, rest[4]) }
                 if let o = try contentModelIdentity(w, rest, name) { return o }
                 // `…:web:<id>:list:<list id>:item:<item id>,1`
                 guard rest.count >= 7, rest[3] == "list", rest[5] == "item" else { return .web(w.url) }
@@ -425,6 +431,7 @@ final class CSOMEvaluation {
             return .web(String(w.url[..<slash]))
         default:
             if let o = try contentModelProperty(parent, name) { return o }
+            if let o = propertyBagProperty(parent, name) { return o }
             throw CSOMError.invalid("The property '\(name)' is not an object property of this object.")
         }
     }
@@ -639,6 +646,7 @@ final class CSOMEvaluation {
     // MARK: Methods
 
     func call(_ obj: CSOMObject, name: String, params: [CSOMParam]) throws -> CSOMObject? {
+        if let handled = try propertyBagCall(obj, name, params) { return handled }
         switch obj {
         case .tenant: return try tenantMethod(name, params)
         case let .contentModel(ref): return try contentModelCall(ref, name, params)
@@ -1025,10 +1033,12 @@ final class CSOMEvaluation {
                     "ReadOnly": false]
         case let .web(url):
             guard let w = webs[url.lowercased()] else { throw CSOMError.invalid("The web \(url) does not exist.") }
-            return ["_ObjectType_": "SP.Web", "_ObjectIdentity_": .string("\(contentPrefix):site:\(w.siteId):web:\(w.id)"),
+            var o: JSONObject = ["_ObjectType_": "SP.Web", "_ObjectIdentity_": .string("\(contentPrefix):site:\(w.siteId):web:\(w.id)"),
                     "Id": .string("/Guid(\(w.id))/"), "Title": .string(w.title), "Description": .string(w.description),
                     "Url": .string(w.url), "ServerRelativeUrl": .string(w.serverRelativeUrl), "WebTemplate": .string(w.webTemplate),
                     "Language": JSON(w.language), "Created": SharePointCSOM.date(SharePointCSOM.isoDate(w.created))]
+            for (k, v) in webExtraProperties(w) { o[k] = v }
+            return o
         case let .navigation(url):
             guard let w = webs[url.lowercased()] else { throw CSOMError.invalid("The web \(url) does not exist.") }
             return ["_ObjectType_": "SP.Navigation", "UseShared": .bool(w.navigationUseShared)]
@@ -1065,6 +1075,8 @@ final class CSOMEvaluation {
             return v.objectValue ?? [:]
         case let .contentModel(ref):
             return try contentModelProperties(ref)
+        case .folder, .propertyBag:
+            return try propertyBagProperties(obj)
         }
     }
 
@@ -1078,7 +1090,7 @@ final class CSOMEvaluation {
     }
 
     /// Properties SharePoint sends only when a query names them, never with "all properties".
-    static let namedOnly: Set<String> = ["HideDefaultThemes"]
+    static let namedOnly: Set<String> = ["HideDefaultThemes", "AllProperties", "EffectiveBasePermissions"]
 
     func project(_ props: JSONObject, _ query: CSOMXMLElement?, all: Bool) -> JSONObject {
         let named = Set((query?.child("Properties")?.children ?? []).compactMap { $0["Name"] })

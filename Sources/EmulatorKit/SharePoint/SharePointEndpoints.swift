@@ -59,6 +59,8 @@ enum SharePointEndpoints {
         SharePointViews.register(on)
         SharePointWebhooks.register(on)
         SharePointSiteScripts.register(on)
+        SharePointFeatures.register(on)
+        SharePointWebExtras.register(on)
         SharePointPermissions.register(on)
         SharePointCompliance.register(on)
     }

@@ -204,11 +204,11 @@ enum SharePointSites {
                                         context: "SP.StorageEntity"))
     }
 
-    /// The web's property bag; only `storageentitiesindex` is kept: the JSON text of every
-    /// storage entity (tenant-wide, so every web shows it).
+    /// The web's property bag (SharePointPropertyBags.swift) and `storageentitiesindex`: the JSON
+    /// text of every storage entity (tenant-wide, so every web shows it).
     static func allProperties(_ r: SharePointRequest, _: [String: String]) throws -> EmulatorResponse {
         let entities: JSONObject = r.store.withAdmin(r.tenant.id) { _, admin in admin.storageEntities }
-        var props = JSONObject()
+        var props = r.store.locked { SharePointPropertyBags.restBag(r.web) }
         if !entities.isEmpty { props["storageentitiesindex"] = .string(JSON.object(entities).serialized()) }
         if let select = r.request.query["$select"], !select.isEmpty {
             let wanted = Set(select.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })

@@ -143,6 +143,8 @@ final class SPWeb: @unchecked Sendable {
     var isSiteCollectionRoot: Bool { url.caseInsensitiveCompare(siteCollectionURL) == .orderedSame }
     /// Properties a client set (`NoCrawl`, `QuickLaunchEnabled`, …), shown over the defaults.
     var settings = JSONObject()
+    /// Property bags, features, event receivers and alerts (SharePointPropertyBags.swift).
+    let extras = SPWebExtras()
     var welcomePage = "SitePages/Home.aspx"
     /// The template's configuration: 3 of `STS#3`.
     var configuration = 0
