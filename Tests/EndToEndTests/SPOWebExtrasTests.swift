@@ -14,10 +14,21 @@ final class SPOWebExtrasTests: SPOTestCase {
 
     func clear() throws { try emulator.admin("requests", method: "DELETE") }
 
+    /// Sites a test made: removed after it (out of the recycle bin too), so the shared emulator's
+    /// site lists stay as other tests expect them.
+    private var created: [String] = []
+
+    override func tearDownWithError() throws {
+        for url in created { try spo(["site", "remove", "--url", url, "--skipRecycleBin", "--force"]) }
+        created = []
+        try super.tearDownWithError()
+    }
+
     /// A site collection of this test's own where scripts may run.
     func scriptSite() throws -> String {
         let path = "/sites/extras-\(UUID().uuidString.prefix(8).lowercased())"
         try spo(["site", "add", "--type", "CommunicationSite", "--url", Self.root + path, "--title", "Extras"])
+        created.append(Self.root + path)
         try spo(["site", "set", "--url", Self.root + path, "--noScriptSite", "false"])
         return Self.root + path
     }
