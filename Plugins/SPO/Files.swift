@@ -426,11 +426,7 @@ enum FileCheckOutCommands {
             } else {
                 source = try SPOPath.serverRelative(options.string(.sourceUrl) ?? "", web: web, option: "sourceUrl")
             }
-            // As the CLI: the target is server-relative (or absolute), whatever the web.
-            let origin = web.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false).prefix(3).joined(separator: "/")
-            var target = options.string(.targetUrl) ?? ""
-            if !target.lowercased().hasPrefix("https://") { target = origin + (target.hasPrefix("/") ? "" : "/") + target }
-            target = SPOClient.trimSlash(target)
+            let (origin, target) = CopyJobs.destination(web: web, options.string(.targetUrl) ?? "")
             var newName = options.string(.newName)
             if let name = newName, !name.contains("."), let dot = source.lastIndex(of: ".") { newName = name + source[dot...] }
             let job = try CopyJobs.start(spo, web: web, sources: [origin + source], destination: target, options: [
@@ -442,16 +438,8 @@ enum FileCheckOutCommands {
             ], what: source)
             if options.bool(.skipWait) { return }
             let done = try CopyJobs.wait(spo, web: web, job)
-            // The target's web: the destination without the folder path SharePoint reports.
-            let relative = done["TargetObjectSiteRelativeUrl"]?.stringValue ?? ""
-            let folder = "/" + (relative.lastIndex(of: "/").map { String(relative[..<$0]) } ?? "")
-            let lower = Array(target.lowercased()), needle = Array(folder.lowercased())
-            var targetWeb = target
-            if let start = stride(from: lower.count - needle.count, through: 0, by: -1).first(where: { Array(lower[$0..<($0 + needle.count)]) == needle }) {
-                targetWeb = String(target.prefix(start))
-            }
             let id = done["TargetObjectUniqueId"]?.stringValue ?? ""
-            try spo.invocation.emit(result: .object(try spo.get(targetWeb + "/_api/Web/GetFileById(\(OData.quote(id)))")))
+            try spo.invocation.emit(result: .object(try spo.get(CopyJobs.targetWeb(target, done) + "/_api/Web/GetFileById(\(OData.quote(id)))")))
         }
     }
 }
@@ -459,6 +447,26 @@ enum FileCheckOutCommands {
 /// SharePoint's copy jobs (`Site/CreateCopyJobs`, `Site/GetCopyJobProgress`), as CLI for
 /// Microsoft 365 copies and moves files and folders with them.
 enum CopyJobs {
+    /// The site's origin and the absolute destination: `--targetUrl` is server-relative (or
+    /// absolute), whatever the web, as the CLI reads it; no trailing slash.
+    static func destination(web: String, _ targetUrl: String) -> (origin: String, target: String) {
+        let origin = web.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false).prefix(3).joined(separator: "/")
+        var target = targetUrl
+        if !target.lowercased().hasPrefix("https://") { target = origin + (target.hasPrefix("/") ? "" : "/") + target }
+        return (origin, SPOClient.trimSlash(target))
+    }
+
+    /// The target's web: the destination without the folder path SharePoint reports for the result.
+    static func targetWeb(_ target: String, _ done: JSONObject) -> String {
+        let relative = done["TargetObjectSiteRelativeUrl"]?.stringValue ?? ""
+        let folder = "/" + (relative.lastIndex(of: "/").map { String(relative[..<$0]) } ?? "")
+        let lower = Array(target.lowercased()), needle = Array(folder.lowercased())
+        guard needle.count <= lower.count,
+              let start = stride(from: lower.count - needle.count, through: 0, by: -1).first(where: { Array(lower[$0..<($0 + needle.count)]) == needle })
+        else { return target }
+        return String(target.prefix(start))
+    }
+
     /// Starts one job; its description, for `wait`.
     static func start(_ spo: SPOClient, web: String, sources: [String], destination: String, options: JSONObject,
                       what: String) throws(PluginFailure) -> JSON {

@@ -15,7 +15,8 @@ let definition = PluginDefinition(
                 + FieldCommands.all + ListDefaultValueCommands.all + ContentTypeCommands.all
                 + PropertyBagCommands.all + FeatureCommands.all + EventReceiverCommands.all + WebExtraCommands.all
                 + RoleAssignmentCommands.all + RoleDefinitionCommands.all
-                + ListItemAttachmentCommands.all,
+                + ListItemAttachmentCommands.all
+                + FolderOpsCommands.all,
             connect: SPOConnection.connect),
     ],
     requestHeaders: SPOConnection.requestHeaders)

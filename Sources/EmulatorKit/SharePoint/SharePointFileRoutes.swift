@@ -147,6 +147,7 @@ extension SharePointFiles {
         r.sharePoint(.POST, "_api/foldercoloring/createfolder/{folder}") { req, p in try createColoredFolder(req, p) }
         r.sharePoint(.POST, "_api/sp.movecopyutil.copyfilebypath") { req, _ in try moveCopyUtil(req, move: false) }
         r.sharePoint(.POST, "_api/sp.movecopyutil.movefilebypath") { req, _ in try moveCopyUtil(req, move: true) }
+        SharePointFolderOps.register(&r)
         r.sharePoint(.POST, "_api/site/createcopyjobs") { req, _ in try createCopyJobs(req) }
         r.sharePoint(.POST, "_api/site/getcopyjobprogress") { req, _ in try copyJobProgress(req) }
     }
@@ -199,6 +200,7 @@ extension SharePointFiles {
                     let inner = nested.compactMap { $0.hasPrefix("roleassignments/") ? String($0.dropFirst("roleassignments/".count)) : nil }
                     item["RoleAssignments"] = .array(try SharePointPrincipals.roleAssignments(r, expand: inner, chain: chain).map(JSON.object))
                 }
+                if nested.contains("parentlist") { item["ParentList"] = ["Id": .string(list.id)] }
                 if nested.contains("hasuniqueroleassignments") { item["HasUniqueRoleAssignments"] = .bool(try SharePointPermissions.hasUnique(r, chain: chain)) }
                 all["ListItemAllFields"] = .object(item)
             } else {
@@ -317,7 +319,7 @@ extension SharePointFiles {
         if let folder = p["folder"], p["name"] != nil, folder.lowercased().trimmingSuffix("/").hasSuffix("appcatalog") {
             return try SharePointApps.catalogFile(r, p)
         }
-        let q = try SPQuery(r.request, properties: fileNames + vroomNames, typeName: "SP.File", navigation: ["ListItemAllFields"])
+        let q = try SPQuery(r.request, properties: fileNames + vroomNames + ["ListId"], typeName: "SP.File", navigation: ["ListItemAllFields"])
         let all: JSONObject = try r.store.locked {
             let f = try existingFile(r, url)
             var props = fileProps(f)
@@ -328,6 +330,7 @@ extension SharePointFiles {
                 props["VroomDriveID"] = .string(vroomDriveId(f.listId))
                 props["VroomItemID"] = .string(vroomItemId(f.uniqueId))
             }
+            if q.select?.contains("ListId") == true { props["ListId"] = .string(f.listId) }
             if q.expand.contains("ListItemAllFields"), let list = r.web.list(id: f.listId) {
                 props["ListItemAllFields"] = .object(itemProps(list, f.itemId) ?? [:])
             }

@@ -89,6 +89,8 @@ struct SPFileVersionRecord: Sendable {
     let contentPath: String
     let checkInComment: String
     let editorId: Int
+    /// When SharePoint removes the version; nil: never (`SetExpirationDate()`).
+    var expirationDate: String? = nil
 }
 
 /// A chunked upload (StartUpload / ContinueUpload / FinishUpload): bytes are appended to `path`
@@ -119,6 +121,8 @@ final class SPFileStore: @unchecked Sendable {
     var finished: [String: String] = [:]
     /// Copy jobs by id: the log entries `GetCopyJobProgress` hands out (JSON texts).
     var copyJobs: [String: [String]] = [:]
+    /// Archive state of library items by `lower-cased list id|item id` (SharePointFolderOps).
+    var archived: [String: String] = [:]
 
     /// Everything gone, files on disk included (the directory reset). Call under the lock.
     func reset() {
@@ -127,6 +131,7 @@ final class SPFileStore: @unchecked Sendable {
         folders = [:]
         files = [:]
         copyJobs = [:]
+        archived = [:]
         uploads = [:]
         finished = [:]
     }
@@ -590,17 +595,25 @@ enum SharePointFiles {
         for (index, source) in sources.enumerated() {
             let from = serverRelative(source, r)
             let jobId = Util.newGUID()
-            let sourceId = r.store.locked { r.store.files.files[key(r, from)]?.uniqueId }
+            // A folder is copied (or moved) with everything in it (SharePointFolderOps).
+            let (sourceId, isFolder) = r.store.locked {
+                (r.store.files.files[key(r, from)]?.uniqueId ?? r.store.files.folders[key(r, from)]?.uniqueId, r.store.files.folders[key(r, from)] != nil)
+            }
             var log: [JSONObject] = [["Event": "JobStart", "JobId": .string(jobId), "Time": .string(Util.iso8601(Date()))]]
             do {
                 guard sourceId != nil else { throw fileNotFound(from) }
                 var to = folder + "/" + (index < names.count ? names[index] : leaf(from))
                 if conflict == 2 { to = r.store.locked { freeName(r, to) } }
-                if move { try self.move(r, from: from, to: to, folder: false, replace: conflict == 1) } else { try copy(r, from: from, to: to, replace: conflict == 1) }
-                let target = r.store.locked { r.store.files.files[key(r, to)] }
+                let targetId: String?
+                if isFolder {
+                    targetId = try copyFolder(r, from: from, to: to, move: move)
+                } else {
+                    if move { try self.move(r, from: from, to: to, folder: false, replace: conflict == 1) } else { try copy(r, from: from, to: to, replace: conflict == 1) }
+                    targetId = r.store.locked { r.store.files.files[key(r, to)]?.uniqueId }
+                }
                 log.append(["Event": "JobFinishedObjectInfo", "JobId": .string(jobId), "SourceObjectFullUrl": .string(source),
-                            "TargetObjectUniqueId": .string(target?.uniqueId ?? ""), "TargetObjectSiteRelativeUrl": .string(siteRelativeURL(r, to)),
-                            "ObjectType": "File", "Time": .string(Util.iso8601(Date()))])
+                            "TargetObjectUniqueId": .string(targetId ?? ""), "TargetObjectSiteRelativeUrl": .string(siteRelativeURL(r, to)),
+                            "ObjectType": isFolder ? "Folder" : "File", "Time": .string(Util.iso8601(Date()))])
             } catch let e as SPError {
                 log.append(["Event": "JobError", "JobId": .string(jobId), "Message": .string(e.message), "Time": .string(Util.iso8601(Date()))])
             }
@@ -653,7 +666,7 @@ enum SharePointFiles {
     static let versionNames = ["CheckInComment", "Created", "ExpirationDate", "ID", "IsCurrentVersion", "Length", "Size", "Url", "VersionLabel"]
 
     static func versionProps(_ v: SPFileVersionRecord, _ f: SPFileRecord) -> JSONObject {
-        ["CheckInComment": .string(v.checkInComment), "Created": .string(v.created), "ExpirationDate": nil, "ID": JSON(v.id), "IsCurrentVersion": false,
+        ["CheckInComment": .string(v.checkInComment), "Created": .string(v.created), "ExpirationDate": JSON(v.expirationDate), "ID": JSON(v.id), "IsCurrentVersion": false,
          "Length": .string(String(v.size)), "Size": .string(String(v.size)), "Url": .string("_vti_history/\(v.id)\(f.url)"),
          "VersionLabel": .string(v.label)]
     }

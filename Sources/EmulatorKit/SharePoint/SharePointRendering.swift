@@ -253,7 +253,13 @@ struct SPQuery {
             if navigation.contains(k) {
                 guard expand.contains(k) else { continue }
                 guard let fields = navigationSelect[k], let object = v.objectValue else { out[k] = v; continue }
-                out[k] = .object(JSONObject(fields.map { ($0, object[$0] ?? .null) }))
+                // `ParentList/Id` keeps the nested object SharePoint expanded (`ParentList`).
+                var kept = JSONObject()
+                for field in fields {
+                    let head = field.split(separator: "/").first.map(String.init) ?? field
+                    if head != field, let nested = object[head] { kept[head] = nested } else { kept[field] = object[field] ?? .null }
+                }
+                out[k] = .object(kept)
             } else if select == nil || select!.contains(k) {
                 out[k] = v
             }

@@ -1,0 +1,138 @@
+import Foundation
+import XCTest
+
+/// `m365 spo folder copy|move|archive`, `spo file archive|unarchive` and `spo file version keep`
+/// end to end: the requests CLI for Microsoft 365 sends and the emulator's state after them.
+/// Each test makes its own document library.
+final class SPOFolderOpsTests: SPOTestCase {
+    func sent() throws -> [String] {
+        try spRequests().filter { !($0["path"] as? String ?? "").hasSuffix("/_api/contextinfo") }.map { "\($0["method"] ?? "") \($0["target"] ?? "")" }
+    }
+
+    func clearRequests() throws { try emulator.admin("requests", method: "DELETE") }
+
+    /// A new document library; removed when the test ends.
+    func library(_ prefix: String) throws -> String {
+        let title = prefix + "-" + UUID().uuidString.prefix(8).lowercased()
+        try spo(["list", "add", "--webUrl", Self.root, "--title", title, "--baseTemplate", "DocumentLibrary"])
+        addTeardownBlock { [self] in _ = try? spo(["list", "remove", "--webUrl", Self.root, "--title", title, "--force"]) }
+        return title
+    }
+
+    func addFile(_ folder: String, _ name: String, _ text: String) throws -> [String: Any] {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spo-folderops-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent(name)
+        try Data(text.utf8).write(to: path)
+        return try object(["file", "add", "--webUrl", Self.root, "--folder", folder, "--path", path.path])
+    }
+
+    func fileNames(_ folder: String) throws -> [String] {
+        try array(["file", "list", "--webUrl", Self.root, "--folderUrl", folder, "--recursive"]).compactMap { $0["ServerRelativeUrl"] as? String }.sorted()
+    }
+
+    func testFolderCopyAndMove() throws {
+        let lib = try library("FolderOps")
+        let other = try library("FolderOpsTarget")
+        try spo(["folder", "add", "--webUrl", Self.root, "--parentFolderUrl", "/\(lib)", "--name", "Reports"])
+        try spo(["folder", "add", "--webUrl", Self.root, "--parentFolderUrl", "/\(lib)/Reports", "--name", "2025"])
+        _ = try addFile("/\(lib)/Reports", "a.txt", "alpha")
+        _ = try addFile("/\(lib)/Reports/2025", "b.txt", "beta")
+
+        try clearRequests()
+        let copied = try object(["folder", "copy", "--webUrl", Self.root, "--sourceUrl", "\(lib)/Reports", "--targetUrl", "/\(other)"])
+        let copiedId = try XCTUnwrap(copied["UniqueId"] as? String)
+        XCTAssertEqual(copied["ServerRelativeUrl"] as? String, "/\(other)/Reports")
+        XCTAssertEqual(copied["Name"] as? String, "Reports")
+        XCTAssertEqual(try sent(), ["POST /_api/Site/CreateCopyJobs", "POST /_api/Site/GetCopyJobProgress", "GET /_api/Web/GetFolderById('\(copiedId)')"],
+                       "a copy job, its progress and the folder at the target, as CLI for Microsoft 365 sends them")
+        // (The request log keeps no SharePoint bodies: the job's options show in what it did —
+        // a copy, not a move, under the source's name.)
+        XCTAssertEqual(try fileNames("/\(other)"), ["/\(other)/Reports/2025/b.txt", "/\(other)/Reports/a.txt"], "the files came along")
+        XCTAssertEqual(try fileNames("/\(lib)"), ["/\(lib)/Reports/2025/b.txt", "/\(lib)/Reports/a.txt"], "a copy leaves the source")
+        XCTAssertEqual(try spo(["file", "get", "--webUrl", Self.root, "--url", "/\(other)/Reports/2025/b.txt", "--asString", "--output", "text"]).stdout, "beta\n")
+
+        // A name taken fails the job; rename picks a free name.
+        try fails(["folder", "copy", "--webUrl", Self.root, "--sourceUrl", "\(lib)/Reports", "--targetUrl", "/\(other)"], "already exists")
+        let renamed = try object(["folder", "copy", "--webUrl", Self.root, "--sourceUrl", "\(lib)/Reports", "--targetUrl", "/\(other)",
+                                  "--nameConflictBehavior", "rename"])
+        XCTAssertEqual(renamed["ServerRelativeUrl"] as? String, "/\(other)/Reports 1")
+        try fails(["folder", "copy", "--webUrl", Self.root, "--sourceUrl", "\(lib)/Reports", "--targetUrl", "/\(lib)/Reports/2025"], "cannot be the source folder")
+        try fails(["folder", "copy", "--webUrl", Self.root, "--sourceUrl", "\(lib)/Nothing", "--targetUrl", "/\(other)"], "does not exist")
+        try fails(["folder", "copy", "--webUrl", Self.root, "--sourceUrl", "\(lib)/Reports", "--targetUrl", "/\(other)", "--nameConflictBehavior", "replace"],
+                  exit: 2, "nameConflictBehavior")
+
+        // Move by id, with a new name: gone from the source.
+        let source = try object(["folder", "get", "--webUrl", Self.root, "--url", "\(lib)/Reports"])
+        let sourceId = try XCTUnwrap(source["UniqueId"] as? String)
+        try clearRequests()
+        let moved = try object(["folder", "move", "--webUrl", Self.root, "--sourceId", sourceId, "--targetUrl", "/\(other)", "--newName", "Moved"])
+        let movedId = try XCTUnwrap(moved["UniqueId"] as? String)
+        XCTAssertEqual(moved["ServerRelativeUrl"] as? String, "/\(other)/Moved")
+        XCTAssertEqual(try sent(), ["GET /_api/Web/GetFolderById('\(sourceId)')/ServerRelativePath", "POST /_api/Site/CreateCopyJobs",
+                                    "POST /_api/Site/GetCopyJobProgress", "GET /_api/Web/GetFolderById('\(movedId)')"])
+        XCTAssertEqual(try fileNames("/\(lib)"), [], "a move leaves nothing at the source")
+        try fails(["folder", "get", "--webUrl", Self.root, "--url", "\(lib)/Reports"], "does not exist")
+        XCTAssertTrue(try fileNames("/\(other)").contains("/\(other)/Moved/2025/b.txt"))
+
+        // A move within one library keeps the folder (its id).
+        try spo(["folder", "add", "--webUrl", Self.root, "--parentFolderUrl", "/\(other)", "--name", "Archive"])
+        let kept = try object(["folder", "move", "--webUrl", Self.root, "--sourceUrl", "/\(other)/Moved", "--targetUrl", "/\(other)/Archive"])
+        XCTAssertEqual(kept["UniqueId"] as? String, movedId)
+        XCTAssertEqual(kept["ServerRelativeUrl"] as? String, "/\(other)/Archive/Moved")
+
+        let skipped = try spo(["folder", "copy", "--webUrl", Self.root, "--sourceUrl", "/\(other)/Archive/Moved", "--targetUrl", "/\(lib)", "--skipWait"])
+        XCTAssertEqual(skipped.stdout, "", "--skipWait prints nothing")
+        XCTAssertEqual(try fileNames("/\(lib)"), ["/\(lib)/Moved/2025/b.txt", "/\(lib)/Moved/a.txt"])
+    }
+
+    func testFileAndFolderArchive() throws {
+        let lib = try library("Archive")
+        try spo(["folder", "add", "--webUrl", Self.root, "--parentFolderUrl", "/\(lib)", "--name", "Old"])
+        let file = try addFile("/\(lib)/Old", "old.txt", "old")
+        let fileId = try XCTUnwrap(file["UniqueId"] as? String)
+        let listId = try XCTUnwrap(try object(["list", "get", "--webUrl", Self.root, "--title", lib])["Id"] as? String)
+
+        try clearRequests()
+        let archived = try spo(["file", "archive", "--webUrl", Self.root, "--url", "\(lib)/Old/old.txt", "--force"])
+        XCTAssertEqual(archived.stdout, "", "nothing printed, as the CLI")
+        XCTAssertEqual(try sent(), ["GET /_api/web/GetFileByServerRelativePath(DecodedUrl='%2F\(lib)%2FOld%2Fold.txt')?$select=ListId,ListItemAllFields/Id&$expand=ListItemAllFields",
+                                    "POST /_api/Lists(guid'\(listId)')/items(2)/Archive"])
+        try fails(["file", "archive", "--webUrl", Self.root, "--id", fileId, "--force"], "The item is already archived.")
+        try clearRequests()
+        try spo(["file", "unarchive", "--webUrl", Self.root, "--id", fileId, "--force"])
+        XCTAssertEqual(try sent(), ["GET /_api/web/GetFileById('\(fileId)')?$select=ListId,ListItemAllFields/Id&$expand=ListItemAllFields",
+                                    "POST /_api/Lists(guid'\(listId)')/items(2)/UnArchive"])
+        try fails(["file", "unarchive", "--webUrl", Self.root, "--id", fileId, "--force"], "The item is not archived.")
+        try fails(["file", "archive", "--webUrl", Self.root, "--url", "\(lib)/none.txt", "--force"], "does not exist")
+        try fails(["file", "archive", "--webUrl", Self.root, "--url", "\(lib)/Old/old.txt"], exit: 2, "--force")
+
+        try clearRequests()
+        try spo(["folder", "archive", "--webUrl", Self.root, "--url", "/\(lib)/Old", "--force"])
+        XCTAssertEqual(try sent(), ["GET /_api/web/GetFolderByServerRelativePath(DecodedUrl='%2F\(lib)%2FOld')?$select=Exists,ListItemAllFields/Id,ListItemAllFields/ParentList/Id&$expand=ListItemAllFields,ListItemAllFields/ParentList",
+                                    "POST /_api/Lists(guid'\(listId)')/items(1)/Archive"])
+        try fails(["folder", "archive", "--webUrl", Self.root, "--url", "/\(lib)/Old", "--force"], "The item is already archived.")
+        try fails(["folder", "archive", "--webUrl", Self.root, "--url", "/\(lib)", "--force"],
+                  "The folder '/\(lib)' is the root folder of a document library and cannot be archived. Archive a subfolder instead.")
+        try fails(["folder", "archive", "--webUrl", Self.root, "--url", "/\(lib)/Nothing", "--force"], "does not exist")
+    }
+
+    func testFileVersionKeep() throws {
+        let lib = try library("Keep")
+        _ = try addFile("/\(lib)", "plan.txt", "one")
+        let file = try addFile("/\(lib)", "plan.txt", "two")
+        let fileId = try XCTUnwrap(file["UniqueId"] as? String)
+        try clearRequests()
+        let kept = try spo(["file", "version", "keep", "--webUrl", Self.root, "--fileUrl", "\(lib)/plan.txt", "--label", "1.0"])
+        XCTAssertEqual(kept.stdout, "")
+        XCTAssertEqual(try sent(), ["GET /_api/web/GetFileByServerRelativePath(DecodedUrl='%2F\(lib)%2Fplan.txt')/versions?$filter=VersionLabel%20eq%20'1.0'&$select=ID",
+                                    "POST /_api/web/GetFileByServerRelativePath(DecodedUrl='%2F\(lib)%2Fplan.txt')/versions(512)/SetExpirationDate()"])
+        let versions = try array(["file", "version", "list", "--webUrl", Self.root, "--fileUrl", "\(lib)/plan.txt"])
+        XCTAssertTrue(versions.first.map { $0["ExpirationDate"] is NSNull } ?? false, "never expires: \(versions)")
+        try clearRequests()
+        try fails(["file", "version", "keep", "--webUrl", Self.root, "--fileId", fileId, "--label", "9.0"], "Version with label '9.0' not found.")
+        XCTAssertEqual(try sent(), ["GET /_api/web/GetFileById('\(fileId)')/versions?$filter=VersionLabel%20eq%20'9.0'&$select=ID"], "nothing set")
+        try fails(["file", "version", "keep", "--webUrl", Self.root, "--fileUrl", "\(lib)/none.txt", "--label", "1.0"], "does not exist")
+    }
+}
