@@ -108,6 +108,50 @@ enum FileSharingLinkCommands {
         },
     ]
 
+    /// `sharinglink set|clear`: a link's expiry changed; every link (of one scope) removed, the
+    /// links found as `sharinglink list` finds them, as the CLI runs it.
+    static let changes: [PluginCommand] = [
+        command("file sharinglink set", "Updates a sharing link of a file",
+                options: options + [option(.id, nil, "Id of the sharing link", required: true),
+                                    option(.expirationDateTime, nil, "When the link expires (ISO 8601, e.g. 2026-12-31T12:00:00Z)", required: true)],
+                sets: sets,
+                examples: [("Expire at the end of the year", "m365 spo file sharinglink set --webUrl /sites/project-x --fileUrl 'Shared Documents/report.docx' --id 7c9f97c9-1bda-433c-9364-bb83e81771ee --expirationDateTime 2026-12-31T23:59:00Z")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            try options.requireGUIDs([.fileId, .id])
+            let when = options.string(.expirationDateTime) ?? ""
+            guard isDateTime(when) else { throw usage("'\(when)' is not a valid ISO date string") }
+            let (_, url) = try item(spo, options)
+            let id = options.string(.id) ?? ""
+            let link: JSON?
+            do throws(PluginFailure) {
+                link = try spo.send("PATCH", url + "/permissions/" + OData.segment(id), body: ["expirationDateTime": .string(when)])
+            } catch { throw linkFailure(error, id) }
+            try spo.invocation.emit(result: .object(withoutContext(link?.objectValue ?? [:])))
+        },
+        command("file sharinglink clear", "Removes the sharing links of a file",
+                options: options + [option(.scope, "s", "Only the links of this scope", allowed: scopes), forceOption],
+                sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            try options.requireGUIDs([.fileId])
+            let file = options.string(.fileUrl) ?? options.string(.fileId) ?? ""
+            let scope = options.string(.scope)
+            let question = "Are you sure you want to clear the sharing links of file \(file)\(scope.map { " with scope \($0)" } ?? "")?"
+            guard try spo.invocation.confirmed(options, question, needing: "clearing sharing links") else { return }
+            // As the CLI: the file's ids, then its links as `sharinglink list` gets them (ids again).
+            let (_, url) = try item(spo, options)
+            let (_, listURL) = try item(spo, options)
+            var filter = "Link ne null"
+            if let scope { filter += " and Link/Scope eq \(OData.quote(scope))" }
+            var ids: [String] = []
+            try spo.forEachItem(listURL + "/permissions" + OData.query([("$filter", filter)])) { permission throws(PluginFailure) in
+                guard let link = permission["link"]?.objectValue, let id = permission["id"]?.stringValue else { return }
+                if let scope, link["scope"]?.stringValue != scope { return }
+                ids.append(id)
+            }
+            for id in ids {
+                do throws(PluginFailure) { try spo.send("DELETE", url + "/permissions/" + OData.segment(id)) } catch { throw linkFailure(error, id) }
+            }
+        },
+    ]
+
     static func linkFailure(_ error: PluginFailure, _ id: String) -> PluginFailure {
         guard error.status == M365_ERR_NOT_FOUND else { return error }
         return PluginFailure("Sharing link '\(id)' does not exist (\(error.description))", status: M365_ERR_NOT_FOUND)

@@ -135,4 +135,49 @@ final class SPOFolderOpsTests: SPOTestCase {
         XCTAssertEqual(try sent(), ["GET /_api/web/GetFileById('\(fileId)')/versions?$filter=VersionLabel%20eq%20'9.0'&$select=ID"], "nothing set")
         try fails(["file", "version", "keep", "--webUrl", Self.root, "--fileUrl", "\(lib)/none.txt", "--label", "1.0"], "does not exist")
     }
+
+    /// `METHOD path` of the Graph requests on sites' drive items since the last clear.
+    func graphSent() throws -> [String] {
+        try emulator.requests(pathPrefix: "/v1.0/sites/").filter { ($0["host"] as? String ?? "").hasPrefix("graph.") }
+            .map { "\($0["method"] ?? "") \(($0["path"] as? String ?? "").split(separator: "/").suffix(2).joined(separator: "/"))" }
+    }
+
+    func testFileSharingLinkSetAndClear() throws {
+        let lib = try library("Links")
+        _ = try addFile("/\(lib)", "report.docx", "report")
+        let file = ["--webUrl", Self.root, "--fileUrl", "\(lib)/report.docx"]
+        var ids: [String: String] = [:]
+        for (type, scope) in [("view", "organization"), ("edit", "organization"), ("view", "anonymous")] {
+            let link = try object(["file", "sharinglink", "add"] + file + ["--type", type, "--scope", scope])
+            ids["\(type)-\(scope)"] = try XCTUnwrap(link["id"] as? String)
+        }
+        let anonymous = try XCTUnwrap(ids["view-anonymous"])
+
+        try clearRequests()
+        let updated = try object(["file", "sharinglink", "set"] + file + ["--id", anonymous, "--expirationDateTime", "2099-01-31T12:00:00Z"])
+        XCTAssertEqual(updated["id"] as? String, anonymous)
+        XCTAssertEqual(updated["expirationDateTime"] as? String, "2099-01-31T12:00:00Z")
+        XCTAssertNil(updated["@odata.context"], "printed without Graph's annotations")
+        // The file's Graph ids as `sharinglink add|list|get|remove` ask for them (a parameter alias).
+        XCTAssertEqual(try sent(), ["GET /_api/web/GetFileByServerRelativePath(DecodedUrl=@f)?@f=%27%2F\(lib)%2Freport.docx%27&$select=SiteId%2CVroomItemId%2CVroomDriveId"])
+        XCTAssertEqual(try graphSent(), ["PATCH permissions/\(anonymous)"])
+        let got = try object(["file", "sharinglink", "get"] + file + ["--id", anonymous])
+        XCTAssertEqual(got["expirationDateTime"] as? String, "2099-01-31T12:00:00Z", "the new expiry kept")
+        try fails(["file", "sharinglink", "set"] + file + ["--id", anonymous, "--expirationDateTime", "2001-01-31T12:00:00Z"], "in the future")
+        try fails(["file", "sharinglink", "set"] + file + ["--id", "00000000-0000-0000-0000-0000000000aa", "--expirationDateTime", "2099-01-31T12:00:00Z"],
+                  "does not exist")
+        try fails(["file", "sharinglink", "set"] + file + ["--id", anonymous, "--expirationDateTime", "soon"], exit: 2, "'soon' is not a valid ISO date string")
+        try fails(["file", "sharinglink", "set"] + file + ["--id", "x", "--expirationDateTime", "2099-01-31"], exit: 2, "x")
+
+        try clearRequests()
+        try spo(["file", "sharinglink", "clear"] + file + ["--scope", "organization", "--force"])
+        XCTAssertEqual(try graphSent().sorted(), ["DELETE permissions/\(ids["edit-organization"]!)", "DELETE permissions/\(ids["view-organization"]!)",
+                                                  "GET \(try XCTUnwrap(graphSent().first?.split(separator: " ").last))"].sorted(),
+                       "the organization links listed, then each removed")
+        XCTAssertEqual(try array(["file", "sharinglink", "list"] + file).compactMap { $0["id"] as? String }, [anonymous])
+        try fails(["file", "sharinglink", "clear"] + file, exit: 2, "--force")
+        try spo(["file", "sharinglink", "clear"] + file + ["--force"])
+        XCTAssertEqual(try array(["file", "sharinglink", "list"] + file).count, 0, "every link gone")
+        try fails(["file", "sharinglink", "clear"] + file + ["--scope", "everyone", "--force"], exit: 2, "--scope")
+    }
 }

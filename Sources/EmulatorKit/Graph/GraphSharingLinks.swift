@@ -22,6 +22,7 @@ enum GraphSharingLinks {
                 return .json(entity(c, p))
             }
         }
+        g.on(.PATCH, base + "/permissions/{id}", write) { c in try updateLink(c) }
         g.on(.DELETE, base + "/permissions/{id}", write) { c in
             try withFile(c) { f, _ in
                 guard let i = f.sharingLinks.firstIndex(where: { $0["id"]?.stringValue == c.param("id") }) else { throw GraphDrive.notFound() }
@@ -97,6 +98,21 @@ enum GraphSharingLinks {
             if let expiration { p["expirationDateTime"] = .string(expiration) }
             f.sharingLinks.append(p)
             return .created(entity(c, p))
+        }
+    }
+
+    /// `PATCH …/permissions/{id} {expirationDateTime}`: a link's new expiry (in the future).
+    static func updateLink(_ c: GraphContext) throws -> EmulatorResponse {
+        let body = try c.body()
+        guard let text = body["expirationDateTime"]?.stringValue else { throw GraphDrive.invalid("Invalid value for 'expirationDateTime'.") }
+        guard let date = Util.parseISO8601(text) ?? Util.parseISO8601(text + "T00:00:00Z") else {
+            throw GraphDrive.invalid("Invalid value for 'expirationDateTime'.")
+        }
+        guard date > Date() else { throw GraphDrive.invalid("The expiration date must be in the future.") }
+        return try withFile(c) { f, _ in
+            guard let i = f.sharingLinks.firstIndex(where: { $0["id"]?.stringValue == c.param("id") }) else { throw GraphDrive.notFound() }
+            f.sharingLinks[i]["expirationDateTime"] = .string(Util.iso8601(date))
+            return .json(entity(c, f.sharingLinks[i]))
         }
     }
 
