@@ -18,6 +18,9 @@ let definition = PluginDefinition(
                 + ListItemAttachmentCommands.all
                 + FolderOpsCommands.all,
             connect: SPOConnection.connect),
+        // SharePoint Premium: its own service in CLI for Microsoft 365, on SharePoint's client and connection.
+        PluginService(ServiceSpec(name: "spp", description: "SharePoint Premium: content centers, models and autofill columns"),
+                      commands: PremiumCommands.all, connect: SPOConnection.connect),
     ],
     requestHeaders: SPOConnection.requestHeaders)
 

@@ -114,6 +114,8 @@ class CSOMTestCase: SharePointTestCase {
 }
 
 final class CSOMTests: CSOMTestCase {
+    /// The content center every tenant has (SharePointPremium.swift), listed with the other sites.
+    let contentCenter = "https://contoso.sharepoint.com/sites/contentcenter"
     // MARK: Tenant
 
     func testTenantQueryAndIdentityReplay() throws {
@@ -229,10 +231,10 @@ final class CSOMTests: CSOMTestCase {
         assertNoError(try tenantMethod("RemoveSite", #"<Parameter Type="String">\#(marketing)</Parameter>"#))
         assertNoError(try tenantMethod("SetTenantCdnEnabled", #"<Parameter Type="Enum">1</Parameter><Parameter Type="Boolean">true</Parameter>"#))
         assertNoError(try csom(storageXML("SetStorageEntity", ["k", "v", "", ""])))
-        XCTAssertEqual(siteURLs(try listSites()).count, 6)
+        XCTAssertEqual(siteURLs(try listSites()).count, 7)
 
         XCTAssertEqual(try admin("directory/reset", method: "POST").status, 200)
-        XCTAssertEqual(siteURLs(try listSites()), [root, apps, marketing])
+        XCTAssertEqual(siteURLs(try listSites()), [root, apps, contentCenter, marketing])
         XCTAssertEqual(try sp("GET", "\(root)/sites/temporary/_api/web").status, 404)
         XCTAssertEqual(try sp("GET", "\(marketing)/_api/web").status, 200)
         XCTAssertEqual(try tenantMethod("GetTenantCdnEnabled", #"<Parameter Type="Enum">1</Parameter>"#)[10] as? Bool, false)
@@ -263,7 +265,7 @@ final class CSOMTests: CSOMTestCase {
             pages += 1
         } while start != nil && pages < 10
         XCTAssertEqual(pages, 3)
-        XCTAssertEqual(urls.count, 653, "650 bench sites, the root, the app catalog and marketing")
+        XCTAssertEqual(urls.count, 654, "650 bench sites, the root, the app catalog, the content center and marketing")
         XCTAssertEqual(Set(urls).count, urls.count, "every site exactly once")
         XCTAssertEqual(urls, urls.sorted { $0.lowercased() < $1.lowercased() })
         for i in [1, 300, 301, 650] {
@@ -304,7 +306,7 @@ final class CSOMTests: CSOMTestCase {
     func testSiteListingFiltersTemplatesAndOneDrive() throws {
         let all = try listSites()
         assertNoError(all)
-        XCTAssertEqual(siteURLs(all), [root, apps, marketing])
+        XCTAssertEqual(siteURLs(all), [root, apps, contentCenter, marketing])
         XCTAssertTrue(all.object(5)["NextStartIndexFromSharePoint"] is NSNull)
         let first = (all.object(5)["_Child_Items_"] as? [[String: Any]])?.first ?? [:]
         XCTAssertEqual(first["_ObjectType_"] as? String, "Microsoft.Online.SharePoint.TenantAdministration.SiteProperties")
@@ -315,7 +317,7 @@ final class CSOMTests: CSOMTestCase {
         let identity = first["_ObjectIdentity_"] as? String ?? ""
         XCTAssertTrue(identity.hasSuffix("\nSiteProperties\nhttps%3a%2f%2fcontoso.sharepoint.com"), identity)
 
-        XCTAssertEqual(siteURLs(try listSites(start: "0")), [root, apps, marketing], "CLI asks for the first page with StartIndex 0")
+        XCTAssertEqual(siteURLs(try listSites(start: "0")), [root, apps, contentCenter, marketing], "CLI asks for the first page with StartIndex 0")
         XCTAssertEqual(siteURLs(try listSites(filter: "Url -like 'MARKET'")), [marketing])
         XCTAssertEqual(siteURLs(try listSites(filter: "Url -like '*market*'")), [marketing])
         XCTAssertEqual(siteURLs(try listSites(filter: "Url -eq '\(root)'")), [root])
@@ -327,7 +329,7 @@ final class CSOMTests: CSOMTestCase {
         let onedrive = "https://contoso-my.sharepoint.com/personal/adele_vance_contoso_com"
         XCTAssertFalse(siteURLs(try listSites(personal: 0)).contains(onedrive))
         let withPersonal = try listSites(personal: 1)
-        XCTAssertEqual(Set(siteURLs(withPersonal)), [root, apps, marketing, onedrive])
+        XCTAssertEqual(Set(siteURLs(withPersonal)), [root, apps, contentCenter, marketing, onedrive])
         let od = (withPersonal.object(5)["_Child_Items_"] as? [[String: Any]] ?? []).first { $0["Url"] as? String == onedrive }
         XCTAssertEqual(od?["Template"] as? String, "SPSPERS#10")
         assertError(try listSites(filter: "Url -like"), type: "System.ArgumentException")
@@ -442,7 +444,7 @@ final class CSOMTests: CSOMTestCase {
         assertNoError(removed)
         XCTAssertEqual(removed.object(10)["IsComplete"] as? Bool, false)
         XCTAssertEqual(try poll(removed.object(10)["_ObjectIdentity_"] as? String ?? "").object(1)["IsComplete"] as? Bool, true)
-        XCTAssertEqual(siteURLs(try listSites()), [root, apps])
+        XCTAssertEqual(siteURLs(try listSites()), [root, apps, contentCenter])
         XCTAssertEqual(try sp("GET", "\(marketing)/_api/web").status, 404)
         assertError(try tenantMethod("GetSitePropertiesByUrl", #"<Parameter Type="String">\#(marketing)</Parameter><Parameter Type="Boolean">false</Parameter>"#),
                     type: "Microsoft.Online.SharePoint.Common.SpoNoSiteException")

@@ -330,17 +330,17 @@ final class PluginLoaderTests: XCTestCase {
 
     func testDebugTraceExplainsDecisionsAndTheIndexAvoidsReopening() throws {
         let first = try harness.run(["plugin", "list"], environment: ["M365_DEBUG": "plugins"])
-        XCTAssertTrue(traced(first.stderr, "spo", services: "spo", "(opened to read its descriptor)"), first.stderr)
+        XCTAssertTrue(traced(first.stderr, "spo", services: "spo, spp", "(opened to read its descriptor)"), first.stderr)
         XCTAssertTrue(first.stderr.contains("index "), first.stderr)
         let second = try harness.run(["plugin", "list"], environment: ["M365_DEBUG": "plugins"])
-        XCTAssertTrue(traced(second.stderr, "spo", services: "spo", "(from the index)"), second.stderr)
+        XCTAssertTrue(traced(second.stderr, "spo", services: "spo, spp", "(from the index)"), second.stderr)
         XCTAssertFalse(second.stderr.contains("opened to read its descriptor"), second.stderr)
         // A changed file is opened again.
         let spo = harness.pluginDirectory.appendingPathComponent("libm365-spo.so").path
         var times = [timespec(tv_sec: 1_700_000_000, tv_nsec: 0), timespec(tv_sec: 1_700_000_000, tv_nsec: 0)]
         XCTAssertEqual(utimensat(AT_FDCWD, spo, &times, 0), 0)
         let third = try harness.run(["plugin", "list"], environment: ["M365_DEBUG": "plugins"])
-        XCTAssertTrue(traced(third.stderr, "spo", services: "spo", "(opened to read its descriptor)"), third.stderr)
+        XCTAssertTrue(traced(third.stderr, "spo", services: "spo, spp", "(opened to read its descriptor)"), third.stderr)
         XCTAssertTrue(traced(third.stderr, "aad", services: "entra", "(from the index)"), "an unchanged plugin stays in the index: \(third.stderr)")
     }
 

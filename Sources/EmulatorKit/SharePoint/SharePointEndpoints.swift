@@ -63,6 +63,7 @@ enum SharePointEndpoints {
         SharePointWebExtras.register(on)
         SharePointPermissions.register(on)
         SharePointCompliance.register(on)
+        SharePointPremium.register(on)
     }
 
     // MARK: Context info
@@ -97,7 +98,8 @@ enum SharePointEndpoints {
             "LastItemModifiedDate": .string(web.lastItemModified), "LastItemUserModifiedDate": .string(web.lastItemModified),
             "MasterUrl": .string(master), "NoCrawl": false, "QuickLaunchEnabled": true, "RecycleBinEnabled": true,
             "ServerRelativeUrl": .string(rel), "SiteLogoUrl": nil, "Title": .string(web.title), "UIVersion": 15,
-            "Url": .string(web.url), "WebTemplate": .string(web.webTemplate), "ResourcePath": ["DecodedUrl": .string(web.url)],
+            "Url": .string(web.url), "WebTemplate": .string(web.webTemplate),
+            "WebTemplateConfiguration": .string("\(web.webTemplate)#\(web.configuration)"), "ResourcePath": ["DecodedUrl": .string(web.url)],
         ]
         for (name, value) in web.settings { props[name] = value }
         return props

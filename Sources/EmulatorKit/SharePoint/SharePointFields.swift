@@ -98,8 +98,10 @@ enum SharePointFields {
             return (l, try find(r, p, l))
         }
         // SchemaXmlWithResourceTokens comes only when selected (content type field set reads it).
-        let q = try SPQuery(r.request, properties: Array(field.props.keys) + ["SchemaXmlWithResourceTokens"], typeName: restType(field.typeAsString))
+        let q = try SPQuery(r.request, properties: Array(field.props.keys) + ["SchemaXmlWithResourceTokens", "AutofillInfo"], typeName: restType(field.typeAsString))
         var props = field.props
+        // AutofillInfo (SharePoint Premium autofill columns, SharePointPremium.swift): null until set.
+        if q.select?.contains("AutofillInfo") == true, props["AutofillInfo"] == nil { props["AutofillInfo"] = .null }
         if q.select?.contains("SchemaXmlWithResourceTokens") == true { props["SchemaXmlWithResourceTokens"] = props["SchemaXml"] }
         return .json(SPRender(r).entity(q.project(props), meta(field, list), context: "SP.ApiData.Fields"))
     }

@@ -217,6 +217,7 @@ public final class SharePointStore: @unchecked Sendable {
                            into: &tenantWebs)
             }
             SharePointContentTypes.addHub(to: &tenantWebs)
+            SharePointPremium.addContentCenter(to: &tenantWebs)
             built[t.id.lowercased()] = tenantWebs
         }
         let admin = SPTenantAdminState.build(seed)
