@@ -164,3 +164,156 @@ enum FileSharingLinkCommands {
         return out
     }
 }
+
+/// `spo folder sharinglink add|list|get|remove|set|clear`: sharing links of a folder, as CLI for
+/// Microsoft 365 makes them: the folder's server-relative URL from SharePoint, then on Microsoft
+/// Graph the site (`sites/{host}:{path}`), the library's drive (`sites/{id}/drives`), the
+/// folder's drive item (`drives/{id}/root:{path}`) and its `createLink` and `permissions`.
+enum FolderSharingLinkCommands {
+    static let folderId = OptionKey<String>("folderId")
+    static let retainInheritedPermissions = OptionKey<Bool>("retainInheritedPermissions")
+    static let recipients = OptionKey<String>("recipients")
+    static let options = [FolderCommands.webUrl, option(.folderUrl, nil, "Site- or server-relative URL of the folder"),
+                          option(folderId, nil, "UniqueId (GUID) of the folder")]
+    static let sets = [["folderUrl", "folderId"]]
+    static let scopes = FileSharingLinkCommands.scopes
+    static let linkId = option(.id, "i", "Id of the sharing link", required: true)
+
+    /// The folder's drive item on Graph: `…/v1.0/drives/{driveId}/items/{itemId}`.
+    static func item(_ spo: SPOClient, _ options: Options) throws(PluginFailure) -> (label: String, url: String) {
+        try options.requireGUIDs([folderId])
+        let web = try spo.webURL(options, .webUrl)
+        let label = options.string(folderId) ?? options.string(.folderUrl) ?? ""
+        let address: String
+        if let id = options.string(folderId) {
+            address = web + "/_api/web/GetFolderById('\(id)')"
+        } else {
+            let path = try SPOPath.serverRelative(options.string(.folderUrl) ?? "", web: web, option: "folderUrl")
+            address = web + "/_api/web/GetFolderByServerRelativePath(decodedUrl='\(FieldCommands.encoded(path))')"
+        }
+        let relative: String
+        do throws(PluginFailure) {
+            relative = try spo.get(address + "?$select=ServerRelativeUrl")["ServerRelativeUrl"]?.stringValue ?? ""
+        } catch { throw FolderCommands.folderFailure(error, label) }
+        let (origin, folderURL) = CopyJobs.destination(web: web, relative)
+        let graph = (spo.invocation.setting("connection.graphOrigin") ?? "https://graph.microsoft.com") + "/v1.0"
+        let host = String(origin.dropFirst("https://".count))
+        var path = String(web.dropFirst(origin.count))
+        if path.isEmpty { path = "/" }
+        let site = try spo.get(graph + "/sites/\(FieldCommands.encoded(host)):\(encodedPath(path))?$select=id")["id"]?.stringValue ?? ""
+        // The library: the drive whose URL is the longest prefix of the folder's.
+        let drives = try spo.get(graph + "/sites/\(site)/drives?$select=webUrl,id")["value"]?.arrayValue ?? []
+        let lowerFolder = folderURL.lowercased()
+        let drive = drives.compactMap { d -> (id: String, url: String)? in
+            guard let id = d["id"]?.stringValue, let url = d["webUrl"]?.stringValue else { return nil }
+            return (id, url)
+        }.sorted { $0.url > $1.url }.first { d in
+            let lower = d.url.lowercased()
+            return lowerFolder == lower || lowerFolder.hasPrefix(lower + "/")
+        }
+        guard let drive else { throw PluginFailure("Drive '\(folderURL)' not found", status: M365_ERR_NOT_FOUND) }
+        var below = String(folderURL.dropFirst(drive.url.count))
+        while below.hasSuffix("/") { below.removeLast() }
+        let itemId = try spo.get(graph + "/drives/\(drive.id)/root\(below.isEmpty ? "" : ":" + encodedPath(below))?$select=id")["id"]?.stringValue ?? ""
+        return (label, graph + "/drives/\(drive.id)/items/\(itemId)")
+    }
+
+    /// A URL path with each segment percent-encoded.
+    static func encodedPath(_ path: String) -> String {
+        path.split(separator: "/", omittingEmptySubsequences: false).map { OData.segment(String($0)) }.joined(separator: "/")
+    }
+
+    /// A link as the CLI prints it: without `grantedToIdentities` and Graph's annotations.
+    static func printable(_ link: JSONObject) -> JSONObject {
+        var out = FileSharingLinkCommands.withoutContext(link)
+        out["grantedToIdentities"] = nil
+        return out
+    }
+
+    /// The folder's links (of one scope), as `sharinglink list` and `clear` ask for them.
+    static func links(_ spo: SPOClient, _ url: String, scope: String?) throws(PluginFailure) -> [JSONObject] {
+        var filter = "Link ne null"
+        if let scope { filter += " and Link/Scope eq \(OData.quote(scope))" }
+        var out: [JSONObject] = []
+        try spo.forEachItem(url + "/permissions" + OData.query([("$filter", filter)])) { permission throws(PluginFailure) in
+            guard let link = permission["link"]?.objectValue else { return }
+            if let scope, link["scope"]?.stringValue != scope { return }
+            out.append(printable(permission))
+        }
+        return out
+    }
+
+    static let all: [PluginCommand] = [
+        command("folder sharinglink add", "Creates a new sharing link to a folder",
+                options: options + [option(.type, nil, "Type of the link", required: true, allowed: ["view", "edit"]),
+                                    option(.expirationDateTime, nil, "When the link expires (ISO 8601)"),
+                                    option(.scope, nil, "Who the link works for (default: the tenant's default)", allowed: scopes),
+                                    flag(retainInheritedPermissions, nil, "Keep the permissions the folder inherits"),
+                                    option(recipients, nil, "Comma-separated user principal names the link is for (scope users)")],
+                sets: sets,
+                examples: [("An organization view link", "m365 spo folder sharinglink add --webUrl /sites/project-x --folderUrl 'Shared Documents/Reports' --type view --scope organization")]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            if let when = options.string(.expirationDateTime), !FileSharingLinkCommands.isDateTime(when) { throw usage("\(when) is not a valid ISO date string.") }
+            let people = (options.string(recipients) ?? "").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+            let wrong = people.filter { !looksLikeUPN($0) }
+            if !wrong.isEmpty { throw usage("The following user principal names are invalid for the option 'recipients': \(wrong.joined(separator: ", ")).") }
+            let (_, url) = try item(spo, options)
+            var body: JSONObject = ["type": .string(options.string(.type) ?? "view"), "retainInheritedPermissions": .bool(options.bool(retainInheritedPermissions))]
+            if let when = options.string(.expirationDateTime) { body["expirationDateTime"] = .string(when) }
+            if let scope = options.string(.scope) { body["scope"] = .string(scope) }
+            if options.string(.scope) == "users", !people.isEmpty { body["recipients"] = .array(people.map { ["email": .string($0)] }) }
+            guard let link = try spo.send("POST", url + "/createLink", body: .object(body))?.objectValue else {
+                throw PluginFailure("Microsoft Graph returned no sharing link", status: M365_ERR_SERVER)
+            }
+            try spo.invocation.emit(result: .object(printable(link)))
+        },
+        command("folder sharinglink list", "Lists the sharing links of a folder",
+                options: options + [option(.scope, "s", "Only the links of this scope", allowed: scopes)],
+                sets: sets, defaults: FileSharingLinkCommands.defaults) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            let (_, url) = try item(spo, options)
+            let found = try links(spo, url, scope: options.string(.scope))
+            guard spo.invocation.outputMode == "text" else { return try spo.invocation.emit(result: .array(found.map(JSON.object))) }
+            try spo.invocation.emit(result: .array(found.map { p in
+                ["id": p["id"] ?? .null, "roles": .string((p["roles"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")),
+                 "link": p["link"]?["webUrl"] ?? .null, "scope": p["link"]?["scope"] ?? .null]
+            }))
+        },
+        command("folder sharinglink get", "Gets a sharing link of a folder", options: options + [linkId], sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            let (_, url) = try item(spo, options)
+            let id = options.string(.id) ?? ""
+            do throws(PluginFailure) {
+                try spo.invocation.emit(result: .object(printable(try spo.get(url + "/permissions/" + OData.segment(id)))))
+            } catch { throw FileSharingLinkCommands.linkFailure(error, id) }
+        },
+        command("folder sharinglink remove", "Removes a sharing link of a folder", options: options + [linkId, forceOption], sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            try options.requireGUIDs([folderId])
+            let id = options.string(.id) ?? ""
+            let folder = options.string(.folderUrl) ?? options.string(folderId) ?? ""
+            guard try spo.invocation.confirmedRemoval(options, "the sharing link \(id) of the folder \(folder)") else { return }
+            let (_, url) = try item(spo, options)
+            do throws(PluginFailure) { try spo.send("DELETE", url + "/permissions/" + OData.segment(id)) } catch { throw FileSharingLinkCommands.linkFailure(error, id) }
+        },
+        command("folder sharinglink set", "Updates a sharing link of a folder",
+                options: options + [linkId, option(.expirationDateTime, nil, "When the link expires (ISO 8601)")], sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            if let when = options.string(.expirationDateTime), !FileSharingLinkCommands.isDateTime(when) { throw usage("\(when) is not a valid ISO date string.") }
+            let (_, url) = try item(spo, options)
+            let id = options.string(.id) ?? ""
+            var body = JSONObject()
+            if let when = options.string(.expirationDateTime) { body["expirationDateTime"] = .string(when) }
+            let link: JSON?
+            do throws(PluginFailure) { link = try spo.send("PATCH", url + "/permissions/" + OData.segment(id), body: .object(body)) }
+            catch { throw FileSharingLinkCommands.linkFailure(error, id) }
+            try spo.invocation.emit(result: .object(FileSharingLinkCommands.withoutContext(link?.objectValue ?? [:])))
+        },
+        command("folder sharinglink clear", "Removes the sharing links of a folder",
+                options: options + [option(.scope, nil, "Only the links of this scope", allowed: scopes), forceOption], sets: sets) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+            try options.requireGUIDs([folderId])
+            let folder = options.string(.folderUrl) ?? options.string(folderId) ?? ""
+            guard try spo.invocation.confirmed(options, "Are you sure you want to clear the sharing links of folder \(folder)?", needing: "clearing sharing links") else { return }
+            let (_, url) = try item(spo, options)
+            for link in try links(spo, url, scope: options.string(.scope)) {
+                guard let id = link["id"]?.stringValue else { continue }
+                do throws(PluginFailure) { try spo.send("DELETE", url + "/permissions/" + OData.segment(id)) } catch { throw FileSharingLinkCommands.linkFailure(error, id) }
+            }
+        },
+    ]
+}

@@ -5,7 +5,7 @@ import PluginKit
 /// sends them; the folder at its target is printed. Also `spo file archive|unarchive`,
 /// `spo folder archive` and `spo file version keep`.
 enum FolderOpsCommands {
-    static let all: [PluginCommand] = copyAndMove + archiving + [versionKeep] + FileSharingLinkCommands.changes
+    static let all: [PluginCommand] = copyAndMove + archiving + [versionKeep] + FileSharingLinkCommands.changes + FolderSharingLinkCommands.all
 
     static let copyAndMove: [PluginCommand] = ["copy", "move"].map { verb in
         command("folder \(verb)", verb == "copy" ? "Copies a folder to another location" : "Moves a folder to another location",

@@ -180,4 +180,43 @@ final class SPOFolderOpsTests: SPOTestCase {
         XCTAssertEqual(try array(["file", "sharinglink", "list"] + file).count, 0, "every link gone")
         try fails(["file", "sharinglink", "clear"] + file + ["--scope", "everyone", "--force"], exit: 2, "--scope")
     }
+
+    func testFolderSharingLinks() throws {
+        let lib = try library("FolderLinks")
+        try spo(["folder", "add", "--webUrl", Self.root, "--parentFolderUrl", "/\(lib)", "--name", "Reports"])
+        let folder = ["--webUrl", Self.root, "--folderUrl", "/\(lib)/Reports"]
+        try clearRequests()
+        let added = try object(["folder", "sharinglink", "add"] + folder + ["--type", "view", "--scope", "organization"])
+        let viewId = try XCTUnwrap(added["id"] as? String)
+        XCTAssertEqual((added["link"] as? [String: Any])?["scope"] as? String, "organization")
+        XCTAssertNil(added["grantedToIdentities"], "removed, as the CLI prints it")
+        XCTAssertEqual(try sent(), ["GET /_api/web/GetFolderByServerRelativePath(decodedUrl='%2F\(lib)%2FReports')?$select=ServerRelativeUrl"])
+        let graph = try emulator.requests(pathPrefix: "/v1.0/").filter { ($0["host"] as? String ?? "").hasPrefix("graph.") }
+            .map { "\($0["method"] ?? "") \($0["target"] ?? "")" }
+        XCTAssertEqual(graph.count, 4, "\(graph)")
+        XCTAssertEqual(graph.first, "GET /v1.0/sites/contoso.sharepoint.com:/?$select=id")
+        XCTAssertTrue(graph[1].hasSuffix("/drives?$select=webUrl,id"), graph[1])
+        XCTAssertTrue(graph[2].hasSuffix("/root:/Reports?$select=id"), graph[2])
+        XCTAssertTrue(graph[3].hasPrefix("POST /v1.0/drives/b!") && graph[3].hasSuffix("/createLink"), graph[3])
+
+        let anonymous = try XCTUnwrap(try object(["folder", "sharinglink", "add"] + folder + ["--type", "edit", "--scope", "anonymous"])["id"] as? String)
+        let listed = try array(["folder", "sharinglink", "list"] + folder)
+        XCTAssertEqual(Set(listed.compactMap { $0["id"] as? String }), [viewId, anonymous])
+        let text = try spo(["folder", "sharinglink", "list"] + folder + ["--scope", "anonymous", "--output", "text"]).stdout
+        XCTAssertTrue(text.contains(anonymous) && !text.contains(viewId) && text.contains("write"), text)
+        XCTAssertEqual(try object(["folder", "sharinglink", "get"] + folder + ["--id", viewId])["id"] as? String, viewId)
+        let updated = try object(["folder", "sharinglink", "set"] + folder + ["--id", anonymous, "--expirationDateTime", "2099-03-01T00:00:00Z"])
+        XCTAssertEqual(updated["expirationDateTime"] as? String, "2099-03-01T00:00:00Z")
+        try spo(["folder", "sharinglink", "remove"] + folder + ["--id", viewId, "--force"])
+        try fails(["folder", "sharinglink", "get"] + folder + ["--id", viewId], "does not exist")
+        XCTAssertEqual(try array(["folder", "sharinglink", "list"] + folder).compactMap { $0["id"] as? String }, [anonymous])
+        try spo(["folder", "sharinglink", "add"] + folder + ["--type", "view", "--scope", "organization"])
+        try spo(["folder", "sharinglink", "clear"] + folder + ["--scope", "organization", "--force"])
+        XCTAssertEqual(try array(["folder", "sharinglink", "list"] + folder).compactMap { $0["id"] as? String }, [anonymous], "only the organization links cleared")
+        try spo(["folder", "sharinglink", "clear"] + folder + ["--force"])
+        XCTAssertEqual(try array(["folder", "sharinglink", "list"] + folder).count, 0)
+        try fails(["folder", "sharinglink", "list", "--webUrl", Self.root, "--folderUrl", "/\(lib)/Nothing"], "does not exist")
+        try fails(["folder", "sharinglink", "clear"] + folder, exit: 2, "--force")
+        try fails(["folder", "sharinglink", "add"] + folder + ["--type", "view", "--expirationDateTime", "soon"], exit: 2, "soon is not a valid ISO date string.")
+    }
 }

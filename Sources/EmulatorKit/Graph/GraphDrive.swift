@@ -44,7 +44,11 @@ enum GraphDrive {
         ]
         for (method, below, operation) in operations {
             g.on(method, "users/{id}/drive/items/{item}" + below, .signedIn) { c in try item(c, try userDrive(c, c.param("id")), operation) }
-            g.on(method, "drives/{driveId}/items/{item}" + below, .signedIn) { c in try item(c, try driveById(c, c.param("driveId")), operation) }
+            g.on(method, "drives/{driveId}/items/{item}" + below, .signedIn) { c in
+                // A document library's item by path (`spo folder sharinglink`): GraphSharingLinks.
+                if method == .GET, below.isEmpty, c.param("driveId").hasPrefix("b!"), let found = try GraphSharingLinks.libraryItem(c) { return found }
+                return try item(c, try driveById(c, c.param("driveId")), operation)
+            }
         }
     }
 

@@ -108,7 +108,7 @@ public final class GraphService: Sendable {
                 segments.replaceSubrange(1...1, with: [set, id])
             }
         }
-        return "/" + GraphDrive.foldItemAddresses(segments).joined(separator: "/")
+        return "/" + GraphDrive.foldItemAddresses(GraphSharingLinks.foldSiteAddress(segments)).joined(separator: "/")
     }
 
     // MARK: Responses

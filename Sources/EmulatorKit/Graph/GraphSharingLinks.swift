@@ -13,47 +13,131 @@ enum GraphSharingLinks {
     static func register(_ g: inout GraphRoutes) {
         let read = GraphAccess.scopes(delegated: GraphDrive.delegatedRead, application: GraphDrive.appRead)
         let write = GraphAccess.scopes(delegated: GraphDrive.delegatedWrite, application: GraphDrive.appWrite)
-        let base = "sites/{siteId}/drives/{driveId}/items/{itemId}"
-        g.on(.POST, base + "/createLink", write) { c in try createLink(c) }
-        g.on(.GET, base + "/permissions", read) { c in try list(c) }
-        g.on(.GET, base + "/permissions/{id}", read) { c in
-            try withFile(c) { f, _ in
-                guard let p = f.sharingLinks.first(where: { $0["id"]?.stringValue == c.param("id") }) else { throw GraphDrive.notFound() }
-                return .json(entity(c, p))
+        // Files by `sites/{siteId}/drives/…` (as `spo file sharinglink` sends it), files and
+        // folders by `drives/…` (as `spo folder sharinglink` sends it).
+        for base in ["sites/{siteId}/drives/{driveId}/items/{itemId}", "drives/{driveId}/items/{itemId}"] {
+            g.on(.POST, base + "/createLink", write) { c in try createLink(c) }
+            g.on(.GET, base + "/permissions", read) { c in try list(c) }
+            g.on(.GET, base + "/permissions/{id}", read) { c in
+                try withFile(c) { f, _ in
+                    guard let p = f.sharingLinks.first(where: { $0["id"]?.stringValue == c.param("id") }) else { throw GraphDrive.notFound() }
+                    return .json(entity(c, p))
+                }
+            }
+            g.on(.PATCH, base + "/permissions/{id}", write) { c in try updateLink(c) }
+            g.on(.DELETE, base + "/permissions/{id}", write) { c in
+                try withFile(c) { f, _ in
+                    guard let i = f.sharingLinks.firstIndex(where: { $0["id"]?.stringValue == c.param("id") }) else { throw GraphDrive.notFound() }
+                    f.sharingLinks.remove(at: i)
+                    return .noContent
+                }
             }
         }
-        g.on(.PATCH, base + "/permissions/{id}", write) { c in try updateLink(c) }
-        g.on(.DELETE, base + "/permissions/{id}", write) { c in
-            try withFile(c) { f, _ in
-                guard let i = f.sharingLinks.firstIndex(where: { $0["id"]?.stringValue == c.param("id") }) else { throw GraphDrive.notFound() }
-                f.sharingLinks.remove(at: i)
-                return .noContent
-            }
+        g.on(.GET, "sites/{siteId}", read) { c in try siteByPath(c) }
+        g.on(.GET, "sites/{siteId}/drives", read) { c in try libraryDrives(c) }
+    }
+
+    // MARK: Sites and libraries as Graph sees them
+
+    /// `sites/{host}:/{path}`: `GraphService` folds the address into one segment (`foldSiteAddress`).
+    static func foldSiteAddress(_ segments: [String]) -> [String] {
+        guard segments.count > 2, segments[1].lowercased() == "sites", FormEncoding.percentDecode(segments[2]).hasSuffix(":") else { return segments }
+        var i = 3
+        var address = [segments[2]]
+        while i < segments.count {
+            address.append(segments[i])
+            i += 1
+            if FormEncoding.percentDecode(address.last!).hasSuffix(":") { break }
         }
+        if i >= segments.count || ["drives"].contains(segments[i].lowercased()) || FormEncoding.percentDecode(address.last!).hasSuffix(":") {
+            return Array(segments[..<2]) + [address.joined(separator: "%2F")] + segments[i...]
+        }
+        return segments
+    }
+
+    /// The web a `host:/path` address names, exactly; nil for other site ids.
+    static func web(_ c: GraphContext, _ address: String) -> SPWeb? {
+        let decoded = FormEncoding.percentDecode(FormEncoding.percentDecode(address))
+        guard let colon = decoded.firstIndex(of: ":") else { return nil }
+        var path = String(decoded[decoded.index(after: colon)...])
+        while path.hasSuffix(":") || path.hasSuffix("/") { path.removeLast() }
+        let url = "https://" + decoded[..<colon].lowercased() + path
+        guard let web = c.state.sharePoint.web(for: url, tenantId: c.tenantId), web.url.lowercased().trimmingSuffix("/") == url.lowercased() else { return nil }
+        return web
+    }
+
+    static func siteByPath(_ c: GraphContext) throws -> EmulatorResponse {
+        guard let web = web(c, c.param("siteId")) else { throw GraphDrive.notFound("Requested site could not be found") }
+        let host = String(web.url.dropFirst("https://".count).prefix { $0 != "/" })
+        return .json(["@odata.context": .string("https://\(c.req.host)/\(c.version)/$metadata#sites(id)/$entity"),
+                      "id": .string("\(host),\(web.siteId),\(web.id)")])
+    }
+
+    /// The document libraries of a site (`host,siteId,webId`) as drives: `id` and `webUrl`.
+    static func libraryDrives(_ c: GraphContext) throws -> EmulatorResponse {
+        let parts = FormEncoding.percentDecode(c.param("siteId")).split(separator: ",").map(String.init)
+        guard parts.count == 3, let web = c.state.sharePoint.web(id: parts[2], tenantId: c.tenantId),
+              web.siteId.lowercased() == parts[1].lowercased() else { throw GraphDrive.notFound("Requested site could not be found") }
+        let rows: [JSON] = c.state.sharePoint.locked {
+            web.lists.filter(\.isLibrary).map { l in ["id": .string(SharePointFiles.vroomDriveId(l.id)), "webUrl": .string(web.url + "/" + l.url)] }
+        }
+        return .json(["@odata.context": .string("https://\(c.req.host)/\(c.version)/$metadata#drives(webUrl,id)"), "value": .array(rows)])
+    }
+
+    /// `drives/{driveId}/root:/path:` of a document library: the file or folder's `id`; nil when
+    /// the drive is no library (a OneDrive, for `GraphDrive`).
+    static func libraryItem(_ c: GraphContext) throws -> EmulatorResponse? {
+        let driveId = c.param("driveId")
+        let store = c.state.sharePoint
+        let known: (host: String, url: String, listId: String)? = store.locked {
+            if let (k, f) = store.files.folders.first(where: { SharePointFiles.vroomDriveId($0.value.listId) == driveId }) {
+                return (String(k.split(separator: "|").first ?? ""), f.url, f.listId)
+            }
+            if let (k, f) = store.files.files.first(where: { SharePointFiles.vroomDriveId($0.value.listId) == driveId }) {
+                return (String(k.split(separator: "|").first ?? ""), f.url, f.listId)
+            }
+            return nil
+        }
+        guard let known, let web = store.web(for: "https://\(known.host)\(known.url)", tenantId: c.tenantId) else { return nil }
+        let item = FormEncoding.percentDecode(FormEncoding.percentDecode(c.param("item")))
+        let id: String? = store.locked {
+            guard let list = web.list(id: known.listId) else { return nil }
+            let root = (web.serverRelativeUrl == "/" ? "" : web.serverRelativeUrl) + "/" + list.url
+            guard item.lowercased().hasPrefix("root:") else {
+                return item.lowercased() == "root" ? SharePointFiles.vroomItemId(SharePointFiles.rootFolderId(list)) : nil
+            }
+            var path = String(item.dropFirst(5))
+            while path.hasSuffix(":") || path.hasSuffix("/") { path.removeLast() }
+            let key = known.host + "|" + (root + (path.hasPrefix("/") ? "" : "/") + path).lowercased()
+            return (store.files.folders[key]?.uniqueId ?? store.files.files[key]?.uniqueId).map(SharePointFiles.vroomItemId)
+        }
+        guard let id else { throw GraphDrive.notFound("The resource could not be found.") }
+        return .json(["@odata.context": .string("https://\(c.req.host)/\(c.version)/$metadata#drives('\(driveId)')/root/$entity"), "id": .string(id)])
     }
 
     /// Runs `body` under the SharePoint lock with the file the path names and its host; an
     /// unknown site, drive or item (or one of another tenant) is Graph's 404 itemNotFound.
-    static func withFile(_ c: GraphContext, _ body: (SPFileRecord, String) throws -> EmulatorResponse) throws -> EmulatorResponse {
+    static func withFile(_ c: GraphContext, _ body: (SPSharable, String) throws -> EmulatorResponse) throws -> EmulatorResponse {
         let store = c.state.sharePoint
         let driveId = c.param("driveId"), itemId = c.param("itemId")
+        let matches = { (uniqueId: String, listId: String) in SharePointFiles.vroomItemId(uniqueId) == itemId && SharePointFiles.vroomDriveId(listId) == driveId }
         let found: (String, String)? = store.locked {
-            for (key, f) in store.files.files
-            where SharePointFiles.vroomItemId(f.uniqueId) == itemId && SharePointFiles.vroomDriveId(f.listId) == driveId {
-                return (String(key.split(separator: "|").first ?? ""), f.url)
-            }
+            for (key, f) in store.files.files where matches(f.uniqueId, f.listId) { return (String(key.split(separator: "|").first ?? ""), f.url) }
+            for (key, f) in store.files.folders where matches(f.uniqueId, f.listId) { return (String(key.split(separator: "|").first ?? ""), f.url) }
             return nil
         }
         guard let found, let web = store.web(for: "https://\(found.0)\(found.1)", tenantId: c.tenantId) else { throw GraphDrive.notFound() }
         let host = found.0
-        // `{siteId}` is the site collection's GUID or Graph's `host,siteId,webId`.
+        // `{siteId}` (when the address has one) is the site collection's GUID or Graph's `host,siteId,webId`.
         let site = c.param("siteId").lowercased()
-        guard site == web.siteId.lowercased() || site.split(separator: ",").dropFirst().first.map(String.init) == web.siteId.lowercased() else {
+        guard site.isEmpty || site == web.siteId.lowercased() || site.split(separator: ",").dropFirst().first.map(String.init) == web.siteId.lowercased() else {
             throw GraphDrive.notFound()
         }
         return try store.locked {
-            guard let f = store.files.files.values.first(where: { SharePointFiles.vroomItemId($0.uniqueId) == itemId }) else { throw GraphDrive.notFound() }
-            return try body(f, host)
+            let item: SPSharable? = store.files.files.values.first(where: { matches($0.uniqueId, $0.listId) })
+                ?? store.files.folders.values.first(where: { matches($0.uniqueId, $0.listId) })
+            guard let item else { throw GraphDrive.notFound() }
+            return try body(item, host)
         }
     }
 
@@ -86,8 +170,8 @@ enum GraphSharingLinks {
             }) {
                 return .json(entity(c, same))
             }
-            let ext = f.name.split(separator: ".").last.map { $0.lowercased() } ?? ""
-            let kind = ["docx": "w", "doc": "w", "xlsx": "x", "xls": "x", "pptx": "p", "ppt": "p", "pdf": "b"][ext] ?? "u"
+            let ext = f.isFolder ? "" : f.name.split(separator: ".").last.map { $0.lowercased() } ?? ""
+            let kind = f.isFolder ? "f" : ["docx": "w", "doc": "w", "xlsx": "x", "xls": "x", "pptx": "p", "ppt": "p", "pdf": "b"][ext] ?? "u"
             let token = String(Util.opaqueId("sharinglink/\(Util.newGUID())").prefix(22))
             var p: JSONObject = [
                 "id": .string(Util.newGUID()), "roles": [.string(role)], "shareId": .string("u!" + String(Util.opaqueId("share/\(token)").prefix(40))),
@@ -130,3 +214,13 @@ enum GraphSharingLinks {
         }
     }
 }
+
+/// A file or folder of a library that sharing links can be made on (`GraphSharingLinks`).
+protocol SPSharable: AnyObject {
+    var sharingLinks: [JSONObject] { get set }
+    var name: String { get }
+    var isFolder: Bool { get }
+}
+
+extension SPFileRecord: SPSharable { var isFolder: Bool { false } }
+extension SPFolderRecord: SPSharable { var isFolder: Bool { true } }

@@ -11,6 +11,8 @@ final class SPFolderRecord: @unchecked Sendable {
     var modified: String
     var itemId: Int
     let listId: String
+    /// Sharing links made through Graph's `createLink` (`GraphSharingLinks`), as on files.
+    var sharingLinks: [JSONObject] = []
 
     init(uniqueId: String, url: String, created: String, itemId: Int, listId: String) {
         self.uniqueId = uniqueId

@@ -281,6 +281,11 @@ public final class SharePointStore: @unchecked Sendable {
         }
     }
 
+    /// The web of that id (Graph's `host,siteId,webId` site ids name webs so).
+    func web(id: String, tenantId: String) -> SPWeb? {
+        lock.withLock { webs[tenantId.lowercased()]?.values.first { $0.id.lowercased() == id.lowercased() } }
+    }
+
     /// The web whose URL is the longest prefix of `url` (case-insensitive).
     func web(for url: String, tenantId: String) -> SPWeb? {
         var candidate = url.lowercased().trimmingSuffix("/")
