@@ -5,7 +5,7 @@ import PluginKit
 /// sends them; the folder at its target is printed. Also `spo file archive|unarchive`,
 /// `spo folder archive` and `spo file version keep`.
 enum FolderOpsCommands {
-    static let all: [PluginCommand] = copyAndMove + archiving + [versionKeep] + FileSharingLinkCommands.changes + FolderSharingLinkCommands.all
+    static let all: [PluginCommand] = copyAndMove + archiving + [versionKeep] + FileSharingLinkCommands.changes + FolderSharingLinkCommands.all + [sharingInfo]
 
     static let copyAndMove: [PluginCommand] = ["copy", "move"].map { verb in
         command("folder \(verb)", verb == "copy" ? "Copies a folder to another location" : "Moves a folder to another location",
@@ -119,5 +119,46 @@ extension FolderOpsCommands {
         do throws(PluginFailure) {
             try spo.write(base + "/versions(\(found))/SetExpirationDate()")
         } catch { throw FileCommands.fileFailure(error, label) }
+    }
+}
+
+extension FolderOpsCommands {
+    /// `file sharinginfo get`: the file's item and library, then `GetSharingInformation` on it; in
+    /// text output one row per person with access (link invitees, then principals), as the CLI maps them.
+    static let principalTypes = [0: "None", 1: "User", 2: "DistributionList", 3: "SecurityGroup", 8: "SharePointGroup", 15: "All"]
+
+    static let sharingInfo = command("file sharinginfo get", "Gets who a file is shared with",
+                                     options: [FileCommands.webUrl, option(.fileId, "i", "UniqueId (GUID) of the file"),
+                                               option(.fileUrl, nil, "Site- or server-relative URL of the file")],
+                                     sets: [["fileId", "fileUrl"]]) { (spo: SPOClient, options: Options) throws(PluginFailure) in
+        try options.requireGUIDs([.fileId])
+        let web = try spo.webURL(options, .webUrl)
+        let query = "?$select=ListItemAllFields/Id,ListItemAllFields/ParentList/Title&$expand=ListItemAllFields/ParentList"
+        let label: String, address: String
+        if let id = options.string(.fileId) {
+            (label, address) = (id, web + "/_api/web/GetFileById('\(id)')/" + query)
+        } else {
+            let path = try SPOPath.serverRelative(options.string(.fileUrl) ?? "", web: web, option: "fileUrl")
+            (label, address) = (path, web + "/_api/web/GetFileByServerRelativePath(decodedUrl='\(FieldCommands.encoded(path))')" + query)
+        }
+        let file: JSONObject
+        do throws(PluginFailure) { file = try spo.get(address) } catch { throw FileCommands.fileFailure(error, label) }
+        guard let itemId = file["ListItemAllFields"]?["Id"]?.intValue, let library = file["ListItemAllFields"]?["ParentList"]?["Title"]?.stringValue else {
+            throw PluginFailure("SharePoint did not return the list item of the file \(label)", status: M365_ERR_SERVER)
+        }
+        let answer = try spo.write(web + "/_api/web/lists/getbytitle('\(FieldCommands.encoded(library))')/items(\(itemId))/GetSharingInformation?$select=permissionsInformation&$Expand=permissionsInformation")
+        let info = answer ?? .object([:])
+        guard spo.invocation.outputMode == "text" else { return try spo.invocation.emit(result: info) }
+        func row(_ who: JSON?) -> JSON {
+            let type = who?["principalType"]?.intValue ?? Int(who?["principalType"]?.stringValue ?? "") ?? -1
+            return ["SharedWith": who?["name"] ?? .null, "IsActive": who?["isActive"] ?? .null, "IsExternal": who?["isExternal"] ?? .null,
+                    "PrincipalType": principalTypes[type].map(JSON.string) ?? .null]
+        }
+        var rows: [JSON] = []
+        for link in info["permissionsInformation"]?["links"]?.arrayValue ?? [] {
+            for invitation in link["linkDetails"]?["Invitations"]?.arrayValue ?? [] { rows.append(row(invitation["invitee"])) }
+        }
+        for principal in info["permissionsInformation"]?["principals"]?.arrayValue ?? [] { rows.append(row(principal["principal"])) }
+        try spo.invocation.emit(result: .array(rows))
     }
 }

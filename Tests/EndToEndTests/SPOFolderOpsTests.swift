@@ -219,4 +219,30 @@ final class SPOFolderOpsTests: SPOTestCase {
         try fails(["folder", "sharinglink", "clear"] + folder, exit: 2, "--force")
         try fails(["folder", "sharinglink", "add"] + folder + ["--type", "view", "--expirationDateTime", "soon"], exit: 2, "soon is not a valid ISO date string.")
     }
+
+    func testFileSharingInfoGet() throws {
+        let lib = try library("ShareInfo")
+        let file = try addFile("/\(lib)", "plan.docx", "plan")
+        let fileId = try XCTUnwrap(file["UniqueId"] as? String)
+        let link = try object(["file", "sharinglink", "add", "--webUrl", Self.root, "--fileId", fileId, "--type", "edit", "--scope", "organization"])
+        try clearRequests()
+        let info = try object(["file", "sharinginfo", "get", "--webUrl", Self.root, "--fileUrl", "/\(lib)/plan.docx"])
+        XCTAssertEqual(try sent(), ["GET /_api/web/GetFileByServerRelativePath(decodedUrl='%2F\(lib)%2Fplan.docx')?$select=ListItemAllFields/Id,ListItemAllFields/ParentList/Title&$expand=ListItemAllFields/ParentList",
+                                    "POST /_api/web/lists/getbytitle('\(lib)')/items(1)/GetSharingInformation?$select=permissionsInformation&$Expand=permissionsInformation"])
+        let links = try XCTUnwrap((info["permissionsInformation"] as? [String: Any])?["links"] as? [[String: Any]])
+        XCTAssertEqual(links.count, 1)
+        let details = try XCTUnwrap(links.first?["linkDetails"] as? [String: Any])
+        XCTAssertEqual(details["ShareId"] as? String, link["id"] as? String)
+        XCTAssertEqual(details["IsEditLink"] as? Bool, true)
+        XCTAssertEqual(details["Url"] as? String, (link["link"] as? [String: Any])?["webUrl"] as? String)
+        XCTAssertNotNil(try object(["file", "sharinginfo", "get", "--webUrl", Self.root, "--fileId", fileId, "--output", "json"])["permissionsInformation"],
+                        "JSON output is SharePoint's answer")
+        try clearRequests()
+        let text = try spo(["file", "sharinginfo", "get", "--webUrl", Self.root, "--fileId", fileId, "--output", "text"])
+        XCTAssertEqual(text.status, 0)
+        XCTAssertEqual(text.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "", "text output: one row per invitee or principal, none here")
+        XCTAssertEqual(try sent().first, "GET /_api/web/GetFileById('\(fileId)')/?$select=ListItemAllFields/Id,ListItemAllFields/ParentList/Title&$expand=ListItemAllFields/ParentList")
+        try fails(["file", "sharinginfo", "get", "--webUrl", Self.root, "--fileUrl", "/\(lib)/none.docx"], "does not exist")
+        try fails(["file", "sharinginfo", "get", "--webUrl", Self.root, "--fileId", "nope"], exit: 2, "nope")
+    }
 }

@@ -332,7 +332,9 @@ extension SharePointFiles {
             }
             if q.select?.contains("ListId") == true { props["ListId"] = .string(f.listId) }
             if q.expand.contains("ListItemAllFields"), let list = r.web.list(id: f.listId) {
-                props["ListItemAllFields"] = .object(itemProps(list, f.itemId) ?? [:])
+                var item = itemProps(list, f.itemId) ?? [:]
+                if q.nestedExpand["ListItemAllFields"]?.contains("parentlist") == true { item["ParentList"] = ["Id": .string(list.id), "Title": .string(list.title)] }
+                props["ListItemAllFields"] = .object(item)
             }
             return props
         }

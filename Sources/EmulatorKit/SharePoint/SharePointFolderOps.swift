@@ -30,6 +30,7 @@ enum SharePointFolderOps {
                 return .json(.object([:]))
             }
         }
+        r.sharePoint(.POST, "_api/web/lists/{list}/items/{id}/getsharinginformation") { req, p in try sharingInformation(req, p) }
         for list in ["_api/lists/{list}", "_api/web/lists/{list}"] {
             r.sharePoint(.POST, list + "/items/{id}/archive") { req, p in try archive(req, p, archive: true) }
             r.sharePoint(.POST, list + "/items/{id}/unarchive") { req, p in try archive(req, p, archive: false) }
@@ -65,6 +66,41 @@ enum SharePointFolderOps {
             return r.store.files.archived[key] ?? ""
         }
         return .json(SPRender(r).primitive(archive ? "Archive" : "UnArchive", .string(status), edmType: "Edm.String"))
+    }
+
+    // MARK: Sharing information
+
+    /// `items(n)/GetSharingInformation` of a file or folder: its sharing links (those made through
+    /// Graph, `GraphSharingLinks`) as SharePoint describes them. Principals with direct access are
+    /// not modelled: the list is empty.
+    static func sharingInformation(_ r: SharePointRequest, _ p: [String: String]) throws -> EmulatorResponse {
+        try SharePointFiles.checkAccess(r)
+        let links: [JSONObject] = try r.store.locked {
+            let list = try SharePointEndpoints.resolve(p["list"] ?? "", in: r.web)
+            guard let id = Int(p["id"] ?? ""), list.position(of: id) != nil else { throw SPError.itemNotFound }
+            let item: SPSharable? = r.store.files.files.values.first { $0.listId == list.id && $0.itemId == id }
+                ?? r.store.files.folders.values.first { $0.listId == list.id && $0.itemId == id }
+            return item?.sharingLinks ?? []
+        }
+        let rendered: [JSON] = links.map { permission in
+            let scope = permission["link"]?["scope"]?.stringValue ?? "anonymous"
+            let edit = permission["link"]?["type"]?.stringValue == "edit"
+            let kind = ["anonymous": edit ? 5 : 4, "organization": edit ? 3 : 2, "users": 6][scope] ?? 0
+            let details: JSONObject = [
+                "AllowsAnonymousAccess": .bool(scope == "anonymous"), "ApplicationId": nil, "BlocksDownload": false, "Created": "",
+                "CreatedBy": nil, "Description": nil, "Embeddable": false, "Expiration": permission["expirationDateTime"] ?? "",
+                "HasExternalGuestInvitees": false, "Invitations": [], "IsActive": true, "IsAddressBarLink": false, "IsCreateOnlyLink": false,
+                "IsDefault": true, "IsEditLink": .bool(edit), "IsFormsLink": false, "IsReviewLink": false, "IsUnhealthy": false,
+                "LastModified": "", "LastModifiedBy": nil, "LimitUseToApplication": false, "LinkKind": JSON(kind), "PasswordLastModified": "",
+                "PasswordLastModifiedBy": nil, "RedeemedUsers": [], "RequiresPassword": false, "RestrictedShareMembership": .bool(scope == "users"),
+                "Scope": JSON(["anonymous": 0, "organization": 1, "users": 2][scope] ?? -1), "ShareId": permission["id"] ?? .null,
+                "ShareTokenString": nil, "SharingLinkStatus": 0, "TrackLinkUsers": false, "Url": permission["link"]?["webUrl"] ?? .null,
+            ]
+            return ["isInherited": false, "linkDetails": .object(details), "linkMembers": []]
+        }
+        let info: JSONObject = ["permissionsInformation": ["hasInheritedLinks": false, "links": .array(rendered), "principals": [], "siteAdmins": [],
+                                                           "totalNumberOfPrincipals": 0]]
+        return .json(.object(info))
     }
 
     // MARK: Copy jobs on folders
